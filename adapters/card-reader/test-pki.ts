@@ -1,0 +1,51 @@
+/**
+ * A test PKI for development and tests: certification authorities and end-entity certificates
+ * with their keys, made with @peculiar/x509 over WebCrypto (ECDSA P-256).
+ */
+import { x509 } from '../../core/x509.ts'
+
+const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const
+const DAY = 24 * 60 * 60 * 1000
+
+export type Issued = { certificate: Uint8Array; privateKey: Uint8Array }
+export type CertificationAuthority = Issued & { name: string; keys: CryptoKeyPair }
+
+const newKeys = () => crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']) as Promise<CryptoKeyPair>
+const pkcs8 = async (key: CryptoKey) => new Uint8Array(await crypto.subtle.exportKey('pkcs8', key))
+
+export const createAuthority = async (name: string, now: Date): Promise<CertificationAuthority> => {
+  const keys = await newKeys()
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    name,
+    keys,
+    signingAlgorithm: ALGORITHM,
+    notBefore: new Date(now.getTime() - 365 * DAY),
+    notAfter: new Date(now.getTime() + 10 * 365 * DAY),
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    ],
+  })
+  return { name, keys, certificate: new Uint8Array(cert.rawData), privateKey: await pkcs8(keys.privateKey) }
+}
+
+export const issueCertificate = async (
+  authority: CertificationAuthority,
+  subject: string,
+  validity: { notBefore: Date; notAfter: Date },
+): Promise<Issued> => {
+  const keys = await newKeys()
+  const cert = await x509.X509CertificateGenerator.create({
+    subject,
+    issuer: authority.name,
+    publicKey: keys.publicKey,
+    signingKey: authority.keys.privateKey,
+    signingAlgorithm: ALGORITHM,
+    notBefore: validity.notBefore,
+    notAfter: validity.notAfter,
+    extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
+  })
+  return { certificate: new Uint8Array(cert.rawData), privateKey: await pkcs8(keys.privateKey) }
+}
+
+export const daysFrom = (now: Date, days: number): Date => new Date(now.getTime() + days * DAY)

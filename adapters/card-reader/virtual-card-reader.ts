@@ -1,0 +1,88 @@
+/**
+ * A virtual card reader, standing in for card hardware in development and tests. Each virtual
+ * card holds a certificate and its key, and a PIN that locks the card after too many wrong tries,
+ * as a real card does. The PIN is kept only as a salted hash.
+ */
+import { signatureAlgorithm, signedPayload } from '../../core/certificates.ts'
+import type { CardReader, CardSummary } from '../../core/ports.ts'
+import { err, ok } from '../../core/result.ts'
+
+export type VirtualCard = CardSummary & {
+  pinSalt: string
+  pinHash: string
+  /** Wrong tries in a row before the card locks; 0 for a file, which never locks. */
+  maxTries: number
+  triesLeft: number
+  certificate: Uint8Array
+  privateKey: Uint8Array
+}
+
+export type VirtualCardStore = {
+  list(): Promise<VirtualCard[]>
+  find(cardId: string): Promise<VirtualCard | undefined>
+  setTriesLeft(cardId: string, triesLeft: number): Promise<void>
+}
+
+const hex = (bytes: ArrayBuffer) =>
+  [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('')
+
+export const hashPin = async (salt: string, pin: string): Promise<string> =>
+  hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${salt}:${pin}`)))
+
+/** PIN rules of each card kind, checked before a try is counted. */
+const pinFormatError = (card: VirtualCard, pin: string): string | undefined => {
+  if (card.cardKind === 'my-number' && !/^\d{4}$/.test(pin)) {
+    return '利用者証明用電子証明書のPINは半角数字4桁です。'
+  }
+  if (pin.length === 0)
+    return card.cardKind === 'file' ? 'パスワードを入力してください。' : 'PINを入力してください。'
+  return undefined
+}
+
+const constantTimeEqual = (a: string, b: string) => {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return diff === 0
+}
+
+export const virtualCardReader = (store: VirtualCardStore): CardReader => ({
+  listCards: async () =>
+    (await store.list()).map(({ cardId, holderName, cardKind }) => ({ cardId, holderName, cardKind })),
+  triesLeft: async (cardId) => {
+    const card = await store.find(cardId)
+    return card && card.maxTries > 0 ? card.triesLeft : undefined
+  },
+  read: async ({ cardId, pin, challenge }) => {
+    const card = await store.find(cardId)
+    if (!card) return err({ kind: 'no-card' })
+    if (card.maxTries > 0 && card.triesLeft <= 0) return err({ kind: 'locked' })
+    const formatError = pinFormatError(card, pin)
+    if (formatError) return err({ kind: 'pin-format', message: formatError })
+    if (!constantTimeEqual(await hashPin(card.pinSalt, pin), card.pinHash)) {
+      if (card.maxTries === 0) return err({ kind: 'wrong-pin' })
+      const triesLeft = card.triesLeft - 1
+      await store.setTriesLeft(cardId, triesLeft)
+      return triesLeft > 0 ? err({ kind: 'wrong-pin', triesLeft }) : err({ kind: 'locked' })
+    }
+    if (card.maxTries > 0 && card.triesLeft !== card.maxTries) await store.setTriesLeft(cardId, card.maxTries)
+    const key = await crypto.subtle.importKey(
+      'pkcs8',
+      new Uint8Array(card.privateKey),
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['sign'],
+    )
+    const signature = await crypto.subtle.sign(signatureAlgorithm(key), key, signedPayload(challenge))
+    return ok({ certificate: card.certificate, signature: new Uint8Array(signature) })
+  },
+})
+
+export const memoryVirtualCardStore = (cards: VirtualCard[]): VirtualCardStore => ({
+  list: async () => cards,
+  find: async (cardId) => cards.find((c) => c.cardId === cardId),
+  setTriesLeft: async (cardId, triesLeft) => {
+    const card = cards.find((c) => c.cardId === cardId)
+    if (card) card.triesLeft = triesLeft
+  },
+})

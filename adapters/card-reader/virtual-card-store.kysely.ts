@@ -1,0 +1,36 @@
+import type { Kysely, Selectable } from 'kysely'
+import type { TrustAnchors } from '../../core/ports.ts'
+import type { Database } from '../db/schema.ts'
+import type { VirtualCard, VirtualCardStore } from './virtual-card-reader.ts'
+
+const toCard = (r: Selectable<Database['virtual_cards']>): VirtualCard => ({
+  cardId: r.id,
+  holderName: r.holder_name,
+  cardKind: r.card_kind,
+  pinSalt: r.pin_salt,
+  pinHash: r.pin_hash,
+  maxTries: r.max_tries,
+  triesLeft: r.tries_left,
+  certificate: new Uint8Array(r.certificate),
+  privateKey: new Uint8Array(r.private_key),
+})
+
+export const kyselyVirtualCardStore = (db: Kysely<Database>): VirtualCardStore => ({
+  list: async () =>
+    (await db.selectFrom('virtual_cards').selectAll().orderBy('sort_order').execute()).map(toCard),
+  find: async (cardId) => {
+    const r = await db.selectFrom('virtual_cards').selectAll().where('id', '=', cardId).executeTakeFirst()
+    return r && toCard(r)
+  },
+  setTriesLeft: async (cardId, triesLeft) => {
+    await db.updateTable('virtual_cards').set({ tries_left: triesLeft }).where('id', '=', cardId).execute()
+  },
+})
+
+/** The trust anchors kept in the database (the test PKI's authorities, in development). */
+export const kyselyTrustAnchors = (db: Kysely<Database>): TrustAnchors => ({
+  list: async () =>
+    (await db.selectFrom('trust_anchors').select('certificate').orderBy('name').execute()).map(
+      (r) => new Uint8Array(r.certificate),
+    ),
+})

@@ -1,0 +1,143 @@
+/**
+ * The database, on one of two backends behind one setting: real PostgreSQL through postgres.js
+ * when a URL is given, else PGlite in-process (in a folder, or in memory for tests). Kysely and
+ * pg-boss both run on whichever it is.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import {
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  Kysely,
+  PGliteDialect,
+  type TransactionSettings,
+} from 'kysely'
+import { Migrator } from 'kysely/migration'
+import { PostgresJSDialect } from 'kysely-postgres-js'
+import { fromPglite } from 'pg-boss'
+import postgres from 'postgres'
+import { migrations } from '../../migrations/index.ts'
+import type { Database } from './schema.ts'
+
+export type DatabaseTarget =
+  | { backend: 'postgres'; url: string; poolSize?: number }
+  | { backend: 'pglite'; dataDir: string }
+  | { backend: 'pglite-memory' }
+
+export type DatabaseHandle = {
+  db: Kysely<Database>
+  target: DatabaseTarget
+  /** How pg-boss reaches the same database. */
+  boss: { connectionString: string } | { db: ReturnType<typeof fromPglite> }
+  close(): Promise<void>
+}
+
+export class DataFolderInUseError extends Error {}
+
+/**
+ * PGlite has one connection, and Kysely's PGlite driver hands it to every caller at once: a query
+ * issued while another caller's transaction is open would run inside it. This driver lets one
+ * caller at a time hold the connection, as Kysely's SQLite driver does.
+ */
+const oneCallerAtATime = (dialect: PGliteDialect): Dialect => ({
+  createAdapter: () => dialect.createAdapter(),
+  createIntrospector: (db) => dialect.createIntrospector(db),
+  createQueryCompiler: () => dialect.createQueryCompiler(),
+  createDriver: (): Driver => {
+    const driver = dialect.createDriver()
+    let queue: Promise<void> = Promise.resolve()
+    let release: (() => void) | undefined
+    return {
+      init: (options) => driver.init(options),
+      destroy: () => driver.destroy(),
+      acquireConnection: async (options) => {
+        const previous = queue
+        let done!: () => void
+        queue = new Promise((r) => {
+          done = r
+        })
+        await previous
+        release = done
+        return driver.acquireConnection(options)
+      },
+      releaseConnection: async (connection: DatabaseConnection, options) => {
+        await driver.releaseConnection(connection, options)
+        const done = release
+        release = undefined
+        done?.()
+      },
+      beginTransaction: (c, settings: TransactionSettings) => driver.beginTransaction(c, settings),
+      commitTransaction: (c) => driver.commitTransaction(c),
+      rollbackTransaction: (c) => driver.rollbackTransaction(c),
+      savepoint: async (c, n, q) => driver.savepoint?.(c, n, q),
+      rollbackToSavepoint: async (c, n, q) => driver.rollbackToSavepoint?.(c, n, q),
+      releaseSavepoint: async (c, n, q) => driver.releaseSavepoint?.(c, n, q),
+    }
+  },
+})
+
+/** Refuses a second process on the same PGlite folder: PGlite itself does not lock it. */
+const lockDataFolder = (dataDir: string): (() => void) => {
+  const lockFile = `${resolve(dataDir)}.lock`
+  mkdirSync(dirname(lockFile), { recursive: true })
+  const take = (): number => openSync(lockFile, 'wx')
+  let fd: number
+  try {
+    fd = take()
+  } catch {
+    const holder = Number.parseInt(readFileSync(lockFile, 'utf8'), 10)
+    let alive = false
+    try {
+      process.kill(holder, 0) // throws when no such process exists
+      alive = true
+    } catch {}
+    if (alive) {
+      throw new DataFolderInUseError(
+        `The data folder ${dataDir} is in use by another process (pid ${holder}). ` +
+          'Stop that process first, or set DATA_DIR to another folder.',
+      )
+    }
+    rmSync(lockFile, { force: true }) // left by a process that has ended
+    fd = take()
+  }
+  writeSync(fd, String(process.pid))
+  closeSync(fd)
+  return () => rmSync(lockFile, { force: true })
+}
+
+export const openDatabase = async (target: DatabaseTarget): Promise<DatabaseHandle> => {
+  if (target.backend === 'postgres') {
+    const client = postgres(target.url, { max: target.poolSize ?? 10, onnotice: () => {} })
+    const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: client }) })
+    return { db, target, boss: { connectionString: target.url }, close: () => db.destroy() }
+  }
+  let unlock = () => {}
+  let pglite: PGlite
+  if (target.backend === 'pglite') {
+    unlock = lockDataFolder(target.dataDir)
+    mkdirSync(target.dataDir, { recursive: true })
+    pglite = await PGlite.create(target.dataDir)
+  } else {
+    pglite = await PGlite.create()
+  }
+  const db = new Kysely<Database>({ dialect: oneCallerAtATime(new PGliteDialect({ pglite })) })
+  return {
+    db,
+    target,
+    boss: { db: fromPglite(pglite) },
+    close: async () => {
+      await db.destroy()
+      if (!pglite.closed) await pglite.close()
+      unlock()
+    },
+  }
+}
+
+export const migrateToLatest = async (db: Kysely<Database>): Promise<void> => {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+  const { error, results } = await migrator.migrateToLatest()
+  const failed = results?.find((r) => r.status === 'Error')
+  if (error || failed) throw new Error(`Migration ${failed?.migrationName ?? ''} failed`, { cause: error })
+}

@@ -1,0 +1,103 @@
+/** The tables as Kysely sees them. Columns are snake_case in SQL and here. */
+import type { ColumnType, Generated } from 'kysely'
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>
+type Json<T> = ColumnType<T, string, string>
+
+export type Database = {
+  businesses: {
+    id: string
+    corporate_number: string
+    name: string
+    name_kana: string
+    representative_title: string
+    representative_name: string
+    representative_name_kana: string
+    postal_code: string
+    address: string
+    phone: string
+    fax: string
+    version: number
+  }
+  users: {
+    id: string
+    business_id: string
+    role: 'representative' | 'agent'
+    card_kind: 'ic-card' | 'file' | 'my-number'
+    name: string
+    name_kana: string
+    department: string
+    title: string
+    postal_code: string
+    address: string
+    phone: string
+    fax: string
+    email: string
+    version: number
+  }
+  certificates: {
+    id: string
+    user_id: string
+    fingerprint: string
+    serial_number: string
+    subject: string
+    issuer: string
+    not_before: Timestamp
+    not_after: Timestamp
+  }
+  sessions: {
+    id: string
+    csrf_token: string
+    user_id: string | null
+    challenge: string | null
+    challenge_expires_at: Timestamp | null
+    created_at: Timestamp
+    last_seen_at: Timestamp
+  }
+  drafts: {
+    id: string
+    session_id: string
+    flow: string
+    payload: Json<unknown>
+    base_version: number
+    completed_change_id: string | null
+    updated_at: ColumnType<Date, Date | string | undefined, Date | string>
+  }
+  user_changes: {
+    id: string
+    user_id: string
+    business_id: string
+    kind: string
+    before: Json<unknown>
+    after: Json<unknown>
+    created_at: Timestamp
+    sync_state: 'waiting' | 'retrying' | 'done' | 'failed'
+    sync_receipt: string | null
+    sync_attempts: ColumnType<number, number | undefined, number>
+    sync_updated_at: Timestamp
+    sync_error: string | null
+  }
+  audit_log: {
+    id: Generated<string>
+    at: Timestamp
+    action: string
+    outcome: string
+    user_id: string | null
+    business_id: string | null
+    client_address: string | null
+    detail: Json<Record<string, unknown>>
+  }
+  trust_anchors: { name: string; certificate: Uint8Array }
+  virtual_cards: {
+    id: string
+    holder_name: string
+    card_kind: 'ic-card' | 'file' | 'my-number'
+    pin_salt: string
+    pin_hash: string
+    max_tries: number
+    tries_left: number
+    certificate: Uint8Array
+    private_key: Uint8Array
+    sort_order: number
+  }
+}

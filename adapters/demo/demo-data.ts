@@ -1,0 +1,301 @@
+/**
+ * The demo data of SPEC §6: 株式会社サンプル商事, its four users, a test PKI with a certificate and a
+ * virtual card for each. Loading it twice changes nothing.
+ */
+import type { Kysely } from 'kysely'
+import type { Business, Certificate, User } from '../../core/account.ts'
+import { describeCertificate } from '../../core/certificates.ts'
+import { newId, randomToken } from '../../core/ids.ts'
+import { createAuthority, daysFrom, issueCertificate } from '../card-reader/test-pki.ts'
+import { hashPin, type VirtualCard } from '../card-reader/virtual-card-reader.ts'
+import type { Database } from '../db/schema.ts'
+import type { MemoryState } from '../stores/memory.ts'
+
+export const DEMO_BUSINESS_ID = '00000000-0000-4000-8000-000000000001'
+export const DEMO_USER_IDS = {
+  taro: '00000000-0000-4000-8000-000000000011',
+  hanako: '00000000-0000-4000-8000-000000000012',
+  jiro: '00000000-0000-4000-8000-000000000013',
+  saburo: '00000000-0000-4000-8000-000000000014',
+} as const
+
+/** The virtual cards, as the README and `npm start` list them. */
+export const DEMO_CARDS = [
+  { cardId: 'taro-ic', holder: '調達 太郎', label: '調達 太郎（代表者・ICカード）', pin: '1234' },
+  { cardId: 'hanako-file', holder: '入札 花子', label: '入札 花子（代理人・ファイル）', pin: 'hanako-2026' },
+  {
+    cardId: 'jiro-mynumber',
+    holder: '委任 次郎',
+    label: '委任 次郎（代理人・マイナンバーカード）',
+    pin: '4321',
+  },
+  {
+    cardId: 'saburo-ic-expired',
+    holder: '更新 三郎',
+    label: '更新 三郎（代理人・期限切れICカード）',
+    pin: '5678',
+  },
+  { cardId: 'saburo-ic-new', holder: '更新 三郎', label: '更新 三郎（新しいICカード・未登録）', pin: '5678' },
+] as const
+
+export const PRIVATE_CA_NAME = 'CN=テスト民間認証局, O=調達ポータル開発用, C=JP'
+export const JPKI_CA_NAME = 'CN=テスト公的個人認証局, O=公的個人認証サービス開発用, C=JP'
+
+export type DemoData = {
+  trustAnchors: { name: string; certificate: Uint8Array }[]
+  business: Business
+  users: User[]
+  certificates: Certificate[]
+  cards: VirtualCard[]
+}
+
+const business: Business = {
+  id: DEMO_BUSINESS_ID,
+  corporateNumber: '7123456789012',
+  name: '株式会社サンプル商事',
+  nameKana: 'サンプルショウジ',
+  representativeTitle: '代表取締役',
+  representativeName: '調達 太郎',
+  representativeNameKana: 'チョウタツ タロウ',
+  postalCode: '100-0013',
+  address: '東京都千代田区霞が関三丁目1番1号',
+  phone: '03-1234-5678',
+  fax: '03-1234-5679',
+  version: 1,
+}
+
+const contact = (email: string, title: string) => ({
+  title,
+  postalCode: business.postalCode,
+  address: business.address,
+  phone: business.phone,
+  fax: business.fax,
+  email,
+})
+
+const users: User[] = [
+  {
+    id: DEMO_USER_IDS.taro,
+    businessId: business.id,
+    role: 'representative',
+    cardKind: 'ic-card',
+    name: '調達 太郎',
+    nameKana: 'チョウタツ タロウ',
+    department: '',
+    ...contact('taro@sample-shoji.example.jp', '代表取締役'),
+    version: 1,
+  },
+  {
+    id: DEMO_USER_IDS.hanako,
+    businessId: business.id,
+    role: 'agent',
+    cardKind: 'file',
+    name: '入札 花子',
+    nameKana: 'ニュウサツ ハナコ',
+    department: '営業部',
+    ...contact('hanako@sample-shoji.example.jp', '課長'),
+    version: 1,
+  },
+  {
+    id: DEMO_USER_IDS.jiro,
+    businessId: business.id,
+    role: 'agent',
+    cardKind: 'my-number',
+    name: '委任 次郎',
+    nameKana: 'イニン ジロウ',
+    department: '',
+    ...contact('jiro@sample-shoji.example.jp', ''),
+    version: 1,
+  },
+  {
+    id: DEMO_USER_IDS.saburo,
+    businessId: business.id,
+    role: 'agent',
+    cardKind: 'ic-card',
+    name: '更新 三郎',
+    nameKana: 'コウシン サブロウ',
+    department: '総務部',
+    ...contact('saburo@sample-shoji.example.jp', ''),
+    version: 1,
+  },
+]
+
+/** Makes the test PKI and everything that refers to it. Each call makes new keys. */
+export const buildDemoData = async (now: Date): Promise<DemoData> => {
+  const privateCa = await createAuthority(PRIVATE_CA_NAME, now)
+  const jpkiCa = await createAuthority(JPKI_CA_NAME, now)
+  const subject = (name: string) => `CN=${name}, O=${business.name}, C=JP`
+  const valid = { notBefore: daysFrom(now, -30), notAfter: daysFrom(now, 700) }
+  const plan = [
+    {
+      card: DEMO_CARDS[0],
+      userId: DEMO_USER_IDS.taro,
+      ca: privateCa,
+      kind: 'ic-card',
+      maxTries: 5,
+      validity: valid,
+    },
+    {
+      card: DEMO_CARDS[1],
+      userId: DEMO_USER_IDS.hanako,
+      ca: privateCa,
+      kind: 'file',
+      maxTries: 0,
+      validity: valid,
+    },
+    {
+      card: DEMO_CARDS[2],
+      userId: DEMO_USER_IDS.jiro,
+      ca: jpkiCa,
+      kind: 'my-number',
+      maxTries: 3,
+      validity: valid,
+    },
+    {
+      card: DEMO_CARDS[3],
+      userId: DEMO_USER_IDS.saburo,
+      ca: privateCa,
+      kind: 'ic-card',
+      maxTries: 5,
+      validity: { notBefore: daysFrom(now, -760), notAfter: daysFrom(now, -3) },
+    },
+    { card: DEMO_CARDS[4], userId: undefined, ca: privateCa, kind: 'ic-card', maxTries: 5, validity: valid },
+  ] as const
+  const certificates: Certificate[] = []
+  const cards: VirtualCard[] = []
+  for (const p of plan) {
+    // A My Number card's certificate names only the person; a private one names the business too.
+    const name = p.kind === 'my-number' ? `CN=${p.card.holder}, C=JP` : subject(p.card.holder)
+    const issued = await issueCertificate(p.ca, name, p.validity)
+    const salt = randomToken(16)
+    cards.push({
+      cardId: p.card.cardId,
+      holderName: p.card.label,
+      cardKind: p.kind,
+      pinSalt: salt,
+      pinHash: await hashPin(salt, p.card.pin),
+      maxTries: p.maxTries,
+      triesLeft: p.maxTries,
+      certificate: issued.certificate,
+      privateKey: issued.privateKey,
+    })
+    if (p.userId) {
+      const facts = await describeCertificate(new Uint8Array(issued.certificate))
+      certificates.push({
+        id: newId(),
+        userId: p.userId,
+        fingerprint: facts.fingerprint,
+        serialNumber: facts.serialNumber,
+        subject: facts.subject,
+        issuer: facts.issuer,
+        notBefore: facts.notBefore,
+        notAfter: facts.notAfter,
+      })
+    }
+  }
+  return {
+    trustAnchors: [
+      { name: 'jpki-ca', certificate: jpkiCa.certificate },
+      { name: 'private-ca', certificate: privateCa.certificate },
+    ],
+    business: structuredClone(business),
+    users: structuredClone(users),
+    certificates,
+    cards,
+  }
+}
+
+/** Loads the demo data unless the demo business is there already. Returns whether it loaded. */
+export const loadDemoData = async (db: Kysely<Database>, now: Date): Promise<boolean> => {
+  const exists = async (executor: Kysely<Database>) =>
+    (await executor
+      .selectFrom('businesses')
+      .select('id')
+      .where('id', '=', DEMO_BUSINESS_ID)
+      .executeTakeFirst()) !== undefined
+  if (await exists(db)) return false
+  const demo = await buildDemoData(now)
+  return db.transaction().execute(async (trx) => {
+    if (await exists(trx)) return false
+    await trx.insertInto('trust_anchors').values(demo.trustAnchors).execute()
+    const b = demo.business
+    await trx
+      .insertInto('businesses')
+      .values({
+        id: b.id,
+        corporate_number: b.corporateNumber,
+        name: b.name,
+        name_kana: b.nameKana,
+        representative_title: b.representativeTitle,
+        representative_name: b.representativeName,
+        representative_name_kana: b.representativeNameKana,
+        postal_code: b.postalCode,
+        address: b.address,
+        phone: b.phone,
+        fax: b.fax,
+        version: b.version,
+      })
+      .execute()
+    await trx
+      .insertInto('users')
+      .values(
+        demo.users.map((u) => ({
+          id: u.id,
+          business_id: u.businessId,
+          role: u.role,
+          card_kind: u.cardKind,
+          name: u.name,
+          name_kana: u.nameKana,
+          department: u.department,
+          title: u.title,
+          postal_code: u.postalCode,
+          address: u.address,
+          phone: u.phone,
+          fax: u.fax,
+          email: u.email,
+          version: u.version,
+        })),
+      )
+      .execute()
+    await trx
+      .insertInto('certificates')
+      .values(
+        demo.certificates.map((c) => ({
+          id: c.id,
+          user_id: c.userId,
+          fingerprint: c.fingerprint,
+          serial_number: c.serialNumber,
+          subject: c.subject,
+          issuer: c.issuer,
+          not_before: c.notBefore,
+          not_after: c.notAfter,
+        })),
+      )
+      .execute()
+    await trx
+      .insertInto('virtual_cards')
+      .values(
+        demo.cards.map((c, i) => ({
+          id: c.cardId,
+          holder_name: c.holderName,
+          card_kind: c.cardKind,
+          pin_salt: c.pinSalt,
+          pin_hash: c.pinHash,
+          max_tries: c.maxTries,
+          tries_left: c.triesLeft,
+          certificate: c.certificate,
+          private_key: c.privateKey,
+          sort_order: i,
+        })),
+      )
+      .execute()
+    return true
+  })
+}
+
+/** The same demo data in an in-memory state, for use-case tests. */
+export const loadDemoIntoMemory = (state: MemoryState, demo: DemoData): void => {
+  state.businesses.set(demo.business.id, structuredClone(demo.business))
+  for (const u of demo.users) state.users.set(u.id, structuredClone(u))
+  for (const c of demo.certificates) state.certificates.set(c.id, structuredClone(c))
+}

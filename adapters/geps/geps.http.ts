@@ -1,0 +1,41 @@
+/**
+ * GEPS over HTTP. The change's id travels as the Idempotency-Key, so GEPS answers a repeated
+ * request with the receipt it already gave. A 4xx is permanent; a 5xx, a timeout or a refused
+ * connection is transient and worth retrying.
+ */
+import type { Geps, GepsReceipt } from '../../core/ports.ts'
+import { err, ok } from '../../core/result.ts'
+
+export const httpGeps = (config: { baseUrl: string; timeoutMs?: number }): Geps => ({
+  syncUserChange: async (change) => {
+    const { idempotencyKey, ...body } = change
+    let response: Response
+    try {
+      response = await fetch(new URL('/api/v1/user-changes', config.baseUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(config.timeoutMs ?? 10_000),
+      })
+    } catch (e) {
+      return err({ kind: 'transient', message: `GEPS unreachable: ${(e as Error).message}` })
+    }
+    const text = await response.text().catch(() => '')
+    if (response.status >= 500) return err({ kind: 'transient', message: `GEPS answered ${response.status}` })
+    if (!response.ok)
+      return err({
+        kind: 'permanent',
+        message: `GEPS refused the change (${response.status}): ${text.slice(0, 200)}`,
+      })
+    try {
+      const receipt = JSON.parse(text) as GepsReceipt
+      if (typeof receipt.receiptNumber !== 'string') throw new Error('no receipt number')
+      return ok(receipt)
+    } catch (e) {
+      return err({
+        kind: 'transient',
+        message: `GEPS answered something unreadable: ${(e as Error).message}`,
+      })
+    }
+  },
+})

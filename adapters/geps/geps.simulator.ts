@@ -1,0 +1,127 @@
+/**
+ * A GEPS simulator: a small HTTP server of its own that takes user changes, answers with a
+ * receipt (the same one for a repeated Idempotency-Key), and a moment later mails GEPS's
+ * registration-complete notice to the user's address. Faults can be injected for tests:
+ * latency, 5xx answers, and requests that never answer.
+ */
+import { Hono } from 'hono'
+import { html } from 'hono/html'
+import { z } from 'zod'
+import type { Mailer } from '../../core/ports.ts'
+
+export const GEPS_NOTICE_SUBJECT = '【政府電子調達システム】利用者情報登録完了のお知らせ'
+
+const UserChangeBody = z.object({
+  kind: z.string(),
+  corporateNumber: z.string(),
+  user: z.object({
+    userId: z.string(),
+    name: z.string(),
+    title: z.string(),
+    postalCode: z.string(),
+    address: z.string(),
+    phone: z.string(),
+    fax: z.string(),
+    email: z.string(),
+  }),
+})
+
+export type ReceivedChange = z.infer<typeof UserChangeBody> & {
+  idempotencyKey: string
+  receiptNumber: string
+  receivedAt: string
+  requests: number
+}
+
+export type GepsFaults = { latencyMs: number; failNext: number; hangNext: number }
+
+export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number }) => {
+  const received = new Map<string, ReceivedChange>()
+  const faults: GepsFaults = { latencyMs: 0, failNext: 0, hangNext: 0 }
+  const pendingNotices = new Set<ReturnType<typeof setTimeout>>()
+  let sequence = 0
+
+  const sendNotice = (change: ReceivedChange) => {
+    const timer = setTimeout(async () => {
+      pendingNotices.delete(timer)
+      await options.mailer.send({
+        idempotencyKey: `geps-notice:${change.idempotencyKey}`,
+        to: change.user.email,
+        subject: GEPS_NOTICE_SUBJECT,
+        text: [
+          `${change.user.name} 様`,
+          '',
+          '政府電子調達システム(GEPS)への利用者情報の登録が完了しました。',
+          `受付番号: ${change.receiptNumber}`,
+          `法人番号: ${change.corporateNumber}`,
+          '',
+          '政府電子調達システム(GEPS)',
+        ].join('\n'),
+      })
+    }, options.noticeDelayMs ?? 1000)
+    pendingNotices.add(timer)
+  }
+
+  const app = new Hono()
+  app.post('/api/v1/user-changes', async (c) => {
+    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs))
+    if (faults.hangNext > 0) {
+      faults.hangNext--
+      await new Promise((r) => setTimeout(r, 60_000))
+    }
+    if (faults.failNext > 0) {
+      faults.failNext--
+      return c.json({ error: 'injected failure' }, 503)
+    }
+    const key = c.req.header('idempotency-key')
+    if (!key) return c.json({ error: 'Idempotency-Key header is required' }, 400)
+    const body = UserChangeBody.safeParse(await c.req.json().catch(() => undefined))
+    if (!body.success) return c.json({ error: 'invalid body', issues: body.error.issues }, 400)
+    const known = received.get(key)
+    if (known) {
+      known.requests++
+      return c.json({ receiptNumber: known.receiptNumber, receivedAt: known.receivedAt }, 200)
+    }
+    sequence++
+    const change: ReceivedChange = {
+      ...body.data,
+      idempotencyKey: key,
+      receiptNumber: `GEPS-${String(sequence).padStart(8, '0')}`,
+      receivedAt: new Date().toISOString(),
+      requests: 1,
+    }
+    received.set(key, change)
+    sendNotice(change)
+    return c.json({ receiptNumber: change.receiptNumber, receivedAt: change.receivedAt }, 201)
+  })
+  app.get('/api/v1/user-changes', (c) => c.json([...received.values()]))
+  app.post('/_simulator/faults', async (c) => {
+    Object.assign(faults, await c.req.json())
+    return c.json(faults)
+  })
+  app.get('/', (c) =>
+    c.html(html`<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><title>GEPSシミュレータ: 受信した利用者情報</title></head>
+<body><h1>GEPSシミュレータ: 受信した利用者情報</h1>
+<p>${received.size}件</p>
+<table border="1"><tr><th>受付番号</th><th>受信日時</th><th>法人番号</th><th>氏名</th><th>メールアドレス</th><th>住所</th><th>電話番号</th><th>受信回数</th></tr>
+${[...received.values()]
+  .reverse()
+  .map(
+    (r) =>
+      html`<tr><td>${r.receiptNumber}</td><td>${r.receivedAt}</td><td>${r.corporateNumber}</td><td>${r.user.name}</td><td>${r.user.email}</td><td>${r.user.address}</td><td>${r.user.phone}</td><td>${r.requests}</td></tr>`,
+  )}
+</table></body></html>`),
+  )
+
+  return {
+    app,
+    received,
+    faults,
+    /** Stops the notices still waiting to be mailed. */
+    stop: () => {
+      for (const t of pendingNotices) clearTimeout(t)
+      pendingNotices.clear()
+    },
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Serves a fetch handler on the runtime at hand: Deno.serve under Deno, @hono/node-server under
+ * Node. Listens on the given host only (127.0.0.1 by default).
+ */
+import { serve as serveOnNode } from '@hono/node-server'
+
+export type Served = { port: number; url: string; close(): Promise<void> }
+
+type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>
+
+type DenoLike = {
+  serve(
+    options: { port: number; hostname: string; onListen?: (addr: { port: number }) => void },
+    handler: (request: Request, info: unknown) => Response | Promise<Response>,
+  ): { addr: { port: number }; shutdown(): Promise<void> }
+}
+
+const deno = (globalThis as { Deno?: DenoLike }).Deno
+
+export const serveHttp = (
+  fetch: FetchHandler,
+  options: { port: number; hostname?: string },
+): Promise<Served> => {
+  const hostname = options.hostname ?? '127.0.0.1'
+  if (deno) {
+    const server = deno.serve({ port: options.port, hostname, onListen: () => {} }, (request, info) =>
+      fetch(request, info),
+    )
+    const port = server.addr.port
+    return Promise.resolve({ port, url: `http://${hostname}:${port}`, close: () => server.shutdown() })
+  }
+  return new Promise((resolve, reject) => {
+    const server = serveOnNode({ fetch, port: options.port, hostname }, (info) => {
+      resolve({
+        port: info.port,
+        url: `http://${hostname}:${info.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done())
+            ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
+          }),
+      })
+    })
+    server.once('error', reject)
+  })
+}
+
+/** The client's address from either runtime's connection info. */
+export const remoteAddressOf = (env: unknown): string | undefined => {
+  const e = env as
+    | { incoming?: { socket?: { remoteAddress?: string } }; remoteAddr?: { hostname?: string } }
+    | undefined
+  return e?.incoming?.socket?.remoteAddress ?? e?.remoteAddr?.hostname
+}

@@ -1,0 +1,17 @@
+import type { Mail, Mailer } from '../../core/ports.ts'
+import { err, ok } from '../../core/result.ts'
+
+/** A mailer that keeps what it sends, once per idempotency key, and can be told to fail. */
+export const memoryMailer = () => {
+  const sent: Mail[] = []
+  const faults: ('transient' | 'permanent')[] = []
+  const mailer: Mailer = {
+    send: async (mail) => {
+      const fault = faults.shift()
+      if (fault) return err({ kind: fault, message: `injected ${fault} failure` })
+      if (!sent.some((m) => m.idempotencyKey === mail.idempotencyKey)) sent.push(mail)
+      return ok({ messageId: mail.idempotencyKey })
+    },
+  }
+  return { mailer, sent, failNext: (...kinds: ('transient' | 'permanent')[]) => faults.push(...kinds) }
+}

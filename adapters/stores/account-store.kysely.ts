@@ -1,0 +1,92 @@
+import type { Kysely, Selectable } from 'kysely'
+import type { Business, Certificate, User } from '../../core/account.ts'
+import type { AccountStore } from '../../core/ports.ts'
+import type { Database } from '../db/schema.ts'
+
+const toBusiness = (r: Selectable<Database['businesses']>): Business => ({
+  id: r.id,
+  corporateNumber: r.corporate_number,
+  name: r.name,
+  nameKana: r.name_kana,
+  representativeTitle: r.representative_title,
+  representativeName: r.representative_name,
+  representativeNameKana: r.representative_name_kana,
+  postalCode: r.postal_code,
+  address: r.address,
+  phone: r.phone,
+  fax: r.fax,
+  version: r.version,
+})
+
+const toUser = (r: Selectable<Database['users']>): User => ({
+  id: r.id,
+  businessId: r.business_id,
+  role: r.role,
+  cardKind: r.card_kind,
+  name: r.name,
+  nameKana: r.name_kana,
+  department: r.department,
+  title: r.title,
+  postalCode: r.postal_code,
+  address: r.address,
+  phone: r.phone,
+  fax: r.fax,
+  email: r.email,
+  version: r.version,
+})
+
+const toCertificate = (r: Selectable<Database['certificates']>): Certificate => ({
+  id: r.id,
+  userId: r.user_id,
+  fingerprint: r.fingerprint,
+  serialNumber: r.serial_number,
+  subject: r.subject,
+  issuer: r.issuer,
+  notBefore: new Date(r.not_before),
+  notAfter: new Date(r.not_after),
+})
+
+export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
+  findUser: async (userId) => {
+    const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst()
+    return row && toUser(row)
+  },
+  findBusiness: async (businessId) => {
+    const row = await db.selectFrom('businesses').selectAll().where('id', '=', businessId).executeTakeFirst()
+    return row && toBusiness(row)
+  },
+  listCertificates: async (userId) =>
+    (
+      await db
+        .selectFrom('certificates')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .orderBy('not_after')
+        .execute()
+    ).map(toCertificate),
+  findCertificateByFingerprint: async (fingerprint) => {
+    const row = await db
+      .selectFrom('certificates')
+      .selectAll()
+      .where('fingerprint', '=', fingerprint)
+      .executeTakeFirst()
+    return row && toCertificate(row)
+  },
+  updateUserContact: async (userId, baseVersion, contact) => {
+    const result = await db
+      .updateTable('users')
+      .set((eb) => ({
+        title: contact.title,
+        postal_code: contact.postalCode,
+        address: contact.address,
+        phone: contact.phone,
+        fax: contact.fax,
+        email: contact.email,
+        version: eb('version', '+', 1),
+      }))
+      .where('id', '=', userId)
+      .where('version', '=', baseVersion)
+      .executeTakeFirst()
+    return result.numUpdatedRows === 1n
+  },
+})

@@ -1,0 +1,59 @@
+import type { Kysely, Selectable } from 'kysely'
+import type { UserContact } from '../../core/account.ts'
+import type { ChangeStore, UserChange } from '../../core/ports.ts'
+import type { Database } from '../db/schema.ts'
+
+const toChange = (r: Selectable<Database['user_changes']>): UserChange => ({
+  id: r.id,
+  userId: r.user_id,
+  businessId: r.business_id,
+  kind: r.kind as UserChange['kind'],
+  before: r.before as UserContact,
+  after: r.after as UserContact,
+  createdAt: new Date(r.created_at),
+  sync: {
+    state: r.sync_state,
+    receipt: r.sync_receipt ?? undefined,
+    attempts: r.sync_attempts,
+    updatedAt: new Date(r.sync_updated_at),
+    lastError: r.sync_error ?? undefined,
+  },
+})
+
+export const kyselyChangeStore = (db: Kysely<Database>): ChangeStore => ({
+  record: async (c) => {
+    await db
+      .insertInto('user_changes')
+      .values({
+        id: c.id,
+        user_id: c.userId,
+        business_id: c.businessId,
+        kind: c.kind,
+        before: JSON.stringify(c.before),
+        after: JSON.stringify(c.after),
+        created_at: c.createdAt,
+        sync_state: c.sync.state,
+        sync_receipt: c.sync.receipt ?? null,
+        sync_attempts: c.sync.attempts,
+        sync_updated_at: c.sync.updatedAt,
+      })
+      .execute()
+  },
+  find: async (changeId) => {
+    const r = await db.selectFrom('user_changes').selectAll().where('id', '=', changeId).executeTakeFirst()
+    return r && toChange(r)
+  },
+  recordSync: async (changeId, sync) => {
+    await db
+      .updateTable('user_changes')
+      .set((eb) => ({
+        sync_state: sync.state,
+        sync_receipt: sync.receipt ?? eb.ref('sync_receipt'),
+        sync_error: sync.error ?? null,
+        sync_updated_at: sync.at,
+        sync_attempts: eb('sync_attempts', '+', 1),
+      }))
+      .where('id', '=', changeId)
+      .execute()
+  },
+})

@@ -1,0 +1,154 @@
+/**
+ * The in-memory twin of every store and of the job queue: one state object, so that its unit of
+ * work can run on a copy and keep it only when the work succeeds, as a transaction would.
+ */
+import type { Business, Certificate, User } from '../../core/account.ts'
+import type {
+  AuditEntry,
+  Draft,
+  Job,
+  Session,
+  Transactional,
+  UnitOfWork,
+  UserChange,
+} from '../../core/ports.ts'
+import { rollsBack } from './unit-of-work.ts'
+
+export type MemoryState = {
+  businesses: Map<string, Business>
+  users: Map<string, User>
+  certificates: Map<string, Certificate>
+  sessions: Map<string, Session & { challenge?: { challenge: string; expiresAt: Date } }>
+  drafts: Map<string, Draft>
+  changes: Map<string, UserChange>
+  audit: AuditEntry[]
+  jobs: Job[]
+}
+
+export const emptyMemoryState = (): MemoryState => ({
+  businesses: new Map(),
+  users: new Map(),
+  certificates: new Map(),
+  sessions: new Map(),
+  drafts: new Map(),
+  changes: new Map(),
+  audit: [],
+  jobs: [],
+})
+
+const copy = <T>(value: T): T => structuredClone(value)
+
+export const memoryStores = (state: MemoryState) => ({
+  accounts: {
+    findUser: async (id: string) => copy(state.users.get(id)),
+    findBusiness: async (id: string) => copy(state.businesses.get(id)),
+    listCertificates: async (userId: string) =>
+      copy([...state.certificates.values()].filter((c) => c.userId === userId)).sort(
+        (a, b) => a.notAfter.getTime() - b.notAfter.getTime(),
+      ),
+    findCertificateByFingerprint: async (fp: string) =>
+      copy([...state.certificates.values()].find((c) => c.fingerprint === fp)),
+    updateUserContact: async (
+      userId: string,
+      baseVersion: number,
+      contact: Parameters<Transactional['accounts']['updateUserContact']>[2],
+    ) => {
+      const user = state.users.get(userId)
+      if (!user || user.version !== baseVersion) return false
+      state.users.set(userId, { ...user, ...contact, version: user.version + 1 })
+      return true
+    },
+  } satisfies Transactional['accounts'],
+  sessions: {
+    create: async (s: Session) => {
+      state.sessions.set(s.id, copy(s))
+    },
+    find: async (id: string) => {
+      const s = state.sessions.get(id)
+      if (!s) return undefined
+      const { challenge: _, ...session } = copy(s)
+      return session
+    },
+    setChallenge: async (id: string, challenge: string, expiresAt: Date) => {
+      const s = state.sessions.get(id)
+      if (s) s.challenge = { challenge, expiresAt }
+    },
+    takeChallenge: async (id: string) => {
+      const s = state.sessions.get(id)
+      const taken = s?.challenge
+      if (s) s.challenge = undefined
+      return taken
+    },
+    signIn: async (oldId: string, s: Session) => {
+      if (!state.sessions.delete(oldId)) return
+      state.sessions.set(s.id, copy(s))
+      for (const d of state.drafts.values()) if (d.sessionId === oldId) d.sessionId = s.id
+    },
+    end: async (id: string) => {
+      state.sessions.delete(id)
+      for (const [k, d] of state.drafts) if (d.sessionId === id) state.drafts.delete(k)
+    },
+  },
+  drafts: {
+    save: async (d: Omit<Draft, 'completedChangeId'>) => {
+      for (const [k, old] of state.drafts)
+        if (old.sessionId === d.sessionId && old.flow === d.flow) state.drafts.delete(k)
+      state.drafts.set(d.id, copy(d))
+    },
+    find: async (sessionId: string, flow: string) =>
+      copy([...state.drafts.values()].find((d) => d.sessionId === sessionId && d.flow === flow)),
+    findForCompletion: async (sessionId: string, flow: string) =>
+      copy([...state.drafts.values()].find((d) => d.sessionId === sessionId && d.flow === flow)),
+    markCompleted: async (id: string, changeId: string) => {
+      const d = state.drafts.get(id)
+      if (d) d.completedChangeId = changeId
+    },
+  } satisfies Transactional['drafts'],
+  changes: {
+    record: async (c: UserChange) => {
+      state.changes.set(c.id, copy(c))
+    },
+    find: async (id: string) => copy(state.changes.get(id)),
+    recordSync: async (
+      id: string,
+      sync: { state: UserChange['sync']['state']; receipt?: string; at: Date; error?: string },
+    ) => {
+      const c = state.changes.get(id)
+      if (!c) return
+      c.sync = {
+        state: sync.state,
+        receipt: sync.receipt ?? c.sync.receipt,
+        attempts: c.sync.attempts + 1,
+        updatedAt: sync.at,
+        lastError: sync.error,
+      }
+    },
+  } satisfies Transactional['changes'],
+  audit: {
+    append: async (e: AuditEntry) => {
+      state.audit.push(copy(e))
+    },
+  },
+  jobs: {
+    enqueue: async (job: Job) => {
+      state.jobs.push(copy(job))
+    },
+  },
+})
+
+/** Runs the work on a copy of the state, one at a time, and keeps the copy only if the work succeeded. */
+export const memoryUnitOfWork = (state: MemoryState): UnitOfWork => {
+  let queue: Promise<unknown> = Promise.resolve()
+  return {
+    run: <T>(work: (tx: Transactional) => Promise<T>): Promise<T> => {
+      const next = queue.then(async () => {
+        const draft = copy(state)
+        const result = await work(memoryStores(draft))
+        if (!rollsBack(result)) Object.assign(state, draft)
+        return result
+      })
+      queue = next.catch(() => {})
+      return next
+    },
+  }
+}

@@ -1,0 +1,78 @@
+import type { Kysely } from 'kysely'
+import type { SessionStore } from '../../core/ports.ts'
+import type { Database } from '../db/schema.ts'
+import { sessionKey } from './session-key.ts'
+
+export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
+  create: async (s) => {
+    await db
+      .insertInto('sessions')
+      .values({
+        id: await sessionKey(s.id),
+        csrf_token: s.csrfToken,
+        user_id: s.userId ?? null,
+        created_at: s.createdAt,
+        last_seen_at: s.lastSeenAt,
+      })
+      .execute()
+  },
+  find: async (sessionId) => {
+    const r = await db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', await sessionKey(sessionId))
+      .executeTakeFirst()
+    return (
+      r && {
+        id: sessionId,
+        csrfToken: r.csrf_token,
+        userId: r.user_id ?? undefined,
+        createdAt: new Date(r.created_at),
+        lastSeenAt: new Date(r.last_seen_at),
+      }
+    )
+  },
+  setChallenge: async (sessionId, challenge, expiresAt) => {
+    await db
+      .updateTable('sessions')
+      .set({ challenge, challenge_expires_at: expiresAt })
+      .where('id', '=', await sessionKey(sessionId))
+      .execute()
+  },
+  takeChallenge: async (sessionId) => {
+    // One statement reads and clears it, so that two posts cannot both use one challenge.
+    const r = await db
+      .updateTable('sessions as s')
+      .from('sessions as old')
+      .set({ challenge: null, challenge_expires_at: null })
+      .whereRef('s.id', '=', 'old.id')
+      .where('s.id', '=', await sessionKey(sessionId))
+      .where('old.challenge', 'is not', null)
+      .returning(['old.challenge', 'old.challenge_expires_at'])
+      .executeTakeFirst()
+    return r?.challenge && r.challenge_expires_at
+      ? { challenge: r.challenge, expiresAt: new Date(r.challenge_expires_at) }
+      : undefined
+  },
+  signIn: async (oldSessionId, s) => {
+    await db
+      .updateTable('sessions')
+      .set({
+        id: await sessionKey(s.id),
+        csrf_token: s.csrfToken,
+        user_id: s.userId ?? null,
+        created_at: s.createdAt,
+        last_seen_at: s.lastSeenAt,
+        challenge: null,
+        challenge_expires_at: null,
+      })
+      .where('id', '=', await sessionKey(oldSessionId))
+      .execute()
+  },
+  end: async (sessionId) => {
+    await db
+      .deleteFrom('sessions')
+      .where('id', '=', await sessionKey(sessionId))
+      .execute()
+  },
+})

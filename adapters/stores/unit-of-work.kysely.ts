@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely'
+import type { JobQueue, Transactional, UnitOfWork } from '../../core/ports.ts'
+import type { Database } from '../db/schema.ts'
+import { kyselyAccountStore } from './account-store.kysely.ts'
+import { kyselyAuditLog } from './audit-log.kysely.ts'
+import { kyselyChangeStore } from './change-store.kysely.ts'
+import { kyselyDraftStore } from './draft-store.kysely.ts'
+import { rollsBack } from './unit-of-work.ts'
+
+/** Every store over one connection or transaction. */
+export const kyselyStores = (db: Kysely<Database>) => ({
+  accounts: kyselyAccountStore(db),
+  changes: kyselyChangeStore(db),
+  drafts: kyselyDraftStore(db),
+  audit: kyselyAuditLog(db),
+})
+
+class RolledBack {
+  readonly result: unknown
+  constructor(result: unknown) {
+    this.result = result
+  }
+}
+
+/**
+ * One database transaction per run; the stores and the job queue inside it share it, so that a
+ * change and its jobs commit together or not at all.
+ */
+export const kyselyUnitOfWork = (
+  db: Kysely<Database>,
+  jobQueueIn: (trx: Kysely<Database>) => JobQueue,
+): UnitOfWork => ({
+  run: async <T>(work: (tx: Transactional) => Promise<T>): Promise<T> => {
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const result = await work({ ...kyselyStores(trx), jobs: jobQueueIn(trx) })
+        if (rollsBack(result)) throw new RolledBack(result)
+        return result
+      })
+    } catch (e) {
+      if (e instanceof RolledBack) return e.result as T
+      throw e
+    }
+  },
+})

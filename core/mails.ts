@@ -1,0 +1,64 @@
+/** The portal's own mails, as text. GEPS sends its own notice when it has taken a change. */
+import type { Business, FieldChange, User } from './account.ts'
+import type { Mail } from './ports.ts'
+
+export const USER_UPDATED_SUBJECT = '[重要]利用者更新完了通知'
+export const ADDRESS_CHANGED_SUBJECT = '[重要]メールアドレス変更のお知らせ'
+
+const formatTime = (at: Date): string =>
+  new Intl.DateTimeFormat('ja-JP', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(
+    at,
+  )
+
+export const userUpdatedMail = (args: {
+  changeId: string
+  user: User
+  business: Business
+  changes: FieldChange[]
+  to: string
+  at: Date
+}): Mail => ({
+  idempotencyKey: `user-updated:${args.changeId}:${args.to}`,
+  to: args.to,
+  subject: USER_UPDATED_SUBJECT,
+  text: [
+    `${args.business.name}`,
+    `${args.user.name} 様`,
+    '',
+    '調達ポータルで利用者情報の更新が完了しました。',
+    `更新日時: ${formatTime(args.at)}`,
+    `受付番号: ${args.changeId}`,
+    '',
+    '更新した項目:',
+    ...args.changes.map((c) => `  ${c.label}: ${c.before || '（なし）'} → ${c.after || '（なし）'}`),
+    '',
+    '更新した利用者情報は政府電子調達システム(GEPS)に連携されます。',
+    '連携が完了すると、政府電子調達システム(GEPS)から登録完了のメールが届きます。',
+    '',
+    'この更新に心当たりがない場合は、至急、調達ポータルのヘルプデスクにご連絡ください。',
+    '',
+    '調達ポータル',
+  ].join('\n'),
+})
+
+/** A short notice to the address that stops receiving mail, so a hijacked account is noticed. */
+export const addressChangedMail = (args: {
+  changeId: string
+  user: User
+  oldAddress: string
+  at: Date
+}): Mail => ({
+  idempotencyKey: `address-changed:${args.changeId}:${args.oldAddress}`,
+  to: args.oldAddress,
+  subject: ADDRESS_CHANGED_SUBJECT,
+  text: [
+    `${args.user.name} 様`,
+    '',
+    `調達ポータルに登録されたメールアドレスが ${formatTime(args.at)} に変更されました。`,
+    '今後の通知は新しいメールアドレスに送信され、このアドレスには届きません。',
+    '',
+    'この変更に心当たりがない場合は、至急、調達ポータルのヘルプデスクにご連絡ください。',
+    '',
+    '調達ポータル',
+  ].join('\n'),
+})

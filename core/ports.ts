@@ -1,0 +1,153 @@
+/**
+ * The ports: what the core needs from the world, as types of functions. Each has a real adapter
+ * and an in-memory or simulated twin under adapters/, checked by one shared contract test.
+ */
+import type { Business, Certificate, User, UserContact } from './account.ts'
+import type { Result } from './result.ts'
+
+export type Clock = { now(): Date }
+
+// ---- Stores ---------------------------------------------------------------------------------
+
+export type AccountStore = {
+  findUser(userId: string): Promise<User | undefined>
+  findBusiness(businessId: string): Promise<Business | undefined>
+  listCertificates(userId: string): Promise<Certificate[]>
+  findCertificateByFingerprint(fingerprint: string): Promise<Certificate | undefined>
+  /** Writes the contact fields if the user is still at `baseVersion`; false if someone changed it first. */
+  updateUserContact(userId: string, baseVersion: number, contact: UserContact): Promise<boolean>
+}
+
+/** Where a change stands with GEPS: 待機中 / 再試行中 / 連携完了 / 連携失敗. */
+export type SyncState = 'waiting' | 'retrying' | 'done' | 'failed'
+
+export type UserChange = {
+  id: string
+  userId: string
+  businessId: string
+  kind: 'user-contact-updated'
+  before: UserContact
+  after: UserContact
+  createdAt: Date
+  sync: { state: SyncState; receipt?: string; attempts: number; updatedAt: Date; lastError?: string }
+}
+
+export type ChangeStore = {
+  record(change: UserChange): Promise<void>
+  find(changeId: string): Promise<UserChange | undefined>
+  recordSync(
+    changeId: string,
+    sync: { state: SyncState; receipt?: string; at: Date; error?: string },
+  ): Promise<void>
+}
+
+/** A wizard's state between its input and complete steps, bound to the session. */
+export type Draft = {
+  id: string
+  sessionId: string
+  flow: string
+  payload: unknown
+  baseVersion: number
+  completedChangeId?: string
+}
+
+export type DraftStore = {
+  /** Replaces the session's draft of this flow with a new one. */
+  save(draft: Omit<Draft, 'completedChangeId'>): Promise<void>
+  find(sessionId: string, flow: string): Promise<Draft | undefined>
+  /** Reads the draft and holds it until the transaction ends, so that two completions queue up. */
+  findForCompletion(sessionId: string, flow: string): Promise<Draft | undefined>
+  markCompleted(draftId: string, changeId: string): Promise<void>
+}
+
+export type Session = {
+  id: string
+  csrfToken: string
+  userId?: string
+  createdAt: Date
+  lastSeenAt: Date
+}
+
+export type SessionStore = {
+  create(session: Session): Promise<void>
+  find(sessionId: string): Promise<Session | undefined>
+  setChallenge(sessionId: string, challenge: string, expiresAt: Date): Promise<void>
+  /** Returns the session's challenge and forgets it: a challenge is good for one try. */
+  takeChallenge(sessionId: string): Promise<{ challenge: string; expiresAt: Date } | undefined>
+  /** Signs in: the session gets a new id (the old one stops working) and a user. */
+  signIn(oldSessionId: string, newSession: Session): Promise<void>
+  end(sessionId: string): Promise<void>
+}
+
+export type AuditEntry = {
+  at: Date
+  action: string
+  outcome: 'success' | 'failure'
+  userId?: string
+  businessId?: string
+  clientAddress?: string
+  detail?: Record<string, unknown>
+}
+
+export type AuditLog = { append(entry: AuditEntry): Promise<void> }
+
+// ---- Jobs -----------------------------------------------------------------------------------
+
+export type Mail = { idempotencyKey: string; to: string; subject: string; text: string }
+
+export type Job = { queue: 'geps-sync'; data: { changeId: string } } | { queue: 'mail'; data: Mail }
+
+/** Enqueues a job inside the current transaction: it exists if and only if the change commits. */
+export type JobQueue = { enqueue(job: Job): Promise<void> }
+
+/** What a unit of work hands its callback: every store and the queue, sharing one transaction. */
+export type Transactional = {
+  accounts: AccountStore
+  changes: ChangeStore
+  drafts: DraftStore
+  audit: AuditLog
+  jobs: JobQueue
+}
+
+export type UnitOfWork = { run<T>(work: (tx: Transactional) => Promise<T>): Promise<T> }
+
+// ---- Outside services -----------------------------------------------------------------------
+
+export type DeliveryError = { kind: 'transient' | 'permanent'; message: string }
+
+export type Mailer = { send(mail: Mail): Promise<Result<{ messageId: string }, DeliveryError>> }
+
+export type GepsUserChange = {
+  idempotencyKey: string
+  kind: UserChange['kind']
+  corporateNumber: string
+  user: UserContact & { userId: string; name: string }
+}
+export type GepsReceipt = { receiptNumber: string; receivedAt: string }
+
+export type Geps = { syncUserChange(change: GepsUserChange): Promise<Result<GepsReceipt, DeliveryError>> }
+
+// ---- Cards and certificates -----------------------------------------------------------------
+
+/** What any card reader gives: the certificate and a signature over the server's challenge. */
+export type CardProof = { certificate: Uint8Array; signature: Uint8Array }
+
+export type CardReadError =
+  | { kind: 'no-card' }
+  /** `triesLeft` is absent for a file, which never locks. */
+  | { kind: 'wrong-pin'; triesLeft?: number }
+  | { kind: 'locked' }
+  | { kind: 'pin-format'; message: string }
+
+export type CardSummary = { cardId: string; holderName: string; cardKind: 'ic-card' | 'file' | 'my-number' }
+
+export type CardReader = {
+  /** The cards in reach: for the virtual reader, every card of the test PKI. */
+  listCards(): Promise<CardSummary[]>
+  /** Tries left before the card locks, shown before each attempt. */
+  triesLeft(cardId: string): Promise<number | undefined>
+  read(request: { cardId: string; pin: string; challenge: string }): Promise<Result<CardProof, CardReadError>>
+}
+
+/** The certificates of the certification authorities whose certificates the portal accepts. */
+export type TrustAnchors = { list(): Promise<Uint8Array[]> }

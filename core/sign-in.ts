@@ -1,0 +1,111 @@
+/**
+ * Sign-in with a card: the server issues a single-use challenge bound to the session, the card
+ * signs it, and the core accepts the proof when the certificate is trusted, valid now, proves
+ * possession, and is registered to a user. The session then gets a new id.
+ */
+import type { User } from './account.ts'
+import { type CertificateError, verifyProof } from './certificates.ts'
+import { randomToken } from './ids.ts'
+import type {
+  AccountStore,
+  AuditLog,
+  CardReadError,
+  CardReader,
+  Clock,
+  SessionStore,
+  TrustAnchors,
+} from './ports.ts'
+import { err, ok, type Result } from './result.ts'
+
+export const CHALLENGE_LIFETIME_MS = 5 * 60 * 1000
+
+export type SignInPorts = {
+  sessions: SessionStore
+  accounts: AccountStore
+  audit: AuditLog
+  cardReader: CardReader
+  trustAnchors: TrustAnchors
+  clock: Clock
+}
+
+export type SignInError =
+  | { kind: 'challenge-missing' }
+  | { kind: 'card'; error: CardReadError }
+  | { kind: 'certificate'; error: CertificateError }
+  | { kind: 'certificate-not-registered' }
+
+/** Gives the session a fresh challenge for the next card read, replacing any earlier one. */
+export const issueChallenge =
+  (ports: Pick<SignInPorts, 'sessions' | 'clock'>) =>
+  async (sessionId: string): Promise<string> => {
+    const challenge = randomToken(32)
+    await ports.sessions.setChallenge(
+      sessionId,
+      challenge,
+      new Date(ports.clock.now().getTime() + CHALLENGE_LIFETIME_MS),
+    )
+    return challenge
+  }
+
+export const signInWithCard =
+  (ports: SignInPorts) =>
+  async (cmd: {
+    sessionId: string
+    cardId: string
+    pin: string
+    clientAddress?: string
+  }): Promise<Result<{ user: User; sessionId: string; csrfToken: string }, SignInError>> => {
+    const now = ports.clock.now()
+    const fail = async (error: SignInError, detail: Record<string, unknown> = {}) => {
+      await ports.audit.append({
+        at: now,
+        action: 'sign-in',
+        outcome: 'failure',
+        clientAddress: cmd.clientAddress,
+        detail: { reason: error.kind === 'card' ? `card-${error.error.kind}` : error.kind, ...detail },
+      })
+      return err(error)
+    }
+    const taken = await ports.sessions.takeChallenge(cmd.sessionId)
+    if (!taken || taken.expiresAt < now) return fail({ kind: 'challenge-missing' })
+
+    const read = await ports.cardReader.read({ cardId: cmd.cardId, pin: cmd.pin, challenge: taken.challenge })
+    if (!read.ok) return fail({ kind: 'card', error: read.error })
+
+    const verified = await verifyProof(read.value, taken.challenge, await ports.trustAnchors.list(), now)
+    if (!verified.ok) return fail({ kind: 'certificate', error: verified.error })
+
+    const certificate = await ports.accounts.findCertificateByFingerprint(verified.value.fingerprint)
+    const user = certificate && (await ports.accounts.findUser(certificate.userId))
+    if (!user)
+      return fail({ kind: 'certificate-not-registered' }, { fingerprint: verified.value.fingerprint })
+
+    const session = {
+      id: randomToken(32),
+      csrfToken: randomToken(32),
+      userId: user.id,
+      createdAt: now,
+      lastSeenAt: now,
+    }
+    await ports.sessions.signIn(cmd.sessionId, session)
+    await ports.audit.append({
+      at: now,
+      action: 'sign-in',
+      outcome: 'success',
+      userId: user.id,
+      businessId: user.businessId,
+      clientAddress: cmd.clientAddress,
+      detail: { fingerprint: verified.value.fingerprint },
+    })
+    return ok({ user, sessionId: session.id, csrfToken: session.csrfToken })
+  }
+
+/** A new anonymous session, for a visitor who has none. */
+export const startSession =
+  (ports: Pick<SignInPorts, 'sessions' | 'clock'>) =>
+  async (): Promise<{ id: string; csrfToken: string }> => {
+    const now = ports.clock.now()
+    const session = { id: randomToken(32), csrfToken: randomToken(32), createdAt: now, lastSeenAt: now }
+    await ports.sessions.create(session)
+    return session
+  }

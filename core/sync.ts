@@ -1,0 +1,42 @@
+/**
+ * Delivering a committed change to GEPS. The change's id is the idempotency key, so that a retry
+ * after a lost answer never applies it twice; the change records each outcome for the user to see.
+ */
+import type { AccountStore, ChangeStore, Clock, DeliveryError, Geps } from './ports.ts'
+import { err, ok, type Result } from './result.ts'
+
+export type SyncPorts = { accounts: AccountStore; changes: ChangeStore; geps: Geps; clock: Clock }
+
+export type SyncOutcome = { receiptNumber: string; alreadyDone: boolean }
+
+export const deliverChangeToGeps =
+  (ports: SyncPorts) =>
+  async (cmd: { changeId: string; finalAttempt: boolean }): Promise<Result<SyncOutcome, DeliveryError>> => {
+    const change = await ports.changes.find(cmd.changeId)
+    if (!change) return err({ kind: 'permanent', message: `change ${cmd.changeId} does not exist` })
+    if (change.sync.state === 'done' && change.sync.receipt) {
+      return ok({ receiptNumber: change.sync.receipt, alreadyDone: true })
+    }
+    const user = await ports.accounts.findUser(change.userId)
+    const business = await ports.accounts.findBusiness(change.businessId)
+    if (!user || !business)
+      return err({ kind: 'permanent', message: 'the user or business no longer exists' })
+    const sent = await ports.geps.syncUserChange({
+      idempotencyKey: change.id,
+      kind: change.kind,
+      corporateNumber: business.corporateNumber,
+      user: { userId: user.id, name: user.name, ...change.after },
+    })
+    const at = ports.clock.now()
+    if (sent.ok) {
+      await ports.changes.recordSync(change.id, { state: 'done', receipt: sent.value.receiptNumber, at })
+      return ok({ receiptNumber: sent.value.receiptNumber, alreadyDone: false })
+    }
+    const gaveUp = sent.error.kind === 'permanent' || cmd.finalAttempt
+    await ports.changes.recordSync(change.id, {
+      state: gaveUp ? 'failed' : 'retrying',
+      at,
+      error: sent.error.message,
+    })
+    return sent
+  }

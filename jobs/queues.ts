@@ -1,0 +1,34 @@
+/**
+ * The queues and their retry rules. A job that keeps failing retries with exponential backoff up
+ * to a cap, then moves to its dead-letter queue, where an operator can see and re-drive it.
+ */
+import type { PgBoss, Queue } from 'pg-boss'
+
+export const QUEUES = {
+  'geps-sync': {
+    retryLimit: 10,
+    retryDelay: 2,
+    retryBackoff: true,
+    retryDelayMax: 600,
+    expireInSeconds: 120,
+    deadLetter: 'geps-sync-dead',
+  },
+  mail: {
+    retryLimit: 10,
+    retryDelay: 2,
+    retryBackoff: true,
+    retryDelayMax: 600,
+    expireInSeconds: 120,
+    deadLetter: 'mail-dead',
+  },
+} as const satisfies Record<string, Omit<Queue, 'name'>>
+
+export type QueueName = keyof typeof QUEUES
+
+export const createQueues = async (boss: PgBoss): Promise<void> => {
+  for (const [name, options] of Object.entries(QUEUES)) {
+    if (!(await boss.getQueue(options.deadLetter)))
+      await boss.createQueue(options.deadLetter, { retentionSeconds: 14 * 24 * 3600 })
+    if (!(await boss.getQueue(name))) await boss.createQueue(name, options)
+  }
+}

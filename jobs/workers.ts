@@ -1,0 +1,53 @@
+/**
+ * The workers: GEPS sync and mail. Each job is handled by a use case of the core; a transient
+ * failure throws so that pg-boss retries it later, a permanent one goes to the dead-letter queue.
+ */
+import type { Job, JobResult, PgBoss } from 'pg-boss'
+import type { Mail, Mailer } from '../core/ports.ts'
+import { deliverChangeToGeps, type SyncPorts } from '../core/sync.ts'
+import { QUEUES } from './queues.ts'
+
+export type WorkerPorts = SyncPorts & { mailer: Mailer; log?: (message: string) => void }
+
+const POLLING = { pollingIntervalSeconds: 0.5, batchSize: 5, perJobResults: true } as const
+
+const settle = async <T>(
+  jobs: Job<T>[],
+  handle: (job: Job<T>) => Promise<'completed' | 'deadletter'>,
+): Promise<JobResult[]> => {
+  const results: JobResult[] = []
+  for (const job of jobs) {
+    try {
+      results.push({ id: job.id, status: await handle(job) })
+    } catch (e) {
+      results.push({ id: job.id, status: 'failed', output: { message: (e as Error).message } })
+    }
+  }
+  return results
+}
+
+export const startWorkers = async (boss: PgBoss, ports: WorkerPorts): Promise<void> => {
+  const log = ports.log ?? (() => {})
+  const deliver = deliverChangeToGeps(ports)
+
+  await boss.work<{ changeId: string }>('geps-sync', POLLING, (jobs) =>
+    settle(jobs, async (job) => {
+      const finalAttempt = job.retryCount >= QUEUES['geps-sync'].retryLimit
+      const result = await deliver({ changeId: job.data.changeId, finalAttempt })
+      if (result.ok) return 'completed'
+      log(`geps-sync ${job.data.changeId}: ${result.error.kind} failure: ${result.error.message}`)
+      if (result.error.kind === 'permanent') return 'deadletter'
+      throw new Error(result.error.message)
+    }),
+  )
+
+  await boss.work<Mail>('mail', POLLING, (jobs) =>
+    settle(jobs, async (job) => {
+      const sent = await ports.mailer.send(job.data)
+      if (sent.ok) return 'completed'
+      log(`mail to ${job.data.to}: ${sent.error.kind} failure: ${sent.error.message}`)
+      if (sent.error.kind === 'permanent') return 'deadletter'
+      throw new Error(sent.error.message)
+    }),
+  )
+}

@@ -1,0 +1,222 @@
+/**
+ * The composition root: reads the settings, builds the adapters, and hands them to the web app
+ * and the workers. With no settings it runs the embedded default: PGlite in ./.data, the demo
+ * data, a GEPS simulator, and an SMTP sink with a development mailbox page.
+ */
+import { readFileSync } from 'node:fs'
+import { PgBoss } from 'pg-boss'
+import { z } from 'zod'
+import { virtualCardReader } from './adapters/card-reader/virtual-card-reader.ts'
+import {
+  kyselyTrustAnchors,
+  kyselyVirtualCardStore,
+} from './adapters/card-reader/virtual-card-store.kysely.ts'
+import { type DatabaseTarget, migrateToLatest, openDatabase } from './adapters/db/database.ts'
+import { DEMO_CARDS, loadDemoData } from './adapters/demo/demo-data.ts'
+import { httpGeps } from './adapters/geps/geps.http.ts'
+import { gepsSimulator } from './adapters/geps/geps.simulator.ts'
+import { remoteAddressOf, type Served, serveHttp } from './adapters/http/serve.ts'
+import { pgBossJobQueue } from './adapters/job-queue/job-queue.pgboss.ts'
+import { type MailSink, startMailSink } from './adapters/mail/mail-sink.ts'
+import { smtpMailer } from './adapters/mail/mailer.smtp.ts'
+import { kyselySessionStore } from './adapters/stores/session-store.kysely.ts'
+import { kyselyStores, kyselyUnitOfWork } from './adapters/stores/unit-of-work.kysely.ts'
+import type { Clock } from './core/ports.ts'
+import { createQueues } from './jobs/queues.ts'
+import { startWorkers } from './jobs/workers.ts'
+import { createApp } from './web/app.ts'
+
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
+
+/** The settings, from the environment. Every one has a default that runs the embedded default. */
+const Settings = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('./.data/pglite'),
+  SMTP_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().default('調達ポータル <noreply@portal.example.go.jp>'),
+  MAIL_SINK_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
+  GEPS_URL: z.string().url().optional(),
+  GEPS_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  GEPS_NOTICE_DELAY_MS: z.coerce.number().int().min(0).default(1000),
+  DEMO_DATA: flag.optional(),
+  WORKERS: flag.default(true),
+  SECURE_COOKIES: flag.default(false),
+})
+
+export type PortalConfig = {
+  port: number
+  host: string
+  database: DatabaseTarget
+  smtpUrl?: string
+  mailFrom: string
+  mailSinkPort: number
+  gepsUrl?: string
+  gepsSimulatorPort: number
+  gepsNoticeDelayMs: number
+  demoData: boolean
+  workers: boolean
+  secureCookies: boolean
+  clock?: Clock
+  log?: (message: string) => void
+}
+
+export const configFromEnv = (env: Record<string, string | undefined>): PortalConfig => {
+  const s = Settings.parse(
+    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
+  )
+  return {
+    port: s.PORT,
+    host: s.HOST,
+    database: s.DATABASE_URL
+      ? { backend: 'postgres', url: s.DATABASE_URL }
+      : { backend: 'pglite', dataDir: s.DATA_DIR },
+    smtpUrl: s.SMTP_URL,
+    mailFrom: s.MAIL_FROM,
+    mailSinkPort: s.MAIL_SINK_PORT,
+    gepsUrl: s.GEPS_URL,
+    gepsSimulatorPort: s.GEPS_SIMULATOR_PORT,
+    gepsNoticeDelayMs: s.GEPS_NOTICE_DELAY_MS,
+    demoData: s.DEMO_DATA ?? !s.DATABASE_URL,
+    workers: s.WORKERS,
+    secureCookies: s.SECURE_COOKIES,
+  }
+}
+
+export type Portal = {
+  url: string
+  mailSink?: MailSink
+  gepsSimulator?: ReturnType<typeof gepsSimulator> & { url: string }
+  stop(): Promise<void>
+}
+
+const htmxScript = () =>
+  readFileSync(new URL('./node_modules/htmx.org/dist/htmx.min.js', import.meta.url), 'utf8')
+
+export const startPortal = async (config: PortalConfig): Promise<Portal> => {
+  const log = config.log ?? ((m: string) => console.log(`[${new Date().toISOString()}] ${m}`))
+  const clock = config.clock ?? { now: () => new Date() }
+  const stops: (() => Promise<void>)[] = []
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((e) => log(`while stopping: ${(e as Error).message}`))
+  }
+  try {
+    const database = await openDatabase(config.database)
+    stops.push(() => database.close())
+    await migrateToLatest(database.db)
+    if (config.demoData && (await loadDemoData(database.db, clock.now()))) log('demo data created')
+
+    let mailSink: MailSink | undefined
+    let smtpUrl = config.smtpUrl
+    if (!smtpUrl) {
+      const sink = await startMailSink(config.mailSinkPort)
+      stops.push(() => sink.close())
+      mailSink = sink
+      smtpUrl = sink.url
+    }
+    const mailer = smtpMailer({ url: smtpUrl, from: config.mailFrom })
+    stops.push(async () => mailer.close())
+
+    let simulator: Portal['gepsSimulator']
+    let gepsUrl = config.gepsUrl
+    if (!gepsUrl) {
+      const gepsMailer = smtpMailer({
+        url: smtpUrl,
+        from: '政府電子調達システム <noreply@geps.example.go.jp>',
+      })
+      const sim = gepsSimulator({ mailer: gepsMailer, noticeDelayMs: config.gepsNoticeDelayMs })
+      const served: Served = await serveHttp(sim.app.fetch, {
+        port: config.gepsSimulatorPort,
+        hostname: '127.0.0.1',
+      })
+      stops.push(async () => {
+        sim.stop()
+        await served.close()
+        gepsMailer.close()
+      })
+      simulator = { ...sim, url: served.url }
+      gepsUrl = served.url
+    }
+    const geps = httpGeps({ baseUrl: gepsUrl })
+
+    const boss = new PgBoss(
+      'connectionString' in database.boss
+        ? { connectionString: database.boss.connectionString, max: 4 }
+        : { db: database.boss.db, backend: 'pglite' },
+    )
+    boss.on('error', (e) => log(`pg-boss: ${(e as Error).message}`))
+    await boss.start()
+    stops.push(() => boss.stop({ graceful: true, timeout: 5000 }))
+    await createQueues(boss)
+
+    const stores = kyselyStores(database.db)
+    const ports = {
+      ...stores,
+      sessions: kyselySessionStore(database.db),
+      unitOfWork: kyselyUnitOfWork(database.db, pgBossJobQueue(boss)),
+      cardReader: virtualCardReader(kyselyVirtualCardStore(database.db)),
+      trustAnchors: kyselyTrustAnchors(database.db),
+      clock,
+    }
+    if (config.workers) await startWorkers(boss, { ...ports, geps, mailer, log })
+
+    const app = createApp({
+      ports,
+      htmxScript: htmxScript(),
+      secureCookies: config.secureCookies,
+      devMailbox: mailSink,
+      clientAddressOf: (c) => remoteAddressOf(c.env),
+      log: (m, e) => log(`${m}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+    })
+    const server = await serveHttp(app.fetch, { port: config.port, hostname: config.host })
+    stops.push(() => server.close())
+    return { url: server.url, mailSink, gepsSimulator: simulator, stop }
+  } catch (e) {
+    await stop()
+    throw e
+  }
+}
+
+const printWelcome = (portal: Portal, config: PortalConfig) => {
+  const lines = [
+    '',
+    '調達ポータル 利用者情報メンテナンス is ready.',
+    `  Portal:          ${portal.url}/`,
+    portal.mailSink
+      ? `  Mailbox:         ${portal.url}/dev/mailbox  (SMTP sink on ${portal.mailSink.url})`
+      : `  Mail:            ${config.smtpUrl}`,
+    portal.gepsSimulator
+      ? `  GEPS simulator:  ${portal.gepsSimulator.url}/`
+      : `  GEPS:            ${config.gepsUrl}`,
+    `  Database:        ${config.database.backend === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${'dataDir' in config.database ? config.database.dataDir : 'memory'}`}`,
+  ]
+  if (config.demoData) {
+    lines.push('', 'Demo users (choose the card on the sign-in page, then enter its PIN):')
+    for (const card of DEMO_CARDS) lines.push(`  ${card.label.padEnd(28, '　')} PIN ${card.pin}`)
+  }
+  console.log(lines.join('\n'))
+}
+
+if (import.meta.main) {
+  const started = Date.now()
+  const config = configFromEnv(process.env)
+  const portal = await startPortal(config).catch((e: Error) => {
+    console.error(`Could not start: ${e.message}`)
+    process.exit(1)
+  })
+  printWelcome(portal, config)
+  console.log(
+    `\nReady in ${((Date.now() - started) / 1000).toFixed(1)} s, RSS ${Math.round(process.memoryUsage().rss / 1e6)} MB.`,
+  )
+  let stopping = false
+  const shutdown = async () => {
+    if (stopping) return
+    stopping = true
+    console.log('Stopping...')
+    await portal.stop()
+    process.exit(0)
+  }
+  process.on('SIGINT', shutdown)
+  process.on('SIGTERM', shutdown)
+}

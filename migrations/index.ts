@@ -1,0 +1,7 @@
+/** Every migration, in order: a static list, so that bundlers and Deno see them all. */
+import type { Migration } from 'kysely/migration'
+import * as accounts from './0001-accounts.ts'
+
+export const migrations: Record<string, Migration> = {
+  '0001-accounts': accounts,
+}

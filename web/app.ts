@@ -1,0 +1,98 @@
+/**
+ * The web application: every screen, the assets, and the middleware that every request passes
+ * (session, CSRF). It gets the core's ports from the composition root and knows no driver.
+ */
+import { type Context, Hono } from 'hono'
+import { setCookie } from 'hono/cookie'
+import type { SignInPorts } from '../core/sign-in.ts'
+import type { UserUpdatePorts } from '../core/user-update.ts'
+import { APP_CSS } from './assets.ts'
+import { type DevMail, devMailboxRoutes } from './dev-mailbox.ts'
+import { LLMS_TXT } from './llms-txt.ts'
+import { menuRoutes } from './menu.ts'
+import { html, render, SIMPLE_VIEW_COOKIE } from './render.ts'
+import { type AppEnv, loadSession, requireCsrfToken } from './session.ts'
+import { signInRoutes } from './sign-in.ts'
+import { userUpdateRoutes } from './user-update.ts'
+
+export type AppPorts = SignInPorts & UserUpdatePorts
+
+export type AppOptions = {
+  ports: AppPorts
+  /** The htmx script, served from this origin. */
+  htmxScript: string
+  /** Secure cookies: on for HTTPS, off for plain-HTTP local development. */
+  secureCookies: boolean
+  /** The development mailbox, where the embedded default runs an SMTP sink. */
+  devMailbox?: { mails: DevMail[] }
+  /** The client's address, as the runtime's server knows it. */
+  clientAddressOf?: (c: Context) => string | undefined
+  log?: (message: string, error?: unknown) => void
+}
+
+export const createApp = (options: AppOptions) => {
+  const { ports } = options
+  const app = new Hono<AppEnv>()
+  const sessionDeps = { ...ports, secureCookies: options.secureCookies }
+  const log = options.log ?? ((m: string, e?: unknown) => console.error(m, e))
+
+  app.get('/assets/htmx.min.js', (c) => {
+    c.header('Cache-Control', 'public, max-age=86400')
+    return c.body(options.htmxScript, 200, { 'Content-Type': 'text/javascript; charset=utf-8' })
+  })
+  app.get('/assets/app.css', (c) => {
+    c.header('Cache-Control', 'public, max-age=3600')
+    return c.body(APP_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' })
+  })
+  app.get('/llms.txt', (c) => c.text(LLMS_TXT))
+  app.get('/health', (c) => c.text('ok'))
+  app.get('/view', (c) => {
+    const simple = c.req.query('mode') === 'simple'
+    setCookie(c, SIMPLE_VIEW_COOKIE, simple ? 'simple' : 'full', {
+      path: '/',
+      sameSite: 'Lax',
+      httpOnly: true,
+    })
+    return c.redirect('/', 303)
+  })
+
+  app.use('*', async (c, next) => {
+    c.set('clientAddress', options.clientAddressOf?.(c))
+    await next()
+  })
+  app.use('*', loadSession(sessionDeps))
+  app.use(
+    '*',
+    requireCsrfToken((c) =>
+      render(c, {
+        title: '操作を受け付けられませんでした',
+        status: 403,
+        body: html`<p>画面を開いてから時間がたったか、別の画面から送信されたため、この操作を受け付けませんでした。変更は行われていません。</p>
+<p>もう一度画面を開き直して操作してください。</p><p><a href="/">トップへ</a></p>`,
+      }),
+    ),
+  )
+
+  app.route('/', menuRoutes(ports))
+  app.route('/', signInRoutes(ports, sessionDeps))
+  app.route('/', userUpdateRoutes(ports))
+  if (options.devMailbox) app.route('/', devMailboxRoutes(options.devMailbox))
+
+  app.notFound((c) =>
+    render(c, {
+      title: 'ページが見つかりません',
+      status: 404,
+      body: html`<p>お探しのページは見つかりませんでした。</p><p><a href="/">トップへ</a></p>`,
+    }),
+  )
+  app.onError((error, c) => {
+    log(`unexpected error on ${c.req.method} ${c.req.path}`, error)
+    c.header('Cache-Control', 'no-store')
+    return c.html(
+      html`<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>システムエラー | 調達ポータル</title></head>
+<body><main id="main"><h1>システムエラー</h1><p>処理中に問題が発生しました。変更は保存されていないか、保存済みの場合は二重に行われることはありません。時間をおいてもう一度お試しください。</p><p><a href="/">トップへ</a></p></main></body></html>`,
+      500,
+    )
+  })
+  return app
+}

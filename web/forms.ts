@@ -1,0 +1,51 @@
+/** Pieces every form uses: the CSRF field, labelled inputs with their errors, the error summary. */
+import { html, raw } from 'hono/html'
+import type { Html } from './render.ts'
+
+export type FieldErrors = Partial<Record<string, string>>
+
+export const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}">`
+
+/** A summary of every refusal at the top of the form, each linking to its field. */
+export const errorSummary = (errors: FieldErrors, labels: Record<string, string>, message?: string) => {
+  const entries = Object.entries(errors).filter((e): e is [string, string] => typeof e[1] === 'string')
+  if (entries.length === 0 && !message) return ''
+  return html`<div class="error-summary" id="error-summary" role="alert" tabindex="-1">
+  <h2>入力内容を確認してください</h2>
+  ${message ? html`<p>${message}</p>` : ''}
+  ${
+    entries.length > 0
+      ? html`<ul>${entries.map(([field, text]) => html`<li><a href="#field-${field}">${labels[field] ?? field}: ${text}</a></li>`)}</ul>`
+      : ''
+  }
+</div>`
+}
+
+export const textField = (f: {
+  name: string
+  label: string
+  value: string
+  error?: string
+  required?: boolean
+  type?: 'text' | 'email' | 'tel'
+  autocomplete?: string
+  hint?: string
+}): Html => {
+  const id = `field-${f.name}`
+  const describedBy = [f.hint ? `${id}-hint` : '', f.error ? `${id}-error` : ''].filter(Boolean).join(' ')
+  return html`<div class="field${f.error ? ' field-invalid' : ''}">
+  <label for="${id}">${f.label}${f.required ? html`<span class="required">（必須）</span>` : ''}</label>
+  ${f.hint ? html`<p class="hint" id="${id}-hint">${f.hint}</p>` : ''}
+  ${f.error ? html`<p class="field-error" id="${id}-error">${f.error}</p>` : ''}
+  <input id="${id}" name="${f.name}" type="${f.type ?? 'text'}" value="${f.value}"${f.required ? ' required' : ''}${
+    f.autocomplete ? html` autocomplete="${f.autocomplete}"` : ''
+  }${describedBy ? html` aria-describedby="${describedBy}"` : ''}${f.error ? raw(' aria-invalid="true"') : ''}>
+</div>`
+}
+
+/** A read-only value shown as a definition, for fields the user cannot change here. */
+export const readOnlyRows = (rows: [string, string][]) =>
+  html`<dl class="read-only">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v || '—'}</dd>`)}</dl>`
+
+/** htmx enhancement for a form that replaces the page's <main>; without JavaScript it posts as usual. */
+export const hxForm = (action: string) => html`hx-post="${action}" hx-target="#main" hx-swap="outerHTML"`

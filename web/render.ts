@@ -1,0 +1,107 @@
+/**
+ * One render for three audiences. The same route answers:
+ * - a full page, for a normal request (and for htmx's history restore);
+ * - a fragment (the page's <title> and <main>), for an htmx request;
+ * - a simplified page with no script, no style and no htmx attributes, for software agents and
+ *   for anyone who prefers it: asked for with `?view=simple` on any URL, or kept on with the
+ *   cookie `view=simple` that GET /view?mode=simple sets (GET /view?mode=full clears it).
+ */
+import type { Context } from 'hono'
+import { getCookie } from 'hono/cookie'
+import { html, raw } from 'hono/html'
+import type { HtmlEscapedString } from 'hono/utils/html'
+import type { AppEnv } from './session.ts'
+
+export type Html = HtmlEscapedString | Promise<HtmlEscapedString>
+
+export type Page = {
+  /** The screen's name, as the manual writes it; it heads both <title> and <h1>. */
+  title: string
+  body: Html
+  /** Marks a page whose submit failed: the title starts with エラー:. */
+  hasErrors?: boolean
+  status?: 200 | 403 | 404 | 409 | 410 | 422 | 429 | 503
+}
+
+export const SIMPLE_VIEW_COOKIE = 'view'
+
+export type Audience = 'full' | 'fragment' | 'simple'
+
+export const audienceOf = (c: Context): Audience => {
+  if (c.req.query('view') === 'simple' || getCookie(c, SIMPLE_VIEW_COOKIE) === 'simple') return 'simple'
+  if (c.req.header('hx-request') === 'true' && c.req.header('hx-history-restore-request') !== 'true') {
+    return 'fragment'
+  }
+  return 'full'
+}
+
+const documentTitle = (page: Page) => `${page.hasErrors ? 'エラー: ' : ''}${page.title} | 調達ポータル`
+
+const header = (c: Context<AppEnv>) => {
+  const user = c.get('user')
+  return html`<header class="site-header">
+  <a class="site-name" href="/">調達ポータル</a>
+  ${
+    user
+      ? html`<span class="who">${user.name} 様</span>
+  <form method="post" action="/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="${c.get('session')?.csrfToken ?? ''}"><button type="submit">ログアウト</button></form>`
+      : ''
+  }
+</header>`
+}
+
+const main = (page: Page) => html`<main id="main">
+<h1>${page.title}</h1>
+${page.body}
+</main>`
+
+const footer = (audience: Audience) => html`<footer class="site-footer">
+  ${
+    audience === 'simple'
+      ? html`<a href="/view?mode=full">通常表示に戻す</a>`
+      : html`<a href="/view?mode=simple">簡易表示（スクリプト・スタイルなし）</a>`
+  }
+  · <a href="/llms.txt">llms.txt</a>
+</footer>`
+
+const HX_ATTRIBUTE = /\s(?:hx|data-hx)-[a-z:-]+="[^"]*"/g
+
+export const render = async (c: Context<AppEnv>, page: Page): Promise<Response> => {
+  const audience = audienceOf(c)
+  c.header('Vary', 'HX-Request, Cookie')
+  c.header('Cache-Control', 'no-store')
+  const status = page.status ?? 200
+  if (audience === 'fragment') {
+    if (c.req.method === 'GET') c.header('HX-Push-Url', c.req.path)
+    return c.html(html`<title>${documentTitle(page)}</title>${main(page)}`, status)
+  }
+  if (audience === 'simple') {
+    const text = await html`<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><title>${documentTitle(page)}</title></head>
+<body>
+${header(c)}
+${main(page)}
+${footer(audience)}
+</body></html>`
+    return c.html(String(text).replace(HX_ATTRIBUTE, ''), status)
+  }
+  return c.html(
+    html`<!doctype html>
+<html lang="ja"><head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${documentTitle(page)}</title>
+<meta name="htmx-config" content='{"includeIndicatorCSS": false}'>
+<link rel="stylesheet" href="/assets/app.css">
+<script src="/assets/htmx.min.js" defer></script>
+</head>
+<body>
+${header(c)}
+${main(page)}
+${footer(audience)}
+</body></html>`,
+    status,
+  )
+}
+
+export { html, raw }

@@ -1,0 +1,106 @@
+/**
+ * Sessions and CSRF. The cookie holds a random token (HttpOnly, SameSite=Lax); the database keeps
+ * only its hash. Every POST must carry the session's CSRF token, in the form field `_csrf` or the
+ * header `X-CSRF-Token`, and come from this origin.
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import type { User } from '../core/account.ts'
+import type { AccountStore, Clock, Session, SessionStore } from '../core/ports.ts'
+import { startSession } from '../core/sign-in.ts'
+
+export const SESSION_COOKIE = 'sid'
+
+export type AppEnv = {
+  Variables: {
+    session?: Session
+    user?: User
+    clientAddress?: string
+  }
+}
+
+export type SessionDeps = {
+  sessions: SessionStore
+  accounts: AccountStore
+  clock: Clock
+  secureCookies: boolean
+}
+
+export const setSessionCookie = (c: Context, sessionId: string, secure: boolean) =>
+  setCookie(c, SESSION_COOKIE, sessionId, { httpOnly: true, sameSite: 'Lax', path: '/', secure })
+
+export const clearSessionCookie = (c: Context) => deleteCookie(c, SESSION_COOKIE, { path: '/' })
+
+/** Finds the request's session and its user, if any. */
+export const loadSession =
+  (deps: SessionDeps): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const token = getCookie(c, SESSION_COOKIE)
+    const session = token && token.length <= 100 ? await deps.sessions.find(token) : undefined
+    if (session) {
+      c.set('session', session)
+      if (session.userId) {
+        const user = await deps.accounts.findUser(session.userId)
+        if (user) c.set('user', user)
+      }
+    }
+    await next()
+  }
+
+/** The request's session, made now if it has none (a sign-in form needs one for its challenge). */
+export const ensureSession = async (c: Context<AppEnv>, deps: SessionDeps): Promise<Session> => {
+  const existing = c.get('session')
+  if (existing) return existing
+  const created = await startSession(deps)()
+  setSessionCookie(c, created.id, deps.secureCookies)
+  const now = deps.clock.now()
+  const session = { ...created, createdAt: now, lastSeenAt: now }
+  c.set('session', session)
+  return session
+}
+
+const sameText = (a: string, b: string) => {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return diff === 0
+}
+
+/** The CSRF token a request carries, from its header or its form body. */
+const presentedToken = async (c: Context): Promise<string | undefined> => {
+  const header = c.req.header('x-csrf-token')
+  if (header) return header
+  const type = c.req.header('content-type') ?? ''
+  if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data'))
+    return undefined
+  const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>)
+  const token = body._csrf
+  return typeof token === 'string' ? token : undefined
+}
+
+/**
+ * Refuses any unsafe request without the session's token, or from another origin. `refuse`
+ * renders the refusal, so that the user learns what to do.
+ */
+export const requireCsrfToken =
+  (refuse: (c: Context<AppEnv>) => Response | Promise<Response>): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
+    const origin = c.req.header('origin')
+    const fetchSite = c.req.header('sec-fetch-site')
+    const sameOrigin =
+      (origin === undefined || origin === new URL(c.req.url).origin) &&
+      (fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none')
+    const session = c.get('session')
+    const token = await presentedToken(c)
+    if (!sameOrigin || !session || !token || !sameText(token, session.csrfToken)) return refuse(c)
+    return next()
+  }
+
+/** The session and user of a route that a guard has already limited to signed-in users. */
+export const signedIn = (c: Context<AppEnv>): { session: Session; user: User } => {
+  const session = c.get('session')
+  const user = c.get('user')
+  if (!session || !user) throw new Error(`${c.req.path} was reached without a signed-in user`)
+  return { session, user }
+}
