@@ -33,7 +33,8 @@ export const postalCode = (value: string): Result<string, FieldRefusal> => {
  */
 const phoneLike = (label: string, value: string): Result<string, FieldRefusal> => {
   const v = normaliseDigits(value)
-    .replace(/[()（）\s]/g, '-')
+    .replace(/^[(（]/, '')
+    .replace(/[)）\s]+/g, '-')
     .replace(/-+/g, '-')
   const digits = v.replace(/-/g, '')
   if (!/^[\d-]+$/.test(v) || v.startsWith('-') || v.endsWith('-')) {

@@ -2,7 +2,8 @@
 import type { ColumnType, Generated } from 'kysely'
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>
-type Json<T> = ColumnType<T, string, string>
+/** A jsonb column: each driver serialises the value itself (a pre-stringified value would be stored as a JSON string). */
+type Json<T> = ColumnType<T, T, T>
 
 export type Database = {
   businesses: {

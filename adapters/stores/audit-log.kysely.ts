@@ -13,7 +13,7 @@ export const kyselyAuditLog = (db: Kysely<Database>): AuditLog => ({
         user_id: e.userId ?? null,
         business_id: e.businessId ?? null,
         client_address: e.clientAddress ?? null,
-        detail: JSON.stringify(e.detail ?? {}),
+        detail: e.detail ?? {},
       })
       .execute()
   },

@@ -19,7 +19,7 @@ export const kyselyDraftStore = (db: Kysely<Database>): DraftStore => ({
       id: d.id,
       session_id: await sessionKey(d.sessionId),
       flow: d.flow,
-      payload: JSON.stringify(d.payload),
+      payload: d.payload,
       base_version: d.baseVersion,
       completed_change_id: null,
       updated_at: new Date(),

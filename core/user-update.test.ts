@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest'
+import { DEMO_USER_IDS } from '../adapters/demo/demo-data.ts'
+import { memoryPortal } from '../tests/support/memory-portal.ts'
+import { ADDRESS_CHANGED_SUBJECT, USER_UPDATED_SUBJECT } from './mails.ts'
+import { startSession } from './sign-in.ts'
+import {
+  type ContactInput,
+  completeUserUpdate,
+  draftContact,
+  prepareUserUpdate,
+  reviewUserUpdate,
+  validateContact,
+} from './user-update.ts'
+
+const hanako = DEMO_USER_IDS.hanako
+
+const input = (overrides: Partial<ContactInput> = {}): ContactInput => ({
+  title: '部長',
+  postalCode: '１００－０００１',
+  address: '東京都千代田区千代田1-1',
+  phone: '03-1111-2222',
+  fax: '',
+  email: 'hanako.new@sample-shoji.example.jp',
+  emailConfirmation: 'hanako.new@sample-shoji.example.jp',
+  ...overrides,
+})
+
+const setUp = async () => {
+  const portal = await memoryPortal()
+  const session = await startSession(portal.ports)()
+  const cmd = { sessionId: session.id, userId: hanako }
+  return { portal, session, cmd }
+}
+
+describe('validateContact', () => {
+  it('reports every refused field at once, and the confirmation separately', () => {
+    const result = validateContact(
+      input({ postalCode: '12', phone: 'x', email: 'a@example.jp', emailConfirmation: 'b@example.jp' }),
+    )
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(Object.keys(result.error).sort()).toEqual(['emailConfirmation', 'phone', 'postalCode'])
+  })
+})
+
+describe('F1 for an agent: prepare, review, complete', () => {
+  it('writes nothing before the confirm step', async () => {
+    const { portal, cmd } = await setUp()
+    const before = structuredClone(portal.state.users.get(hanako))
+    expect(await prepareUserUpdate(portal.ports)({ ...cmd, input: input() })).toEqual({
+      ok: true,
+      value: undefined,
+    })
+    expect(portal.state.users.get(hanako)).toEqual(before)
+    expect(portal.state.jobs).toEqual([])
+    expect(portal.state.changes.size).toBe(0)
+  })
+
+  it('keeps the refused input out of the draft and says which fields are wrong', async () => {
+    const { portal, cmd } = await setUp()
+    const result = await prepareUserUpdate(portal.ports)({ ...cmd, input: input({ postalCode: 'abc' }) })
+    expect(result).toMatchObject({
+      ok: false,
+      error: { kind: 'invalid', fieldErrors: { postalCode: expect.stringMatching(/郵便番号/) } },
+    })
+    expect(await draftContact(portal.ports)(cmd.sessionId)).toBeUndefined()
+  })
+
+  it('says so when nothing changed', async () => {
+    const { portal, cmd } = await setUp()
+    const user = portal.state.users.get(hanako)
+    if (!user) throw new Error('no demo user')
+    const same = { ...user, emailConfirmation: user.email }
+    expect(await prepareUserUpdate(portal.ports)({ ...cmd, input: same })).toEqual({
+      ok: false,
+      error: { kind: 'nothing-changed' },
+    })
+  })
+
+  it('shows old and new values side by side on review', async () => {
+    const { portal, cmd } = await setUp()
+    await prepareUserUpdate(portal.ports)({ ...cmd, input: input() })
+    const review = await reviewUserUpdate(portal.ports)(cmd)
+    expect(review.ok).toBe(true)
+    if (!review.ok) return
+    expect(review.value.changes.find((c) => c.field === 'postalCode')).toEqual({
+      field: 'postalCode',
+      label: '郵便番号',
+      before: '100-0013',
+      after: '100-0001',
+    })
+    expect(review.value.changes.map((c) => c.label)).toEqual([
+      '役職名',
+      '郵便番号',
+      '住所',
+      '電話番号',
+      'FAX番号',
+      'メールアドレス',
+    ])
+  })
+
+  it('commits the change, its audit record, its GEPS job and both mails together', async () => {
+    const { portal, cmd } = await setUp()
+    await prepareUserUpdate(portal.ports)({ ...cmd, input: input() })
+    const done = await completeUserUpdate(portal.ports)({ ...cmd, clientAddress: '192.0.2.1' })
+    expect(done.ok).toBe(true)
+    if (!done.ok) return
+    const user = portal.state.users.get(hanako)
+    expect(user).toMatchObject({
+      title: '部長',
+      postalCode: '100-0001',
+      email: 'hanako.new@sample-shoji.example.jp',
+      version: 2,
+    })
+    expect(user?.name).toBe('入札 花子')
+    expect(user?.department).toBe('営業部')
+    expect(portal.state.changes.get(done.value.changeId)?.sync.state).toBe('waiting')
+    expect(portal.state.jobs).toEqual([
+      { queue: 'geps-sync', data: { changeId: done.value.changeId } },
+      {
+        queue: 'mail',
+        data: expect.objectContaining({
+          to: 'hanako.new@sample-shoji.example.jp',
+          subject: USER_UPDATED_SUBJECT,
+        }),
+      },
+      {
+        queue: 'mail',
+        data: expect.objectContaining({
+          to: 'hanako@sample-shoji.example.jp',
+          subject: ADDRESS_CHANGED_SUBJECT,
+        }),
+      },
+    ])
+    expect(portal.state.audit.at(-1)).toMatchObject({
+      action: 'user-contact-updated',
+      userId: hanako,
+      clientAddress: '192.0.2.1',
+    })
+  })
+
+  it('mails only the registered address when the address did not change', async () => {
+    const { portal, cmd } = await setUp()
+    await prepareUserUpdate(portal.ports)({
+      ...cmd,
+      input: input({
+        email: 'hanako@sample-shoji.example.jp',
+        emailConfirmation: 'hanako@sample-shoji.example.jp',
+      }),
+    })
+    await completeUserUpdate(portal.ports)(cmd)
+    expect(portal.state.jobs.filter((j) => j.queue === 'mail').map((j) => j.data.to)).toEqual([
+      'hanako@sample-shoji.example.jp',
+    ])
+  })
+
+  it('commits once however often the final step is posted', async () => {
+    const { portal, cmd } = await setUp()
+    await prepareUserUpdate(portal.ports)({ ...cmd, input: input() })
+    const [first, second] = await Promise.all([
+      completeUserUpdate(portal.ports)(cmd),
+      completeUserUpdate(portal.ports)(cmd),
+    ])
+    const third = await completeUserUpdate(portal.ports)(cmd)
+    expect(first.ok && second.ok && third.ok).toBe(true)
+    if (!first.ok || !second.ok || !third.ok) return
+    expect(second.value.changeId).toBe(first.value.changeId)
+    expect(third.value.changeId).toBe(first.value.changeId)
+    expect(portal.state.changes.size).toBe(1)
+    expect(portal.state.jobs.filter((j) => j.queue === 'geps-sync')).toHaveLength(1)
+    expect(portal.state.users.get(hanako)?.version).toBe(2)
+  })
+
+  it('refuses to overwrite a change made meanwhile, and leaves nothing behind', async () => {
+    const { portal, cmd } = await setUp()
+    await prepareUserUpdate(portal.ports)({ ...cmd, input: input() })
+    // Someone else updates the same user between confirm and complete.
+    const other = await startSession(portal.ports)()
+    await prepareUserUpdate(portal.ports)({
+      sessionId: other.id,
+      userId: hanako,
+      input: input({ title: '次長' }),
+    })
+    await completeUserUpdate(portal.ports)({ sessionId: other.id, userId: hanako })
+    const jobsBefore = portal.state.jobs.length
+    const late = await completeUserUpdate(portal.ports)(cmd)
+    expect(late).toMatchObject({ ok: false, error: { kind: 'changed-by-someone-else' } })
+    expect(portal.state.users.get(hanako)?.title).toBe('次長')
+    expect(portal.state.jobs.length).toBe(jobsBefore)
+    expect(portal.state.changes.size).toBe(1)
+  })
+
+  it('has no draft to complete without the confirm step', async () => {
+    const { portal, cmd } = await setUp()
+    expect(await completeUserUpdate(portal.ports)(cmd)).toEqual({ ok: false, error: { kind: 'no-draft' } })
+  })
+})

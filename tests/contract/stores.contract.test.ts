@@ -1,0 +1,329 @@
+/**
+ * One contract for the stores, the unit of work and the job queue, run over the in-memory twin,
+ * PGlite and real PostgreSQL: each must behave the same.
+ */
+import { sql } from 'kysely'
+import type { PgBoss } from 'pg-boss'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEMO_USER_IDS, loadDemoData, loadDemoIntoMemory } from '../../adapters/demo/demo-data.ts'
+import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
+import { emptyMemoryState, memoryStores, memoryUnitOfWork } from '../../adapters/stores/memory.ts'
+import { kyselySessionStore } from '../../adapters/stores/session-store.kysely.ts'
+import { kyselyStores, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
+import type { Transactional, UnitOfWork, UserChange } from '../../core/ports.ts'
+import { err, ok } from '../../core/result.ts'
+import { countJobs, startBoss } from '../support/boss.ts'
+import { openTestDatabase, postgresServer, type TestDatabase } from '../support/database.ts'
+import { demoData } from '../support/memory-portal.ts'
+
+type Subject = Omit<Transactional, 'jobs'> & {
+  sessions: ReturnType<typeof kyselySessionStore>
+  unitOfWork: UnitOfWork
+  jobCount(queue: 'geps-sync' | 'mail'): Promise<number>
+  close(): Promise<void>
+}
+
+const memorySubject = async (): Promise<Subject> => {
+  const state = emptyMemoryState()
+  loadDemoIntoMemory(state, structuredClone(await demoData()))
+  return {
+    ...memoryStores(state),
+    unitOfWork: memoryUnitOfWork(state),
+    jobCount: async (queue) => state.jobs.filter((j) => j.queue === queue).length,
+    close: async () => {},
+  }
+}
+
+const kyselySubject = async (
+  backend: 'pglite' | 'postgres',
+  server?: string,
+): Promise<Subject & { test: TestDatabase }> => {
+  const test = await openTestDatabase(backend, server)
+  await loadDemoData(test.handle.db, new Date())
+  const boss: PgBoss = await startBoss(test.handle)
+  return {
+    ...kyselyStores(test.handle.db),
+    sessions: kyselySessionStore(test.handle.db),
+    unitOfWork: kyselyUnitOfWork(test.handle.db, pgBossJobQueue(boss)),
+    jobCount: (queue) => countJobs(test.handle, queue),
+    close: async () => {
+      await boss.stop({ graceful: false, timeout: 1000 })
+      await test.drop()
+    },
+    test,
+  }
+}
+
+const change = (id: string): UserChange => {
+  const contact = {
+    title: '',
+    postalCode: '100-0001',
+    address: 'a',
+    phone: '03-1111-2222',
+    fax: '',
+    email: 'a@example.jp',
+  }
+  return {
+    id,
+    userId: DEMO_USER_IDS.hanako,
+    businessId: '00000000-0000-4000-8000-000000000001',
+    kind: 'user-contact-updated',
+    before: contact,
+    after: { ...contact, title: '部長' },
+    createdAt: new Date('2026-11-27T10:00:00Z'),
+    sync: { state: 'waiting', attempts: 0, updatedAt: new Date('2026-11-27T10:00:00Z') },
+  }
+}
+
+const session = (id: string, userId?: string) => ({
+  id,
+  csrfToken: `csrf-${id}`,
+  userId,
+  createdAt: new Date('2026-11-27T10:00:00Z'),
+  lastSeenAt: new Date('2026-11-27T10:00:00Z'),
+})
+
+const contract = (name: string, make: () => Promise<Subject | undefined>) =>
+  describe(name, () => {
+    let s: Subject
+    let available = true
+    beforeAll(async () => {
+      const made = await make()
+      if (!made) available = false
+      else s = made
+    })
+    afterAll(async () => s?.close())
+    const test = (title: string, body: () => Promise<void>) =>
+      it(title, async (ctx) => {
+        if (!available) return ctx.skip('PostgreSQL is not available here (see the warning above)')
+        await body()
+      })
+
+    test('finds users, businesses and certificates', async () => {
+      const user = await s.accounts.findUser(DEMO_USER_IDS.hanako)
+      expect(user).toMatchObject({
+        name: '入札 花子',
+        role: 'agent',
+        cardKind: 'file',
+        department: '営業部',
+        version: 1,
+      })
+      expect(await s.accounts.findBusiness(user?.businessId ?? '')).toMatchObject({
+        corporateNumber: '7123456789012',
+      })
+      const [cert] = await s.accounts.listCertificates(DEMO_USER_IDS.hanako)
+      expect(cert?.subject).toContain('入札 花子')
+      expect(cert?.notAfter).toBeInstanceOf(Date)
+      expect((await s.accounts.findCertificateByFingerprint(cert?.fingerprint ?? ''))?.userId).toBe(
+        DEMO_USER_IDS.hanako,
+      )
+      expect(await s.accounts.findUser('00000000-0000-4000-8000-00000000ffff')).toBeUndefined()
+    })
+
+    test('updates contact fields only at the expected version', async () => {
+      const contact = {
+        title: '部長',
+        postalCode: '100-0001',
+        address: 'x',
+        phone: '03-1111-2222',
+        fax: '',
+        email: 'n@example.jp',
+      }
+      expect(await s.accounts.updateUserContact(DEMO_USER_IDS.saburo, 1, contact)).toBe(true)
+      expect(await s.accounts.updateUserContact(DEMO_USER_IDS.saburo, 1, { ...contact, title: '課長' })).toBe(
+        false,
+      )
+      expect(await s.accounts.findUser(DEMO_USER_IDS.saburo)).toMatchObject({
+        title: '部長',
+        email: 'n@example.jp',
+        version: 2,
+      })
+    })
+
+    test('keeps sessions, gives a challenge once, and rotates the id at sign-in', async () => {
+      await s.sessions.create(session('anon-1'))
+      expect(await s.sessions.find('anon-1')).toEqual(session('anon-1'))
+      await s.sessions.setChallenge('anon-1', 'nonce-1', new Date('2026-11-27T10:05:00Z'))
+      expect(await s.sessions.takeChallenge('anon-1')).toEqual({
+        challenge: 'nonce-1',
+        expiresAt: new Date('2026-11-27T10:05:00Z'),
+      })
+      expect(await s.sessions.takeChallenge('anon-1')).toBeUndefined()
+      await s.drafts.save({
+        id: crypto.randomUUID(),
+        sessionId: 'anon-1',
+        flow: 'f',
+        payload: { a: 1 },
+        baseVersion: 1,
+      })
+      await s.sessions.signIn('anon-1', session('signed-1', DEMO_USER_IDS.hanako))
+      expect(await s.sessions.find('anon-1')).toBeUndefined()
+      expect((await s.sessions.find('signed-1'))?.userId).toBe(DEMO_USER_IDS.hanako)
+      expect((await s.drafts.find('signed-1', 'f'))?.payload).toEqual({ a: 1 })
+      await s.sessions.end('signed-1')
+      expect(await s.sessions.find('signed-1')).toBeUndefined()
+      expect(await s.drafts.find('signed-1', 'f')).toBeUndefined()
+    })
+
+    test('keeps one draft per session and flow, and marks it completed', async () => {
+      await s.sessions.create(session('drafting'))
+      const first = crypto.randomUUID()
+      await s.drafts.save({
+        id: first,
+        sessionId: 'drafting',
+        flow: 'user-update',
+        payload: { n: 1 },
+        baseVersion: 1,
+      })
+      const second = crypto.randomUUID()
+      await s.drafts.save({
+        id: second,
+        sessionId: 'drafting',
+        flow: 'user-update',
+        payload: { n: 2 },
+        baseVersion: 3,
+      })
+      expect(await s.drafts.find('drafting', 'user-update')).toEqual({
+        id: second,
+        sessionId: 'drafting',
+        flow: 'user-update',
+        payload: { n: 2 },
+        baseVersion: 3,
+        completedChangeId: undefined,
+      })
+      const changeId = crypto.randomUUID()
+      await s.unitOfWork.run(async (tx) => {
+        expect((await tx.drafts.findForCompletion('drafting', 'user-update'))?.id).toBe(second)
+        await tx.drafts.markCompleted(second, changeId)
+      })
+      expect((await s.drafts.find('drafting', 'user-update'))?.completedChangeId).toBe(changeId)
+      expect(await s.drafts.find('someone-else', 'user-update')).toBeUndefined()
+    })
+
+    test('records changes and each sync outcome', async () => {
+      const id = crypto.randomUUID()
+      await s.changes.record(change(id))
+      expect(await s.changes.find(id)).toEqual(change(id))
+      await s.changes.recordSync(id, {
+        state: 'retrying',
+        at: new Date('2026-11-27T10:01:00Z'),
+        error: 'GEPS answered 503',
+      })
+      await s.changes.recordSync(id, {
+        state: 'done',
+        receipt: 'GEPS-1',
+        at: new Date('2026-11-27T10:02:00Z'),
+      })
+      expect((await s.changes.find(id))?.sync).toEqual({
+        state: 'done',
+        receipt: 'GEPS-1',
+        attempts: 2,
+        updatedAt: new Date('2026-11-27T10:02:00Z'),
+        lastError: undefined,
+      })
+    })
+
+    test('commits a change with its jobs, and rolls both back on a throw or a failed result', async () => {
+      const mails = await s.jobCount('mail')
+      const committed = crypto.randomUUID()
+      await s.unitOfWork.run(async (tx) => {
+        await tx.changes.record(change(committed))
+        await tx.jobs.enqueue({ queue: 'geps-sync', data: { changeId: committed } })
+        await tx.jobs.enqueue({
+          queue: 'mail',
+          data: { idempotencyKey: `k-${committed}`, to: 'a@example.jp', subject: 's', text: 't' },
+        })
+        return ok(undefined)
+      })
+      expect(await s.changes.find(committed)).toBeDefined()
+      expect(await s.jobCount('mail')).toBe(mails + 1)
+
+      const thrown = crypto.randomUUID()
+      await expect(
+        s.unitOfWork.run(async (tx) => {
+          await tx.changes.record(change(thrown))
+          await tx.jobs.enqueue({
+            queue: 'mail',
+            data: { idempotencyKey: `k-${thrown}`, to: 'a@example.jp', subject: 's', text: 't' },
+          })
+          throw new Error('the transaction fails after the change is written')
+        }),
+      ).rejects.toThrow('the transaction fails')
+      expect(await s.changes.find(thrown)).toBeUndefined()
+
+      const refused = crypto.randomUUID()
+      const result = await s.unitOfWork.run(async (tx) => {
+        await tx.changes.record(change(refused))
+        await tx.jobs.enqueue({
+          queue: 'mail',
+          data: { idempotencyKey: `k-${refused}`, to: 'a@example.jp', subject: 's', text: 't' },
+        })
+        return err({ kind: 'rule-broken' })
+      })
+      expect(result).toEqual({ ok: false, error: { kind: 'rule-broken' } })
+      expect(await s.changes.find(refused)).toBeUndefined()
+      expect(await s.jobCount('mail')).toBe(mails + 1)
+    })
+
+    test('appends audit entries', async () => {
+      await s.audit.append({
+        at: new Date(),
+        action: 'sign-in',
+        outcome: 'failure',
+        clientAddress: '127.0.0.1',
+        detail: { reason: 'x' },
+      })
+    })
+  })
+
+contract('in-memory stores', memorySubject)
+contract('Kysely stores on PGlite', () => kyselySubject('pglite'))
+contract('Kysely stores on PostgreSQL', async () => {
+  const server = await postgresServer()
+  return server ? kyselySubject('postgres', server) : undefined
+})
+
+describe('transactions on PostgreSQL hold their own connection', () => {
+  let test: TestDatabase | undefined
+  beforeAll(async () => {
+    const server = await postgresServer()
+    if (server) test = await openTestDatabase('postgres', server)
+  })
+  afterAll(async () => test?.drop())
+
+  it('a query from outside never runs inside another request’s open transaction', async (ctx) => {
+    if (!test) return ctx.skip('PostgreSQL is not available here (see the warning above)')
+    const db = test.handle.db
+    const seenFromOutside: number[] = []
+    // Four at a time, below the pool's five connections, so that the outside reads can get one.
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(
+        Array.from({ length: 4 }, (_, i) =>
+          db
+            .transaction()
+            .execute(async (trx) => {
+              await trx
+                .insertInto('audit_log')
+                .values({
+                  at: new Date(),
+                  action: `uncommitted-${i}`,
+                  outcome: 'success',
+                  user_id: null,
+                  business_id: null,
+                  client_address: null,
+                  detail: {},
+                })
+                .execute()
+              const { rows } = await sql<{
+                n: number
+              }>`select count(*)::int as n from audit_log where action like 'uncommitted-%'`.execute(db)
+              seenFromOutside.push(rows[0]?.n ?? -1)
+              throw new Error('roll back')
+            })
+            .catch(() => {}),
+        ),
+      )
+    }
+    expect(seenFromOutside).toEqual(Array(20).fill(0))
+  })
+})

@@ -1,0 +1,25 @@
+/** pg-boss on a test database, with the portal's queues. */
+import { sql } from 'kysely'
+import { PgBoss } from 'pg-boss'
+import type { DatabaseHandle } from '../../adapters/db/database.ts'
+import { createQueues } from '../../jobs/queues.ts'
+
+export const startBoss = async (handle: DatabaseHandle): Promise<PgBoss> => {
+  const boss = new PgBoss(
+    'connectionString' in handle.boss
+      ? { connectionString: handle.boss.connectionString, max: 2, supervise: false, schedule: false }
+      : { db: handle.boss.db, backend: 'pglite', supervise: false, schedule: false },
+  )
+  boss.on('error', () => {})
+  await boss.start()
+  await createQueues(boss)
+  return boss
+}
+
+/** How many jobs of a queue exist, whatever their state. */
+export const countJobs = async (handle: DatabaseHandle, queue: string): Promise<number> => {
+  const { rows } = await sql<{
+    n: number
+  }>`select count(*)::int as n from pgboss.job where name = ${queue}`.execute(handle.db)
+  return rows[0]?.n ?? 0
+}

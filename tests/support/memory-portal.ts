@@ -1,0 +1,31 @@
+/** The core's ports over in-memory adapters and the demo data, for use-case tests. */
+import { memoryVirtualCardStore, virtualCardReader } from '../../adapters/card-reader/virtual-card-reader.ts'
+import { buildDemoData, type DemoData, loadDemoIntoMemory } from '../../adapters/demo/demo-data.ts'
+import { emptyMemoryState, memoryStores, memoryUnitOfWork } from '../../adapters/stores/memory.ts'
+
+let cached: Promise<DemoData> | undefined
+/** The demo data, made once per test file (making keys takes a moment); each portal gets a copy. */
+export const demoData = (): Promise<DemoData> => {
+  cached ??= buildDemoData(new Date())
+  return cached
+}
+
+export const memoryPortal = async (now = new Date()) => {
+  const demo = structuredClone(await demoData())
+  const state = emptyMemoryState()
+  loadDemoIntoMemory(state, demo)
+  const clock = { now: () => now }
+  const stores = memoryStores(state)
+  return {
+    state,
+    demo,
+    clock,
+    ports: {
+      ...stores,
+      unitOfWork: memoryUnitOfWork(state),
+      cardReader: virtualCardReader(memoryVirtualCardStore(demo.cards)),
+      trustAnchors: { list: async () => demo.trustAnchors.map((a) => a.certificate) },
+      clock,
+    },
+  }
+}
