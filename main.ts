@@ -86,6 +86,7 @@ export const configFromEnv = (env: Record<string, string | undefined>): PortalCo
 
 export type Portal = {
   url: string
+  app: ReturnType<typeof createApp>
   mailSink?: MailSink
   gepsSimulator?: ReturnType<typeof gepsSimulator> & { url: string }
   stop(): Promise<void>
@@ -171,7 +172,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     })
     const server = await serveHttp(app.fetch, { port: config.port, hostname: config.host })
     stops.push(() => server.close())
-    return { url: server.url, mailSink, gepsSimulator: simulator, stop }
+    return { url: server.url, app, mailSink, gepsSimulator: simulator, stop }
   } catch (e) {
     await stop()
     throw e

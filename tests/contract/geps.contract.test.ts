@@ -1,0 +1,116 @@
+/** One contract for the GEPS port: the in-memory twin, and the HTTP adapter against the simulator. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { httpGeps } from '../../adapters/geps/geps.http.ts'
+import { memoryGeps } from '../../adapters/geps/geps.memory.ts'
+import { gepsSimulator } from '../../adapters/geps/geps.simulator.ts'
+import { type Served, serveHttp } from '../../adapters/http/serve.ts'
+import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
+import type { Geps, GepsUserChange } from '../../core/ports.ts'
+
+const change = (key: string): GepsUserChange => ({
+  idempotencyKey: key,
+  kind: 'user-contact-updated',
+  corporateNumber: '7123456789012',
+  user: {
+    userId: '00000000-0000-4000-8000-000000000012',
+    name: '入札 花子',
+    title: '部長',
+    postalCode: '100-0001',
+    address: '東京都千代田区千代田1-1',
+    phone: '03-1111-2222',
+    fax: '',
+    email: 'hanako@example.jp',
+  },
+})
+
+type Subject = { geps: Geps; failNext(kind: 'transient' | 'permanent'): void; receivedCount(): number }
+
+const contract = (name: string, make: () => Promise<Subject>) =>
+  describe(name, () => {
+    let s: Subject
+    beforeAll(async () => {
+      s = await make()
+    })
+    it('takes a change and answers with a receipt', async () => {
+      const result = await s.geps.syncUserChange(change('k-1'))
+      expect(result.ok).toBe(true)
+      if (result.ok) expect(result.value.receiptNumber).toMatch(/\S/)
+    })
+    it('answers a repeated idempotency key with the same receipt, applying it once', async () => {
+      const before = s.receivedCount()
+      const first = await s.geps.syncUserChange(change('k-2'))
+      const again = await s.geps.syncUserChange(change('k-2'))
+      expect(again).toEqual(first)
+      expect(s.receivedCount()).toBe(before + 1)
+    })
+    it('reports a passing failure as transient and a refusal as permanent', async () => {
+      s.failNext('transient')
+      expect(await s.geps.syncUserChange(change('k-3'))).toMatchObject({
+        ok: false,
+        error: { kind: 'transient' },
+      })
+      expect((await s.geps.syncUserChange(change('k-3'))).ok).toBe(true)
+      s.failNext('permanent')
+      expect(await s.geps.syncUserChange(change('k-4'))).toMatchObject({
+        ok: false,
+        error: { kind: 'permanent' },
+      })
+    })
+  })
+
+contract('in-memory GEPS', async () => {
+  const m = memoryGeps()
+  return { geps: m.geps, failNext: (k) => m.failNext(k), receivedCount: () => m.received.size }
+})
+
+describe('GEPS over HTTP against the simulator', () => {
+  const mail = memoryMailer()
+  const sim = gepsSimulator({ mailer: mail.mailer, noticeDelayMs: 10 })
+  let served: Served
+  let refusals = 0
+  beforeAll(async () => {
+    // A refusal (4xx) is simulated by a malformed request: the simulator answers 400.
+    served = await serveHttp(
+      (req) => {
+        if (refusals > 0 && req.method === 'POST') {
+          refusals--
+          return new Response('{"error":"invalid"}', { status: 400 })
+        }
+        return sim.app.fetch(req)
+      },
+      { port: 0 },
+    )
+  })
+  afterAll(async () => {
+    sim.stop()
+    await served.close()
+  })
+
+  contract('the HTTP adapter', async () => ({
+    geps: httpGeps({ baseUrl: served.url, timeoutMs: 2000 }),
+    failNext: (kind) => {
+      if (kind === 'transient') sim.faults.failNext++
+      else refusals++
+    },
+    receivedCount: () => sim.received.size,
+  }))
+
+  it('mails GEPS’s registration-complete notice to the user’s address a moment later', async () => {
+    await httpGeps({ baseUrl: served.url }).syncUserChange(change('k-notice'))
+    await new Promise((r) => setTimeout(r, 100))
+    expect(mail.sent.find((m) => m.idempotencyKey === 'geps-notice:k-notice')).toMatchObject({
+      to: 'hanako@example.jp',
+      subject: '【政府電子調達システム】利用者情報登録完了のお知らせ',
+    })
+  })
+
+  it('treats a timeout and a refused connection as transient', async () => {
+    sim.faults.hangNext = 1
+    const slow = await httpGeps({ baseUrl: served.url, timeoutMs: 200 }).syncUserChange(change('k-slow'))
+    expect(slow).toMatchObject({ ok: false, error: { kind: 'transient' } })
+    const nowhere = await httpGeps({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 1000 }).syncUserChange(
+      change('k-x'),
+    )
+    expect(nowhere).toMatchObject({ ok: false, error: { kind: 'transient' } })
+  })
+})

@@ -1,0 +1,83 @@
+/**
+ * The transaction owns the jobs: when it fails after the change is written, neither the change,
+ * nor its audit record, nor its GEPS or mail jobs exist. On the backend under test, with pg-boss.
+ */
+import { sql } from 'kysely'
+import type { PgBoss } from 'pg-boss'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { DEMO_USER_IDS, loadDemoData } from '../../adapters/demo/demo-data.ts'
+import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
+import { kyselySessionStore } from '../../adapters/stores/session-store.kysely.ts'
+import { kyselyStores, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
+import { startSession } from '../../core/sign-in.ts'
+import { completeUserUpdate, prepareUserUpdate } from '../../core/user-update.ts'
+import { countJobs, startBoss } from '../support/boss.ts'
+import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
+
+let test: TestDatabase
+let boss: PgBoss
+beforeAll(async () => {
+  test = await openTestDatabase(backendUnderTest())
+  await loadDemoData(test.handle.db, new Date())
+  boss = await startBoss(test.handle)
+})
+afterAll(async () => {
+  await boss?.stop({ graceful: false, timeout: 1000 })
+  await test?.drop()
+})
+
+it('leaves neither the change nor its jobs when the transaction fails after the change is written', async () => {
+  const db = test.handle.db
+  const realQueue = pgBossJobQueue(boss)
+  // The mail job is the last write of the completion: the queue fails there, after the user,
+  // the change record, the audit entry and the GEPS job have been written in the transaction.
+  const failingAtMail = (trx: typeof db) => {
+    const queue = realQueue(trx)
+    return {
+      enqueue: async (job: Parameters<typeof queue.enqueue>[0]) => {
+        if (job.queue === 'mail') throw new Error('the database went away')
+        await queue.enqueue(job)
+      },
+    }
+  }
+  const clock = { now: () => new Date() }
+  const ports = {
+    ...kyselyStores(db),
+    sessions: kyselySessionStore(db),
+    unitOfWork: kyselyUnitOfWork(db, failingAtMail),
+    clock,
+  }
+  const session = await startSession(ports)()
+  const cmd = { sessionId: session.id, userId: DEMO_USER_IDS.hanako }
+  const prepared = await prepareUserUpdate(ports)({
+    ...cmd,
+    input: {
+      title: '部長',
+      postalCode: '100-0001',
+      address: '東京都千代田区千代田1-1',
+      phone: '03-1111-2222',
+      fax: '',
+      email: 'hanako@sample-shoji.example.jp',
+      emailConfirmation: 'hanako@sample-shoji.example.jp',
+    },
+  })
+  expect(prepared.ok).toBe(true)
+  const auditBefore = await sql<{ n: number }>`select count(*)::int as n from audit_log`.execute(db)
+
+  await expect(completeUserUpdate(ports)(cmd)).rejects.toThrow('the database went away')
+
+  expect(await ports.accounts.findUser(DEMO_USER_IDS.hanako)).toMatchObject({ title: '課長', version: 1 })
+  const changes = await sql<{ n: number }>`select count(*)::int as n from user_changes`.execute(db)
+  expect(changes.rows[0]?.n).toBe(0)
+  const auditAfter = await sql<{ n: number }>`select count(*)::int as n from audit_log`.execute(db)
+  expect(auditAfter.rows[0]?.n).toBe(auditBefore.rows[0]?.n)
+  expect(await countJobs(test.handle, 'geps-sync')).toBe(0)
+  expect(await countJobs(test.handle, 'mail')).toBe(0)
+  // The draft is not marked done: the user can press [更新] again once the fault has passed.
+  expect((await ports.drafts.find(session.id, 'user-update'))?.completedChangeId).toBeUndefined()
+
+  const retried = await completeUserUpdate({ ...ports, unitOfWork: kyselyUnitOfWork(db, realQueue) })(cmd)
+  expect(retried.ok).toBe(true)
+  expect(await countJobs(test.handle, 'geps-sync')).toBe(1)
+  expect(await countJobs(test.handle, 'mail')).toBe(1)
+})

@@ -1,0 +1,27 @@
+/** A whole portal for tests: the backend under test, real SMTP sink, GEPS simulator, workers. */
+import { type Portal, startPortal } from '../../main.ts'
+import { portalDatabase } from './database.ts'
+
+export const startTestPortal = async (): Promise<Portal & { close(): Promise<void> }> => {
+  const database = await portalDatabase()
+  const portal = await startPortal({
+    port: 0,
+    host: '127.0.0.1',
+    database: database.target,
+    mailFrom: '調達ポータル <noreply@portal.example.go.jp>',
+    mailSinkPort: 0,
+    gepsSimulatorPort: 0,
+    gepsNoticeDelayMs: 50,
+    demoData: true,
+    workers: true,
+    secureCookies: false,
+    log: () => {},
+  })
+  return {
+    ...portal,
+    close: async () => {
+      await portal.stop()
+      await database.drop()
+    },
+  }
+}
