@@ -15,7 +15,8 @@ a { color: var(--accent); }
 .field label, fieldset legend { display: block; font-weight: bold; }
 .field input { width: 100%; max-width: 30rem; padding: .4rem; font-size: 1rem; border: 1px solid var(--ink); }
 .field-invalid input { border: 2px solid var(--error); }
-.required { font-weight: normal; color: var(--error); margin-left: .25rem; }
+.required { display: inline-block; margin-left: .5rem; padding: 0 .4rem; font-size: .8rem; color: #fff; background: var(--error); border-radius: 3px; }
+.field label { display: inline-block; }
 .hint { color: var(--muted); margin: 0; font-size: .9rem; }
 .field-error { color: var(--error); font-weight: bold; margin: .25rem 0; }
 .error-summary { border: 3px solid var(--error); padding: .5rem 1rem; margin: 1rem 0; }
