@@ -25,17 +25,19 @@ describe.each([
     javaScriptEnabled: true,
     email: 'hanako.js@sample-shoji.example.jp',
     title: '部長',
-    postal: ['１００ー０００１', '100-0001'],
+    typedPostal: '１００ー０００１',
+    storedPostal: '100-0001',
   },
   {
     javaScriptEnabled: false,
     email: 'hanako.nojs@sample-shoji.example.jp',
     title: '次長',
-    postal: ['１００ー０００２', '100-0002'],
+    typedPostal: '１００ー０００２',
+    storedPostal: '100-0002',
   },
 ])(
   'the agent’s update with JavaScript $javaScriptEnabled',
-  ({ javaScriptEnabled, email, title, postal: [typedPostal, storedPostal] }) => {
+  ({ javaScriptEnabled, email, title, typedPostal, storedPostal }) => {
     it('signs in, is told of a mistake next to the field, confirms and completes', async () => {
       const context = await browser.newContext({ javaScriptEnabled, locale: 'ja-JP' })
       context.setDefaultTimeout(8_000)

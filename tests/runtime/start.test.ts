@@ -1,0 +1,59 @@
+/**
+ * `npm start` as a newcomer runs it: the first start creates the demo data, a second start on the
+ * same folder changes nothing, and a second process on a folder in use is refused with a message.
+ * The embedded default (PGlite in a folder) is what this checks; it needs no other service.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runToEnd, type ServerProcess, startServerProcess } from '../support/server-process.ts'
+import { agentUpdateOverHttp } from '../support/slice-over-http.ts'
+
+const dataDir = mkdtempSync(join(tmpdir(), 'portal-start-'))
+const env = {
+  DATA_DIR: join(dataDir, 'pglite'),
+  PORT: '0',
+  MAIL_SINK_PORT: '0',
+  GEPS_SIMULATOR_PORT: '0',
+  GEPS_NOTICE_DELAY_MS: '50',
+}
+const node = process.execPath
+let running: ServerProcess | undefined
+afterAll(async () => {
+  await running?.stop()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+describe('the embedded default, started as `npm start` does', () => {
+  it('starts with the demo data, refuses a second process on its folder, and starts again unchanged', async () => {
+    const first = await startServerProcess(node, ['main.ts'], env)
+    running = first
+    expect(first.output()).toContain('demo data created')
+    expect(first.output()).toMatch(/入札 花子（代理人・ファイル）\s+PIN hanako-2026/)
+    expect(first.output()).toContain('/dev/mailbox')
+    console.log(`first start: ${/Ready in [^\n]*/.exec(first.output())?.[0]}`)
+    await agentUpdateOverHttp(first.url, {
+      title: '部長',
+      email: 'hanako.start@sample-shoji.example.jp',
+    }).catch((e) => {
+      throw new Error(`${(e as Error).message}\nserver output:\n${first.output()}`)
+    })
+
+    const second = await runToEnd(node, ['main.ts'], env)
+    expect(second.code).not.toBe(0)
+    expect(second.output).toContain('is in use by another process')
+
+    expect(await first.stop()).toBe(0)
+    running = undefined
+
+    const again = await startServerProcess(node, ['main.ts'], env)
+    running = again
+    expect(again.output()).not.toContain('demo data created')
+    console.log(`second start: ${/Ready in [^\n]*/.exec(again.output())?.[0]}`)
+    // The same cards still sign in, and the change made before the restart is still there.
+    await agentUpdateOverHttp(again.url, { title: '次長', email: 'hanako.again@sample-shoji.example.jp' })
+    expect(await again.stop()).toBe(0)
+    running = undefined
+  }, 180_000)
+})

@@ -1,0 +1,65 @@
+/** Runs the portal as its own process, as `npm start` does, and waits until it says where it listens. */
+import { type ChildProcess, spawn } from 'node:child_process'
+
+export type ServerProcess = {
+  url: string
+  output: () => string
+  child: ChildProcess
+  stop(): Promise<number | null>
+}
+
+export const startServerProcess = (
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 90_000,
+): Promise<ServerProcess> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`the server did not start within ${timeoutMs} ms:\n${output}`))
+    }, timeoutMs)
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString()
+      const found = /Portal:\s+(http:\/\/\S+?)\/?\s/.exec(output)
+      if (found?.[1] && /Ready in/.test(output)) {
+        clearTimeout(timer)
+        resolve({
+          url: found[1],
+          output: () => output,
+          child,
+          stop: async () => {
+            if (child.exitCode === null) child.kill('SIGTERM')
+            return exited
+          },
+        })
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`the server exited with ${code} before it was ready:\n${output}`))
+    })
+  })
+
+/** Runs a command to its end and returns its exit code and output. */
+export const runToEnd = (command: string, args: string[], env: Record<string, string>, timeoutMs = 60_000) =>
+  new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString()
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      output += c.toString()
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, output })
+    })
+  })
