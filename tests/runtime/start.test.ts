@@ -11,7 +11,9 @@ import { runToEnd, type ServerProcess, startServerProcess } from '../support/ser
 import { agentUpdateOverHttp } from '../support/slice-over-http.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'portal-start-'))
+// DATABASE_URL is cleared: this is the embedded default, whatever backend the rest of the run is on.
 const env = {
+  DATABASE_URL: '',
   DATA_DIR: join(dataDir, 'pglite'),
   PORT: '0',
   MAIL_SINK_PORT: '0',

@@ -16,14 +16,16 @@ const FLAGS = [
   '--no-first-run',
 ]
 
+/** TEST_CHROMIUM=packaged forces the packaged one, to check the path a fresh machine takes. */
 export const launchChromium = async (): Promise<Browser> => {
-  if (existsSync(DEBIAN_CHROMIUM)) {
+  if (process.env.TEST_CHROMIUM !== 'packaged' && existsSync(DEBIAN_CHROMIUM)) {
     return chromium.launch({ executablePath: DEBIAN_CHROMIUM, args: FLAGS, headless: true })
   }
   const packaged = (await import('@sparticuz/chromium')).default
   return chromium.launch({
     executablePath: await packaged.executablePath(),
-    args: [...packaged.args, ...FLAGS],
+    // Its --single-process is for AWS Lambda: here it takes the whole browser down with the first closed context.
+    args: [...packaged.args.filter((a) => a !== '--single-process'), ...FLAGS],
     headless: true,
   })
 }
