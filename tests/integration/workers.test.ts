@@ -1,0 +1,136 @@
+/**
+ * The GEPS sync and mail workers on real pg-boss: a passing failure is retried (and the user sees
+ * 再試行中 meanwhile), a refusal goes to the dead-letter queue at once, and GEPS takes each change
+ * once however often it is sent.
+ */
+import type { PgBoss } from 'pg-boss'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEMO_USER_IDS, loadDemoData } from '../../adapters/demo/demo-data.ts'
+import { memoryGeps } from '../../adapters/geps/geps.memory.ts'
+import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
+import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
+import { kyselySessionStore } from '../../adapters/stores/session-store.kysely.ts'
+import { kyselyStores, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
+import type { SyncState } from '../../core/ports.ts'
+import { startSession } from '../../core/sign-in.ts'
+import { completeUserUpdate, prepareUserUpdate } from '../../core/user-update.ts'
+import { startWorkers } from '../../jobs/workers.ts'
+import { countJobs, startBoss } from '../support/boss.ts'
+import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
+
+let test: TestDatabase
+let boss: PgBoss
+const geps = memoryGeps()
+const mail = memoryMailer()
+let ports: ReturnType<typeof kyselyStores> & {
+  sessions: ReturnType<typeof kyselySessionStore>
+  unitOfWork: ReturnType<typeof kyselyUnitOfWork>
+  clock: { now(): Date }
+}
+
+beforeAll(async () => {
+  test = await openTestDatabase(backendUnderTest())
+  await loadDemoData(test.handle.db, new Date())
+  boss = await startBoss(test.handle)
+  ports = {
+    ...kyselyStores(test.handle.db),
+    sessions: kyselySessionStore(test.handle.db),
+    unitOfWork: kyselyUnitOfWork(test.handle.db, pgBossJobQueue(boss)),
+    clock: { now: () => new Date() },
+  }
+  await startWorkers(boss, { ...ports, geps: geps.geps, mailer: mail.mailer })
+})
+afterAll(async () => {
+  await boss?.stop({ graceful: false, timeout: 1000 })
+  await test?.drop()
+})
+
+let n = 0
+const commitChange = async (): Promise<string> => {
+  n++
+  const session = await startSession(ports)()
+  const cmd = { sessionId: session.id, userId: DEMO_USER_IDS.saburo }
+  const address = `saburo.${n}@sample-shoji.example.jp`
+  await prepareUserUpdate(ports)({
+    ...cmd,
+    input: {
+      title: `係長${n}`,
+      postalCode: '100-0001',
+      address: 'x',
+      phone: '03-1111-2222',
+      fax: '',
+      email: address,
+      emailConfirmation: address,
+    },
+  })
+  const done = await completeUserUpdate(ports)(cmd)
+  if (!done.ok) throw new Error(done.error.kind)
+  return done.value.changeId
+}
+
+const waitForState = async (changeId: string, state: SyncState, timeoutMs = 20_000) => {
+  const until = Date.now() + timeoutMs
+  const states: SyncState[] = []
+  while (Date.now() < until) {
+    const change = await ports.changes.find(changeId)
+    if (change && states.at(-1) !== change.sync.state) states.push(change.sync.state)
+    if (change?.sync.state === state) return { change, states }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`change ${changeId} never reached ${state}; it went through ${states.join(' → ')}`)
+}
+
+describe('the GEPS sync worker', () => {
+  it('delivers a change once', async () => {
+    const id = await commitChange()
+    const { change } = await waitForState(id, 'done')
+    expect(change.sync).toMatchObject({ attempts: 1, receipt: geps.received.get(id)?.receipt.receiptNumber })
+    expect(geps.received.get(id)?.change.user.title).toBe(`係長${n}`)
+  })
+
+  it('retries a passing failure with backoff, showing 再試行中 meanwhile, and then delivers', async () => {
+    geps.failNext('transient')
+    const id = await commitChange()
+    const { change, states } = await waitForState(id, 'done')
+    expect(states).toContain('retrying')
+    expect(change.sync.attempts).toBe(2)
+    expect(change.sync.lastError).toBeUndefined()
+    expect([...geps.received.keys()].filter((k) => k === id)).toHaveLength(1)
+  })
+
+  it('sends a refused change to the dead-letter queue at once and marks it failed', async () => {
+    const deadBefore = await countJobs(test.handle, 'geps-sync-dead')
+    geps.failNext('permanent')
+    const id = await commitChange()
+    const { change } = await waitForState(id, 'failed')
+    expect(change.sync.attempts).toBe(1)
+    expect(change.sync.lastError).toContain('permanent')
+    let dead = deadBefore
+    for (let i = 0; i < 40 && dead === deadBefore; i++) {
+      await new Promise((r) => setTimeout(r, 50))
+      dead = await countJobs(test.handle, 'geps-sync-dead')
+    }
+    expect(dead).toBe(deadBefore + 1)
+    expect(geps.received.has(id)).toBe(false)
+  })
+})
+
+describe('the mail worker', () => {
+  it('sends each mail, and dead-letters one the server refuses', async () => {
+    await commitChange()
+    const address = `saburo.${n}@sample-shoji.example.jp`
+    for (let i = 0; i < 100 && !mail.sent.some((m) => m.to === address); i++)
+      await new Promise((r) => setTimeout(r, 50))
+    expect(mail.sent.filter((m) => m.to === address)).toHaveLength(1)
+
+    const deadBefore = await countJobs(test.handle, 'mail-dead')
+    mail.failNext('permanent')
+    await commitChange()
+    let dead = deadBefore
+    for (let i = 0; i < 100 && dead === deadBefore; i++) {
+      await new Promise((r) => setTimeout(r, 50))
+      dead = await countJobs(test.handle, 'mail-dead')
+    }
+    expect(dead).toBe(deadBefore + 1)
+  })
+})
