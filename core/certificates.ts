@@ -4,6 +4,7 @@
  * signature proves the card holds its key. Pure: @peculiar/x509 over WebCrypto, which Node, Deno
  * and the browser all have.
  */
+import { sha256Hex } from './digest.ts'
 import type { CardProof } from './ports.ts'
 import { err, ok, type Result } from './result.ts'
 import { x509 } from './x509.ts'
@@ -26,9 +27,6 @@ export type VerifiedCertificate = {
   notAfter: Date
 }
 
-const hex = (bytes: ArrayBuffer): string =>
-  [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('')
-
 /** What the card signs: the challenge's text, tagged so that a signature serves no other purpose. */
 export const signedPayload = (challenge: string): Uint8Array<ArrayBuffer> =>
   new TextEncoder().encode(`chotatsu-portal-sign-in:${challenge}`)
@@ -37,8 +35,7 @@ export const signedPayload = (challenge: string): Uint8Array<ArrayBuffer> =>
 export const signatureAlgorithm = (key: CryptoKey): AlgorithmIdentifier | EcdsaParams =>
   key.algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: key.algorithm.name }
 
-export const fingerprintOf = async (der: Uint8Array<ArrayBuffer>): Promise<string> =>
-  hex(await crypto.subtle.digest('SHA-256', der))
+export const fingerprintOf = (der: Uint8Array<ArrayBuffer>): Promise<string> => sha256Hex(der)
 
 /** Reads a certificate's facts, without judging it. */
 export const describeCertificate = async (der: Uint8Array<ArrayBuffer>): Promise<VerifiedCertificate> => {

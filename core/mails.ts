@@ -1,14 +1,10 @@
 /** The portal's own mails, as text. GEPS sends its own notice when it has taken a change. */
 import type { Business, FieldChange, User } from './account.ts'
+import { formatDateTimeJa } from './format.ts'
 import type { Mail } from './ports.ts'
 
 export const USER_UPDATED_SUBJECT = '[重要]利用者更新完了通知'
 export const ADDRESS_CHANGED_SUBJECT = '[重要]メールアドレス変更のお知らせ'
-
-const formatTime = (at: Date): string =>
-  new Intl.DateTimeFormat('ja-JP', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(
-    at,
-  )
 
 export const userUpdatedMail = (args: {
   changeId: string
@@ -26,7 +22,7 @@ export const userUpdatedMail = (args: {
     `${args.user.name} 様`,
     '',
     '調達ポータルで利用者情報の更新が完了しました。',
-    `更新日時: ${formatTime(args.at)}`,
+    `更新日時: ${formatDateTimeJa(args.at)}`,
     `受付番号: ${args.changeId}`,
     '',
     '更新した項目:',
@@ -54,7 +50,7 @@ export const addressChangedMail = (args: {
   text: [
     `${args.user.name} 様`,
     '',
-    `調達ポータルに登録されたメールアドレスが ${formatTime(args.at)} に変更されました。`,
+    `調達ポータルに登録されたメールアドレスが ${formatDateTimeJa(args.at)} に変更されました。`,
     '今後の通知は新しいメールアドレスに送信され、このアドレスには届きません。',
     '',
     'この変更に心当たりがない場合は、至急、調達ポータルのヘルプデスクにご連絡ください。',

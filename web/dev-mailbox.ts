@@ -1,5 +1,6 @@
 /** The development mailbox: every mail the development SMTP sink received, newest first. */
 import { Hono } from 'hono'
+import { formatDateTimeJa } from '../core/format.ts'
 import { html, render } from './render.ts'
 import type { AppEnv } from './session.ts'
 
@@ -12,13 +13,6 @@ export type DevMail = {
   receivedAt: Date
 }
 
-const timeJa = (d: Date) =>
-  new Intl.DateTimeFormat('ja-JP', {
-    dateStyle: 'medium',
-    timeStyle: 'medium',
-    timeZone: 'Asia/Tokyo',
-  }).format(d)
-
 export const devMailboxRoutes = (mailbox: { mails: DevMail[] }) => {
   const app = new Hono<AppEnv>()
   app.get('/dev/mailbox', (c) =>
@@ -28,7 +22,7 @@ export const devMailboxRoutes = (mailbox: { mails: DevMail[] }) => {
 ${[...mailbox.mails].reverse().map(
   (m) => html`<article class="mail">
   <h2>${m.subject}</h2>
-  <dl><dt>宛先</dt><dd>${m.to.join(', ')}</dd><dt>差出人</dt><dd>${m.from}</dd><dt>受信日時</dt><dd>${timeJa(m.receivedAt)}</dd></dl>
+  <dl><dt>宛先</dt><dd>${m.to.join(', ')}</dd><dt>差出人</dt><dd>${m.from}</dd><dt>受信日時</dt><dd>${formatDateTimeJa(m.receivedAt)}</dd></dl>
   <pre>${m.text}</pre>
 </article>`,
 )}`,

@@ -6,6 +6,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { User } from '../core/account.ts'
+import { sameSecret } from '../core/digest.ts'
 import type { AccountStore, Clock, Session, SessionStore } from '../core/ports.ts'
 import { startSession } from '../core/sign-in.ts'
 
@@ -59,13 +60,6 @@ export const ensureSession = async (c: Context<AppEnv>, deps: SessionDeps): Prom
   return session
 }
 
-const sameText = (a: string, b: string) => {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
-  return diff === 0
-}
-
 /** The CSRF token a request carries, from its header or its form body. */
 const presentedToken = async (c: Context): Promise<string | undefined> => {
   const header = c.req.header('x-csrf-token')
@@ -93,7 +87,7 @@ export const requireCsrfToken =
       (fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none')
     const session = c.get('session')
     const token = await presentedToken(c)
-    if (!sameOrigin || !session || !token || !sameText(token, session.csrfToken)) return refuse(c)
+    if (!sameOrigin || !session || !token || !sameSecret(token, session.csrfToken)) return refuse(c)
     return next()
   }
 

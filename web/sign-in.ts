@@ -6,6 +6,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { CertificateError } from '../core/certificates.ts'
+import { formatDateJa } from '../core/format.ts'
 import type { CardReader } from '../core/ports.ts'
 import { issueChallenge, type SignInError, type SignInPorts, signInWithCard } from '../core/sign-in.ts'
 import { csrfField, errorSummary } from './forms.ts'
@@ -18,15 +19,12 @@ import {
   setSessionCookie,
 } from './session.ts'
 
-const dateJa = (d: Date) =>
-  new Intl.DateTimeFormat('ja-JP', { dateStyle: 'long', timeZone: 'Asia/Tokyo' }).format(d)
-
 const certificateMessage = (e: CertificateError): string => {
   switch (e.kind) {
     case 'expired':
-      return `電子証明書の有効期限が切れています（${dateJa(e.notAfter)}まで）。電子証明書更新の手続きで、新しい電子証明書に更新してください。`
+      return `電子証明書の有効期限が切れています（${formatDateJa(e.notAfter)}まで）。電子証明書更新の手続きで、新しい電子証明書に更新してください。`
     case 'not-yet-valid':
-      return `電子証明書はまだ有効になっていません（${dateJa(e.notBefore)}から有効）。有効期間の開始後にもう一度ログインしてください。`
+      return `電子証明書はまだ有効になっていません（${formatDateJa(e.notBefore)}から有効）。有効期間の開始後にもう一度ログインしてください。`
     case 'untrusted':
       return '調達ポータルで利用できる認証局の電子証明書ではありません。利用できる電子証明書かどうか、発行元にご確認ください。'
     case 'bad-signature':

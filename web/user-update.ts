@@ -7,6 +7,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { type Certificate, contactOf, FIELD_LABELS, type User, type UserContact } from '../core/account.ts'
+import { formatDateJa, formatDateTimeJa } from '../core/format.ts'
 import type { SyncState, UserChange } from '../core/ports.ts'
 import {
   type ContactInput,
@@ -43,22 +44,13 @@ const ContactForm = z.object({
   emailConfirmation: text,
 })
 
-const dateTimeJa = (d: Date) =>
-  new Intl.DateTimeFormat('ja-JP', {
-    dateStyle: 'medium',
-    timeStyle: 'medium',
-    timeZone: 'Asia/Tokyo',
-  }).format(d)
-const dateJa = (d: Date) =>
-  new Intl.DateTimeFormat('ja-JP', { dateStyle: 'long', timeZone: 'Asia/Tokyo' }).format(d)
-
 const certificateTable = (certificates: Certificate[]) =>
   html`<table class="certificates">
   <caption>登録されている電子証明書</caption>
   <thead><tr><th scope="col">主体者</th><th scope="col">発行者</th><th scope="col">有効期間</th><th scope="col">シリアル番号</th></tr></thead>
   <tbody>${certificates.map(
     (c) =>
-      html`<tr><td>${c.subject}</td><td>${c.issuer}</td><td>${dateJa(c.notBefore)}〜${dateJa(c.notAfter)}</td><td>${c.serialNumber}</td></tr>`,
+      html`<tr><td>${c.subject}</td><td>${c.issuer}</td><td>${formatDateJa(c.notBefore)}〜${formatDateJa(c.notAfter)}</td><td>${c.serialNumber}</td></tr>`,
   )}</tbody>
 </table>
 <p class="hint">電子証明書の追加・削除は、今後のリリースでこの画面から行えるようになります。</p>`
@@ -132,8 +124,8 @@ export const syncStatus = (change: UserChange) => {
   <h2>政府電子調達システム(GEPS)への連携状況</h2>
   <dl>
     <dt>状態</dt><dd class="sync-state sync-${change.sync.state}">${SYNC_LABELS[change.sync.state]}</dd>
-    <dt>受付日時</dt><dd>${dateTimeJa(change.createdAt)}</dd>
-    <dt>最終更新</dt><dd>${dateTimeJa(change.sync.updatedAt)}</dd>
+    <dt>受付日時</dt><dd>${formatDateTimeJa(change.createdAt)}</dd>
+    <dt>最終更新</dt><dd>${formatDateTimeJa(change.sync.updatedAt)}</dd>
     ${change.sync.receipt ? html`<dt>GEPS受付番号</dt><dd>${change.sync.receipt}</dd>` : ''}
   </dl>
   ${

@@ -4,6 +4,7 @@
  * as a real card does. The PIN is kept only as a salted hash.
  */
 import { signatureAlgorithm, signedPayload } from '../../core/certificates.ts'
+import { sameSecret, sha256Hex } from '../../core/digest.ts'
 import type { CardReader, CardSummary } from '../../core/ports.ts'
 import { err, ok } from '../../core/result.ts'
 
@@ -23,11 +24,7 @@ export type VirtualCardStore = {
   setTriesLeft(cardId: string, triesLeft: number): Promise<void>
 }
 
-const hex = (bytes: ArrayBuffer) =>
-  [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('')
-
-export const hashPin = async (salt: string, pin: string): Promise<string> =>
-  hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${salt}:${pin}`)))
+export const hashPin = (salt: string, pin: string): Promise<string> => sha256Hex(`${salt}:${pin}`)
 
 /** PIN rules of each card kind, checked before a try is counted. */
 const pinFormatError = (card: VirtualCard, pin: string): string | undefined => {
@@ -37,13 +34,6 @@ const pinFormatError = (card: VirtualCard, pin: string): string | undefined => {
   if (pin.length === 0)
     return card.cardKind === 'file' ? 'パスワードを入力してください。' : 'PINを入力してください。'
   return undefined
-}
-
-const constantTimeEqual = (a: string, b: string) => {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
-  return diff === 0
 }
 
 export const virtualCardReader = (store: VirtualCardStore): CardReader => ({
@@ -59,7 +49,7 @@ export const virtualCardReader = (store: VirtualCardStore): CardReader => ({
     if (card.maxTries > 0 && card.triesLeft <= 0) return err({ kind: 'locked' })
     const formatError = pinFormatError(card, pin)
     if (formatError) return err({ kind: 'pin-format', message: formatError })
-    if (!constantTimeEqual(await hashPin(card.pinSalt, pin), card.pinHash)) {
+    if (!sameSecret(await hashPin(card.pinSalt, pin), card.pinHash)) {
       if (card.maxTries === 0) return err({ kind: 'wrong-pin' })
       const triesLeft = card.triesLeft - 1
       await store.setTriesLeft(cardId, triesLeft)

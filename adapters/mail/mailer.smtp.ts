@@ -4,14 +4,12 @@
  * permanent; 4xx answers, timeouts and refused connections are transient.
  */
 import nodemailer from 'nodemailer'
+import { sha256Hex } from '../../core/digest.ts'
 import type { Mailer } from '../../core/ports.ts'
 import { err, ok } from '../../core/result.ts'
 
-const hex = (bytes: ArrayBuffer) =>
-  [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('')
-
 export const messageIdFor = async (idempotencyKey: string, domain: string): Promise<string> =>
-  `<${hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(idempotencyKey))).slice(0, 40)}@${domain}>`
+  `<${(await sha256Hex(idempotencyKey)).slice(0, 40)}@${domain}>`
 
 export const smtpMailer = (config: {
   url: string
