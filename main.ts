@@ -194,7 +194,7 @@ const printWelcome = (portal: Portal, config: PortalConfig) => {
   ]
   if (config.demoData) {
     lines.push('', 'Demo users (choose the card on the sign-in page, then enter its PIN):')
-    for (const card of DEMO_CARDS) lines.push(`  ${card.label.padEnd(28, '　')} PIN ${card.pin}`)
+    for (const card of DEMO_CARDS) lines.push(`  PIN ${card.pin.padEnd(12)} ${card.label}`)
   }
   console.log(lines.join('\n'))
 }

@@ -32,7 +32,7 @@ describe('the embedded default, started as `npm start` does', () => {
     const first = await startServerProcess(node, ['main.ts'], env)
     running = first
     expect(first.output()).toContain('demo data created')
-    expect(first.output()).toMatch(/入札 花子（代理人・ファイル）\s+PIN hanako-2026/)
+    expect(first.output()).toMatch(/PIN hanako-2026\s+入札 花子（代理人・ファイル）/)
     expect(first.output()).toContain('/dev/mailbox')
     console.log(`first start: ${/Ready in [^\n]*/.exec(first.output())?.[0]}`)
     await agentUpdateOverHttp(first.url, {
