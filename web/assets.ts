@@ -13,7 +13,7 @@ h2 { font-size: 1.2rem; margin-top: 2rem; }
 a { color: var(--accent); }
 .field { margin: 1rem 0; }
 .field label, fieldset legend { display: block; font-weight: bold; }
-.field input { width: 100%; max-width: 30rem; padding: .4rem; font-size: 1rem; border: 1px solid var(--ink); }
+.field input { display: block; width: 100%; max-width: 30rem; padding: .4rem; font-size: 1rem; border: 1px solid var(--ink); }
 .field-invalid input { border: 2px solid var(--error); }
 .required { display: inline-block; margin-left: .5rem; padding: 0 .4rem; font-size: .8rem; color: #fff; background: var(--error); border-radius: 3px; }
 .field label { display: inline-block; }
@@ -33,6 +33,7 @@ button { background: var(--accent); color: #fff; border: 2px solid var(--accent)
 .actions form { margin: 0; }
 table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
 caption { text-align: left; font-weight: bold; }
+td.serial { font-family: ui-monospace, monospace; font-size: .85rem; word-break: break-all; }
 th, td { border: 1px solid var(--line); padding: .4rem .6rem; text-align: left; vertical-align: top; }
 tr.changed td:last-child { font-weight: bold; background: #fff8d6; }
 .badge { display: inline-block; margin-left: .5rem; padding: 0 .4rem; font-size: .8rem; background: #7a5c00; color: #fff; border-radius: 3px; }

@@ -44,16 +44,19 @@ const ContactForm = z.object({
   emailConfirmation: text,
 })
 
+/** One attribute of a distinguished name, such as the holder's CN, for display. */
+const nameIn = (dn: string, attribute: 'CN' | 'O'): string =>
+  new RegExp(`(?:^|,\\s*)${attribute}=((?:\\\\.|[^,])+)`).exec(dn)?.[1]?.trim() ?? ''
+
 const certificateTable = (certificates: Certificate[]) =>
   html`<table class="certificates">
   <caption>登録されている電子証明書</caption>
-  <thead><tr><th scope="col">主体者</th><th scope="col">発行者</th><th scope="col">有効期間</th><th scope="col">シリアル番号</th></tr></thead>
-  <tbody>${certificates.map(
-    (c) =>
-      html`<tr><td>${c.subject}</td><td>${c.issuer}</td><td>${formatDateJa(c.notBefore)}〜${formatDateJa(c.notAfter)}</td><td>${c.serialNumber}</td></tr>`,
-  )}</tbody>
-</table>
-<p class="hint">電子証明書の追加・削除は、今後のリリースでこの画面から行えるようになります。</p>`
+  <thead><tr><th scope="col">名義人</th><th scope="col">発行者</th><th scope="col">有効期間</th><th scope="col">シリアル番号</th></tr></thead>
+  <tbody>${certificates.map((c) => {
+    const organisation = nameIn(c.subject, 'O')
+    return html`<tr><td>${nameIn(c.subject, 'CN') || c.subject}${organisation ? html`<br>${organisation}` : ''}</td><td>${nameIn(c.issuer, 'CN') || c.issuer}</td><td>${formatDateJa(c.notBefore)}〜${formatDateJa(c.notAfter)}</td><td class="serial">${c.serialNumber}</td></tr>`
+  })}</tbody>
+</table>`
 
 const inputForm = (args: {
   user: User

@@ -68,6 +68,8 @@ describe('an agent updates their user information (F1)', () => {
       expect(page.text).toMatch(new RegExp(`<label for="field-[A-Za-z]+">${label.replace(/[()]/g, '\\$&')}`))
     }
     expect(page.text).not.toContain('商号又は名称')
+    // The certificate list, read only: the holder and the issuer by name.
+    expect(page.text).toMatch(/<td>入札 花子<br>株式会社サンプル商事<\/td><td>テスト民間認証局<\/td>/)
     const refused = await c.post('/user/edit', {
       ...NEW_VALUES,
       postalCode: '12-34',
