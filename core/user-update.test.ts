@@ -25,6 +25,16 @@ const input = (overrides: Partial<ContactInput> = {}): ContactInput => ({
   ...overrides,
 })
 
+/** What the confirm screen carries to [更新]: the id of the draft it showed. */
+const shownDraft = async (
+  portal: Awaited<ReturnType<typeof memoryPortal>>,
+  cmd: { sessionId: string; userId: string },
+) => {
+  const review = await reviewUserUpdate(portal.ports)(cmd)
+  if (!review.ok) throw new Error(`no confirm screen: ${review.error.kind}`)
+  return { ...cmd, draftId: review.value.draftId }
+}
+
 const setUp = async () => {
   const portal = await memoryPortal()
   const session = await startSession(portal.ports)()
@@ -102,7 +112,10 @@ describe('F1 for an agent: prepare, review, complete', () => {
   it('commits the change, its audit record, its GEPS job and both mails together', async () => {
     const { portal, cmd } = await setUp()
     await prepareUserUpdate(portal.ports)({ ...cmd, input: input() })
-    const done = await completeUserUpdate(portal.ports)({ ...cmd, clientAddress: '192.0.2.1' })
+    const done = await completeUserUpdate(portal.ports)({
+      ...(await shownDraft(portal, cmd)),
+      clientAddress: '192.0.2.1',
+    })
     expect(done.ok).toBe(true)
     if (!done.ok) return
     const user = portal.state.users.get(hanako)
@@ -148,7 +161,7 @@ describe('F1 for an agent: prepare, review, complete', () => {
         emailConfirmation: 'hanako@sample-shoji.example.jp',
       }),
     })
-    await completeUserUpdate(portal.ports)(cmd)
+    await completeUserUpdate(portal.ports)(await shownDraft(portal, cmd))
     expect(portal.state.jobs.filter((j) => j.queue === 'mail').map((j) => j.data.to)).toEqual([
       'hanako@sample-shoji.example.jp',
     ])
@@ -157,11 +170,12 @@ describe('F1 for an agent: prepare, review, complete', () => {
   it('commits once however often the final step is posted', async () => {
     const { portal, cmd } = await setUp()
     await prepareUserUpdate(portal.ports)({ ...cmd, input: input() })
+    const shown = await shownDraft(portal, cmd)
     const [first, second] = await Promise.all([
-      completeUserUpdate(portal.ports)(cmd),
-      completeUserUpdate(portal.ports)(cmd),
+      completeUserUpdate(portal.ports)(shown),
+      completeUserUpdate(portal.ports)(shown),
     ])
-    const third = await completeUserUpdate(portal.ports)(cmd)
+    const third = await completeUserUpdate(portal.ports)(shown)
     expect(first.ok && second.ok && third.ok).toBe(true)
     if (!first.ok || !second.ok || !third.ok) return
     expect(second.value.changeId).toBe(first.value.changeId)
@@ -174,6 +188,7 @@ describe('F1 for an agent: prepare, review, complete', () => {
   it('refuses to overwrite a change made meanwhile, and leaves nothing behind', async () => {
     const { portal, cmd } = await setUp()
     await prepareUserUpdate(portal.ports)({ ...cmd, input: input() })
+    const shown = await shownDraft(portal, cmd)
     // Someone else updates the same user between confirm and complete.
     const other = await startSession(portal.ports)()
     await prepareUserUpdate(portal.ports)({
@@ -181,9 +196,9 @@ describe('F1 for an agent: prepare, review, complete', () => {
       userId: hanako,
       input: input({ title: '次長' }),
     })
-    await completeUserUpdate(portal.ports)({ sessionId: other.id, userId: hanako })
+    await completeUserUpdate(portal.ports)(await shownDraft(portal, { sessionId: other.id, userId: hanako }))
     const jobsBefore = portal.state.jobs.length
-    const late = await completeUserUpdate(portal.ports)(cmd)
+    const late = await completeUserUpdate(portal.ports)(shown)
     expect(late).toMatchObject({ ok: false, error: { kind: 'changed-by-someone-else' } })
     expect(portal.state.users.get(hanako)?.title).toBe('次長')
     expect(portal.state.jobs.length).toBe(jobsBefore)
@@ -192,6 +207,31 @@ describe('F1 for an agent: prepare, review, complete', () => {
 
   it('has no draft to complete without the confirm step', async () => {
     const { portal, cmd } = await setUp()
-    expect(await completeUserUpdate(portal.ports)(cmd)).toEqual({ ok: false, error: { kind: 'no-draft' } })
+    expect(await completeUserUpdate(portal.ports)({ ...cmd, draftId: 'none' })).toEqual({
+      ok: false,
+      error: { kind: 'no-draft' },
+    })
+  })
+
+  it('commits only the draft the confirm screen showed, not one a later [確認] put in its place', async () => {
+    const { portal, cmd } = await setUp()
+    await prepareUserUpdate(portal.ports)({ ...cmd, input: input({ title: 'タブA' }) })
+    const tabA = await shownDraft(portal, cmd)
+    await prepareUserUpdate(portal.ports)({ ...cmd, input: input({ title: 'タブB' }) })
+    const tabB = await shownDraft(portal, cmd)
+    expect(await completeUserUpdate(portal.ports)(tabA)).toEqual({
+      ok: false,
+      error: { kind: 'draft-replaced' },
+    })
+    expect(portal.state.users.get(hanako)?.title).toBe('課長')
+    expect(portal.state.jobs).toEqual([])
+    const done = await completeUserUpdate(portal.ports)(tabB)
+    expect(done.ok).toBe(true)
+    expect(portal.state.users.get(hanako)?.title).toBe('タブB')
+    // The old screen, posted again after the new one completed, still commits nothing.
+    expect(await completeUserUpdate(portal.ports)(tabA)).toEqual({
+      ok: false,
+      error: { kind: 'draft-replaced' },
+    })
   })
 })

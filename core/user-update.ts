@@ -72,6 +72,8 @@ export type UserUpdateError =
   | { kind: 'invalid'; fieldErrors: FieldErrors }
   | { kind: 'nothing-changed' }
   | { kind: 'no-draft' }
+  /** The confirm screen that was posted is not the latest one: another [確認] replaced its draft. */
+  | { kind: 'draft-replaced' }
   | { kind: 'changed-by-someone-else'; current: UserContact }
 
 /** The signed-in user with their business and certificates, as the input screen shows them. */
@@ -108,7 +110,13 @@ export const prepareUserUpdate =
     return ok(undefined)
   }
 
-export type UserUpdateReview = { overview: UserOverview; changes: FieldChange[]; draft: UserContact }
+export type UserUpdateReview = {
+  overview: UserOverview
+  changes: FieldChange[]
+  draft: UserContact
+  /** Travels with the confirm screen's [更新], so that what is committed is what was shown. */
+  draftId: string
+}
 
 /** 利用者情報の更新確認画面: the draft beside the current values. */
 export const reviewUserUpdate =
@@ -123,6 +131,7 @@ export const reviewUserUpdate =
       overview: overview.value,
       changes: contactChanges(contactOf(overview.value.user), contact),
       draft: contact,
+      draftId: draft.id,
     })
   }
 
@@ -134,17 +143,22 @@ export const draftContact =
     return draft && !draft.completedChangeId ? (draft.payload as DraftPayload).contact : undefined
   }
 
-/** [更新]: commits the draft. A second post of the same draft returns the first change, unchanged. */
+/**
+ * [更新]: commits the draft that the confirm screen showed. A second post of the same screen returns
+ * the first change, unchanged; a screen whose draft another [確認] replaced commits nothing.
+ */
 export const completeUserUpdate =
   (ports: UserUpdatePorts) =>
   async (cmd: {
     sessionId: string
     userId: string
+    draftId: string
     clientAddress?: string
   }): Promise<Result<{ changeId: string }, UserUpdateError>> => {
     return ports.unitOfWork.run(async (tx): Promise<Result<{ changeId: string }, UserUpdateError>> => {
       const draft = await tx.drafts.findForCompletion(cmd.sessionId, USER_UPDATE_FLOW)
       if (!draft) return err({ kind: 'no-draft' })
+      if (draft.id !== cmd.draftId) return err({ kind: 'draft-replaced' })
       if (draft.completedChangeId) return ok({ changeId: draft.completedChangeId })
       const user = await tx.accounts.findUser(cmd.userId)
       const business = user && (await tx.accounts.findBusiness(user.businessId))

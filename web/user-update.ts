@@ -34,6 +34,7 @@ const COMPLETE_TITLE = '利用者情報の更新完了画面'
 
 /** zod at the edge: each field is a string (anything else counts as empty); the core judges the content. */
 const text = z.string().catch('')
+const ConfirmForm = z.object({ draftId: text })
 const ContactForm = z.object({
   title: text,
   postalCode: text,
@@ -151,6 +152,13 @@ const errorPage = (error: UserUpdateError): Page => {
         body: html`<p>確認する入力内容がありません。すでに更新が完了しているか、セッションが切り替わりました。</p>
 <p><a href="/user/edit">利用者情報の入力画面へ</a></p>`,
       }
+    case 'draft-replaced':
+      return {
+        title: CONFIRM_TITLE,
+        status: 409,
+        body: html`<p>この確認画面の後に、別の画面で入力内容が変更されました。表示していた内容とは異なるため、更新は行っていません。</p>
+<p><a href="/user/confirm">最新の入力内容を確認する</a></p>`,
+      }
     case 'changed-by-someone-else':
       return {
         title: CONFIRM_TITLE,
@@ -238,7 +246,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
     const { session, user } = signedIn(c)
     const reviewed = await review({ sessionId: session.id, userId: user.id })
     if (!reviewed.ok) return render(c, errorPage(reviewed.error))
-    const { overview, draft, changes } = reviewed.value
+    const { overview, draft, changes, draftId } = reviewed.value
     return render(c, {
       title: CONFIRM_TITLE,
       body: html`<p>次の内容で利用者情報を更新します。よろしければ［更新］を押してください（${changes.length}項目を変更）。</p>
@@ -247,6 +255,7 @@ ${comparisonTable(contactOf(overview.user), draft)}
 <div class="actions">
   <form method="post" action="/user/confirm" hx-post="/user/confirm" hx-target="#main" hx-swap="outerHTML">
     ${csrfField(session.csrfToken)}
+    <input type="hidden" name="draftId" value="${draftId}">
     <button type="submit">更新</button>
   </form>
   <a class="button-secondary" href="/user/edit?back=1">入力画面に戻る</a>
@@ -256,8 +265,10 @@ ${comparisonTable(contactOf(overview.user), draft)}
 
   app.post('/user/confirm', async (c) => {
     const { session, user } = signedIn(c)
+    const { draftId } = ConfirmForm.parse(await c.req.parseBody())
     const result = await complete({
       sessionId: session.id,
+      draftId,
       userId: user.id,
       clientAddress: c.get('clientAddress'),
     })

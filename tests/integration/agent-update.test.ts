@@ -146,6 +146,26 @@ describe('an agent updates their user information (F1)', () => {
   })
 })
 
+describe('two tabs', () => {
+  it('commits only what the posted confirm screen showed', async () => {
+    const c = await signedInAsHanako()
+    await c.get('/user/edit')
+    await c.post('/user/edit', { ...NEW_VALUES, title: 'タブA' })
+    const tabA = await c.get('/user/confirm')
+    expect(tabA.text).toContain('タブA')
+    const tabADraft = c.hiddenFields().draftId ?? ''
+    await c.post('/user/edit', { ...NEW_VALUES, title: 'タブB' })
+    const refused = await c.post('/user/confirm', { draftId: tabADraft })
+    expect(refused.status).toBe(409)
+    expect(refused.text).toContain('別の画面で入力内容が変更されました')
+    const tabB = await c.get('/user/confirm')
+    expect(tabB.text).toContain('タブB')
+    const done = await c.post('/user/confirm', {})
+    expect(done.status).toBe(303)
+    expect((await c.get('/user/edit')).text).toContain('value="タブB"')
+  })
+})
+
 describe('every request passes the same gates', () => {
   it('refuses a POST without the session’s CSRF token, or from another origin, and changes nothing', async () => {
     const c = await signedInAsHanako()

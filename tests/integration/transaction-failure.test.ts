@@ -10,7 +10,7 @@ import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
 import { kyselySessionStore } from '../../adapters/stores/session-store.kysely.ts'
 import { kyselyStores, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
 import { startSession } from '../../core/sign-in.ts'
-import { completeUserUpdate, prepareUserUpdate } from '../../core/user-update.ts'
+import { completeUserUpdate, prepareUserUpdate, reviewUserUpdate } from '../../core/user-update.ts'
 import { countJobs, startBoss } from '../support/boss.ts'
 import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
 
@@ -62,9 +62,12 @@ it('leaves neither the change nor its jobs when the transaction fails after the 
     },
   })
   expect(prepared.ok).toBe(true)
+  const review = await reviewUserUpdate(ports)(cmd)
+  if (!review.ok) throw new Error(review.error.kind)
+  const shown = { ...cmd, draftId: review.value.draftId }
   const auditBefore = await sql<{ n: number }>`select count(*)::int as n from audit_log`.execute(db)
 
-  await expect(completeUserUpdate(ports)(cmd)).rejects.toThrow('the database went away')
+  await expect(completeUserUpdate(ports)(shown)).rejects.toThrow('the database went away')
 
   expect(await ports.accounts.findUser(DEMO_USER_IDS.hanako)).toMatchObject({ title: '課長', version: 1 })
   const changes = await sql<{ n: number }>`select count(*)::int as n from user_changes`.execute(db)
@@ -76,7 +79,7 @@ it('leaves neither the change nor its jobs when the transaction fails after the 
   // The draft is not marked done: the user can press [更新] again once the fault has passed.
   expect((await ports.drafts.find(session.id, 'user-update'))?.completedChangeId).toBeUndefined()
 
-  const retried = await completeUserUpdate({ ...ports, unitOfWork: kyselyUnitOfWork(db, realQueue) })(cmd)
+  const retried = await completeUserUpdate({ ...ports, unitOfWork: kyselyUnitOfWork(db, realQueue) })(shown)
   expect(retried.ok).toBe(true)
   expect(await countJobs(test.handle, 'geps-sync')).toBe(1)
   expect(await countJobs(test.handle, 'mail')).toBe(1)

@@ -12,11 +12,10 @@ import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import { kyselySessionStore } from '../../adapters/stores/session-store.kysely.ts'
 import { kyselyStores, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
 import type { SyncState } from '../../core/ports.ts'
-import { startSession } from '../../core/sign-in.ts'
-import { completeUserUpdate, prepareUserUpdate } from '../../core/user-update.ts'
 import { startWorkers } from '../../jobs/workers.ts'
 import { countJobs, startBoss } from '../support/boss.ts'
 import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
+import { commitContactChange } from '../support/user-update.ts'
 
 let test: TestDatabase
 let boss: PgBoss
@@ -46,26 +45,18 @@ afterAll(async () => {
 })
 
 let n = 0
-const commitChange = async (): Promise<string> => {
+const commitChange = (): Promise<string> => {
   n++
-  const session = await startSession(ports)()
-  const cmd = { sessionId: session.id, userId: DEMO_USER_IDS.saburo }
   const address = `saburo.${n}@sample-shoji.example.jp`
-  await prepareUserUpdate(ports)({
-    ...cmd,
-    input: {
-      title: `係長${n}`,
-      postalCode: '100-0001',
-      address: 'x',
-      phone: '03-1111-2222',
-      fax: '',
-      email: address,
-      emailConfirmation: address,
-    },
+  return commitContactChange(ports, DEMO_USER_IDS.saburo, {
+    title: `係長${n}`,
+    postalCode: '100-0001',
+    address: 'x',
+    phone: '03-1111-2222',
+    fax: '',
+    email: address,
+    emailConfirmation: address,
   })
-  const done = await completeUserUpdate(ports)(cmd)
-  if (!done.ok) throw new Error(done.error.kind)
-  return done.value.changeId
 }
 
 const waitForState = async (changeId: string, state: SyncState, timeoutMs = 20_000) => {

@@ -17,7 +17,8 @@ export const formClient = (fetcher: Fetcher, origin = 'http://localhost') => {
     }
   }
   const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
-  let lastCsrf = ''
+  /** The hidden fields of the last page that had any (the CSRF token, the confirm screen's draft id). */
+  let hidden: Record<string, string> = {}
 
   const request = async (
     method: string,
@@ -34,8 +35,8 @@ export const formClient = (fetcher: Fetcher, origin = 'http://localhost') => {
     const response = await fetcher(path, { method, headers, body, redirect: 'manual' })
     remember(response)
     const text = await response.text()
-    const token = /name="_csrf" value="([^"]+)"/.exec(text)?.[1]
-    if (token) lastCsrf = token
+    const fields = [...text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)]
+    if (fields.length > 0) hidden = Object.fromEntries(fields.map((m) => [m[1], m[2]]))
     return {
       status: response.status,
       headers: response.headers,
@@ -46,9 +47,10 @@ export const formClient = (fetcher: Fetcher, origin = 'http://localhost') => {
 
   return {
     get: (path: string, headers?: Record<string, string>) => request('GET', path, { headers }),
-    /** Posts a form with the CSRF token of the last page that had one. */
+    /** Posts a form with the hidden fields of the last page that had any, as a browser submits them. */
     post: (path: string, form: Record<string, string>, headers?: Record<string, string>) =>
-      request('POST', path, { form: { _csrf: lastCsrf, ...form }, headers }),
+      request('POST', path, { form: { ...hidden, ...form }, headers }),
+    hiddenFields: () => hidden,
     postWithoutToken: (path: string, form: Record<string, string>) => request('POST', path, { form }),
     cookies: jar,
   }

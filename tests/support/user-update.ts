@@ -1,0 +1,27 @@
+/** Commits a contact change through the use cases, as the three screens do: [確認], review, [更新]. */
+
+import type { SessionStore } from '../../core/ports.ts'
+import { startSession } from '../../core/sign-in.ts'
+import {
+  type ContactInput,
+  completeUserUpdate,
+  prepareUserUpdate,
+  reviewUserUpdate,
+  type UserUpdatePorts,
+} from '../../core/user-update.ts'
+
+export const commitContactChange = async (
+  ports: UserUpdatePorts & { sessions: SessionStore },
+  userId: string,
+  input: ContactInput,
+): Promise<string> => {
+  const session = await startSession(ports)()
+  const cmd = { sessionId: session.id, userId }
+  const prepared = await prepareUserUpdate(ports)({ ...cmd, input })
+  if (!prepared.ok) throw new Error(`[確認] refused: ${prepared.error.kind}`)
+  const review = await reviewUserUpdate(ports)(cmd)
+  if (!review.ok) throw new Error(`no confirm screen: ${review.error.kind}`)
+  const done = await completeUserUpdate(ports)({ ...cmd, draftId: review.value.draftId })
+  if (!done.ok) throw new Error(`[更新] refused: ${done.error.kind}`)
+  return done.value.changeId
+}
