@@ -12,7 +12,7 @@ import {
   type User,
   type UserContact,
 } from './account.ts'
-import { newId } from './ids.ts'
+import { isId, newId } from './ids.ts'
 import { addressChangedMail, userUpdatedMail } from './mails.ts'
 import type { AccountStore, ChangeStore, Clock, DraftStore, UnitOfWork, UserChange } from './ports.ts'
 import { err, ok, type Result } from './result.ts'
@@ -218,6 +218,7 @@ export const completeUserUpdate =
 export const viewOwnChange =
   (ports: Pick<UserUpdatePorts, 'changes'>) =>
   async (cmd: { userId: string; changeId: string }): Promise<UserChange | undefined> => {
+    if (!isId(cmd.changeId)) return undefined
     const change = await ports.changes.find(cmd.changeId)
     return change && change.userId === cmd.userId ? change : undefined
   }

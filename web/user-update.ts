@@ -297,8 +297,9 @@ ${syncStatus(change)}
 
   app.get('/user/changes/:changeId/sync', async (c) => {
     const change = await viewChange({ userId: signedIn(c).user.id, changeId: c.req.param('changeId') })
-    if (!change) return c.html(html`<p>この更新は見つかりませんでした。</p>`, 404)
     c.header('Cache-Control', 'no-store')
+    c.header('Vary', 'HX-Request, Cookie')
+    if (!change) return c.html(html`<p>この更新は見つかりませんでした。</p>`, 404)
     if (c.req.header('hx-request') !== 'true') return c.redirect(`/user/complete/${change.id}`, 303)
     return c.html(syncStatus(change))
   })

@@ -214,6 +214,20 @@ describe('every request passes the same gates', () => {
     expect(simple.text).toContain('<label for="field-postalCode">郵便番号')
   })
 
+  it('answers 404, not 500, for a change id that is not one, or is someone else’s', async () => {
+    const c = await signedInAsHanako()
+    for (const path of [
+      '/user/complete/not-a-uuid',
+      '/user/complete/00000000-0000-4000-8000-00000000ffff',
+      `/user/complete/${'9'.repeat(5000)}`,
+      '/user/changes/xyz/sync',
+    ]) {
+      const res = await c.get(path, { 'HX-Request': 'true' })
+      expect(res.status, path).toBe(404)
+      expect(res.headers.get('vary'), path).toContain('HX-Request')
+    }
+  })
+
   it('serves htmx from its own origin', async () => {
     const res = await portal.app.request('/assets/htmx.min.js')
     expect(res.status).toBe(200)
