@@ -1,7 +1,10 @@
 /**
  * Delivering a committed change to GEPS. The change's id is the idempotency key, so that a retry
  * after a lost answer never applies it twice; the change records each outcome for the user to see.
+ * GEPS always gets the user's data as it is now, not as the change left it: a change that waited
+ * in retry while a later one went through must not put older data back.
  */
+import { contactOf } from './account.ts'
 import type { AccountStore, ChangeStore, Clock, DeliveryError, Geps } from './ports.ts'
 import { err, ok, type Result } from './result.ts'
 
@@ -25,7 +28,7 @@ export const deliverChangeToGeps =
       idempotencyKey: change.id,
       kind: change.kind,
       corporateNumber: business.corporateNumber,
-      user: { userId: user.id, name: user.name, ...change.after },
+      user: { userId: user.id, name: user.name, ...contactOf(user) },
     })
     const at = ports.clock.now()
     if (sent.ok) {

@@ -1,12 +1,17 @@
 import type { Geps, GepsReceipt, GepsUserChange } from '../../core/ports.ts'
 import { err, ok } from '../../core/result.ts'
 
-/** GEPS in memory: takes each change once per idempotency key, and can be told to fail. */
+/**
+ * GEPS in memory: applies each change once per idempotency key (answering a repeat with the same
+ * receipt), keeps every request it was sent, and can be told to fail the next ones.
+ */
 export const memoryGeps = () => {
+  const requests: GepsUserChange[] = []
   const received = new Map<string, { change: GepsUserChange; receipt: GepsReceipt }>()
   const faults: ('transient' | 'permanent')[] = []
   const geps: Geps = {
     syncUserChange: async (change) => {
+      requests.push(structuredClone(change))
       const fault = faults.shift()
       if (fault) return err({ kind: fault, message: `injected ${fault} failure` })
       const known = received.get(change.idempotencyKey)
@@ -16,5 +21,10 @@ export const memoryGeps = () => {
       return ok(receipt)
     },
   }
-  return { geps, received, failNext: (...kinds: ('transient' | 'permanent')[]) => faults.push(...kinds) }
+  return {
+    geps,
+    requests,
+    received,
+    failNext: (...kinds: ('transient' | 'permanent')[]) => faults.push(...kinds),
+  }
 }

@@ -1,7 +1,7 @@
 import type { Mail, Mailer } from '../../core/ports.ts'
 import { err, ok } from '../../core/result.ts'
 
-/** A mailer that keeps what it sends, once per idempotency key, and can be told to fail. */
+/** A mailer that keeps every mail it is asked to send, as an SMTP server would, and can be told to fail. */
 export const memoryMailer = () => {
   const sent: Mail[] = []
   const faults: ('transient' | 'permanent')[] = []
@@ -9,7 +9,7 @@ export const memoryMailer = () => {
     send: async (mail) => {
       const fault = faults.shift()
       if (fault) return err({ kind: fault, message: `injected ${fault} failure` })
-      if (!sent.some((m) => m.idempotencyKey === mail.idempotencyKey)) sent.push(mail)
+      sent.push(structuredClone(mail))
       return ok({ messageId: mail.idempotencyKey })
     },
   }

@@ -86,7 +86,24 @@ describe('the GEPS sync worker', () => {
     expect(states).toContain('retrying')
     expect(change.sync.attempts).toBe(2)
     expect(change.sync.lastError).toBeUndefined()
-    expect([...geps.received.keys()].filter((k) => k === id)).toHaveLength(1)
+    // Two requests reached GEPS for this change (the failed one and the retry); GEPS applied one.
+    expect(geps.requests.filter((r) => r.idempotencyKey === id)).toHaveLength(2)
+    expect(geps.received.has(id)).toBe(true)
+  })
+
+  it('never puts older data back: a change retried after a later one sends the data as it is now', async () => {
+    geps.failNext('transient')
+    const older = await commitChange()
+    const olderTitle = `係長${n}`
+    await waitForState(older, 'retrying')
+    const newer = await commitChange()
+    const newerTitle = `係長${n}`
+    await waitForState(newer, 'done')
+    await waitForState(older, 'done')
+    const last = geps.requests.filter((r) => r.idempotencyKey === older).at(-1)
+    expect(last?.user.title).toBe(newerTitle)
+    expect(last?.user.title).not.toBe(olderTitle)
+    expect(geps.requests.at(-1)?.user.title).toBe(newerTitle)
   })
 
   it('sends a refused change to the dead-letter queue at once and marks it failed', async () => {
@@ -96,6 +113,7 @@ describe('the GEPS sync worker', () => {
     const { change } = await waitForState(id, 'failed')
     expect(change.sync.attempts).toBe(1)
     expect(change.sync.lastError).toContain('permanent')
+    expect(geps.requests.filter((r) => r.idempotencyKey === id)).toHaveLength(1)
     let dead = deadBefore
     for (let i = 0; i < 40 && dead === deadBefore; i++) {
       await new Promise((r) => setTimeout(r, 50))
