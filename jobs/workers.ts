@@ -9,7 +9,11 @@ import { QUEUES } from './queues.ts'
 
 export type WorkerPorts = SyncPorts & { mailer: Mailer; log?: (message: string) => void }
 
-const POLLING = { pollingIntervalSeconds: 0.5, batchSize: 5, perJobResults: true } as const
+/**
+ * One job per fetch, settled as soon as it is handled: a job that is done is recorded done at once,
+ * so that a crash or an expiry later cannot make pg-boss hand out a mail that was already sent.
+ */
+const POLLING = { pollingIntervalSeconds: 0.5, batchSize: 1, perJobResults: true } as const
 
 const settle = async <T>(
   jobs: Job<T>[],

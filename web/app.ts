@@ -90,7 +90,7 @@ export const createApp = (options: AppOptions) => {
     c.header('Cache-Control', 'no-store')
     return c.html(
       html`<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>システムエラー | 調達ポータル</title></head>
-<body><main id="main"><h1>システムエラー</h1><p>処理中に問題が発生しました。変更は保存されていないか、保存済みの場合は二重に行われることはありません。時間をおいてもう一度お試しください。</p><p><a href="/">トップへ</a></p></main></body></html>`,
+<body><main id="main"><h1>システムエラー</h1><p>処理中に問題が発生しました。</p><p>変更が保存されたかどうかは、メニューから利用者情報を開いてご確認ください。保存されていなければ、時間をおいてもう一度お試しください。同じ操作を繰り返しても、変更が二重に行われることはありません。</p><p><a href="/">トップへ</a></p></main></body></html>`,
       500,
     )
   })

@@ -47,5 +47,13 @@ export const textField = (f: {
 export const readOnlyRows = (rows: [string, string][]) =>
   html`<dl class="read-only">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v || '—'}</dd>`)}</dl>`
 
-/** htmx enhancement for a form that replaces the page's <main>; without JavaScript it posts as usual. */
-export const hxForm = (action: string) => html`hx-post="${action}" hx-target="#main" hx-swap="outerHTML"`
+/**
+ * A form that posts to `action` with the session's CSRF token. Without JavaScript it is a plain
+ * HTML form; htmx enhances it to replace the page's <main> with the answer. The browser's own
+ * checks are off (novalidate): the server's messages, in Japanese and next to each field, are the rule.
+ */
+export const postForm = (action: string, csrfToken: string, body: Html) =>
+  html`<form method="post" action="${action}" hx-post="${action}" hx-target="#main" hx-swap="outerHTML" novalidate>
+  ${csrfField(csrfToken)}
+  ${body}
+</form>`

@@ -9,7 +9,7 @@ import type { CertificateError } from '../core/certificates.ts'
 import { formatDateJa } from '../core/format.ts'
 import type { CardReader } from '../core/ports.ts'
 import { issueChallenge, type SignInError, type SignInPorts, signInWithCard } from '../core/sign-in.ts'
-import { csrfField, errorSummary } from './forms.ts'
+import { errorSummary, postForm } from './forms.ts'
 import { html, raw, render } from './render.ts'
 import {
   type AppEnv,
@@ -83,9 +83,10 @@ const signInPage = async (
   const formMessage = state.message && !state.message.field ? state.message.text : undefined
   return html`<p>電子証明書でログインします。カードを選び、PINを入力して［ログイン］を押してください。</p>
 ${errorSummary(errors, LABELS, formMessage)}
-<form method="post" action="/sign-in" hx-post="/sign-in" hx-target="#main" hx-swap="outerHTML">
-  ${csrfField(csrfToken)}
-  <fieldset id="field-cardId"${errors.cardId ? raw(' aria-describedby="field-cardId-error"') : ''}>
+${postForm(
+  '/sign-in',
+  csrfToken,
+  html`  <fieldset id="field-cardId"${errors.cardId ? raw(' aria-describedby="field-cardId-error"') : ''}>
     <legend>カード（開発用の仮想カードリーダ）</legend>
     ${errors.cardId ? html`<p class="field-error" id="field-cardId-error">${errors.cardId}</p>` : ''}
     ${cards.map(
@@ -107,8 +108,8 @@ ${errorSummary(errors, LABELS, formMessage)}
       errors.pin ? ' field-pin-error' : ''
     }"${errors.pin ? raw(' aria-invalid="true"') : ''}>
   </div>
-  <button type="submit">ログイン</button>
-</form>`
+  <button type="submit">ログイン</button>`,
+)}`
 }
 
 export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {

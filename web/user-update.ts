@@ -21,7 +21,7 @@ import {
   type UserUpdatePorts,
   viewOwnChange,
 } from '../core/user-update.ts'
-import { csrfField, errorSummary, readOnlyRows, textField } from './forms.ts'
+import { errorSummary, postForm, readOnlyRows, textField } from './forms.ts'
 import { html, type Page, raw, render } from './render.ts'
 import { type AppEnv, signedIn } from './session.ts'
 
@@ -74,9 +74,10 @@ const inputForm = (args: {
   ) => textField({ name, label: FIELD_LABELS[name], value: values[name], error: errors[name], ...extra })
   return html`<p>変更する項目を入力し、［確認］を押してください。調達ポータルと政府電子調達システム(GEPS)の通知メールは、ここで登録したメールアドレスに送信されます。</p>
 ${errorSummary(errors, FIELD_LABELS, args.message)}
-<form method="post" action="/user/edit" hx-post="/user/edit" hx-target="#main" hx-swap="outerHTML" novalidate>
-  ${csrfField(args.csrfToken)}
-  <section>
+${postForm(
+  '/user/edit',
+  args.csrfToken,
+  html`  <section>
     <h2>利用者基本情報(利用者情報)</h2>
     ${readOnlyRows([
       ['氏名', args.user.name],
@@ -95,8 +96,8 @@ ${errorSummary(errors, FIELD_LABELS, args.message)}
     <h2>電子証明書情報</h2>
     ${certificateTable(args.certificates)}
   </section>
-  <button type="submit">確認</button>
-</form>`
+  <button type="submit">確認</button>`,
+)}`
 }
 
 const asInput = (contact: UserContact): ContactInput => ({ ...contact, emailConfirmation: contact.email })
@@ -253,11 +254,12 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
 ${comparisonTable(contactOf(overview.user), draft)}
 <section><h2>電子証明書情報</h2>${certificateTable(overview.certificates)}</section>
 <div class="actions">
-  <form method="post" action="/user/confirm" hx-post="/user/confirm" hx-target="#main" hx-swap="outerHTML">
-    ${csrfField(session.csrfToken)}
-    <input type="hidden" name="draftId" value="${draftId}">
-    <button type="submit">更新</button>
-  </form>
+  ${postForm(
+    '/user/confirm',
+    session.csrfToken,
+    html`<input type="hidden" name="draftId" value="${draftId}">
+    <button type="submit">更新</button>`,
+  )}
   <a class="button-secondary" href="/user/edit?back=1">入力画面に戻る</a>
 </div>`,
     })

@@ -21,7 +21,9 @@ export type VirtualCard = CardSummary & {
 export type VirtualCardStore = {
   list(): Promise<VirtualCard[]>
   find(cardId: string): Promise<VirtualCard | undefined>
-  setTriesLeft(cardId: string, triesLeft: number): Promise<void>
+  /** Counts a wrong PIN in one step (parallel tries cannot each read the same count) and returns the tries left. */
+  countWrongPin(cardId: string): Promise<number>
+  resetTries(cardId: string): Promise<void>
 }
 
 export const hashPin = (salt: string, pin: string): Promise<string> => sha256Hex(`${salt}:${pin}`)
@@ -51,11 +53,10 @@ export const virtualCardReader = (store: VirtualCardStore): CardReader => ({
     if (formatError) return err({ kind: 'pin-format', message: formatError })
     if (!sameSecret(await hashPin(card.pinSalt, pin), card.pinHash)) {
       if (card.maxTries === 0) return err({ kind: 'wrong-pin' })
-      const triesLeft = card.triesLeft - 1
-      await store.setTriesLeft(cardId, triesLeft)
+      const triesLeft = await store.countWrongPin(cardId)
       return triesLeft > 0 ? err({ kind: 'wrong-pin', triesLeft }) : err({ kind: 'locked' })
     }
-    if (card.maxTries > 0 && card.triesLeft !== card.maxTries) await store.setTriesLeft(cardId, card.maxTries)
+    if (card.maxTries > 0 && card.triesLeft !== card.maxTries) await store.resetTries(cardId)
     const key = await crypto.subtle.importKey(
       'pkcs8',
       new Uint8Array(card.privateKey),
@@ -71,8 +72,14 @@ export const virtualCardReader = (store: VirtualCardStore): CardReader => ({
 export const memoryVirtualCardStore = (cards: VirtualCard[]): VirtualCardStore => ({
   list: async () => cards,
   find: async (cardId) => cards.find((c) => c.cardId === cardId),
-  setTriesLeft: async (cardId, triesLeft) => {
+  countWrongPin: async (cardId) => {
     const card = cards.find((c) => c.cardId === cardId)
-    if (card) card.triesLeft = triesLeft
+    if (!card) return 0
+    card.triesLeft = Math.max(0, card.triesLeft - 1)
+    return card.triesLeft
+  },
+  resetTries: async (cardId) => {
+    const card = cards.find((c) => c.cardId === cardId)
+    if (card) card.triesLeft = card.maxTries
   },
 })

@@ -22,8 +22,22 @@ export const kyselyVirtualCardStore = (db: Kysely<Database>): VirtualCardStore =
     const r = await db.selectFrom('virtual_cards').selectAll().where('id', '=', cardId).executeTakeFirst()
     return r && toCard(r)
   },
-  setTriesLeft: async (cardId, triesLeft) => {
-    await db.updateTable('virtual_cards').set({ tries_left: triesLeft }).where('id', '=', cardId).execute()
+  countWrongPin: async (cardId) => {
+    const row = await db
+      .updateTable('virtual_cards')
+      .set((eb) => ({ tries_left: eb('tries_left', '-', 1) }))
+      .where('id', '=', cardId)
+      .where('tries_left', '>', 0)
+      .returning('tries_left')
+      .executeTakeFirst()
+    return row?.tries_left ?? 0
+  },
+  resetTries: async (cardId) => {
+    await db
+      .updateTable('virtual_cards')
+      .set((eb) => ({ tries_left: eb.ref('max_tries') }))
+      .where('id', '=', cardId)
+      .execute()
   },
 })
 

@@ -2,7 +2,7 @@
  * The demo data of SPEC §6: 株式会社サンプル商事, its four users, a test PKI with a certificate and a
  * virtual card for each. Loading it twice changes nothing.
  */
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Business, Certificate, User } from '../../core/account.ts'
 import { describeCertificate } from '../../core/certificates.ts'
 import { newId, randomToken } from '../../core/ids.ts'
@@ -216,6 +216,8 @@ export const loadDemoData = async (db: Kysely<Database>, now: Date): Promise<boo
   if (await exists(db)) return false
   const demo = await buildDemoData(now)
   return db.transaction().execute(async (trx) => {
+    // Two processes starting together on one database: the second waits here, then finds it done.
+    await sql`select pg_advisory_xact_lock(hashtext('portal-demo-data'))`.execute(trx)
     if (await exists(trx)) return false
     await trx.insertInto('trust_anchors').values(demo.trustAnchors).execute()
     const b = demo.business

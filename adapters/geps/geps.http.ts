@@ -1,7 +1,7 @@
 /**
  * GEPS over HTTP. The change's id travels as the Idempotency-Key, so GEPS answers a repeated
- * request with the receipt it already gave. A 4xx is permanent; a 5xx, a timeout or a refused
- * connection is transient and worth retrying.
+ * request with the receipt it already gave. A 4xx is permanent (but 408 and 429); a 5xx, a timeout
+ * or a refused connection is transient and worth retrying.
  */
 import type { Geps, GepsReceipt } from '../../core/ports.ts'
 import { err, ok } from '../../core/result.ts'
@@ -21,7 +21,10 @@ export const httpGeps = (config: { baseUrl: string; timeoutMs?: number }): Geps 
       return err({ kind: 'transient', message: `GEPS unreachable: ${(e as Error).message}` })
     }
     const text = await response.text().catch(() => '')
-    if (response.status >= 500) return err({ kind: 'transient', message: `GEPS answered ${response.status}` })
+    // 408 (timed out) and 429 (too many requests) pass like a 5xx; other 4xx are refusals.
+    if (response.status >= 500 || response.status === 408 || response.status === 429) {
+      return err({ kind: 'transient', message: `GEPS answered ${response.status}` })
+    }
     if (!response.ok)
       return err({
         kind: 'permanent',

@@ -8,7 +8,6 @@ export const pgBossJobQueue =
   (boss: PgBoss) =>
   (trx: Kysely<Database>): JobQueue => ({
     enqueue: async (job) => {
-      const singletonKey = job.queue === 'mail' ? job.data.idempotencyKey : `geps-sync:${job.data.changeId}`
-      await boss.send(job.queue, job.data, { db: fromKysely(trx), singletonKey })
+      await boss.send(job.queue, job.data, { db: fromKysely(trx) })
     },
   })

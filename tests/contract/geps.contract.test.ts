@@ -67,15 +67,13 @@ describe('GEPS over HTTP against the simulator', () => {
   const mail = memoryMailer()
   const sim = gepsSimulator({ mailer: mail.mailer, noticeDelayMs: 10 })
   let served: Served
-  let refusals = 0
+  /** Statuses to answer the next POSTs with, before the simulator sees them. */
+  const answerNext: number[] = []
   beforeAll(async () => {
-    // A refusal (4xx) is simulated by a malformed request: the simulator answers 400.
     served = await serveHttp(
       (req) => {
-        if (refusals > 0 && req.method === 'POST') {
-          refusals--
-          return new Response('{"error":"invalid"}', { status: 400 })
-        }
+        const status = req.method === 'POST' ? answerNext.shift() : undefined
+        if (status) return new Response('{"error":"from the test"}', { status })
         return sim.app.fetch(req)
       },
       { port: 0 },
@@ -90,7 +88,7 @@ describe('GEPS over HTTP against the simulator', () => {
     geps: httpGeps({ baseUrl: served.url, timeoutMs: 2000 }),
     failNext: (kind) => {
       if (kind === 'transient') sim.faults.failNext++
-      else refusals++
+      else answerNext.push(400)
     },
     receivedCount: () => sim.received.size,
   }))
@@ -102,6 +100,24 @@ describe('GEPS over HTTP against the simulator', () => {
       to: 'hanako@example.jp',
       subject: '【政府電子調達システム】利用者情報登録完了のお知らせ',
     })
+  })
+
+  it('treats 408 and 429 as passing, and other 4xx as refusals', async () => {
+    const geps = httpGeps({ baseUrl: served.url })
+    for (const [status, kind] of [
+      [408, 'transient'],
+      [429, 'transient'],
+      [503, 'transient'],
+      [400, 'permanent'],
+      [404, 'permanent'],
+      [422, 'permanent'],
+    ] as const) {
+      answerNext.push(status)
+      expect(await geps.syncUserChange(change(`k-status-${status}`)), String(status)).toMatchObject({
+        ok: false,
+        error: { kind },
+      })
+    }
   })
 
   it('treats a timeout and a refused connection as transient', async () => {
