@@ -10,7 +10,7 @@ import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
 import { emptyMemoryState, memoryStores, memoryUnitOfWork } from '../../adapters/stores/memory.ts'
 import { kyselySessionStore } from '../../adapters/stores/session-store.kysely.ts'
 import { kyselyStores, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
-import type { Transactional, UnitOfWork, UserChange } from '../../core/ports.ts'
+import type { AuditEntry, Transactional, UnitOfWork, UserChange } from '../../core/ports.ts'
 import { err, ok } from '../../core/result.ts'
 import { countJobs, startBoss } from '../support/boss.ts'
 import { openTestDatabase, postgresServer, type TestDatabase } from '../support/database.ts'
@@ -20,6 +20,8 @@ type Subject = Omit<Transactional, 'jobs'> & {
   sessions: ReturnType<typeof kyselySessionStore>
   unitOfWork: UnitOfWork
   jobCount(queue: 'geps-sync' | 'mail'): Promise<number>
+  /** The last audit entry, as stored (the port has no reader: only operators read the log). */
+  lastAuditEntry(): Promise<AuditEntry | undefined>
   close(): Promise<void>
 }
 
@@ -30,6 +32,7 @@ const memorySubject = async (): Promise<Subject> => {
     ...memoryStores(state),
     unitOfWork: memoryUnitOfWork(state),
     jobCount: async (queue) => state.jobs.filter((j) => j.queue === queue).length,
+    lastAuditEntry: async () => state.audit.at(-1),
     close: async () => {},
   }
 }
@@ -46,6 +49,25 @@ const kyselySubject = async (
     sessions: kyselySessionStore(test.handle.db),
     unitOfWork: kyselyUnitOfWork(test.handle.db, pgBossJobQueue(boss)),
     jobCount: (queue) => countJobs(test.handle, queue),
+    lastAuditEntry: async () => {
+      const r = await test.handle.db
+        .selectFrom('audit_log')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+      return (
+        r && {
+          at: new Date(r.at),
+          action: r.action,
+          outcome: r.outcome as AuditEntry['outcome'],
+          userId: r.user_id ?? undefined,
+          businessId: r.business_id ?? undefined,
+          clientAddress: r.client_address ?? undefined,
+          detail: r.detail,
+        }
+      )
+    },
     close: async () => {
       await boss.stop({ graceful: false, timeout: 1000 })
       await test.drop()
@@ -265,14 +287,18 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       expect(await s.jobCount('mail')).toBe(mails + 1)
     })
 
-    test('appends audit entries', async () => {
-      await s.audit.append({
-        at: new Date(),
+    test('appends audit entries, their detail as data', async () => {
+      const entry: AuditEntry = {
+        at: new Date('2026-11-27T10:03:00Z'),
         action: 'sign-in',
         outcome: 'failure',
+        userId: DEMO_USER_IDS.taro,
+        businessId: '00000000-0000-4000-8000-000000000001',
         clientAddress: '127.0.0.1',
-        detail: { reason: 'x' },
-      })
+        detail: { reason: 'card-wrong-pin', fields: ['title', 'email'] },
+      }
+      await s.audit.append(entry)
+      expect(await s.lastAuditEntry()).toEqual(entry)
     })
   })
 

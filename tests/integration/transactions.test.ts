@@ -1,6 +1,7 @@
 /**
- * The transaction owns the jobs: when it fails after the change is written, neither the change,
- * nor its audit record, nor its GEPS or mail jobs exist. On the backend under test, with pg-boss.
+ * Transactions on the backend under test, with pg-boss: when one fails after the change is
+ * written, neither the change, nor its audit record, nor its jobs exist; and two [更新] of the
+ * same confirm screen at the same moment commit one change.
  */
 import { sql } from 'kysely'
 import type { PgBoss } from 'pg-boss'
@@ -83,4 +84,43 @@ it('leaves neither the change nor its jobs when the transaction fails after the 
   expect(retried.ok).toBe(true)
   expect(await countJobs(test.handle, 'geps-sync')).toBe(1)
   expect(await countJobs(test.handle, 'mail')).toBe(1)
+})
+
+it('commits one change when the same confirm screen is posted twice at the same moment', async () => {
+  const db = test.handle.db
+  const ports = {
+    ...kyselyStores(db),
+    sessions: kyselySessionStore(db),
+    unitOfWork: kyselyUnitOfWork(db, pgBossJobQueue(boss)),
+    clock: { now: () => new Date() },
+  }
+  const session = await startSession(ports)()
+  const cmd = { sessionId: session.id, userId: DEMO_USER_IDS.saburo }
+  const address = 'saburo.twice@sample-shoji.example.jp'
+  await prepareUserUpdate(ports)({
+    ...cmd,
+    input: {
+      title: '主任',
+      postalCode: '100-0001',
+      address: 'x',
+      phone: '03-1111-2222',
+      fax: '',
+      email: address,
+      emailConfirmation: address,
+    },
+  })
+  const review = await reviewUserUpdate(ports)(cmd)
+  if (!review.ok) throw new Error(review.error.kind)
+  const shown = { ...cmd, draftId: review.value.draftId }
+  const gepsJobsBefore = await countJobs(test.handle, 'geps-sync')
+  const results = await Promise.all([1, 2, 3, 4].map(() => completeUserUpdate(ports)(shown)))
+  const ids = new Set(results.map((r) => (r.ok ? r.value.changeId : r.error.kind)))
+  expect(ids.size).toBe(1)
+  expect(results.every((r) => r.ok)).toBe(true)
+  const changes = await sql<{
+    n: number
+  }>`select count(*)::int as n from user_changes where user_id = ${DEMO_USER_IDS.saburo}`.execute(db)
+  expect(changes.rows[0]?.n).toBe(1)
+  expect(await countJobs(test.handle, 'geps-sync')).toBe(gepsJobsBefore + 1)
+  expect(await ports.accounts.findUser(DEMO_USER_IDS.saburo)).toMatchObject({ title: '主任', version: 2 })
 })
