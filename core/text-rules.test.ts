@@ -83,5 +83,9 @@ describe('free text', () => {
       error: '住所は5文字以内で入力してください。',
     })
     expect(freeText('住所', 'a\u0007b', { required: true, maxLength: 5 }).ok).toBe(false)
+    expect(freeText('住所', 'a\ud800b', { required: true, maxLength: 5 })).toEqual({
+      ok: false,
+      error: '住所に読み取れない文字が含まれています。入力し直してください。',
+    })
   })
 })

@@ -75,6 +75,7 @@ export const freeText = (
   limits: { required: boolean; maxLength: number },
 ): Result<string, FieldRefusal> => {
   const v = value.trim()
+  if (!v.isWellFormed()) return err(`${label}に読み取れない文字が含まれています。入力し直してください。`)
   if (v === '') return limits.required ? err(`${label}を入力してください。`) : ok('')
   if ([...v].length > limits.maxLength)
     return err(`${label}は${limits.maxLength}文字以内で入力してください。`)
