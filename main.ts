@@ -42,7 +42,8 @@ const Settings = z.object({
   GEPS_NOTICE_DELAY_MS: z.coerce.number().int().min(0).default(1000),
   DEMO_DATA: flag.optional(),
   WORKERS: flag.default(true),
-  SECURE_COOKIES: flag.default(false),
+  PUBLIC_URL: z.string().url().optional(),
+  SECURE_COOKIES: flag.optional(),
 })
 
 export type PortalConfig = {
@@ -58,6 +59,7 @@ export type PortalConfig = {
   demoData: boolean
   workers: boolean
   secureCookies: boolean
+  publicOrigin?: string
   clock?: Clock
   log?: (message: string) => void
 }
@@ -80,7 +82,9 @@ export const configFromEnv = (env: Record<string, string | undefined>): PortalCo
     gepsNoticeDelayMs: s.GEPS_NOTICE_DELAY_MS,
     demoData: s.DEMO_DATA ?? !s.DATABASE_URL,
     workers: s.WORKERS,
-    secureCookies: s.SECURE_COOKIES,
+    // Secure cookies whenever users reach the portal over HTTPS, unless told otherwise.
+    secureCookies: s.SECURE_COOKIES ?? s.PUBLIC_URL?.startsWith('https:') ?? false,
+    publicOrigin: s.PUBLIC_URL ? new URL(s.PUBLIC_URL).origin : undefined,
   }
 }
 
@@ -166,6 +170,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       ports,
       htmxScript: htmxScript(),
       secureCookies: config.secureCookies,
+      publicOrigin: config.publicOrigin,
       devMailbox: mailSink,
       clientAddressOf: (c) => remoteAddressOf(c.env),
       log: (m, e) => log(`${m}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),

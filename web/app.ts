@@ -4,6 +4,7 @@
  */
 import { type Context, Hono } from 'hono'
 import { setCookie } from 'hono/cookie'
+import { secureHeaders } from 'hono/secure-headers'
 import type { SignInPorts } from '../core/sign-in.ts'
 import type { UserUpdatePorts } from '../core/user-update.ts'
 import { APP_CSS } from './assets.ts'
@@ -23,6 +24,11 @@ export type AppOptions = {
   htmxScript: string
   /** Secure cookies: on for HTTPS, off for plain-HTTP local development. */
   secureCookies: boolean
+  /**
+   * The origin users reach the portal at (scheme, host, port), when a proxy in front of it makes
+   * the request's own URL differ; a POST from any other origin is refused.
+   */
+  publicOrigin?: string
   /** The development mailbox, where the embedded default runs an SMTP sink. */
   devMailbox?: { mails: DevMail[] }
   /** The client's address, as the runtime's server knows it. */
@@ -46,6 +52,7 @@ export const createApp = (options: AppOptions) => {
   })
   app.get('/llms.txt', (c) => c.text(LLMS_TXT))
   app.get('/health', (c) => c.text('ok'))
+  app.get('/favicon.ico', (c) => c.body(null, 204))
   app.get('/view', (c) => {
     const simple = c.req.query('mode') === 'simple'
     setCookie(c, SIMPLE_VIEW_COOKIE, simple ? 'simple' : 'full', {
@@ -60,10 +67,29 @@ export const createApp = (options: AppOptions) => {
     c.set('clientAddress', options.clientAddressOf?.(c))
     await next()
   })
+  app.use(
+    '*',
+    secureHeaders({
+      // No page has inline script or style, and htmx is configured to inject none.
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+      strictTransportSecurity: 'max-age=31536000; includeSubDomains',
+      xFrameOptions: 'DENY',
+      referrerPolicy: 'same-origin',
+    }),
+  )
   app.use('*', loadSession(sessionDeps))
   app.use(
     '*',
-    requireCsrfToken((c) =>
+    requireCsrfToken(options.publicOrigin, (c) =>
       render(c, {
         title: '操作を受け付けられませんでした',
         status: 403,

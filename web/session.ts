@@ -73,17 +73,21 @@ const presentedToken = async (c: Context): Promise<string | undefined> => {
 }
 
 /**
- * Refuses any unsafe request without the session's token, or from another origin. `refuse`
+ * Refuses any unsafe request without the session's token, or from another origin (the public
+ * origin when the portal stands behind a proxy, else the request's own). `refuse`
  * renders the refusal, so that the user learns what to do.
  */
 export const requireCsrfToken =
-  (refuse: (c: Context<AppEnv>) => Response | Promise<Response>): MiddlewareHandler<AppEnv> =>
+  (
+    publicOrigin: string | undefined,
+    refuse: (c: Context<AppEnv>) => Response | Promise<Response>,
+  ): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
     const origin = c.req.header('origin')
     const fetchSite = c.req.header('sec-fetch-site')
     const sameOrigin =
-      (origin === undefined || origin === new URL(c.req.url).origin) &&
+      (origin === undefined || origin === (publicOrigin ?? new URL(c.req.url).origin)) &&
       (fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none')
     const session = c.get('session')
     const token = await presentedToken(c)

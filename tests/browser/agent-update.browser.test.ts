@@ -25,8 +25,14 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
       const context = await browser.newContext({ javaScriptEnabled, locale: 'ja-JP' })
       context.setDefaultTimeout(8_000)
       const page = await context.newPage()
+      // Script errors, and console errors such as a Content-Security-Policy violation (an answer's
+      // status, such as the intended 422, is reported there too and is not one).
       const scriptErrors: string[] = []
       page.on('pageerror', (e) => scriptErrors.push(e.message))
+      page.on('console', (m) => {
+        if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
+          scriptErrors.push(m.text())
+      })
       try {
         await page.goto(`${portal.url}/sign-in`)
         await expect(page.title()).resolves.toBe('ログイン | 調達ポータル')

@@ -1,0 +1,81 @@
+/** Route-level behaviour over the in-memory adapters: headers, origins, and the settings behind them. */
+import { describe, expect, it } from 'vitest'
+import { configFromEnv } from '../main.ts'
+import { formClient } from '../tests/support/form-client.ts'
+import { memoryPortal } from '../tests/support/memory-portal.ts'
+import { createApp } from './app.ts'
+
+const appWith = async (options: { publicOrigin?: string } = {}) => {
+  const portal = await memoryPortal()
+  return createApp({ ports: portal.ports, htmxScript: '/* htmx */', secureCookies: false, ...options })
+}
+
+describe('security headers', () => {
+  it('sends a strict content security policy, no framing, and HSTS of a year', async () => {
+    const app = await appWith()
+    const res = await app.request('/sign-in')
+    const csp = res.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("default-src 'self'")
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains')
+    expect(res.headers.get('x-frame-options')).toBe('DENY')
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const cookie = res.headers.get('set-cookie') ?? ''
+    expect(cookie).toMatch(/^sid=/)
+    expect(cookie).toContain('HttpOnly')
+    expect(cookie).toContain('SameSite=Lax')
+  })
+})
+
+describe('behind a proxy', () => {
+  it('accepts a POST from the public origin and refuses one from any other', async () => {
+    const app = await appWith({ publicOrigin: 'https://portal.example.go.jp' })
+    const fetcher = (path: string, init: RequestInit) => Promise.resolve(app.request(path, init))
+    const fromPublic = formClient(fetcher, 'https://portal.example.go.jp')
+    await fromPublic.get('/sign-in')
+    const signedIn = await fromPublic.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })
+    expect(signedIn.status).toBe(303)
+
+    const fromInside = formClient(fetcher, 'http://localhost')
+    await fromInside.get('/sign-in')
+    const refused = await fromInside.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })
+    expect(refused.status).toBe(403)
+  })
+})
+
+describe('settings', () => {
+  it('runs the embedded default with no settings at all', () => {
+    const config = configFromEnv({})
+    expect(config.database).toEqual({ backend: 'pglite', dataDir: './.data/pglite' })
+    expect(config).toMatchObject({
+      demoData: true,
+      workers: true,
+      secureCookies: false,
+      port: 3000,
+      host: '127.0.0.1',
+    })
+    expect(config.smtpUrl).toBeUndefined()
+    expect(config.gepsUrl).toBeUndefined()
+  })
+  it('uses real services when told, with secure cookies behind an HTTPS public URL', () => {
+    const config = configFromEnv({
+      DATABASE_URL: 'postgres://portal@db.internal/portal',
+      SMTP_URL: 'smtp://relay.internal:25',
+      GEPS_URL: 'https://geps.example.go.jp/',
+      PUBLIC_URL: 'https://portal.example.go.jp/',
+    })
+    expect(config.database).toEqual({ backend: 'postgres', url: 'postgres://portal@db.internal/portal' })
+    expect(config).toMatchObject({
+      demoData: false,
+      secureCookies: true,
+      publicOrigin: 'https://portal.example.go.jp',
+    })
+    expect(
+      configFromEnv({ PUBLIC_URL: 'https://portal.example.go.jp', SECURE_COOKIES: 'false' }).secureCookies,
+    ).toBe(false)
+  })
+  it('refuses a setting it cannot read, naming it', () => {
+    expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/)
+  })
+})
