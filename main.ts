@@ -22,6 +22,7 @@ import { smtpMailer } from './adapters/mail/mailer.smtp.ts'
 import { kyselySessionStore } from './adapters/stores/session-store.kysely.ts'
 import { kyselyStores, kyselyUnitOfWork } from './adapters/stores/unit-of-work.kysely.ts'
 import type { Clock } from './core/ports.ts'
+import type { SessionLimits } from './core/sessions.ts'
 import { createQueues } from './jobs/queues.ts'
 import { startWorkers } from './jobs/workers.ts'
 import { createApp } from './web/app.ts'
@@ -43,6 +44,8 @@ const Settings = z.object({
   DEMO_DATA: flag.optional(),
   WORKERS: flag.default(true),
   PUBLIC_URL: z.string().url().optional(),
+  SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
+  SESSION_MAX_HOURS: z.coerce.number().positive().default(12),
   SECURE_COOKIES: flag.optional(),
 })
 
@@ -60,6 +63,7 @@ export type PortalConfig = {
   workers: boolean
   secureCookies: boolean
   publicOrigin?: string
+  sessionLimits: SessionLimits
   clock?: Clock
   log?: (message: string) => void
 }
@@ -85,6 +89,7 @@ export const configFromEnv = (env: Record<string, string | undefined>): PortalCo
     // Secure cookies whenever users reach the portal over HTTPS, unless told otherwise.
     secureCookies: s.SECURE_COOKIES ?? s.PUBLIC_URL?.startsWith('https:') ?? false,
     publicOrigin: s.PUBLIC_URL ? new URL(s.PUBLIC_URL).origin : undefined,
+    sessionLimits: { idleMs: s.SESSION_IDLE_MINUTES * 60_000, absoluteMs: s.SESSION_MAX_HOURS * 3_600_000 },
   }
 }
 
@@ -164,13 +169,15 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       trustAnchors: kyselyTrustAnchors(database.db),
       clock,
     }
-    if (config.workers) await startWorkers(boss, { ...ports, geps, mailer, log })
+    if (config.workers)
+      await startWorkers(boss, { ...ports, geps, mailer, sessionLimits: config.sessionLimits, log })
 
     const app = createApp({
       ports,
       htmxScript: htmxScript(),
       secureCookies: config.secureCookies,
       publicOrigin: config.publicOrigin,
+      sessionLimits: config.sessionLimits,
       devMailbox: mailSink,
       clientAddressOf: (c) => remoteAddressOf(c.env),
       log: (m, e) => log(`${m}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),

@@ -77,6 +77,10 @@ export type SessionStore = {
   /** Signs in: the session gets a new id (the old one stops working) and a user. */
   signIn(oldSessionId: string, newSession: Session): Promise<void>
   end(sessionId: string): Promise<void>
+  /** Records that the session was used at `at`. */
+  touch(sessionId: string, at: Date): Promise<void>
+  /** Ends every session last seen before one time or begun before another; returns how many. */
+  endExpired(limits: { lastSeenBefore: Date; createdBefore: Date }): Promise<number>
 }
 
 export type AuditEntry = {

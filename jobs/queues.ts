@@ -25,10 +25,16 @@ export const QUEUES = {
 
 export type QueueName = keyof typeof QUEUES
 
+/** Housekeeping run on a schedule: a missed run is simply done by the next. */
+export const SCHEDULED = { 'session-cleanup': '*/15 * * * *' } as const
+
 export const createQueues = async (boss: PgBoss): Promise<void> => {
   for (const [name, options] of Object.entries(QUEUES)) {
     if (!(await boss.getQueue(options.deadLetter)))
       await boss.createQueue(options.deadLetter, { retentionSeconds: 14 * 24 * 3600 })
     if (!(await boss.getQueue(name))) await boss.createQueue(name, options)
+  }
+  for (const name of Object.keys(SCHEDULED)) {
+    if (!(await boss.getQueue(name))) await boss.createQueue(name, { retryLimit: 0 })
   }
 }

@@ -1,13 +1,19 @@
 /**
- * The workers: GEPS sync and mail. Each job is handled by a use case of the core; a transient
+ * The workers: GEPS sync, mail, and the scheduled clean-up of expired sessions. Each job is handled by a use case of the core; a transient
  * failure throws so that pg-boss retries it later, a permanent one goes to the dead-letter queue.
  */
 import type { Job, JobResult, PgBoss } from 'pg-boss'
-import type { Mail, Mailer } from '../core/ports.ts'
+import type { Mail, Mailer, SessionStore } from '../core/ports.ts'
+import { endExpiredSessions, type SessionLimits } from '../core/sessions.ts'
 import { deliverChangeToGeps, type SyncPorts } from '../core/sync.ts'
-import { QUEUES } from './queues.ts'
+import { QUEUES, SCHEDULED } from './queues.ts'
 
-export type WorkerPorts = SyncPorts & { mailer: Mailer; log?: (message: string) => void }
+export type WorkerPorts = SyncPorts & {
+  mailer: Mailer
+  sessions: SessionStore
+  sessionLimits: SessionLimits
+  log?: (message: string) => void
+}
 
 /**
  * One job per fetch, settled as soon as it is handled: a job that is done is recorded done at once,
@@ -44,6 +50,13 @@ export const startWorkers = async (boss: PgBoss, ports: WorkerPorts): Promise<vo
       throw new Error(result.error.message)
     }),
   )
+
+  const endExpired = endExpiredSessions(ports, ports.sessionLimits)
+  await boss.schedule('session-cleanup', SCHEDULED['session-cleanup'])
+  await boss.work('session-cleanup', async () => {
+    const ended = await endExpired()
+    if (ended > 0) log(`session-cleanup: ended ${ended} expired sessions`)
+  })
 
   await boss.work<Mail>('mail', POLLING, (jobs) =>
     settle(jobs, async (job) => {

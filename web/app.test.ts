@@ -44,6 +44,31 @@ describe('behind a proxy', () => {
   })
 })
 
+describe('sessions', () => {
+  it('signs a user out after 30 idle minutes, but not while they keep working', async () => {
+    let now = new Date('2026-11-27T09:00:00Z')
+    const portal = await memoryPortal()
+    const app = createApp({
+      ports: { ...portal.ports, clock: { now: () => now } },
+      htmxScript: '',
+      secureCookies: false,
+      sessionLimits: { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 },
+    })
+    const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
+    await c.get('/sign-in')
+    expect((await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })).status).toBe(303)
+    for (const minutes of [20, 40, 60]) {
+      now = new Date(Date.parse('2026-11-27T09:00:00Z') + minutes * 60_000)
+      expect((await c.get('/menu')).status, `after ${minutes} minutes`).toBe(200)
+    }
+    now = new Date(Date.parse('2026-11-27T09:00:00Z') + 91 * 60_000)
+    const expired = await c.get('/menu')
+    expect(expired.status).toBe(303)
+    expect(expired.location).toBe('/sign-in')
+    expect(expired.headers.get('set-cookie')).toMatch(/sid=;/)
+  })
+})
+
 describe('settings', () => {
   it('runs the embedded default with no settings at all', () => {
     const config = configFromEnv({})
@@ -74,6 +99,12 @@ describe('settings', () => {
     expect(
       configFromEnv({ PUBLIC_URL: 'https://portal.example.go.jp', SECURE_COOKIES: 'false' }).secureCookies,
     ).toBe(false)
+  })
+  it('reads the session limits', () => {
+    expect(configFromEnv({ SESSION_IDLE_MINUTES: '10', SESSION_MAX_HOURS: '2' }).sessionLimits).toEqual({
+      idleMs: 600_000,
+      absoluteMs: 7_200_000,
+    })
   })
   it('refuses a setting it cannot read, naming it', () => {
     expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/)

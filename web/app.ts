@@ -5,6 +5,7 @@
 import { type Context, Hono } from 'hono'
 import { setCookie } from 'hono/cookie'
 import { secureHeaders } from 'hono/secure-headers'
+import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../core/sessions.ts'
 import type { SignInPorts } from '../core/sign-in.ts'
 import type { UserUpdatePorts } from '../core/user-update.ts'
 import { APP_CSS } from './assets.ts'
@@ -24,6 +25,8 @@ export type AppOptions = {
   htmxScript: string
   /** Secure cookies: on for HTTPS, off for plain-HTTP local development. */
   secureCookies: boolean
+  /** How long a session lives without use, and at most. */
+  sessionLimits?: SessionLimits
   /**
    * The origin users reach the portal at (scheme, host, port), when a proxy in front of it makes
    * the request's own URL differ; a POST from any other origin is refused.
@@ -39,7 +42,11 @@ export type AppOptions = {
 export const createApp = (options: AppOptions) => {
   const { ports } = options
   const app = new Hono<AppEnv>()
-  const sessionDeps = { ...ports, secureCookies: options.secureCookies }
+  const sessionDeps = {
+    ...ports,
+    secureCookies: options.secureCookies,
+    sessionLimits: options.sessionLimits ?? DEFAULT_SESSION_LIMITS,
+  }
   const log = options.log ?? ((m: string, e?: unknown) => console.error(m, e))
 
   app.get('/assets/htmx.min.js', (c) => {

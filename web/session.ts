@@ -8,6 +8,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { User } from '../core/account.ts'
 import { sameSecret } from '../core/digest.ts'
 import type { AccountStore, Clock, Session, SessionStore } from '../core/ports.ts'
+import { resumeSession, type SessionLimits } from '../core/sessions.ts'
 import { startSession } from '../core/sign-in.ts'
 
 export const SESSION_COOKIE = 'sid'
@@ -25,6 +26,7 @@ export type SessionDeps = {
   accounts: AccountStore
   clock: Clock
   secureCookies: boolean
+  sessionLimits: SessionLimits
 }
 
 export const setSessionCookie = (c: Context, sessionId: string, secure: boolean) =>
@@ -32,12 +34,13 @@ export const setSessionCookie = (c: Context, sessionId: string, secure: boolean)
 
 export const clearSessionCookie = (c: Context) => deleteCookie(c, SESSION_COOKIE, { path: '/' })
 
-/** Finds the request's session and its user, if any. */
-export const loadSession =
-  (deps: SessionDeps): MiddlewareHandler<AppEnv> =>
-  async (c, next) => {
+/** Finds the request's session and its user, if the session is still current. */
+export const loadSession = (deps: SessionDeps): MiddlewareHandler<AppEnv> => {
+  const resume = resumeSession(deps, deps.sessionLimits)
+  return async (c, next) => {
     const token = getCookie(c, SESSION_COOKIE)
-    const session = token && token.length <= 100 ? await deps.sessions.find(token) : undefined
+    const session = token && token.length <= 100 ? await resume(token) : undefined
+    if (token && !session) clearSessionCookie(c)
     if (session) {
       c.set('session', session)
       if (session.userId) {
@@ -47,6 +50,7 @@ export const loadSession =
     }
     await next()
   }
+}
 
 /** The request's session, made now if it has none (a sign-in form needs one for its challenge). */
 export const ensureSession = async (c: Context<AppEnv>, deps: SessionDeps): Promise<Session> => {

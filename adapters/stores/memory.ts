@@ -88,6 +88,20 @@ export const memoryStores = (state: MemoryState) => ({
       state.sessions.delete(id)
       for (const [k, d] of state.drafts) if (d.sessionId === id) state.drafts.delete(k)
     },
+    touch: async (id: string, at: Date) => {
+      const s = state.sessions.get(id)
+      if (s) s.lastSeenAt = at
+    },
+    endExpired: async ({ lastSeenBefore, createdBefore }: { lastSeenBefore: Date; createdBefore: Date }) => {
+      let ended = 0
+      for (const [id, s] of state.sessions) {
+        if (s.lastSeenAt >= lastSeenBefore && s.createdAt >= createdBefore) continue
+        state.sessions.delete(id)
+        for (const [k, d] of state.drafts) if (d.sessionId === id) state.drafts.delete(k)
+        ended++
+      }
+      return ended
+    },
   },
   drafts: {
     save: async (d: Omit<Draft, 'completedChangeId'>) => {

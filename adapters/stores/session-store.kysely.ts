@@ -75,4 +75,18 @@ export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
       .where('id', '=', await sessionKey(sessionId))
       .execute()
   },
+  touch: async (sessionId, at) => {
+    await db
+      .updateTable('sessions')
+      .set({ last_seen_at: at })
+      .where('id', '=', await sessionKey(sessionId))
+      .execute()
+  },
+  endExpired: async ({ lastSeenBefore, createdBefore }) => {
+    const result = await db
+      .deleteFrom('sessions')
+      .where((eb) => eb.or([eb('last_seen_at', '<', lastSeenBefore), eb('created_at', '<', createdBefore)]))
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
+  },
 })

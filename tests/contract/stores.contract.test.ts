@@ -187,6 +187,28 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       expect(await s.drafts.find('signed-1', 'f')).toBeUndefined()
     })
 
+    test('records a session’s last use, and ends expired sessions with their drafts', async () => {
+      const t = (minutes: number) => new Date(Date.UTC(2026, 10, 27, 9, minutes))
+      await s.sessions.create({ ...session('idle'), createdAt: t(0), lastSeenAt: t(0) })
+      await s.sessions.create({ ...session('busy'), createdAt: t(0), lastSeenAt: t(0) })
+      await s.sessions.create({ ...session('old'), createdAt: t(-600), lastSeenAt: t(55) })
+      await s.drafts.save({
+        id: crypto.randomUUID(),
+        sessionId: 'idle',
+        flow: 'f',
+        payload: {},
+        baseVersion: 1,
+      })
+      await s.sessions.touch('busy', t(50))
+      expect((await s.sessions.find('busy'))?.lastSeenAt).toEqual(t(50))
+      const ended = await s.sessions.endExpired({ lastSeenBefore: t(30), createdBefore: t(-300) })
+      expect(ended).toBeGreaterThanOrEqual(2)
+      expect(await s.sessions.find('idle')).toBeUndefined()
+      expect(await s.sessions.find('old')).toBeUndefined()
+      expect(await s.sessions.find('busy')).toBeDefined()
+      expect(await s.drafts.find('idle', 'f')).toBeUndefined()
+    })
+
     test('keeps one draft per session and flow, and marks it completed', async () => {
       await s.sessions.create(session('drafting'))
       const first = crypto.randomUUID()

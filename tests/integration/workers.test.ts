@@ -12,6 +12,7 @@ import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import { kyselySessionStore } from '../../adapters/stores/session-store.kysely.ts'
 import { kyselyStores, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
 import type { SyncState } from '../../core/ports.ts'
+import { DEFAULT_SESSION_LIMITS } from '../../core/sessions.ts'
 import { startWorkers } from '../../jobs/workers.ts'
 import { countJobs, startBoss } from '../support/boss.ts'
 import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
@@ -37,7 +38,12 @@ beforeAll(async () => {
     unitOfWork: kyselyUnitOfWork(test.handle.db, pgBossJobQueue(boss)),
     clock: { now: () => new Date() },
   }
-  await startWorkers(boss, { ...ports, geps: geps.geps, mailer: mail.mailer })
+  await startWorkers(boss, {
+    ...ports,
+    geps: geps.geps,
+    mailer: mail.mailer,
+    sessionLimits: DEFAULT_SESSION_LIMITS,
+  })
 })
 afterAll(async () => {
   await boss?.stop({ graceful: false, timeout: 1000 })
@@ -121,6 +127,13 @@ describe('the GEPS sync worker', () => {
     }
     expect(dead).toBe(deadBefore + 1)
     expect(geps.received.has(id)).toBe(false)
+  })
+})
+
+describe('housekeeping', () => {
+  it('schedules the clean-up of expired sessions', async () => {
+    const schedules = await boss.getSchedules('session-cleanup')
+    expect(schedules.map((s) => s.cron)).toEqual(['*/15 * * * *'])
   })
 })
 

@@ -1,4 +1,5 @@
 /** A whole portal for tests: the backend under test, real SMTP sink, GEPS simulator, workers. */
+import { DEFAULT_SESSION_LIMITS } from '../../core/sessions.ts'
 import { type Portal, startPortal } from '../../main.ts'
 import { portalDatabase } from './database.ts'
 
@@ -15,6 +16,7 @@ export const startTestPortal = async (): Promise<Portal & { close(): Promise<voi
     demoData: true,
     workers: true,
     secureCookies: false,
+    sessionLimits: DEFAULT_SESSION_LIMITS,
     log: () => {},
   })
   return {

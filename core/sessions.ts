@@ -1,0 +1,49 @@
+/**
+ * How long a session lives: it ends after `idleMs` without a request, and `absoluteMs` after it
+ * began (sign-in starts a new one), whatever its use. An ended session opens nothing.
+ */
+import type { Clock, Session, SessionStore } from './ports.ts'
+
+export type SessionLimits = { idleMs: number; absoluteMs: number }
+
+export const DEFAULT_SESSION_LIMITS: SessionLimits = {
+  idleMs: 30 * 60 * 1000,
+  absoluteMs: 12 * 60 * 60 * 1000,
+}
+
+/** Last-seen times are written at most this often, so that reading a page costs no write. */
+const TOUCH_EVERY_MS = 60 * 1000
+
+export const sessionIsCurrent = (session: Session, now: Date, limits: SessionLimits): boolean =>
+  now.getTime() - session.lastSeenAt.getTime() < limits.idleMs &&
+  now.getTime() - session.createdAt.getTime() < limits.absoluteMs
+
+type SessionPorts = { sessions: SessionStore; clock: Clock }
+
+/** The session of a request, if it is still current; an expired one is ended on the spot. */
+export const resumeSession =
+  (ports: SessionPorts, limits: SessionLimits) =>
+  async (sessionId: string): Promise<Session | undefined> => {
+    const session = await ports.sessions.find(sessionId)
+    if (!session) return undefined
+    const now = ports.clock.now()
+    if (!sessionIsCurrent(session, now, limits)) {
+      await ports.sessions.end(sessionId)
+      return undefined
+    }
+    if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
+      await ports.sessions.touch(sessionId, now)
+      return { ...session, lastSeenAt: now }
+    }
+    return session
+  }
+
+/** Deletes every expired session (a scheduled job); returns how many. */
+export const endExpiredSessions =
+  (ports: SessionPorts, limits: SessionLimits) => async (): Promise<number> => {
+    const now = ports.clock.now().getTime()
+    return ports.sessions.endExpired({
+      lastSeenBefore: new Date(now - limits.idleMs),
+      createdBefore: new Date(now - limits.absoluteMs),
+    })
+  }
