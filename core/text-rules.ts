@@ -33,9 +33,9 @@ export const postalCode = (value: string): Result<string, FieldRefusal> => {
  */
 const phoneLike = (label: string, value: string): Result<string, FieldRefusal> => {
   const v = normaliseDigits(value)
-    .replace(/^[(（]/, '')
-    .replace(/[)）\s]+/g, '-')
+    .replace(/[()（）\s]+/g, '-')
     .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '')
   const digits = v.replace(/-/g, '')
   if (!/^[\d-]+$/.test(v) || v.startsWith('-') || v.endsWith('-')) {
     return err(`${label}は数字とハイフンで入力してください（例: 03-1234-5678）。`)

@@ -24,7 +24,9 @@ export const LLMS_TXT = `# 調達ポータル 利用者情報メンテナンス 
    address (住所), phone (電話番号), fax (FAX番号, optional), email (メールアドレス),
    emailConfirmation (メールアドレス(確認)). Button: 確認.
 2. POST /user/edit: checks the input. Success: 303 to /user/confirm. Refusal: 422 with messages.
-3. GET /user/confirm: 利用者情報の更新確認画面, old and new values side by side. Button: 更新.
+3. GET /user/confirm: 利用者情報の更新確認画面, old and new values side by side. Button: 更新
+   (the form carries the hidden field draftId: post it as it is). GET /user/edit meanwhile shows
+   the values being confirmed; GET /user/edit?fresh=1 the registered ones.
 4. POST /user/confirm: commits once (a repeated post changes nothing twice). 303 to
    /user/complete/{changeId}: 利用者情報の更新完了画面, with the GEPS state
    (待機中 waiting / 再試行中 retrying / 連携完了 done / 連携失敗 failed).

@@ -202,16 +202,22 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
     const { session, user } = signedIn(c)
     const overview = await overviewOf(user.id)
     if (!overview.ok) return render(c, errorPage(overview.error))
-    const kept = c.req.query('back') === '1' ? await draftOf(session.id) : undefined
+    // What the user confirmed but has not yet committed comes back (the browser's Back button, the
+    // 入力画面に戻る link, a return later in the session), unless they ask for the registered values.
+    const kept = c.req.query('fresh') === '1' ? undefined : await draftOf(session.id)
     return render(c, {
       title: inputTitle(overview.value.user),
-      body: inputForm({
+      body: html`${
+        kept
+          ? html`<div class="notice" role="status"><p>確認画面まで進んだ、まだ更新していない入力内容を表示しています。このまま［確認］に進むか、<a href="/user/edit?fresh=1">登録されている内容から入力し直す</a>ことができます。</p></div>`
+          : ''
+      }${inputForm({
         user: overview.value.user,
         certificates: overview.value.certificates,
         values: asInput(kept ?? contactOf(overview.value.user)),
         errors: {},
         csrfToken: session.csrfToken,
-      }),
+      })}`,
     })
   })
 
@@ -260,7 +266,7 @@ ${comparisonTable(contactOf(overview.user), draft)}
     html`<input type="hidden" name="draftId" value="${draftId}">
     <button type="submit">更新</button>`,
   )}
-  <a class="button-secondary" href="/user/edit?back=1">入力画面に戻る</a>
+  <a class="button-secondary" href="/user/edit">入力画面に戻る</a>
 </div>`,
     })
   })

@@ -75,6 +75,19 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
           '100-0001',
         )
 
+        // Going back returns to what was typed, and the flow goes on from there. With JavaScript, by
+        // the browser's Back button (htmx asks for the page again); without, by the screen's own link:
+        // there the entry behind is the refused POST's answer, which the browser would post again.
+        if (javaScriptEnabled) await page.goBack()
+        else await page.getByRole('link', { name: '入力画面に戻る' }).click()
+        await page.waitForURL(`${portal.url}/user/edit`)
+        await page.locator('h1', { hasText: '更新する利用者情報の入力画面' }).waitFor()
+        await expect(page.getByLabel('役職名').inputValue()).resolves.toBe('部長')
+        await expect(page.getByLabel('電話番号').inputValue()).resolves.toBe('03-1111-2222')
+        await page.getByRole('button', { name: '確認' }).click()
+        await page.waitForURL(`${portal.url}/user/confirm`)
+        await page.locator('h1', { hasText: '利用者情報の更新確認画面' }).waitFor()
+
         await page.getByRole('button', { name: '更新' }).click()
         await page.waitForURL(/\/user\/complete\/[0-9a-f-]{36}$/)
         await expect(page.locator('h1').textContent()).resolves.toBe('利用者情報の更新完了画面')

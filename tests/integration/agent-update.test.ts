@@ -140,9 +140,24 @@ describe('an agent updates their user information (F1)', () => {
     expect(status).toContain('連携完了')
     expect(status).toContain(received[0]?.receiptNumber ?? 'no receipt')
 
-    // Back at the input screen, the registered values are the new ones.
+    // Back at the input screen, the registered values are the new ones, with no draft notice.
     const edit = await c.get('/user/edit')
     expect(edit.text).toContain('value="100-0001"')
+    expect(edit.text).not.toContain('まだ更新していない')
+  })
+})
+
+describe('going back from the confirm screen', () => {
+  it('shows what was typed, not yet committed, until the user asks for the registered values', async () => {
+    const c = await signedInAsHanako()
+    await c.get('/user/edit')
+    await c.post('/user/edit', { ...NEW_VALUES, title: '戻るテスト' })
+    const back = await c.get('/user/edit')
+    expect(back.text).toContain('value="戻るテスト"')
+    expect(back.text).toContain('まだ更新していない入力内容を表示しています')
+    const fresh = await c.get('/user/edit?fresh=1')
+    expect(fresh.text).not.toContain('value="戻るテスト"')
+    expect(fresh.text).not.toContain('まだ更新していない')
   })
 })
 
