@@ -64,7 +64,7 @@ describe('sessions', () => {
     now = new Date(Date.parse('2026-11-27T09:00:00Z') + 91 * 60_000)
     const expired = await c.get('/menu')
     expect(expired.status).toBe(303)
-    expect(expired.location).toBe('/sign-in')
+    expect(expired.location).toBe('/sign-in?ended=1')
     expect(expired.headers.get('set-cookie')).toMatch(/sid=;/)
   })
 })

@@ -2,7 +2,7 @@
 import { Hono } from 'hono'
 import type { AccountStore } from '../core/ports.ts'
 import { html, render } from './render.ts'
-import type { AppEnv } from './session.ts'
+import { type AppEnv, toSignIn } from './session.ts'
 
 const ROLE_LABELS = { representative: '代表者', agent: '代理人' } as const
 
@@ -11,7 +11,7 @@ export const menuRoutes = (ports: { accounts: AccountStore }) => {
   app.get('/', (c) => c.redirect(c.get('user') ? '/menu' : '/sign-in', 303))
   app.get('/menu', async (c) => {
     const user = c.get('user')
-    if (!user) return c.redirect('/sign-in', 303)
+    if (!user) return toSignIn(c)
     const business = await ports.accounts.findBusiness(user.businessId)
     return render(c, {
       title: 'メニュー',

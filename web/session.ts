@@ -18,6 +18,8 @@ export type AppEnv = {
     session?: Session
     user?: User
     clientAddress?: string
+    /** The request carried a session cookie whose session has ended (expired, or signed out elsewhere). */
+    sessionEnded?: boolean
   }
 }
 
@@ -40,7 +42,10 @@ export const loadSession = (deps: SessionDeps): MiddlewareHandler<AppEnv> => {
   return async (c, next) => {
     const token = getCookie(c, SESSION_COOKIE)
     const session = token && token.length <= 100 ? await resume(token) : undefined
-    if (token && !session) clearSessionCookie(c)
+    if (token && !session) {
+      clearSessionCookie(c)
+      c.set('sessionEnded', true)
+    }
     if (session) {
       c.set('session', session)
       if (session.userId) {
@@ -77,7 +82,21 @@ const presentedToken = async (c: Context): Promise<string | undefined> => {
 }
 
 /**
- * Refuses any unsafe request without the session's token, or from another origin (the public
+ * Sends a visitor who needs to sign in to the sign-in page, saying why when their session ended.
+ * For htmx, a full-page redirect, so that the whole page (its header too) is the sign-in page.
+ */
+export const toSignIn = (c: Context<AppEnv>): Response => {
+  const location = c.get('sessionEnded') || c.req.method !== 'GET' ? '/sign-in?ended=1' : '/sign-in'
+  if (c.req.header('hx-request') === 'true') {
+    c.header('HX-Redirect', location)
+    return c.body(null, 204)
+  }
+  return c.redirect(location, 303)
+}
+
+/**
+ * A POST without a current session goes to the sign-in page (see toSignIn). Otherwise it refuses
+ * any unsafe request without the session's token, or from another origin (the public
  * origin when the portal stands behind a proxy, else the request's own). `refuse`
  * renders the refusal, so that the user learns what to do.
  */
@@ -94,8 +113,9 @@ export const requireCsrfToken =
       (origin === undefined || origin === (publicOrigin ?? new URL(c.req.url).origin)) &&
       (fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none')
     const session = c.get('session')
+    if (!session) return toSignIn(c)
     const token = await presentedToken(c)
-    if (!sameOrigin || !session || !token || !sameSecret(token, session.csrfToken)) return refuse(c)
+    if (!sameOrigin || !token || !sameSecret(token, session.csrfToken)) return refuse(c)
     return next()
   }
 

@@ -121,7 +121,15 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
     if (c.get('user')) return c.redirect('/menu', 303)
     const session = await ensureSession(c, deps)
     await challenge(session.id)
-    return render(c, { title: 'ログイン', body: signInPage(ports.cardReader, session.csrfToken) })
+    const ended = c.req.query('ended') === '1'
+    return render(c, {
+      title: 'ログイン',
+      body: html`${
+        ended
+          ? html`<div class="notice" role="status"><p>ログインの有効期限が切れたか、ログアウトされたため、操作を続けられませんでした。確認前の入力内容は保存されていません。お手数ですが、もう一度ログインしてください。</p></div>`
+          : ''
+      }${signInPage(ports.cardReader, session.csrfToken)}`,
+    })
   })
 
   app.post('/sign-in', async (c) => {

@@ -23,7 +23,7 @@ import {
 } from '../core/user-update.ts'
 import { errorSummary, postForm, readOnlyRows, textField } from './forms.ts'
 import { html, type Page, raw, render } from './render.ts'
-import { type AppEnv, signedIn } from './session.ts'
+import { type AppEnv, signedIn, toSignIn } from './session.ts'
 
 const inputTitle = (user: User) =>
   user.role === 'representative'
@@ -188,13 +188,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
 
   // Every route here needs a signed-in user.
   app.use('/user/*', async (c, next) => {
-    if (!c.get('user') || !c.get('session')) {
-      if (c.req.header('hx-request') === 'true') {
-        c.header('HX-Redirect', '/sign-in')
-        return c.body(null, 204)
-      }
-      return c.redirect('/sign-in', 303)
-    }
+    if (!c.get('user') || !c.get('session')) return toSignIn(c)
     await next()
   })
 

@@ -201,9 +201,28 @@ describe('every request passes the same gates', () => {
     const c = client()
     const edit = await c.get('/user/edit')
     expect(edit.status).toBe(303)
-    expect(pathOf(edit.location)).toBe('/sign-in')
+    expect(edit.location).toBe('/sign-in')
     const post = await c.postWithoutToken('/user/confirm', {})
-    expect(post.status).toBe(403)
+    expect(post.status).toBe(303)
+    expect(post.location).toBe('/sign-in?ended=1')
+  })
+
+  it('says why when the session ended in the middle of a form (signed out in another tab)', async () => {
+    const c = await signedInAsHanako()
+    await c.get('/user/edit')
+    const csrf = c.hiddenFields()._csrf ?? ''
+    const other = formClient((path, init) => Promise.resolve(portal.app.request(path, init)))
+    for (const [k, v] of c.cookies) other.cookies.set(k, v)
+    await other.get('/menu')
+    expect((await other.post('/sign-out', { _csrf: csrf })).status).toBe(303)
+
+    const viaHtmx = await c.post('/user/edit', NEW_VALUES, { 'HX-Request': 'true' })
+    expect(viaHtmx.status).toBe(204)
+    expect(viaHtmx.headers.get('hx-redirect')).toBe('/sign-in?ended=1')
+    const plain = await c.post('/user/edit', NEW_VALUES)
+    expect(plain.location).toBe('/sign-in?ended=1')
+    const page = await c.get('/sign-in?ended=1')
+    expect(page.text).toContain('ログインの有効期限が切れたか、ログアウトされたため')
   })
 
   it('answers a full page, an htmx fragment, or a simplified page from one route', async () => {
