@@ -23,7 +23,7 @@ export const postalCode = (value: string): Result<string, FieldRefusal> => {
   const v = normaliseDigits(value)
   if (v === '') return err('郵便番号を入力してください。')
   const m = /^(\d{3})-?(\d{4})$/.exec(v)
-  if (!m) return err('郵便番号は7桁の数字で入力してください（例: 100-8926）。')
+  if (!m) return err('郵便番号は7桁の数字で入力してください（例: 100-0013）。')
   return ok(`${m[1]}-${m[2]}`)
 }
 

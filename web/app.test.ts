@@ -69,6 +69,48 @@ describe('sessions', () => {
   })
 })
 
+describe('the views', () => {
+  it('keeps the simplified view once asked for, until asked for the full one', async () => {
+    const app = await appWith()
+    const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
+    const simple = await c.get('/sign-in?view=simple')
+    expect(simple.text).not.toContain('<script')
+    expect((await c.get('/sign-in')).text).not.toContain('<script')
+    expect((await c.get('/sign-in?view=full')).text).toContain('<script')
+    expect((await c.get('/sign-in')).text).toContain('<script')
+  })
+
+  it('switches the view and returns to the same page, and never to another site', async () => {
+    const app = await appWith()
+    const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
+    expect((await c.get('/view?mode=simple&return=%2Fuser%2Fedit')).location).toBe('/user/edit')
+    expect((await c.get('/sign-in')).text).not.toContain('<script')
+    for (const elsewhere of ['//evil.example/', '/\\evil.example', 'https://evil.example/']) {
+      expect((await c.get(`/view?mode=full&return=${encodeURIComponent(elsewhere)}`)).location).toBe('/')
+    }
+  })
+})
+
+describe('limits', () => {
+  it('refuses a body over 64 KB with a page that says so, changing nothing', async () => {
+    const app = await appWith()
+    const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
+    await c.get('/sign-in')
+    const res = await c.post('/sign-in', { cardId: 'hanako-file', pin: 'x'.repeat(70 * 1024) })
+    expect(res.status).toBe(413)
+    expect(res.text).toContain('送信された内容が大きすぎるため')
+  })
+
+  it('labels a locked card as locked on the sign-in page', async () => {
+    const app = await appWith()
+    const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
+    await c.get('/sign-in')
+    for (let i = 0; i < 5; i++) await c.post('/sign-in', { cardId: 'taro-ic', pin: '0000' })
+    const page = await c.get('/sign-in')
+    expect(page.text).toMatch(/調達 太郎（代表者・ICカード）<span class="tries">（ロック中）<\/span>/)
+  })
+})
+
 describe('settings', () => {
   it('runs the embedded default with no settings at all', () => {
     const config = configFromEnv({})

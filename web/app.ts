@@ -3,7 +3,7 @@
  * (session, CSRF). It gets the core's ports from the composition root and knows no driver.
  */
 import { type Context, Hono } from 'hono'
-import { setCookie } from 'hono/cookie'
+import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../core/sessions.ts'
 import type { SignInPorts } from '../core/sign-in.ts'
@@ -12,12 +12,14 @@ import { APP_CSS } from './assets.ts'
 import { type DevMail, devMailboxRoutes } from './dev-mailbox.ts'
 import { LLMS_TXT } from './llms-txt.ts'
 import { menuRoutes } from './menu.ts'
-import { html, render, SIMPLE_VIEW_COOKIE } from './render.ts'
+import { html, rememberView, render } from './render.ts'
 import { type AppEnv, loadSession, requireCsrfToken } from './session.ts'
 import { signInRoutes } from './sign-in.ts'
 import { userUpdateRoutes } from './user-update.ts'
 
 export type AppPorts = SignInPorts & UserUpdatePorts
+
+export const MAX_BODY_BYTES = 64 * 1024
 
 export type AppOptions = {
   ports: AppPorts
@@ -61,15 +63,26 @@ export const createApp = (options: AppOptions) => {
   app.get('/health', (c) => c.text('ok'))
   app.get('/favicon.ico', (c) => c.body(null, 204))
   app.get('/view', (c) => {
-    const simple = c.req.query('mode') === 'simple'
-    setCookie(c, SIMPLE_VIEW_COOKIE, simple ? 'simple' : 'full', {
-      path: '/',
-      sameSite: 'Lax',
-      httpOnly: true,
-    })
-    return c.redirect('/', 303)
+    rememberView(c, c.req.query('mode') === 'simple' ? 'simple' : 'full')
+    const back = c.req.query('return') ?? '/'
+    // Only a path of this site: never another origin (//host, /\\host).
+    return c.redirect(/^\/(?![/\\])/.test(back) ? back : '/', 303)
   })
 
+  // No form here comes near this; a larger body is refused before anything reads it.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        render(c, {
+          title: '送信内容が大きすぎます',
+          status: 413,
+          body: html`<p>送信された内容が大きすぎるため、受け付けませんでした（上限 ${MAX_BODY_BYTES / 1024} KB）。変更は行われていません。</p>
+<p>入力内容を確認して、もう一度お試しください。</p><p><a href="/">トップへ</a></p>`,
+        }),
+    }),
+  )
   app.use('*', async (c, next) => {
     c.set('clientAddress', options.clientAddressOf?.(c))
     await next()

@@ -34,7 +34,7 @@ export const textField = (f: {
   const id = `field-${f.name}`
   const describedBy = [f.hint ? `${id}-hint` : '', f.error ? `${id}-error` : ''].filter(Boolean).join(' ')
   return html`<div class="field${f.error ? ' field-invalid' : ''}">
-  <label for="${id}">${f.label}</label>${f.required ? html`<span class="required" aria-hidden="true">必須</span>` : ''}
+  <label for="${id}">${f.label}</label>${f.required ? html` <span class="required" aria-hidden="true">必須</span>` : ''}
   ${f.hint ? html`<p class="hint" id="${id}-hint">${f.hint}</p>` : ''}
   ${f.error ? html`<p class="field-error" id="${id}-error">${f.error}</p>` : ''}
   <input id="${id}" name="${f.name}" type="${f.type ?? 'text'}" value="${f.value}"${f.required ? ' required' : ''}${

@@ -3,11 +3,12 @@
  * - a full page, for a normal request (and for htmx's history restore);
  * - a fragment (the page's <title> and <main>), for an htmx request;
  * - a simplified page with no script, no style and no htmx attributes, for software agents and
- *   for anyone who prefers it: asked for with `?view=simple` on any URL, or kept on with the
- *   cookie `view=simple` that GET /view?mode=simple sets (GET /view?mode=full clears it).
+ *   for anyone who prefers it: asked for with `?view=simple` on any URL, which also keeps it on
+ *   for the following requests (cookie `view=simple`) until `?view=full`; GET /view?mode=simple
+ *   or ?mode=full does the same and returns to the page given as `return`.
  */
 import type { Context } from 'hono'
-import { getCookie } from 'hono/cookie'
+import { getCookie, setCookie } from 'hono/cookie'
 import { html, raw } from 'hono/html'
 import type { HtmlEscapedString } from 'hono/utils/html'
 import type { AppEnv } from './session.ts'
@@ -20,15 +21,22 @@ export type Page = {
   body: Html
   /** Marks a page whose submit failed: the title starts with エラー:. */
   hasErrors?: boolean
-  status?: 200 | 403 | 404 | 409 | 410 | 422 | 429 | 503
+  status?: 200 | 403 | 404 | 409 | 410 | 413 | 422 | 429 | 503
 }
 
 export const SIMPLE_VIEW_COOKIE = 'view'
 
 export type Audience = 'full' | 'fragment' | 'simple'
 
+/** Keeps the chosen view for the following requests. */
+export const rememberView = (c: Context, view: 'simple' | 'full') =>
+  setCookie(c, SIMPLE_VIEW_COOKIE, view, { path: '/', sameSite: 'Lax', httpOnly: true })
+
 export const audienceOf = (c: Context): Audience => {
-  if (c.req.query('view') === 'simple' || getCookie(c, SIMPLE_VIEW_COOKIE) === 'simple') return 'simple'
+  const asked = c.req.query('view')
+  if (asked === 'simple' || asked === 'full') rememberView(c, asked)
+  if (asked === 'simple' || (asked !== 'full' && getCookie(c, SIMPLE_VIEW_COOKIE) === 'simple'))
+    return 'simple'
   if (c.req.header('hx-request') === 'true' && c.req.header('hx-history-restore-request') !== 'true') {
     return 'fragment'
   }
@@ -55,11 +63,11 @@ const main = (page: Page) => html`<main id="main">
 ${page.body}
 </main>`
 
-const footer = (audience: Audience) => html`<footer class="site-footer">
+const footer = (c: Context, audience: Audience) => html`<footer class="site-footer">
   ${
     audience === 'simple'
-      ? html`<a href="/view?mode=full">通常表示に戻す</a>`
-      : html`<a href="/view?mode=simple">簡易表示（スクリプト・スタイルなし）</a>`
+      ? html`<a href="/view?mode=full&amp;return=${encodeURIComponent(c.req.path)}">通常表示に戻す</a>`
+      : html`<a href="/view?mode=simple&amp;return=${encodeURIComponent(c.req.path)}">簡易表示（スクリプト・スタイルなし）</a>`
   }
   · <a href="/llms.txt">llms.txt</a>
 </footer>`
@@ -81,7 +89,7 @@ export const render = async (c: Context<AppEnv>, page: Page): Promise<Response> 
 <body>
 ${header(c)}
 ${main(page)}
-${footer(audience)}
+${footer(c, audience)}
 </body></html>`
     return c.html(String(text).replace(HX_ATTRIBUTE, ''), status)
   }
@@ -98,7 +106,7 @@ ${footer(audience)}
 <body>
 ${header(c)}
 ${main(page)}
-${footer(audience)}
+${footer(c, audience)}
 </body></html>`,
     status,
   )

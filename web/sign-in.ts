@@ -95,7 +95,11 @@ ${postForm(
         state.cardId === card.cardId || (!state.cardId && i === 0) ? ' checked' : ''
       }>
       <label for="card-${card.cardId}">${card.holderName}${
-        tries[i] !== undefined ? html`<span class="tries">（PIN入力 残り${tries[i]}回）</span>` : ''
+        tries[i] === undefined
+          ? ''
+          : tries[i] === 0
+            ? html`<span class="tries">（ロック中）</span>`
+            : html`<span class="tries">（PIN入力 残り${tries[i]}回）</span>`
       }</label>
     </div>`,
     )}

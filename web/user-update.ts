@@ -108,7 +108,7 @@ const comparisonTable = (before: UserContact, after: UserContact) =>
   <thead><tr><th scope="col">項目</th><th scope="col">変更前</th><th scope="col">変更後</th></tr></thead>
   <tbody>${(Object.keys(before) as (keyof UserContact)[]).map((f) => {
     const changed = before[f] !== after[f]
-    return html`<tr${changed ? raw(' class="changed"') : ''}><th scope="row">${FIELD_LABELS[f]}${changed ? html`<span class="badge">変更</span>` : ''}</th><td>${before[f] || '—'}</td><td>${after[f] || '—'}</td></tr>`
+    return html`<tr${changed ? raw(' class="changed"') : ''}><th scope="row">${FIELD_LABELS[f]}${changed ? html` <span class="badge">変更</span>` : ''}</th><td>${before[f] || '—'}</td><td>${after[f] || '—'}</td></tr>`
   })}</tbody>
 </table>`
 

@@ -7,6 +7,7 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
 import { z } from 'zod'
+import { formatDateTimeJa } from '../../core/format.ts'
 import type { Mailer } from '../../core/ports.ts'
 
 export const GEPS_NOTICE_SUBJECT = '【政府電子調達システム】利用者情報登録完了のお知らせ'
@@ -104,12 +105,12 @@ export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number 
 <html lang="ja"><head><meta charset="utf-8"><title>GEPSシミュレータ: 受信した利用者情報</title></head>
 <body><h1>GEPSシミュレータ: 受信した利用者情報</h1>
 <p>${received.size}件</p>
-<table border="1"><tr><th>受付番号</th><th>受信日時</th><th>法人番号</th><th>氏名</th><th>メールアドレス</th><th>住所</th><th>電話番号</th><th>受信回数</th></tr>
+<table border="1"><tr><th>受付番号</th><th>受信日時</th><th>法人番号</th><th>氏名</th><th>役職名</th><th>郵便番号</th><th>住所</th><th>電話番号</th><th>FAX番号</th><th>メールアドレス</th><th>受信回数</th></tr>
 ${[...received.values()]
   .reverse()
   .map(
     (r) =>
-      html`<tr><td>${r.receiptNumber}</td><td>${r.receivedAt}</td><td>${r.corporateNumber}</td><td>${r.user.name}</td><td>${r.user.email}</td><td>${r.user.address}</td><td>${r.user.phone}</td><td>${r.requests}</td></tr>`,
+      html`<tr><td>${r.receiptNumber}</td><td>${formatDateTimeJa(new Date(r.receivedAt))}</td><td>${r.corporateNumber}</td><td>${r.user.name}</td><td>${r.user.title}</td><td>${r.user.postalCode}</td><td>${r.user.address}</td><td>${r.user.phone}</td><td>${r.user.fax}</td><td>${r.user.email}</td><td>${r.requests}</td></tr>`,
   )}
 </table></body></html>`),
   )

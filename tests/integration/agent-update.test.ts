@@ -99,7 +99,7 @@ describe('an agent updates their user information (F1)', () => {
     const confirm = await c.get('/user/confirm')
     expect(confirm.text).toContain('<h1>利用者情報の更新確認画面</h1>')
     expect(confirm.text).toMatch(
-      /郵便番号<span class="badge">変更<\/span><\/th><td>100-0013<\/td><td>100-0001<\/td>/,
+      /郵便番号 <span class="badge">変更<\/span><\/th><td>100-0013<\/td><td>100-0001<\/td>/,
     )
     expect(confirm.text).toContain('<button type="submit">更新</button>')
     expect(portal.gepsSimulator?.received.size).toBe(0)
