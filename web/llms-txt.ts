@@ -6,12 +6,19 @@ export const LLMS_TXT = `# 調達ポータル 利用者情報メンテナンス 
 
 ## How to use this site without a browser
 - Every screen works as plain HTML forms (method and action on every form; no JavaScript needed).
-- Ask for the simplified view (no script, no style) with \`?view=simple\` on any URL, or once with
-  GET /view?mode=simple, which sets the cookie \`view=simple\` (GET /view?mode=full clears it).
-- Keep cookies: the session cookie \`sid\` carries the sign-in.
-- Every POST must carry the hidden field \`_csrf\` found in the form you are submitting.
-- A refused form answers 422 with the same form: an error summary (id="error-summary") lists
-  each refusal, and the field's message stands next to it (class="field-error").
+- Ask for the simplified view (no script, no style, no htmx attributes) with \`?view=simple\` on
+  any URL; it stays on for the following requests (cookie \`view=simple\`) until \`?view=full\`.
+- Keep cookies: the session cookie \`sid\` carries the sign-in. A session ends after 30 minutes
+  without a request, and 12 hours after sign-in.
+- Post every hidden field of the form you submit, as it is: \`_csrf\` (the session's token) and
+  any other (such as \`draftId\` on the confirm screen).
+- Labels are exactly the field's Japanese name; \`name\` attributes are stable.
+- A refused form answers 422 with the same form and what was typed: an error summary
+  (id="error-summary") lists each refusal, and the field's message stands next to it
+  (class="field-error", id="field-<name>-error"). The page title then starts with "エラー: ".
+- Other answers: 303 to /sign-in?ended=1 when the session has ended (sign in again); 403 when
+  the form's \`_csrf\` is missing or stale (open the page again); 409 when the flow cannot go on
+  (the page says why and links to where to continue); 413 when a request body exceeds 64 KB.
 
 ## Flows
 ### Sign in (ログイン) — development virtual card reader
