@@ -19,8 +19,7 @@ import { remoteAddressOf, type Served, serveHttp } from './adapters/http/serve.t
 import { pgBossJobQueue } from './adapters/job-queue/job-queue.pgboss.ts'
 import { type MailSink, startMailSink } from './adapters/mail/mail-sink.ts'
 import { smtpMailer } from './adapters/mail/mailer.smtp.ts'
-import { kyselySessionStore } from './adapters/stores/session-store.kysely.ts'
-import { kyselyStores, kyselyUnitOfWork } from './adapters/stores/unit-of-work.kysely.ts'
+import { kyselyPorts } from './adapters/stores/unit-of-work.kysely.ts'
 import type { Clock } from './core/ports.ts'
 import type { SessionLimits } from './core/sessions.ts'
 import { createQueues } from './jobs/queues.ts'
@@ -160,14 +159,10 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     stops.push(() => boss.stop({ graceful: true, timeout: 5000 }))
     await createQueues(boss)
 
-    const stores = kyselyStores(database.db)
     const ports = {
-      ...stores,
-      sessions: kyselySessionStore(database.db),
-      unitOfWork: kyselyUnitOfWork(database.db, pgBossJobQueue(boss)),
+      ...kyselyPorts(database.db, pgBossJobQueue(boss), clock),
       cardReader: virtualCardReader(kyselyVirtualCardStore(database.db)),
       trustAnchors: kyselyTrustAnchors(database.db),
-      clock,
     }
     if (config.workers)
       await startWorkers(boss, { ...ports, geps, mailer, sessionLimits: config.sessionLimits, log })

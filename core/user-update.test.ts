@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { DEMO_USER_IDS } from '../adapters/demo/demo-data.ts'
+import { contactInput } from '../tests/support/contact-input.ts'
 import { memoryPortal } from '../tests/support/memory-portal.ts'
 import { ADDRESS_CHANGED_SUBJECT, USER_UPDATED_SUBJECT } from './mails.ts'
 import { startSession } from './sign-in.ts'
 import {
-  type ContactInput,
   completeUserUpdate,
   draftContact,
   prepareUserUpdate,
@@ -14,16 +14,7 @@ import {
 
 const hanako = DEMO_USER_IDS.hanako
 
-const input = (overrides: Partial<ContactInput> = {}): ContactInput => ({
-  title: '部長',
-  postalCode: '１００－０００１',
-  address: '東京都千代田区千代田1-1',
-  phone: '03-1111-2222',
-  fax: '',
-  email: 'hanako.new@sample-shoji.example.jp',
-  emailConfirmation: 'hanako.new@sample-shoji.example.jp',
-  ...overrides,
-})
+const input = contactInput
 
 /** What the confirm screen carries to [更新]: the id of the draft it showed. */
 const shownDraft = async (

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely'
-import type { JobQueue, Transactional, UnitOfWork } from '../../core/ports.ts'
+import type { Clock, JobQueue, Transactional, UnitOfWork } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 import { kyselyAccountStore } from './account-store.kysely.ts'
 import { kyselyAuditLog } from './audit-log.kysely.ts'
 import { kyselyChangeStore } from './change-store.kysely.ts'
 import { kyselyDraftStore } from './draft-store.kysely.ts'
+import { kyselySessionStore } from './session-store.kysely.ts'
 import { rollsBack } from './unit-of-work.ts'
 
 /** Every store over one connection or transaction. */
@@ -13,6 +14,18 @@ export const kyselyStores = (db: Kysely<Database>) => ({
   changes: kyselyChangeStore(db),
   drafts: kyselyDraftStore(db),
   audit: kyselyAuditLog(db),
+})
+
+/** The stores, the session store and the unit of work over one database: what the use cases need of it. */
+export const kyselyPorts = (
+  db: Kysely<Database>,
+  jobQueueIn: (trx: Kysely<Database>) => JobQueue,
+  clock: Clock,
+) => ({
+  ...kyselyStores(db),
+  sessions: kyselySessionStore(db),
+  unitOfWork: kyselyUnitOfWork(db, jobQueueIn),
+  clock,
 })
 
 class RolledBack {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GEPS_NOTICE_SUBJECT } from '../../adapters/geps/geps.simulator.ts'
 import { ADDRESS_CHANGED_SUBJECT, USER_UPDATED_SUBJECT } from '../../core/mails.ts'
 import type { Portal } from '../../main.ts'
+import { contactInput } from '../support/contact-input.ts'
 import { formClient, pathOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'
 
@@ -25,15 +26,7 @@ const signedInAsHanako = async () => {
   return c
 }
 
-const NEW_VALUES = {
-  title: '部長',
-  postalCode: '１００－０００１',
-  address: '東京都千代田区千代田1-1',
-  phone: '03-1111-2222',
-  fax: '',
-  email: 'hanako.new@sample-shoji.example.jp',
-  emailConfirmation: 'hanako.new@sample-shoji.example.jp',
-}
+const NEW_VALUES = contactInput()
 
 describe('an agent updates their user information (F1)', () => {
   it('says a wrong password is wrong, and signs in with the right one', async () => {

@@ -8,11 +8,11 @@ import type { PgBoss } from 'pg-boss'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { DEMO_USER_IDS, loadDemoData } from '../../adapters/demo/demo-data.ts'
 import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
-import { kyselySessionStore } from '../../adapters/stores/session-store.kysely.ts'
-import { kyselyStores, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
+import { kyselyPorts, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
 import { startSession } from '../../core/sign-in.ts'
 import { completeUserUpdate, prepareUserUpdate, reviewUserUpdate } from '../../core/user-update.ts'
 import { countJobs, startBoss } from '../support/boss.ts'
+import { contactInput } from '../support/contact-input.ts'
 import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
 
 let test: TestDatabase
@@ -42,12 +42,7 @@ it('leaves neither the change nor its jobs when the transaction fails after the 
     }
   }
   const clock = { now: () => new Date() }
-  const ports = {
-    ...kyselyStores(db),
-    sessions: kyselySessionStore(db),
-    unitOfWork: kyselyUnitOfWork(db, failingAtMail),
-    clock,
-  }
+  const ports = kyselyPorts(db, failingAtMail, clock)
   const session = await startSession(ports)()
   const cmd = { sessionId: session.id, userId: DEMO_USER_IDS.hanako }
   const prepared = await prepareUserUpdate(ports)({
@@ -88,26 +83,12 @@ it('leaves neither the change nor its jobs when the transaction fails after the 
 
 it('commits one change when the same confirm screen is posted twice at the same moment', async () => {
   const db = test.handle.db
-  const ports = {
-    ...kyselyStores(db),
-    sessions: kyselySessionStore(db),
-    unitOfWork: kyselyUnitOfWork(db, pgBossJobQueue(boss)),
-    clock: { now: () => new Date() },
-  }
+  const ports = kyselyPorts(db, pgBossJobQueue(boss), { now: () => new Date() })
   const session = await startSession(ports)()
   const cmd = { sessionId: session.id, userId: DEMO_USER_IDS.saburo }
-  const address = 'saburo.twice@sample-shoji.example.jp'
   await prepareUserUpdate(ports)({
     ...cmd,
-    input: {
-      title: '主任',
-      postalCode: '100-0001',
-      address: 'x',
-      phone: '03-1111-2222',
-      fax: '',
-      email: address,
-      emailConfirmation: address,
-    },
+    input: contactInput({ title: '主任', email: 'saburo.twice@sample-shoji.example.jp' }),
   })
   const review = await reviewUserUpdate(ports)(cmd)
   if (!review.ok) throw new Error(review.error.kind)

@@ -9,12 +9,12 @@ import { DEMO_USER_IDS, loadDemoData } from '../../adapters/demo/demo-data.ts'
 import { memoryGeps } from '../../adapters/geps/geps.memory.ts'
 import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
 import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
-import { kyselySessionStore } from '../../adapters/stores/session-store.kysely.ts'
-import { kyselyStores, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
+import { kyselyPorts } from '../../adapters/stores/unit-of-work.kysely.ts'
 import type { SyncState } from '../../core/ports.ts'
 import { DEFAULT_SESSION_LIMITS } from '../../core/sessions.ts'
 import { startWorkers } from '../../jobs/workers.ts'
 import { countJobs, startBoss } from '../support/boss.ts'
+import { contactInput } from '../support/contact-input.ts'
 import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
 import { commitContactChange } from '../support/user-update.ts'
 
@@ -22,22 +22,13 @@ let test: TestDatabase
 let boss: PgBoss
 const geps = memoryGeps()
 const mail = memoryMailer()
-let ports: ReturnType<typeof kyselyStores> & {
-  sessions: ReturnType<typeof kyselySessionStore>
-  unitOfWork: ReturnType<typeof kyselyUnitOfWork>
-  clock: { now(): Date }
-}
+let ports: ReturnType<typeof kyselyPorts>
 
 beforeAll(async () => {
   test = await openTestDatabase(backendUnderTest())
   await loadDemoData(test.handle.db, new Date())
   boss = await startBoss(test.handle)
-  ports = {
-    ...kyselyStores(test.handle.db),
-    sessions: kyselySessionStore(test.handle.db),
-    unitOfWork: kyselyUnitOfWork(test.handle.db, pgBossJobQueue(boss)),
-    clock: { now: () => new Date() },
-  }
+  ports = kyselyPorts(test.handle.db, pgBossJobQueue(boss), { now: () => new Date() })
   await startWorkers(boss, {
     ...ports,
     geps: geps.geps,
@@ -53,16 +44,11 @@ afterAll(async () => {
 let n = 0
 const commitChange = (): Promise<string> => {
   n++
-  const address = `saburo.${n}@sample-shoji.example.jp`
-  return commitContactChange(ports, DEMO_USER_IDS.saburo, {
-    title: `係長${n}`,
-    postalCode: '100-0001',
-    address: 'x',
-    phone: '03-1111-2222',
-    fax: '',
-    email: address,
-    emailConfirmation: address,
-  })
+  return commitContactChange(
+    ports,
+    DEMO_USER_IDS.saburo,
+    contactInput({ title: `係長${n}`, email: `saburo.${n}@sample-shoji.example.jp` }),
+  )
 }
 
 const waitForState = async (changeId: string, state: SyncState, timeoutMs = 20_000) => {
