@@ -13,7 +13,12 @@ import { kyselyStores, kyselyUnitOfWork } from '../../adapters/stores/unit-of-wo
 import type { AuditEntry, Transactional, UnitOfWork, UserChange } from '../../core/ports.ts'
 import { err, ok } from '../../core/result.ts'
 import { countJobs, startBoss } from '../support/boss.ts'
-import { openTestDatabase, postgresServer, type TestDatabase } from '../support/database.ts'
+import {
+  openTestDatabase,
+  postgresServer,
+  skipWithoutPostgres,
+  type TestDatabase,
+} from '../support/database.ts'
 import { demoData } from '../support/memory-portal.ts'
 
 type Subject = Omit<Transactional, 'jobs'> & {
@@ -117,7 +122,7 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
     afterAll(async () => s?.close())
     const test = (title: string, body: () => Promise<void>) =>
       it(title, async (ctx) => {
-        if (!available) return ctx.skip('PostgreSQL is not available here (see the warning above)')
+        if (!available) return skipWithoutPostgres(ctx)
         await body()
       })
 
@@ -340,7 +345,7 @@ describe('transactions on PostgreSQL hold their own connection', () => {
   afterAll(async () => test?.drop())
 
   it('a query from outside never runs inside another request’s open transaction', async (ctx) => {
-    if (!test) return ctx.skip('PostgreSQL is not available here (see the warning above)')
+    if (!test) return skipWithoutPostgres(ctx)
     const db = test.handle.db
     const seenFromOutside: number[] = []
     // Four at a time, below the pool's five connections, so that the outside reads can get one.

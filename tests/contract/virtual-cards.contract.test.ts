@@ -10,7 +10,12 @@ import {
 } from '../../adapters/card-reader/virtual-card-reader.ts'
 import { kyselyVirtualCardStore } from '../../adapters/card-reader/virtual-card-store.kysely.ts'
 import { loadDemoData } from '../../adapters/demo/demo-data.ts'
-import { openTestDatabase, postgresServer, type TestDatabase } from '../support/database.ts'
+import {
+  openTestDatabase,
+  postgresServer,
+  skipWithoutPostgres,
+  type TestDatabase,
+} from '../support/database.ts'
 import { demoData } from '../support/memory-portal.ts'
 
 const contract = (
@@ -25,7 +30,7 @@ const contract = (
     afterAll(async () => subject?.close())
 
     it('counts ten parallel wrong PINs against a five-try card: four warnings, then locked', async (ctx) => {
-      if (!subject) return ctx.skip('PostgreSQL is not available here (see the warning above)')
+      if (!subject) return skipWithoutPostgres(ctx)
       const reader = virtualCardReader(subject.store)
       const results = await Promise.all(
         Array.from({ length: 10 }, () => reader.read({ cardId: 'taro-ic', pin: '0000', challenge: 'c' })),
@@ -43,7 +48,7 @@ const contract = (
     })
 
     it('resets the count after the right PIN', async (ctx) => {
-      if (!subject) return ctx.skip('PostgreSQL is not available here (see the warning above)')
+      if (!subject) return skipWithoutPostgres(ctx)
       const reader = virtualCardReader(subject.store)
       await reader.read({ cardId: 'hanako-file', pin: 'x', challenge: 'c' })
       await reader.read({ cardId: 'jiro-mynumber', pin: '0000', challenge: 'c' })

@@ -17,8 +17,9 @@ import {
 
 export const inCi = process.env.CI === 'true'
 
+/** The server to make test databases on. An empty setting counts as unset (CI clears DATABASE_URL so). */
 const serverUrl = () =>
-  process.env.DATABASE_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+  process.env.DATABASE_URL || process.env.TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 
 const withDatabaseName = (url: string, name: string) => {
   const u = new URL(url)
@@ -96,4 +97,10 @@ export const portalDatabase = async (): Promise<{ target: DatabaseTarget; drop()
   if (backendUnderTest() === 'pglite') return { target: { backend: 'pglite-memory' }, drop: async () => {} }
   const created = await createPostgresDatabase(serverUrl())
   return { target: { backend: 'postgres', url: created.url, poolSize: 5 }, drop: created.drop }
+}
+
+/** Skips a test whose PostgreSQL is missing, saying so; under CI=true that is a failure instead. */
+export const skipWithoutPostgres = (ctx: { skip: (note?: string) => void }): void => {
+  if (inCi) throw new Error('CI=true and PostgreSQL is not available: this test must run, not be skipped')
+  ctx.skip('PostgreSQL is not available here (see the warning above)')
 }
