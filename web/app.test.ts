@@ -11,6 +11,21 @@ const appWith = async (options: { publicOrigin?: string } = {}) => {
 }
 
 describe('security headers', () => {
+  it('sends them on every answer, assets and redirects included', async () => {
+    const app = await appWith()
+    for (const path of [
+      '/view?mode=simple',
+      '/assets/htmx.min.js',
+      '/assets/app.css',
+      '/llms.txt',
+      '/nowhere',
+    ]) {
+      const res = await app.request(path)
+      expect(res.headers.get('content-security-policy'), path).toContain("frame-ancestors 'none'")
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff')
+    }
+  })
+
   it('sends a strict content security policy, no framing, and HSTS of a year', async () => {
     const app = await appWith()
     const res = await app.request('/sign-in')
@@ -85,9 +100,31 @@ describe('the views', () => {
     const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
     expect((await c.get('/view?mode=simple&return=%2Fuser%2Fedit')).location).toBe('/user/edit')
     expect((await c.get('/sign-in')).text).not.toContain('<script')
-    for (const elsewhere of ['//evil.example/', '/\\evil.example', 'https://evil.example/']) {
-      expect((await c.get(`/view?mode=full&return=${encodeURIComponent(elsewhere)}`)).location).toBe('/')
+    for (const elsewhere of [
+      '//evil.example/',
+      '/\\evil.example',
+      'https://evil.example/',
+      '/\t/evil.example/x',
+      '/\n/evil.example/x',
+      '/\r\nSet-Cookie: sid=x',
+      'javascript:alert(1)',
+    ]) {
+      const res = await c.get(`/view?mode=full&return=${encodeURIComponent(elsewhere)}`)
+      expect(res.status, JSON.stringify(elsewhere)).toBe(303)
+      expect(res.location, JSON.stringify(elsewhere)).toMatch(/^\/(?![/\\])/)
+      expect(new URL(res.location ?? '', 'https://portal.example.go.jp').origin).toBe(
+        'https://portal.example.go.jp',
+      )
     }
+    expect((await c.get('/view?mode=full&return=%2Fuser%2Fedit%3Ffresh%3D1')).location).toBe(
+      '/user/edit?fresh=1',
+    )
+  })
+
+  it('links the view switch back to the same page, query included', async () => {
+    const app = await appWith()
+    const page = await app.request('/sign-in?view=full&x=1')
+    expect(await page.text()).toContain('/view?mode=simple&amp;return=%2Fsign-in%3Fx%3D1')
   })
 })
 

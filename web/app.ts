@@ -21,6 +21,19 @@ export type AppPorts = SignInPorts & UserUpdatePorts
 
 export const MAX_BODY_BYTES = 64 * 1024
 
+const THIS_SITE = 'http://this-site.invalid'
+
+/**
+ * A path of this site to return to, from a value of a query: anything that would resolve to
+ * another origin (//host, /\\host, a tab or a newline inside them) becomes '/'. The result is
+ * percent-encoded, so it can stand in a Location header as it is.
+ */
+export const pathOfThisSite = (value: string | undefined): string => {
+  if (!value?.startsWith('/')) return '/'
+  const url = new URL(value, THIS_SITE)
+  return url.origin === THIS_SITE ? url.pathname + url.search : '/'
+}
+
 export type AppOptions = {
   ports: AppPorts
   /** The htmx script, served from this origin. */
@@ -51,24 +64,7 @@ export const createApp = (options: AppOptions) => {
   }
   const log = options.log ?? ((m: string, e?: unknown) => console.error(m, e))
 
-  app.get('/assets/htmx.min.js', (c) => {
-    c.header('Cache-Control', 'public, max-age=86400')
-    return c.body(options.htmxScript, 200, { 'Content-Type': 'text/javascript; charset=utf-8' })
-  })
-  app.get('/assets/app.css', (c) => {
-    c.header('Cache-Control', 'public, max-age=3600')
-    return c.body(APP_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' })
-  })
-  app.get('/llms.txt', (c) => c.text(LLMS_TXT))
-  app.get('/health', (c) => c.text('ok'))
-  app.get('/favicon.ico', (c) => c.body(null, 204))
-  app.get('/view', (c) => {
-    rememberView(c, c.req.query('mode') === 'simple' ? 'simple' : 'full')
-    const back = c.req.query('return') ?? '/'
-    // Only a path of this site: never another origin (//host, /\\host).
-    return c.redirect(/^\/(?![/\\])/.test(back) ? back : '/', 303)
-  })
-
+  // Every answer, whatever its route: within the size limit, with the security headers.
   // No form here comes near this; a larger body is refused before anything reads it.
   app.use(
     '*',
@@ -85,6 +81,7 @@ export const createApp = (options: AppOptions) => {
   )
   app.use('*', async (c, next) => {
     c.set('clientAddress', options.clientAddressOf?.(c))
+    c.set('secureCookies', options.secureCookies)
     await next()
   })
   app.use(
@@ -106,6 +103,23 @@ export const createApp = (options: AppOptions) => {
       referrerPolicy: 'same-origin',
     }),
   )
+  // The assets and pages that need no session.
+  app.get('/assets/htmx.min.js', (c) => {
+    c.header('Cache-Control', 'public, max-age=86400')
+    return c.body(options.htmxScript, 200, { 'Content-Type': 'text/javascript; charset=utf-8' })
+  })
+  app.get('/assets/app.css', (c) => {
+    c.header('Cache-Control', 'public, max-age=3600')
+    return c.body(APP_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' })
+  })
+  app.get('/llms.txt', (c) => c.text(LLMS_TXT))
+  app.get('/health', (c) => c.text('ok'))
+  app.get('/favicon.ico', (c) => c.body(null, 204))
+  app.get('/view', (c) => {
+    rememberView(c, c.req.query('mode') === 'simple' ? 'simple' : 'full')
+    return c.redirect(pathOfThisSite(c.req.query('return')), 303)
+  })
+
   app.use('*', loadSession(sessionDeps))
   app.use(
     '*',

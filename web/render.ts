@@ -29,10 +29,22 @@ export const SIMPLE_VIEW_COOKIE = 'view'
 export type Audience = 'full' | 'fragment' | 'simple'
 
 /** Keeps the chosen view for the following requests. */
-export const rememberView = (c: Context, view: 'simple' | 'full') =>
-  setCookie(c, SIMPLE_VIEW_COOKIE, view, { path: '/', sameSite: 'Lax', httpOnly: true })
+export const rememberView = (c: Context<AppEnv>, view: 'simple' | 'full') =>
+  setCookie(c, SIMPLE_VIEW_COOKIE, view, {
+    path: '/',
+    sameSite: 'Lax',
+    httpOnly: true,
+    secure: c.get('secureCookies') === true,
+  })
 
-export const audienceOf = (c: Context): Audience => {
+/** The page itself, to come back to after switching the view. */
+const thisPage = (c: Context): string => {
+  const url = new URL(c.req.url)
+  url.searchParams.delete('view')
+  return encodeURIComponent(url.pathname + url.search)
+}
+
+export const audienceOf = (c: Context<AppEnv>): Audience => {
   const asked = c.req.query('view')
   if (asked === 'simple' || asked === 'full') rememberView(c, asked)
   if (asked === 'simple' || (asked !== 'full' && getCookie(c, SIMPLE_VIEW_COOKIE) === 'simple'))
@@ -66,8 +78,8 @@ ${page.body}
 const footer = (c: Context, audience: Audience) => html`<footer class="site-footer">
   ${
     audience === 'simple'
-      ? html`<a href="/view?mode=full&amp;return=${encodeURIComponent(c.req.path)}">通常表示に戻す</a>`
-      : html`<a href="/view?mode=simple&amp;return=${encodeURIComponent(c.req.path)}">簡易表示（スクリプト・スタイルなし）</a>`
+      ? html`<a href="/view?mode=full&amp;return=${thisPage(c)}">通常表示に戻す</a>`
+      : html`<a href="/view?mode=simple&amp;return=${thisPage(c)}">簡易表示（スクリプト・スタイルなし）</a>`
   }
   · <a href="/llms.txt">llms.txt</a>
 </footer>`

@@ -20,6 +20,8 @@ export type AppEnv = {
     clientAddress?: string
     /** The request carried a session cookie whose session has ended (expired, or signed out elsewhere). */
     sessionEnded?: boolean
+    /** Whether cookies are marked Secure (the portal is served over HTTPS). */
+    secureCookies?: boolean
   }
 }
 
