@@ -21,8 +21,13 @@ export type VirtualCard = CardSummary & {
 export type VirtualCardStore = {
   list(): Promise<VirtualCard[]>
   find(cardId: string): Promise<VirtualCard | undefined>
-  /** Counts a wrong PIN in one step (parallel tries cannot each read the same count) and returns the tries left. */
-  countWrongPin(cardId: string): Promise<number>
+  /**
+   * Takes one try before the PIN is judged, in one step, as a card's chip does: returns the tries
+   * left after it, or undefined when none was left (the card is locked). Parallel reads cannot
+   * each see the same count, so no more PINs are judged than the card allows.
+   */
+  takeTry(cardId: string): Promise<number | undefined>
+  /** The right PIN gives the tries back. */
   resetTries(cardId: string): Promise<void>
 }
 
@@ -48,15 +53,16 @@ export const virtualCardReader = (store: VirtualCardStore): CardReader => ({
   read: async ({ cardId, pin, challenge }) => {
     const card = await store.find(cardId)
     if (!card) return err({ kind: 'no-card' })
-    if (card.maxTries > 0 && card.triesLeft <= 0) return err({ kind: 'locked' })
     const formatError = pinFormatError(card, pin)
     if (formatError) return err({ kind: 'pin-format', message: formatError })
+    const lockable = card.maxTries > 0
+    const left = lockable ? await store.takeTry(cardId) : undefined
+    if (lockable && left === undefined) return err({ kind: 'locked' })
     if (!sameSecret(await hashPin(card.pinSalt, pin), card.pinHash)) {
-      if (card.maxTries === 0) return err({ kind: 'wrong-pin' })
-      const triesLeft = await store.countWrongPin(cardId)
-      return triesLeft > 0 ? err({ kind: 'wrong-pin', triesLeft }) : err({ kind: 'locked' })
+      if (left === undefined) return err({ kind: 'wrong-pin' })
+      return left > 0 ? err({ kind: 'wrong-pin', triesLeft: left }) : err({ kind: 'locked' })
     }
-    if (card.maxTries > 0 && card.triesLeft !== card.maxTries) await store.resetTries(cardId)
+    if (lockable) await store.resetTries(cardId)
     const key = await crypto.subtle.importKey(
       'pkcs8',
       new Uint8Array(card.privateKey),
@@ -72,10 +78,10 @@ export const virtualCardReader = (store: VirtualCardStore): CardReader => ({
 export const memoryVirtualCardStore = (cards: VirtualCard[]): VirtualCardStore => ({
   list: async () => cards,
   find: async (cardId) => cards.find((c) => c.cardId === cardId),
-  countWrongPin: async (cardId) => {
+  takeTry: async (cardId) => {
     const card = cards.find((c) => c.cardId === cardId)
-    if (!card) return 0
-    card.triesLeft = Math.max(0, card.triesLeft - 1)
+    if (!card || card.triesLeft <= 0) return undefined
+    card.triesLeft -= 1
     return card.triesLeft
   },
   resetTries: async (cardId) => {

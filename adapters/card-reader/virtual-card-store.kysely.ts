@@ -22,7 +22,7 @@ export const kyselyVirtualCardStore = (db: Kysely<Database>): VirtualCardStore =
     const r = await db.selectFrom('virtual_cards').selectAll().where('id', '=', cardId).executeTakeFirst()
     return r && toCard(r)
   },
-  countWrongPin: async (cardId) => {
+  takeTry: async (cardId) => {
     const row = await db
       .updateTable('virtual_cards')
       .set((eb) => ({ tries_left: eb('tries_left', '-', 1) }))
@@ -30,7 +30,7 @@ export const kyselyVirtualCardStore = (db: Kysely<Database>): VirtualCardStore =
       .where('tries_left', '>', 0)
       .returning('tries_left')
       .executeTakeFirst()
-    return row?.tries_left ?? 0
+    return row?.tries_left
   },
   resetTries: async (cardId) => {
     await db

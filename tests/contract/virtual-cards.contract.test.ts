@@ -47,6 +47,21 @@ const contract = (
       })
     })
 
+    it('judges no more PINs than the card allows: the right one, sent after 29 wrong at once, is refused', async (ctx) => {
+      if (!subject) return skipWithoutPostgres(ctx)
+      const reader = virtualCardReader(subject.store)
+      // A fresh card of the same holder: 調達 太郎's was locked by the test before.
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          reader.read({ cardId: 'saburo-ic-new', pin: i === 29 ? '5678' : '0000', challenge: 'c' }),
+        ),
+      )
+      const judged = results.filter((r) => r.ok || r.error.kind === 'wrong-pin')
+      expect(judged.length).toBeLessThanOrEqual(5)
+      expect(results.at(-1)).toEqual({ ok: false, error: { kind: 'locked' } })
+      expect(await reader.triesLeft('saburo-ic-new')).toBe(0)
+    })
+
     it('resets the count after the right PIN', async (ctx) => {
       if (!subject) return skipWithoutPostgres(ctx)
       const reader = virtualCardReader(subject.store)
