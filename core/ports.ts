@@ -125,7 +125,8 @@ export type GepsUserChange = {
   idempotencyKey: string
   kind: UserChange['kind']
   corporateNumber: string
-  user: UserContact & { userId: string; name: string }
+  /** The user as they are now; `version` orders the updates, so GEPS can ignore one that arrives late. */
+  user: UserContact & { userId: string; name: string; version: number }
 }
 export type GepsReceipt = { receiptNumber: string; receivedAt: string }
 

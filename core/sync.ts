@@ -1,8 +1,9 @@
 /**
  * Delivering a committed change to GEPS. The change's id is the idempotency key, so that a retry
  * after a lost answer never applies it twice; the change records each outcome for the user to see.
- * GEPS always gets the user's data as it is now, not as the change left it: a change that waited
- * in retry while a later one went through must not put older data back.
+ * GEPS always gets the user's data as it is now, not as the change left it, with the user's
+ * version: a request that waited in retry, or was overtaken on the way, must not put older data
+ * back, and GEPS keeps the newest version it has seen.
  */
 import { contactOf } from './account.ts'
 import type { AccountStore, ChangeStore, Clock, DeliveryError, Geps } from './ports.ts'
@@ -28,7 +29,7 @@ export const deliverChangeToGeps =
       idempotencyKey: change.id,
       kind: change.kind,
       corporateNumber: business.corporateNumber,
-      user: { userId: user.id, name: user.name, ...contactOf(user) },
+      user: { userId: user.id, name: user.name, version: user.version, ...contactOf(user) },
     })
     const at = ports.clock.now()
     if (sent.ok) {

@@ -8,6 +8,8 @@ import { err, ok } from '../../core/result.ts'
 export const memoryGeps = () => {
   const requests: GepsUserChange[] = []
   const received = new Map<string, { change: GepsUserChange; receipt: GepsReceipt }>()
+  /** Each user as GEPS holds them: the newest version received. */
+  const users = new Map<string, GepsUserChange['user']>()
   const faults: ('transient' | 'permanent')[] = []
   const geps: Geps = {
     syncUserChange: async (change) => {
@@ -18,6 +20,8 @@ export const memoryGeps = () => {
       if (known) return ok(known.receipt)
       const receipt = { receiptNumber: `G-${received.size + 1}`, receivedAt: new Date().toISOString() }
       received.set(change.idempotencyKey, { change, receipt })
+      const current = users.get(change.user.userId)
+      if (!current || current.version <= change.user.version) users.set(change.user.userId, change.user)
       return ok(receipt)
     },
   }
@@ -25,6 +29,7 @@ export const memoryGeps = () => {
     geps,
     requests,
     received,
+    users,
     failNext: (...kinds: ('transient' | 'permanent')[]) => faults.push(...kinds),
   }
 }

@@ -18,6 +18,7 @@ const UserChangeBody = z.object({
   user: z.object({
     userId: z.string(),
     name: z.string(),
+    version: z.number().int(),
     title: z.string(),
     postalCode: z.string(),
     address: z.string(),
@@ -32,12 +33,16 @@ export type ReceivedChange = z.infer<typeof UserChangeBody> & {
   receiptNumber: string
   receivedAt: string
   requests: number
+  /** False when a newer version of the user had arrived first: received, but not applied. */
+  applied: boolean
 }
 
 export type GepsFaults = { latencyMs: number; failNext: number; hangNext: number }
 
 export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number }) => {
   const received = new Map<string, ReceivedChange>()
+  /** Each user as GEPS holds them: the newest version received. */
+  const users = new Map<string, ReceivedChange['user']>()
   const faults: GepsFaults = { latencyMs: 0, failNext: 0, hangNext: 0 }
   const pendingNotices = new Set<ReturnType<typeof setTimeout>>()
   let sequence = 0
@@ -84,14 +89,18 @@ export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number 
       return c.json({ receiptNumber: known.receiptNumber, receivedAt: known.receivedAt }, 200)
     }
     sequence++
+    const current = users.get(body.data.user.userId)
+    const applied = !current || current.version <= body.data.user.version
     const change: ReceivedChange = {
       ...body.data,
       idempotencyKey: key,
       receiptNumber: `GEPS-${String(sequence).padStart(8, '0')}`,
       receivedAt: new Date().toISOString(),
       requests: 1,
+      applied,
     }
     received.set(key, change)
+    if (applied) users.set(body.data.user.userId, body.data.user)
     sendNotice(change)
     return c.json({ receiptNumber: change.receiptNumber, receivedAt: change.receivedAt }, 201)
   })
@@ -105,12 +114,12 @@ export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number 
 <html lang="ja"><head><meta charset="utf-8"><title>GEPSシミュレータ: 受信した利用者情報</title></head>
 <body><h1>GEPSシミュレータ: 受信した利用者情報</h1>
 <p>${received.size}件</p>
-<table border="1"><tr><th>受付番号</th><th>受信日時</th><th>法人番号</th><th>氏名</th><th>役職名</th><th>郵便番号</th><th>住所</th><th>電話番号</th><th>FAX番号</th><th>メールアドレス</th><th>受信回数</th></tr>
+<table border="1"><tr><th>受付番号</th><th>受信日時</th><th>法人番号</th><th>氏名</th><th>役職名</th><th>郵便番号</th><th>住所</th><th>電話番号</th><th>FAX番号</th><th>メールアドレス</th><th>版</th><th>反映</th><th>受信回数</th></tr>
 ${[...received.values()]
   .reverse()
   .map(
     (r) =>
-      html`<tr><td>${r.receiptNumber}</td><td>${formatDateTimeJa(new Date(r.receivedAt))}</td><td>${r.corporateNumber}</td><td>${r.user.name}</td><td>${r.user.title}</td><td>${r.user.postalCode}</td><td>${r.user.address}</td><td>${r.user.phone}</td><td>${r.user.fax}</td><td>${r.user.email}</td><td>${r.requests}</td></tr>`,
+      html`<tr><td>${r.receiptNumber}</td><td>${formatDateTimeJa(new Date(r.receivedAt))}</td><td>${r.corporateNumber}</td><td>${r.user.name}</td><td>${r.user.title}</td><td>${r.user.postalCode}</td><td>${r.user.address}</td><td>${r.user.phone}</td><td>${r.user.fax}</td><td>${r.user.email}</td><td>${r.user.version}</td><td>${r.applied ? '反映' : '新しい版を保持中のため反映せず'}</td><td>${r.requests}</td></tr>`,
   )}
 </table></body></html>`),
   )
@@ -118,6 +127,7 @@ ${[...received.values()]
   return {
     app,
     received,
+    users,
     faults,
     /** Stops the notices still waiting to be mailed. */
     stop: () => {

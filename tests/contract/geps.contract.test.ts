@@ -7,14 +7,15 @@ import { type Served, serveHttp } from '../../adapters/http/serve.ts'
 import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import type { Geps, GepsUserChange } from '../../core/ports.ts'
 
-const change = (key: string): GepsUserChange => ({
+const change = (key: string, version = 1, title = '部長'): GepsUserChange => ({
   idempotencyKey: key,
   kind: 'user-contact-updated',
   corporateNumber: '7123456789012',
   user: {
     userId: '00000000-0000-4000-8000-000000000012',
     name: '入札 花子',
-    title: '部長',
+    version,
+    title,
     postalCode: '100-0001',
     address: '東京都千代田区千代田1-1',
     phone: '03-1111-2222',
@@ -23,7 +24,13 @@ const change = (key: string): GepsUserChange => ({
   },
 })
 
-type Subject = { geps: Geps; failNext(kind: 'transient' | 'permanent'): void; receivedCount(): number }
+type Subject = {
+  geps: Geps
+  failNext(kind: 'transient' | 'permanent'): void
+  receivedCount(): number
+  /** The user as GEPS now holds them. */
+  heldUser(userId: string): GepsUserChange['user'] | undefined
+}
 
 const contract = (name: string, make: () => Promise<Subject>) =>
   describe(name, () => {
@@ -43,6 +50,16 @@ const contract = (name: string, make: () => Promise<Subject>) =>
       expect(again).toEqual(first)
       expect(s.receivedCount()).toBe(before + 1)
     })
+    it('keeps the newest version of a user whatever order the changes arrive in', async () => {
+      const userId = change('x').user.userId
+      await s.geps.syncUserChange(change('k-v3', 3, '部長（第3版）'))
+      const late = await s.geps.syncUserChange(change('k-v2', 2, '課長（第2版）'))
+      expect(late.ok).toBe(true)
+      expect(s.heldUser(userId)).toMatchObject({ version: 3, title: '部長（第3版）' })
+      await s.geps.syncUserChange(change('k-v4', 4, '次長（第4版）'))
+      expect(s.heldUser(userId)).toMatchObject({ version: 4, title: '次長（第4版）' })
+    })
+
     it('reports a passing failure as transient and a refusal as permanent', async () => {
       s.failNext('transient')
       expect(await s.geps.syncUserChange(change('k-3'))).toMatchObject({
@@ -60,7 +77,12 @@ const contract = (name: string, make: () => Promise<Subject>) =>
 
 contract('in-memory GEPS', async () => {
   const m = memoryGeps()
-  return { geps: m.geps, failNext: (k) => m.failNext(k), receivedCount: () => m.received.size }
+  return {
+    geps: m.geps,
+    failNext: (k) => m.failNext(k),
+    receivedCount: () => m.received.size,
+    heldUser: (id) => m.users.get(id),
+  }
 })
 
 describe('GEPS over HTTP against the simulator', () => {
@@ -91,6 +113,7 @@ describe('GEPS over HTTP against the simulator', () => {
       else answerNext.push(400)
     },
     receivedCount: () => sim.received.size,
+    heldUser: (id) => sim.users.get(id),
   }))
 
   it('mails GEPS’s registration-complete notice to the user’s address a moment later', async () => {

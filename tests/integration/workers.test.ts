@@ -96,6 +96,7 @@ describe('the GEPS sync worker', () => {
     expect(last?.user.title).toBe(newerTitle)
     expect(last?.user.title).not.toBe(olderTitle)
     expect(geps.requests.at(-1)?.user.title).toBe(newerTitle)
+    expect(geps.users.get(DEMO_USER_IDS.saburo)?.title).toBe(newerTitle)
   })
 
   it('sends a refused change to the dead-letter queue at once and marks it failed', async () => {
