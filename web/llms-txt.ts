@@ -16,7 +16,8 @@ export const LLMS_TXT = `# 調達ポータル 利用者情報メンテナンス 
 - A refused form answers 422 with the same form and what was typed: an error summary
   (id="error-summary") lists each refusal, and the field's message stands next to it
   (class="field-error", id="field-<name>-error"). The page title then starts with "エラー: ".
-- Other answers: 303 to /sign-in?ended=1 when the session has ended (sign in again); 403 when
+- Other answers: 303 to /sign-in?why=ended when the session has ended (sign in again), or to
+  /sign-in?why=cookies when a form came with no session cookie (keep cookies); 403 when
   the form's \`_csrf\` is missing or stale (open the page again); 409 when the flow cannot go on
   (the page says why and links to where to continue); 413 when a request body exceeds 64 KB.
 

@@ -44,10 +44,9 @@ export const loadSession = (deps: SessionDeps): MiddlewareHandler<AppEnv> => {
   return async (c, next) => {
     const token = getCookie(c, SESSION_COOKIE)
     const session = token && token.length <= 100 ? await resume(token) : undefined
-    if (token && !session) {
-      clearSessionCookie(c)
-      c.set('sessionEnded', true)
-    }
+    // A stale cookie is left in place: it opens nothing, and until the next sign-in replaces it,
+    // it lets every request say that the session ended rather than that cookies are refused.
+    if (token && !session) c.set('sessionEnded', true)
     if (session) {
       c.set('session', session)
       if (session.userId) {
@@ -84,11 +83,13 @@ const presentedToken = async (c: Context): Promise<string | undefined> => {
 }
 
 /**
- * Sends a visitor who needs to sign in to the sign-in page, saying why when their session ended.
+ * Sends a visitor who needs to sign in to the sign-in page, saying why: their session ended, or
+ * they posted a form with no session cookie at all (their browser refuses cookies).
  * For htmx, a full-page redirect, so that the whole page (its header too) is the sign-in page.
  */
 export const toSignIn = (c: Context<AppEnv>): Response => {
-  const location = c.get('sessionEnded') || c.req.method !== 'GET' ? '/sign-in?ended=1' : '/sign-in'
+  const why = c.get('sessionEnded') ? 'ended' : c.req.method !== 'GET' ? 'cookies' : undefined
+  const location = why ? `/sign-in?why=${why}` : '/sign-in'
   if (c.req.header('hx-request') === 'true') {
     c.header('HX-Redirect', location)
     return c.body(null, 204)

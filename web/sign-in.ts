@@ -68,6 +68,14 @@ export const signInMessage = (e: SignInError): { field?: 'cardId' | 'pin'; text:
   }
 }
 
+/** Why the visitor was sent here (see toSignIn). */
+const SIGN_IN_NOTICES: Record<string, string> = {
+  ended:
+    'ログインの有効期限が切れたか、ログアウトされたため、操作を続けられませんでした。更新を完了していない入力内容は保存されていません。お手数ですが、もう一度ログインしてください。',
+  cookies:
+    'この操作にはCookieが必要です。ブラウザの設定で、このサイトのCookieを有効にしてから、もう一度ログインしてください。',
+}
+
 const SignInForm = z.object({ cardId: z.string().catch(''), pin: z.string().catch('') })
 
 const LABELS = { cardId: 'カード', pin: 'PIN' }
@@ -125,14 +133,13 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
     if (c.get('user')) return c.redirect('/menu', 303)
     const session = await ensureSession(c, deps)
     await challenge(session.id)
-    const ended = c.req.query('ended') === '1'
+    const why = SIGN_IN_NOTICES[c.req.query('why') ?? '']
     return render(c, {
       title: 'ログイン',
-      body: html`${
-        ended
-          ? html`<div class="notice" role="status"><p>ログインの有効期限が切れたか、ログアウトされたため、操作を続けられませんでした。確認前の入力内容は保存されていません。お手数ですが、もう一度ログインしてください。</p></div>`
-          : ''
-      }${signInPage(ports.cardReader, session.csrfToken)}`,
+      body: html`${why ? html`<div class="notice" role="status"><p>${why}</p></div>` : ''}${signInPage(
+        ports.cardReader,
+        session.csrfToken,
+      )}`,
     })
   })
 

@@ -195,9 +195,11 @@ describe('every request passes the same gates', () => {
     const edit = await c.get('/user/edit')
     expect(edit.status).toBe(303)
     expect(edit.location).toBe('/sign-in')
+    // A form posted with no session cookie at all: the browser refuses cookies.
     const post = await c.postWithoutToken('/user/confirm', {})
     expect(post.status).toBe(303)
-    expect(post.location).toBe('/sign-in?ended=1')
+    expect(post.location).toBe('/sign-in?why=cookies')
+    expect((await c.get('/sign-in?why=cookies')).text).toContain('この操作にはCookieが必要です')
   })
 
   it('says why when the session ended in the middle of a form (signed out in another tab)', async () => {
@@ -211,10 +213,10 @@ describe('every request passes the same gates', () => {
 
     const viaHtmx = await c.post('/user/edit', NEW_VALUES, { 'HX-Request': 'true' })
     expect(viaHtmx.status).toBe(204)
-    expect(viaHtmx.headers.get('hx-redirect')).toBe('/sign-in?ended=1')
+    expect(viaHtmx.headers.get('hx-redirect')).toBe('/sign-in?why=ended')
     const plain = await c.post('/user/edit', NEW_VALUES)
-    expect(plain.location).toBe('/sign-in?ended=1')
-    const page = await c.get('/sign-in?ended=1')
+    expect(plain.location).toBe('/sign-in?why=ended')
+    const page = await c.get('/sign-in?why=ended')
     expect(page.text).toContain('ログインの有効期限が切れたか、ログアウトされたため')
   })
 
@@ -242,8 +244,24 @@ describe('every request passes the same gates', () => {
   })
 
   it('answers 404, not 500, for a change id that is not one, or is someone else’s', async () => {
+    // 調達 太郎 makes a change of his own.
+    const taro = client()
+    await taro.get('/sign-in')
+    await taro.post('/sign-in', { cardId: 'taro-ic', pin: '1234' })
+    await taro.get('/user/edit')
+    await taro.post(
+      '/user/edit',
+      contactInput({ title: '代表取締役社長', email: 'taro@sample-shoji.example.jp' }),
+    )
+    await taro.get('/user/confirm')
+    const taroChange = pathOf((await taro.post('/user/confirm', {})).location)
+    expect(taroChange).toMatch(/^\/user\/complete\/[0-9a-f-]{36}$/)
+    expect((await taro.get(taroChange)).status).toBe(200)
+
     const c = await signedInAsHanako()
     for (const path of [
+      taroChange,
+      taroChange.replace('/user/complete/', '/user/changes/').concat('/sync'),
       '/user/complete/not-a-uuid',
       '/user/complete/00000000-0000-4000-8000-00000000ffff',
       `/user/complete/${'9'.repeat(5000)}`,

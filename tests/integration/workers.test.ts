@@ -122,6 +122,28 @@ describe('housekeeping', () => {
     const schedules = await boss.getSchedules('session-cleanup')
     expect(schedules.map((s) => s.cron)).toEqual(['*/15 * * * *'])
   })
+
+  it('ends expired sessions when the clean-up runs, and keeps current ones', async () => {
+    const longAgo = new Date(Date.now() - 2 * DEFAULT_SESSION_LIMITS.absoluteMs)
+    await ports.sessions.create({
+      id: 'expired-session',
+      csrfToken: 't',
+      createdAt: longAgo,
+      lastSeenAt: longAgo,
+    })
+    await ports.sessions.create({
+      id: 'current-session',
+      csrfToken: 't',
+      createdAt: new Date(),
+      lastSeenAt: new Date(),
+    })
+    await boss.send('session-cleanup', {})
+    for (let i = 0; i < 100 && (await ports.sessions.find('expired-session')); i++) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(await ports.sessions.find('expired-session')).toBeUndefined()
+    expect(await ports.sessions.find('current-session')).toBeDefined()
+  })
 })
 
 describe('the mail worker', () => {
