@@ -209,8 +209,14 @@ const printWelcome = (portal: Portal, config: PortalConfig) => {
 if (import.meta.main) {
   const started = Date.now()
   const config = configFromEnv(process.env)
-  const portal = await startPortal(config).catch((e: Error) => {
+  const portal = await startPortal(config).catch((e: Error & { code?: string }) => {
     console.error(`Could not start: ${e.message}`)
+    if (e.code === 'EADDRINUSE') {
+      console.error(
+        'Another program uses that port. Stop it, or choose free ports with PORT, ' +
+          'GEPS_SIMULATOR_PORT and MAIL_SINK_PORT (0 picks any free port).',
+      )
+    }
     process.exit(1)
   })
   printWelcome(portal, config)

@@ -46,6 +46,12 @@ describe('the embedded default, started as `npm start` does', () => {
     expect(second.code).not.toBe(0)
     expect(second.output).toContain('is in use by another process')
 
+    // Another folder, but the first one's port: the message says how to choose free ports.
+    const port = new URL(first.url).port
+    const clash = await runToEnd(node, ['main.ts'], { ...env, DATA_DIR: join(dataDir, 'other'), PORT: port })
+    expect(clash.code).not.toBe(0)
+    expect(clash.output).toContain('Another program uses that port')
+
     expect(await first.stop()).toBe(0)
     running = undefined
 
