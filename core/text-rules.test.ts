@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { emailAddress, faxNumber, freeText, phoneNumber, postalCode, sameEmailAgain } from './text-rules.ts'
+import {
+  corporateNumber,
+  emailAddress,
+  faxNumber,
+  freeText,
+  kana,
+  phoneNumber,
+  postalCode,
+  sameEmailAgain,
+} from './text-rules.ts'
 
 describe('郵便番号', () => {
   it.each([
@@ -88,6 +97,90 @@ describe('free text', () => {
     expect(freeText('住所', 'a\ud800b', { required: true, maxLength: 5 })).toEqual({
       ok: false,
       error: '住所に読み取れない文字が含まれています。入力し直してください。',
+    })
+  })
+})
+
+describe('法人番号', () => {
+  it.each([
+    ['7000012050002', '7000012050002'], // the National Tax Agency
+    ['7123456789012', '7123456789012'], // the demo business
+    ['７０００ー０１２０ー５０００２', '7000012050002'],
+  ])('accepts %s', (typed, stored) => {
+    expect(corporateNumber(typed)).toEqual({ ok: true, value: stored })
+  })
+  it('refuses a wrong check digit, naming it', () => {
+    expect(corporateNumber('1000012050002')).toEqual({
+      ok: false,
+      error: '法人番号の先頭の1桁（チェックデジット）が残りの12桁と合いません。番号をお確かめください。',
+    })
+    expect(corporateNumber('6123456789012').ok).toBe(false)
+  })
+  it.each(['', '700001205000', '70000120500021', '700001205000X'])('refuses %j', (typed) => {
+    const result = corporateNumber(typed)
+    expect(result.ok).toBe(false)
+    if (!result.ok) expect(result.error).toMatch(/^法人番号/)
+  })
+})
+
+describe('フリガナ', () => {
+  it.each([
+    ['チョウタツ タロウ', 'チョウタツ タロウ'],
+    ['ﾁｮｳﾀﾂ ﾀﾛｳ', 'チョウタツ タロウ'],
+    ['ｶﾌﾞｼｷｶﾞｲｼｬ ﾊﾟﾝ', 'カブシキガイシャ パン'],
+    ['ちょうたつ　たろう', 'チョウタツ タロウ'],
+    ['サンプル１２３', 'サンプル123'],
+    ['コーヒー・ショップ', 'コーヒー・ショップ'],
+  ])('takes %j as %j', (typed, stored) => {
+    expect(kana('フリガナ', typed, { required: true, maxLength: 50 })).toEqual({ ok: true, value: stored })
+  })
+  it('refuses what is not katakana, naming the characters', () => {
+    expect(kana('フリガナ', '調達 タロウ', { required: true, maxLength: 50 })).toEqual({
+      ok: false,
+      error:
+        'フリガナは全角カタカナで入力してください（例: チョウタツ タロウ）。「調」「達」は使用できません。',
+    })
+    expect(kana('フリガナ', '', { required: true, maxLength: 50 })).toEqual({
+      ok: false,
+      error: 'フリガナを入力してください。',
+    })
+  })
+})
+
+describe('characters GEPS cannot store', () => {
+  it('names each one, with the usual replacement where there is one', () => {
+    expect(freeText('代表者氏名', '髙橋 﨑子', { required: true, maxLength: 30 })).toEqual({
+      ok: false,
+      error:
+        '代表者氏名に、政府電子調達システム(GEPS)に登録できない文字「髙」「﨑」が含まれています。「髙」は「高」、「﨑」は「崎」に置き換えてください。',
+    })
+    const circled = freeText('住所', '霞が関①-1', { required: true, maxLength: 100 })
+    expect(circled).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('「①」は「1」に置き換えてください'),
+    })
+    const emoji = freeText('役職名', '部長😀', { required: false, maxLength: 50 })
+    expect(emoji).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('「😀」は別の文字に置き換えるか、削除してください'),
+    })
+    expect(freeText('商号又は名称', '㈱サンプル', { required: true, maxLength: 100 })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('「㈱」は「(株)」'),
+    })
+  })
+  it('accepts JIS X 0208 and ASCII, and stores a character typed under its other code point as GEPS does', () => {
+    expect(
+      freeText('住所', '東京都千代田区霞が関３丁目1-1 ＡＢＣビル', { required: true, maxLength: 100 }).ok,
+    ).toBe(true)
+    expect(freeText('住所', '堯 凜 熙', { required: true, maxLength: 100 }).ok).toBe(true)
+    expect(freeText('住所', '1〜3番地', { required: true, maxLength: 100 })).toEqual({
+      ok: true,
+      value: '1～3番地',
+    })
+    expect(freeText('商号又は名称', 'ｻﾝﾌﾟﾙ商事', { required: true, maxLength: 100 })).toEqual({
+      ok: true,
+      value: 'サンプル商事',
     })
   })
 })
