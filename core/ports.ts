@@ -2,7 +2,7 @@
  * The ports: what the core needs from the world, as types of functions. Each has a real adapter
  * and an in-memory or simulated twin under adapters/, checked by one shared contract test.
  */
-import type { Business, Certificate, User, UserContact } from './account.ts'
+import type { Business, BusinessFields, Certificate, User, UserFields } from './account.ts'
 import type { Result } from './result.ts'
 
 export type Clock = { now(): Date }
@@ -14,8 +14,10 @@ export type AccountStore = {
   findBusiness(businessId: string): Promise<Business | undefined>
   listCertificates(userId: string): Promise<Certificate[]>
   findCertificateByFingerprint(fingerprint: string): Promise<Certificate | undefined>
-  /** Writes the contact fields if the user is still at `baseVersion`; false if someone changed it first. */
-  updateUserContact(userId: string, baseVersion: number, contact: UserContact): Promise<boolean>
+  /** Writes the user's fields if the user is still at `baseVersion`; false if someone changed it first. */
+  updateUser(userId: string, baseVersion: number, fields: UserFields): Promise<boolean>
+  /** Writes the business's fields if it is still at `baseVersion`; false if someone changed it first. */
+  updateBusiness(businessId: string, baseVersion: number, fields: BusinessFields): Promise<boolean>
 }
 
 /** Where a change stands with GEPS: 待機中 / 再試行中 / 連携完了 / 連携失敗. */
@@ -26,8 +28,10 @@ export type UserChange = {
   userId: string
   businessId: string
   kind: 'user-contact-updated'
-  before: UserContact
-  after: UserContact
+  before: UserFields
+  after: UserFields
+  /** The business's fields before and after, when the change touched them. */
+  business?: { before: BusinessFields; after: BusinessFields }
   createdAt: Date
   sync: { state: SyncState; receipt?: string; attempts: number; updatedAt: Date; lastError?: string }
 }
@@ -125,8 +129,10 @@ export type GepsUserChange = {
   idempotencyKey: string
   kind: UserChange['kind']
   corporateNumber: string
+  /** The business as it is now, with its version, so GEPS can ignore one that arrives late. */
+  business: BusinessFields & { version: number }
   /** The user as they are now; `version` orders the updates, so GEPS can ignore one that arrives late. */
-  user: UserContact & { userId: string; name: string; version: number }
+  user: UserFields & { userId: string; name: string; version: number }
 }
 export type GepsReceipt = { receiptNumber: string; receivedAt: string }
 

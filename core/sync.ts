@@ -5,7 +5,7 @@
  * version: a request that waited in retry, or was overtaken on the way, must not put older data
  * back, and GEPS keeps the newest version it has seen.
  */
-import { contactOf } from './account.ts'
+import { businessFieldsOf, userFieldsOf } from './account.ts'
 import type { AccountStore, ChangeStore, Clock, DeliveryError, Geps } from './ports.ts'
 import { err, ok, type Result } from './result.ts'
 
@@ -29,7 +29,8 @@ export const deliverChangeToGeps =
       idempotencyKey: change.id,
       kind: change.kind,
       corporateNumber: business.corporateNumber,
-      user: { userId: user.id, name: user.name, version: user.version, ...contactOf(user) },
+      business: { ...businessFieldsOf(business), version: business.version },
+      user: { userId: user.id, name: user.name, version: user.version, ...userFieldsOf(user) },
     })
     const at = ports.clock.now()
     if (sent.ok) {

@@ -22,11 +22,11 @@ const asciiDigits = (value: string): string =>
 export const normaliseDigits = (value: string): string => asciiDigits(value.trim()).replace(HYPHENS, '-')
 
 /** 郵便番号: 7 digits, with or without a hyphen after the third; stored as 123-4567. */
-export const postalCode = (value: string): Result<string, FieldRefusal> => {
+export const postalCode = (value: string, label = '郵便番号'): Result<string, FieldRefusal> => {
   const v = normaliseDigits(value)
-  if (v === '') return err('郵便番号を入力してください。')
+  if (v === '') return err(`${label}を入力してください。`)
   const m = /^(\d{3})-?(\d{4})$/.exec(v)
-  if (!m) return err('郵便番号は7桁の数字で入力してください（例: 100-0013）。')
+  if (!m) return err(`${label}は7桁の数字で入力してください（例: 100-0013）。`)
   return ok(`${m[1]}-${m[2]}`)
 }
 
@@ -49,12 +49,12 @@ const phoneLike = (label: string, value: string): Result<string, FieldRefusal> =
   return ok(v)
 }
 
-export const phoneNumber = (value: string): Result<string, FieldRefusal> =>
-  normaliseDigits(value) === '' ? err('電話番号を入力してください。') : phoneLike('電話番号', value)
+export const phoneNumber = (value: string, label = '電話番号'): Result<string, FieldRefusal> =>
+  normaliseDigits(value) === '' ? err(`${label}を入力してください。`) : phoneLike(label, value)
 
 /** FAX番号 is optional: an empty entry is an empty value. */
-export const faxNumber = (value: string): Result<string, FieldRefusal> =>
-  normaliseDigits(value) === '' ? ok('') : phoneLike('FAX番号', value)
+export const faxNumber = (value: string, label = 'FAX番号'): Result<string, FieldRefusal> =>
+  normaliseDigits(value) === '' ? ok('') : phoneLike(label, value)
 
 /**
  * メールアドレス. A pragmatic check (one @, a dotted domain, no spaces), since the

@@ -2,19 +2,15 @@ import { describe, expect, it } from 'vitest'
 import { DEMO_USER_IDS } from '../adapters/demo/demo-data.ts'
 import { contactInput } from '../tests/support/contact-input.ts'
 import { memoryPortal } from '../tests/support/memory-portal.ts'
+import { validateUserFields } from './account-rules.ts'
 import { ADDRESS_CHANGED_SUBJECT, USER_UPDATED_SUBJECT } from './mails.ts'
 import { startSession } from './sign-in.ts'
-import {
-  completeUserUpdate,
-  draftContact,
-  prepareUserUpdate,
-  reviewUserUpdate,
-  validateContact,
-} from './user-update.ts'
+import { completeUserUpdate, draftValues, prepareUserUpdate, reviewUserUpdate } from './user-update.ts'
 
 const hanako = DEMO_USER_IDS.hanako
 
-const input = contactInput
+/** The agent's input screen, as the use case gets it. */
+const input = (overrides: Parameters<typeof contactInput>[0] = {}) => ({ user: contactInput(overrides) })
 
 /** What the confirm screen carries to [更新]: the id of the draft it showed. */
 const shownDraft = async (
@@ -26,6 +22,18 @@ const shownDraft = async (
   return { ...cmd, draftId: review.value.draftId }
 }
 
+/** 入札 花子's fields as the demo data has them. */
+const portalUserFields = () => ({
+  nameKana: 'ニュウサツ ハナコ',
+  department: '営業部',
+  title: '課長',
+  postalCode: '100-0013',
+  address: '東京都千代田区霞が関三丁目1番1号',
+  phone: '03-1234-5678',
+  fax: '03-1234-5679',
+  email: 'hanako@sample-shoji.example.jp',
+})
+
 const setUp = async () => {
   const portal = await memoryPortal()
   const session = await startSession(portal.ports)()
@@ -33,10 +41,18 @@ const setUp = async () => {
   return { portal, session, cmd }
 }
 
-describe('validateContact', () => {
+describe('validateUserFields', () => {
   it('reports every refused field at once, and the confirmation separately', () => {
-    const result = validateContact(
-      input({ postalCode: '12', phone: 'x', email: 'a@example.jp', emailConfirmation: 'b@example.jp' }),
+    const current = portalUserFields()
+    const result = validateUserFields(
+      contactInput({
+        postalCode: '12',
+        phone: 'x',
+        email: 'a@example.jp',
+        emailConfirmation: 'b@example.jp',
+      }),
+      'agent',
+      current,
     )
     expect(result.ok).toBe(false)
     if (result.ok) return
@@ -62,17 +78,25 @@ describe('F1 for an agent: prepare, review, complete', () => {
     const result = await prepareUserUpdate(portal.ports)({ ...cmd, input: input({ postalCode: 'abc' }) })
     expect(result).toMatchObject({
       ok: false,
-      error: { kind: 'invalid', fieldErrors: { postalCode: expect.stringMatching(/郵便番号/) } },
+      error: { kind: 'invalid', userErrors: { postalCode: expect.stringMatching(/郵便番号/) } },
     })
-    expect(await draftContact(portal.ports)(cmd.sessionId)).toBeUndefined()
+    expect(await draftValues(portal.ports)(cmd.sessionId)).toBeUndefined()
   })
 
   it('says so when nothing changed', async () => {
     const { portal, cmd } = await setUp()
     const user = portal.state.users.get(hanako)
     if (!user) throw new Error('no demo user')
-    const same = { ...user, emailConfirmation: user.email }
-    expect(await prepareUserUpdate(portal.ports)({ ...cmd, input: same })).toEqual({
+    const same = {
+      title: user.title,
+      postalCode: user.postalCode,
+      address: user.address,
+      phone: user.phone,
+      fax: user.fax,
+      email: user.email,
+      emailConfirmation: user.email,
+    }
+    expect(await prepareUserUpdate(portal.ports)({ ...cmd, input: { user: same } })).toEqual({
       ok: false,
       error: { kind: 'nothing-changed' },
     })
@@ -84,13 +108,14 @@ describe('F1 for an agent: prepare, review, complete', () => {
     const review = await reviewUserUpdate(portal.ports)(cmd)
     expect(review.ok).toBe(true)
     if (!review.ok) return
-    expect(review.value.changes.find((c) => c.field === 'postalCode')).toEqual({
+    expect(review.value.userChanges.find((c) => c.field === 'postalCode')).toEqual({
       field: 'postalCode',
       label: '郵便番号',
       before: '100-0013',
       after: '100-0001',
     })
-    expect(review.value.changes.map((c) => c.label)).toEqual([
+    expect(review.value.businessChanges).toEqual([])
+    expect(review.value.userChanges.map((c) => c.label)).toEqual([
       '役職名',
       '郵便番号',
       '住所',

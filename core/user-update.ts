@@ -1,59 +1,39 @@
 /**
- * F1 利用者情報更新, the user's own contact fields: input → confirm (確認) → complete (完了).
+ * F1 利用者情報更新: input → confirm (確認) → complete (完了). An agent changes their own user
+ * fields; the representative changes all of theirs and the business's (事業者情報) too.
  * Nothing is written before the confirm step; the complete step commits the change, its audit
  * record, its GEPS sync job and its mails in one transaction, once, however often it is posted.
  */
 import {
   type Business,
+  type BusinessFields,
+  businessFieldChanges,
+  businessFieldsOf,
   type Certificate,
-  contactChanges,
-  contactOf,
   type FieldChange,
   type User,
-  type UserContact,
+  type UserFields,
+  userFieldChanges,
+  userFieldsOf,
 } from './account.ts'
+import {
+  type BusinessFieldErrors,
+  type BusinessInput,
+  forbiddenUserFields,
+  type UserFieldErrors,
+  type UserInput,
+  validateBusinessFields,
+  validateUserFields,
+} from './account-rules.ts'
 import { isId, newId } from './ids.ts'
 import { addressChangedMail, userUpdatedMail } from './mails.ts'
 import type { AccountStore, ChangeStore, Clock, DraftStore, UnitOfWork, UserChange } from './ports.ts'
 import { err, ok, type Result } from './result.ts'
-import {
-  emailAddress,
-  type FieldRefusal,
-  faxNumber,
-  freeText,
-  phoneNumber,
-  postalCode,
-  sameEmailAgain,
-} from './text-rules.ts'
 
 export const USER_UPDATE_FLOW = 'user-update'
 
-export type ContactInput = Record<keyof UserContact | 'emailConfirmation', string>
-export type FieldErrors = Partial<Record<keyof ContactInput, FieldRefusal>>
-
-/** Checks and normalises every field at once, so that the screen can show every refusal together. */
-export const validateContact = (input: ContactInput): Result<UserContact, FieldErrors> => {
-  const checks = {
-    title: freeText('役職名', input.title, { required: false, maxLength: 50 }),
-    postalCode: postalCode(input.postalCode),
-    address: freeText('住所', input.address, { required: true, maxLength: 100 }),
-    phone: phoneNumber(input.phone),
-    fax: faxNumber(input.fax),
-    email: emailAddress(input.email),
-  }
-  const errors: FieldErrors = {}
-  const values: Partial<UserContact> = {}
-  for (const [field, result] of Object.entries(checks) as [
-    keyof UserContact,
-    Result<string, FieldRefusal>,
-  ][]) {
-    if (result.ok) values[field] = result.value
-    else errors[field] = result.error
-  }
-  const confirmation = sameEmailAgain(input.email, input.emailConfirmation)
-  if (!errors.email && !confirmation.ok) errors.emailConfirmation = confirmation.error
-  return Object.keys(errors).length > 0 ? err(errors) : ok(values as UserContact)
-}
+/** What the input screen sent: the user's fields, and the business's when the screen has them. */
+export type UpdateInput = { user: UserInput; business?: BusinessInput }
 
 export type UserUpdatePorts = {
   accounts: AccountStore
@@ -63,18 +43,29 @@ export type UserUpdatePorts = {
   clock: Clock
 }
 
-type DraftPayload = { contact: UserContact }
+/**
+ * The draft: the fields as they will be, and what they were based on (the values and, for the
+ * business, the version), so that a conflict can say what someone else changed meanwhile.
+ */
+type DraftPayload = {
+  user: UserFields
+  userBase: UserFields
+  business?: { fields: BusinessFields; base: BusinessFields; baseVersion: number }
+}
 
 export type UserOverview = { user: User; business: Business; certificates: Certificate[] }
 
 export type UserUpdateError =
   | { kind: 'user-not-found' }
-  | { kind: 'invalid'; fieldErrors: FieldErrors }
+  /** The request changes what the user's role may not change (SPEC §2): refused whole. */
+  | { kind: 'forbidden' }
+  | { kind: 'invalid'; userErrors: UserFieldErrors; businessErrors: BusinessFieldErrors }
   | { kind: 'nothing-changed' }
   | { kind: 'no-draft' }
   /** The confirm screen that was posted is not the latest one: another [確認] replaced its draft. */
   | { kind: 'draft-replaced' }
-  | { kind: 'changed-by-someone-else'; current: UserContact }
+  /** Someone else committed a change first; `changes` are theirs: what the draft was based on → now. */
+  | { kind: 'changed-by-someone-else'; changes: FieldChange[] }
 
 /** The signed-in user with their business and certificates, as the input screen shows them. */
 export const loadUserOverview =
@@ -86,20 +77,46 @@ export const loadUserOverview =
     return ok({ user, business, certificates: await ports.accounts.listCertificates(user.id) })
   }
 
-/** [確認]: validates the input and keeps it as the session's draft. Writes nothing else. */
+/** [確認]: checks the input against the role and the rules, and keeps it as the session's draft. */
 export const prepareUserUpdate =
   (ports: UserUpdatePorts) =>
   async (cmd: {
     sessionId: string
     userId: string
-    input: ContactInput
+    input: UpdateInput
   }): Promise<Result<void, UserUpdateError>> => {
-    const user = await ports.accounts.findUser(cmd.userId)
-    if (!user) return err({ kind: 'user-not-found' })
-    const contact = validateContact(cmd.input)
-    if (!contact.ok) return err({ kind: 'invalid', fieldErrors: contact.error })
-    if (contactChanges(contactOf(user), contact.value).length === 0) return err({ kind: 'nothing-changed' })
-    const payload: DraftPayload = { contact: contact.value }
+    const overview = await loadUserOverview(ports)(cmd.userId)
+    if (!overview.ok) return overview
+    const { user, business } = overview.value
+    const representative = user.role === 'representative'
+    if (
+      forbiddenUserFields(cmd.input.user, user.role).length > 0 ||
+      (cmd.input.business && !representative)
+    ) {
+      return err({ kind: 'forbidden' })
+    }
+    const userFields = validateUserFields(cmd.input.user, user.role, userFieldsOf(user))
+    const businessFields = cmd.input.business ? validateBusinessFields(cmd.input.business) : undefined
+    if (!userFields.ok || (businessFields && !businessFields.ok)) {
+      return err({
+        kind: 'invalid',
+        userErrors: userFields.ok ? {} : userFields.error,
+        businessErrors: businessFields && !businessFields.ok ? businessFields.error : {},
+      })
+    }
+    const businessChanged =
+      businessFields?.ok && businessFieldChanges(businessFieldsOf(business), businessFields.value).length > 0
+    if (userFieldChanges(userFieldsOf(user), userFields.value).length === 0 && !businessChanged) {
+      return err({ kind: 'nothing-changed' })
+    }
+    const payload: DraftPayload = {
+      user: userFields.value,
+      userBase: userFieldsOf(user),
+      business:
+        businessChanged && businessFields?.ok
+          ? { fields: businessFields.value, base: businessFieldsOf(business), baseVersion: business.version }
+          : undefined,
+    }
     await ports.drafts.save({
       id: newId(),
       sessionId: cmd.sessionId,
@@ -112,8 +129,9 @@ export const prepareUserUpdate =
 
 export type UserUpdateReview = {
   overview: UserOverview
-  changes: FieldChange[]
-  draft: UserContact
+  userChanges: FieldChange[]
+  businessChanges: FieldChange[]
+  draft: { user: UserFields; business?: BusinessFields }
   /** Travels with the confirm screen's [更新], so that what is committed is what was shown. */
   draftId: string
 }
@@ -126,26 +144,33 @@ export const reviewUserUpdate =
     if (!overview.ok) return overview
     const draft = await ports.drafts.find(cmd.sessionId, USER_UPDATE_FLOW)
     if (!draft || draft.completedChangeId) return err({ kind: 'no-draft' })
-    const contact = (draft.payload as DraftPayload).contact
+    const payload = draft.payload as DraftPayload
+    const { user, business } = overview.value
     return ok({
       overview: overview.value,
-      changes: contactChanges(contactOf(overview.value.user), contact),
-      draft: contact,
+      userChanges: userFieldChanges(userFieldsOf(user), payload.user),
+      businessChanges: payload.business
+        ? businessFieldChanges(businessFieldsOf(business), payload.business.fields)
+        : [],
+      draft: { user: payload.user, business: payload.business?.fields },
       draftId: draft.id,
     })
   }
 
 /** The draft's values, to fill the input screen again when the user goes back from confirm. */
-export const draftContact =
+export const draftValues =
   (ports: Pick<UserUpdatePorts, 'drafts'>) =>
-  async (sessionId: string): Promise<UserContact | undefined> => {
+  async (sessionId: string): Promise<{ user: UserFields; business?: BusinessFields } | undefined> => {
     const draft = await ports.drafts.find(sessionId, USER_UPDATE_FLOW)
-    return draft && !draft.completedChangeId ? (draft.payload as DraftPayload).contact : undefined
+    if (!draft || draft.completedChangeId) return undefined
+    const payload = draft.payload as DraftPayload
+    return { user: payload.user, business: payload.business?.fields }
   }
 
 /**
  * [更新]: commits the draft that the confirm screen showed. A second post of the same screen returns
- * the first change, unchanged; a screen whose draft another [確認] replaced commits nothing.
+ * the first change, unchanged; a screen whose draft another [確認] replaced commits nothing; a
+ * draft based on data someone else has changed since commits nothing either, and says what changed.
  */
 export const completeUserUpdate =
   (ports: UserUpdatePorts) =>
@@ -163,23 +188,39 @@ export const completeUserUpdate =
       const user = await tx.accounts.findUser(cmd.userId)
       const business = user && (await tx.accounts.findBusiness(user.businessId))
       if (!user || !business) return err({ kind: 'user-not-found' })
-      const before = contactOf(user)
-      const after = (draft.payload as DraftPayload).contact
-      if (!(await tx.accounts.updateUserContact(user.id, draft.baseVersion, after))) {
-        return err({ kind: 'changed-by-someone-else', current: before })
-      }
+      const payload = draft.payload as DraftPayload
+
+      const userBefore = userFieldsOf(user)
+      const businessBefore = businessFieldsOf(business)
+      // What someone else changed since the draft was made: its base beside the values now.
+      const theirs = [
+        ...(user.version !== draft.baseVersion ? userFieldChanges(payload.userBase, userBefore) : []),
+        ...(payload.business && business.version !== payload.business.baseVersion
+          ? businessFieldChanges(payload.business.base, businessBefore)
+          : []),
+      ]
+      const userWritten = await tx.accounts.updateUser(user.id, draft.baseVersion, payload.user)
+      const businessWritten =
+        !payload.business ||
+        (await tx.accounts.updateBusiness(business.id, payload.business.baseVersion, payload.business.fields))
+      if (!userWritten || !businessWritten) return err({ kind: 'changed-by-someone-else', changes: theirs })
+
       const now = ports.clock.now()
       const change: UserChange = {
         id: newId(),
         userId: user.id,
         businessId: user.businessId,
         kind: 'user-contact-updated',
-        before,
-        after,
+        before: userBefore,
+        after: payload.user,
+        business: payload.business ? { before: businessBefore, after: payload.business.fields } : undefined,
         createdAt: now,
         sync: { state: 'waiting', attempts: 0, updatedAt: now },
       }
-      const changes = contactChanges(before, after)
+      const userChanges = userFieldChanges(userBefore, payload.user)
+      const businessChanges = payload.business
+        ? businessFieldChanges(businessBefore, payload.business.fields)
+        : []
       await tx.changes.record(change)
       await tx.audit.append({
         at: now,
@@ -188,25 +229,35 @@ export const completeUserUpdate =
         userId: user.id,
         businessId: user.businessId,
         clientAddress: cmd.clientAddress,
-        detail: { changeId: change.id, fields: changes.map((c) => c.field) },
+        detail: {
+          changeId: change.id,
+          fields: userChanges.map((c) => c.field),
+          businessFields: businessChanges.map((c) => c.field),
+        },
       })
       await tx.jobs.enqueue({ queue: 'geps-sync', data: { changeId: change.id } })
-      const updated = { ...user, ...after }
+      const updatedUser = { ...user, ...payload.user }
+      const updatedBusiness = { ...business, ...(payload.business?.fields ?? {}) }
       await tx.jobs.enqueue({
         queue: 'mail',
         data: userUpdatedMail({
           changeId: change.id,
-          user: updated,
-          business,
-          changes,
-          to: after.email,
+          user: updatedUser,
+          business: updatedBusiness,
+          changes: [...businessChanges, ...userChanges],
+          to: payload.user.email,
           at: now,
         }),
       })
-      if (before.email !== after.email) {
+      if (userBefore.email !== payload.user.email) {
         await tx.jobs.enqueue({
           queue: 'mail',
-          data: addressChangedMail({ changeId: change.id, user: updated, oldAddress: before.email, at: now }),
+          data: addressChangedMail({
+            changeId: change.id,
+            user: updatedUser,
+            oldAddress: userBefore.email,
+            at: now,
+          }),
         })
       }
       await tx.drafts.markCompleted(draft.id, change.id)

@@ -1,7 +1,9 @@
 /** Every migration, in order: a static list, so that bundlers and Deno see them all. */
 import type { Migration } from 'kysely/migration'
 import * as accounts from './0001-accounts.ts'
+import * as businessChanges from './0002-business-changes.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
+  '0002-business-changes': businessChanges,
 }

@@ -17,6 +17,7 @@ a { color: var(--accent); }
 .field-invalid input { border: 2px solid var(--error); }
 .required { display: inline-block; margin-left: .5rem; padding: 0 .4rem; font-size: .8rem; color: #fff; background: var(--error); border-radius: 3px; }
 .field label { display: inline-block; }
+.qualifier { font-weight: normal; color: var(--muted); font-size: .9rem; }
 .hint { color: var(--muted); margin: 0; font-size: .9rem; }
 .field-error { color: var(--error); font-weight: bold; margin: .25rem 0; }
 .error-summary { border: 3px solid var(--error); padding: .5rem 1rem; margin: 1rem 0; }

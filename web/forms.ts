@@ -24,6 +24,8 @@ export const errorSummary = (errors: FieldErrors, labels: Record<string, string>
 export const textField = (f: {
   name: string
   label: string
+  /** Which field, where the label repeats another's (フリガナ of 商号又は名称); shown beside it. */
+  qualifier?: string
   value: string
   error?: string
   required?: boolean
@@ -34,7 +36,7 @@ export const textField = (f: {
   const id = `field-${f.name}`
   const describedBy = [f.hint ? `${id}-hint` : '', f.error ? `${id}-error` : ''].filter(Boolean).join(' ')
   return html`<div class="field${f.error ? ' field-invalid' : ''}">
-  <label for="${id}">${f.label}</label>${f.required ? html` <span class="required" aria-hidden="true">必須</span>` : ''}
+  <label for="${id}">${f.label}${f.qualifier ? html`<span class="qualifier">（${f.qualifier}）</span>` : ''}</label>${f.required ? html` <span class="required" aria-hidden="true">必須</span>` : ''}
   ${f.hint ? html`<p class="hint" id="${id}-hint">${f.hint}</p>` : ''}
   ${f.error ? html`<p class="field-error" id="${id}-error">${f.error}</p>` : ''}
   <input id="${id}" name="${f.name}" type="${f.type ?? 'text'}" value="${f.value}"${f.required ? ' required' : ''}${

@@ -1,22 +1,41 @@
 /**
  * F1 利用者情報更新, the signed-in user's own information:
  * 更新する利用者情報の入力画面 → 利用者情報の更新確認画面 → 利用者情報の更新完了画面.
+ * The representative's input screen has the business's section (利用者基本情報(事業者情報)) before
+ * the user's; an agent's has only the fields an agent may change.
  * POST /user/edit checks the input and keeps it as a draft, then redirects to the confirm screen;
  * POST /user/confirm commits it and redirects to the completion screen, which a reload only shows again.
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { type Certificate, contactOf, FIELD_LABELS, type User, type UserContact } from '../core/account.ts'
+import {
+  BUSINESS_FIELD_LABELS,
+  BUSINESS_FIELDS,
+  type Business,
+  type BusinessField,
+  type BusinessFields,
+  businessFieldName,
+  businessFieldsOf,
+  type Certificate,
+  editableUserFields,
+  FIELD_LABELS,
+  type FieldChange,
+  USER_FIELDS,
+  type User,
+  type UserField,
+  type UserFields,
+  userFieldsOf,
+} from '../core/account.ts'
+import type { BusinessFieldErrors, BusinessInput, UserFieldErrors, UserInput } from '../core/account-rules.ts'
 import { formatDateJa, formatDateTimeJa } from '../core/format.ts'
 import type { SyncState, UserChange } from '../core/ports.ts'
 import {
-  type ContactInput,
   completeUserUpdate,
-  draftContact,
-  type FieldErrors,
+  draftValues,
   loadUserOverview,
   prepareUserUpdate,
   reviewUserUpdate,
+  type UpdateInput,
   type UserUpdateError,
   type UserUpdatePorts,
   viewOwnChange,
@@ -32,18 +51,94 @@ const inputTitle = (user: User) =>
 const CONFIRM_TITLE = '利用者情報の更新確認画面'
 const COMPLETE_TITLE = '利用者情報の更新完了画面'
 
-/** zod at the edge: each field is a string (anything else counts as empty); the core judges the content. */
-const text = z.string().catch('')
-const ConfirmForm = z.object({ draftId: text })
-const ContactForm = z.object({
-  title: text,
-  postalCode: text,
-  address: text,
-  phone: text,
-  fax: text,
-  email: text,
-  emailConfirmation: text,
+/** The form's name for each business field: stable, and apart from the user fields' names. */
+const BUSINESS_FORM_NAMES: Record<BusinessField, string> = {
+  name: 'businessName',
+  nameKana: 'businessNameKana',
+  representativeTitle: 'representativeTitle',
+  representativeName: 'representativeName',
+  representativeNameKana: 'representativeNameKana',
+  postalCode: 'businessPostalCode',
+  address: 'businessAddress',
+  phone: 'businessPhone',
+  fax: 'businessFax',
+}
+
+/**
+ * zod at the edge: the form as strings; a field the form did not send stays absent, so that the
+ * core can tell a field an agent may not change from one they left empty. The core judges content.
+ */
+const FormFields = z.record(z.string(), z.union([z.string(), z.array(z.unknown()), z.unknown()]))
+const ConfirmForm = z.object({ draftId: z.string().catch('') })
+
+const parseUpdate = (body: Record<string, unknown>): UpdateInput => {
+  const form = FormFields.parse(body)
+  const text = (name: string): string | undefined => {
+    const value = form[name]
+    return value === undefined ? undefined : typeof value === 'string' ? value : ''
+  }
+  const user: UserInput = {}
+  for (const field of [...USER_FIELDS, 'emailConfirmation'] as const) {
+    const value = text(field)
+    if (value !== undefined) user[field] = value
+  }
+  const business: BusinessInput = {}
+  for (const field of BUSINESS_FIELDS) {
+    const value = text(BUSINESS_FORM_NAMES[field])
+    if (value !== undefined) business[field] = value
+  }
+  return { user, business: Object.keys(business).length > 0 ? business : undefined }
+}
+
+/** What the input screen shows: every field as text, the e-mail twice. */
+type FormValues = { user: UserInput; business?: BusinessInput }
+
+const formValuesOf = (user: UserFields, business?: BusinessFields): FormValues => ({
+  user: { ...user, emailConfirmation: user.email },
+  business,
 })
+
+type FieldOptions = {
+  required?: boolean
+  type?: 'text' | 'email' | 'tel'
+  autocomplete?: string
+  hint?: string
+}
+
+const USER_FIELD_OPTIONS: Record<UserField | 'emailConfirmation', FieldOptions> = {
+  nameKana: { required: true, hint: '全角カタカナ（例: チョウタツ タロウ）' },
+  department: {},
+  title: { autocomplete: 'organization-title' },
+  postalCode: { required: true, autocomplete: 'postal-code', hint: '7桁の数字（例: 100-0013）' },
+  address: { required: true, autocomplete: 'street-address' },
+  phone: { required: true, type: 'tel', autocomplete: 'tel', hint: '例: 03-1234-5678' },
+  fax: { type: 'tel', hint: '任意。例: 03-1234-5679' },
+  email: { required: true, type: 'email', autocomplete: 'email' },
+  emailConfirmation: {
+    required: true,
+    type: 'email',
+    autocomplete: 'off',
+    hint: '確認のため、もう一度入力してください。',
+  },
+}
+
+const BUSINESS_FIELD_OPTIONS: Record<BusinessField, FieldOptions> = {
+  name: { required: true, autocomplete: 'organization' },
+  nameKana: { required: true, hint: '全角カタカナ' },
+  representativeTitle: { required: true },
+  representativeName: { required: true },
+  representativeNameKana: { required: true, hint: '全角カタカナ' },
+  postalCode: { required: true, hint: '7桁の数字（例: 100-0013）' },
+  address: { required: true },
+  phone: { required: true, type: 'tel', hint: '例: 03-1234-5678' },
+  fax: { type: 'tel', hint: '任意' },
+}
+
+/** The labels of the error summary, by form name. */
+const SUMMARY_LABELS: Record<string, string> = {
+  ...FIELD_LABELS,
+  ...Object.fromEntries(BUSINESS_FIELDS.map((f) => [BUSINESS_FORM_NAMES[f], businessFieldName(f)])),
+}
 
 /** One attribute of a distinguished name, such as the holder's CN, for display. */
 const nameIn = (dn: string, attribute: 'CN' | 'O'): string =>
@@ -61,36 +156,59 @@ const certificateTable = (certificates: Certificate[]) =>
 
 const inputForm = (args: {
   user: User
+  business: Business
   certificates: Certificate[]
-  values: ContactInput
-  errors: FieldErrors
+  values: FormValues
+  userErrors: UserFieldErrors
+  businessErrors: BusinessFieldErrors
   message?: string
   csrfToken: string
 }) => {
-  const { values, errors } = args
-  const field = (
-    name: keyof ContactInput,
-    extra: { required?: boolean; type?: 'text' | 'email' | 'tel'; autocomplete?: string; hint?: string } = {},
-  ) => textField({ name, label: FIELD_LABELS[name], value: values[name], error: errors[name], ...extra })
+  const { values, user } = args
+  const representative = user.role === 'representative'
+  const userField = (name: UserField | 'emailConfirmation') =>
+    textField({
+      name,
+      label: FIELD_LABELS[name],
+      value: values.user[name] ?? '',
+      error: args.userErrors[name],
+      ...USER_FIELD_OPTIONS[name],
+    })
+  const businessField = (field: BusinessField) =>
+    textField({
+      name: BUSINESS_FORM_NAMES[field],
+      label: BUSINESS_FIELD_LABELS[field].label,
+      qualifier: BUSINESS_FIELD_LABELS[field].qualifier,
+      value: values.business?.[field] ?? '',
+      error: args.businessErrors[field],
+      ...BUSINESS_FIELD_OPTIONS[field],
+    })
+  const summaryErrors = {
+    ...Object.fromEntries(BUSINESS_FIELDS.map((f) => [BUSINESS_FORM_NAMES[f], args.businessErrors[f]])),
+    ...args.userErrors,
+  }
+  const editable = editableUserFields(user.role)
+  const readOnly: [string, string][] = [['氏名', user.name]]
+  if (!editable.includes('nameKana')) readOnly.push(['フリガナ', user.nameKana])
+  if (!editable.includes('department')) readOnly.push(['部署名', user.department])
   return html`<p>変更する項目を入力し、［確認］を押してください。調達ポータルと政府電子調達システム(GEPS)の通知メールは、ここで登録したメールアドレスに送信されます。</p>
-${errorSummary(errors, FIELD_LABELS, args.message)}
+${errorSummary(summaryErrors, SUMMARY_LABELS, args.message)}
 ${postForm(
   '/user/edit',
   args.csrfToken,
-  html`  <section>
+  html`${
+    representative
+      ? html`<section>
+    <h2>利用者基本情報(事業者情報)</h2>
+    ${readOnlyRows([['法人番号', args.business.corporateNumber]])}
+    ${BUSINESS_FIELDS.map(businessField)}
+  </section>`
+      : ''
+  }
+  <section>
     <h2>利用者基本情報(利用者情報)</h2>
-    ${readOnlyRows([
-      ['氏名', args.user.name],
-      ['フリガナ', args.user.nameKana],
-      ['部署名', args.user.department],
-    ])}
-    ${field('title', { autocomplete: 'organization-title' })}
-    ${field('postalCode', { required: true, autocomplete: 'postal-code', hint: '7桁の数字（例: 100-0013）' })}
-    ${field('address', { required: true, autocomplete: 'street-address' })}
-    ${field('phone', { required: true, type: 'tel', autocomplete: 'tel', hint: '例: 03-1234-5678' })}
-    ${field('fax', { type: 'tel', hint: '任意。例: 03-1234-5679' })}
-    ${field('email', { required: true, type: 'email', autocomplete: 'email' })}
-    ${field('emailConfirmation', { required: true, type: 'email', autocomplete: 'off', hint: '確認のため、もう一度入力してください。' })}
+    ${readOnlyRows(readOnly)}
+    ${[...editable, 'emailConfirmation' as const].map(userField)}
   </section>
   <section>
     <h2>電子証明書情報</h2>
@@ -100,16 +218,31 @@ ${postForm(
 )}`
 }
 
-const asInput = (contact: UserContact): ContactInput => ({ ...contact, emailConfirmation: contact.email })
-
-const comparisonTable = (before: UserContact, after: UserContact) =>
+/** Old and new values side by side; unchanged rows plain, changed ones marked. */
+const comparisonTable = (caption: string, rows: { label: string; before: string; after: string }[]) =>
   html`<table class="comparison">
-  <caption>利用者基本情報(利用者情報)</caption>
+  <caption>${caption}</caption>
   <thead><tr><th scope="col">項目</th><th scope="col">変更前</th><th scope="col">変更後</th></tr></thead>
-  <tbody>${(Object.keys(before) as (keyof UserContact)[]).map((f) => {
-    const changed = before[f] !== after[f]
-    return html`<tr${changed ? raw(' class="changed"') : ''}><th scope="row">${FIELD_LABELS[f]}${changed ? html` <span class="badge">変更</span>` : ''}</th><td>${before[f] || '—'}</td><td>${after[f] || '—'}</td></tr>`
+  <tbody>${rows.map(({ label, before, after }) => {
+    const changed = before !== after
+    return html`<tr${changed ? raw(' class="changed"') : ''}><th scope="row">${label}${changed ? html` <span class="badge">変更</span>` : ''}</th><td>${before || '—'}</td><td>${after || '—'}</td></tr>`
   })}</tbody>
+</table>`
+
+const userRows = (before: UserFields, after: UserFields) =>
+  USER_FIELDS.map((f) => ({ label: FIELD_LABELS[f], before: before[f], after: after[f] }))
+
+const businessRows = (before: BusinessFields, after: BusinessFields) =>
+  BUSINESS_FIELDS.map((f) => ({ label: businessFieldName(f), before: before[f], after: after[f] }))
+
+/** Another user's changes, listed for the user whose update they stopped. */
+const theirChanges = (changes: FieldChange[]) =>
+  changes.length === 0
+    ? ''
+    : html`<table class="comparison">
+  <caption>先に登録された変更</caption>
+  <thead><tr><th scope="col">項目</th><th scope="col">入力を始めたときの内容</th><th scope="col">現在の登録内容</th></tr></thead>
+  <tbody>${changes.map((c) => html`<tr><th scope="row">${c.label}</th><td>${c.before || '—'}</td><td>${c.after || '—'}</td></tr>`)}</tbody>
 </table>`
 
 const SYNC_LABELS: Record<SyncState, string> = {
@@ -146,6 +279,13 @@ export const syncStatus = (change: UserChange) => {
 
 const errorPage = (error: UserUpdateError): Page => {
   switch (error.kind) {
+    case 'forbidden':
+      return {
+        title: '変更できない項目です',
+        status: 403,
+        body: html`<p>送信された内容に、この利用者の権限では変更できない項目が含まれていたため、何も変更していません。</p>
+<p>事業者情報と、資格情報は代表者のみが変更できます。</p><p><a href="/user/edit?fresh=1">利用者情報の入力画面へ</a></p>`,
+      }
     case 'no-draft':
       return {
         title: CONFIRM_TITLE,
@@ -164,9 +304,10 @@ const errorPage = (error: UserUpdateError): Page => {
       return {
         title: CONFIRM_TITLE,
         status: 409,
-        body: html`<p>確認中に、別の操作でこの利用者情報が更新されました。上書きを避けるため、今回の更新は行っていません。</p>
+        body: html`<p>入力中に、別の利用者または別の画面から、この情報が先に更新されました。上書きを避けるため、今回の更新は行っていません。</p>
+${theirChanges(error.changes)}
 <p>現在の登録内容から、もう一度入力してください。</p>
-<p><a href="/user/edit">現在の内容で入力し直す</a></p>`,
+<p><a href="/user/edit?fresh=1">現在の登録内容で入力し直す</a></p>`,
       }
     default:
       return {
@@ -184,7 +325,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
   const review = reviewUserUpdate(ports)
   const complete = completeUserUpdate(ports)
   const viewChange = viewOwnChange(ports)
-  const draftOf = draftContact(ports)
+  const draftOf = draftValues(ports)
 
   // Every route here needs a signed-in user.
   app.use('/user/*', async (c, next) => {
@@ -196,20 +337,24 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
     const { session, user } = signedIn(c)
     const overview = await overviewOf(user.id)
     if (!overview.ok) return render(c, errorPage(overview.error))
+    const { business, certificates } = overview.value
     // What the user confirmed but has not yet committed comes back (the browser's Back button, the
     // 入力画面に戻る link, a return later in the session), unless they ask for the registered values.
     const kept = c.req.query('fresh') === '1' ? undefined : await draftOf(session.id)
+    const registeredBusiness = user.role === 'representative' ? businessFieldsOf(business) : undefined
     return render(c, {
-      title: inputTitle(overview.value.user),
+      title: inputTitle(user),
       body: html`${
         kept
           ? html`<div class="notice" role="status"><p>確認画面まで進んだ、まだ更新していない入力内容を表示しています。このまま［確認］に進むか、<a href="/user/edit?fresh=1">登録されている内容から入力し直す</a>ことができます。</p></div>`
           : ''
       }${inputForm({
-        user: overview.value.user,
-        certificates: overview.value.certificates,
-        values: asInput(kept ?? contactOf(overview.value.user)),
-        errors: {},
+        user,
+        business,
+        certificates,
+        values: formValuesOf(kept?.user ?? userFieldsOf(user), kept?.business ?? registeredBusiness),
+        userErrors: {},
+        businessErrors: {},
         csrfToken: session.csrfToken,
       })}`,
     })
@@ -217,7 +362,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
 
   app.post('/user/edit', async (c) => {
     const { session, user } = signedIn(c)
-    const input = ContactForm.parse(await c.req.parseBody())
+    const input = parseUpdate(await c.req.parseBody())
     const prepared = await prepare({ sessionId: session.id, userId: user.id, input })
     if (prepared.ok) return c.redirect('/user/confirm', 303)
     if (prepared.error.kind !== 'invalid' && prepared.error.kind !== 'nothing-changed') {
@@ -225,19 +370,19 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
     }
     const overview = await overviewOf(user.id)
     if (!overview.ok) return render(c, errorPage(overview.error))
+    const invalid = prepared.error.kind === 'invalid' ? prepared.error : undefined
     return render(c, {
       title: inputTitle(user),
       hasErrors: true,
       status: 422,
       body: inputForm({
         user,
+        business: overview.value.business,
         certificates: overview.value.certificates,
         values: input,
-        errors: prepared.error.kind === 'invalid' ? prepared.error.fieldErrors : {},
-        message:
-          prepared.error.kind === 'nothing-changed'
-            ? '変更された項目がありません。変更する項目を入力してください。'
-            : undefined,
+        userErrors: invalid?.userErrors ?? {},
+        businessErrors: invalid?.businessErrors ?? {},
+        message: invalid ? undefined : '変更された項目がありません。変更する項目を入力してください。',
         csrfToken: session.csrfToken,
       }),
     })
@@ -247,11 +392,20 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
     const { session, user } = signedIn(c)
     const reviewed = await review({ sessionId: session.id, userId: user.id })
     if (!reviewed.ok) return render(c, errorPage(reviewed.error))
-    const { overview, draft, changes, draftId } = reviewed.value
+    const { overview, draft, userChanges, businessChanges, draftId } = reviewed.value
+    const count = userChanges.length + businessChanges.length
     return render(c, {
       title: CONFIRM_TITLE,
-      body: html`<p>次の内容で利用者情報を更新します。よろしければ［更新］を押してください（${changes.length}項目を変更）。</p>
-${comparisonTable(contactOf(overview.user), draft)}
+      body: html`<p>次の内容で利用者情報を更新します。よろしければ［更新］を押してください（${count}項目を変更）。</p>
+${
+  draft.business
+    ? comparisonTable(
+        '利用者基本情報(事業者情報)',
+        businessRows(businessFieldsOf(overview.business), draft.business),
+      )
+    : ''
+}
+${comparisonTable('利用者基本情報(利用者情報)', userRows(userFieldsOf(overview.user), draft.user))}
 <section><h2>電子証明書情報</h2>${certificateTable(overview.certificates)}</section>
 <div class="actions">
   ${postForm(

@@ -77,6 +77,8 @@ export type Database = {
     sync_attempts: ColumnType<number, number | undefined, number>
     sync_updated_at: Timestamp
     sync_error: string | null
+    business_before: Json<unknown> | null
+    business_after: Json<unknown> | null
   }
   audit_log: {
     id: Generated<string>

@@ -15,10 +15,24 @@ export const GEPS_NOTICE_SUBJECT = '【政府電子調達システム】利用�
 const UserChangeBody = z.object({
   kind: z.string(),
   corporateNumber: z.string(),
+  business: z.object({
+    name: z.string(),
+    nameKana: z.string(),
+    representativeTitle: z.string(),
+    representativeName: z.string(),
+    representativeNameKana: z.string(),
+    postalCode: z.string(),
+    address: z.string(),
+    phone: z.string(),
+    fax: z.string(),
+    version: z.number().int(),
+  }),
   user: z.object({
     userId: z.string(),
     name: z.string(),
     version: z.number().int(),
+    nameKana: z.string(),
+    department: z.string(),
     title: z.string(),
     postalCode: z.string(),
     address: z.string(),
@@ -43,6 +57,8 @@ export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number 
   const received = new Map<string, ReceivedChange>()
   /** Each user as GEPS holds them: the newest version received. */
   const users = new Map<string, ReceivedChange['user']>()
+  /** Each business as GEPS holds it, by 法人番号: the newest version received. */
+  const businesses = new Map<string, ReceivedChange['business']>()
   const faults: GepsFaults = { latencyMs: 0, failNext: 0, hangNext: 0 }
   const pendingNotices = new Set<ReturnType<typeof setTimeout>>()
   let sequence = 0
@@ -101,6 +117,10 @@ export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number 
     }
     received.set(key, change)
     if (applied) users.set(body.data.user.userId, body.data.user)
+    const heldBusiness = businesses.get(body.data.corporateNumber)
+    if (!heldBusiness || heldBusiness.version <= body.data.business.version) {
+      businesses.set(body.data.corporateNumber, body.data.business)
+    }
     sendNotice(change)
     return c.json({ receiptNumber: change.receiptNumber, receivedAt: change.receivedAt }, 201)
   })
@@ -128,6 +148,7 @@ ${[...received.values()]
     app,
     received,
     users,
+    businesses,
     faults,
     /** Stops the notices still waiting to be mailed. */
     stop: () => {

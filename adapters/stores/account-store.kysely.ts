@@ -72,19 +72,41 @@ export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
       .executeTakeFirst()
     return row && toCertificate(row)
   },
-  updateUserContact: async (userId, baseVersion, contact) => {
+  updateUser: async (userId, baseVersion, fields) => {
     const result = await db
       .updateTable('users')
       .set((eb) => ({
-        title: contact.title,
-        postal_code: contact.postalCode,
-        address: contact.address,
-        phone: contact.phone,
-        fax: contact.fax,
-        email: contact.email,
+        name_kana: fields.nameKana,
+        department: fields.department,
+        title: fields.title,
+        postal_code: fields.postalCode,
+        address: fields.address,
+        phone: fields.phone,
+        fax: fields.fax,
+        email: fields.email,
         version: eb('version', '+', 1),
       }))
       .where('id', '=', userId)
+      .where('version', '=', baseVersion)
+      .executeTakeFirst()
+    return result.numUpdatedRows === 1n
+  },
+  updateBusiness: async (businessId, baseVersion, fields) => {
+    const result = await db
+      .updateTable('businesses')
+      .set((eb) => ({
+        name: fields.name,
+        name_kana: fields.nameKana,
+        representative_title: fields.representativeTitle,
+        representative_name: fields.representativeName,
+        representative_name_kana: fields.representativeNameKana,
+        postal_code: fields.postalCode,
+        address: fields.address,
+        phone: fields.phone,
+        fax: fields.fax,
+        version: eb('version', '+', 1),
+      }))
+      .where('id', '=', businessId)
       .where('version', '=', baseVersion)
       .executeTakeFirst()
     return result.numUpdatedRows === 1n

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely'
-import type { UserContact } from '../../core/account.ts'
+import type { BusinessFields, UserFields } from '../../core/account.ts'
 import type { ChangeStore, UserChange } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 
@@ -8,8 +8,12 @@ const toChange = (r: Selectable<Database['user_changes']>): UserChange => ({
   userId: r.user_id,
   businessId: r.business_id,
   kind: r.kind as UserChange['kind'],
-  before: r.before as UserContact,
-  after: r.after as UserContact,
+  before: r.before as UserFields,
+  after: r.after as UserFields,
+  business:
+    r.business_before && r.business_after
+      ? { before: r.business_before as BusinessFields, after: r.business_after as BusinessFields }
+      : undefined,
   createdAt: new Date(r.created_at),
   sync: {
     state: r.sync_state,
@@ -31,6 +35,8 @@ export const kyselyChangeStore = (db: Kysely<Database>): ChangeStore => ({
         kind: c.kind,
         before: c.before,
         after: c.after,
+        business_before: c.business?.before ?? null,
+        business_after: c.business?.after ?? null,
         created_at: c.createdAt,
         sync_state: c.sync.state,
         sync_receipt: c.sync.receipt ?? null,

@@ -2,7 +2,7 @@
  * The in-memory twin of every store and of the job queue: one state object, so that its unit of
  * work can run on a copy and keep it only when the work succeeds, as a transaction would.
  */
-import type { Business, Certificate, User } from '../../core/account.ts'
+import type { Business, BusinessFields, Certificate, User, UserFields } from '../../core/account.ts'
 import type {
   AuditEntry,
   Draft,
@@ -48,14 +48,16 @@ export const memoryStores = (state: MemoryState) => ({
       ),
     findCertificateByFingerprint: async (fp: string) =>
       copy([...state.certificates.values()].find((c) => c.fingerprint === fp)),
-    updateUserContact: async (
-      userId: string,
-      baseVersion: number,
-      contact: Parameters<Transactional['accounts']['updateUserContact']>[2],
-    ) => {
+    updateUser: async (userId: string, baseVersion: number, fields: UserFields) => {
       const user = state.users.get(userId)
       if (!user || user.version !== baseVersion) return false
-      state.users.set(userId, { ...user, ...contact, version: user.version + 1 })
+      state.users.set(userId, { ...user, ...fields, version: user.version + 1 })
+      return true
+    },
+    updateBusiness: async (businessId: string, baseVersion: number, fields: BusinessFields) => {
+      const business = state.businesses.get(businessId)
+      if (!business || business.version !== baseVersion) return false
+      state.businesses.set(businessId, { ...business, ...fields, version: business.version + 1 })
       return true
     },
   } satisfies Transactional['accounts'],

@@ -83,6 +83,8 @@ const kyselySubject = async (
 
 const change = (id: string): UserChange => {
   const contact = {
+    nameKana: 'ニュウサツ ハナコ',
+    department: '営業部',
     title: '',
     postalCode: '100-0001',
     address: 'a',
@@ -147,8 +149,10 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       expect(await s.accounts.findUser('00000000-0000-4000-8000-00000000ffff')).toBeUndefined()
     })
 
-    test('updates contact fields only at the expected version', async () => {
+    test('updates a user’s fields only at the expected version', async () => {
       const contact = {
+        nameKana: 'コウシン サブロウ',
+        department: '総務部 庶務課',
         title: '部長',
         postalCode: '100-0001',
         address: 'x',
@@ -156,15 +160,46 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
         fax: '',
         email: 'n@example.jp',
       }
-      expect(await s.accounts.updateUserContact(DEMO_USER_IDS.saburo, 1, contact)).toBe(true)
-      expect(await s.accounts.updateUserContact(DEMO_USER_IDS.saburo, 1, { ...contact, title: '課長' })).toBe(
-        false,
-      )
+      expect(await s.accounts.updateUser(DEMO_USER_IDS.saburo, 1, contact)).toBe(true)
+      expect(await s.accounts.updateUser(DEMO_USER_IDS.saburo, 1, { ...contact, title: '課長' })).toBe(false)
       expect(await s.accounts.findUser(DEMO_USER_IDS.saburo)).toMatchObject({
+        department: '総務部 庶務課',
         title: '部長',
         email: 'n@example.jp',
         version: 2,
       })
+    })
+
+    test('updates a business’s fields only at the expected version', async () => {
+      const business = await s.accounts.findBusiness('00000000-0000-4000-8000-000000000001')
+      if (!business) throw new Error('no demo business')
+      const { id: _, corporateNumber: __, version, ...fields } = business
+      const renamed = {
+        ...fields,
+        name: '株式会社サンプル商事ホールディングス',
+        address: '東京都港区芝公園1-1',
+      }
+      expect(await s.accounts.updateBusiness(business.id, version, renamed)).toBe(true)
+      expect(await s.accounts.updateBusiness(business.id, version, { ...renamed, name: '別名' })).toBe(false)
+      expect(await s.accounts.findBusiness(business.id)).toMatchObject({
+        name: '株式会社サンプル商事ホールディングス',
+        address: '東京都港区芝公園1-1',
+        corporateNumber: '7123456789012',
+        version: version + 1,
+      })
+    })
+
+    test('records the business’s half of a change', async () => {
+      const id = crypto.randomUUID()
+      const business = await s.accounts.findBusiness('00000000-0000-4000-8000-000000000001')
+      if (!business) throw new Error('no demo business')
+      const { id: _, corporateNumber: __, version: ___, ...fields } = business
+      const withBusiness = {
+        ...change(id),
+        business: { before: fields, after: { ...fields, phone: '03-9999-0000' } },
+      }
+      await s.changes.record(withBusiness)
+      expect(await s.changes.find(id)).toEqual(withBusiness)
     })
 
     test('keeps sessions, gives a challenge once, and rotates the id at sign-in', async () => {

@@ -249,10 +249,11 @@ describe('every request passes the same gates', () => {
     await taro.get('/sign-in')
     await taro.post('/sign-in', { cardId: 'taro-ic', pin: '1234' })
     await taro.get('/user/edit')
-    await taro.post(
-      '/user/edit',
-      contactInput({ title: '代表取締役社長', email: 'taro@sample-shoji.example.jp' }),
-    )
+    await taro.post('/user/edit', {
+      ...contactInput({ title: '代表取締役社長', email: 'taro@sample-shoji.example.jp' }),
+      nameKana: 'チョウタツ タロウ',
+      department: '',
+    })
     await taro.get('/user/confirm')
     const taroChange = pathOf((await taro.post('/user/confirm', {})).location)
     expect(taroChange).toMatch(/^\/user\/complete\/[0-9a-f-]{36}$/)

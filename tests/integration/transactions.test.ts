@@ -48,13 +48,15 @@ it('leaves neither the change nor its jobs when the transaction fails after the 
   const prepared = await prepareUserUpdate(ports)({
     ...cmd,
     input: {
-      title: '部長',
-      postalCode: '100-0001',
-      address: '東京都千代田区千代田1-1',
-      phone: '03-1111-2222',
-      fax: '',
-      email: 'hanako@sample-shoji.example.jp',
-      emailConfirmation: 'hanako@sample-shoji.example.jp',
+      user: {
+        title: '部長',
+        postalCode: '100-0001',
+        address: '東京都千代田区千代田1-1',
+        phone: '03-1111-2222',
+        fax: '',
+        email: 'hanako@sample-shoji.example.jp',
+        emailConfirmation: 'hanako@sample-shoji.example.jp',
+      },
     },
   })
   expect(prepared.ok).toBe(true)
@@ -88,7 +90,7 @@ it('commits one change when the same confirm screen is posted twice at the same 
   const cmd = { sessionId: session.id, userId: DEMO_USER_IDS.saburo }
   await prepareUserUpdate(ports)({
     ...cmd,
-    input: contactInput({ title: '主任', email: 'saburo.twice@sample-shoji.example.jp' }),
+    input: { user: contactInput({ title: '主任', email: 'saburo.twice@sample-shoji.example.jp' }) },
   })
   const review = await reviewUserUpdate(ports)(cmd)
   if (!review.ok) throw new Error(review.error.kind)

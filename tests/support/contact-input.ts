@@ -1,7 +1,7 @@
-import type { ContactInput } from '../../core/user-update.ts'
+import type { UserInput } from '../../core/account-rules.ts'
 
-/** The input screen as a user fills it in: valid values, the e-mail typed twice. */
-export const contactInput = (overrides: Partial<ContactInput> = {}): ContactInput => {
+/** An agent's input screen as a user fills it in: valid values, the e-mail typed twice. */
+export const contactInput = (overrides: UserInput = {}): UserInput => {
   const email = overrides.email ?? 'hanako.new@sample-shoji.example.jp'
   return {
     title: '部長',

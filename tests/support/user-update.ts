@@ -1,9 +1,9 @@
 /** Commits a contact change through the use cases, as the three screens do: [確認], review, [更新]. */
 
+import type { UserInput } from '../../core/account-rules.ts'
 import type { SessionStore } from '../../core/ports.ts'
 import { startSession } from '../../core/sign-in.ts'
 import {
-  type ContactInput,
   completeUserUpdate,
   prepareUserUpdate,
   reviewUserUpdate,
@@ -13,11 +13,11 @@ import {
 export const commitContactChange = async (
   ports: UserUpdatePorts & { sessions: SessionStore },
   userId: string,
-  input: ContactInput,
+  input: UserInput,
 ): Promise<string> => {
   const session = await startSession(ports)()
   const cmd = { sessionId: session.id, userId }
-  const prepared = await prepareUserUpdate(ports)({ ...cmd, input })
+  const prepared = await prepareUserUpdate(ports)({ ...cmd, input: { user: input } })
   if (!prepared.ok) throw new Error(`[確認] refused: ${prepared.error.kind}`)
   const review = await reviewUserUpdate(ports)(cmd)
   if (!review.ok) throw new Error(`no confirm screen: ${review.error.kind}`)

@@ -1,0 +1,190 @@
+/**
+ * F1 for the representative (代表者): the business's fields and their own, through app.request(),
+ * on the backend under test, with the GEPS simulator over HTTP and the mail at a real SMTP server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
+import type { Portal } from '../../main.ts'
+import { formClient, pathOf } from '../support/form-client.ts'
+import { startTestPortal } from '../support/portal.ts'
+
+let portal: Portal & { close(): Promise<void> }
+beforeAll(async () => {
+  portal = await startTestPortal()
+})
+afterAll(async () => portal?.close())
+
+const client = () => formClient((path, init) => Promise.resolve(portal.app.request(path, init)))
+
+const signedIn = async (cardId: string, pin: string) => {
+  const c = client()
+  await c.get('/sign-in')
+  expect((await c.post('/sign-in', { cardId, pin })).status).toBe(303)
+  return c
+}
+
+/** Every field of the representative's input screen, as the demo data has them. */
+const TARO_FORM = {
+  businessName: '株式会社サンプル商事',
+  businessNameKana: 'サンプルショウジ',
+  representativeTitle: '代表取締役',
+  representativeName: '調達 太郎',
+  representativeNameKana: 'チョウタツ タロウ',
+  businessPostalCode: '100-0013',
+  businessAddress: '東京都千代田区霞が関三丁目1番1号',
+  businessPhone: '03-1234-5678',
+  businessFax: '03-1234-5679',
+  nameKana: 'チョウタツ タロウ',
+  department: '',
+  title: '代表取締役',
+  postalCode: '100-0013',
+  address: '東京都千代田区霞が関三丁目1番1号',
+  phone: '03-1234-5678',
+  fax: '03-1234-5679',
+  email: 'taro@sample-shoji.example.jp',
+  emailConfirmation: 'taro@sample-shoji.example.jp',
+}
+
+describe('the representative’s input screen', () => {
+  it('has the business section before the user section, 法人番号 shown but not editable', async () => {
+    const c = await signedIn('taro-ic', '1234')
+    const page = (await c.get('/user/edit')).text
+    expect(page).toContain('<h1>更新する利用者情報の入力画面(代表者)</h1>')
+    expect(page.indexOf('<h2>利用者基本情報(事業者情報)</h2>')).toBeLessThan(
+      page.indexOf('<h2>利用者基本情報(利用者情報)</h2>'),
+    )
+    expect(page).toMatch(/<dt>法人番号<\/dt><dd>7123456789012<\/dd>/)
+    expect(page).not.toMatch(/name="corporateNumber"/)
+    for (const label of ['商号又は名称', '代表者役職', '代表者氏名', '所在地', '部署名']) {
+      expect(page).toMatch(new RegExp(`<label for="field-[A-Za-z]+">${label}</label>`))
+    }
+    expect(page).toContain(
+      '<label for="field-businessNameKana">フリガナ<span class="qualifier">（商号又は名称）</span></label>',
+    )
+    expect(page).toContain(
+      '<label for="field-businessPostalCode">郵便番号<span class="qualifier">（事業者）</span></label>',
+    )
+  })
+
+  it('refuses a character GEPS cannot store, naming it and its usual replacement, keeping the input', async () => {
+    const c = await signedIn('taro-ic', '1234')
+    await c.get('/user/edit')
+    const refused = await c.post('/user/edit', {
+      ...TARO_FORM,
+      representativeName: '髙橋 太郎',
+      businessNameKana: 'ｻﾝﾌﾟﾙｼｮｳｼﾞ①',
+    })
+    expect(refused.status).toBe(422)
+    expect(refused.text).toContain(
+      '代表者氏名に、政府電子調達システム(GEPS)に登録できない文字「髙」が含まれています。「髙」は「高」に置き換えてください。',
+    )
+    expect(refused.text).toContain('<a href="#field-representativeName">代表者氏名:')
+    expect(refused.text).toContain('フリガナ（商号又は名称）は全角カタカナで入力してください')
+    expect(refused.text).toContain('value="髙橋 太郎"')
+  })
+})
+
+describe('the representative’s update', () => {
+  it('changes the business and the user together, shown side by side, synced and mailed once', async () => {
+    const c = await signedIn('taro-ic', '1234')
+    await c.get('/user/edit')
+    const toConfirm = await c.post('/user/edit', {
+      ...TARO_FORM,
+      businessAddress: '東京都千代田区霞が関一丁目2番3号',
+      businessPhone: '03-5555-0000',
+      department: '経営企画室',
+    })
+    expect(toConfirm.status).toBe(303)
+    const confirm = (await c.get('/user/confirm')).text
+    expect(confirm).toContain('<caption>利用者基本情報(事業者情報)</caption>')
+    expect(confirm).toMatch(
+      /所在地 <span class="badge">変更<\/span><\/th><td>東京都千代田区霞が関三丁目1番1号<\/td><td>東京都千代田区霞が関一丁目2番3号<\/td>/,
+    )
+    expect(confirm).toMatch(/部署名 <span class="badge">変更<\/span><\/th><td>—<\/td><td>経営企画室<\/td>/)
+    expect(confirm).toContain('（3項目を変更）')
+
+    const done = await c.post('/user/confirm', {})
+    expect(done.status).toBe(303)
+    expect(pathOf(done.location)).toMatch(/^\/user\/complete\//)
+    expect((await c.post('/user/confirm', {})).location).toBe(done.location)
+
+    const sink = portal.mailSink
+    if (!sink) throw new Error('the test portal runs a mail sink')
+    const mail = await sink.waitFor(
+      (m) => m.subject === USER_UPDATED_SUBJECT && m.to.includes('taro@sample-shoji.example.jp'),
+    )
+    expect(mail.text).toContain('所在地: 東京都千代田区霞が関三丁目1番1号 → 東京都千代田区霞が関一丁目2番3号')
+    expect(mail.text).toContain('部署名: （なし） → 経営企画室')
+
+    const sim = portal.gepsSimulator
+    if (!sim) throw new Error('the test portal runs the GEPS simulator')
+    for (let i = 0; i < 100 && !sim.businesses.get('7123456789012')?.address.includes('一丁目'); i++) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(sim.businesses.get('7123456789012')).toMatchObject({
+      address: '東京都千代田区霞が関一丁目2番3号',
+      phone: '03-5555-0000',
+      version: 2,
+    })
+    const fromTaro = [...sim.received.values()].filter((r) => r.user.name === '調達 太郎')
+    expect(fromTaro).toHaveLength(1)
+    expect(fromTaro[0]?.user.department).toBe('経営企画室')
+  })
+
+  it('stops the later of two updates of the business, saying what the earlier changed', async () => {
+    const first = await signedIn('taro-ic', '1234')
+    const second = await signedIn('taro-ic', '1234')
+    const current = (await first.get('/user/edit?fresh=1')).text
+    const address = /id="field-businessAddress"[^>]*value="([^"]*)"/.exec(current)?.[1] ?? ''
+    const phone = /id="field-businessPhone"[^>]*value="([^"]*)"/.exec(current)?.[1] ?? ''
+    const base = { ...TARO_FORM, businessAddress: address, businessPhone: phone, department: '経営企画室' }
+    await second.get('/user/edit?fresh=1')
+
+    await first.post('/user/edit', { ...base, businessName: '株式会社サンプル商事ホールディングス' })
+    await second.post('/user/edit', { ...base, businessFax: '03-5555-0001' })
+    await first.get('/user/confirm')
+    await second.get('/user/confirm')
+    expect((await first.post('/user/confirm', {})).status).toBe(303)
+
+    const later = await second.post('/user/confirm', {})
+    expect(later.status).toBe(409)
+    expect(later.text).toContain('先に更新されました')
+    expect(later.text).toMatch(
+      /<th scope="row">商号又は名称<\/th><td>株式会社サンプル商事<\/td><td>株式会社サンプル商事ホールディングス<\/td>/,
+    )
+    expect(later.text).toContain('href="/user/edit?fresh=1"')
+    const again = (await second.get('/user/edit?fresh=1')).text
+    expect(again).toContain('value="株式会社サンプル商事ホールディングス"')
+    expect(again).not.toContain('value="03-5555-0001"')
+  })
+})
+
+describe('roles on the server', () => {
+  it('refuses an agent who posts business fields or fields only the representative may change, changing nothing', async () => {
+    const hanako = await signedIn('hanako-file', 'hanako-2026')
+    const page = (await hanako.get('/user/edit')).text
+    expect(page).not.toContain('利用者基本情報(事業者情報)')
+    const agentForm = {
+      title: '課長',
+      postalCode: '100-0013',
+      address: '東京都千代田区霞が関三丁目1番1号',
+      phone: '03-1234-5678',
+      fax: '03-1234-5679',
+      email: 'hanako@sample-shoji.example.jp',
+      emailConfirmation: 'hanako@sample-shoji.example.jp',
+    }
+    const attempts: Record<string, string>[] = [
+      { businessName: '乗っ取り商事' },
+      { nameKana: 'ノットリ' },
+      { department: '乗っ取り部' },
+    ]
+    for (const extra of attempts) {
+      const refused = await hanako.post('/user/edit', { ...agentForm, title: '部長', ...extra })
+      expect(refused.status, JSON.stringify(extra)).toBe(403)
+      expect(refused.text).toContain('何も変更していません')
+      expect((await hanako.get('/user/confirm')).status).toBe(409)
+    }
+    const taro = await signedIn('taro-ic', '1234')
+    expect((await taro.get('/user/edit?fresh=1')).text).not.toContain('乗っ取り')
+  })
+})
