@@ -2,6 +2,10 @@
 import type { Business, FieldChange, User } from './account.ts'
 import { formatDateTimeJa } from './format.ts'
 import type { Mail } from './ports.ts'
+import { periodName, type Qualification } from './qualifications.ts'
+
+const qualificationLine = (q: Qualification) =>
+  `${periodName(q.firstYear)} ${q.kind} ${q.grade}等級 ${q.regions.join('・')}（業者コード ${q.supplierCode}）`
 
 export const USER_UPDATED_SUBJECT = '[重要]利用者更新完了通知'
 export const ADDRESS_CHANGED_SUBJECT = '[重要]メールアドレス変更のお知らせ'
@@ -11,6 +15,7 @@ export const userUpdatedMail = (args: {
   user: User
   business: Business
   changes: FieldChange[]
+  qualifications?: { added: Qualification[]; removed: Qualification[] }
   to: string
   at: Date
 }): Mail => ({
@@ -27,6 +32,8 @@ export const userUpdatedMail = (args: {
     '',
     '更新した項目:',
     ...args.changes.map((c) => `  ${c.label}: ${c.before || '（なし）'} → ${c.after || '（なし）'}`),
+    ...(args.qualifications?.added ?? []).map((q) => `  資格情報（追加）: ${qualificationLine(q)}`),
+    ...(args.qualifications?.removed ?? []).map((q) => `  資格情報（削除）: ${qualificationLine(q)}`),
     '',
     '更新した利用者情報は政府電子調達システム(GEPS)に連携されます。',
     '連携が完了すると、政府電子調達システム(GEPS)から登録完了のメールが届きます。',

@@ -3,6 +3,7 @@
  * and an in-memory or simulated twin under adapters/, checked by one shared contract test.
  */
 import type { Business, BusinessFields, Certificate, User, UserFields } from './account.ts'
+import type { Qualification } from './qualifications.ts'
 import type { Result } from './result.ts'
 
 export type Clock = { now(): Date }
@@ -18,6 +19,12 @@ export type AccountStore = {
   updateUser(userId: string, baseVersion: number, fields: UserFields): Promise<boolean>
   /** Writes the business's fields if it is still at `baseVersion`; false if someone changed it first. */
   updateBusiness(businessId: string, baseVersion: number, fields: BusinessFields): Promise<boolean>
+  listQualifications(businessId: string): Promise<Qualification[]>
+  /** Registers and removes the business's qualifications (removing only its own). */
+  changeQualifications(
+    businessId: string,
+    changes: { added: Qualification[]; removed: string[] },
+  ): Promise<void>
 }
 
 /** Where a change stands with GEPS: 待機中 / 再試行中 / 連携完了 / 連携失敗. */
@@ -32,6 +39,8 @@ export type UserChange = {
   after: UserFields
   /** The business's fields before and after, when the change touched them. */
   business?: { before: BusinessFields; after: BusinessFields }
+  /** The qualifications registered and removed, when the change touched them. */
+  qualifications?: { added: Qualification[]; removed: Qualification[] }
   createdAt: Date
   sync: { state: SyncState; receipt?: string; attempts: number; updatedAt: Date; lastError?: string }
 }
@@ -131,6 +140,8 @@ export type GepsUserChange = {
   corporateNumber: string
   /** The business as it is now, with its version, so GEPS can ignore one that arrives late. */
   business: BusinessFields & { version: number }
+  /** The business's qualifications as they are now. */
+  qualifications: Omit<Qualification, 'id'>[]
   /** The user as they are now; `version` orders the updates, so GEPS can ignore one that arrives late. */
   user: UserFields & { userId: string; name: string; version: number }
 }

@@ -30,6 +30,7 @@ export const deliverChangeToGeps =
       kind: change.kind,
       corporateNumber: business.corporateNumber,
       business: { ...businessFieldsOf(business), version: business.version },
+      qualifications: (await ports.accounts.listQualifications(business.id)).map(({ id: _, ...q }) => q),
       user: { userId: user.id, name: user.name, version: user.version, ...userFieldsOf(user) },
     })
     const at = ports.clock.now()

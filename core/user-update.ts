@@ -28,9 +28,23 @@ import {
 import { isId, newId } from './ids.ts'
 import { addressChangedMail, userUpdatedMail } from './mails.ts'
 import type { AccountStore, ChangeStore, Clock, DraftStore, UnitOfWork, UserChange } from './ports.ts'
+import {
+  periodName,
+  type Qualification,
+  type QualificationFieldErrors,
+  type QualificationInput,
+  stageAddition,
+  stageRemoval,
+  validateQualification,
+} from './qualifications.ts'
 import { err, ok, type Result } from './result.ts'
 
 export const USER_UPDATE_FLOW = 'user-update'
+/** The qualifications staged on the input screen ([追加], [削除]) before [確認], bound to the session. */
+export const STAGING_FLOW = 'user-update-staging'
+
+type Staged = { added: Qualification[]; removed: string[] }
+const NOTHING_STAGED: Staged = { added: [], removed: [] }
 
 /** What the input screen sent: the user's fields, and the business's when the screen has them. */
 export type UpdateInput = { user: UserInput; business?: BusinessInput }
@@ -51,15 +65,22 @@ type DraftPayload = {
   user: UserFields
   userBase: UserFields
   business?: { fields: BusinessFields; base: BusinessFields; baseVersion: number }
+  qualifications?: { added: Qualification[]; removed: Qualification[] }
 }
 
-export type UserOverview = { user: User; business: Business; certificates: Certificate[] }
+export type UserOverview = {
+  user: User
+  business: Business
+  certificates: Certificate[]
+  qualifications: Qualification[]
+}
 
 export type UserUpdateError =
   | { kind: 'user-not-found' }
   /** The request changes what the user's role may not change (SPEC §2): refused whole. */
   | { kind: 'forbidden' }
   | { kind: 'invalid'; userErrors: UserFieldErrors; businessErrors: BusinessFieldErrors }
+  | { kind: 'invalid-qualification'; errors: QualificationFieldErrors }
   | { kind: 'nothing-changed' }
   | { kind: 'no-draft' }
   /** The confirm screen that was posted is not the latest one: another [確認] replaced its draft. */
@@ -74,7 +95,69 @@ export const loadUserOverview =
     const user = await ports.accounts.findUser(userId)
     const business = user && (await ports.accounts.findBusiness(user.businessId))
     if (!user || !business) return err({ kind: 'user-not-found' })
-    return ok({ user, business, certificates: await ports.accounts.listCertificates(user.id) })
+    return ok({
+      user,
+      business,
+      certificates: await ports.accounts.listCertificates(user.id),
+      qualifications: await ports.accounts.listQualifications(business.id),
+    })
+  }
+
+/** The qualifications staged on the input screen, not yet confirmed. */
+export const stagedQualifications =
+  (ports: Pick<UserUpdatePorts, 'drafts'>) =>
+  async (sessionId: string): Promise<Staged> => {
+    const draft = await ports.drafts.find(sessionId, STAGING_FLOW)
+    return draft ? (draft.payload as Staged) : NOTHING_STAGED
+  }
+
+const saveStaging = (ports: Pick<UserUpdatePorts, 'drafts'>, sessionId: string, staged: Staged) =>
+  ports.drafts.save({ id: newId(), sessionId, flow: STAGING_FLOW, payload: staged, baseVersion: 0 })
+
+/** Starting again from the registered values forgets what was staged. */
+export const discardStaging = (ports: Pick<UserUpdatePorts, 'drafts'>) => (sessionId: string) =>
+  saveStaging(ports, sessionId, NOTHING_STAGED)
+
+/** [追加] of 資格情報選択: checks the qualification and stages it. Only the representative may. */
+export const stageQualification =
+  (ports: UserUpdatePorts) =>
+  async (cmd: {
+    sessionId: string
+    userId: string
+    input: QualificationInput
+  }): Promise<Result<void, UserUpdateError>> => {
+    const overview = await loadUserOverview(ports)(cmd.userId)
+    if (!overview.ok) return overview
+    if (overview.value.user.role !== 'representative') return err({ kind: 'forbidden' })
+    const qualification = validateQualification(cmd.input, ports.clock.now())
+    if (!qualification.ok) return err({ kind: 'invalid-qualification', errors: qualification.error })
+    const staged = stageAddition(
+      overview.value.qualifications,
+      await stagedQualifications(ports)(cmd.sessionId),
+      qualification.value,
+    )
+    if (!staged.ok) return err({ kind: 'invalid-qualification', errors: staged.error })
+    await saveStaging(ports, cmd.sessionId, staged.value)
+    return ok(undefined)
+  }
+
+/** [削除] of a qualification in 資格情報: stages its removal. Only the representative may. */
+export const unstageQualification =
+  (ports: UserUpdatePorts) =>
+  async (cmd: {
+    sessionId: string
+    userId: string
+    qualificationId: string
+  }): Promise<Result<void, UserUpdateError>> => {
+    const overview = await loadUserOverview(ports)(cmd.userId)
+    if (!overview.ok) return overview
+    if (overview.value.user.role !== 'representative') return err({ kind: 'forbidden' })
+    const staged = await stagedQualifications(ports)(cmd.sessionId)
+    const known =
+      overview.value.qualifications.some((q) => q.id === cmd.qualificationId) ||
+      staged.added.some((q) => q.id === cmd.qualificationId)
+    if (known) await saveStaging(ports, cmd.sessionId, stageRemoval(staged, cmd.qualificationId))
+    return ok(undefined)
   }
 
 /** [確認]: checks the input against the role and the rules, and keeps it as the session's draft. */
@@ -89,12 +172,16 @@ export const prepareUserUpdate =
     if (!overview.ok) return overview
     const { user, business } = overview.value
     const representative = user.role === 'representative'
-    if (
-      forbiddenUserFields(cmd.input.user, user.role).length > 0 ||
-      (cmd.input.business && !representative)
-    ) {
-      return err({ kind: 'forbidden' })
+    const staged = await stagedQualifications(ports)(cmd.sessionId)
+    const qualificationChanges = {
+      added: staged.added,
+      removed: overview.value.qualifications.filter((q) => staged.removed.includes(q.id)),
     }
+    const qualificationsChanged = qualificationChanges.added.length + qualificationChanges.removed.length > 0
+    const forbidden =
+      forbiddenUserFields(cmd.input.user, user.role).length > 0 ||
+      ((cmd.input.business || qualificationsChanged) && !representative)
+    if (forbidden) return err({ kind: 'forbidden' })
     const userFields = validateUserFields(cmd.input.user, user.role, userFieldsOf(user))
     const businessFields = cmd.input.business ? validateBusinessFields(cmd.input.business) : undefined
     if (!userFields.ok || (businessFields && !businessFields.ok)) {
@@ -106,16 +193,22 @@ export const prepareUserUpdate =
     }
     const businessChanged =
       businessFields?.ok && businessFieldChanges(businessFieldsOf(business), businessFields.value).length > 0
-    if (userFieldChanges(userFieldsOf(user), userFields.value).length === 0 && !businessChanged) {
-      return err({ kind: 'nothing-changed' })
-    }
+    const userChanged = userFieldChanges(userFieldsOf(user), userFields.value).length > 0
+    if (!userChanged && !businessChanged && !qualificationsChanged) return err({ kind: 'nothing-changed' })
+    // The business's version guards its qualifications as well as its fields.
     const payload: DraftPayload = {
       user: userFields.value,
       userBase: userFieldsOf(user),
       business:
-        businessChanged && businessFields?.ok
-          ? { fields: businessFields.value, base: businessFieldsOf(business), baseVersion: business.version }
+        businessChanged || qualificationsChanged
+          ? {
+              fields:
+                businessChanged && businessFields?.ok ? businessFields.value : businessFieldsOf(business),
+              base: businessFieldsOf(business),
+              baseVersion: business.version,
+            }
           : undefined,
+      qualifications: qualificationsChanged ? qualificationChanges : undefined,
     }
     await ports.drafts.save({
       id: newId(),
@@ -131,6 +224,7 @@ export type UserUpdateReview = {
   overview: UserOverview
   userChanges: FieldChange[]
   businessChanges: FieldChange[]
+  qualificationChanges: { added: Qualification[]; removed: Qualification[] }
   draft: { user: UserFields; business?: BusinessFields }
   /** Travels with the confirm screen's [更新], so that what is committed is what was shown. */
   draftId: string
@@ -152,6 +246,7 @@ export const reviewUserUpdate =
       businessChanges: payload.business
         ? businessFieldChanges(businessFieldsOf(business), payload.business.fields)
         : [],
+      qualificationChanges: payload.qualifications ?? { added: [], removed: [] },
       draft: { user: payload.user, business: payload.business?.fields },
       draftId: draft.id,
     })
@@ -204,6 +299,12 @@ export const completeUserUpdate =
         !payload.business ||
         (await tx.accounts.updateBusiness(business.id, payload.business.baseVersion, payload.business.fields))
       if (!userWritten || !businessWritten) return err({ kind: 'changed-by-someone-else', changes: theirs })
+      if (payload.qualifications) {
+        await tx.accounts.changeQualifications(business.id, {
+          added: payload.qualifications.added,
+          removed: payload.qualifications.removed.map((q) => q.id),
+        })
+      }
 
       const now = ports.clock.now()
       const change: UserChange = {
@@ -214,6 +315,7 @@ export const completeUserUpdate =
         before: userBefore,
         after: payload.user,
         business: payload.business ? { before: businessBefore, after: payload.business.fields } : undefined,
+        qualifications: payload.qualifications,
         createdAt: now,
         sync: { state: 'waiting', attempts: 0, updatedAt: now },
       }
@@ -233,6 +335,10 @@ export const completeUserUpdate =
           changeId: change.id,
           fields: userChanges.map((c) => c.field),
           businessFields: businessChanges.map((c) => c.field),
+          qualificationsAdded:
+            payload.qualifications?.added.map((q) => `${q.kind} ${periodName(q.firstYear)}`) ?? [],
+          qualificationsRemoved:
+            payload.qualifications?.removed.map((q) => `${q.kind} ${periodName(q.firstYear)}`) ?? [],
         },
       })
       await tx.jobs.enqueue({ queue: 'geps-sync', data: { changeId: change.id } })
@@ -245,6 +351,7 @@ export const completeUserUpdate =
           user: updatedUser,
           business: updatedBusiness,
           changes: [...businessChanges, ...userChanges],
+          qualifications: payload.qualifications,
           to: payload.user.email,
           at: now,
         }),
@@ -261,6 +368,7 @@ export const completeUserUpdate =
         })
       }
       await tx.drafts.markCompleted(draft.id, change.id)
+      if (payload.qualifications) await saveStaging(tx, cmd.sessionId, NOTHING_STAGED)
       return ok({ changeId: change.id })
     })
   }

@@ -2,8 +2,10 @@
 import type { Migration } from 'kysely/migration'
 import * as accounts from './0001-accounts.ts'
 import * as businessChanges from './0002-business-changes.ts'
+import * as qualifications from './0003-qualifications.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
   '0002-business-changes': businessChanges,
+  '0003-qualifications': qualifications,
 }

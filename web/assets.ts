@@ -26,6 +26,11 @@ a { color: var(--accent); }
 .notice-success { border-left: 6px solid var(--ok); padding: .5rem 1rem; background: #eef7ee; font-weight: bold; }
 fieldset { border: 1px solid var(--line); padding: .5rem 1rem; }
 .choice { margin: .25rem 0; }
+fieldset .choice { display: inline-block; margin-right: 1rem; }
+.field select { padding: .4rem; font-size: 1rem; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.staged { font-weight: bold; color: var(--accent); }
+button.button-small { padding: .2rem .8rem; font-size: .9rem; }
 .tries { color: var(--muted); font-weight: normal; }
 button, .button-secondary { font-size: 1rem; padding: .5rem 1.5rem; border-radius: 4px; cursor: pointer; }
 button { background: var(--accent); color: #fff; border: 2px solid var(--accent); }

@@ -59,3 +59,47 @@ export const postForm = (action: string, csrfToken: string, body: Html) =>
   ${csrfField(csrfToken)}
   ${body}
 </form>`
+
+/** A labelled choice of one option; `value` marks the chosen one. */
+export const selectField = (f: {
+  name: string
+  label: string
+  options: readonly { value: string; text: string }[]
+  value: string
+  error?: string
+  required?: boolean
+}): Html => {
+  const id = `field-${f.name}`
+  return html`<div class="field${f.error ? ' field-invalid' : ''}">
+  <label for="${id}">${f.label}</label>${f.required ? html` <span class="required" aria-hidden="true">必須</span>` : ''}
+  ${f.error ? html`<p class="field-error" id="${id}-error">${f.error}</p>` : ''}
+  <select id="${id}" name="${f.name}"${f.error ? raw(` aria-invalid="true" aria-describedby="${id}-error"`) : ''}>
+    <option value="">選択してください</option>
+    ${f.options.map((o) => html`<option value="${o.value}"${o.value === f.value ? raw(' selected') : ''}>${o.text}</option>`)}
+  </select>
+</div>`
+}
+
+/** A group of checkboxes under one legend; `values` are the checked ones. */
+export const checkboxGroup = (f: {
+  name: string
+  legend: string
+  options: readonly string[]
+  values: readonly string[]
+  error?: string
+  required?: boolean
+}): Html => {
+  const id = `field-${f.name}`
+  return html`<fieldset class="field${f.error ? ' field-invalid' : ''}" id="${id}"${
+    f.error ? raw(` aria-describedby="${id}-error"`) : ''
+  }>
+  <legend>${f.legend}${f.required ? html` <span class="required" aria-hidden="true">必須</span>` : ''}</legend>
+  ${f.error ? html`<p class="field-error" id="${id}-error">${f.error}</p>` : ''}
+  ${f.options.map(
+    (o, i) =>
+      html`<span class="choice"><input type="checkbox" id="${id}-${i}" name="${f.name}" value="${o}"${
+        f.values.includes(o) ? raw(' checked') : ''
+      }> <label for="${id}-${i}">${o}</label></span>`,
+  )}
+</fieldset>`
+}

@@ -6,7 +6,7 @@
  * POST /user/edit checks the input and keeps it as a draft, then redirects to the confirm screen;
  * POST /user/confirm commits it and redirects to the completion screen, which a reload only shows again.
  */
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import {
   BUSINESS_FIELD_LABELS,
@@ -30,18 +30,33 @@ import type { BusinessFieldErrors, BusinessInput, UserFieldErrors, UserInput } f
 import { formatDateJa, formatDateTimeJa } from '../core/format.ts'
 import type { SyncState, UserChange } from '../core/ports.ts'
 import {
+  applyStaged,
+  GRADES,
+  periodName,
+  QUALIFICATION_KINDS,
+  type Qualification,
+  type QualificationFieldErrors,
+  type QualificationInput,
+  REGIONS,
+  registrablePeriods,
+} from '../core/qualifications.ts'
+import {
   completeUserUpdate,
+  discardStaging,
   draftValues,
   loadUserOverview,
   prepareUserUpdate,
   reviewUserUpdate,
+  stagedQualifications,
+  stageQualification,
   type UpdateInput,
   type UserUpdateError,
   type UserUpdatePorts,
+  unstageQualification,
   viewOwnChange,
 } from '../core/user-update.ts'
-import { errorSummary, postForm, readOnlyRows, textField } from './forms.ts'
-import { html, type Page, raw, render } from './render.ts'
+import { checkboxGroup, errorSummary, postForm, readOnlyRows, selectField, textField } from './forms.ts'
+import { type Html, html, type Page, raw, render } from './render.ts'
 import { type AppEnv, signedIn, toSignIn } from './session.ts'
 
 const inputTitle = (user: User) =>
@@ -62,6 +77,46 @@ const BUSINESS_FORM_NAMES: Record<BusinessField, string> = {
   address: 'businessAddress',
   phone: 'businessPhone',
   fax: 'businessFax',
+}
+
+/** The form's names for 資格情報選択. */
+const QUALIFICATION_FORM_NAMES: Record<keyof QualificationInput, string> = {
+  supplierCode: 'qualificationSupplierCode',
+  kind: 'qualificationKind',
+  grade: 'qualificationGrade',
+  regions: 'qualificationRegions',
+  firstYear: 'qualificationPeriod',
+}
+
+const QUALIFICATION_LABELS: Record<keyof QualificationInput, string> = {
+  supplierCode: '業者コード',
+  kind: '資格の種類',
+  grade: '等級',
+  regions: '競争参加地域',
+  firstYear: '有効期間',
+}
+
+const EMPTY_QUALIFICATION: QualificationInput = {
+  supplierCode: '',
+  kind: '',
+  grade: '',
+  regions: [],
+  firstYear: '',
+}
+
+const parseQualification = (form: Record<string, unknown>): QualificationInput => {
+  const one = (name: string) => {
+    const v = form[name]
+    return typeof v === 'string' ? v : ''
+  }
+  const regions = form[QUALIFICATION_FORM_NAMES.regions]
+  return {
+    supplierCode: one(QUALIFICATION_FORM_NAMES.supplierCode),
+    kind: one(QUALIFICATION_FORM_NAMES.kind),
+    grade: one(QUALIFICATION_FORM_NAMES.grade),
+    regions: (Array.isArray(regions) ? regions : [regions]).filter((r): r is string => typeof r === 'string'),
+    firstYear: one(QUALIFICATION_FORM_NAMES.firstYear),
+  }
 }
 
 /**
@@ -137,6 +192,12 @@ const BUSINESS_FIELD_OPTIONS: Record<BusinessField, FieldOptions> = {
 /** The labels of the error summary, by form name. */
 const SUMMARY_LABELS: Record<string, string> = {
   ...FIELD_LABELS,
+  ...Object.fromEntries(
+    (Object.keys(QUALIFICATION_FORM_NAMES) as (keyof QualificationInput)[]).map((k) => [
+      QUALIFICATION_FORM_NAMES[k],
+      QUALIFICATION_LABELS[k],
+    ]),
+  ),
   ...Object.fromEntries(BUSINESS_FIELDS.map((f) => [BUSINESS_FORM_NAMES[f], businessFieldName(f)])),
 }
 
@@ -163,6 +224,11 @@ const inputForm = (args: {
   businessErrors: BusinessFieldErrors
   message?: string
   csrfToken: string
+  /** 資格情報 as it will be (registered, less staged removals, plus staged additions). */
+  qualifications?: { list: Qualification[]; staged: Set<string> }
+  qualificationValues?: QualificationInput
+  qualificationErrors?: QualificationFieldErrors
+  periods?: number[]
 }) => {
   const { values, user } = args
   const representative = user.role === 'representative'
@@ -185,6 +251,12 @@ const inputForm = (args: {
     })
   const summaryErrors = {
     ...Object.fromEntries(BUSINESS_FIELDS.map((f) => [BUSINESS_FORM_NAMES[f], args.businessErrors[f]])),
+    ...Object.fromEntries(
+      (Object.keys(QUALIFICATION_FORM_NAMES) as (keyof QualificationInput)[]).map((k) => [
+        QUALIFICATION_FORM_NAMES[k],
+        args.qualificationErrors?.[k],
+      ]),
+    ),
     ...args.userErrors,
   }
   const editable = editableUserFields(user.role)
@@ -196,7 +268,8 @@ ${errorSummary(summaryErrors, SUMMARY_LABELS, args.message)}
 ${postForm(
   '/user/edit',
   args.csrfToken,
-  html`${
+  html`<button type="submit" name="action" value="confirm" class="visually-hidden" tabindex="-1" aria-hidden="true">確認</button>
+  ${
     representative
       ? html`<section>
     <h2>利用者基本情報(事業者情報)</h2>
@@ -210,12 +283,51 @@ ${postForm(
     ${readOnlyRows(readOnly)}
     ${[...editable, 'emailConfirmation' as const].map(userField)}
   </section>
+  ${representative ? qualificationSections(args) : ''}
   <section>
     <h2>電子証明書情報</h2>
     ${certificateTable(args.certificates)}
   </section>
-  <button type="submit">確認</button>`,
+  <button type="submit" name="action" value="confirm">確認</button>`,
 )}`
+}
+
+/** 資格情報選択 (a qualification to add, [追加]) and 資格情報 (the list, each with [削除]). */
+const qualificationSections = (args: {
+  qualifications?: { list: Qualification[]; staged: Set<string> }
+  qualificationValues?: QualificationInput
+  qualificationErrors?: QualificationFieldErrors
+  periods?: number[]
+}) => {
+  const v = args.qualificationValues ?? EMPTY_QUALIFICATION
+  const e = args.qualificationErrors ?? {}
+  const list = args.qualifications?.list ?? []
+  return html`<section>
+    <h2>資格情報選択</h2>
+    <p class="hint">追加する資格情報を入力し、［追加］を押してください。資格情報は［確認］［更新］を押すまで登録されません。</p>
+    ${textField({ name: QUALIFICATION_FORM_NAMES.supplierCode, label: '業者コード', value: v.supplierCode, error: e.supplierCode, hint: '資格審査結果通知書に記載の業者コード' })}
+    ${selectField({ name: QUALIFICATION_FORM_NAMES.kind, label: '資格の種類', value: v.kind, error: e.kind, options: QUALIFICATION_KINDS.map((k) => ({ value: k, text: k })) })}
+    ${selectField({ name: QUALIFICATION_FORM_NAMES.grade, label: '等級', value: v.grade, error: e.grade, options: GRADES.map((g) => ({ value: g, text: g === 'D' ? 'D（物品の買受けにはありません）' : g })) })}
+    ${checkboxGroup({ name: QUALIFICATION_FORM_NAMES.regions, legend: '競争参加地域', options: REGIONS, values: v.regions, error: e.regions })}
+    ${selectField({ name: QUALIFICATION_FORM_NAMES.firstYear, label: '有効期間', value: v.firstYear, error: e.firstYear, options: (args.periods ?? []).map((y) => ({ value: String(y), text: periodName(y) })) })}
+    <button type="submit" name="action" value="add-qualification">追加</button>
+  </section>
+  <section>
+    <h2>資格情報</h2>
+    ${
+      list.length === 0
+        ? html`<p>登録される資格情報はありません。</p>`
+        : html`<table class="qualifications">
+      <thead><tr><th scope="col">有効期間</th><th scope="col">資格の種類</th><th scope="col">等級</th><th scope="col">競争参加地域</th><th scope="col">業者コード</th><th scope="col"><span class="visually-hidden">操作</span></th></tr></thead>
+      <tbody>${list.map(
+        (
+          q,
+        ) => html`<tr><td>${periodName(q.firstYear)}${args.qualifications?.staged.has(q.id) ? html` <span class="staged">（追加予定）</span>` : ''}</td><td>${q.kind}</td><td>${q.grade}</td><td>${q.regions.join('、')}</td><td>${q.supplierCode}</td>
+        <td><button type="submit" class="button-small" name="action" value="remove-qualification:${q.id}" aria-label="${periodName(q.firstYear)} ${q.kind}を削除">削除</button></td></tr>`,
+      )}</tbody>
+    </table>`
+    }
+  </section>`
 }
 
 /** Old and new values side by side; unchanged rows plain, changed ones marked. */
@@ -234,6 +346,20 @@ const userRows = (before: UserFields, after: UserFields) =>
 
 const businessRows = (before: BusinessFields, after: BusinessFields) =>
   BUSINESS_FIELDS.map((f) => ({ label: businessFieldName(f), before: before[f], after: after[f] }))
+
+/** The qualifications an update registers and removes. */
+const qualificationChangeTable = (changes: { added: Qualification[]; removed: Qualification[] }) =>
+  html`<table class="comparison">
+  <caption>資格情報</caption>
+  <thead><tr><th scope="col">変更</th><th scope="col">有効期間</th><th scope="col">資格の種類</th><th scope="col">等級</th><th scope="col">競争参加地域</th><th scope="col">業者コード</th></tr></thead>
+  <tbody>${[
+    ...changes.added.map((q) => ({ q, what: '追加' })),
+    ...changes.removed.map((q) => ({ q, what: '削除' })),
+  ].map(
+    ({ q, what }) =>
+      html`<tr class="changed"><th scope="row"><span class="badge">${what}</span></th><td>${periodName(q.firstYear)}</td><td>${q.kind}</td><td>${q.grade}</td><td>${q.regions.join('、')}</td><td>${q.supplierCode}</td></tr>`,
+  )}</tbody>
+</table>`
 
 /** Another user's changes, listed for the user whose update they stopped. */
 const theirChanges = (changes: FieldChange[]) =>
@@ -326,6 +452,10 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
   const complete = completeUserUpdate(ports)
   const viewChange = viewOwnChange(ports)
   const draftOf = draftValues(ports)
+  const stagedOf = stagedQualifications(ports)
+  const stage = stageQualification(ports)
+  const unstage = unstageQualification(ports)
+  const discard = discardStaging(ports)
 
   // Every route here needs a signed-in user.
   app.use('/user/*', async (c, next) => {
@@ -333,67 +463,130 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
     await next()
   })
 
-  app.get('/user/edit', async (c) => {
+  /** The input screen, with what the user typed and the staged qualifications; `status` 422 after a refusal. */
+  const renderInput = async (
+    c: Context<AppEnv>,
+    state: {
+      values?: FormValues
+      userErrors?: UserFieldErrors
+      businessErrors?: BusinessFieldErrors
+      qualificationValues?: QualificationInput
+      qualificationErrors?: QualificationFieldErrors
+      message?: string
+      notice?: Html
+    } = {},
+  ) => {
     const { session, user } = signedIn(c)
     const overview = await overviewOf(user.id)
     if (!overview.ok) return render(c, errorPage(overview.error))
-    const { business, certificates } = overview.value
-    // What the user confirmed but has not yet committed comes back (the browser's Back button, the
-    // 入力画面に戻る link, a return later in the session), unless they ask for the registered values.
-    const kept = c.req.query('fresh') === '1' ? undefined : await draftOf(session.id)
-    const registeredBusiness = user.role === 'representative' ? businessFieldsOf(business) : undefined
+    const { business, certificates, qualifications } = overview.value
+    const staged = await stagedOf(session.id)
+    const refused =
+      Object.keys(state.userErrors ?? {}).length +
+        Object.keys(state.businessErrors ?? {}).length +
+        Object.keys(state.qualificationErrors ?? {}).length >
+        0 || state.message !== undefined
     return render(c, {
       title: inputTitle(user),
-      body: html`${
-        kept
-          ? html`<div class="notice" role="status"><p>確認画面まで進んだ、まだ更新していない入力内容を表示しています。このまま［確認］に進むか、<a href="/user/edit?fresh=1">登録されている内容から入力し直す</a>ことができます。</p></div>`
-          : ''
-      }${inputForm({
+      hasErrors: refused,
+      status: refused ? 422 : 200,
+      body: html`${state.notice ?? ''}${inputForm({
         user,
         business,
         certificates,
-        values: formValuesOf(kept?.user ?? userFieldsOf(user), kept?.business ?? registeredBusiness),
-        userErrors: {},
-        businessErrors: {},
+        values:
+          state.values ??
+          formValuesOf(
+            userFieldsOf(user),
+            user.role === 'representative' ? businessFieldsOf(business) : undefined,
+          ),
+        userErrors: state.userErrors ?? {},
+        businessErrors: state.businessErrors ?? {},
+        message: state.message,
         csrfToken: session.csrfToken,
+        qualifications: {
+          list: applyStaged(qualifications, staged),
+          staged: new Set(staged.added.map((q) => q.id)),
+        },
+        qualificationValues: state.qualificationValues,
+        qualificationErrors: state.qualificationErrors,
+        periods: registrablePeriods(ports.clock.now()),
       })}`,
+    })
+  }
+
+  app.get('/user/edit', async (c) => {
+    const { session, user } = signedIn(c)
+    // What the user confirmed but has not yet committed comes back (the browser's Back button, the
+    // 入力画面に戻る link, a return later in the session), unless they ask for the registered values.
+    if (c.req.query('fresh') === '1') {
+      await discard(session.id)
+      return renderInput(c)
+    }
+    const kept = await draftOf(session.id)
+    if (!kept) return renderInput(c)
+    const overview = await overviewOf(user.id)
+    const registeredBusiness =
+      overview.ok && user.role === 'representative' ? businessFieldsOf(overview.value.business) : undefined
+    return renderInput(c, {
+      values: formValuesOf(kept.user, kept.business ?? registeredBusiness),
+      notice: html`<div class="notice" role="status"><p>確認画面まで進んだ、まだ更新していない入力内容を表示しています。このまま［確認］に進むか、<a href="/user/edit?fresh=1">登録されている内容から入力し直す</a>ことができます。</p></div>`,
     })
   })
 
+  /**
+   * The input screen's one form: [確認], or [追加] of 資格情報選択, or a [削除] of 資格情報. Every
+   * press sends the whole form, so that without JavaScript nothing typed is lost on the way.
+   */
   app.post('/user/edit', async (c) => {
     const { session, user } = signedIn(c)
-    const input = parseUpdate(await c.req.parseBody())
+    const body = await c.req.parseBody({ all: true })
+    const action = typeof body.action === 'string' ? body.action : 'confirm'
+    const input = parseUpdate(body)
+    const values: FormValues = { user: input.user, business: input.business }
+
+    if (action === 'add-qualification') {
+      const qualificationValues = parseQualification(body)
+      const staged = await stage({ sessionId: session.id, userId: user.id, input: qualificationValues })
+      if (staged.ok) return renderInput(c, { values })
+      if (staged.error.kind === 'invalid-qualification') {
+        return renderInput(c, { values, qualificationValues, qualificationErrors: staged.error.errors })
+      }
+      return render(c, errorPage(staged.error))
+    }
+    if (action.startsWith('remove-qualification:')) {
+      const qualificationId = action.slice('remove-qualification:'.length)
+      const removed = await unstage({ sessionId: session.id, userId: user.id, qualificationId })
+      if (!removed.ok) return render(c, errorPage(removed.error))
+      return renderInput(c, { values, qualificationValues: parseQualification(body) })
+    }
+
     const prepared = await prepare({ sessionId: session.id, userId: user.id, input })
     if (prepared.ok) return c.redirect('/user/confirm', 303)
-    if (prepared.error.kind !== 'invalid' && prepared.error.kind !== 'nothing-changed') {
-      return render(c, errorPage(prepared.error))
+    if (prepared.error.kind === 'invalid') {
+      return renderInput(c, {
+        values,
+        userErrors: prepared.error.userErrors,
+        businessErrors: prepared.error.businessErrors,
+        qualificationValues: parseQualification(body),
+      })
     }
-    const overview = await overviewOf(user.id)
-    if (!overview.ok) return render(c, errorPage(overview.error))
-    const invalid = prepared.error.kind === 'invalid' ? prepared.error : undefined
-    return render(c, {
-      title: inputTitle(user),
-      hasErrors: true,
-      status: 422,
-      body: inputForm({
-        user,
-        business: overview.value.business,
-        certificates: overview.value.certificates,
-        values: input,
-        userErrors: invalid?.userErrors ?? {},
-        businessErrors: invalid?.businessErrors ?? {},
-        message: invalid ? undefined : '変更された項目がありません。変更する項目を入力してください。',
-        csrfToken: session.csrfToken,
-      }),
-    })
+    if (prepared.error.kind === 'nothing-changed') {
+      return renderInput(c, {
+        values,
+        message: '変更された項目がありません。変更する項目を入力してください。',
+      })
+    }
+    return render(c, errorPage(prepared.error))
   })
 
   app.get('/user/confirm', async (c) => {
     const { session, user } = signedIn(c)
     const reviewed = await review({ sessionId: session.id, userId: user.id })
     if (!reviewed.ok) return render(c, errorPage(reviewed.error))
-    const { overview, draft, userChanges, businessChanges, draftId } = reviewed.value
-    const count = userChanges.length + businessChanges.length
+    const { overview, draft, userChanges, businessChanges, qualificationChanges, draftId } = reviewed.value
+    const qualificationCount = qualificationChanges.added.length + qualificationChanges.removed.length
+    const count = userChanges.length + businessChanges.length + qualificationCount
     return render(c, {
       title: CONFIRM_TITLE,
       body: html`<p>次の内容で利用者情報を更新します。よろしければ［更新］を押してください（${count}項目を変更）。</p>
@@ -406,6 +599,7 @@ ${
     : ''
 }
 ${comparisonTable('利用者基本情報(利用者情報)', userRows(userFieldsOf(overview.user), draft.user))}
+${qualificationCount > 0 ? qualificationChangeTable(qualificationChanges) : ''}
 <section><h2>電子証明書情報</h2>${certificateTable(overview.certificates)}</section>
 <div class="actions">
   ${postForm(

@@ -79,6 +79,16 @@ export type Database = {
     sync_error: string | null
     business_before: Json<unknown> | null
     business_after: Json<unknown> | null
+    qualifications: Json<unknown> | null
+  }
+  qualifications: {
+    id: string
+    business_id: string
+    supplier_code: string
+    kind: string
+    grade: string
+    regions: Json<string[]>
+    first_year: number
   }
   audit_log: {
     id: Generated<string>

@@ -6,6 +6,7 @@ import { type Kysely, sql } from 'kysely'
 import type { Business, Certificate, User } from '../../core/account.ts'
 import { describeCertificate } from '../../core/certificates.ts'
 import { newId, randomToken } from '../../core/ids.ts'
+import type { Qualification } from '../../core/qualifications.ts'
 import { createAuthority, daysFrom, issueCertificate } from '../card-reader/test-pki.ts'
 import { hashPin, type VirtualCard } from '../card-reader/virtual-card-reader.ts'
 import type { Database } from '../db/schema.ts'
@@ -47,6 +48,17 @@ export type DemoData = {
   users: User[]
   certificates: Certificate[]
   cards: VirtualCard[]
+  qualifications: Qualification[]
+}
+
+/** The business's one qualification (SPEC §6): 役務の提供等, A, 関東・甲信越 and 近畿, 令和7・8・9年度. */
+export const DEMO_QUALIFICATION: Qualification = {
+  id: '00000000-0000-4000-8000-000000000021',
+  supplierCode: '0000012345',
+  kind: '役務の提供等',
+  grade: 'A',
+  regions: ['関東・甲信越', '近畿'],
+  firstYear: 7,
 }
 
 const business: Business = {
@@ -199,6 +211,7 @@ export const buildDemoData = async (now: Date): Promise<DemoData> => {
       { name: 'private-ca', certificate: privateCa.certificate },
     ],
     business: structuredClone(business),
+    qualifications: [structuredClone(DEMO_QUALIFICATION)],
     users: structuredClone(users),
     certificates,
     cards,
@@ -275,6 +288,20 @@ export const loadDemoData = async (db: Kysely<Database>, now: Date): Promise<boo
       )
       .execute()
     await trx
+      .insertInto('qualifications')
+      .values(
+        demo.qualifications.map((q) => ({
+          id: q.id,
+          business_id: b.id,
+          supplier_code: q.supplierCode,
+          kind: q.kind,
+          grade: q.grade,
+          regions: q.regions,
+          first_year: q.firstYear,
+        })),
+      )
+      .execute()
+    await trx
       .insertInto('virtual_cards')
       .values(
         demo.cards.map((c, i) => ({
@@ -300,4 +327,6 @@ export const loadDemoIntoMemory = (state: MemoryState, demo: DemoData): void => 
   state.businesses.set(demo.business.id, structuredClone(demo.business))
   for (const u of demo.users) state.users.set(u.id, structuredClone(u))
   for (const c of demo.certificates) state.certificates.set(c.id, structuredClone(c))
+  for (const q of demo.qualifications)
+    state.qualifications.set(q.id, { ...structuredClone(q), businessId: demo.business.id })
 }

@@ -27,6 +27,15 @@ const UserChangeBody = z.object({
     fax: z.string(),
     version: z.number().int(),
   }),
+  qualifications: z.array(
+    z.object({
+      supplierCode: z.string(),
+      kind: z.string(),
+      grade: z.string(),
+      regions: z.array(z.string()),
+      firstYear: z.number().int(),
+    }),
+  ),
   user: z.object({
     userId: z.string(),
     name: z.string(),

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely'
 import type { Business, Certificate, User } from '../../core/account.ts'
 import type { AccountStore } from '../../core/ports.ts'
+import type { Qualification } from '../../core/qualifications.ts'
 import type { Database } from '../db/schema.ts'
 
 const toBusiness = (r: Selectable<Database['businesses']>): Business => ({
@@ -33,6 +34,15 @@ const toUser = (r: Selectable<Database['users']>): User => ({
   fax: r.fax,
   email: r.email,
   version: r.version,
+})
+
+const toQualification = (r: Selectable<Database['qualifications']>): Qualification => ({
+  id: r.id,
+  supplierCode: r.supplier_code,
+  kind: r.kind as Qualification['kind'],
+  grade: r.grade as Qualification['grade'],
+  regions: r.regions as Qualification['regions'],
+  firstYear: r.first_year,
 })
 
 const toCertificate = (r: Selectable<Database['certificates']>): Certificate => ({
@@ -110,5 +120,40 @@ export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
       .where('version', '=', baseVersion)
       .executeTakeFirst()
     return result.numUpdatedRows === 1n
+  },
+  listQualifications: async (businessId) =>
+    (
+      await db
+        .selectFrom('qualifications')
+        .selectAll()
+        .where('business_id', '=', businessId)
+        .orderBy('first_year')
+        .orderBy('kind')
+        .execute()
+    ).map(toQualification),
+  changeQualifications: async (businessId, changes) => {
+    if (changes.removed.length > 0) {
+      await db
+        .deleteFrom('qualifications')
+        .where('business_id', '=', businessId)
+        .where('id', 'in', changes.removed)
+        .execute()
+    }
+    if (changes.added.length > 0) {
+      await db
+        .insertInto('qualifications')
+        .values(
+          changes.added.map((q) => ({
+            id: q.id,
+            business_id: businessId,
+            supplier_code: q.supplierCode,
+            kind: q.kind,
+            grade: q.grade,
+            regions: q.regions,
+            first_year: q.firstYear,
+          })),
+        )
+        .execute()
+    }
   },
 })

@@ -10,6 +10,7 @@ const toChange = (r: Selectable<Database['user_changes']>): UserChange => ({
   kind: r.kind as UserChange['kind'],
   before: r.before as UserFields,
   after: r.after as UserFields,
+  qualifications: (r.qualifications as UserChange['qualifications'] | null) ?? undefined,
   business:
     r.business_before && r.business_after
       ? { before: r.business_before as BusinessFields, after: r.business_after as BusinessFields }
@@ -36,6 +37,7 @@ export const kyselyChangeStore = (db: Kysely<Database>): ChangeStore => ({
         before: c.before,
         after: c.after,
         business_before: c.business?.before ?? null,
+        qualifications: c.qualifications ?? null,
         business_after: c.business?.after ?? null,
         created_at: c.createdAt,
         sync_state: c.sync.state,

@@ -12,12 +12,14 @@ import type {
   UnitOfWork,
   UserChange,
 } from '../../core/ports.ts'
+import type { Qualification } from '../../core/qualifications.ts'
 import { rollsBack } from './unit-of-work.ts'
 
 export type MemoryState = {
   businesses: Map<string, Business>
   users: Map<string, User>
   certificates: Map<string, Certificate>
+  qualifications: Map<string, Qualification & { businessId: string }>
   sessions: Map<string, Session & { challenge?: { challenge: string; expiresAt: Date } }>
   drafts: Map<string, Draft>
   changes: Map<string, UserChange>
@@ -29,6 +31,7 @@ export const emptyMemoryState = (): MemoryState => ({
   businesses: new Map(),
   users: new Map(),
   certificates: new Map(),
+  qualifications: new Map(),
   sessions: new Map(),
   drafts: new Map(),
   changes: new Map(),
@@ -53,6 +56,26 @@ export const memoryStores = (state: MemoryState) => ({
       if (!user || user.version !== baseVersion) return false
       state.users.set(userId, { ...user, ...fields, version: user.version + 1 })
       return true
+    },
+    listQualifications: async (businessId: string) =>
+      copy([...state.qualifications.values()].filter((q) => q.businessId === businessId))
+        .sort((a, b) => a.firstYear - b.firstYear || a.kind.localeCompare(b.kind))
+        .map(({ businessId: _, ...q }) => q),
+    changeQualifications: async (
+      businessId: string,
+      changes: { added: Qualification[]; removed: string[] },
+    ) => {
+      for (const id of changes.removed) {
+        if (state.qualifications.get(id)?.businessId === businessId) state.qualifications.delete(id)
+      }
+      for (const q of changes.added) {
+        const clash = [...state.qualifications.values()].some(
+          (held) => held.businessId === businessId && held.kind === q.kind && held.firstYear === q.firstYear,
+        )
+        // The database's unique key refuses the same kind twice in one cycle; so does its twin.
+        if (clash) throw new Error('qualifications_one_kind_per_period')
+        state.qualifications.set(q.id, { ...copy(q), businessId })
+      }
     },
     updateBusiness: async (businessId: string, baseVersion: number, fields: BusinessFields) => {
       const business = state.businesses.get(businessId)

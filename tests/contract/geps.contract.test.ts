@@ -11,6 +11,15 @@ const change = (key: string, version = 1, title = '部長'): GepsUserChange => (
   idempotencyKey: key,
   kind: 'user-contact-updated',
   corporateNumber: '7123456789012',
+  qualifications: [
+    {
+      supplierCode: '0000012345',
+      kind: '役務の提供等',
+      grade: 'A',
+      regions: ['関東・甲信越', '近畿'],
+      firstYear: 7,
+    },
+  ],
   business: {
     name: '株式会社サンプル商事',
     nameKana: 'サンプルショウジ',

@@ -189,6 +189,41 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       })
     })
 
+    test('registers and removes the business’s qualifications, one kind per cycle', async () => {
+      const businessId = '00000000-0000-4000-8000-000000000001'
+      expect(
+        (await s.accounts.listQualifications(businessId)).map((q) => `${q.kind} ${q.firstYear}`),
+      ).toEqual(['役務の提供等 7'])
+      const sales = {
+        id: crypto.randomUUID(),
+        supplierCode: '0000012345',
+        kind: '物品の販売' as const,
+        grade: 'B' as const,
+        regions: ['関東・甲信越' as const, '近畿' as const],
+        firstYear: 10,
+      }
+      await s.unitOfWork.run(async (tx) => {
+        await tx.accounts.changeQualifications(businessId, { added: [sales], removed: [] })
+      })
+      expect(await s.accounts.listQualifications(businessId)).toContainEqual(sales)
+      await expect(
+        s.unitOfWork.run(async (tx) => {
+          await tx.accounts.changeQualifications(businessId, {
+            added: [{ ...sales, id: crypto.randomUUID(), grade: 'C' }],
+            removed: [],
+          })
+        }),
+      ).rejects.toThrow()
+      // Another business cannot remove it.
+      await s.accounts.changeQualifications('00000000-0000-4000-8000-00000000ffff', {
+        added: [],
+        removed: [sales.id],
+      })
+      expect(await s.accounts.listQualifications(businessId)).toContainEqual(sales)
+      await s.accounts.changeQualifications(businessId, { added: [], removed: [sales.id] })
+      expect(await s.accounts.listQualifications(businessId)).not.toContainEqual(sales)
+    })
+
     test('records the business’s half of a change', async () => {
       const id = crypto.randomUUID()
       const business = await s.accounts.findBusiness('00000000-0000-4000-8000-000000000001')

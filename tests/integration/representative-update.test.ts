@@ -159,6 +159,122 @@ describe('the representative’s update', () => {
   })
 })
 
+describe('qualifications (資格情報)', () => {
+  const SALES = {
+    qualificationSupplierCode: '0000012345',
+    qualificationKind: '物品の販売',
+    qualificationGrade: 'B',
+    qualificationRegions: ['関東・甲信越', '近畿'],
+    qualificationPeriod: '7',
+  }
+
+  it('stages [追加] and [削除] on the one form, losing nothing typed, and registers them only at [更新]', async () => {
+    const c = await signedIn('taro-ic', '1234')
+    const page = (await c.get('/user/edit?fresh=1')).text
+    expect(page).toContain('<h2>資格情報選択</h2>')
+    expect(page).toMatch(
+      /<td>令和7・8・9年度<\/td><td>役務の提供等<\/td><td>A<\/td><td>関東・甲信越、近畿<\/td>/,
+    )
+    const current = (name: string) =>
+      new RegExp(`id="field-${name}"[^>]*value="([^"]*)"`).exec(page)?.[1] ?? ''
+    const form = {
+      ...TARO_FORM,
+      businessName: current('businessName'),
+      businessAddress: current('businessAddress'),
+      businessPhone: current('businessPhone'),
+      businessFax: current('businessFax'),
+      department: '購買部',
+    }
+
+    const added = await c.post('/user/edit', { ...form, ...SALES, action: 'add-qualification' })
+    expect(added.status).toBe(200)
+    expect(added.text).toMatch(
+      /令和7・8・9年度 <span class="staged">（追加予定）<\/span><\/td><td>物品の販売<\/td><td>B<\/td><td>関東・甲信越、近畿<\/td>/,
+    )
+    expect(added.text).toContain('value="購買部"') // typed, not yet confirmed: kept
+
+    const twice = await c.post('/user/edit', {
+      ...form,
+      ...SALES,
+      qualificationGrade: 'C',
+      action: 'add-qualification',
+    })
+    expect(twice.status).toBe(422)
+    expect(twice.text).toContain('令和7・8・9年度の「物品の販売」はすでに資格情報にあります')
+    expect(twice.text).toContain('value="購買部"')
+
+    const noD = await c.post('/user/edit', {
+      ...form,
+      ...SALES,
+      qualificationKind: '物品の買受け',
+      qualificationGrade: 'D',
+      action: 'add-qualification',
+    })
+    expect(noD.text).toContain('物品の買受けの等級はA、B、Cのいずれかです（Dはありません）。')
+
+    const demoId =
+      /value="remove-qualification:([0-9a-f-]{36})" aria-label="令和7・8・9年度 役務の提供等を削除"/.exec(
+        added.text,
+      )?.[1]
+    expect(demoId).toBeDefined()
+    const removed = await c.post('/user/edit', { ...form, action: `remove-qualification:${demoId}` })
+    expect(removed.status).toBe(200)
+    expect(removed.text).not.toContain('役務の提供等を削除')
+
+    // Nothing is registered yet: another session of his sees the registered list.
+    const other = await signedIn('taro-ic', '1234')
+    expect((await other.get('/user/edit?fresh=1')).text).toContain('役務の提供等を削除')
+
+    expect((await c.post('/user/edit', { ...form, action: 'confirm' })).status).toBe(303)
+    const confirm = (await c.get('/user/confirm')).text
+    expect(confirm).toContain('<caption>資格情報</caption>')
+    expect(confirm).toMatch(
+      /<span class="badge">追加<\/span><\/th><td>令和7・8・9年度<\/td><td>物品の販売<\/td>/,
+    )
+    expect(confirm).toMatch(
+      /<span class="badge">削除<\/span><\/th><td>令和7・8・9年度<\/td><td>役務の提供等<\/td>/,
+    )
+
+    const done = await c.post('/user/confirm', {})
+    expect(done.status).toBe(303)
+    const after = (await c.get('/user/edit?fresh=1')).text
+    expect(after).toContain('物品の販売を削除')
+    expect(after).not.toContain('役務の提供等を削除')
+    expect(after).not.toContain('追加予定')
+
+    const sink = portal.mailSink
+    if (!sink) throw new Error('the test portal runs a mail sink')
+    const mail = await sink.waitFor(
+      (m) => m.subject === USER_UPDATED_SUBJECT && m.text.includes('資格情報（追加）'),
+    )
+    expect(mail.text).toContain(
+      '資格情報（追加）: 令和7・8・9年度 物品の販売 B等級 関東・甲信越・近畿（業者コード 0000012345）',
+    )
+    expect(mail.text).toContain('資格情報（削除）: 令和7・8・9年度 役務の提供等 A等級')
+    const sim = portal.gepsSimulator
+    if (!sim) throw new Error('the test portal runs the GEPS simulator')
+    let held: { kind: string }[] = []
+    for (let i = 0; i < 100 && !held.some((q) => q.kind === '物品の販売'); i++) {
+      await new Promise((r) => setTimeout(r, 50))
+      held = [...sim.received.values()].at(-1)?.qualifications ?? []
+    }
+    expect(held.map((q) => q.kind)).toEqual(['物品の販売'])
+  })
+
+  it('refuses an agent who posts a qualification, changing nothing', async () => {
+    const hanako = await signedIn('hanako-file', 'hanako-2026')
+    await hanako.get('/user/edit')
+    const refused = await hanako.post('/user/edit', {
+      ...SALES,
+      qualificationKind: '物品の製造',
+      action: 'add-qualification',
+    })
+    expect(refused.status).toBe(403)
+    const taro = await signedIn('taro-ic', '1234')
+    expect((await taro.get('/user/edit?fresh=1')).text).not.toContain('物品の製造を削除')
+  })
+})
+
 describe('roles on the server', () => {
   it('refuses an agent who posts business fields or fields only the representative may change, changing nothing', async () => {
     const hanako = await signedIn('hanako-file', 'hanako-2026')

@@ -20,17 +20,22 @@ export const formClient = (fetcher: Fetcher, origin = 'http://localhost') => {
   /** The hidden fields of the last page that had any (the CSRF token, the confirm screen's draft id). */
   let hidden: Record<string, string> = {}
 
+  type Form = Record<string, string | string[]>
   const request = async (
     method: string,
     path: string,
-    init: { form?: Record<string, string>; headers?: Record<string, string> } = {},
+    init: { form?: Form; headers?: Record<string, string> } = {},
   ) => {
     const headers: Record<string, string> = { cookie: cookieHeader(), ...init.headers }
     let body: string | undefined
     if (init.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded'
       headers.origin ??= origin
-      body = new URLSearchParams(init.form).toString()
+      const params = new URLSearchParams()
+      for (const [name, value] of Object.entries(init.form)) {
+        for (const one of Array.isArray(value) ? value : [value]) params.append(name, one)
+      }
+      body = params.toString()
     }
     const response = await fetcher(path, { method, headers, body, redirect: 'manual' })
     remember(response)
@@ -48,10 +53,10 @@ export const formClient = (fetcher: Fetcher, origin = 'http://localhost') => {
   return {
     get: (path: string, headers?: Record<string, string>) => request('GET', path, { headers }),
     /** Posts a form with the hidden fields of the last page that had any, as a browser submits them. */
-    post: (path: string, form: Record<string, string>, headers?: Record<string, string>) =>
+    post: (path: string, form: Form, headers?: Record<string, string>) =>
       request('POST', path, { form: { ...hidden, ...form }, headers }),
     hiddenFields: () => hidden,
-    postWithoutToken: (path: string, form: Record<string, string>) => request('POST', path, { form }),
+    postWithoutToken: (path: string, form: Form) => request('POST', path, { form }),
     cookies: jar,
   }
 }
