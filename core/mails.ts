@@ -1,8 +1,11 @@
 /** The portal's own mails, as text. GEPS sends its own notice when it has taken a change. */
-import type { Business, FieldChange, User } from './account.ts'
-import { formatDateTimeJa } from './format.ts'
+import type { Business, Certificate, FieldChange, User } from './account.ts'
+import { formatDateJa, formatDateTimeJa } from './format.ts'
 import type { Mail } from './ports.ts'
 import { periodName, type Qualification } from './qualifications.ts'
+
+const certificateLine = (c: Omit<Certificate, 'userId'>) =>
+  `シリアル番号 ${c.serialNumber}、発行者 ${c.issuer}、有効期限 ${formatDateJa(c.notAfter)}`
 
 const qualificationLine = (q: Qualification) =>
   `${periodName(q.firstYear)} ${q.kind} ${q.grade}等級 ${q.regions.join('・')}（業者コード ${q.supplierCode}）`
@@ -16,6 +19,7 @@ export const userUpdatedMail = (args: {
   business: Business
   changes: FieldChange[]
   qualifications?: { added: Qualification[]; removed: Qualification[] }
+  certificates?: { added: Omit<Certificate, 'userId'>[]; removed: Certificate[] }
   to: string
   at: Date
 }): Mail => ({
@@ -34,6 +38,8 @@ export const userUpdatedMail = (args: {
     ...args.changes.map((c) => `  ${c.label}: ${c.before || '（なし）'} → ${c.after || '（なし）'}`),
     ...(args.qualifications?.added ?? []).map((q) => `  資格情報（追加）: ${qualificationLine(q)}`),
     ...(args.qualifications?.removed ?? []).map((q) => `  資格情報（削除）: ${qualificationLine(q)}`),
+    ...(args.certificates?.added ?? []).map((c) => `  電子証明書（追加）: ${certificateLine(c)}`),
+    ...(args.certificates?.removed ?? []).map((c) => `  電子証明書（削除）: ${certificateLine(c)}`),
     '',
     '更新した利用者情報は政府電子調達システム(GEPS)に連携されます。',
     '連携が完了すると、政府電子調達システム(GEPS)から登録完了のメールが届きます。',

@@ -19,6 +19,8 @@ export type AccountStore = {
   updateUser(userId: string, baseVersion: number, fields: UserFields): Promise<boolean>
   /** Writes the business's fields if it is still at `baseVersion`; false if someone changed it first. */
   updateBusiness(businessId: string, baseVersion: number, fields: BusinessFields): Promise<boolean>
+  /** Registers and removes the user's certificates (removing only their own). */
+  changeCertificates(userId: string, changes: { added: Certificate[]; removed: string[] }): Promise<void>
   listQualifications(businessId: string): Promise<Qualification[]>
   /** Registers and removes the business's qualifications (removing only its own). */
   changeQualifications(
@@ -41,6 +43,8 @@ export type UserChange = {
   business?: { before: BusinessFields; after: BusinessFields }
   /** The qualifications registered and removed, when the change touched them. */
   qualifications?: { added: Qualification[]; removed: Qualification[] }
+  /** The certificates registered and removed, when the change touched them. */
+  certificates?: { added: Omit<Certificate, 'userId'>[]; removed: Certificate[] }
   createdAt: Date
   sync: { state: SyncState; receipt?: string; attempts: number; updatedAt: Date; lastError?: string }
 }
@@ -142,6 +146,8 @@ export type GepsUserChange = {
   business: BusinessFields & { version: number }
   /** The business's qualifications as they are now. */
   qualifications: Omit<Qualification, 'id'>[]
+  /** The user's certificates as they are now. */
+  certificates: { fingerprint: string; serialNumber: string; issuer: string; notAfter: string }[]
   /** The user as they are now; `version` orders the updates, so GEPS can ignore one that arrives late. */
   user: UserFields & { userId: string; name: string; version: number }
 }

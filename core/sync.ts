@@ -31,6 +31,12 @@ export const deliverChangeToGeps =
       corporateNumber: business.corporateNumber,
       business: { ...businessFieldsOf(business), version: business.version },
       qualifications: (await ports.accounts.listQualifications(business.id)).map(({ id: _, ...q }) => q),
+      certificates: (await ports.accounts.listCertificates(user.id)).map((c) => ({
+        fingerprint: c.fingerprint,
+        serialNumber: c.serialNumber,
+        issuer: c.issuer,
+        notAfter: c.notAfter.toISOString(),
+      })),
       user: { userId: user.id, name: user.name, version: user.version, ...userFieldsOf(user) },
     })
     const at = ports.clock.now()

@@ -25,9 +25,21 @@ import {
   validateBusinessFields,
   validateUserFields,
 } from './account-rules.ts'
+import { type CertificateError, verifyProof } from './certificates.ts'
 import { isId, newId } from './ids.ts'
 import { addressChangedMail, userUpdatedMail } from './mails.ts'
-import type { AccountStore, ChangeStore, Clock, DraftStore, UnitOfWork, UserChange } from './ports.ts'
+import type {
+  AccountStore,
+  CardReadError,
+  CardReader,
+  ChangeStore,
+  Clock,
+  DraftStore,
+  SessionStore,
+  TrustAnchors,
+  UnitOfWork,
+  UserChange,
+} from './ports.ts'
 import {
   periodName,
   type Qualification,
@@ -40,11 +52,40 @@ import {
 import { err, ok, type Result } from './result.ts'
 
 export const USER_UPDATE_FLOW = 'user-update'
-/** The qualifications staged on the input screen ([追加], [削除]) before [確認], bound to the session. */
+/**
+ * What the input screen has staged before [確認], bound to the session: qualifications and
+ * certificates to add and remove, and what was typed when [追加] of 電子証明書情報 led away to
+ * the card read (so that nothing typed is lost on the way there and back).
+ */
 export const STAGING_FLOW = 'user-update-staging'
 
-type Staged = { added: Qualification[]; removed: string[] }
-const NOTHING_STAGED: Staged = { added: [], removed: [] }
+/** A certificate read and checked, not yet registered; `id` names it on the screen until then. */
+export type StagedCertificate = Omit<Certificate, 'userId'>
+
+export type Staging = {
+  qualifications: { added: Qualification[]; removed: string[] }
+  certificates: { added: StagedCertificate[]; removed: string[] }
+  typed?: UpdateInput
+}
+const NOTHING_STAGED: Staging = {
+  qualifications: { added: [], removed: [] },
+  certificates: { added: [], removed: [] },
+}
+
+/** A certificate as it comes back from a stored draft: its dates as text, made dates again. */
+const withDates = <T extends { notBefore: Date; notAfter: Date }>(c: T): T => ({
+  ...c,
+  notBefore: new Date(c.notBefore),
+  notAfter: new Date(c.notAfter),
+})
+
+const stagingOf = (stored: unknown): Staging => {
+  const staging = { ...NOTHING_STAGED, ...(stored as Partial<Staging>) }
+  return {
+    ...staging,
+    certificates: { ...staging.certificates, added: staging.certificates.added.map(withDates) },
+  }
+}
 
 /** What the input screen sent: the user's fields, and the business's when the screen has them. */
 export type UpdateInput = { user: UserInput; business?: BusinessInput }
@@ -57,6 +98,18 @@ export type UserUpdatePorts = {
   clock: Clock
 }
 
+/** What adding a certificate needs besides: the card, the trust anchors, the session's challenge. */
+export type CertificatePorts = { sessions: SessionStore; cardReader: CardReader; trustAnchors: TrustAnchors }
+
+/** Why a certificate could not be added, each with its own message on the screen. */
+export type CertificateRefusal =
+  | { kind: 'challenge-missing' }
+  | { kind: 'card'; error: CardReadError }
+  | { kind: 'certificate'; error: CertificateError }
+  | { kind: 'holder-differs'; holder: string; user: string }
+  | { kind: 'organisation-differs'; organisation: string; business: string }
+  | { kind: 'already-registered' }
+
 /**
  * The draft: the fields as they will be, and what they were based on (the values and, for the
  * business, the version), so that a conflict can say what someone else changed meanwhile.
@@ -66,6 +119,20 @@ type DraftPayload = {
   userBase: UserFields
   business?: { fields: BusinessFields; base: BusinessFields; baseVersion: number }
   qualifications?: { added: Qualification[]; removed: Qualification[] }
+  certificates?: { added: StagedCertificate[]; removed: Certificate[] }
+}
+
+const payloadOf = (stored: unknown): DraftPayload => {
+  const payload = stored as DraftPayload
+  return payload.certificates
+    ? {
+        ...payload,
+        certificates: {
+          added: payload.certificates.added.map(withDates),
+          removed: payload.certificates.removed.map(withDates),
+        },
+      }
+    : payload
 }
 
 export type UserOverview = {
@@ -81,6 +148,10 @@ export type UserUpdateError =
   | { kind: 'forbidden' }
   | { kind: 'invalid'; userErrors: UserFieldErrors; businessErrors: BusinessFieldErrors }
   | { kind: 'invalid-qualification'; errors: QualificationFieldErrors }
+  /** A certificate could not be added: the card, the certificate, or whose it is. */
+  | { kind: 'certificate-refused'; reason: CertificateRefusal }
+  /** The user's last certificate: without one they could never sign in again. */
+  | { kind: 'last-certificate' }
   | { kind: 'nothing-changed' }
   | { kind: 'no-draft' }
   /** The confirm screen that was posted is not the latest one: another [確認] replaced its draft. */
@@ -103,16 +174,24 @@ export const loadUserOverview =
     })
   }
 
-/** The qualifications staged on the input screen, not yet confirmed. */
-export const stagedQualifications =
+/** What the input screen has staged, not yet confirmed. */
+export const loadStaging =
   (ports: Pick<UserUpdatePorts, 'drafts'>) =>
-  async (sessionId: string): Promise<Staged> => {
+  async (sessionId: string): Promise<Staging> => {
     const draft = await ports.drafts.find(sessionId, STAGING_FLOW)
-    return draft ? (draft.payload as Staged) : NOTHING_STAGED
+    return draft ? stagingOf(draft.payload) : NOTHING_STAGED
   }
 
-const saveStaging = (ports: Pick<UserUpdatePorts, 'drafts'>, sessionId: string, staged: Staged) =>
-  ports.drafts.save({ id: newId(), sessionId, flow: STAGING_FLOW, payload: staged, baseVersion: 0 })
+const saveStaging = (ports: Pick<UserUpdatePorts, 'drafts'>, sessionId: string, staging: Staging) =>
+  ports.drafts.save({ id: newId(), sessionId, flow: STAGING_FLOW, payload: staging, baseVersion: 0 })
+
+/** Keeps what was typed, before [追加] of 電子証明書情報 leads away to the card read. */
+export const keepTyped =
+  (ports: Pick<UserUpdatePorts, 'drafts'>) =>
+  async (cmd: { sessionId: string; typed: UpdateInput }): Promise<void> => {
+    const staging = await loadStaging(ports)(cmd.sessionId)
+    await saveStaging(ports, cmd.sessionId, { ...staging, typed: cmd.typed })
+  }
 
 /** Starting again from the registered values forgets what was staged. */
 export const discardStaging = (ports: Pick<UserUpdatePorts, 'drafts'>) => (sessionId: string) =>
@@ -131,13 +210,10 @@ export const stageQualification =
     if (overview.value.user.role !== 'representative') return err({ kind: 'forbidden' })
     const qualification = validateQualification(cmd.input, ports.clock.now())
     if (!qualification.ok) return err({ kind: 'invalid-qualification', errors: qualification.error })
-    const staged = stageAddition(
-      overview.value.qualifications,
-      await stagedQualifications(ports)(cmd.sessionId),
-      qualification.value,
-    )
+    const staging = await loadStaging(ports)(cmd.sessionId)
+    const staged = stageAddition(overview.value.qualifications, staging.qualifications, qualification.value)
     if (!staged.ok) return err({ kind: 'invalid-qualification', errors: staged.error })
-    await saveStaging(ports, cmd.sessionId, staged.value)
+    await saveStaging(ports, cmd.sessionId, { ...staging, qualifications: staged.value })
     return ok(undefined)
   }
 
@@ -152,11 +228,107 @@ export const unstageQualification =
     const overview = await loadUserOverview(ports)(cmd.userId)
     if (!overview.ok) return overview
     if (overview.value.user.role !== 'representative') return err({ kind: 'forbidden' })
-    const staged = await stagedQualifications(ports)(cmd.sessionId)
+    const staging = await loadStaging(ports)(cmd.sessionId)
     const known =
       overview.value.qualifications.some((q) => q.id === cmd.qualificationId) ||
-      staged.added.some((q) => q.id === cmd.qualificationId)
-    if (known) await saveStaging(ports, cmd.sessionId, stageRemoval(staged, cmd.qualificationId))
+      staging.qualifications.added.some((q) => q.id === cmd.qualificationId)
+    if (known) {
+      await saveStaging(ports, cmd.sessionId, {
+        ...staging,
+        qualifications: stageRemoval(staging.qualifications, cmd.qualificationId),
+      })
+    }
+    return ok(undefined)
+  }
+
+/** Whether the user may add and remove certificates here (a My Number agent does so by F2 only). */
+const changesOwnCertificates = (user: User) => user.role === 'representative' || user.cardKind !== 'my-number'
+
+/** The user's certificates as they will be: registered, less staged removals, plus staged additions. */
+export const certificatesAfter = (
+  registered: Certificate[],
+  staged: Staging['certificates'],
+): StagedCertificate[] => [...registered.filter((c) => !staged.removed.includes(c.id)), ...staged.added]
+
+/**
+ * [追加] of 電子証明書情報, after the card read: the certificate must prove possession of its key
+ * over the session's challenge, be trusted and valid now, belong to this user (the holder's name,
+ * and for a private certificate the business's), and be registered to no one yet.
+ */
+export const stageCertificate =
+  (ports: UserUpdatePorts & CertificatePorts) =>
+  async (cmd: {
+    sessionId: string
+    userId: string
+    cardId: string
+    pin: string
+  }): Promise<Result<StagedCertificate, UserUpdateError>> => {
+    const overview = await loadUserOverview(ports)(cmd.userId)
+    if (!overview.ok) return overview
+    const { user, business, certificates } = overview.value
+    if (!changesOwnCertificates(user)) return err({ kind: 'forbidden' })
+    const refuse = (reason: CertificateRefusal) => err({ kind: 'certificate-refused' as const, reason })
+    const now = ports.clock.now()
+    const taken = await ports.sessions.takeChallenge(cmd.sessionId)
+    if (!taken || taken.expiresAt < now) return refuse({ kind: 'challenge-missing' })
+    const read = await ports.cardReader.read({ cardId: cmd.cardId, pin: cmd.pin, challenge: taken.challenge })
+    if (!read.ok) return refuse({ kind: 'card', error: read.error })
+    const verified = await verifyProof(read.value, taken.challenge, await ports.trustAnchors.list(), now)
+    if (!verified.ok) return refuse({ kind: 'certificate', error: verified.error })
+    const facts = verified.value
+    if (facts.holderName !== user.name) {
+      return refuse({ kind: 'holder-differs', holder: facts.holderName, user: user.name })
+    }
+    if (facts.organisation !== '' && facts.organisation !== business.name) {
+      return refuse({
+        kind: 'organisation-differs',
+        organisation: facts.organisation,
+        business: business.name,
+      })
+    }
+    const staging = await loadStaging(ports)(cmd.sessionId)
+    const registered = await ports.accounts.findCertificateByFingerprint(facts.fingerprint)
+    const already = certificatesAfter(certificates, staging.certificates).some(
+      (c) => c.fingerprint === facts.fingerprint,
+    )
+    if (registered || already) return refuse({ kind: 'already-registered' })
+    const certificate: StagedCertificate = {
+      id: newId(),
+      fingerprint: facts.fingerprint,
+      serialNumber: facts.serialNumber,
+      subject: facts.subject,
+      issuer: facts.issuer,
+      notBefore: facts.notBefore,
+      notAfter: facts.notAfter,
+    }
+    await saveStaging(ports, cmd.sessionId, {
+      ...staging,
+      certificates: { ...staging.certificates, added: [...staging.certificates.added, certificate] },
+    })
+    return ok(certificate)
+  }
+
+/** [削除] of 電子証明書情報: stages the removal, unless it would leave the user without a certificate. */
+export const unstageCertificate =
+  (ports: UserUpdatePorts) =>
+  async (cmd: {
+    sessionId: string
+    userId: string
+    certificateId: string
+  }): Promise<Result<void, UserUpdateError>> => {
+    const overview = await loadUserOverview(ports)(cmd.userId)
+    if (!overview.ok) return overview
+    if (!changesOwnCertificates(overview.value.user)) return err({ kind: 'forbidden' })
+    const staging = await loadStaging(ports)(cmd.sessionId)
+    const staged = staging.certificates
+    const next = staged.added.some((c) => c.id === cmd.certificateId)
+      ? { ...staged, added: staged.added.filter((c) => c.id !== cmd.certificateId) }
+      : overview.value.certificates.some((c) => c.id === cmd.certificateId)
+        ? { ...staged, removed: [...new Set([...staged.removed, cmd.certificateId])] }
+        : staged
+    if (certificatesAfter(overview.value.certificates, next).length === 0)
+      return err({ kind: 'last-certificate' })
+    await saveStaging(ports, cmd.sessionId, { ...staging, certificates: next })
     return ok(undefined)
   }
 
@@ -172,15 +344,21 @@ export const prepareUserUpdate =
     if (!overview.ok) return overview
     const { user, business } = overview.value
     const representative = user.role === 'representative'
-    const staged = await stagedQualifications(ports)(cmd.sessionId)
+    const staging = await loadStaging(ports)(cmd.sessionId)
     const qualificationChanges = {
-      added: staged.added,
-      removed: overview.value.qualifications.filter((q) => staged.removed.includes(q.id)),
+      added: staging.qualifications.added,
+      removed: overview.value.qualifications.filter((q) => staging.qualifications.removed.includes(q.id)),
     }
     const qualificationsChanged = qualificationChanges.added.length + qualificationChanges.removed.length > 0
+    const certificateChanges = {
+      added: staging.certificates.added,
+      removed: overview.value.certificates.filter((c) => staging.certificates.removed.includes(c.id)),
+    }
+    const certificatesChanged = certificateChanges.added.length + certificateChanges.removed.length > 0
     const forbidden =
       forbiddenUserFields(cmd.input.user, user.role).length > 0 ||
-      ((cmd.input.business || qualificationsChanged) && !representative)
+      ((cmd.input.business || qualificationsChanged) && !representative) ||
+      (certificatesChanged && !changesOwnCertificates(user))
     if (forbidden) return err({ kind: 'forbidden' })
     const userFields = validateUserFields(cmd.input.user, user.role, userFieldsOf(user))
     const businessFields = cmd.input.business ? validateBusinessFields(cmd.input.business) : undefined
@@ -194,7 +372,9 @@ export const prepareUserUpdate =
     const businessChanged =
       businessFields?.ok && businessFieldChanges(businessFieldsOf(business), businessFields.value).length > 0
     const userChanged = userFieldChanges(userFieldsOf(user), userFields.value).length > 0
-    if (!userChanged && !businessChanged && !qualificationsChanged) return err({ kind: 'nothing-changed' })
+    if (!userChanged && !businessChanged && !qualificationsChanged && !certificatesChanged) {
+      return err({ kind: 'nothing-changed' })
+    }
     // The business's version guards its qualifications as well as its fields.
     const payload: DraftPayload = {
       user: userFields.value,
@@ -209,6 +389,7 @@ export const prepareUserUpdate =
             }
           : undefined,
       qualifications: qualificationsChanged ? qualificationChanges : undefined,
+      certificates: certificatesChanged ? certificateChanges : undefined,
     }
     await ports.drafts.save({
       id: newId(),
@@ -225,6 +406,7 @@ export type UserUpdateReview = {
   userChanges: FieldChange[]
   businessChanges: FieldChange[]
   qualificationChanges: { added: Qualification[]; removed: Qualification[] }
+  certificateChanges: { added: StagedCertificate[]; removed: Certificate[] }
   draft: { user: UserFields; business?: BusinessFields }
   /** Travels with the confirm screen's [更新], so that what is committed is what was shown. */
   draftId: string
@@ -238,7 +420,7 @@ export const reviewUserUpdate =
     if (!overview.ok) return overview
     const draft = await ports.drafts.find(cmd.sessionId, USER_UPDATE_FLOW)
     if (!draft || draft.completedChangeId) return err({ kind: 'no-draft' })
-    const payload = draft.payload as DraftPayload
+    const payload = payloadOf(draft.payload)
     const { user, business } = overview.value
     return ok({
       overview: overview.value,
@@ -247,6 +429,7 @@ export const reviewUserUpdate =
         ? businessFieldChanges(businessFieldsOf(business), payload.business.fields)
         : [],
       qualificationChanges: payload.qualifications ?? { added: [], removed: [] },
+      certificateChanges: payload.certificates ?? { added: [], removed: [] },
       draft: { user: payload.user, business: payload.business?.fields },
       draftId: draft.id,
     })
@@ -258,7 +441,7 @@ export const draftValues =
   async (sessionId: string): Promise<{ user: UserFields; business?: BusinessFields } | undefined> => {
     const draft = await ports.drafts.find(sessionId, USER_UPDATE_FLOW)
     if (!draft || draft.completedChangeId) return undefined
-    const payload = draft.payload as DraftPayload
+    const payload = payloadOf(draft.payload)
     return { user: payload.user, business: payload.business?.fields }
   }
 
@@ -283,7 +466,7 @@ export const completeUserUpdate =
       const user = await tx.accounts.findUser(cmd.userId)
       const business = user && (await tx.accounts.findBusiness(user.businessId))
       if (!user || !business) return err({ kind: 'user-not-found' })
-      const payload = draft.payload as DraftPayload
+      const payload = payloadOf(draft.payload)
 
       const userBefore = userFieldsOf(user)
       const businessBefore = businessFieldsOf(business)
@@ -299,6 +482,23 @@ export const completeUserUpdate =
         !payload.business ||
         (await tx.accounts.updateBusiness(business.id, payload.business.baseVersion, payload.business.fields))
       if (!userWritten || !businessWritten) return err({ kind: 'changed-by-someone-else', changes: theirs })
+      if (payload.certificates) {
+        const { added, removed } = payload.certificates
+        for (const c of added) {
+          // Registered by someone else since it was read: not twice.
+          if (await tx.accounts.findCertificateByFingerprint(c.fingerprint)) {
+            return err({ kind: 'certificate-refused', reason: { kind: 'already-registered' } })
+          }
+        }
+        const remaining = (await tx.accounts.listCertificates(user.id)).filter(
+          (c) => !removed.some((r) => r.id === c.id),
+        )
+        if (remaining.length + added.length === 0) return err({ kind: 'last-certificate' })
+        await tx.accounts.changeCertificates(user.id, {
+          added: added.map((c) => ({ ...c, id: newId(), userId: user.id })),
+          removed: removed.map((c) => c.id),
+        })
+      }
       if (payload.qualifications) {
         await tx.accounts.changeQualifications(business.id, {
           added: payload.qualifications.added,
@@ -316,6 +516,7 @@ export const completeUserUpdate =
         after: payload.user,
         business: payload.business ? { before: businessBefore, after: payload.business.fields } : undefined,
         qualifications: payload.qualifications,
+        certificates: payload.certificates,
         createdAt: now,
         sync: { state: 'waiting', attempts: 0, updatedAt: now },
       }
@@ -352,6 +553,7 @@ export const completeUserUpdate =
           business: updatedBusiness,
           changes: [...businessChanges, ...userChanges],
           qualifications: payload.qualifications,
+          certificates: payload.certificates,
           to: payload.user.email,
           at: now,
         }),
@@ -368,7 +570,7 @@ export const completeUserUpdate =
         })
       }
       await tx.drafts.markCompleted(draft.id, change.id)
-      if (payload.qualifications) await saveStaging(tx, cmd.sessionId, NOTHING_STAGED)
+      await saveStaging(tx, cmd.sessionId, NOTHING_STAGED)
       return ok({ changeId: change.id })
     })
   }

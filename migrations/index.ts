@@ -3,9 +3,11 @@ import type { Migration } from 'kysely/migration'
 import * as accounts from './0001-accounts.ts'
 import * as businessChanges from './0002-business-changes.ts'
 import * as qualifications from './0003-qualifications.ts'
+import * as certificateChanges from './0004-certificate-changes.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
   '0002-business-changes': businessChanges,
   '0003-qualifications': qualifications,
+  '0004-certificate-changes': certificateChanges,
 }

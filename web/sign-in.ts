@@ -5,12 +5,17 @@
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
-import type { CertificateError } from '../core/certificates.ts'
-import { formatDateJa } from '../core/format.ts'
 import type { CardReader } from '../core/ports.ts'
 import { issueChallenge, type SignInError, type SignInPorts, signInWithCard } from '../core/sign-in.ts'
+import {
+  CARD_LABELS,
+  type CardMessage,
+  cardMessage,
+  cardReadFields,
+  certificateMessage,
+} from './card-read.ts'
 import { errorSummary, postForm } from './forms.ts'
-import { html, raw, render } from './render.ts'
+import { html, render } from './render.ts'
 import {
   type AppEnv,
   clearSessionCookie,
@@ -19,22 +24,7 @@ import {
   setSessionCookie,
 } from './session.ts'
 
-const certificateMessage = (e: CertificateError): string => {
-  switch (e.kind) {
-    case 'expired':
-      return `電子証明書の有効期限が切れています（${formatDateJa(e.notAfter)}まで）。電子証明書更新の手続きで、新しい電子証明書に更新してください。`
-    case 'not-yet-valid':
-      return `電子証明書はまだ有効になっていません（${formatDateJa(e.notBefore)}から有効）。有効期間の開始後にもう一度ログインしてください。`
-    case 'untrusted':
-      return '調達ポータルで利用できる認証局の電子証明書ではありません。利用できる電子証明書かどうか、発行元にご確認ください。'
-    case 'bad-signature':
-      return 'カードによる署名を確認できませんでした。カードを挿し直して、もう一度お試しください。'
-    case 'malformed':
-      return '電子証明書を読み取れませんでした。カードを挿し直して、もう一度お試しください。'
-  }
-}
-
-export const signInMessage = (e: SignInError): { field?: 'cardId' | 'pin'; text: string } => {
+export const signInMessage = (e: SignInError): CardMessage => {
   switch (e.kind) {
     case 'challenge-missing':
       return { text: 'ログインの有効期限（5分）が切れました。もう一度PINを入力してください。' }
@@ -46,25 +36,7 @@ export const signInMessage = (e: SignInError): { field?: 'cardId' | 'pin'; text:
     case 'certificate':
       return { field: 'cardId', text: certificateMessage(e.error) }
     case 'card':
-      switch (e.error.kind) {
-        case 'no-card':
-          return { field: 'cardId', text: 'カードを選択してください。' }
-        case 'pin-format':
-          return { field: 'pin', text: e.error.message }
-        case 'wrong-pin':
-          return {
-            field: 'pin',
-            text:
-              e.error.triesLeft === undefined
-                ? 'パスワードが正しくありません。'
-                : `PINが正しくありません。あと${e.error.triesLeft}回間違えるとカードがロックされます。`,
-          }
-        case 'locked':
-          return {
-            field: 'cardId',
-            text: 'このカードはPINの誤入力が続いたためロックされています。カードの発行元（マイナンバーカードはお住まいの市区町村の窓口）でロックを解除してください。',
-          }
-      }
+      return cardMessage(e.error)
   }
 }
 
@@ -78,48 +50,19 @@ const SIGN_IN_NOTICES: Record<string, string> = {
 
 const SignInForm = z.object({ cardId: z.string().catch(''), pin: z.string().catch('') })
 
-const LABELS = { cardId: 'カード', pin: 'PIN' }
-
 const signInPage = async (
   reader: CardReader,
   csrfToken: string,
-  state: { cardId?: string; message?: { field?: 'cardId' | 'pin'; text: string } } = {},
+  state: { cardId?: string; message?: CardMessage } = {},
 ) => {
-  const cards = await reader.listCards()
-  const tries = await Promise.all(cards.map((card) => reader.triesLeft(card.cardId)))
   const errors = state.message?.field ? { [state.message.field]: state.message.text } : {}
   const formMessage = state.message && !state.message.field ? state.message.text : undefined
   return html`<p>電子証明書でログインします。カードを選び、PINを入力して［ログイン］を押してください。</p>
-${errorSummary(errors, LABELS, formMessage)}
+${errorSummary(errors, CARD_LABELS, formMessage)}
 ${postForm(
   '/sign-in',
   csrfToken,
-  html`  <fieldset id="field-cardId"${errors.cardId ? raw(' aria-describedby="field-cardId-error"') : ''}>
-    <legend>カード（開発用の仮想カードリーダ）</legend>
-    ${errors.cardId ? html`<p class="field-error" id="field-cardId-error">${errors.cardId}</p>` : ''}
-    ${cards.map(
-      (card, i) => html`<div class="choice">
-      <input type="radio" name="cardId" id="card-${card.cardId}" value="${card.cardId}"${
-        state.cardId === card.cardId || (!state.cardId && i === 0) ? ' checked' : ''
-      }>
-      <label for="card-${card.cardId}">${card.holderName}${
-        tries[i] === undefined
-          ? ''
-          : tries[i] === 0
-            ? html`<span class="tries">（ロック中）</span>`
-            : html`<span class="tries">（PIN入力 残り${tries[i]}回）</span>`
-      }</label>
-    </div>`,
-    )}
-  </fieldset>
-  <div class="field${errors.pin ? ' field-invalid' : ''}">
-    <label for="field-pin">PIN</label>
-    <p class="hint" id="field-pin-hint">ファイルタイプの電子証明書はパスワードを入力します。PINは保存も記録もされません。</p>
-    ${errors.pin ? html`<p class="field-error" id="field-pin-error">${errors.pin}</p>` : ''}
-    <input id="field-pin" name="pin" type="password" autocomplete="off" required aria-describedby="field-pin-hint${
-      errors.pin ? ' field-pin-error' : ''
-    }"${errors.pin ? raw(' aria-invalid="true"') : ''}>
-  </div>
+  html`${cardReadFields(reader, { cardId: state.cardId, errors })}
   <button type="submit">ログイン</button>`,
 )}`
 }

@@ -40,21 +40,36 @@ import {
   REGIONS,
   registrablePeriods,
 } from '../core/qualifications.ts'
+import { issueChallenge } from '../core/sign-in.ts'
 import {
+  type CertificatePorts,
+  type CertificateRefusal,
+  certificatesAfter,
   completeUserUpdate,
   discardStaging,
   draftValues,
+  keepTyped,
+  loadStaging,
   loadUserOverview,
   prepareUserUpdate,
   reviewUserUpdate,
-  stagedQualifications,
+  type StagedCertificate,
+  stageCertificate,
   stageQualification,
   type UpdateInput,
   type UserUpdateError,
   type UserUpdatePorts,
+  unstageCertificate,
   unstageQualification,
   viewOwnChange,
 } from '../core/user-update.ts'
+import {
+  CARD_LABELS,
+  type CardMessage,
+  cardMessage,
+  cardReadFields,
+  certificateMessage,
+} from './card-read.ts'
 import { checkboxGroup, errorSummary, postForm, readOnlyRows, selectField, textField } from './forms.ts'
 import { type Html, html, type Page, raw, render } from './render.ts'
 import { type AppEnv, signedIn, toSignIn } from './session.ts'
@@ -125,6 +140,7 @@ const parseQualification = (form: Record<string, unknown>): QualificationInput =
  */
 const FormFields = z.record(z.string(), z.union([z.string(), z.array(z.unknown()), z.unknown()]))
 const ConfirmForm = z.object({ draftId: z.string().catch('') })
+const CardForm = z.object({ cardId: z.string().catch(''), pin: z.string().catch('') })
 
 const parseUpdate = (body: Record<string, unknown>): UpdateInput => {
   const form = FormFields.parse(body)
@@ -205,13 +221,29 @@ const SUMMARY_LABELS: Record<string, string> = {
 const nameIn = (dn: string, attribute: 'CN' | 'O'): string =>
   new RegExp(`(?:^|,\\s*)${attribute}=((?:\\\\.|[^,])+)`).exec(dn)?.[1]?.trim() ?? ''
 
-const certificateTable = (certificates: Certificate[]) =>
+/**
+ * The certificates, each named by holder and issuer. On the input screen, `removable` adds a
+ * [削除] to each, and `staged` marks those to be added.
+ */
+const certificateTable = (
+  certificates: StagedCertificate[],
+  options: { caption?: string; staged?: Set<string>; removable?: boolean } = {},
+) =>
   html`<table class="certificates">
-  <caption>登録されている電子証明書</caption>
-  <thead><tr><th scope="col">名義人</th><th scope="col">発行者</th><th scope="col">有効期間</th><th scope="col">シリアル番号</th></tr></thead>
+  <caption>${options.caption ?? '登録されている電子証明書'}</caption>
+  <thead><tr><th scope="col">名義人</th><th scope="col">発行者</th><th scope="col">有効期間</th><th scope="col">シリアル番号</th>${
+    options.removable ? html`<th scope="col"><span class="visually-hidden">操作</span></th>` : ''
+  }</tr></thead>
   <tbody>${certificates.map((c) => {
     const organisation = nameIn(c.subject, 'O')
-    return html`<tr><td>${nameIn(c.subject, 'CN') || c.subject}${organisation ? html`<br>${organisation}` : ''}</td><td>${nameIn(c.issuer, 'CN') || c.issuer}</td><td>${formatDateJa(c.notBefore)}〜${formatDateJa(c.notAfter)}</td><td class="serial">${c.serialNumber}</td></tr>`
+    const added = options.staged?.has(c.id)
+    return html`<tr><td>${nameIn(c.subject, 'CN') || c.subject}${organisation ? html`<br>${organisation}` : ''}${
+      added ? html` <span class="staged">（追加予定）</span>` : ''
+    }</td><td>${nameIn(c.issuer, 'CN') || c.issuer}</td><td>${formatDateJa(c.notBefore)}〜${formatDateJa(c.notAfter)}</td><td class="serial">${c.serialNumber}</td>${
+      options.removable
+        ? html`<td><button type="submit" class="button-small" name="action" value="remove-certificate:${c.id}" aria-label="シリアル番号 ${c.serialNumber} の電子証明書を削除">削除</button></td>`
+        : ''
+    }</tr>`
   })}</tbody>
 </table>`
 
@@ -224,6 +256,9 @@ const inputForm = (args: {
   businessErrors: BusinessFieldErrors
   message?: string
   csrfToken: string
+  /** The certificates as they will be, when the user may add and remove them here. */
+  certificateEditing?: { list: StagedCertificate[]; staged: Set<string> }
+  certificateError?: string
   /** 資格情報 as it will be (registered, less staged removals, plus staged additions). */
   qualifications?: { list: Qualification[]; staged: Set<string> }
   qualificationValues?: QualificationInput
@@ -286,7 +321,18 @@ ${postForm(
   ${representative ? qualificationSections(args) : ''}
   <section>
     <h2>電子証明書情報</h2>
-    ${certificateTable(args.certificates)}
+    ${
+      args.certificateEditing
+        ? html`${args.certificateError ? html`<p class="field-error" id="field-certificates-error">${args.certificateError}</p>` : ''}
+    ${certificateTable(args.certificateEditing.list, {
+      staged: args.certificateEditing.staged,
+      caption: '登録される電子証明書',
+      removable: true,
+    })}
+    <button type="submit" name="action" value="add-certificate">追加</button>
+    <p class="hint">［追加］を押すと、電子証明書の種別選択とカードの読み込みに進みます。入力中の内容は保持されます。</p>`
+        : html`${certificateTable(args.certificates)}<p class="hint">マイナンバーカードの電子証明書は、電子証明書更新の手続きで更新します。</p>`
+    }
   </section>
   <button type="submit" name="action" value="confirm">確認</button>`,
 )}`
@@ -403,8 +449,68 @@ export const syncStatus = (change: UserChange) => {
 </section>`
 }
 
+/** What each refusal of a certificate to add means for the user. */
+const certificateRefusalMessage = (reason: CertificateRefusal): CardMessage => {
+  switch (reason.kind) {
+    case 'challenge-missing':
+      return { text: 'カードの読み込みの有効期限（5分）が切れました。もう一度PINを入力してください。' }
+    case 'card':
+      return cardMessage(reason.error)
+    case 'certificate':
+      return { field: 'cardId', text: certificateMessage(reason.error) }
+    case 'holder-differs':
+      return {
+        field: 'cardId',
+        text: `この電子証明書の名義（${reason.holder}）が、利用者（${reason.user}）と異なります。ご本人の電子証明書を読み込んでください。新しい代理人の方は、利用者登録を行ってください。`,
+      }
+    case 'organisation-differs':
+      return {
+        field: 'cardId',
+        text: `この電子証明書の事業者名（${reason.organisation}）が、登録されている事業者（${reason.business}）と異なります。`,
+      }
+    case 'already-registered':
+      return {
+        field: 'cardId',
+        text: 'この電子証明書はすでに調達ポータルに登録されています。同じ電子証明書は二度登録できません。',
+      }
+  }
+}
+
+const CERTIFICATE_READ_TITLE = '電子証明書の種別選択画面'
+
+const certificateReadPage = (
+  ports: CertificatePorts,
+  csrfToken: string,
+  state: { cardId?: string; message?: CardMessage } = {},
+) => {
+  const errors = state.message?.field ? { [state.message.field]: state.message.text } : {}
+  return html`<p>追加する電子証明書のカードを選び、PINを入力して［読込］を押してください。読み込んだ電子証明書は、入力画面の電子証明書情報に追加されます（［確認］［更新］を押すまで登録されません）。</p>
+${errorSummary(errors, CARD_LABELS, state.message && !state.message.field ? state.message.text : undefined)}
+${postForm(
+  '/user/certificates/add',
+  csrfToken,
+  html`${cardReadFields(ports.cardReader, { cardId: state.cardId, errors })}
+  <button type="submit">読込</button>`,
+)}
+<p><a href="/user/edit">入力画面に戻る（追加しない）</a></p>`
+}
+
 const errorPage = (error: UserUpdateError): Page => {
   switch (error.kind) {
+    case 'last-certificate':
+      return {
+        title: CONFIRM_TITLE,
+        status: 409,
+        body: html`<p>この更新では電子証明書がすべて削除されるため、更新は行っていません。電子証明書が1つもないと、ログインできなくなります。</p>
+<p><a href="/user/edit">入力画面に戻る</a></p>`,
+      }
+    case 'certificate-refused':
+      return {
+        title: CONFIRM_TITLE,
+        status: 409,
+        body: html`<p>${certificateRefusalMessage(error.reason).text}</p><p>更新は行っていません。</p>
+<p><a href="/user/edit?fresh=1">現在の登録内容で入力し直す</a></p>`,
+      }
     case 'forbidden':
       return {
         title: '変更できない項目です',
@@ -444,7 +550,7 @@ ${theirChanges(error.changes)}
   }
 }
 
-export const userUpdateRoutes = (ports: UserUpdatePorts) => {
+export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
   const app = new Hono<AppEnv>()
   const overviewOf = loadUserOverview(ports)
   const prepare = prepareUserUpdate(ports)
@@ -452,7 +558,11 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
   const complete = completeUserUpdate(ports)
   const viewChange = viewOwnChange(ports)
   const draftOf = draftValues(ports)
-  const stagedOf = stagedQualifications(ports)
+  const stagingOf = loadStaging(ports)
+  const keep = keepTyped(ports)
+  const addCertificate = stageCertificate(ports)
+  const removeCertificate = unstageCertificate(ports)
+  const challenge = issueChallenge(ports)
   const stage = stageQualification(ports)
   const unstage = unstageQualification(ports)
   const discard = discardStaging(ports)
@@ -472,6 +582,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
       businessErrors?: BusinessFieldErrors
       qualificationValues?: QualificationInput
       qualificationErrors?: QualificationFieldErrors
+      certificateError?: string
       message?: string
       notice?: Html
     } = {},
@@ -480,12 +591,15 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
     const overview = await overviewOf(user.id)
     if (!overview.ok) return render(c, errorPage(overview.error))
     const { business, certificates, qualifications } = overview.value
-    const staged = await stagedOf(session.id)
+    const staging = await stagingOf(session.id)
     const refused =
       Object.keys(state.userErrors ?? {}).length +
         Object.keys(state.businessErrors ?? {}).length +
         Object.keys(state.qualificationErrors ?? {}).length >
-        0 || state.message !== undefined
+        0 ||
+      state.message !== undefined ||
+      state.certificateError !== undefined
+    const canChangeCertificates = user.role === 'representative' || user.cardKind !== 'my-number'
     return render(c, {
       title: inputTitle(user),
       hasErrors: refused,
@@ -496,6 +610,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
         certificates,
         values:
           state.values ??
+          staging.typed ??
           formValuesOf(
             userFieldsOf(user),
             user.role === 'representative' ? businessFieldsOf(business) : undefined,
@@ -505,9 +620,16 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
         message: state.message,
         csrfToken: session.csrfToken,
         qualifications: {
-          list: applyStaged(qualifications, staged),
-          staged: new Set(staged.added.map((q) => q.id)),
+          list: applyStaged(qualifications, staging.qualifications),
+          staged: new Set(staging.qualifications.added.map((q) => q.id)),
         },
+        certificateEditing: canChangeCertificates
+          ? {
+              list: certificatesAfter(certificates, staging.certificates),
+              staged: new Set(staging.certificates.added.map((c) => c.id)),
+            }
+          : undefined,
+        certificateError: state.certificateError,
         qualificationValues: state.qualificationValues,
         qualificationErrors: state.qualificationErrors,
         periods: registrablePeriods(ports.clock.now()),
@@ -554,6 +676,25 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
       }
       return render(c, errorPage(staged.error))
     }
+    if (action === 'add-certificate') {
+      // The card read is a page of its own: what was typed waits in the session meanwhile.
+      await keep({ sessionId: session.id, typed: input })
+      return c.redirect('/user/certificates/add', 303)
+    }
+    if (action.startsWith('remove-certificate:')) {
+      const certificateId = action.slice('remove-certificate:'.length)
+      const removed = await removeCertificate({ sessionId: session.id, userId: user.id, certificateId })
+      if (!removed.ok && removed.error.kind === 'last-certificate') {
+        return renderInput(c, {
+          values,
+          qualificationValues: parseQualification(body),
+          certificateError:
+            '最後の電子証明書は削除できません。削除するとログインできなくなります。先に新しい電子証明書を［追加］してください。',
+        })
+      }
+      if (!removed.ok) return render(c, errorPage(removed.error))
+      return renderInput(c, { values, qualificationValues: parseQualification(body) })
+    }
     if (action.startsWith('remove-qualification:')) {
       const qualificationId = action.slice('remove-qualification:'.length)
       const removed = await unstage({ sessionId: session.id, userId: user.id, qualificationId })
@@ -580,13 +721,51 @@ export const userUpdateRoutes = (ports: UserUpdatePorts) => {
     return render(c, errorPage(prepared.error))
   })
 
+  app.get('/user/certificates/add', async (c) => {
+    const { session } = signedIn(c)
+    await challenge(session.id)
+    return render(c, { title: CERTIFICATE_READ_TITLE, body: certificateReadPage(ports, session.csrfToken) })
+  })
+
+  app.post('/user/certificates/add', async (c) => {
+    const { session, user } = signedIn(c)
+    const form = CardForm.parse(await c.req.parseBody())
+    const added = await addCertificate({
+      sessionId: session.id,
+      userId: user.id,
+      cardId: form.cardId,
+      pin: form.pin,
+    })
+    if (added.ok) return c.redirect('/user/edit', 303)
+    if (added.error.kind !== 'certificate-refused') return render(c, errorPage(added.error))
+    await challenge(session.id)
+    return render(c, {
+      title: CERTIFICATE_READ_TITLE,
+      hasErrors: true,
+      status: 422,
+      body: certificateReadPage(ports, session.csrfToken, {
+        cardId: form.cardId,
+        message: certificateRefusalMessage(added.error.reason),
+      }),
+    })
+  })
+
   app.get('/user/confirm', async (c) => {
     const { session, user } = signedIn(c)
     const reviewed = await review({ sessionId: session.id, userId: user.id })
     if (!reviewed.ok) return render(c, errorPage(reviewed.error))
-    const { overview, draft, userChanges, businessChanges, qualificationChanges, draftId } = reviewed.value
+    const {
+      overview,
+      draft,
+      userChanges,
+      businessChanges,
+      qualificationChanges,
+      certificateChanges,
+      draftId,
+    } = reviewed.value
     const qualificationCount = qualificationChanges.added.length + qualificationChanges.removed.length
-    const count = userChanges.length + businessChanges.length + qualificationCount
+    const certificateCount = certificateChanges.added.length + certificateChanges.removed.length
+    const count = userChanges.length + businessChanges.length + qualificationCount + certificateCount
     return render(c, {
       title: CONFIRM_TITLE,
       body: html`<p>次の内容で利用者情報を更新します。よろしければ［更新］を押してください（${count}項目を変更）。</p>
@@ -600,7 +779,15 @@ ${
 }
 ${comparisonTable('利用者基本情報(利用者情報)', userRows(userFieldsOf(overview.user), draft.user))}
 ${qualificationCount > 0 ? qualificationChangeTable(qualificationChanges) : ''}
-<section><h2>電子証明書情報</h2>${certificateTable(overview.certificates)}</section>
+<section><h2>電子証明書情報</h2>${
+        certificateCount > 0
+          ? html`${certificateChanges.added.length > 0 ? certificateTable(certificateChanges.added, { caption: '追加する電子証明書' }) : ''}${
+              certificateChanges.removed.length > 0
+                ? certificateTable(certificateChanges.removed, { caption: '削除する電子証明書' })
+                : ''
+            }`
+          : certificateTable(overview.certificates)
+      }</section>
 <div class="actions">
   ${postForm(
     '/user/confirm',

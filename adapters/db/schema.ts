@@ -80,6 +80,7 @@ export type Database = {
     business_before: Json<unknown> | null
     business_after: Json<unknown> | null
     qualifications: Json<unknown> | null
+    certificates: Json<unknown> | null
   }
   qualifications: {
     id: string

@@ -37,6 +37,7 @@ export const DEMO_CARDS = [
     pin: '5678',
   },
   { cardId: 'saburo-ic-new', holder: '更新 三郎', label: '更新 三郎（新しいICカード・未登録）', pin: '5678' },
+  { cardId: 'taro-ic-new', holder: '調達 太郎', label: '調達 太郎（新しいICカード・未登録）', pin: '1234' },
 ] as const
 
 export const PRIVATE_CA_NAME = 'CN=テスト民間認証局, O=調達ポータル開発用, C=JP'
@@ -172,6 +173,7 @@ export const buildDemoData = async (now: Date): Promise<DemoData> => {
       validity: { notBefore: daysFrom(now, -760), notAfter: daysFrom(now, -3) },
     },
     { card: DEMO_CARDS[4], userId: undefined, ca: privateCa, kind: 'ic-card', maxTries: 5, validity: valid },
+    { card: DEMO_CARDS[5], userId: undefined, ca: privateCa, kind: 'ic-card', maxTries: 5, validity: valid },
   ] as const
   const certificates: Certificate[] = []
   const cards: VirtualCard[] = []

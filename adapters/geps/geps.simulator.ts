@@ -27,6 +27,9 @@ const UserChangeBody = z.object({
     fax: z.string(),
     version: z.number().int(),
   }),
+  certificates: z.array(
+    z.object({ fingerprint: z.string(), serialNumber: z.string(), issuer: z.string(), notAfter: z.string() }),
+  ),
   qualifications: z.array(
     z.object({
       supplierCode: z.string(),

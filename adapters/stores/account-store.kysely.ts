@@ -156,4 +156,30 @@ export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
         .execute()
     }
   },
+  changeCertificates: async (userId, changes) => {
+    if (changes.removed.length > 0) {
+      await db
+        .deleteFrom('certificates')
+        .where('user_id', '=', userId)
+        .where('id', 'in', changes.removed)
+        .execute()
+    }
+    if (changes.added.length > 0) {
+      await db
+        .insertInto('certificates')
+        .values(
+          changes.added.map((c) => ({
+            id: c.id,
+            user_id: userId,
+            fingerprint: c.fingerprint,
+            serial_number: c.serialNumber,
+            subject: c.subject,
+            issuer: c.issuer,
+            not_before: c.notBefore,
+            not_after: c.notAfter,
+          })),
+        )
+        .execute()
+    }
+  },
 })

@@ -3,6 +3,18 @@ import type { BusinessFields, UserFields } from '../../core/account.ts'
 import type { ChangeStore, UserChange } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 
+/** Certificates come back from jsonb with their dates as text. */
+const certificatesOf = (value: unknown): UserChange['certificates'] => {
+  if (!value) return undefined
+  const stored = value as NonNullable<UserChange['certificates']>
+  const withDates = <T extends { notBefore: Date; notAfter: Date }>(c: T): T => ({
+    ...c,
+    notBefore: new Date(c.notBefore),
+    notAfter: new Date(c.notAfter),
+  })
+  return { added: stored.added.map(withDates), removed: stored.removed.map(withDates) }
+}
+
 const toChange = (r: Selectable<Database['user_changes']>): UserChange => ({
   id: r.id,
   userId: r.user_id,
@@ -11,6 +23,7 @@ const toChange = (r: Selectable<Database['user_changes']>): UserChange => ({
   before: r.before as UserFields,
   after: r.after as UserFields,
   qualifications: (r.qualifications as UserChange['qualifications'] | null) ?? undefined,
+  certificates: certificatesOf(r.certificates),
   business:
     r.business_before && r.business_after
       ? { before: r.business_before as BusinessFields, after: r.business_after as BusinessFields }
@@ -38,6 +51,7 @@ export const kyselyChangeStore = (db: Kysely<Database>): ChangeStore => ({
         after: c.after,
         business_before: c.business?.before ?? null,
         qualifications: c.qualifications ?? null,
+        certificates: c.certificates ?? null,
         business_after: c.business?.after ?? null,
         created_at: c.createdAt,
         sync_state: c.sync.state,

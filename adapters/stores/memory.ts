@@ -57,6 +57,18 @@ export const memoryStores = (state: MemoryState) => ({
       state.users.set(userId, { ...user, ...fields, version: user.version + 1 })
       return true
     },
+    changeCertificates: async (userId: string, changes: { added: Certificate[]; removed: string[] }) => {
+      for (const id of changes.removed) {
+        if (state.certificates.get(id)?.userId === userId) state.certificates.delete(id)
+      }
+      for (const c of changes.added) {
+        // The database's unique key refuses a certificate registered twice; so does its twin.
+        if ([...state.certificates.values()].some((held) => held.fingerprint === c.fingerprint)) {
+          throw new Error('certificates_fingerprint_key')
+        }
+        state.certificates.set(c.id, { ...copy(c), userId })
+      }
+    },
     listQualifications: async (businessId: string) =>
       copy([...state.qualifications.values()].filter((q) => q.businessId === businessId))
         .sort((a, b) => a.firstYear - b.firstYear || a.kind.localeCompare(b.kind))

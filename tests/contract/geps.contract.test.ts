@@ -11,6 +11,14 @@ const change = (key: string, version = 1, title = '部長'): GepsUserChange => (
   idempotencyKey: key,
   kind: 'user-contact-updated',
   corporateNumber: '7123456789012',
+  certificates: [
+    {
+      fingerprint: 'ab12',
+      serialNumber: '01',
+      issuer: 'CN=テスト民間認証局',
+      notAfter: '2028-10-28T00:00:00.000Z',
+    },
+  ],
   qualifications: [
     {
       supplierCode: '0000012345',

@@ -1,0 +1,126 @@
+/**
+ * Adding and deleting certificates on 利用者情報更新 (F1), through app.request(): [追加] reads a card
+ * on 電子証明書の種別選択画面 and returns to the input screen with the certificate staged and
+ * nothing typed lost; [削除] stages a removal; both are written only at [更新].
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
+import type { Portal } from '../../main.ts'
+import { formClient, pathOf } from '../support/form-client.ts'
+import { startTestPortal } from '../support/portal.ts'
+
+let portal: Portal & { close(): Promise<void> }
+beforeAll(async () => {
+  portal = await startTestPortal()
+})
+afterAll(async () => portal?.close())
+
+const client = () => formClient((path, init) => Promise.resolve(portal.app.request(path, init)))
+const signedIn = async (cardId: string, pin: string) => {
+  const c = client()
+  await c.get('/sign-in')
+  const res = await c.post('/sign-in', { cardId, pin })
+  return { c, status: res.status, text: res.text }
+}
+
+/** Every field of the page as the page shows it, as a browser would send it back. */
+const fieldsOf = (page: string): Record<string, string> =>
+  Object.fromEntries(
+    [
+      ...page.matchAll(
+        /<input id="field-([A-Za-z]+)" name="([A-Za-z]+)" type="(?:text|email|tel)" value="([^"]*)"/g,
+      ),
+    ].map((m) => [m[2] ?? '', m[3] ?? '']),
+  )
+
+describe('the representative’s certificates', () => {
+  it('adds a card’s certificate and deletes the old one, losing nothing typed, registering them at [更新]', async () => {
+    const { c } = await signedIn('taro-ic', '1234')
+    const page = (await c.get('/user/edit?fresh=1')).text
+    const oldId = /value="remove-certificate:([0-9a-f-]{36})"/.exec(page)?.[1]
+    expect(oldId).toBeDefined()
+    const typed = { ...fieldsOf(page), department: '総務部' }
+
+    const toRead = await c.post('/user/edit', { ...typed, action: 'add-certificate' })
+    expect(toRead.status).toBe(303)
+    expect(toRead.location).toBe('/user/certificates/add')
+    expect((await c.get('/user/certificates/add')).text).toContain('<h1>電子証明書の種別選択画面</h1>')
+
+    const someoneElses = await c.post('/user/certificates/add', { cardId: 'saburo-ic-new', pin: '5678' })
+    expect(someoneElses.status).toBe(422)
+    expect(someoneElses.text).toContain(
+      'この電子証明書の名義（更新 三郎）が、利用者（調達 太郎）と異なります。',
+    )
+    await c.get('/user/certificates/add')
+    const expired = await c.post('/user/certificates/add', { cardId: 'saburo-ic-expired', pin: '5678' })
+    expect(expired.text).toContain('電子証明書の有効期限が切れています')
+    await c.get('/user/certificates/add')
+    const registered = await c.post('/user/certificates/add', { cardId: 'taro-ic', pin: '1234' })
+    expect(registered.text).toContain('この電子証明書はすでに調達ポータルに登録されています。')
+    await c.get('/user/certificates/add')
+    const wrongPin = await c.post('/user/certificates/add', { cardId: 'taro-ic-new', pin: '9999' })
+    expect(wrongPin.text).toContain('PINが正しくありません。あと4回')
+
+    await c.get('/user/certificates/add')
+    const read = await c.post('/user/certificates/add', { cardId: 'taro-ic-new', pin: '1234' })
+    expect(read.status).toBe(303)
+    expect(read.location).toBe('/user/edit')
+    const back = (await c.get('/user/edit')).text
+    expect(back).toContain('value="総務部"') // typed before [追加]: kept
+    expect(back).toContain('（追加予定）')
+    const newId = [...back.matchAll(/value="remove-certificate:([0-9a-f-]{36})"/g)]
+      .map((m) => m[1])
+      .find((id) => id !== oldId)
+
+    await c.post('/user/edit', { ...typed, action: `remove-certificate:${oldId}` })
+    const last = await c.post('/user/edit', { ...typed, action: `remove-certificate:${newId}` })
+    expect(last.status).toBe(422)
+    expect(last.text).toContain('最後の電子証明書は削除できません。')
+
+    // Nothing is registered yet: the old card still signs in.
+    expect((await signedIn('taro-ic', '1234')).status).toBe(303)
+
+    expect((await c.post('/user/edit', { ...typed, action: 'confirm' })).status).toBe(303)
+    const confirm = (await c.get('/user/confirm')).text
+    expect(confirm).toContain('<caption>追加する電子証明書</caption>')
+    expect(confirm).toContain('<caption>削除する電子証明書</caption>')
+    expect(confirm).not.toContain('remove-certificate:')
+    expect(pathOf((await c.post('/user/confirm', {})).location)).toMatch(/^\/user\/complete\//)
+
+    const oldCard = await signedIn('taro-ic', '1234')
+    expect(oldCard.status).toBe(422)
+    expect(oldCard.text).toContain('この電子証明書は調達ポータルに登録されていません。')
+    expect((await signedIn('taro-ic-new', '1234')).status).toBe(303)
+
+    const sink = portal.mailSink
+    if (!sink) throw new Error('the test portal runs a mail sink')
+    const mail = await sink.waitFor(
+      (m) => m.subject === USER_UPDATED_SUBJECT && m.text.includes('電子証明書（追加）'),
+    )
+    expect(mail.text).toMatch(/電子証明書（追加）: シリアル番号 [0-9a-f]+、発行者 CN=テスト民間認証局/)
+    expect(mail.text).toContain('電子証明書（削除）: シリアル番号')
+    expect(mail.text).toContain('部署名: （なし） → 総務部')
+  })
+})
+
+describe('agents’ certificates', () => {
+  it('lets an agent not delete their last certificate', async () => {
+    const { c } = await signedIn('hanako-file', 'hanako-2026')
+    const page = (await c.get('/user/edit?fresh=1')).text
+    const id = /value="remove-certificate:([0-9a-f-]{36})"/.exec(page)?.[1]
+    const refused = await c.post('/user/edit', { ...fieldsOf(page), action: `remove-certificate:${id}` })
+    expect(refused.status).toBe(422)
+    expect(refused.text).toContain('最後の電子証明書は削除できません。')
+  })
+
+  it('leaves a My Number agent’s certificates to F2: no buttons, and a read by hand is refused', async () => {
+    const { c } = await signedIn('jiro-mynumber', '4321')
+    const page = (await c.get('/user/edit?fresh=1')).text
+    expect(page).not.toContain('remove-certificate:')
+    expect(page).not.toContain('value="add-certificate"')
+    expect(page).toContain('電子証明書更新の手続きで更新します')
+    await c.get('/user/certificates/add')
+    const refused = await c.post('/user/certificates/add', { cardId: 'saburo-ic-new', pin: '5678' })
+    expect(refused.status).toBe(403)
+  })
+})

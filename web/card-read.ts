@@ -1,0 +1,85 @@
+/**
+ * Reading a card, wherever a screen asks for one (ログイン, 電子証明書の追加): the card to read and
+ * its PIN, and what each refusal of the card or its certificate means for the user.
+ */
+import type { CertificateError } from '../core/certificates.ts'
+import { formatDateJa } from '../core/format.ts'
+import type { CardReadError, CardReader } from '../core/ports.ts'
+import { html, raw } from './render.ts'
+
+export type CardMessage = { field?: 'cardId' | 'pin'; text: string }
+
+export const CARD_LABELS = { cardId: 'カード', pin: 'PIN' }
+
+export const certificateMessage = (e: CertificateError): string => {
+  switch (e.kind) {
+    case 'expired':
+      return `電子証明書の有効期限が切れています（${formatDateJa(e.notAfter)}まで）。電子証明書更新の手続きで、新しい電子証明書に更新してください。`
+    case 'not-yet-valid':
+      return `電子証明書はまだ有効になっていません（${formatDateJa(e.notBefore)}から有効）。有効期間の開始後にもう一度お試しください。`
+    case 'untrusted':
+      return '調達ポータルで利用できる認証局の電子証明書ではありません。利用できる電子証明書かどうか、発行元にご確認ください。'
+    case 'bad-signature':
+      return 'カードによる署名を確認できませんでした。カードを挿し直して、もう一度お試しください。'
+    case 'malformed':
+      return '電子証明書を読み取れませんでした。カードを挿し直して、もう一度お試しください。'
+  }
+}
+
+export const cardMessage = (e: CardReadError): CardMessage => {
+  switch (e.kind) {
+    case 'no-card':
+      return { field: 'cardId', text: 'カードを選択してください。' }
+    case 'pin-format':
+      return { field: 'pin', text: e.message }
+    case 'wrong-pin':
+      return {
+        field: 'pin',
+        text:
+          e.triesLeft === undefined
+            ? 'パスワードが正しくありません。'
+            : `PINが正しくありません。あと${e.triesLeft}回間違えるとカードがロックされます。`,
+      }
+    case 'locked':
+      return {
+        field: 'cardId',
+        text: 'このカードはPINの誤入力が続いたためロックされています。カードの発行元（マイナンバーカードはお住まいの市区町村の窓口）でロックを解除してください。',
+      }
+  }
+}
+
+/** The cards in reach (each with the tries left before it locks) and the PIN field. */
+export const cardReadFields = async (
+  reader: CardReader,
+  state: { cardId?: string; errors: Partial<Record<'cardId' | 'pin', string>> },
+) => {
+  const cards = await reader.listCards()
+  const tries = await Promise.all(cards.map((card) => reader.triesLeft(card.cardId)))
+  const { errors } = state
+  return html`<fieldset id="field-cardId"${errors.cardId ? raw(' aria-describedby="field-cardId-error"') : ''}>
+    <legend>カード（開発用の仮想カードリーダ）</legend>
+    ${errors.cardId ? html`<p class="field-error" id="field-cardId-error">${errors.cardId}</p>` : ''}
+    ${cards.map(
+      (card, i) => html`<div class="choice">
+      <input type="radio" name="cardId" id="card-${card.cardId}" value="${card.cardId}"${
+        state.cardId === card.cardId || (!state.cardId && i === 0) ? ' checked' : ''
+      }>
+      <label for="card-${card.cardId}">${card.holderName}${
+        tries[i] === undefined
+          ? ''
+          : tries[i] === 0
+            ? html`<span class="tries">（ロック中）</span>`
+            : html`<span class="tries">（PIN入力 残り${tries[i]}回）</span>`
+      }</label>
+    </div>`,
+    )}
+  </fieldset>
+  <div class="field${errors.pin ? ' field-invalid' : ''}">
+    <label for="field-pin">PIN</label>
+    <p class="hint" id="field-pin-hint">ファイルタイプの電子証明書はパスワードを入力します。PINは保存も記録もされません。</p>
+    ${errors.pin ? html`<p class="field-error" id="field-pin-error">${errors.pin}</p>` : ''}
+    <input id="field-pin" name="pin" type="password" autocomplete="off" required aria-describedby="field-pin-hint${
+      errors.pin ? ' field-pin-error' : ''
+    }"${errors.pin ? raw(' aria-invalid="true"') : ''}>
+  </div>`
+}
