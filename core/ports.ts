@@ -52,6 +52,8 @@ export type UserChange = {
 export type ChangeStore = {
   record(change: UserChange): Promise<void>
   find(changeId: string): Promise<UserChange | undefined>
+  /** The business's changes, newest first. */
+  listForBusiness(businessId: string, limit: number): Promise<UserChange[]>
   recordSync(
     changeId: string,
     sync: { state: SyncState; receipt?: string; at: Date; error?: string },

@@ -10,6 +10,7 @@ import type { SignInPorts } from '../core/sign-in.ts'
 import type { UserUpdatePorts } from '../core/user-update.ts'
 import { APP_CSS } from './assets.ts'
 import { type DevMail, devMailboxRoutes } from './dev-mailbox.ts'
+import { historyRoutes } from './history.ts'
 import { LLMS_TXT } from './llms-txt.ts'
 import { menuRoutes } from './menu.ts'
 import { html, rememberView, render } from './render.ts'
@@ -136,6 +137,7 @@ export const createApp = (options: AppOptions) => {
   app.route('/', menuRoutes(ports))
   app.route('/', signInRoutes(ports, sessionDeps))
   app.route('/', userUpdateRoutes(ports))
+  app.route('/', historyRoutes(ports))
   if (options.devMailbox) app.route('/', devMailboxRoutes(options.devMailbox))
 
   app.notFound((c) =>

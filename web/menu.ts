@@ -18,7 +18,16 @@ export const menuRoutes = (ports: { accounts: AccountStore }) => {
       body: html`<p>${business?.name ?? ''}　${user.name} 様（${ROLE_LABELS[user.role]}）</p>
 <nav aria-label="手続き">
   <ul class="menu">
-    <li><a href="/user/edit">利用者情報更新</a><p class="hint">役職名、住所、電話番号、メールアドレスなどを更新します。</p></li>
+    <li><a href="/user/edit">利用者情報更新</a><p class="hint">${
+      user.role === 'representative'
+        ? '事業者情報、利用者情報、資格情報、電子証明書を更新します。'
+        : '役職名、住所、電話番号、メールアドレス、電子証明書を更新します。'
+    }</p></li>
+    ${
+      user.role === 'representative'
+        ? html`<li><a href="/business/history">変更履歴</a><p class="hint">事業者の変更の記録と、政府電子調達システム(GEPS)への連携状況を確認します。</p></li>`
+        : ''
+    }
   </ul>
 </nav>`,
     })

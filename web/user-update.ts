@@ -417,7 +417,7 @@ const theirChanges = (changes: FieldChange[]) =>
   <tbody>${changes.map((c) => html`<tr><th scope="row">${c.label}</th><td>${c.before || '—'}</td><td>${c.after || '—'}</td></tr>`)}</tbody>
 </table>`
 
-const SYNC_LABELS: Record<SyncState, string> = {
+export const SYNC_LABELS: Record<SyncState, string> = {
   waiting: '待機中',
   retrying: '再試行中',
   done: '連携完了',

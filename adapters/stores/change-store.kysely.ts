@@ -61,6 +61,16 @@ export const kyselyChangeStore = (db: Kysely<Database>): ChangeStore => ({
       })
       .execute()
   },
+  listForBusiness: async (businessId, limit) =>
+    (
+      await db
+        .selectFrom('user_changes')
+        .selectAll()
+        .where('business_id', '=', businessId)
+        .orderBy('created_at', 'desc')
+        .limit(limit)
+        .execute()
+    ).map(toChange),
   find: async (changeId) => {
     const r = await db.selectFrom('user_changes').selectAll().where('id', '=', changeId).executeTakeFirst()
     return r && toChange(r)

@@ -160,6 +160,10 @@ export const memoryStores = (state: MemoryState) => ({
       state.changes.set(c.id, copy(c))
     },
     find: async (id: string) => copy(state.changes.get(id)),
+    listForBusiness: async (businessId: string, limit: number) =>
+      copy([...state.changes.values()].filter((c) => c.businessId === businessId))
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+        .slice(0, limit),
     recordSync: async (
       id: string,
       sync: { state: UserChange['sync']['state']; receipt?: string; at: Date; error?: string },

@@ -224,6 +224,19 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       expect(await s.accounts.listQualifications(businessId)).not.toContainEqual(sales)
     })
 
+    test('lists a business’s changes, newest first, up to a limit', async () => {
+      const older = { ...change(crypto.randomUUID()), createdAt: new Date('2026-11-27T08:00:00Z') }
+      const newer = { ...change(crypto.randomUUID()), createdAt: new Date('2026-11-27T09:00:00Z') }
+      await s.changes.record(older)
+      await s.changes.record(newer)
+      const listed = await s.changes.listForBusiness('00000000-0000-4000-8000-000000000001', 100)
+      expect(listed.findIndex((c) => c.id === newer.id)).toBeLessThan(
+        listed.findIndex((c) => c.id === older.id),
+      )
+      expect(await s.changes.listForBusiness('00000000-0000-4000-8000-000000000001', 1)).toHaveLength(1)
+      expect(await s.changes.listForBusiness('00000000-0000-4000-8000-00000000ffff', 100)).toEqual([])
+    })
+
     test('records the business’s half of a change', async () => {
       const id = crypto.randomUUID()
       const business = await s.accounts.findBusiness('00000000-0000-4000-8000-000000000001')

@@ -304,3 +304,27 @@ describe('roles on the server', () => {
     expect((await taro.get('/user/edit?fresh=1')).text).not.toContain('乗っ取り')
   })
 })
+
+describe('変更履歴', () => {
+  it('shows the representative every committed change of the business, newest first, and no one else', async () => {
+    const taro = await signedIn('taro-ic', '1234')
+    expect((await taro.get('/menu')).text).toContain('<a href="/business/history">変更履歴</a>')
+    const page = (await taro.get('/business/history')).text
+    expect(page).toContain('<h1>変更履歴</h1>')
+    expect(page).toContain(
+      '<li>所在地: 東京都千代田区霞が関三丁目1番1号 → 東京都千代田区霞が関一丁目2番3号</li>',
+    )
+    expect(page).toContain('<li>資格情報を追加: 令和7・8・9年度 物品の販売 B</li>')
+    expect(page).toContain('<li>資格情報を削除: 令和7・8・9年度 役務の提供等 A</li>')
+    expect(page).toContain('<td>調達 太郎</td>')
+    expect(page.indexOf('資格情報を追加')).toBeLessThan(
+      page.indexOf('所在地: 東京都千代田区霞が関三丁目1番1号'),
+    )
+
+    const hanako = await signedIn('hanako-file', 'hanako-2026')
+    expect((await hanako.get('/menu')).text).not.toContain('変更履歴')
+    const refused = await hanako.get('/business/history')
+    expect(refused.status).toBe(403)
+    expect(refused.text).not.toContain('所在地')
+  })
+})

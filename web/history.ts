@@ -1,0 +1,55 @@
+/** 変更履歴: the business's committed changes, for the representative, newest first. */
+import { Hono } from 'hono'
+import { formatDateTimeJa } from '../core/format.ts'
+import { businessHistory, HISTORY_LENGTH } from '../core/history.ts'
+import type { AccountStore, ChangeStore } from '../core/ports.ts'
+import { periodName } from '../core/qualifications.ts'
+import { html, render } from './render.ts'
+import { type AppEnv, signedIn, toSignIn } from './session.ts'
+import { SYNC_LABELS } from './user-update.ts'
+
+const TITLE = '変更履歴'
+
+export const historyRoutes = (ports: { accounts: AccountStore; changes: ChangeStore }) => {
+  const app = new Hono<AppEnv>()
+  const historyOf = businessHistory(ports)
+
+  app.get('/business/history', async (c) => {
+    if (!c.get('user')) return toSignIn(c)
+    const history = await historyOf(signedIn(c).user.id)
+    if (!history.ok) {
+      return render(c, {
+        title: TITLE,
+        status: 403,
+        body: html`<p>変更履歴は代表者のみが確認できます。</p><p><a href="/menu">メニューへ</a></p>`,
+      })
+    }
+    return render(c, {
+      title: TITLE,
+      body: html`<p>事業者情報・利用者情報・資格情報・電子証明書の変更の記録です（新しい順、最大${HISTORY_LENGTH}件）。</p>
+${
+  history.value.length === 0
+    ? html`<p>まだ変更はありません。</p>`
+    : html`<table class="history">
+  <thead><tr><th scope="col">日時</th><th scope="col">変更者</th><th scope="col">変更内容</th><th scope="col">GEPS連携</th></tr></thead>
+  <tbody>${history.value.map(
+    ({ change, madeBy, fieldChanges }) => html`<tr>
+    <td>${formatDateTimeJa(change.createdAt)}</td>
+    <td>${madeBy}</td>
+    <td><ul>
+      ${fieldChanges.map((f) => html`<li>${f.label}: ${f.before || '（なし）'} → ${f.after || '（なし）'}</li>`)}
+      ${(change.qualifications?.added ?? []).map((q) => html`<li>資格情報を追加: ${periodName(q.firstYear)} ${q.kind} ${q.grade}</li>`)}
+      ${(change.qualifications?.removed ?? []).map((q) => html`<li>資格情報を削除: ${periodName(q.firstYear)} ${q.kind} ${q.grade}</li>`)}
+      ${(change.certificates?.added ?? []).map((x) => html`<li>電子証明書を追加: シリアル番号 ${x.serialNumber}</li>`)}
+      ${(change.certificates?.removed ?? []).map((x) => html`<li>電子証明書を削除: シリアル番号 ${x.serialNumber}</li>`)}
+    </ul></td>
+    <td>${SYNC_LABELS[change.sync.state]}</td>
+  </tr>`,
+  )}</tbody>
+</table>`
+}
+<p><a href="/menu">メニューへ戻る</a></p>`,
+    })
+  })
+  return app
+}
