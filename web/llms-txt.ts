@@ -28,16 +28,39 @@ export const LLMS_TXT = `# 調達ポータル 利用者情報メンテナンス 
    Errors: a wrong PIN says how many tries are left before the card locks.
 
 ### Update user information (利用者情報更新, F1)
-1. GET /user/edit: 更新する利用者情報の入力画面. Fields: title (役職名), postalCode (郵便番号),
-   address (住所), phone (電話番号), fax (FAX番号, optional), email (メールアドレス),
-   emailConfirmation (メールアドレス(確認)). Button: 確認.
-2. POST /user/edit: checks the input. Success: 303 to /user/confirm. Refusal: 422 with messages.
+1. GET /user/edit: 更新する利用者情報の入力画面 — one form. Fields of an agent (代理人): title
+   (役職名), postalCode (郵便番号), address (住所), phone (電話番号), fax (FAX番号, optional),
+   email (メールアドレス), emailConfirmation (メールアドレス(確認)). The representative (代表者)
+   also has nameKana (フリガナ) and department (部署名), and the business (事業者情報):
+   businessName (商号又は名称), businessNameKana, representativeTitle (代表者役職),
+   representativeName (代表者氏名), representativeNameKana, businessPostalCode, businessAddress
+   (所在地), businessPhone, businessFax. Text must use characters GEPS can store (ASCII and
+   JIS X 0208); フリガナ is katakana. An agent who sends the representative's fields gets 403.
+2. POST /user/edit sends the whole form with the pressed button's \`action\`:
+   - \`confirm\` (button 確認; the default): checks everything. Success: 303 to /user/confirm.
+     Refusal: 422 with messages.
+   - \`add-qualification\` (button 追加 of 資格情報選択, representative only): fields
+     qualificationSupplierCode (業者コード, digits), qualificationKind (資格の種類: 物品の製造,
+     物品の販売, 役務の提供等, 物品の買受け), qualificationGrade (等級 A-D; 物品の買受け A-C),
+     qualificationRegions (競争参加地域, repeat for each), qualificationPeriod (有効期間: the
+     first year of 令和, e.g. 7 for 令和7・8・9年度; the current cycle or the next). Stages it.
+   - \`remove-qualification:{id}\` (button 削除 of a row of 資格情報): stages the removal.
+   - \`add-certificate\` (button 追加 of 電子証明書情報): keeps what was typed and answers 303 to
+     GET /user/certificates/add (電子証明書の種別選択画面): choose cardId, enter pin, button 読込
+     (POST). The certificate must be valid, trusted, the user's own and registered to no one.
+     Success: 303 back to /user/edit with it staged.
+   - \`remove-certificate:{id}\` (button 削除 of a certificate): stages the removal; the last one
+     cannot be removed.
+   Staged changes are written only at 更新 below.
 3. GET /user/confirm: 利用者情報の更新確認画面, old and new values side by side. Button: 更新
    (the form carries the hidden field draftId: post it as it is). GET /user/edit meanwhile shows
    the values being confirmed; GET /user/edit?fresh=1 the registered ones.
 4. POST /user/confirm: commits once (a repeated post changes nothing twice). 303 to
    /user/complete/{changeId}: 利用者情報の更新完了画面, with the GEPS state
    (待機中 waiting / 再試行中 retrying / 連携完了 done / 連携失敗 failed).
+
+### Change history (変更履歴, representative only)
+GET /business/history: every committed change of the business, newest first, with its GEPS state.
 
 ### Sign out
 POST /sign-out with \`_csrf\`.
