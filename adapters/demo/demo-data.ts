@@ -10,6 +10,7 @@ import type { Qualification } from '../../core/qualifications.ts'
 import { createAuthority, daysFrom, issueCertificate } from '../card-reader/test-pki.ts'
 import { hashPin, type VirtualCard } from '../card-reader/virtual-card-reader.ts'
 import type { Database } from '../db/schema.ts'
+import { kyselyAccountStore } from '../stores/account-store.kysely.ts'
 import type { MemoryState } from '../stores/memory.ts'
 
 export const DEMO_BUSINESS_ID = '00000000-0000-4000-8000-000000000001'
@@ -274,35 +275,12 @@ export const loadDemoData = async (db: Kysely<Database>, now: Date): Promise<boo
         })),
       )
       .execute()
-    await trx
-      .insertInto('certificates')
-      .values(
-        demo.certificates.map((c) => ({
-          id: c.id,
-          user_id: c.userId,
-          fingerprint: c.fingerprint,
-          serial_number: c.serialNumber,
-          subject: c.subject,
-          issuer: c.issuer,
-          not_before: c.notBefore,
-          not_after: c.notAfter,
-        })),
-      )
-      .execute()
-    await trx
-      .insertInto('qualifications')
-      .values(
-        demo.qualifications.map((q) => ({
-          id: q.id,
-          business_id: b.id,
-          supplier_code: q.supplierCode,
-          kind: q.kind,
-          grade: q.grade,
-          regions: q.regions,
-          first_year: q.firstYear,
-        })),
-      )
-      .execute()
+    const accounts = kyselyAccountStore(trx)
+    for (const u of demo.users) {
+      const added = demo.certificates.filter((c) => c.userId === u.id)
+      if (added.length > 0) await accounts.changeCertificates(u.id, { added, removed: [] })
+    }
+    await accounts.changeQualifications(b.id, { added: demo.qualifications, removed: [] })
     await trx
       .insertInto('virtual_cards')
       .values(

@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GEPS_NOTICE_SUBJECT } from '../../adapters/geps/geps.simulator.ts'
 import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
-import { launchChromium } from '../support/browser.ts'
+import { launchChromium, openPage } from '../support/browser.ts'
 import { startTestPortal } from '../support/portal.ts'
 
 let browser: Browser
@@ -22,17 +22,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
   ({ javaScriptEnabled }) => {
     it('signs in, is told of a mistake next to the field, confirms and completes', async () => {
       const portal = await startTestPortal()
-      const context = await browser.newContext({ javaScriptEnabled, locale: 'ja-JP' })
-      context.setDefaultTimeout(8_000)
-      const page = await context.newPage()
-      // Script errors, and console errors such as a Content-Security-Policy violation (an answer's
-      // status, such as the intended 422, is reported there too and is not one).
-      const scriptErrors: string[] = []
-      page.on('pageerror', (e) => scriptErrors.push(e.message))
-      page.on('console', (m) => {
-        if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
-          scriptErrors.push(m.text())
-      })
+      const { context, page, scriptErrors } = await openPage(browser, javaScriptEnabled)
       try {
         await page.goto(`${portal.url}/sign-in`)
         await expect(page.title()).resolves.toBe('ログイン | 調達ポータル')

@@ -6,7 +6,7 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
-import { launchChromium } from '../support/browser.ts'
+import { launchChromium, openPage } from '../support/browser.ts'
 import { startTestPortal } from '../support/portal.ts'
 
 let browser: Browser
@@ -23,15 +23,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
   ({ javaScriptEnabled }) => {
     it('adds a qualification and a certificate, deletes a certificate, changes address and e-mail', async () => {
       const portal = await startTestPortal()
-      const context = await browser.newContext({ javaScriptEnabled, locale: 'ja-JP' })
-      context.setDefaultTimeout(8_000)
-      const page = await context.newPage()
-      const scriptErrors: string[] = []
-      page.on('pageerror', (e) => scriptErrors.push(e.message))
-      page.on('console', (m) => {
-        if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
-          scriptErrors.push(m.text())
-      })
+      const { context, page, scriptErrors } = await openPage(browser, javaScriptEnabled)
       try {
         await page.goto(`${portal.url}/sign-in`)
         await page.getByLabel('調達 太郎（代表者・ICカード）').check()

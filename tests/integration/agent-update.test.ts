@@ -9,6 +9,7 @@ import type { Portal } from '../../main.ts'
 import { contactInput } from '../support/contact-input.ts'
 import { formClient, pathOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'
+import { portalClient } from '../support/portal-client.ts'
 
 let portal: Portal & { close(): Promise<void> }
 beforeAll(async () => {
@@ -16,7 +17,7 @@ beforeAll(async () => {
 })
 afterAll(async () => portal?.close())
 
-const client = () => formClient((path, init) => Promise.resolve(portal.app.request(path, init)))
+const client = () => portalClient(portal)
 
 const signedInAsHanako = async () => {
   const c = client()

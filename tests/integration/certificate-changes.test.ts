@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
 import type { Portal } from '../../main.ts'
-import { formClient, pathOf } from '../support/form-client.ts'
+import { pathOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'
+import { portalClient } from '../support/portal-client.ts'
 
 let portal: Portal & { close(): Promise<void> }
 beforeAll(async () => {
@@ -15,9 +16,9 @@ beforeAll(async () => {
 })
 afterAll(async () => portal?.close())
 
-const client = () => formClient((path, init) => Promise.resolve(portal.app.request(path, init)))
+/** Signs in, and says how the sign-in went (some cards here are meant to be refused). */
 const signedIn = async (cardId: string, pin: string) => {
-  const c = client()
+  const c = portalClient(portal)
   await c.get('/sign-in')
   const res = await c.post('/sign-in', { cardId, pin })
   return { c, status: res.status, text: res.text }

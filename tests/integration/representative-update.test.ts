@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
 import type { Portal } from '../../main.ts'
-import { formClient, pathOf } from '../support/form-client.ts'
+import { pathOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'
+import { signedInClient } from '../support/portal-client.ts'
 
 let portal: Portal & { close(): Promise<void> }
 beforeAll(async () => {
@@ -14,14 +15,7 @@ beforeAll(async () => {
 })
 afterAll(async () => portal?.close())
 
-const client = () => formClient((path, init) => Promise.resolve(portal.app.request(path, init)))
-
-const signedIn = async (cardId: string, pin: string) => {
-  const c = client()
-  await c.get('/sign-in')
-  expect((await c.post('/sign-in', { cardId, pin })).status).toBe(303)
-  return c
-}
+const signedIn = (cardId: string, pin: string) => signedInClient(portal, cardId, pin)
 
 /** Every field of the representative's input screen, as the demo data has them. */
 const TARO_FORM = {

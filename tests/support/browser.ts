@@ -29,3 +29,20 @@ export const launchChromium = async (): Promise<Browser> => {
     headless: true,
   })
 }
+
+/**
+ * A page in a context of its own, with or without JavaScript, collecting script errors and console
+ * errors (a Content-Security-Policy violation is reported there; an answer's status, such as an
+ * intended 422, is reported there too and is not one).
+ */
+export const openPage = async (browser: Browser, javaScriptEnabled: boolean) => {
+  const context = await browser.newContext({ javaScriptEnabled, locale: 'ja-JP' })
+  context.setDefaultTimeout(8_000)
+  const page = await context.newPage()
+  const scriptErrors: string[] = []
+  page.on('pageerror', (e) => scriptErrors.push(e.message))
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) scriptErrors.push(m.text())
+  })
+  return { context, page, scriptErrors }
+}
