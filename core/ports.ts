@@ -19,8 +19,11 @@ export type AccountStore = {
   updateUser(userId: string, baseVersion: number, fields: UserFields): Promise<boolean>
   /** Writes the business's fields if it is still at `baseVersion`; false if someone changed it first. */
   updateBusiness(businessId: string, baseVersion: number, fields: BusinessFields): Promise<boolean>
-  /** Registers and removes the user's certificates (removing only their own). */
-  changeCertificates(userId: string, changes: { added: Certificate[]; removed: string[] }): Promise<void>
+  /**
+   * Registers and removes the user's certificates (removing only their own). False when one to
+   * register is registered already (to anyone): then nothing may be kept of the transaction.
+   */
+  changeCertificates(userId: string, changes: { added: Certificate[]; removed: string[] }): Promise<boolean>
   listQualifications(businessId: string): Promise<Qualification[]>
   /** Registers and removes the business's qualifications (removing only its own). */
   changeQualifications(
@@ -77,6 +80,8 @@ export type DraftStore = {
   /** Reads the draft and holds it until the transaction ends, so that two completions queue up. */
   findForCompletion(sessionId: string, flow: string): Promise<Draft | undefined>
   markCompleted(draftId: string, changeId: string): Promise<void>
+  /** Forgets the session's draft of this flow. */
+  discard(sessionId: string, flow: string): Promise<void>
 }
 
 export type Session = {
@@ -93,7 +98,10 @@ export type SessionStore = {
   setChallenge(sessionId: string, challenge: string, expiresAt: Date): Promise<void>
   /** Returns the session's challenge and forgets it: a challenge is good for one try. */
   takeChallenge(sessionId: string): Promise<{ challenge: string; expiresAt: Date } | undefined>
-  /** Signs in: the session gets a new id (the old one stops working) and a user. */
+  /**
+   * Signs in: the session gets a new id (the old one stops working) and a user, and its drafts
+   * are dropped, so that nothing of whoever used the session before reaches the new user.
+   */
   signIn(oldSessionId: string, newSession: Session): Promise<void>
   end(sessionId: string): Promise<void>
   /** Records that the session was used at `at`. */

@@ -25,14 +25,16 @@ describe('有効期間', () => {
   it('follows the fiscal year (from 1 April, Japan time) and the three-year cycles', () => {
     expect(reiwaFiscalYear(new Date('2026-03-31T14:59:00Z'))).toBe(7)
     expect(reiwaFiscalYear(new Date('2026-03-31T15:00:00Z'))).toBe(8)
-    expect(registrablePeriods(NOW)).toEqual([7, 10])
-    expect(registrablePeriods(new Date('2028-04-01T00:00:00Z'))).toEqual([10, 13])
+    // The next cycle only in the current cycle's last year, when its qualifications are granted.
+    expect(registrablePeriods(NOW)).toEqual([7])
+    expect(registrablePeriods(new Date('2027-06-01T00:00:00Z'))).toEqual([7, 10])
+    expect(registrablePeriods(new Date('2028-04-01T00:00:00Z'))).toEqual([10])
     expect(periodName(7)).toBe('令和7・8・9年度')
   })
 })
 
 describe('validateQualification', () => {
-  it('accepts a qualification of the current or the next cycle, normalising the 業者コード', () => {
+  it('accepts a qualification of the current cycle, and in its last year of the next, normalising the 業者コード', () => {
     expect(validateQualification(input({ supplierCode: '００００１２３４５' }), NOW)).toEqual({
       ok: true,
       value: {
@@ -43,7 +45,8 @@ describe('validateQualification', () => {
         firstYear: 7,
       },
     })
-    expect(validateQualification(input({ firstYear: '10' }), NOW).ok).toBe(true)
+    expect(validateQualification(input({ firstYear: '10' }), NOW).ok).toBe(false)
+    expect(validateQualification(input({ firstYear: '10' }), new Date('2027-06-01T00:00:00Z')).ok).toBe(true)
   })
 
   it('refuses each field by name', () => {
@@ -58,7 +61,7 @@ describe('validateQualification', () => {
         kind: '資格の種類を選択してください。',
         grade: '等級を選択してください。',
         regions: '競争参加地域を1つ以上選択してください。',
-        firstYear: '有効期間は令和7・8・9年度または令和10・11・12年度から選択してください。',
+        firstYear: '有効期間は令和7・8・9年度から選択してください。',
       },
     })
   })

@@ -51,15 +51,23 @@ export const reiwaFiscalYear = (at: Date): number => {
 }
 
 /**
- * The cycles a qualification may be registered for: the current one and the next (the next
- * cycle's qualifications are granted during the current cycle's last year). Cycles begin in
- * 令和1, 4, 7, 10 ...
+ * The cycles a qualification may be registered for: the current one, and in the current cycle's
+ * last year the next one too (its qualifications are granted then). Cycles begin in 令和1, 4, 7 ...
  */
 export const registrablePeriods = (at: Date): number[] => {
   const year = reiwaFiscalYear(at)
   const current = year - ((year - 1) % 3)
-  return [current, current + 3]
+  return year === current + 2 ? [current, current + 3] : [current]
 }
+
+/** A qualification whose kind the list already has for its cycle, if any: one kind per cycle. */
+export const findClash = (list: Qualification[]): Qualification | undefined =>
+  list.find(
+    (q, i) => list.findIndex((other) => other.kind === q.kind && other.firstYear === q.firstYear) !== i,
+  )
+
+export const clashMessage = (q: Pick<Qualification, 'kind' | 'firstYear'>): string =>
+  `${periodName(q.firstYear)}の「${q.kind}」はすでに資格情報にあります。同じ種類の資格は、有効期間ごとに1つだけ登録できます。`
 
 export type QualificationInput = {
   supplierCode: string
@@ -122,11 +130,7 @@ export const stageAddition = (
   const clash = applyStaged(registered, staged).find(
     (q) => q.kind === qualification.kind && q.firstYear === qualification.firstYear,
   )
-  if (clash) {
-    return err({
-      kind: `${periodName(qualification.firstYear)}の「${qualification.kind}」はすでに資格情報にあります。同じ種類の資格は、有効期間ごとに1つだけ登録できます。`,
-    })
-  }
+  if (clash) return err({ kind: clashMessage(qualification) })
   return ok({ ...staged, added: [...staged.added, { ...qualification, id: newId() }] })
 }
 

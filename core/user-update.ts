@@ -41,6 +41,9 @@ import type {
   UserChange,
 } from './ports.ts'
 import {
+  applyStaged,
+  clashMessage,
+  findClash,
   periodName,
   type Qualification,
   type QualificationFieldErrors,
@@ -191,11 +194,15 @@ export const keepTyped =
   async (cmd: { sessionId: string; typed: UpdateInput }): Promise<void> => {
     const staging = await loadStaging(ports)(cmd.sessionId)
     await saveStaging(ports, cmd.sessionId, { ...staging, typed: cmd.typed })
+    // What was typed now is newer than a draft confirmed before: the draft would only hide it.
+    await ports.drafts.discard(cmd.sessionId, USER_UPDATE_FLOW)
   }
 
-/** Starting again from the registered values forgets what was staged. */
-export const discardStaging = (ports: Pick<UserUpdatePorts, 'drafts'>) => (sessionId: string) =>
-  saveStaging(ports, sessionId, NOTHING_STAGED)
+/** Starting again from the registered values forgets what was staged and what was confirmed. */
+export const discardStaging = (ports: Pick<UserUpdatePorts, 'drafts'>) => async (sessionId: string) => {
+  await ports.drafts.discard(sessionId, STAGING_FLOW)
+  await ports.drafts.discard(sessionId, USER_UPDATE_FLOW)
+}
 
 /** [追加] of 資格情報選択: checks the qualification and stages it. Only the representative may. */
 export const stageQualification =
@@ -350,6 +357,9 @@ export const prepareUserUpdate =
       removed: overview.value.qualifications.filter((q) => staging.qualifications.removed.includes(q.id)),
     }
     const qualificationsChanged = qualificationChanges.added.length + qualificationChanges.removed.length > 0
+    // Someone may have registered the same kind for the cycle since it was staged.
+    const clash = findClash(applyStaged(overview.value.qualifications, staging.qualifications))
+    if (clash) return err({ kind: 'invalid-qualification', errors: { kind: clashMessage(clash) } })
     const certificateChanges = {
       added: staging.certificates.added,
       removed: overview.value.certificates.filter((c) => staging.certificates.removed.includes(c.id)),
@@ -398,6 +408,8 @@ export const prepareUserUpdate =
       payload,
       baseVersion: user.version,
     })
+    // The draft now holds what was typed; a copy kept for the card read would only be older.
+    if (staging.typed) await saveStaging(ports, cmd.sessionId, { ...staging, typed: undefined })
     return ok(undefined)
   }
 
@@ -484,8 +496,15 @@ export const completeUserUpdate =
       if (!userWritten || !businessWritten) return err({ kind: 'changed-by-someone-else', changes: theirs })
       if (payload.certificates) {
         const { added, removed } = payload.certificates
+        const now = ports.clock.now()
         for (const c of added) {
-          // Registered by someone else since it was read: not twice.
+          // Since it was read, it may have expired, or someone else may have registered it.
+          if (c.notAfter < now) {
+            return err({
+              kind: 'certificate-refused',
+              reason: { kind: 'certificate', error: { kind: 'expired', notAfter: c.notAfter } },
+            })
+          }
           if (await tx.accounts.findCertificateByFingerprint(c.fingerprint)) {
             return err({ kind: 'certificate-refused', reason: { kind: 'already-registered' } })
           }
@@ -494,12 +513,20 @@ export const completeUserUpdate =
           (c) => !removed.some((r) => r.id === c.id),
         )
         if (remaining.length + added.length === 0) return err({ kind: 'last-certificate' })
-        await tx.accounts.changeCertificates(user.id, {
-          added: added.map((c) => ({ ...c, id: newId(), userId: user.id })),
+        const registered = await tx.accounts.changeCertificates(user.id, {
+          added: added.map((c) => ({ ...c, userId: user.id })),
           removed: removed.map((c) => c.id),
         })
+        if (!registered) return err({ kind: 'certificate-refused', reason: { kind: 'already-registered' } })
       }
       if (payload.qualifications) {
+        // The business's version guards this, but a clash must never reach the unique key as a 500.
+        const after = applyStaged(await tx.accounts.listQualifications(business.id), {
+          added: payload.qualifications.added,
+          removed: payload.qualifications.removed.map((q) => q.id),
+        })
+        const clash = findClash(after)
+        if (clash) return err({ kind: 'invalid-qualification', errors: { kind: clashMessage(clash) } })
         await tx.accounts.changeQualifications(business.id, {
           added: payload.qualifications.added,
           removed: payload.qualifications.removed.map((q) => q.id),
@@ -540,6 +567,8 @@ export const completeUserUpdate =
             payload.qualifications?.added.map((q) => `${q.kind} ${periodName(q.firstYear)}`) ?? [],
           qualificationsRemoved:
             payload.qualifications?.removed.map((q) => `${q.kind} ${periodName(q.firstYear)}`) ?? [],
+          certificatesAdded: payload.certificates?.added.map((c) => c.fingerprint) ?? [],
+          certificatesRemoved: payload.certificates?.removed.map((c) => c.fingerprint) ?? [],
         },
       })
       await tx.jobs.enqueue({ queue: 'geps-sync', data: { changeId: change.id } })

@@ -497,6 +497,13 @@ ${postForm(
 
 const errorPage = (error: UserUpdateError): Page => {
   switch (error.kind) {
+    case 'invalid-qualification':
+      return {
+        title: CONFIRM_TITLE,
+        status: 409,
+        body: html`<p>${Object.values(error.errors).join(' ')}</p><p>別の画面で先に登録されたため、更新は行っていません。</p>
+<p><a href="/user/edit?fresh=1">現在の登録内容で入力し直す</a></p>`,
+      }
     case 'last-certificate':
       return {
         title: CONFIRM_TITLE,
@@ -711,6 +718,9 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
         businessErrors: prepared.error.businessErrors,
         qualificationValues: parseQualification(body),
       })
+    }
+    if (prepared.error.kind === 'invalid-qualification') {
+      return renderInput(c, { values, qualificationErrors: prepared.error.errors })
     }
     if (prepared.error.kind === 'nothing-changed') {
       return renderInput(c, {

@@ -164,7 +164,8 @@ export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
         .where('id', 'in', changes.removed)
         .execute()
     }
-    if (changes.added.length > 0) {
+    if (changes.added.length === 0) return true
+    try {
       await db
         .insertInto('certificates')
         .values(
@@ -180,6 +181,11 @@ export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
           })),
         )
         .execute()
+      return true
+    } catch (e) {
+      // 23505: the unique key on the fingerprint. Another user registered it at the same moment.
+      if ((e as { code?: string }).code === '23505') return false
+      throw e
     }
   },
 })

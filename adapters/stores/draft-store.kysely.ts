@@ -49,6 +49,13 @@ export const kyselyDraftStore = (db: Kysely<Database>): DraftStore => ({
       .executeTakeFirst()
     return r && toDraft(r, sessionId)
   },
+  discard: async (sessionId, flow) => {
+    await db
+      .deleteFrom('drafts')
+      .where('session_id', '=', await sessionKey(sessionId))
+      .where('flow', '=', flow)
+      .execute()
+  },
   markCompleted: async (draftId, changeId) => {
     await db
       .updateTable('drafts')

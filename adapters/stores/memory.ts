@@ -63,11 +63,10 @@ export const memoryStores = (state: MemoryState) => ({
       }
       for (const c of changes.added) {
         // The database's unique key refuses a certificate registered twice; so does its twin.
-        if ([...state.certificates.values()].some((held) => held.fingerprint === c.fingerprint)) {
-          throw new Error('certificates_fingerprint_key')
-        }
+        if ([...state.certificates.values()].some((held) => held.fingerprint === c.fingerprint)) return false
         state.certificates.set(c.id, { ...copy(c), userId })
       }
+      return true
     },
     listQualifications: async (businessId: string) =>
       copy([...state.qualifications.values()].filter((q) => q.businessId === businessId))
@@ -119,7 +118,8 @@ export const memoryStores = (state: MemoryState) => ({
     signIn: async (oldId: string, s: Session) => {
       if (!state.sessions.delete(oldId)) return
       state.sessions.set(s.id, copy(s))
-      for (const d of state.drafts.values()) if (d.sessionId === oldId) d.sessionId = s.id
+      // A sign-in starts clean: nothing staged or confirmed under the old session goes to the new user.
+      for (const [k, d] of state.drafts) if (d.sessionId === oldId) state.drafts.delete(k)
     },
     end: async (id: string) => {
       state.sessions.delete(id)
@@ -150,6 +150,10 @@ export const memoryStores = (state: MemoryState) => ({
       copy([...state.drafts.values()].find((d) => d.sessionId === sessionId && d.flow === flow)),
     findForCompletion: async (sessionId: string, flow: string) =>
       copy([...state.drafts.values()].find((d) => d.sessionId === sessionId && d.flow === flow)),
+    discard: async (sessionId: string, flow: string) => {
+      for (const [k, d] of state.drafts)
+        if (d.sessionId === sessionId && d.flow === flow) state.drafts.delete(k)
+    },
     markCompleted: async (id: string, changeId: string) => {
       const d = state.drafts.get(id)
       if (d) d.completedChangeId = changeId

@@ -55,6 +55,11 @@ export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
       : undefined
   },
   signIn: async (oldSessionId, s) => {
+    // A sign-in starts clean: nothing staged or confirmed under the old session goes to the new user.
+    await db
+      .deleteFrom('drafts')
+      .where('session_id', '=', await sessionKey(oldSessionId))
+      .execute()
     await db
       .updateTable('sessions')
       .set({

@@ -125,3 +125,41 @@ describe('agents’ certificates', () => {
     expect(refused.status).toBe(403)
   })
 })
+
+describe('one browser, two users', () => {
+  it('gives the user who signs in next nothing of what the one before had typed or staged', async () => {
+    const { c } = await signedIn('taro-ic', '1234')
+    const page = (await c.get('/user/edit?fresh=1')).text
+    await c.post('/user/edit', { ...fieldsOf(page), department: '太郎の下書き', action: 'add-certificate' })
+    await c.get('/user/certificates/add') // issues a challenge for the session
+    // A sign-in by someone else in the same browser, over the live session.
+    const hanako = await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })
+    expect(hanako.status).toBe(303)
+    const hers = (await c.get('/user/edit')).text
+    expect(hers).toContain('入札 花子')
+    expect(hers).not.toContain('太郎の下書き')
+    expect(hers).not.toContain('追加予定')
+  })
+})
+
+describe('what was typed, and what was confirmed', () => {
+  it('keeps text typed after a confirm when [追加] leads to the card read, and forgets both on starting again', async () => {
+    const { c } = await signedIn('hanako-file', 'hanako-2026')
+    const page = (await c.get('/user/edit?fresh=1')).text
+    const form = fieldsOf(page)
+    expect((await c.post('/user/edit', { ...form, title: '部長', action: 'confirm' })).status).toBe(303)
+    const back = (await c.get('/user/edit')).text
+    expect(back).toContain('value="部長"')
+    expect((await c.post('/user/edit', { ...form, title: '専務', action: 'add-certificate' })).status).toBe(
+      303,
+    )
+    const returned = (await c.get('/user/edit')).text
+    expect(returned).toContain('value="専務"')
+    expect(returned).not.toContain('value="部長"')
+
+    await c.get('/user/edit?fresh=1')
+    const again = (await c.get('/user/edit')).text
+    expect(again).not.toContain('value="専務"')
+    expect(again).not.toContain('まだ更新していない入力内容')
+  })
+})

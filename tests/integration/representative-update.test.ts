@@ -264,8 +264,48 @@ describe('qualifications (資格情報)', () => {
       action: 'add-qualification',
     })
     expect(refused.status).toBe(403)
+    // Nothing was staged for her either: her own update goes through without it.
+    const page = (await hanako.get('/user/edit?fresh=1')).text
+    const field = (name: string) => new RegExp(`id="field-${name}"[^>]*value="([^"]*)"`).exec(page)?.[1] ?? ''
+    const own = Object.fromEntries(
+      ['title', 'postalCode', 'address', 'phone', 'fax', 'email', 'emailConfirmation'].map((f) => [
+        f,
+        field(f),
+      ]),
+    )
+    expect((await hanako.post('/user/edit', { ...own, title: '係長', action: 'confirm' })).status).toBe(303)
+    expect((await hanako.get('/user/confirm')).text).not.toContain('<caption>資格情報</caption>')
+    expect((await hanako.post('/user/confirm', {})).status).toBe(303)
     const taro = await signedIn('taro-ic', '1234')
     expect((await taro.get('/user/edit?fresh=1')).text).not.toContain('物品の製造を削除')
+  })
+
+  it('finds a clash again at [確認] when another session registered the same kind first', async () => {
+    const first = await signedIn('taro-ic', '1234')
+    const second = await signedIn('taro-ic', '1234')
+    const page = (await first.get('/user/edit?fresh=1')).text
+    await second.get('/user/edit?fresh=1')
+    const form = Object.fromEntries(
+      [
+        ...page.matchAll(
+          /<input id="field-([A-Za-z]+)" name="([A-Za-z]+)" type="(?:text|email|tel)" value="([^"]*)"/g,
+        ),
+      ].map((m) => [m[2] ?? '', m[3] ?? '']),
+    )
+    const making = { ...SALES, qualificationKind: '物品の製造' }
+    expect((await first.post('/user/edit', { ...form, ...making, action: 'add-qualification' })).status).toBe(
+      200,
+    )
+    expect(
+      (await second.post('/user/edit', { ...form, ...making, action: 'add-qualification' })).status,
+    ).toBe(200)
+    expect((await second.post('/user/edit', { ...form, action: 'confirm' })).status).toBe(303)
+    await second.get('/user/confirm')
+    expect((await second.post('/user/confirm', {})).status).toBe(303)
+
+    const clash = await first.post('/user/edit', { ...form, action: 'confirm' })
+    expect(clash.status).toBe(422)
+    expect(clash.text).toContain('令和7・8・9年度の「物品の製造」はすでに資格情報にあります')
   })
 })
 
@@ -302,18 +342,27 @@ describe('roles on the server', () => {
 describe('変更履歴', () => {
   it('shows the representative every committed change of the business, newest first, and no one else', async () => {
     const taro = await signedIn('taro-ic', '1234')
+    // A change of its own, so that this test stands alone; the other tests' changes may precede it.
+    const current = (await taro.get('/user/edit?fresh=1')).text
+    const fields = Object.fromEntries(
+      [
+        ...current.matchAll(
+          /<input id="field-([A-Za-z]+)" name="([A-Za-z]+)" type="(?:text|email|tel)" value="([^"]*)"/g,
+        ),
+      ].map((m) => [m[2] ?? '', m[3] ?? '']),
+    )
+    await taro.post('/user/edit', { ...fields, businessFax: '03-7777-0000', action: 'confirm' })
+    await taro.get('/user/confirm')
+    expect((await taro.post('/user/confirm', {})).status).toBe(303)
     expect((await taro.get('/menu')).text).toContain('<a href="/business/history">変更履歴</a>')
     const page = (await taro.get('/business/history')).text
     expect(page).toContain('<h1>変更履歴</h1>')
-    expect(page).toContain(
-      '<li>所在地: 東京都千代田区霞が関三丁目1番1号 → 東京都千代田区霞が関一丁目2番3号</li>',
-    )
-    expect(page).toContain('<li>資格情報を追加: 令和7・8・9年度 物品の販売 B</li>')
-    expect(page).toContain('<li>資格情報を削除: 令和7・8・9年度 役務の提供等 A</li>')
+    expect(page).toContain(`<li>FAX番号（事業者）: ${fields.businessFax || '（なし）'} → 03-7777-0000</li>`)
     expect(page).toContain('<td>調達 太郎</td>')
-    expect(page.indexOf('資格情報を追加')).toBeLessThan(
-      page.indexOf('所在地: 東京都千代田区霞が関三丁目1番1号'),
-    )
+    // Newest first: this change stands above every earlier one.
+    const rows = [...page.matchAll(/<tr>\s*<td>/g)]
+    expect(rows.length).toBeGreaterThanOrEqual(1)
+    expect(page.indexOf('03-7777-0000')).toBeLessThan(rows[1]?.index ?? Number.POSITIVE_INFINITY)
 
     const hanako = await signedIn('hanako-file', 'hanako-2026')
     expect((await hanako.get('/menu')).text).not.toContain('変更履歴')
