@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
 import type { Portal } from '../../main.ts'
-import { pathOf } from '../support/form-client.ts'
+import { pathOf, textFieldsOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'
 import { portalClient } from '../support/portal-client.ts'
 
@@ -24,23 +24,13 @@ const signedIn = async (cardId: string, pin: string) => {
   return { c, status: res.status, text: res.text }
 }
 
-/** Every field of the page as the page shows it, as a browser would send it back. */
-const fieldsOf = (page: string): Record<string, string> =>
-  Object.fromEntries(
-    [
-      ...page.matchAll(
-        /<input id="field-([A-Za-z]+)" name="([A-Za-z]+)" type="(?:text|email|tel)" value="([^"]*)"/g,
-      ),
-    ].map((m) => [m[2] ?? '', m[3] ?? '']),
-  )
-
 describe('the representative’s certificates', () => {
   it('adds a card’s certificate and deletes the old one, losing nothing typed, registering them at [更新]', async () => {
     const { c } = await signedIn('taro-ic', '1234')
     const page = (await c.get('/user/edit?fresh=1')).text
     const oldId = /value="remove-certificate:([0-9a-f-]{36})"/.exec(page)?.[1]
     expect(oldId).toBeDefined()
-    const typed = { ...fieldsOf(page), department: '総務部' }
+    const typed = { ...textFieldsOf(page), department: '総務部' }
 
     const toRead = await c.post('/user/edit', { ...typed, action: 'add-certificate' })
     expect(toRead.status).toBe(303)
@@ -109,7 +99,7 @@ describe('agents’ certificates', () => {
     const { c } = await signedIn('hanako-file', 'hanako-2026')
     const page = (await c.get('/user/edit?fresh=1')).text
     const id = /value="remove-certificate:([0-9a-f-]{36})"/.exec(page)?.[1]
-    const refused = await c.post('/user/edit', { ...fieldsOf(page), action: `remove-certificate:${id}` })
+    const refused = await c.post('/user/edit', { ...textFieldsOf(page), action: `remove-certificate:${id}` })
     expect(refused.status).toBe(422)
     expect(refused.text).toContain('最後の電子証明書は削除できません。')
   })
@@ -130,7 +120,11 @@ describe('one browser, two users', () => {
   it('gives the user who signs in next nothing of what the one before had typed or staged', async () => {
     const { c } = await signedIn('taro-ic', '1234')
     const page = (await c.get('/user/edit?fresh=1')).text
-    await c.post('/user/edit', { ...fieldsOf(page), department: '太郎の下書き', action: 'add-certificate' })
+    await c.post('/user/edit', {
+      ...textFieldsOf(page),
+      department: '太郎の下書き',
+      action: 'add-certificate',
+    })
     await c.get('/user/certificates/add') // issues a challenge for the session
     // A sign-in by someone else in the same browser, over the live session.
     const hanako = await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })
@@ -146,7 +140,7 @@ describe('what was typed, and what was confirmed', () => {
   it('keeps text typed after a confirm when [追加] leads to the card read, and forgets both on starting again', async () => {
     const { c } = await signedIn('hanako-file', 'hanako-2026')
     const page = (await c.get('/user/edit?fresh=1')).text
-    const form = fieldsOf(page)
+    const form = textFieldsOf(page)
     expect((await c.post('/user/edit', { ...form, title: '部長', action: 'confirm' })).status).toBe(303)
     const back = (await c.get('/user/edit')).text
     expect(back).toContain('value="部長"')

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
 import type { Portal } from '../../main.ts'
-import { pathOf } from '../support/form-client.ts'
+import { pathOf, textFieldsOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'
 import { signedInClient } from '../support/portal-client.ts'
 
@@ -285,13 +285,7 @@ describe('qualifications (資格情報)', () => {
     const second = await signedIn('taro-ic', '1234')
     const page = (await first.get('/user/edit?fresh=1')).text
     await second.get('/user/edit?fresh=1')
-    const form = Object.fromEntries(
-      [
-        ...page.matchAll(
-          /<input id="field-([A-Za-z]+)" name="([A-Za-z]+)" type="(?:text|email|tel)" value="([^"]*)"/g,
-        ),
-      ].map((m) => [m[2] ?? '', m[3] ?? '']),
-    )
+    const form = textFieldsOf(page)
     const making = { ...SALES, qualificationKind: '物品の製造' }
     expect((await first.post('/user/edit', { ...form, ...making, action: 'add-qualification' })).status).toBe(
       200,
@@ -344,13 +338,7 @@ describe('変更履歴', () => {
     const taro = await signedIn('taro-ic', '1234')
     // A change of its own, so that this test stands alone; the other tests' changes may precede it.
     const current = (await taro.get('/user/edit?fresh=1')).text
-    const fields = Object.fromEntries(
-      [
-        ...current.matchAll(
-          /<input id="field-([A-Za-z]+)" name="([A-Za-z]+)" type="(?:text|email|tel)" value="([^"]*)"/g,
-        ),
-      ].map((m) => [m[2] ?? '', m[3] ?? '']),
-    )
+    const fields = textFieldsOf(current)
     await taro.post('/user/edit', { ...fields, businessFax: '03-7777-0000', action: 'confirm' })
     await taro.get('/user/confirm')
     expect((await taro.post('/user/confirm', {})).status).toBe(303)

@@ -64,3 +64,13 @@ export const formClient = (fetcher: Fetcher, origin = 'http://localhost') => {
 /** Makes a path of a redirect's absolute or relative location. */
 export const pathOf = (location: string | undefined): string =>
   location ? new URL(location, 'http://x').pathname : ''
+
+/** Every text field of a page with its value, as a browser would send it back. */
+export const textFieldsOf = (page: string): Record<string, string> =>
+  Object.fromEntries(
+    [
+      ...page.matchAll(
+        /<input id="field-[A-Za-z]+" name="([A-Za-z]+)" type="(?:text|email|tel)" value="([^"]*)"/g,
+      ),
+    ].map((m) => [m[1] ?? '', m[2] ?? '']),
+  )
