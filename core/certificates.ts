@@ -1,8 +1,8 @@
 /**
  * The one certificate verifier: a card's proof (certificate + signature over the server's
- * challenge) is accepted when the certificate chains to a trust anchor, is valid now, and the
- * signature proves the card holds its key. Pure: @peculiar/x509 over WebCrypto, which Node, Deno
- * and the browser all have.
+ * challenge) is accepted when the certificate chains to a trust anchor, is valid now, may sign,
+ * is not revoked by its authority's current CRL, and the signature proves the card holds its key.
+ * Pure: @peculiar/x509 over WebCrypto, which Node, Deno and the browser all have.
  */
 import { sha256Hex } from './digest.ts'
 import type { CardProof } from './ports.ts'
@@ -14,7 +14,15 @@ export type CertificateError =
   | { kind: 'untrusted'; issuer: string }
   | { kind: 'expired'; notAfter: Date }
   | { kind: 'not-yet-valid'; notBefore: Date }
+  /** Its key usage does not allow signing (digitalSignature). */
+  | { kind: 'wrong-key-usage' }
+  | { kind: 'revoked'; revokedAt: Date }
+  /** No current CRL of its authority to check it against: refused rather than assumed good. */
+  | { kind: 'revocation-unknown' }
   | { kind: 'bad-signature' }
+
+/** The certificates of the authorities the portal trusts, and each one's current CRL (DER). */
+export type TrustMaterial = { anchors: Uint8Array[]; revocationLists: Uint8Array[] }
 
 export type VerifiedCertificate = {
   fingerprint: string
@@ -52,31 +60,67 @@ export const describeCertificate = async (der: Uint8Array<ArrayBuffer>): Promise
   }
 }
 
+type Certificate = InstanceType<typeof x509.X509Certificate>
+
+/** Whether the anchor's current CRL lists the certificate; undefined when there is no current CRL. */
+const revocationOf = async (
+  cert: Certificate,
+  anchor: Certificate,
+  revocationLists: Uint8Array[],
+  now: Date,
+): Promise<{ revokedAt?: Date } | undefined> => {
+  for (const der of revocationLists) {
+    let crl: InstanceType<typeof x509.X509Crl>
+    try {
+      crl = new x509.X509Crl(new Uint8Array(der))
+    } catch {
+      continue
+    }
+    if (crl.issuer !== anchor.subject) continue
+    if (!(await crl.verify({ publicKey: anchor.publicKey }).catch(() => false))) continue
+    if (crl.thisUpdate > now || (crl.nextUpdate && crl.nextUpdate < now)) continue
+    const entry = crl.findRevoked(cert)
+    return entry ? { revokedAt: entry.revocationDate } : {}
+  }
+  return undefined
+}
+
+/**
+ * Checks a proof. `allowExpired` accepts an expired certificate, and only that: F2 renews a
+ * certificate precisely because it has expired.
+ */
 export const verifyProof = async (
   proof: CardProof,
   challenge: string,
-  trustAnchors: Uint8Array[],
+  trust: TrustMaterial,
   now: Date,
+  options: { allowExpired?: boolean } = {},
 ): Promise<Result<VerifiedCertificate, CertificateError>> => {
-  let cert: InstanceType<typeof x509.X509Certificate>
+  let cert: Certificate
   const der = new Uint8Array(proof.certificate)
   try {
     cert = new x509.X509Certificate(der)
   } catch {
     return err({ kind: 'malformed' })
   }
-  let trusted = false
-  for (const anchorDer of trustAnchors) {
-    const anchor = new x509.X509Certificate(new Uint8Array(anchorDer))
-    if (anchor.subject !== cert.issuer) continue
-    if (await cert.verify({ publicKey: anchor.publicKey, signatureOnly: true })) {
-      trusted = true
+  let anchor: Certificate | undefined
+  for (const anchorDer of trust.anchors) {
+    const candidate = new x509.X509Certificate(new Uint8Array(anchorDer))
+    if (candidate.subject !== cert.issuer) continue
+    if (await cert.verify({ publicKey: candidate.publicKey, signatureOnly: true })) {
+      anchor = candidate
       break
     }
   }
-  if (!trusted) return err({ kind: 'untrusted', issuer: cert.issuer })
+  if (!anchor) return err({ kind: 'untrusted', issuer: cert.issuer })
   if (now < cert.notBefore) return err({ kind: 'not-yet-valid', notBefore: cert.notBefore })
-  if (now > cert.notAfter) return err({ kind: 'expired', notAfter: cert.notAfter })
+  if (now > cert.notAfter && !options.allowExpired) return err({ kind: 'expired', notAfter: cert.notAfter })
+  const usage = cert.getExtension(x509.KeyUsagesExtension)
+  if (!usage || (usage.usages & x509.KeyUsageFlags.digitalSignature) === 0)
+    return err({ kind: 'wrong-key-usage' })
+  const revocation = await revocationOf(cert, anchor, trust.revocationLists, now)
+  if (!revocation) return err({ kind: 'revocation-unknown' })
+  if (revocation.revokedAt) return err({ kind: 'revoked', revokedAt: revocation.revokedAt })
   const key = await cert.publicKey.export(crypto)
   const signatureOk = await crypto.subtle
     .verify(signatureAlgorithm(key), key, new Uint8Array(proof.signature), signedPayload(challenge))

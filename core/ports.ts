@@ -3,6 +3,7 @@
  * and an in-memory or simulated twin under adapters/, checked by one shared contract test.
  */
 import type { Business, BusinessFields, Certificate, User, UserFields } from './account.ts'
+import type { TrustMaterial } from './certificates.ts'
 import type { Qualification } from './qualifications.ts'
 import type { Result } from './result.ts'
 
@@ -187,5 +188,5 @@ export type CardReader = {
   read(request: { cardId: string; pin: string; challenge: string }): Promise<Result<CardProof, CardReadError>>
 }
 
-/** The certificates of the certification authorities whose certificates the portal accepts. */
-export type TrustAnchors = { list(): Promise<Uint8Array[]> }
+/** The certification authorities whose certificates the portal accepts, with their current CRLs. */
+export type TrustAnchors = { load(): Promise<TrustMaterial> }

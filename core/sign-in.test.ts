@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createAuthority, daysFrom, issueCertificate } from '../adapters/card-reader/test-pki.ts'
 import { DEMO_USER_IDS } from '../adapters/demo/demo-data.ts'
 import { memoryPortal } from '../tests/support/memory-portal.ts'
-import { signedPayload, verifyProof } from './certificates.ts'
 import { issueChallenge, signInWithCard, startSession } from './sign-in.ts'
 
 const signedInPortal = async () => {
@@ -104,48 +102,5 @@ describe('sign-in with a card', () => {
       pin: 'hanako-2026',
     })
     expect(result).toEqual({ ok: false, error: { kind: 'challenge-missing' } })
-  })
-})
-
-describe('the certificate verifier', () => {
-  it('refuses a certificate from an authority that is not trusted, and a signature over another challenge', async () => {
-    const portal = await memoryPortal()
-    const now = new Date()
-    const rogue = await createAuthority('CN=Rogue CA, C=JP', now)
-    const issued = await issueCertificate(rogue, 'CN=入札 花子, O=株式会社サンプル商事, C=JP', {
-      notBefore: daysFrom(now, -1),
-      notAfter: daysFrom(now, 30),
-    })
-    const key = await crypto.subtle.importKey(
-      'pkcs8',
-      new Uint8Array(issued.privateKey),
-      { name: 'ECDSA', namedCurve: 'P-256' },
-      false,
-      ['sign'],
-    )
-    const signature = new Uint8Array(
-      await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, signedPayload('c1')),
-    )
-    const anchors = await portal.ports.trustAnchors.list()
-    const untrusted = await verifyProof({ certificate: issued.certificate, signature }, 'c1', anchors, now)
-    expect(untrusted).toMatchObject({ ok: false, error: { kind: 'untrusted' } })
-    const trustingRogue = [...anchors, rogue.certificate]
-    expect(
-      (await verifyProof({ certificate: issued.certificate, signature }, 'c1', trustingRogue, now)).ok,
-    ).toBe(true)
-    const otherChallenge = await verifyProof(
-      { certificate: issued.certificate, signature },
-      'c2',
-      trustingRogue,
-      now,
-    )
-    expect(otherChallenge).toEqual({ ok: false, error: { kind: 'bad-signature' } })
-    const garbage = await verifyProof(
-      { certificate: new Uint8Array([1, 2, 3]), signature },
-      'c1',
-      anchors,
-      now,
-    )
-    expect(garbage).toEqual({ ok: false, error: { kind: 'malformed' } })
   })
 })

@@ -72,7 +72,7 @@ export const signInWithCard =
     const read = await ports.cardReader.read({ cardId: cmd.cardId, pin: cmd.pin, challenge: taken.challenge })
     if (!read.ok) return fail({ kind: 'card', error: read.error })
 
-    const verified = await verifyProof(read.value, taken.challenge, await ports.trustAnchors.list(), now)
+    const verified = await verifyProof(read.value, taken.challenge, await ports.trustAnchors.load(), now)
     if (!verified.ok) return fail({ kind: 'certificate', error: verified.error })
 
     const certificate = await ports.accounts.findCertificateByFingerprint(verified.value.fingerprint)

@@ -280,7 +280,7 @@ export const stageCertificate =
     if (!taken || taken.expiresAt < now) return refuse({ kind: 'challenge-missing' })
     const read = await ports.cardReader.read({ cardId: cmd.cardId, pin: cmd.pin, challenge: taken.challenge })
     if (!read.ok) return refuse({ kind: 'card', error: read.error })
-    const verified = await verifyProof(read.value, taken.challenge, await ports.trustAnchors.list(), now)
+    const verified = await verifyProof(read.value, taken.challenge, await ports.trustAnchors.load(), now)
     if (!verified.ok) return refuse({ kind: 'certificate', error: verified.error })
     const facts = verified.value
     if (facts.holderName !== user.name) {

@@ -4,10 +4,12 @@ import * as accounts from './0001-accounts.ts'
 import * as businessChanges from './0002-business-changes.ts'
 import * as qualifications from './0003-qualifications.ts'
 import * as certificateChanges from './0004-certificate-changes.ts'
+import * as revocationLists from './0005-revocation-lists.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
   '0002-business-changes': businessChanges,
   '0003-qualifications': qualifications,
   '0004-certificate-changes': certificateChanges,
+  '0005-revocation-lists': revocationLists,
 }

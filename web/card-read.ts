@@ -19,6 +19,12 @@ export const certificateMessage = (e: CertificateError): string => {
       return `電子証明書はまだ有効になっていません（${formatDateJa(e.notBefore)}から有効）。有効期間の開始後にもう一度お試しください。`
     case 'untrusted':
       return '調達ポータルで利用できる認証局の電子証明書ではありません。利用できる電子証明書かどうか、発行元にご確認ください。'
+    case 'wrong-key-usage':
+      return 'この電子証明書は署名に使えない種類のものです。ログインや本人確認に使う電子証明書（署名用）をお使いください。'
+    case 'revoked':
+      return `この電子証明書は${formatDateJa(e.revokedAt)}に失効しています。新しい電子証明書を発行元から取得し、電子証明書更新の手続きを行ってください。`
+    case 'revocation-unknown':
+      return '電子証明書が失効していないかを、いま確認できませんでした。しばらくしてからもう一度お試しください。'
     case 'bad-signature':
       return 'カードによる署名を確認できませんでした。カードを挿し直して、もう一度お試しください。'
     case 'malformed':

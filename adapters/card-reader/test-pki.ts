@@ -33,7 +33,8 @@ export const issueCertificate = async (
   authority: CertificationAuthority,
   subject: string,
   validity: { notBefore: Date; notAfter: Date },
-): Promise<Issued> => {
+  options: { keyUsage?: number } = {},
+): Promise<Issued & { serialNumber: string }> => {
   const keys = await newKeys()
   const cert = await x509.X509CertificateGenerator.create({
     subject,
@@ -43,9 +44,31 @@ export const issueCertificate = async (
     signingAlgorithm: ALGORITHM,
     notBefore: validity.notBefore,
     notAfter: validity.notAfter,
-    extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
+    extensions: [new x509.KeyUsagesExtension(options.keyUsage ?? x509.KeyUsageFlags.digitalSignature, true)],
   })
-  return { certificate: new Uint8Array(cert.rawData), privateKey: await pkcs8(keys.privateKey) }
+  return {
+    certificate: new Uint8Array(cert.rawData),
+    privateKey: await pkcs8(keys.privateKey),
+    serialNumber: cert.serialNumber,
+  }
+}
+
+/** The authority's CRL listing `revoked` serial numbers, current from a day ago until `nextUpdate`. */
+export const revocationList = async (
+  authority: CertificationAuthority,
+  revoked: string[],
+  at: Date,
+  nextUpdate: Date,
+): Promise<Uint8Array> => {
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: authority.name,
+    thisUpdate: daysFrom(at, -1),
+    nextUpdate,
+    entries: revoked.map((serialNumber) => ({ serialNumber, revocationDate: daysFrom(at, -1) })),
+    signingKey: authority.keys.privateKey,
+    signingAlgorithm: ALGORITHM,
+  })
+  return new Uint8Array(crl.rawData)
 }
 
 export const daysFrom = (now: Date, days: number): Date => new Date(now.getTime() + days * DAY)

@@ -41,10 +41,13 @@ export const kyselyVirtualCardStore = (db: Kysely<Database>): VirtualCardStore =
   },
 })
 
-/** The trust anchors kept in the database (the test PKI's authorities, in development). */
+/** The trust anchors and their CRLs kept in the database (the test PKI's, in development). */
 export const kyselyTrustAnchors = (db: Kysely<Database>): TrustAnchors => ({
-  list: async () =>
-    (await db.selectFrom('trust_anchors').select('certificate').orderBy('name').execute()).map(
-      (r) => new Uint8Array(r.certificate),
-    ),
+  load: async () => {
+    const rows = await db.selectFrom('trust_anchors').select(['certificate', 'crl']).orderBy('name').execute()
+    return {
+      anchors: rows.map((r) => new Uint8Array(r.certificate)),
+      revocationLists: rows.flatMap((r) => (r.crl ? [new Uint8Array(r.crl)] : [])),
+    }
+  },
 })

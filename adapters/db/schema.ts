@@ -101,7 +101,7 @@ export type Database = {
     client_address: string | null
     detail: Json<Record<string, unknown>>
   }
-  trust_anchors: { name: string; certificate: Uint8Array }
+  trust_anchors: { name: string; certificate: Uint8Array; crl: Uint8Array | null }
   virtual_cards: {
     id: string
     holder_name: string

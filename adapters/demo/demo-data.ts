@@ -7,7 +7,7 @@ import type { Business, Certificate, User } from '../../core/account.ts'
 import { describeCertificate } from '../../core/certificates.ts'
 import { newId, randomToken } from '../../core/ids.ts'
 import type { Qualification } from '../../core/qualifications.ts'
-import { createAuthority, daysFrom, issueCertificate } from '../card-reader/test-pki.ts'
+import { createAuthority, daysFrom, issueCertificate, revocationList } from '../card-reader/test-pki.ts'
 import { hashPin, type VirtualCard } from '../card-reader/virtual-card-reader.ts'
 import type { Database } from '../db/schema.ts'
 import { kyselyAccountStore } from '../stores/account-store.kysely.ts'
@@ -39,13 +39,19 @@ export const DEMO_CARDS = [
   },
   { cardId: 'saburo-ic-new', holder: '更新 三郎', label: '更新 三郎（新しいICカード・未登録）', pin: '5678' },
   { cardId: 'taro-ic-new', holder: '調達 太郎', label: '調達 太郎（新しいICカード・未登録）', pin: '1234' },
+  {
+    cardId: 'hanako-revoked',
+    holder: '入札 花子',
+    label: '入札 花子（失効した電子証明書）',
+    pin: 'hanako-2026',
+  },
 ] as const
 
 export const PRIVATE_CA_NAME = 'CN=テスト民間認証局, O=調達ポータル開発用, C=JP'
 export const JPKI_CA_NAME = 'CN=テスト公的個人認証局, O=公的個人認証サービス開発用, C=JP'
 
 export type DemoData = {
-  trustAnchors: { name: string; certificate: Uint8Array }[]
+  trustAnchors: { name: string; certificate: Uint8Array; crl: Uint8Array }[]
   business: Business
   users: User[]
   certificates: Certificate[]
@@ -175,13 +181,24 @@ export const buildDemoData = async (now: Date): Promise<DemoData> => {
     },
     { card: DEMO_CARDS[4], userId: undefined, ca: privateCa, kind: 'ic-card', maxTries: 5, validity: valid },
     { card: DEMO_CARDS[5], userId: undefined, ca: privateCa, kind: 'ic-card', maxTries: 5, validity: valid },
+    // Registered, and revoked by its authority: sign-in must refuse it.
+    {
+      card: DEMO_CARDS[6],
+      userId: DEMO_USER_IDS.hanako,
+      ca: privateCa,
+      kind: 'file',
+      maxTries: 0,
+      validity: valid,
+    },
   ] as const
   const certificates: Certificate[] = []
   const cards: VirtualCard[] = []
+  const serials = new Map<string, string>()
   for (const p of plan) {
     // A My Number card's certificate names only the person; a private one names the business too.
     const name = p.kind === 'my-number' ? `CN=${p.card.holder}, C=JP` : subject(p.card.holder)
     const issued = await issueCertificate(p.ca, name, p.validity)
+    serials.set(p.card.cardId, issued.serialNumber)
     const salt = randomToken(16)
     cards.push({
       cardId: p.card.cardId,
@@ -208,10 +225,22 @@ export const buildDemoData = async (now: Date): Promise<DemoData> => {
       })
     }
   }
+  // Each authority publishes a CRL; the private CA's lists the revoked card. Long-lived, so that a
+  // development database keeps working: real CRLs are fetched again before their nextUpdate.
+  const revoked = serials.get(DEMO_CARDS[6].cardId)
+  const crlUntil = daysFrom(now, 3650)
   return {
     trustAnchors: [
-      { name: 'jpki-ca', certificate: jpkiCa.certificate },
-      { name: 'private-ca', certificate: privateCa.certificate },
+      {
+        name: 'jpki-ca',
+        certificate: jpkiCa.certificate,
+        crl: await revocationList(jpkiCa, [], now, crlUntil),
+      },
+      {
+        name: 'private-ca',
+        certificate: privateCa.certificate,
+        crl: await revocationList(privateCa, revoked ? [revoked] : [], now, crlUntil),
+      },
     ],
     business: structuredClone(business),
     qualifications: [structuredClone(DEMO_QUALIFICATION)],

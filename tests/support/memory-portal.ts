@@ -24,7 +24,12 @@ export const memoryPortal = async (now = new Date()) => {
       ...stores,
       unitOfWork: memoryUnitOfWork(state),
       cardReader: virtualCardReader(memoryVirtualCardStore(demo.cards)),
-      trustAnchors: { list: async () => demo.trustAnchors.map((a) => a.certificate) },
+      trustAnchors: {
+        load: async () => ({
+          anchors: demo.trustAnchors.map((a) => a.certificate),
+          revocationLists: demo.trustAnchors.map((a) => a.crl),
+        }),
+      },
       clock,
     },
   }
