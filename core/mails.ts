@@ -71,3 +71,37 @@ export const addressChangedMail = (args: {
     '調達ポータル',
   ].join('\n'),
 })
+
+export const CERTIFICATE_RENEWED_SUBJECT = '[重要]電子証明書更新完了通知'
+
+/** F2: the registered address learns that a certificate was replaced, and by which. */
+export const certificateRenewedMail = (args: {
+  changeId: string
+  user: User
+  business: Business
+  from: Omit<Certificate, 'userId'>
+  to: Omit<Certificate, 'userId'>
+  at: Date
+}): Mail => ({
+  idempotencyKey: `certificate-renewed:${args.changeId}`,
+  to: args.user.email,
+  subject: CERTIFICATE_RENEWED_SUBJECT,
+  text: [
+    `${args.business.name}`,
+    `${args.user.name} 様`,
+    '',
+    '調達ポータルで電子証明書の更新が完了しました。',
+    `更新日時: ${formatDateTimeJa(args.at)}`,
+    `受付番号: ${args.changeId}`,
+    '',
+    `更新元の電子証明書: ${certificateLine(args.from)}`,
+    `更新先の電子証明書: ${certificateLine(args.to)}`,
+    '',
+    '今後は更新先の電子証明書でログインしてください。更新した電子証明書情報は政府電子調達システム(GEPS)に連携され、',
+    '連携が完了すると、政府電子調達システム(GEPS)から登録完了のメールが届きます。',
+    '',
+    'この更新に心当たりがない場合は、至急、調達ポータルのヘルプデスクにご連絡ください。',
+    '',
+    '調達ポータル',
+  ].join('\n'),
+})

@@ -40,7 +40,8 @@ export type UserChange = {
   id: string
   userId: string
   businessId: string
-  kind: 'user-contact-updated'
+  /** F1 利用者情報更新, or F2 電子証明書更新. */
+  kind: 'user-contact-updated' | 'certificate-renewed'
   before: UserFields
   after: UserFields
   /** The business's fields before and after, when the change touched them. */

@@ -9,6 +9,7 @@ import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../core/sessions.ts'
 import type { SignInPorts } from '../core/sign-in.ts'
 import type { UserUpdatePorts } from '../core/user-update.ts'
 import { APP_CSS } from './assets.ts'
+import { certificateRenewalRoutes } from './certificate-renewal.ts'
 import { type DevMail, devMailboxRoutes } from './dev-mailbox.ts'
 import { historyRoutes } from './history.ts'
 import { LLMS_TXT } from './llms-txt.ts'
@@ -138,6 +139,7 @@ export const createApp = (options: AppOptions) => {
   app.route('/', signInRoutes(ports, sessionDeps))
   app.route('/', userUpdateRoutes(ports))
   app.route('/', historyRoutes(ports))
+  app.route('/', certificateRenewalRoutes(ports, sessionDeps))
   if (options.devMailbox) app.route('/', devMailboxRoutes(options.devMailbox))
 
   app.notFound((c) =>

@@ -14,7 +14,7 @@ export const CARD_LABELS = { cardId: 'カード', pin: 'PIN' }
 export const certificateMessage = (e: CertificateError): string => {
   switch (e.kind) {
     case 'expired':
-      return `電子証明書の有効期限が切れています（${formatDateJa(e.notAfter)}まで）。電子証明書更新の手続きで、新しい電子証明書に更新してください。`
+      return `電子証明書の有効期限が切れています（${formatDateJa(e.notAfter)}まで）。新しい電子証明書をお持ちなら、ログイン画面の「電子証明書更新」（ログイン不要）から更新してください。`
     case 'not-yet-valid':
       return `電子証明書はまだ有効になっていません（${formatDateJa(e.notBefore)}から有効）。有効期間の開始後にもう一度お試しください。`
     case 'untrusted':

@@ -6,7 +6,7 @@ import type { AccountStore, ChangeStore } from '../core/ports.ts'
 import { periodName } from '../core/qualifications.ts'
 import { html, render } from './render.ts'
 import { type AppEnv, signedIn, toSignIn } from './session.ts'
-import { SYNC_LABELS } from './user-update.ts'
+import { SYNC_LABELS } from './sync-status.ts'
 
 const TITLE = '変更履歴'
 

@@ -64,7 +64,8 @@ ${postForm(
   csrfToken,
   html`${cardReadFields(reader, { cardId: state.cardId, errors })}
   <button type="submit">ログイン</button>`,
-)}`
+)}
+<p>電子証明書の有効期限が切れてログインできない方は、<a href="/renewal">電子証明書更新</a>（ログイン不要）で新しい電子証明書に更新できます。</p>`
 }
 
 export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {

@@ -27,8 +27,7 @@ import {
   userFieldsOf,
 } from '../core/account.ts'
 import type { BusinessFieldErrors, BusinessInput, UserFieldErrors, UserInput } from '../core/account-rules.ts'
-import { formatDateJa, formatDateTimeJa } from '../core/format.ts'
-import type { SyncState, UserChange } from '../core/ports.ts'
+import { formatDateJa } from '../core/format.ts'
 import {
   applyStaged,
   GRADES,
@@ -70,9 +69,11 @@ import {
   cardReadFields,
   certificateMessage,
 } from './card-read.ts'
+import { nameIn } from './certificate-view.ts'
 import { checkboxGroup, errorSummary, postForm, readOnlyRows, selectField, textField } from './forms.ts'
 import { type Html, html, type Page, raw, render } from './render.ts'
 import { type AppEnv, signedIn, toSignIn } from './session.ts'
+import { syncStatus } from './sync-status.ts'
 
 const inputTitle = (user: User) =>
   user.role === 'representative'
@@ -216,10 +217,6 @@ const SUMMARY_LABELS: Record<string, string> = {
   ),
   ...Object.fromEntries(BUSINESS_FIELDS.map((f) => [BUSINESS_FORM_NAMES[f], businessFieldName(f)])),
 }
-
-/** One attribute of a distinguished name, such as the holder's CN, for display. */
-const nameIn = (dn: string, attribute: 'CN' | 'O'): string =>
-  new RegExp(`(?:^|,\\s*)${attribute}=((?:\\\\.|[^,])+)`).exec(dn)?.[1]?.trim() ?? ''
 
 /**
  * The certificates, each named by holder and issuer. On the input screen, `removable` adds a
@@ -416,38 +413,6 @@ const theirChanges = (changes: FieldChange[]) =>
   <thead><tr><th scope="col">項目</th><th scope="col">入力を始めたときの内容</th><th scope="col">現在の登録内容</th></tr></thead>
   <tbody>${changes.map((c) => html`<tr><th scope="row">${c.label}</th><td>${c.before || '—'}</td><td>${c.after || '—'}</td></tr>`)}</tbody>
 </table>`
-
-export const SYNC_LABELS: Record<SyncState, string> = {
-  waiting: '待機中',
-  retrying: '再試行中',
-  done: '連携完了',
-  failed: '連携失敗',
-}
-
-/** The change's GEPS state; with JavaScript it refreshes itself until it is final. */
-export const syncStatus = (change: UserChange) => {
-  const final = change.sync.state === 'done' || change.sync.state === 'failed'
-  const url = `/user/changes/${change.id}/sync`
-  return html`<section class="sync-status" id="sync-status" aria-live="polite"${
-    final ? '' : html` hx-get="${url}" hx-trigger="every 2s" hx-target="this" hx-swap="outerHTML"`
-  }>
-  <h2>政府電子調達システム(GEPS)への連携状況</h2>
-  <dl>
-    <dt>状態</dt><dd class="sync-state sync-${change.sync.state}">${SYNC_LABELS[change.sync.state]}</dd>
-    <dt>受付日時</dt><dd>${formatDateTimeJa(change.createdAt)}</dd>
-    <dt>最終更新</dt><dd>${formatDateTimeJa(change.sync.updatedAt)}</dd>
-    ${change.sync.receipt ? html`<dt>GEPS受付番号</dt><dd>${change.sync.receipt}</dd>` : ''}
-  </dl>
-  ${
-    change.sync.state === 'retrying'
-      ? html`<p>GEPSが一時的に応答していないため、自動で再送しています。変更は失われません。</p>`
-      : change.sync.state === 'failed'
-        ? html`<p>GEPSへの連携ができませんでした。変更は調達ポータルに保存されています。ヘルプデスクにお問い合わせください（受付番号 ${change.id}）。</p>`
-        : ''
-  }
-  ${final ? '' : html`<p><a href="/user/complete/${change.id}">最新の状況を表示</a></p>`}
-</section>`
-}
 
 /** What each refusal of a certificate to add means for the user. */
 const certificateRefusalMessage = (reason: CertificateRefusal): CardMessage => {
@@ -837,7 +802,7 @@ ${qualificationCount > 0 ? qualificationChangeTable(qualificationChanges) : ''}
 <p>登録したメールアドレス（${change.after.email}）に「[重要]利用者更新完了通知」を送信します。</p>
 <p>更新した利用者情報は政府電子調達システム(GEPS)に連携されます。連携が完了すると、政府電子調達システム(GEPS)から登録完了のメールが送信されますので、しばらくお待ちください。</p>
 <p>受付番号: ${change.id}</p>
-${syncStatus(change)}
+${syncStatus(change, { poll: `/user/changes/${change.id}/sync`, reload: `/user/complete/${change.id}` })}
 <p><a href="/menu">メニューへ戻る</a></p>`,
     })
   })
@@ -848,7 +813,9 @@ ${syncStatus(change)}
     c.header('Vary', 'HX-Request, Cookie')
     if (!change) return c.html(html`<p>この更新は見つかりませんでした。</p>`, 404)
     if (c.req.header('hx-request') !== 'true') return c.redirect(`/user/complete/${change.id}`, 303)
-    return c.html(syncStatus(change))
+    return c.html(
+      syncStatus(change, { poll: `/user/changes/${change.id}/sync`, reload: `/user/complete/${change.id}` }),
+    )
   })
 
   return app

@@ -1,0 +1,102 @@
+/**
+ * F2 電子証明書更新 without signing in, through app.request(): 更新 三郎, whose registered IC card
+ * has expired, replaces it with his new card; every refusal on the way has its own message.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CERTIFICATE_RENEWED_SUBJECT } from '../../core/mails.ts'
+import type { Portal } from '../../main.ts'
+import { pathOf } from '../support/form-client.ts'
+import { startTestPortal } from '../support/portal.ts'
+import { portalClient } from '../support/portal-client.ts'
+
+let portal: Portal & { close(): Promise<void> }
+beforeAll(async () => {
+  portal = await startTestPortal()
+})
+afterAll(async () => portal?.close())
+
+describe('F2 for a private IC card', () => {
+  it('is offered where sign-in with the expired card fails', async () => {
+    const c = portalClient(portal)
+    await c.get('/sign-in')
+    const refused = await c.post('/sign-in', { cardId: 'saburo-ic-expired', pin: '5678' })
+    expect(refused.status).toBe(422)
+    expect(refused.text).toContain('電子証明書の有効期限が切れています')
+    expect(refused.text).toContain('<a href="/renewal">電子証明書更新</a>')
+  })
+
+  it('renews the expired certificate with the new one, once, refusing each wrong card by name', async () => {
+    const c = portalClient(portal)
+    const choice = await c.get('/renewal')
+    expect(choice.text).toContain('<h1>更新する電子証明書の種別選択画面</h1>')
+    expect(choice.text).toContain('民間電子証明書（ICカード・ファイルタイプ）')
+
+    const unregistered = await c.post('/renewal', { cardId: 'saburo-ic-new', pin: '5678' })
+    expect(unregistered.status).toBe(422)
+    expect(unregistered.text).toContain('この電子証明書は調達ポータルに登録されていません。')
+    const revoked = await c.post('/renewal', { cardId: 'hanako-revoked', pin: 'hanako-2026' })
+    expect(revoked.text).toMatch(/この電子証明書は\d{4}年\d{1,2}月\d{1,2}日に失効しています。/)
+
+    const old = await c.post('/renewal', { cardId: 'saburo-ic-expired', pin: '5678' })
+    expect(old.status).toBe(303)
+    expect(old.location).toBe('/renewal/new')
+    expect((await c.get('/renewal/new')).text).toContain('<h1>更新する電子証明書の読み込み画面</h1>')
+
+    const someoneElse = await c.post('/renewal/new', { cardId: 'taro-ic-new', pin: '1234' })
+    expect(someoneElse.status).toBe(422)
+    expect(someoneElse.text).toContain(
+      '新しい電子証明書の名義（調達 太郎）が、登録済みの電子証明書の名義（更新 三郎）と異なります。新しい代理人を登録する場合は、電子証明書更新ではなく利用者登録を行ってください。',
+    )
+    const stillExpired = await c.post('/renewal/new', { cardId: 'saburo-ic-expired', pin: '5678' })
+    expect(stillExpired.text).toContain('電子証明書の有効期限が切れています')
+
+    const fresh = await c.post('/renewal/new', { cardId: 'saburo-ic-new', pin: '5678' })
+    expect(fresh.status).toBe(303)
+    expect(fresh.location).toBe('/renewal/confirm')
+    const confirm = (await c.get('/renewal/confirm')).text
+    expect(confirm).toContain('<h1>電子証明書の更新確認画面</h1>')
+    for (const heading of ['更新元電子証明書情報', '更新先電子証明書情報', '事業者情報']) {
+      expect(confirm).toContain(`<h2>${heading}</h2>`)
+    }
+    expect(confirm).toContain('<button type="submit">更新実行</button>')
+
+    const done = await c.post('/renewal/confirm', {})
+    expect(done.status).toBe(303)
+    expect((await c.post('/renewal/confirm', {})).location).toBe(done.location)
+    const complete = (await c.get(pathOf(done.location))).text
+    expect(complete).toContain('<h1>電子証明書の更新完了画面</h1>')
+
+    // The new card signs in; the expired one is no longer registered (F2 no longer finds it).
+    const signIn = portalClient(portal)
+    await signIn.get('/sign-in')
+    expect((await signIn.post('/sign-in', { cardId: 'saburo-ic-new', pin: '5678' })).status).toBe(303)
+    const again = portalClient(portal)
+    await again.get('/renewal')
+    expect((await again.post('/renewal', { cardId: 'saburo-ic-expired', pin: '5678' })).text).toContain(
+      'この電子証明書は調達ポータルに登録されていません。',
+    )
+
+    const sink = portal.mailSink
+    if (!sink) throw new Error('the test portal runs a mail sink')
+    const mail = await sink.waitFor((m) => m.subject === CERTIFICATE_RENEWED_SUBJECT)
+    expect(mail.to).toEqual(['saburo@sample-shoji.example.jp'])
+    expect(mail.text).toContain('更新元の電子証明書: シリアル番号')
+    const sim = portal.gepsSimulator
+    if (!sim) throw new Error('the test portal runs the GEPS simulator')
+    let received = [...sim.received.values()].filter((r) => r.kind === 'certificate-renewed')
+    for (let i = 0; i < 100 && received.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50))
+      received = [...sim.received.values()].filter((r) => r.kind === 'certificate-renewed')
+    }
+    expect(received).toHaveLength(1)
+    expect(received[0]?.certificates).toHaveLength(1)
+  })
+
+  it('cannot skip the first read', async () => {
+    const c = portalClient(portal)
+    await c.get('/renewal/new')
+    const skipped = await c.post('/renewal/new', { cardId: 'saburo-ic-new', pin: '5678' })
+    expect(skipped.status).toBe(409)
+    expect(skipped.text).toContain('最初からやり直してください')
+  })
+})
