@@ -1,0 +1,68 @@
+/**
+ * F2 in Chromium as 更新 三郎 does it: sign-in with his expired IC card fails, he follows the link
+ * to 電子証明書更新, reads the expired card, then the new one, confirms, and signs in with the new
+ * card; once with JavaScript and once without. Each case has a portal of its own.
+ */
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CERTIFICATE_RENEWED_SUBJECT } from '../../core/mails.ts'
+import { launchChromium, openPage } from '../support/browser.ts'
+import { startTestPortal } from '../support/portal.ts'
+
+let browser: Browser
+beforeAll(async () => {
+  browser = await launchChromium()
+})
+afterAll(async () => browser?.close())
+
+describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
+  'F2 with JavaScript $javaScriptEnabled',
+  ({ javaScriptEnabled }) => {
+    it('renews an expired IC card without signing in, then signs in with the new one', async () => {
+      const portal = await startTestPortal()
+      const { context, page, scriptErrors } = await openPage(browser, javaScriptEnabled)
+      try {
+        await page.goto(`${portal.url}/sign-in`)
+        await page.getByLabel('更新 三郎（代理人・期限切れICカード）').check()
+        await page.getByLabel('PIN', { exact: true }).fill('5678')
+        await page.getByRole('button', { name: 'ログイン' }).click()
+        await page.locator('#error-summary', { hasText: '有効期限が切れています' }).waitFor()
+
+        await page.getByRole('link', { name: '電子証明書更新', exact: true }).click()
+        await page.locator('h1', { hasText: '更新する電子証明書の種別選択画面' }).waitFor()
+        await page.getByLabel('更新 三郎（代理人・期限切れICカード）').check()
+        await page.getByLabel('PIN', { exact: true }).fill('5678')
+        await page.getByRole('button', { name: '読込' }).click()
+
+        await page.locator('h1', { hasText: '更新する電子証明書の読み込み画面' }).waitFor()
+        await page.getByLabel('更新 三郎（新しいICカード・未登録）').check()
+        await page.getByLabel('PIN', { exact: true }).fill('5678')
+        await page.getByRole('button', { name: '読込' }).click()
+
+        await page.locator('h1', { hasText: '電子証明書の更新確認画面' }).waitFor()
+        await expect(page.locator('h2', { hasText: '更新元電子証明書情報' }).count()).resolves.toBe(1)
+        await expect(page.locator('h2', { hasText: '更新先電子証明書情報' }).count()).resolves.toBe(1)
+        await page.getByRole('button', { name: '更新実行' }).click()
+        await page.locator('h1', { hasText: '電子証明書の更新完了画面' }).waitFor()
+        await expect(page.title()).resolves.toBe('電子証明書の更新完了画面 | 調達ポータル')
+
+        await page.getByRole('link', { name: 'ログイン画面へ' }).click()
+        await page.getByLabel('更新 三郎（新しいICカード・未登録）').check()
+        await page.getByLabel('PIN', { exact: true }).fill('5678')
+        await page.getByRole('button', { name: 'ログイン' }).click()
+        await page.waitForURL(`${portal.url}/menu`)
+        await expect(page.locator('main').textContent()).resolves.toContain('更新 三郎 様')
+
+        const sink = portal.mailSink
+        if (!sink) throw new Error('the test portal runs a mail sink')
+        await sink.waitFor(
+          (m) => m.subject === CERTIFICATE_RENEWED_SUBJECT && m.to.includes('saburo@sample-shoji.example.jp'),
+        )
+        expect(scriptErrors).toEqual([])
+      } finally {
+        await context.close()
+        await portal.close()
+      }
+    })
+  },
+)
