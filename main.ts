@@ -19,6 +19,7 @@ import { remoteAddressOf, type Served, serveHttp } from './adapters/http/serve.t
 import { pgBossJobQueue } from './adapters/job-queue/job-queue.pgboss.ts'
 import { type MailSink, startMailSink } from './adapters/mail/mail-sink.ts'
 import { smtpMailer } from './adapters/mail/mailer.smtp.ts'
+import { kyselyFailureLog } from './adapters/stores/failure-log.kysely.ts'
 import { kyselyPorts } from './adapters/stores/unit-of-work.kysely.ts'
 import type { Clock } from './core/ports.ts'
 import type { SessionLimits } from './core/sessions.ts'
@@ -46,6 +47,7 @@ const Settings = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
   SESSION_MAX_HOURS: z.coerce.number().positive().default(12),
   SECURE_COOKIES: flag.optional(),
+  TRUST_PROXY: flag.default(false),
 })
 
 export type PortalConfig = {
@@ -62,6 +64,8 @@ export type PortalConfig = {
   workers: boolean
   secureCookies: boolean
   publicOrigin?: string
+  /** Behind a proxy: the client's address is the last hop of X-Forwarded-For, which it appends. */
+  trustProxy?: boolean
   sessionLimits: SessionLimits
   clock?: Clock
   log?: (message: string) => void
@@ -88,6 +92,7 @@ export const configFromEnv = (env: Record<string, string | undefined>): PortalCo
     // Secure cookies whenever users reach the portal over HTTPS, unless told otherwise.
     secureCookies: s.SECURE_COOKIES ?? s.PUBLIC_URL?.startsWith('https:') ?? false,
     publicOrigin: s.PUBLIC_URL ? new URL(s.PUBLIC_URL).origin : undefined,
+    trustProxy: s.TRUST_PROXY,
     sessionLimits: { idleMs: s.SESSION_IDLE_MINUTES * 60_000, absoluteMs: s.SESSION_MAX_HOURS * 3_600_000 },
   }
 }
@@ -163,6 +168,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       ...kyselyPorts(database.db, pgBossJobQueue(boss), clock),
       cardReader: virtualCardReader(kyselyVirtualCardStore(database.db)),
       trustAnchors: kyselyTrustAnchors(database.db),
+      failures: kyselyFailureLog(database.db),
     }
     if (config.workers)
       await startWorkers(boss, { ...ports, geps, mailer, sessionLimits: config.sessionLimits, log })
@@ -174,7 +180,12 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       publicOrigin: config.publicOrigin,
       sessionLimits: config.sessionLimits,
       devMailbox: mailSink,
-      clientAddressOf: (c) => remoteAddressOf(c.env),
+      clientAddressOf: (c) => {
+        const forwarded = config.trustProxy
+          ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim()
+          : undefined
+        return forwarded || remoteAddressOf(c.env)
+      },
       log: (m, e) => log(`${m}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
     })
     const server = await serveHttp(app.fetch, { port: config.port, hostname: config.host })

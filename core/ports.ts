@@ -124,6 +124,13 @@ export type AuditEntry = {
 
 export type AuditLog = { append(entry: AuditEntry): Promise<void> }
 
+/** Failed sign-ins under a key (a client address, a certificate), for the rate limits. */
+export type FailureLog = {
+  /** Records a failure at `at`, and forgets this key's failures from before `forgetBefore`. */
+  record(key: string, at: Date, forgetBefore: Date): Promise<void>
+  countSince(key: string, since: Date): Promise<number>
+}
+
 // ---- Jobs -----------------------------------------------------------------------------------
 
 export type Mail = { idempotencyKey: string; to: string; subject: string; text: string }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEMO_USER_IDS } from '../adapters/demo/demo-data.ts'
 import { memoryPortal } from '../tests/support/memory-portal.ts'
-import { issueChallenge, signInWithCard, startSession } from './sign-in.ts'
+import { issueChallenge, SIGN_IN_LIMITS, signInWithCard, startSession } from './sign-in.ts'
 
 const signedInPortal = async () => {
   const portal = await memoryPortal()
@@ -102,5 +102,70 @@ describe('sign-in with a card', () => {
       pin: 'hanako-2026',
     })
     expect(result).toEqual({ ok: false, error: { kind: 'challenge-missing' } })
+  })
+})
+
+describe('rate limits on failed sign-ins', () => {
+  it('refuses a client address after too many failures, before its card is read', async () => {
+    const portal = await memoryPortal()
+    const attempt = async (cardId: string, pin: string, clientAddress: string) => {
+      const session = await startSession(portal.ports)()
+      await issueChallenge(portal.ports)(session.id)
+      return signInWithCard(portal.ports)({ sessionId: session.id, cardId, pin, clientAddress })
+    }
+    // 入札 花子's file never locks, so only the address limit stops a guesser.
+    for (let i = 0; i < SIGN_IN_LIMITS.perAddress; i++) {
+      expect(await attempt('hanako-file', `guess-${i}`, '198.51.100.7')).toMatchObject({
+        ok: false,
+        error: { kind: 'card' },
+      })
+    }
+    expect(await attempt('hanako-file', 'hanako-2026', '198.51.100.7')).toEqual({
+      ok: false,
+      error: { kind: 'too-many-attempts', retryAfterMinutes: 15 },
+    })
+    // The refusal read no card: 調達 太郎's IC card still has all its tries.
+    await attempt('taro-ic', '1234', '198.51.100.7')
+    expect(await portal.ports.cardReader.triesLeft('taro-ic')).toBe(5)
+    // Another address is not affected.
+    expect((await attempt('hanako-file', 'hanako-2026', '198.51.100.8')).ok).toBe(true)
+  })
+
+  it('refuses a certificate after too many failures, from any address', async () => {
+    const portal = await memoryPortal()
+    const attempt = async (clientAddress: string) => {
+      const session = await startSession(portal.ports)()
+      await issueChallenge(portal.ports)(session.id)
+      return signInWithCard(portal.ports)({
+        sessionId: session.id,
+        cardId: 'saburo-ic-expired',
+        pin: '5678',
+        clientAddress,
+      })
+    }
+    for (let i = 0; i < SIGN_IN_LIMITS.perCertificate; i++) {
+      expect(await attempt(`203.0.113.${i}`)).toMatchObject({ ok: false, error: { kind: 'certificate' } })
+    }
+    expect(await attempt('203.0.113.200')).toMatchObject({ ok: false, error: { kind: 'too-many-attempts' } })
+  })
+
+  it('lets the limits pass with the window', async () => {
+    let now = new Date('2026-11-27T10:00:00Z')
+    const portal = await memoryPortal()
+    const ports = { ...portal.ports, clock: { now: () => now } }
+    const attempt = async () => {
+      const session = await startSession(ports)()
+      await issueChallenge(ports)(session.id)
+      return signInWithCard(ports)({
+        sessionId: session.id,
+        cardId: 'saburo-ic-expired',
+        pin: '5678',
+        clientAddress: '192.0.2.9',
+      })
+    }
+    for (let i = 0; i < SIGN_IN_LIMITS.perCertificate; i++) await attempt()
+    expect(await attempt()).toMatchObject({ error: { kind: 'too-many-attempts' } })
+    now = new Date(now.getTime() + SIGN_IN_LIMITS.windowMs + 1000)
+    expect(await attempt()).toMatchObject({ error: { kind: 'certificate' } })
   })
 })

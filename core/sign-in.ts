@@ -4,7 +4,7 @@
  * possession, and is registered to a user. The session then gets a new id.
  */
 import type { User } from './account.ts'
-import { type CertificateError, verifyProof } from './certificates.ts'
+import { type CertificateError, fingerprintOf, verifyProof } from './certificates.ts'
 import { randomToken } from './ids.ts'
 import type {
   AccountStore,
@@ -12,6 +12,7 @@ import type {
   CardReadError,
   CardReader,
   Clock,
+  FailureLog,
   SessionStore,
   TrustAnchors,
 } from './ports.ts'
@@ -19,16 +20,26 @@ import { err, ok, type Result } from './result.ts'
 
 export const CHALLENGE_LIFETIME_MS = 5 * 60 * 1000
 
+/**
+ * How many failed sign-ins a client address, and a certificate, may have in a window before
+ * sign-in is refused for a while. The card's own PIN counter limits wrong PINs; these limit the
+ * rest (a certificate that is refused, a client trying many cards).
+ */
+export const SIGN_IN_LIMITS = { windowMs: 15 * 60 * 1000, perAddress: 20, perCertificate: 10 }
+
 export type SignInPorts = {
   sessions: SessionStore
   accounts: AccountStore
   audit: AuditLog
   cardReader: CardReader
   trustAnchors: TrustAnchors
+  failures: FailureLog
   clock: Clock
 }
 
 export type SignInError =
+  /** Too many failures from this address or with this certificate: refused until the window passes. */
+  | { kind: 'too-many-attempts'; retryAfterMinutes: number }
   | { kind: 'challenge-missing' }
   | { kind: 'card'; error: CardReadError }
   | { kind: 'certificate'; error: CertificateError }
@@ -56,7 +67,20 @@ export const signInWithCard =
     clientAddress?: string
   }): Promise<Result<{ user: User; sessionId: string; csrfToken: string }, SignInError>> => {
     const now = ports.clock.now()
+    const windowStart = new Date(now.getTime() - SIGN_IN_LIMITS.windowMs)
+    const tooMany = {
+      kind: 'too-many-attempts' as const,
+      retryAfterMinutes: SIGN_IN_LIMITS.windowMs / 60_000,
+    }
+    // Without a known address (no socket, no trusted proxy header) only the certificate limit applies.
+    const addressKey = cmd.clientAddress ? `address:${cmd.clientAddress}` : undefined
+    let certificateKey: string | undefined
     const fail = async (error: SignInError, detail: Record<string, unknown> = {}) => {
+      if (error.kind !== 'too-many-attempts') {
+        for (const key of [addressKey, certificateKey]) {
+          if (key) await ports.failures.record(key, now, windowStart)
+        }
+      }
       await ports.audit.append({
         at: now,
         action: 'sign-in',
@@ -66,11 +90,22 @@ export const signInWithCard =
       })
       return err(error)
     }
+    // Before the card is read, so that a refused client spends no PIN try.
+    if (
+      addressKey &&
+      (await ports.failures.countSince(addressKey, windowStart)) >= SIGN_IN_LIMITS.perAddress
+    ) {
+      return fail(tooMany)
+    }
     const taken = await ports.sessions.takeChallenge(cmd.sessionId)
     if (!taken || taken.expiresAt < now) return fail({ kind: 'challenge-missing' })
 
     const read = await ports.cardReader.read({ cardId: cmd.cardId, pin: cmd.pin, challenge: taken.challenge })
     if (!read.ok) return fail({ kind: 'card', error: read.error })
+    certificateKey = `certificate:${await fingerprintOf(new Uint8Array(read.value.certificate))}`
+    if ((await ports.failures.countSince(certificateKey, windowStart)) >= SIGN_IN_LIMITS.perCertificate) {
+      return fail(tooMany)
+    }
 
     const verified = await verifyProof(read.value, taken.challenge, await ports.trustAnchors.load(), now)
     if (!verified.ok) return fail({ kind: 'certificate', error: verified.error })

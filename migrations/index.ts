@@ -5,6 +5,7 @@ import * as businessChanges from './0002-business-changes.ts'
 import * as qualifications from './0003-qualifications.ts'
 import * as certificateChanges from './0004-certificate-changes.ts'
 import * as revocationLists from './0005-revocation-lists.ts'
+import * as signInFailures from './0006-sign-in-failures.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-qualifications': qualifications,
   '0004-certificate-changes': certificateChanges,
   '0005-revocation-lists': revocationLists,
+  '0006-sign-in-failures': signInFailures,
 }

@@ -5,7 +5,7 @@ import { formClient } from '../tests/support/form-client.ts'
 import { memoryPortal } from '../tests/support/memory-portal.ts'
 import { createApp } from './app.ts'
 
-const appWith = async (options: { publicOrigin?: string } = {}) => {
+const appWith = async (options: { publicOrigin?: string; clientAddressOf?: () => string } = {}) => {
   const portal = await memoryPortal()
   return createApp({ ports: portal.ports, htmxScript: '/* htmx */', secureCookies: false, ...options })
 }
@@ -144,6 +144,16 @@ describe('limits', () => {
     expect((await c.get('/menu')).location).toBe('/sign-in')
   })
 
+  it('answers 429 with a message once a client has failed to sign in too often', async () => {
+    const app = await appWith({ clientAddressOf: () => '198.51.100.9' })
+    const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
+    await c.get('/sign-in')
+    for (let i = 0; i < 20; i++) await c.post('/sign-in', { cardId: 'hanako-file', pin: `guess-${i}` })
+    const refused = await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })
+    expect(refused.status).toBe(429)
+    expect(refused.text).toContain('ログインの失敗が続いたため、安全のため15分ほどログインを受け付けません。')
+  })
+
   it('labels a locked card as locked on the sign-in page', async () => {
     const app = await appWith()
     const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
@@ -184,6 +194,10 @@ describe('settings', () => {
     expect(
       configFromEnv({ PUBLIC_URL: 'https://portal.example.go.jp', SECURE_COOKIES: 'false' }).secureCookies,
     ).toBe(false)
+  })
+  it('trusts X-Forwarded-For only when told the portal stands behind a proxy', () => {
+    expect(configFromEnv({}).trustProxy).toBe(false)
+    expect(configFromEnv({ TRUST_PROXY: 'true' }).trustProxy).toBe(true)
   })
   it('reads the session limits', () => {
     expect(configFromEnv({ SESSION_IDLE_MINUTES: '10', SESSION_MAX_HOURS: '2' }).sessionLimits).toEqual({

@@ -26,6 +26,10 @@ import {
 
 export const signInMessage = (e: SignInError): CardMessage => {
   switch (e.kind) {
+    case 'too-many-attempts':
+      return {
+        text: `ログインの失敗が続いたため、安全のため${e.retryAfterMinutes}分ほどログインを受け付けません。時間をおいてもう一度お試しください。`,
+      }
     case 'challenge-missing':
       return { text: 'ログインの有効期限（5分）が切れました。もう一度PINを入力してください。' }
     case 'certificate-not-registered':
@@ -101,7 +105,7 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
       return render(c, {
         title: 'ログイン',
         hasErrors: true,
-        status: 422,
+        status: result.error.kind === 'too-many-attempts' ? 429 : 422,
         body: signInPage(ports.cardReader, session.csrfToken, {
           cardId: form.cardId,
           message: signInMessage(result.error),

@@ -101,6 +101,7 @@ export type Database = {
     client_address: string | null
     detail: Json<Record<string, unknown>>
   }
+  sign_in_failures: { key: string; at: Timestamp }
   trust_anchors: { name: string; certificate: Uint8Array; crl: Uint8Array | null }
   virtual_cards: {
     id: string

@@ -1,6 +1,7 @@
 /** The core's ports over in-memory adapters and the demo data, for use-case tests. */
 import { memoryVirtualCardStore, virtualCardReader } from '../../adapters/card-reader/virtual-card-reader.ts'
 import { buildDemoData, type DemoData, loadDemoIntoMemory } from '../../adapters/demo/demo-data.ts'
+import { memoryFailureLog } from '../../adapters/stores/failure-log.memory.ts'
 import { emptyMemoryState, memoryStores, memoryUnitOfWork } from '../../adapters/stores/memory.ts'
 
 let cached: Promise<DemoData> | undefined
@@ -30,6 +31,7 @@ export const memoryPortal = async (now = new Date()) => {
           revocationLists: demo.trustAnchors.map((a) => a.crl),
         }),
       },
+      failures: memoryFailureLog(),
       clock,
     },
   }
