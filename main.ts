@@ -11,7 +11,12 @@ import {
   kyselyTrustAnchors,
   kyselyVirtualCardStore,
 } from './adapters/card-reader/virtual-card-store.kysely.ts'
-import { type DatabaseTarget, migrateToLatest, openDatabase } from './adapters/db/database.ts'
+import {
+  type DatabaseHandle,
+  type DatabaseTarget,
+  migrateToLatest,
+  openDatabase,
+} from './adapters/db/database.ts'
 import { DEMO_CARDS, loadDemoData } from './adapters/demo/demo-data.ts'
 import { httpGeps } from './adapters/geps/geps.http.ts'
 import { gepsSimulator } from './adapters/geps/geps.simulator.ts'
@@ -100,6 +105,8 @@ export const configFromEnv = (env: Record<string, string | undefined>): PortalCo
 export type Portal = {
   url: string
   app: ReturnType<typeof createApp>
+  /** The database, for operator commands and for tests that inspect what was stored. */
+  database: DatabaseHandle
   mailSink?: MailSink
   gepsSimulator?: ReturnType<typeof gepsSimulator> & { url: string }
   stop(): Promise<void>
@@ -190,7 +197,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     })
     const server = await serveHttp(app.fetch, { port: config.port, hostname: config.host })
     stops.push(() => server.close())
-    return { url: server.url, app, mailSink, gepsSimulator: simulator, stop }
+    return { url: server.url, app, database, mailSink, gepsSimulator: simulator, stop }
   } catch (e) {
     await stop()
     throw e

@@ -3,7 +3,9 @@ import { DEFAULT_SESSION_LIMITS } from '../../core/sessions.ts'
 import { type Portal, startPortal } from '../../main.ts'
 import { portalDatabase } from './database.ts'
 
-export const startTestPortal = async (): Promise<Portal & { close(): Promise<void> }> => {
+export const startTestPortal = async (
+  options: { log?: (message: string) => void } = {},
+): Promise<Portal & { close(): Promise<void> }> => {
   const database = await portalDatabase()
   const portal = await startPortal({
     port: 0,
@@ -17,7 +19,7 @@ export const startTestPortal = async (): Promise<Portal & { close(): Promise<voi
     workers: true,
     secureCookies: false,
     sessionLimits: DEFAULT_SESSION_LIMITS,
-    log: () => {},
+    log: options.log ?? (() => {}),
   })
   return {
     ...portal,

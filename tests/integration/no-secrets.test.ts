@@ -1,0 +1,84 @@
+/**
+ * No PIN and no private key is written to the database, the logs or a mail. Sign-ins with right
+ * and wrong PINs, an update and a certificate renewal run, then everything stored is searched.
+ * The one table left out is virtual_cards: the simulated cards themselves (their test keys and
+ * PIN hashes), standing in for the chips that hold them on real cards.
+ */
+import { sql } from 'kysely'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
+import type { Portal } from '../../main.ts'
+import { textFieldsOf } from '../support/form-client.ts'
+import { startTestPortal } from '../support/portal.ts'
+import { portalClient } from '../support/portal-client.ts'
+
+const logs: string[] = []
+let portal: Portal & { close(): Promise<void> }
+beforeAll(async () => {
+  portal = await startTestPortal({ log: (m) => logs.push(m) })
+})
+afterAll(async () => portal?.close())
+
+const RIGHT_PIN = 'hanako-2026'
+const WRONG_PINS = ['Zq7-wrong-pin-one', 'Zq7-wrong-pin-two']
+
+/** Every row of every table of the portal's and pg-boss's schemas, as text. */
+const everythingStored = async (): Promise<string> => {
+  const db = portal.database.db
+  const { rows: tables } = await sql<{ schema: string; name: string }>`
+    select table_schema as schema, table_name as name from information_schema.tables
+    where table_schema in ('public', 'pgboss') and table_type = 'BASE TABLE' and table_name <> 'virtual_cards'`.execute(
+    db,
+  )
+  let text = ''
+  for (const t of tables) {
+    const { rows } = await sql<{ dump: string | null }>`
+      select json_agg(t)::text as dump from ${sql.id(t.schema, t.name)} t`.execute(db)
+    text += rows[0]?.dump ?? ''
+  }
+  return text
+}
+
+it('writes no PIN and no private key to the database, the logs or a mail', async () => {
+  const c = portalClient(portal)
+  await c.get('/sign-in')
+  for (const pin of WRONG_PINS) await c.post('/sign-in', { cardId: 'hanako-file', pin })
+  expect((await c.post('/sign-in', { cardId: 'hanako-file', pin: RIGHT_PIN })).status).toBe(303)
+  const page = (await c.get('/user/edit')).text
+  await c.post('/user/edit', { ...textFieldsOf(page), title: '部長', action: 'confirm' })
+  await c.get('/user/confirm')
+  expect((await c.post('/user/confirm', {})).status).toBe(303)
+
+  const renewal = portalClient(portal)
+  await renewal.get('/renewal')
+  await renewal.post('/renewal', { cardId: 'saburo-ic-expired', pin: '5678' })
+  await renewal.get('/renewal/new')
+  await renewal.post('/renewal/new', { cardId: 'saburo-ic-new', pin: '5678' })
+  await renewal.get('/renewal/confirm')
+  expect((await renewal.post('/renewal/confirm', {})).status).toBe(303)
+  const sink = portal.mailSink
+  if (!sink) throw new Error('the test portal runs a mail sink')
+  await sink.waitFor((m) => m.subject === USER_UPDATED_SUBJECT)
+
+  const { rows: keys } = await sql<{
+    private_key: Uint8Array
+  }>`select private_key from virtual_cards`.execute(portal.database.db)
+  const keyForms = keys.flatMap(({ private_key }) => {
+    const bytes = new Uint8Array(private_key)
+    const base64 = btoa(String.fromCharCode(...bytes))
+    const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
+    // A distinctive stretch of each form: the key's own bytes, past the PKCS#8 header.
+    return [base64.slice(40, 80), hex.slice(80, 160)]
+  })
+  const secrets = [RIGHT_PIN, ...WRONG_PINS, ...keyForms]
+
+  const stored = await everythingStored()
+  const mails = sink.mails.map((m) => `${m.subject}\n${m.text}`).join('\n')
+  expect(stored.length).toBeGreaterThan(1000) // the search looked at real rows
+  expect(stored).toContain('部長') // and at the update's own data
+  for (const secret of secrets) {
+    expect(stored.includes(secret), `database holds ${secret}`).toBe(false)
+    expect(logs.join('\n').includes(secret), `logs hold ${secret}`).toBe(false)
+    expect(mails.includes(secret), `mails hold ${secret}`).toBe(false)
+  }
+})
