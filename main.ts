@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { PgBoss } from 'pg-boss'
 import { z } from 'zod'
-import { virtualCardReader } from './adapters/card-reader/virtual-card-reader.ts'
+import { DEFAULT_IC_CARD_PIN_TRIES, virtualCardReader } from './adapters/card-reader/virtual-card-reader.ts'
 import {
   kyselyTrustAnchors,
   kyselyVirtualCardStore,
@@ -53,6 +53,7 @@ const Settings = z.object({
   SESSION_MAX_HOURS: z.coerce.number().positive().default(12),
   SECURE_COOKIES: flag.optional(),
   TRUST_PROXY: flag.default(false),
+  IC_CARD_PIN_TRIES: z.coerce.number().int().min(1).max(15).default(DEFAULT_IC_CARD_PIN_TRIES),
 })
 
 export type PortalConfig = {
@@ -71,6 +72,8 @@ export type PortalConfig = {
   publicOrigin?: string
   /** Behind a proxy: the client's address is the last hop of X-Forwarded-For, which it appends. */
   trustProxy?: boolean
+  /** Wrong PINs in a row before a virtual private IC card locks (real cards keep their own). */
+  icCardPinTries?: number
   sessionLimits: SessionLimits
   clock?: Clock
   log?: (message: string) => void
@@ -98,6 +101,7 @@ export const configFromEnv = (env: Record<string, string | undefined>): PortalCo
     secureCookies: s.SECURE_COOKIES ?? s.PUBLIC_URL?.startsWith('https:') ?? false,
     publicOrigin: s.PUBLIC_URL ? new URL(s.PUBLIC_URL).origin : undefined,
     trustProxy: s.TRUST_PROXY,
+    icCardPinTries: s.IC_CARD_PIN_TRIES,
     sessionLimits: { idleMs: s.SESSION_IDLE_MINUTES * 60_000, absoluteMs: s.SESSION_MAX_HOURS * 3_600_000 },
   }
 }
@@ -173,7 +177,9 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
 
     const ports = {
       ...kyselyPorts(database.db, pgBossJobQueue(boss), clock),
-      cardReader: virtualCardReader(kyselyVirtualCardStore(database.db)),
+      cardReader: virtualCardReader(kyselyVirtualCardStore(database.db), {
+        icCardPinTries: config.icCardPinTries,
+      }),
       trustAnchors: kyselyTrustAnchors(database.db),
       failures: kyselyFailureLog(database.db),
     }

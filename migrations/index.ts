@@ -6,6 +6,7 @@ import * as qualifications from './0003-qualifications.ts'
 import * as certificateChanges from './0004-certificate-changes.ts'
 import * as revocationLists from './0005-revocation-lists.ts'
 import * as signInFailures from './0006-sign-in-failures.ts'
+import * as pinKinds from './0007-pin-kinds.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-certificate-changes': certificateChanges,
   '0005-revocation-lists': revocationLists,
   '0006-sign-in-failures': signInFailures,
+  '0007-pin-kinds': pinKinds,
 }

@@ -199,6 +199,11 @@ describe('settings', () => {
     expect(configFromEnv({}).trustProxy).toBe(false)
     expect(configFromEnv({ TRUST_PROXY: 'true' }).trustProxy).toBe(true)
   })
+  it('reads the lock count of virtual private IC cards, refusing one no card has', () => {
+    expect(configFromEnv({}).icCardPinTries).toBe(5)
+    expect(configFromEnv({ IC_CARD_PIN_TRIES: '3' }).icCardPinTries).toBe(3)
+    expect(() => configFromEnv({ IC_CARD_PIN_TRIES: '0' })).toThrow(/IC_CARD_PIN_TRIES/)
+  })
   it('reads the session limits', () => {
     expect(configFromEnv({ SESSION_IDLE_MINUTES: '10', SESSION_MAX_HOURS: '2' }).sessionLimits).toEqual({
       idleMs: 600_000,

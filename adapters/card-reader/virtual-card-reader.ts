@@ -8,12 +8,18 @@ import { sameSecret, sha256Hex } from '../../core/digest.ts'
 import type { CardReader, CardSummary } from '../../core/ports.ts'
 import { err, ok } from '../../core/result.ts'
 
+/**
+ * Which PIN a card asks for. A My Number card holds two certificates, each behind its own PIN:
+ * the user-authentication one (sign-in) and the signing one (F2 renewal).
+ */
+export type PinKind = 'ic-card' | 'file' | 'my-number-user-authentication' | 'my-number-signing'
+
 export type VirtualCard = CardSummary & {
+  pinKind: PinKind
   pinSalt: string
   pinHash: string
-  /** Wrong tries in a row before the card locks; 0 for a file, which never locks. */
-  maxTries: number
-  triesLeft: number
+  /** Wrong PINs in a row; the card locks when they reach its kind's limit. */
+  wrongTries: number
   certificate: Uint8Array
   privateKey: Uint8Array
 }
@@ -22,70 +28,103 @@ export type VirtualCardStore = {
   list(): Promise<VirtualCard[]>
   find(cardId: string): Promise<VirtualCard | undefined>
   /**
-   * Takes one try before the PIN is judged, in one step, as a card's chip does: returns the tries
-   * left after it, or undefined when none was left (the card is locked). Parallel reads cannot
-   * each see the same count, so no more PINs are judged than the card allows.
+   * Takes one of `limit` tries before the PIN is judged, in one step, as a card's chip does:
+   * returns the tries left after it, or undefined when none was left (the card is locked).
+   * Parallel reads cannot each see the same count, so no more PINs are judged than allowed.
    */
-  takeTry(cardId: string): Promise<number | undefined>
+  takeTry(cardId: string, limit: number): Promise<number | undefined>
   /** The right PIN gives the tries back. */
   resetTries(cardId: string): Promise<void>
 }
 
+type PinRule = {
+  /** Wrong PINs in a row before the card locks; absent for a file, which never locks. */
+  tries?: number
+  format?: { pattern: RegExp; message: string }
+}
+
+/**
+ * PIN rules of each kind, checked before a try is counted. The My Number rules are the card's
+ * own (J-LIS); a private IC card's lock count depends on its issuer, hence the setting.
+ */
+export const pinRules = (icCardTries: number): Record<PinKind, PinRule> => ({
+  'ic-card': { tries: icCardTries },
+  file: {},
+  'my-number-user-authentication': {
+    tries: 3,
+    format: { pattern: /^\d{4}$/, message: '利用者証明用電子証明書のパスワードは半角数字4桁です。' },
+  },
+  'my-number-signing': {
+    tries: 5,
+    format: {
+      pattern: /^[A-Z0-9]{6,16}$/,
+      message: '署名用電子証明書のパスワードは、半角英大文字と数字の6〜16文字です。',
+    },
+  },
+})
+
+export const DEFAULT_IC_CARD_PIN_TRIES = 5
+
 export const hashPin = (salt: string, pin: string): Promise<string> => sha256Hex(`${salt}:${pin}`)
 
-/** PIN rules of each card kind, checked before a try is counted. */
-const pinFormatError = (card: VirtualCard, pin: string): string | undefined => {
-  if (card.cardKind === 'my-number' && !/^\d{4}$/.test(pin)) {
-    return '利用者証明用電子証明書のPINは半角数字4桁です。'
-  }
+const pinFormatError = (card: VirtualCard, rule: PinRule, pin: string): string | undefined => {
   if (pin.length === 0)
-    return card.cardKind === 'file' ? 'パスワードを入力してください。' : 'PINを入力してください。'
+    return card.pinKind === 'file' ? 'パスワードを入力してください。' : 'PINを入力してください。'
+  if (rule.format && !rule.format.pattern.test(pin)) return rule.format.message
   return undefined
 }
 
-export const virtualCardReader = (store: VirtualCardStore): CardReader => ({
-  listCards: async () =>
-    (await store.list()).map(({ cardId, holderName, cardKind }) => ({ cardId, holderName, cardKind })),
-  triesLeft: async (cardId) => {
-    const card = await store.find(cardId)
-    return card && card.maxTries > 0 ? card.triesLeft : undefined
-  },
-  read: async ({ cardId, pin, challenge }) => {
-    const card = await store.find(cardId)
-    if (!card) return err({ kind: 'no-card' })
-    const formatError = pinFormatError(card, pin)
-    if (formatError) return err({ kind: 'pin-format', message: formatError })
-    const lockable = card.maxTries > 0
-    const left = lockable ? await store.takeTry(cardId) : undefined
-    if (lockable && left === undefined) return err({ kind: 'locked' })
-    if (!sameSecret(await hashPin(card.pinSalt, pin), card.pinHash)) {
-      if (left === undefined) return err({ kind: 'wrong-pin' })
-      return left > 0 ? err({ kind: 'wrong-pin', triesLeft: left }) : err({ kind: 'locked' })
-    }
-    if (lockable) await store.resetTries(cardId)
-    const key = await crypto.subtle.importKey(
-      'pkcs8',
-      new Uint8Array(card.privateKey),
-      { name: 'ECDSA', namedCurve: 'P-256' },
-      false,
-      ['sign'],
-    )
-    const signature = await crypto.subtle.sign(signatureAlgorithm(key), key, signedPayload(challenge))
-    return ok({ certificate: card.certificate, signature: new Uint8Array(signature) })
-  },
-})
+export const virtualCardReader = (
+  store: VirtualCardStore,
+  options: { icCardPinTries?: number } = {},
+): CardReader => {
+  const rules = pinRules(options.icCardPinTries ?? DEFAULT_IC_CARD_PIN_TRIES)
+  return {
+    listCards: async () =>
+      (await store.list()).map(({ cardId, holderName, cardKind }) => ({ cardId, holderName, cardKind })),
+    triesLeft: async (cardId) => {
+      const card = await store.find(cardId)
+      const limit = card && rules[card.pinKind].tries
+      return card && limit !== undefined ? Math.max(0, limit - card.wrongTries) : undefined
+    },
+    read: async ({ cardId, pin, challenge }) => {
+      const card = await store.find(cardId)
+      if (!card) return err({ kind: 'no-card' })
+      const rule = rules[card.pinKind]
+      const formatError = pinFormatError(card, rule, pin)
+      if (formatError) return err({ kind: 'pin-format', message: formatError })
+      const limit = rule.tries
+      const left = limit === undefined ? undefined : await store.takeTry(cardId, limit)
+      if (limit !== undefined && left === undefined) return err({ kind: 'locked' })
+      if (!sameSecret(await hashPin(card.pinSalt, pin), card.pinHash)) {
+        if (left === undefined) return err({ kind: 'wrong-pin' })
+        return left > 0 ? err({ kind: 'wrong-pin', triesLeft: left }) : err({ kind: 'locked' })
+      }
+      if (limit !== undefined) await store.resetTries(cardId)
+      const key = await crypto.subtle.importKey(
+        'pkcs8',
+        new Uint8Array(card.privateKey),
+        { name: 'ECDSA', namedCurve: 'P-256' },
+        false,
+        ['sign'],
+      )
+      const signature = await crypto.subtle.sign(signatureAlgorithm(key), key, signedPayload(challenge))
+      return ok({ certificate: card.certificate, signature: new Uint8Array(signature) })
+    },
+  }
+}
 
 export const memoryVirtualCardStore = (cards: VirtualCard[]): VirtualCardStore => ({
   list: async () => cards,
   find: async (cardId) => cards.find((c) => c.cardId === cardId),
-  takeTry: async (cardId) => {
+  takeTry: async (cardId, limit) => {
     const card = cards.find((c) => c.cardId === cardId)
-    if (!card || card.triesLeft <= 0) return undefined
-    card.triesLeft -= 1
-    return card.triesLeft
+    if (!card || card.wrongTries >= limit) return undefined
+    card.wrongTries += 1
+    return limit - card.wrongTries
   },
   resetTries: async (cardId) => {
     const card = cards.find((c) => c.cardId === cardId)
-    if (card) card.triesLeft = card.maxTries
+    if (card) card.wrongTries = 0
   },
 })

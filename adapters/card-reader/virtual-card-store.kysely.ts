@@ -7,10 +7,10 @@ const toCard = (r: Selectable<Database['virtual_cards']>): VirtualCard => ({
   cardId: r.id,
   holderName: r.holder_name,
   cardKind: r.card_kind,
+  pinKind: r.pin_kind,
   pinSalt: r.pin_salt,
   pinHash: r.pin_hash,
-  maxTries: r.max_tries,
-  triesLeft: r.tries_left,
+  wrongTries: r.wrong_tries,
   certificate: new Uint8Array(r.certificate),
   privateKey: new Uint8Array(r.private_key),
 })
@@ -22,22 +22,18 @@ export const kyselyVirtualCardStore = (db: Kysely<Database>): VirtualCardStore =
     const r = await db.selectFrom('virtual_cards').selectAll().where('id', '=', cardId).executeTakeFirst()
     return r && toCard(r)
   },
-  takeTry: async (cardId) => {
+  takeTry: async (cardId, limit) => {
     const row = await db
       .updateTable('virtual_cards')
-      .set((eb) => ({ tries_left: eb('tries_left', '-', 1) }))
+      .set((eb) => ({ wrong_tries: eb('wrong_tries', '+', 1) }))
       .where('id', '=', cardId)
-      .where('tries_left', '>', 0)
-      .returning('tries_left')
+      .where('wrong_tries', '<', limit)
+      .returning('wrong_tries')
       .executeTakeFirst()
-    return row?.tries_left
+    return row && limit - row.wrong_tries
   },
   resetTries: async (cardId) => {
-    await db
-      .updateTable('virtual_cards')
-      .set((eb) => ({ tries_left: eb.ref('max_tries') }))
-      .where('id', '=', cardId)
-      .execute()
+    await db.updateTable('virtual_cards').set({ wrong_tries: 0 }).where('id', '=', cardId).execute()
   },
 })
 

@@ -107,10 +107,10 @@ export type Database = {
     id: string
     holder_name: string
     card_kind: 'ic-card' | 'file' | 'my-number'
+    pin_kind: 'ic-card' | 'file' | 'my-number-user-authentication' | 'my-number-signing'
     pin_salt: string
     pin_hash: string
-    max_tries: number
-    tries_left: number
+    wrong_tries: number
     certificate: Uint8Array
     private_key: Uint8Array
     sort_order: number

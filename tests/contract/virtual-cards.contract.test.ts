@@ -1,9 +1,12 @@
 /**
  * The virtual card store, in memory and in the database: a card counts every wrong PIN, even
- * when tries arrive in parallel, and locks when none are left.
+ * when tries arrive in parallel, and locks when none are left; each card kind keeps its PIN rules.
+ * One demo card, 調達 太郎's unregistered new IC card, is turned into a My Number card's signing
+ * certificate (PIN SIGN2026) for the signing-PIN rules.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  hashPin,
   memoryVirtualCardStore,
   type VirtualCardStore,
   virtualCardReader,
@@ -71,15 +74,85 @@ const contract = (
       expect((await reader.read({ cardId: 'jiro-mynumber', pin: '4321', challenge: 'c' })).ok).toBe(true)
       expect(await reader.triesLeft('jiro-mynumber')).toBe(3)
     })
+
+    it('My Number user-authentication PIN: four digits, locks after 3 wrong in a row and stays locked', async (ctx) => {
+      if (!subject) return skipWithoutPostgres(ctx)
+      const reader = virtualCardReader(subject.store)
+      const read = (pin: string) => reader.read({ cardId: 'jiro-mynumber', pin, challenge: 'c' })
+      expect(await read('43210')).toMatchObject({ ok: false, error: { kind: 'pin-format' } })
+      expect(await reader.triesLeft('jiro-mynumber')).toBe(3) // a malformed PIN costs no try
+      expect(await read('0000')).toEqual({ ok: false, error: { kind: 'wrong-pin', triesLeft: 2 } })
+      expect(await read('0001')).toEqual({ ok: false, error: { kind: 'wrong-pin', triesLeft: 1 } })
+      expect(await read('0002')).toEqual({ ok: false, error: { kind: 'locked' } })
+      expect(await read('4321')).toEqual({ ok: false, error: { kind: 'locked' } })
+      expect(await reader.triesLeft('jiro-mynumber')).toBe(0)
+    })
+
+    it('My Number signing PIN: 6-16 of A-Z and 0-9, locks after 5 wrong in a row and stays locked', async (ctx) => {
+      if (!subject) return skipWithoutPostgres(ctx)
+      const reader = virtualCardReader(subject.store)
+      const read = (pin: string) => reader.read({ cardId: SIGNING_CARD, pin, challenge: 'c' })
+      for (const malformed of ['SIGN1', 'sign2026', 'SIGN-2026', 'A'.repeat(17)]) {
+        expect(await read(malformed)).toEqual({
+          ok: false,
+          error: {
+            kind: 'pin-format',
+            message: '署名用電子証明書のパスワードは、半角英大文字と数字の6〜16文字です。',
+          },
+        })
+      }
+      expect(await reader.triesLeft(SIGNING_CARD)).toBe(5)
+      expect(await read('WRONG1')).toEqual({ ok: false, error: { kind: 'wrong-pin', triesLeft: 4 } })
+      expect((await read('SIGN2026')).ok).toBe(true)
+      expect(await reader.triesLeft(SIGNING_CARD)).toBe(5)
+      for (const left of [4, 3, 2, 1]) {
+        expect(await read(`WRONG${left}`)).toEqual({
+          ok: false,
+          error: { kind: 'wrong-pin', triesLeft: left },
+        })
+      }
+      expect(await read('WRONG0')).toEqual({ ok: false, error: { kind: 'locked' } })
+      expect(await read('SIGN2026')).toEqual({ ok: false, error: { kind: 'locked' } })
+    })
+
+    it('a private IC card locks after the configured count', async (ctx) => {
+      if (!subject) return skipWithoutPostgres(ctx)
+      const reader = virtualCardReader(subject.store, { icCardPinTries: 2 })
+      const read = (pin: string) => reader.read({ cardId: 'saburo-ic-expired', pin, challenge: 'c' })
+      expect(await reader.triesLeft('saburo-ic-expired')).toBe(2)
+      expect(await read('0000')).toEqual({ ok: false, error: { kind: 'wrong-pin', triesLeft: 1 } })
+      expect(await read('0000')).toEqual({ ok: false, error: { kind: 'locked' } })
+      expect(await read('5678')).toEqual({ ok: false, error: { kind: 'locked' } })
+      // The count is the card's; a reader allowing more tries lets it be tried again.
+      expect(
+        await virtualCardReader(subject.store, { icCardPinTries: 5 }).triesLeft('saburo-ic-expired'),
+      ).toBe(3)
+    })
   })
 
-contract('virtual cards in memory', async () => ({
-  store: memoryVirtualCardStore(structuredClone((await demoData()).cards)),
-  close: async () => {},
-}))
+const SIGNING_CARD = 'taro-ic-new'
+const SIGNING_PIN = 'SIGN2026'
+
+contract('virtual cards in memory', async () => {
+  const cards = structuredClone((await demoData()).cards)
+  const card = cards.find((c) => c.cardId === SIGNING_CARD)
+  if (!card) throw new Error(`no demo card ${SIGNING_CARD}`)
+  Object.assign(card, { pinKind: 'my-number-signing', pinHash: await hashPin(card.pinSalt, SIGNING_PIN) })
+  return { store: memoryVirtualCardStore(cards), close: async () => {} }
+})
 
 const inDatabase = async (test: TestDatabase) => {
   await loadDemoData(test.handle.db, new Date())
+  const { pin_salt } = await test.handle.db
+    .selectFrom('virtual_cards')
+    .select('pin_salt')
+    .where('id', '=', SIGNING_CARD)
+    .executeTakeFirstOrThrow()
+  await test.handle.db
+    .updateTable('virtual_cards')
+    .set({ pin_kind: 'my-number-signing', pin_hash: await hashPin(pin_salt, SIGNING_PIN) })
+    .where('id', '=', SIGNING_CARD)
+    .execute()
   return { store: kyselyVirtualCardStore(test.handle.db), close: () => test.drop() }
 }
 contract('virtual cards on PGlite', async () => inDatabase(await openTestDatabase('pglite')))

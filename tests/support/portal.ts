@@ -1,10 +1,10 @@
 /** A whole portal for tests: the backend under test, real SMTP sink, GEPS simulator, workers. */
 import { DEFAULT_SESSION_LIMITS } from '../../core/sessions.ts'
-import { type Portal, startPortal } from '../../main.ts'
+import { type Portal, type PortalConfig, startPortal } from '../../main.ts'
 import { portalDatabase } from './database.ts'
 
 export const startTestPortal = async (
-  options: { log?: (message: string) => void } = {},
+  options: { log?: (message: string) => void; icCardPinTries?: PortalConfig['icCardPinTries'] } = {},
 ): Promise<Portal & { close(): Promise<void> }> => {
   const database = await portalDatabase()
   const portal = await startPortal({
@@ -20,6 +20,7 @@ export const startTestPortal = async (
     secureCookies: false,
     sessionLimits: DEFAULT_SESSION_LIMITS,
     log: options.log ?? (() => {}),
+    icCardPinTries: options.icCardPinTries,
   })
   return {
     ...portal,

@@ -1,0 +1,47 @@
+/**
+ * Migrations that reshape data keep it: a database made before 0007 keeps its cards' locks, and
+ * going down and up again loses nothing.
+ */
+import { sql } from 'kysely'
+import { Migrator } from 'kysely/migration'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { migrations } from '../../migrations/index.ts'
+import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
+
+let test: TestDatabase
+beforeAll(async () => {
+  test = await openTestDatabase(backendUnderTest())
+})
+afterAll(async () => test?.drop())
+
+const migrateTo = async (name: string) => {
+  const migrator = new Migrator({ db: test.handle.db, provider: { getMigrations: async () => migrations } })
+  const { error } = await migrator.migrateTo(name)
+  if (error) throw error
+}
+
+it('0007 turns each card’s tries left into wrong tries counted, by card kind', async () => {
+  await migrateTo('0006-sign-in-failures')
+  await sql`insert into virtual_cards
+    (id, holder_name, card_kind, pin_salt, pin_hash, max_tries, tries_left, certificate, private_key, sort_order)
+    values
+    ('ic', 'IC', 'ic-card', 's', 'h', 5, 2, '\\x00', '\\x00', 0),
+    ('file', 'File', 'file', 's', 'h', 0, 0, '\\x00', '\\x00', 1),
+    ('mn', 'My Number', 'my-number', 's', 'h', 3, 0, '\\x00', '\\x00', 2)`.execute(test.handle.db)
+  await migrateTo('0007-pin-kinds')
+  const cards = () =>
+    test.handle.db
+      .selectFrom('virtual_cards')
+      .select(['id', 'pin_kind', 'wrong_tries'])
+      .orderBy('sort_order')
+      .execute()
+  const expected = [
+    { id: 'ic', pin_kind: 'ic-card', wrong_tries: 3 },
+    { id: 'file', pin_kind: 'file', wrong_tries: 0 },
+    { id: 'mn', pin_kind: 'my-number-user-authentication', wrong_tries: 3 },
+  ]
+  expect(await cards()).toEqual(expected)
+  await migrateTo('0006-sign-in-failures')
+  await migrateTo('0007-pin-kinds')
+  expect(await cards()).toEqual(expected)
+})
