@@ -5,7 +5,7 @@
  * Pure: @peculiar/x509 over WebCrypto, which Node, Deno and the browser all have.
  */
 import { sha256Hex } from './digest.ts'
-import type { CardProof } from './ports.ts'
+import type { CardProof, HelperAlgorithm } from './ports.ts'
 import { err, ok, type Result } from './result.ts'
 import { x509 } from './x509.ts'
 
@@ -38,6 +38,59 @@ export type VerifiedCertificate = {
 /** What the card signs: the challenge's text, tagged so that a signature serves no other purpose. */
 export const signedPayload = (challenge: string): Uint8Array<ArrayBuffer> =>
   new TextEncoder().encode(`chotatsu-portal-sign-in:${challenge}`)
+
+const HELPER_HASHES: Record<HelperAlgorithm, { key: 'ECDSA' | 'RSASSA-PKCS1-v1_5'; hash: string }> = {
+  ES256: { key: 'ECDSA', hash: 'SHA-256' },
+  ES384: { key: 'ECDSA', hash: 'SHA-384' },
+  ES512: { key: 'ECDSA', hash: 'SHA-512' },
+  RS256: { key: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+  RS384: { key: 'RSASSA-PKCS1-v1_5', hash: 'SHA-384' },
+  RS512: { key: 'RSASSA-PKCS1-v1_5', hash: 'SHA-512' },
+}
+export const HELPER_ALGORITHMS = Object.keys(HELPER_HASHES) as HelperAlgorithm[]
+
+/**
+ * What a card helper signs (the Web eID authentication token, format web-eid:1): the hash of
+ * the page's origin followed by the hash of the challenge, each with the algorithm's hash. The
+ * origin binds the signature to this portal, so that a look-alike site cannot relay it.
+ */
+export const helperSignedData = async (
+  algorithm: HelperAlgorithm,
+  origin: string,
+  challenge: string,
+): Promise<Uint8Array<ArrayBuffer>> => {
+  const { hash } = HELPER_HASHES[algorithm]
+  const digest = async (text: string) =>
+    new Uint8Array(await crypto.subtle.digest(hash, new TextEncoder().encode(text)))
+  const [o, c] = [await digest(origin), await digest(challenge)]
+  const data = new Uint8Array(o.length + c.length)
+  data.set(o)
+  data.set(c, o.length)
+  return data
+}
+
+/** Checks a signature of a card, or of a card helper over `origin` (see helperSignedData). */
+const signatureHolds = async (
+  cert: Certificate,
+  proof: CardProof,
+  challenge: string,
+  origin: string | undefined,
+): Promise<boolean> => {
+  const signature = new Uint8Array(proof.signature)
+  if (!proof.helperAlgorithm) {
+    const key = await cert.publicKey.export(crypto)
+    return crypto.subtle.verify(signatureAlgorithm(key), key, signature, signedPayload(challenge))
+  }
+  const spec = HELPER_HASHES[proof.helperAlgorithm]
+  if (!spec || origin === undefined) return false
+  const key =
+    spec.key === 'ECDSA'
+      ? await cert.publicKey.export(crypto)
+      : await cert.publicKey.export({ name: spec.key, hash: spec.hash }, ['verify'], crypto)
+  if (key.algorithm.name !== spec.key) return false
+  const data = await helperSignedData(proof.helperAlgorithm, origin, challenge)
+  return crypto.subtle.verify({ name: spec.key, hash: spec.hash }, key, signature, data)
+}
 
 /** The signature scheme for a key, as both the card and the verifier use it. */
 export const signatureAlgorithm = (key: CryptoKey): AlgorithmIdentifier | EcdsaParams =>
@@ -94,7 +147,7 @@ export const verifyProof = async (
   challenge: string,
   trust: TrustMaterial,
   now: Date,
-  options: { allowExpired?: boolean } = {},
+  options: { allowExpired?: boolean; origin?: string } = {},
 ): Promise<Result<VerifiedCertificate, CertificateError>> => {
   let cert: Certificate
   const der = new Uint8Array(proof.certificate)
@@ -121,10 +174,7 @@ export const verifyProof = async (
   const revocation = await revocationOf(cert, anchor, trust.revocationLists, now)
   if (!revocation) return err({ kind: 'revocation-unknown' })
   if (revocation.revokedAt) return err({ kind: 'revoked', revokedAt: revocation.revokedAt })
-  const key = await cert.publicKey.export(crypto)
-  const signatureOk = await crypto.subtle
-    .verify(signatureAlgorithm(key), key, new Uint8Array(proof.signature), signedPayload(challenge))
-    .catch(() => false)
+  const signatureOk = await signatureHolds(cert, proof, challenge, options.origin).catch(() => false)
   if (!signatureOk) return err({ kind: 'bad-signature' })
   return ok(await describeCertificate(der))
 }

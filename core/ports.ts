@@ -176,8 +176,15 @@ export type Geps = { syncUserChange(change: GepsUserChange): Promise<Result<Geps
 
 // ---- Cards and certificates -----------------------------------------------------------------
 
-/** What any card reader gives: the certificate and a signature over the server's challenge. */
-export type CardProof = { certificate: Uint8Array; signature: Uint8Array }
+/**
+ * What any card reader gives: the certificate and a signature over the server's challenge.
+ * A card helper in the style of Web eID names its algorithm and signs hash(origin) ‖
+ * hash(challenge) instead (see helperSignedData).
+ */
+export type CardProof = { certificate: Uint8Array; signature: Uint8Array; helperAlgorithm?: HelperAlgorithm }
+
+/** The signature algorithms a card helper may name (JWS names, as Web eID uses them). */
+export type HelperAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'RS384' | 'RS512'
 
 export type CardReadError =
   | { kind: 'no-card' }

@@ -9,10 +9,12 @@ import { randomToken } from './ids.ts'
 import type {
   AccountStore,
   AuditLog,
+  CardProof,
   CardReadError,
   CardReader,
   Clock,
   FailureLog,
+  HelperAlgorithm,
   SessionStore,
   TrustAnchors,
 } from './ports.ts'
@@ -49,7 +51,8 @@ export type SignInError =
 export const issueChallenge =
   (ports: Pick<SignInPorts, 'sessions' | 'clock'>) =>
   async (sessionId: string): Promise<string> => {
-    const challenge = randomToken(32)
+    // 33 random bytes: 264 bits, 44 characters, the shortest nonce Web eID's page library accepts.
+    const challenge = randomToken(33)
     await ports.sessions.setChallenge(
       sessionId,
       challenge,
@@ -58,82 +61,114 @@ export const issueChallenge =
     return challenge
   }
 
+type SignedIn = { user: User; sessionId: string; csrfToken: string }
+
+/** Sign-in with a card in a reader of the portal's (the virtual reader, in development). */
 export const signInWithCard =
+  (ports: SignInPorts) => (cmd: { sessionId: string; cardId: string; pin: string; clientAddress?: string }) =>
+    signIn(ports, cmd, async (challenge) => {
+      const read = await ports.cardReader.read({ cardId: cmd.cardId, pin: cmd.pin, challenge })
+      return read.ok ? read : err({ kind: 'card' as const, error: read.error })
+    })
+
+/**
+ * Sign-in with the token of a local card helper in the style of Web eID: the helper read the
+ * card (its PIN never reaches the portal) and signed the challenge with the page's origin.
+ * `origin` is the portal's own, never taken from the token.
+ */
+export const signInWithCardHelper =
   (ports: SignInPorts) =>
-  async (cmd: {
+  (cmd: {
     sessionId: string
-    cardId: string
-    pin: string
+    token: { certificate: Uint8Array; algorithm: HelperAlgorithm; signature: Uint8Array }
+    origin: string
     clientAddress?: string
-  }): Promise<Result<{ user: User; sessionId: string; csrfToken: string }, SignInError>> => {
-    const now = ports.clock.now()
-    const windowStart = new Date(now.getTime() - SIGN_IN_LIMITS.windowMs)
-    const tooMany = {
-      kind: 'too-many-attempts' as const,
-      retryAfterMinutes: SIGN_IN_LIMITS.windowMs / 60_000,
-    }
-    // Without a known address (no socket, no trusted proxy header) only the certificate limit applies.
-    const addressKey = cmd.clientAddress ? `address:${cmd.clientAddress}` : undefined
-    let certificateKey: string | undefined
-    const fail = async (error: SignInError, detail: Record<string, unknown> = {}) => {
-      if (error.kind !== 'too-many-attempts') {
-        for (const key of [addressKey, certificateKey]) {
-          if (key) await ports.failures.record(key, now, windowStart)
-        }
+  }) =>
+    signIn(
+      ports,
+      cmd,
+      async () =>
+        ok({
+          certificate: cmd.token.certificate,
+          signature: cmd.token.signature,
+          helperAlgorithm: cmd.token.algorithm,
+        }),
+      cmd.origin,
+    )
+
+/** The one sign-in, whichever reader gives the proof: limits, challenge, verifier, session. */
+const signIn = async (
+  ports: SignInPorts,
+  cmd: { sessionId: string; clientAddress?: string },
+  readProof: (challenge: string) => Promise<Result<CardProof, SignInError>>,
+  origin?: string,
+): Promise<Result<SignedIn, SignInError>> => {
+  const now = ports.clock.now()
+  const windowStart = new Date(now.getTime() - SIGN_IN_LIMITS.windowMs)
+  const tooMany = {
+    kind: 'too-many-attempts' as const,
+    retryAfterMinutes: SIGN_IN_LIMITS.windowMs / 60_000,
+  }
+  // Without a known address (no socket, no trusted proxy header) only the certificate limit applies.
+  const addressKey = cmd.clientAddress ? `address:${cmd.clientAddress}` : undefined
+  let certificateKey: string | undefined
+  const fail = async (error: SignInError, detail: Record<string, unknown> = {}) => {
+    if (error.kind !== 'too-many-attempts') {
+      for (const key of [addressKey, certificateKey]) {
+        if (key) await ports.failures.record(key, now, windowStart)
       }
-      await ports.audit.append({
-        at: now,
-        action: 'sign-in',
-        outcome: 'failure',
-        clientAddress: cmd.clientAddress,
-        detail: { reason: error.kind === 'card' ? `card-${error.error.kind}` : error.kind, ...detail },
-      })
-      return err(error)
     }
-    // Before the card is read, so that a refused client spends no PIN try.
-    if (
-      addressKey &&
-      (await ports.failures.countSince(addressKey, windowStart)) >= SIGN_IN_LIMITS.perAddress
-    ) {
-      return fail(tooMany)
-    }
-    const taken = await ports.sessions.takeChallenge(cmd.sessionId)
-    if (!taken || taken.expiresAt < now) return fail({ kind: 'challenge-missing' })
-
-    const read = await ports.cardReader.read({ cardId: cmd.cardId, pin: cmd.pin, challenge: taken.challenge })
-    if (!read.ok) return fail({ kind: 'card', error: read.error })
-    certificateKey = `certificate:${await fingerprintOf(new Uint8Array(read.value.certificate))}`
-    if ((await ports.failures.countSince(certificateKey, windowStart)) >= SIGN_IN_LIMITS.perCertificate) {
-      return fail(tooMany)
-    }
-
-    const verified = await verifyProof(read.value, taken.challenge, await ports.trustAnchors.load(), now)
-    if (!verified.ok) return fail({ kind: 'certificate', error: verified.error })
-
-    const certificate = await ports.accounts.findCertificateByFingerprint(verified.value.fingerprint)
-    const user = certificate && (await ports.accounts.findUser(certificate.userId))
-    if (!user)
-      return fail({ kind: 'certificate-not-registered' }, { fingerprint: verified.value.fingerprint })
-
-    const session = {
-      id: randomToken(32),
-      csrfToken: randomToken(32),
-      userId: user.id,
-      createdAt: now,
-      lastSeenAt: now,
-    }
-    await ports.sessions.signIn(cmd.sessionId, session)
     await ports.audit.append({
       at: now,
       action: 'sign-in',
-      outcome: 'success',
-      userId: user.id,
-      businessId: user.businessId,
+      outcome: 'failure',
       clientAddress: cmd.clientAddress,
-      detail: { fingerprint: verified.value.fingerprint },
+      detail: { reason: error.kind === 'card' ? `card-${error.error.kind}` : error.kind, ...detail },
     })
-    return ok({ user, sessionId: session.id, csrfToken: session.csrfToken })
+    return err(error)
   }
+  // Before the card is read, so that a refused client spends no PIN try.
+  if (addressKey && (await ports.failures.countSince(addressKey, windowStart)) >= SIGN_IN_LIMITS.perAddress) {
+    return fail(tooMany)
+  }
+  const taken = await ports.sessions.takeChallenge(cmd.sessionId)
+  if (!taken || taken.expiresAt < now) return fail({ kind: 'challenge-missing' })
+
+  const read = await readProof(taken.challenge)
+  if (!read.ok) return fail(read.error)
+  certificateKey = `certificate:${await fingerprintOf(new Uint8Array(read.value.certificate))}`
+  if ((await ports.failures.countSince(certificateKey, windowStart)) >= SIGN_IN_LIMITS.perCertificate) {
+    return fail(tooMany)
+  }
+
+  const verified = await verifyProof(read.value, taken.challenge, await ports.trustAnchors.load(), now, {
+    origin,
+  })
+  if (!verified.ok) return fail({ kind: 'certificate', error: verified.error })
+
+  const certificate = await ports.accounts.findCertificateByFingerprint(verified.value.fingerprint)
+  const user = certificate && (await ports.accounts.findUser(certificate.userId))
+  if (!user) return fail({ kind: 'certificate-not-registered' }, { fingerprint: verified.value.fingerprint })
+
+  const session = {
+    id: randomToken(32),
+    csrfToken: randomToken(32),
+    userId: user.id,
+    createdAt: now,
+    lastSeenAt: now,
+  }
+  await ports.sessions.signIn(cmd.sessionId, session)
+  await ports.audit.append({
+    at: now,
+    action: 'sign-in',
+    outcome: 'success',
+    userId: user.id,
+    businessId: user.businessId,
+    clientAddress: cmd.clientAddress,
+    detail: { fingerprint: verified.value.fingerprint },
+  })
+  return ok({ user, sessionId: session.id, csrfToken: session.csrfToken })
+}
 
 /** A new anonymous session, for a visitor who has none. */
 export const startSession =

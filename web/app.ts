@@ -136,7 +136,7 @@ export const createApp = (options: AppOptions) => {
   )
 
   app.route('/', menuRoutes(ports))
-  app.route('/', signInRoutes(ports, sessionDeps))
+  app.route('/', signInRoutes(ports, sessionDeps, options.publicOrigin))
   app.route('/', userUpdateRoutes(ports))
   app.route('/', historyRoutes(ports))
   app.route('/', certificateRenewalRoutes(ports, sessionDeps))

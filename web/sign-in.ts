@@ -5,8 +5,15 @@
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { HELPER_ALGORITHMS } from '../core/certificates.ts'
 import type { CardReader } from '../core/ports.ts'
-import { issueChallenge, type SignInError, type SignInPorts, signInWithCard } from '../core/sign-in.ts'
+import {
+  issueChallenge,
+  type SignInError,
+  type SignInPorts,
+  signInWithCard,
+  signInWithCardHelper,
+} from '../core/sign-in.ts'
 import {
   CARD_LABELS,
   type CardMessage,
@@ -54,6 +61,20 @@ const SIGN_IN_NOTICES: Record<string, string> = {
 
 const SignInForm = z.object({ cardId: z.string().catch(''), pin: z.string().catch('') })
 
+const base64 = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/)
+  .max(16_000)
+/** The authentication token of a card helper, in Web eID's format (web-eid:1). */
+const HelperToken = z.object({
+  format: z.string().regex(/^web-eid:1(\.\d+)?$/),
+  unverifiedCertificate: base64,
+  algorithm: z.enum(HELPER_ALGORITHMS),
+  signature: base64,
+  appVersion: z.string().max(200).optional(),
+})
+const fromBase64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0))
+
 const signInPage = async (
   reader: CardReader,
   csrfToken: string,
@@ -72,9 +93,10 @@ ${postForm(
 <p>電子証明書の有効期限が切れてログインできない方は、<a href="/renewal">電子証明書更新</a>（ログイン不要）で新しい電子証明書に更新できます。</p>`
 }
 
-export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
+export const signInRoutes = (ports: SignInPorts, deps: SessionDeps, publicOrigin?: string) => {
   const app = new Hono<AppEnv>()
   const signIn = signInWithCard(ports)
+  const signInWithHelper = signInWithCardHelper(ports)
   const challenge = issueChallenge(ports)
 
   app.get('/sign-in', async (c) => {
@@ -118,6 +140,47 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
       return c.body(null, 204)
     }
     return c.redirect('/menu', 303)
+  })
+
+  // A local card helper (Web eID style): the page gets a challenge, the helper reads the card and
+  // signs it with the page's origin, and the page posts the token here with the CSRF token.
+  app.get('/sign-in/card-helper/challenge', async (c) => {
+    const session = await ensureSession(c, deps)
+    c.header('Cache-Control', 'no-store')
+    return c.json({ nonce: await challenge(session.id) })
+  })
+
+  app.post('/sign-in/card-helper', async (c) => {
+    const session = await ensureSession(c, deps)
+    const token = HelperToken.safeParse(await c.req.json().catch(() => undefined))
+    if (!token.success) {
+      return c.json(
+        {
+          error: 'malformed-token',
+          message:
+            'カードヘルパーから受け取った内容を読み取れませんでした。カードヘルパーを最新版にして、もう一度お試しください。',
+        },
+        400,
+      )
+    }
+    const result = await signInWithHelper({
+      sessionId: session.id,
+      token: {
+        certificate: fromBase64(token.data.unverifiedCertificate),
+        algorithm: token.data.algorithm,
+        signature: fromBase64(token.data.signature),
+      },
+      origin: publicOrigin ?? new URL(c.req.url).origin,
+      clientAddress: c.get('clientAddress'),
+    })
+    if (!result.ok) {
+      return c.json(
+        { error: result.error.kind, message: signInMessage(result.error).text },
+        result.error.kind === 'too-many-attempts' ? 429 : 422,
+      )
+    }
+    setSessionCookie(c, result.value.sessionId, deps.secureCookies)
+    return c.json({ redirect: '/menu' })
   })
 
   app.post('/sign-out', async (c) => {

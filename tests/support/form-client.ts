@@ -57,6 +57,24 @@ export const formClient = (fetcher: Fetcher, origin = 'http://localhost') => {
       request('POST', path, { form: { ...hidden, ...form }, headers }),
     hiddenFields: () => hidden,
     postWithoutToken: (path: string, form: Form) => request('POST', path, { form }),
+    /** Posts JSON, as a page's script does, with the CSRF token of the last page in its header. */
+    postJson: async (path: string, body: unknown) => {
+      const response = await fetcher(path, {
+        method: 'POST',
+        headers: {
+          cookie: cookieHeader(),
+          origin,
+          'content-type': 'application/json',
+          'x-csrf-token': hidden._csrf ?? '',
+        },
+        body: JSON.stringify(body),
+        redirect: 'manual',
+      })
+      remember(response)
+      const text = await response.text()
+      const isJson = response.headers.get('content-type')?.startsWith('application/json')
+      return { status: response.status, json: (isJson ? JSON.parse(text) : {}) as Record<string, unknown> }
+    },
     cookies: jar,
   }
 }
