@@ -1,0 +1,71 @@
+/**
+ * The PKCS#12 reader on files made by OpenSSL (tests/fixtures/pkcs12/make.sh): modern and legacy
+ * encryption, RSA and ECDSA keys, and each way a file can fail.
+ */
+import { readFile } from 'node:fs/promises'
+import { describe, expect, it } from 'vitest'
+import { signatureAlgorithm } from './certificates.ts'
+import { openPkcs12, PKCS12_MAX_BYTES } from './pkcs12.ts'
+import { x509 } from './x509.ts'
+
+const PASSWORD = 'p12-test-pass'
+const fixture = async (name: string) =>
+  new Uint8Array(await readFile(new URL(`../tests/fixtures/pkcs12/${name}`, import.meta.url)))
+
+/** Opens the file and proves the key signs for the certificate. */
+const opensAndSigns = async (name: string) => {
+  const opened = await openPkcs12(await fixture(name), PASSWORD)
+  if (!opened.ok) throw new Error(`${name}: ${JSON.stringify(opened.error)}`)
+  const { certificate, privateKey } = opened.value
+  expect(privateKey.extractable).toBe(false)
+  expect(privateKey.usages).toEqual(['sign'])
+  const cert = new x509.X509Certificate(certificate)
+  expect(cert.subject).toContain('CN=ファイル 花子')
+  const message = new TextEncoder().encode('challenge')
+  const signature = await crypto.subtle.sign(signatureAlgorithm(privateKey), privateKey, message)
+  const publicKey = await cert.publicKey.export(crypto)
+  expect(await crypto.subtle.verify(signatureAlgorithm(publicKey), publicKey, signature, message)).toBe(true)
+  return privateKey.algorithm.name
+}
+
+describe('openPkcs12', () => {
+  it('opens modern files (PBES2: PBKDF2-SHA256, AES-256-CBC; MAC SHA-256) with RSA and ECDSA keys', async () => {
+    expect(await opensAndSigns('rsa-modern.p12')).toBe('RSASSA-PKCS1-v1_5')
+    expect(await opensAndSigns('ec-modern.p12')).toBe('ECDSA')
+  })
+
+  it('says a wrong password is wrong, for modern and legacy files alike', async () => {
+    for (const name of ['rsa-modern.p12', 'ec-modern.p12', 'rsa-legacy-3des.p12', 'ec-legacy-3des.p12']) {
+      expect(await openPkcs12(await fixture(name), 'wrong-pass'), name).toEqual({
+        ok: false,
+        error: { kind: 'wrong-password' },
+      })
+    }
+  })
+
+  it('says a damaged file is damaged: cut short, or not a PKCS#12 file at all', async () => {
+    const file = await fixture('ec-modern.p12')
+    for (const broken of [
+      file.subarray(0, file.length - 40),
+      file.subarray(0, 10),
+      new TextEncoder().encode('-----BEGIN CERTIFICATE-----'),
+      new Uint8Array(0),
+    ]) {
+      expect(await openPkcs12(broken, PASSWORD)).toEqual({ ok: false, error: { kind: 'damaged' } })
+    }
+  })
+
+  it('names an algorithm it does not read (RC2-40, OpenSSL’s -legacy)', async () => {
+    expect(await openPkcs12(await fixture('rsa-rc2.p12'), PASSWORD)).toEqual({
+      ok: false,
+      error: { kind: 'unsupported-algorithm', algorithm: 'RC2-40' },
+    })
+  })
+
+  it('refuses a file over the size limit before reading it', async () => {
+    expect(await openPkcs12(new Uint8Array(PKCS12_MAX_BYTES + 1), PASSWORD)).toEqual({
+      ok: false,
+      error: { kind: 'too-large', maxBytes: PKCS12_MAX_BYTES },
+    })
+  })
+})
