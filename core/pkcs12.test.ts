@@ -34,6 +34,11 @@ describe('openPkcs12', () => {
     expect(await opensAndSigns('ec-modern.p12')).toBe('ECDSA')
   })
 
+  it('opens legacy files (3DES under the PKCS#12 KDF; MAC SHA-1) with RSA and ECDSA keys', async () => {
+    expect(await opensAndSigns('rsa-legacy-3des.p12')).toBe('RSASSA-PKCS1-v1_5')
+    expect(await opensAndSigns('ec-legacy-3des.p12')).toBe('ECDSA')
+  })
+
   it('says a wrong password is wrong, for modern and legacy files alike', async () => {
     for (const name of ['rsa-modern.p12', 'ec-modern.p12', 'rsa-legacy-3des.p12', 'ec-legacy-3des.p12']) {
       expect(await openPkcs12(await fixture(name), 'wrong-pass'), name).toEqual({

@@ -4,10 +4,12 @@
  * the same code opens the file in the browser and, for a browser without JavaScript, on the
  * server, which signs and drops the key at once.
  *
- * Read: PBES2 (PBKDF2 with HMAC-SHA-1/256/384/512, AES-128/192/256-CBC), the PKCS#12 MAC, and
- * RSA and ECDSA (P-256/384/521) keys. Each way a file can fail has its own error.
+ * Read: PBES2 (PBKDF2 with HMAC-SHA-1/256/384/512, AES-128/192/256-CBC), legacy
+ * pbeWithSHAAnd3-KeyTripleDES-CBC (see triple-des.ts), the PKCS#12 MAC, and RSA and ECDSA
+ * (P-256/384/521) keys. Each way a file can fail has its own error.
  */
 import { err, ok, type Result } from './result.ts'
+import { tripleDesCbcDecrypt } from './triple-des.ts'
 import { x509 } from './x509.ts'
 
 /** Larger than any real .p12 of one certificate chain (a few KB), far below what would hurt. */
@@ -109,6 +111,7 @@ const ID = {
   certBag: '1.2.840.113549.1.12.10.1.3',
   x509Certificate: '1.2.840.113549.1.9.22.1',
   pbes2: '1.2.840.113549.1.5.13',
+  pbeSha1TripleDes: '1.2.840.113549.1.12.1.3',
   pbkdf2: '1.2.840.113549.1.5.12',
   rsa: '1.2.840.113549.1.1.1',
   ec: '1.2.840.10045.2.1',
@@ -140,7 +143,6 @@ const CURVES: Record<string, string> = {
 const KNOWN_UNSUPPORTED: Record<string, string> = {
   '1.2.840.113549.1.12.1.1': 'RC4-128',
   '1.2.840.113549.1.12.1.2': 'RC4-40',
-  '1.2.840.113549.1.12.1.3': '3DES (pbeWithSHAAnd3-KeyTripleDES-CBC)',
   '1.2.840.113549.1.12.1.4': '2-key 3DES',
   '1.2.840.113549.1.12.1.5': 'RC2-128',
   '1.2.840.113549.1.12.1.6': 'RC2-40',
@@ -202,6 +204,15 @@ export const pkcs12Kdf = async (
 const decrypt = async (algorithm: Der, data: Uint8Array<ArrayBuffer>, password: string) => {
   const [oidDer, params] = seq(algorithm)
   const oid = oidOf(oidDer)
+  if (oid === ID.pbeSha1TripleDes) {
+    const [salt, iterations] = seq(params)
+    const sha1 = { name: 'SHA-1', blockBytes: 64 }
+    const derive = (purpose: 1 | 2, bytes: number) =>
+      pkcs12Kdf(sha1, bmpPassword(password), octets(salt), integerOf(iterations), purpose, bytes)
+    const plain = tripleDesCbcDecrypt(await derive(1, 24), await derive(2, 8), data)
+    if (!plain) throw new WrongPassword()
+    return plain
+  }
   if (oid !== ID.pbes2) throw unsupported(oid)
   const [kdf, scheme] = seq(params)
   const [kdfOid, kdfParams] = seq(kdf)
