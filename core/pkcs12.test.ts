@@ -4,6 +4,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
+import { writePkcs12 } from '../adapters/card-reader/pkcs12-writer.ts'
+import { createAuthority, issueCertificate } from '../adapters/card-reader/test-pki.ts'
 import { signatureAlgorithm } from './certificates.ts'
 import { openPkcs12, PKCS12_MAX_BYTES } from './pkcs12.ts'
 import { x509 } from './x509.ts'
@@ -65,6 +67,18 @@ describe('openPkcs12', () => {
       ok: false,
       error: { kind: 'unsupported-algorithm', algorithm: 'RC2-40' },
     })
+  })
+
+  it('reads what the demo data’s writer writes, and only with its password', async () => {
+    const ca = await createAuthority('CN=Test CA', new Date())
+    const issued = await issueCertificate(ca, 'CN=入札 花子, C=JP', {
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+    })
+    const file = await writePkcs12(issued.certificate, issued.privateKey, 'hanako-2026')
+    const opened = await openPkcs12(file, 'hanako-2026')
+    expect(opened.ok && opened.value.certificate).toEqual(new Uint8Array(issued.certificate))
+    expect(await openPkcs12(file, 'hanako-2025')).toEqual({ ok: false, error: { kind: 'wrong-password' } })
   })
 
   it('refuses a file over the size limit before reading it', async () => {

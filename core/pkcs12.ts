@@ -12,8 +12,8 @@ import { err, ok, type Result } from './result.ts'
 import { tripleDesCbcDecrypt } from './triple-des.ts'
 import { x509 } from './x509.ts'
 
-/** Larger than any real .p12 of one certificate chain (a few KB), far below what would hurt. */
-export const PKCS12_MAX_BYTES = 100_000
+/** Four times a .p12 with a chain of three RSA-4096 certificates; below the body limit of a form. */
+export const PKCS12_MAX_BYTES = 32 * 1024
 
 export type Pkcs12Error =
   | { kind: 'too-large'; maxBytes: number }
@@ -156,7 +156,7 @@ const unsupported = (oid: string) => new Unsupported(KNOWN_UNSUPPORTED[oid] ?? o
 const utf8 = (text: string) => new TextEncoder().encode(text)
 
 /** The password as PKCS#12's own KDF takes it: UTF-16BE with a closing zero character. */
-const bmpPassword = (password: string): Uint8Array<ArrayBuffer> => {
+export const bmpPassword = (password: string): Uint8Array<ArrayBuffer> => {
   const out = new Uint8Array((password.length + 1) * 2)
   for (let i = 0; i < password.length; i++) {
     out[i * 2] = password.charCodeAt(i) >> 8
