@@ -4,8 +4,15 @@
  * possession, and is registered to a user. The session then gets a new id.
  */
 import type { User } from './account.ts'
-import { type CertificateError, fingerprintOf, verifyProof } from './certificates.ts'
+import {
+  type CertificateError,
+  fingerprintOf,
+  signatureAlgorithm,
+  signedPayload,
+  verifyProof,
+} from './certificates.ts'
 import { randomToken } from './ids.ts'
+import { openPkcs12, type Pkcs12Error } from './pkcs12.ts'
 import type {
   AccountStore,
   AuditLog,
@@ -44,6 +51,8 @@ export type SignInError =
   | { kind: 'too-many-attempts'; retryAfterMinutes: number }
   | { kind: 'challenge-missing' }
   | { kind: 'card'; error: CardReadError }
+  /** A certificate file (.p12) that could not be opened. */
+  | { kind: 'file'; error: Pkcs12Error }
   | { kind: 'certificate'; error: CertificateError }
   | { kind: 'certificate-not-registered' }
 
@@ -96,6 +105,25 @@ export const signInWithCardHelper =
       cmd.origin,
     )
 
+/**
+ * Sign-in with a certificate file sent by a browser without JavaScript: the server opens it,
+ * signs the challenge, and lets the key go at once (it is never stored, and cannot be exported).
+ */
+export const signInWithFile =
+  (ports: SignInPorts) =>
+  (cmd: { sessionId: string; file: Uint8Array; password: string; clientAddress?: string }) =>
+    signIn(ports, cmd, async (challenge) => {
+      const opened = await openPkcs12(cmd.file, cmd.password)
+      if (!opened.ok) return err({ kind: 'file' as const, error: opened.error })
+      const { certificate, privateKey } = opened.value
+      const signature = await crypto.subtle.sign(
+        signatureAlgorithm(privateKey),
+        privateKey,
+        signedPayload(challenge),
+      )
+      return ok({ certificate, signature: new Uint8Array(signature) })
+    })
+
 /** The one sign-in, whichever reader gives the proof: limits, challenge, verifier, session. */
 const signIn = async (
   ports: SignInPorts,
@@ -123,7 +151,11 @@ const signIn = async (
       action: 'sign-in',
       outcome: 'failure',
       clientAddress: cmd.clientAddress,
-      detail: { reason: error.kind === 'card' ? `card-${error.error.kind}` : error.kind, ...detail },
+      detail: {
+        reason:
+          error.kind === 'card' || error.kind === 'file' ? `${error.kind}-${error.error.kind}` : error.kind,
+        ...detail,
+      },
     })
     return err(error)
   }

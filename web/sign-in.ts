@@ -6,6 +6,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { HELPER_ALGORITHMS } from '../core/certificates.ts'
+import type { Pkcs12Error } from '../core/pkcs12.ts'
 import type { CardReader } from '../core/ports.ts'
 import {
   issueChallenge,
@@ -13,6 +14,7 @@ import {
   type SignInPorts,
   signInWithCard,
   signInWithCardHelper,
+  signInWithFile,
 } from '../core/sign-in.ts'
 import {
   CARD_LABELS,
@@ -21,8 +23,8 @@ import {
   cardReadFields,
   certificateMessage,
 } from './card-read.ts'
-import { errorSummary, postForm } from './forms.ts'
-import { html, render } from './render.ts'
+import { csrfField, errorSummary, postForm } from './forms.ts'
+import { html, raw, render } from './render.ts'
 import {
   type AppEnv,
   clearSessionCookie,
@@ -31,8 +33,38 @@ import {
   setSessionCookie,
 } from './session.ts'
 
-export const signInMessage = (e: SignInError): CardMessage => {
+/** A refusal, next to its field: the card's, or the certificate file's. */
+export type SignInMessage = { field?: CardMessage['field'] | 'p12' | 'password'; text: string }
+
+const fileMessage = (e: Pkcs12Error): SignInMessage => {
   switch (e.kind) {
+    case 'too-large':
+      return {
+        field: 'p12',
+        text: `ファイルが大きすぎます（上限 ${e.maxBytes / 1024} KB）。電子証明書のファイル（.p12 または .pfx）を選んでください。`,
+      }
+    case 'damaged':
+      return {
+        field: 'p12',
+        text: 'このファイルを電子証明書ファイル（.p12 / .pfx）として読み取れませんでした。ファイルが壊れていないか、選んだファイルが正しいかをご確認ください。',
+      }
+    case 'wrong-password':
+      return {
+        field: 'password',
+        text: 'パスワードが正しくありません。電子証明書ファイルを受け取ったときに知らされたパスワードを入力してください。',
+      }
+    case 'unsupported-algorithm':
+      return {
+        field: 'p12',
+        text: `このファイルは、調達ポータルが扱えない暗号方式（${e.algorithm}）で保護されています。発行元のツールで、AES または 3DES の方式で書き出し直してください。`,
+      }
+  }
+}
+
+export const signInMessage = (e: SignInError): SignInMessage => {
+  switch (e.kind) {
+    case 'file':
+      return fileMessage(e.error)
     case 'too-many-attempts':
       return {
         text: `ログインの失敗が続いたため、安全のため${e.retryAfterMinutes}分ほどログインを受け付けません。時間をおいてもう一度お試しください。`,
@@ -75,21 +107,54 @@ const HelperToken = z.object({
 })
 const fromBase64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0))
 
+const FILE_LABELS = { p12: '電子証明書ファイル', password: 'パスワード' }
+
+const fieldError = (errors: Record<string, string>, name: string) =>
+  errors[name] ? html`<p class="field-error" id="field-${name}-error">${errors[name]}</p>` : ''
+const describedBy = (errors: Record<string, string>, name: string) =>
+  errors[name] ? raw(` aria-describedby="field-${name}-error" aria-invalid="true"`) : ''
+
+/**
+ * The certificate file form: a plain multipart form, so that it works without JavaScript. The
+ * server opens the file, signs, and forgets the key; a file input cannot be refilled, so after a
+ * refusal the user chooses the file again.
+ */
+const fileForm = (csrfToken: string, errors: Record<string, string>) =>
+  html`<h2>電子証明書ファイル（ファイルタイプ）でログイン</h2>
+<form method="post" action="/sign-in/file" enctype="multipart/form-data" novalidate>
+  ${csrfField(csrfToken)}
+  <div class="field${errors.p12 ? ' field-invalid' : ''}">
+    <label for="field-p12">電子証明書ファイル（.p12 / .pfx）</label>
+    ${fieldError(errors, 'p12')}
+    <input type="file" id="field-p12" name="p12" accept=".p12,.pfx,application/x-pkcs12"${describedBy(errors, 'p12')}>
+  </div>
+  <div class="field${errors.password ? ' field-invalid' : ''}">
+    <label for="field-password">パスワード</label>
+    ${fieldError(errors, 'password')}
+    <input type="password" id="field-password" name="password" autocomplete="off"${describedBy(errors, 'password')}>
+  </div>
+  <p class="hint">ファイルは署名に使った後すぐに破棄し、保存しません。</p>
+  <button type="submit">ファイルでログイン</button>
+</form>`
+
 const signInPage = async (
   reader: CardReader,
   csrfToken: string,
-  state: { cardId?: string; message?: CardMessage } = {},
+  state: { cardId?: string; message?: SignInMessage } = {},
 ) => {
-  const errors = state.message?.field ? { [state.message.field]: state.message.text } : {}
+  const errors: Record<string, string> = state.message?.field
+    ? { [state.message.field]: state.message.text }
+    : {}
   const formMessage = state.message && !state.message.field ? state.message.text : undefined
   return html`<p>電子証明書でログインします。カードを選び、PINを入力して［ログイン］を押してください。</p>
-${errorSummary(errors, CARD_LABELS, formMessage)}
+${errorSummary(errors, { ...CARD_LABELS, ...FILE_LABELS }, formMessage)}
 ${postForm(
   '/sign-in',
   csrfToken,
   html`${cardReadFields(reader, { cardId: state.cardId, errors })}
   <button type="submit">ログイン</button>`,
 )}
+${fileForm(csrfToken, errors)}
 <p>電子証明書の有効期限が切れてログインできない方は、<a href="/renewal">電子証明書更新</a>（ログイン不要）で新しい電子証明書に更新できます。</p>`
 }
 
@@ -97,6 +162,7 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps, publicOrigin
   const app = new Hono<AppEnv>()
   const signIn = signInWithCard(ports)
   const signInWithHelper = signInWithCardHelper(ports)
+  const signInFile = signInWithFile(ports)
   const challenge = issueChallenge(ports)
 
   app.get('/sign-in', async (c) => {
@@ -139,6 +205,34 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps, publicOrigin
       c.header('HX-Redirect', '/menu')
       return c.body(null, 204)
     }
+    return c.redirect('/menu', 303)
+  })
+
+  app.post('/sign-in/file', async (c) => {
+    const session = await ensureSession(c, deps)
+    const body = await c.req.parseBody()
+    const file = body.p12 instanceof File && body.p12.size > 0 ? body.p12 : undefined
+    const password = typeof body.password === 'string' ? body.password : ''
+    const refuse = async (message: SignInMessage, status: 422 | 429 = 422) => {
+      await challenge(session.id)
+      return render(c, {
+        title: 'ログイン',
+        hasErrors: true,
+        status,
+        body: signInPage(ports.cardReader, session.csrfToken, { message }),
+      })
+    }
+    if (!file) return refuse({ field: 'p12', text: '電子証明書ファイルを選択してください。' })
+    const result = await signInFile({
+      sessionId: session.id,
+      file: new Uint8Array(await file.arrayBuffer()),
+      password,
+      clientAddress: c.get('clientAddress'),
+    })
+    if (!result.ok) {
+      return refuse(signInMessage(result.error), result.error.kind === 'too-many-attempts' ? 429 : 422)
+    }
+    setSessionCookie(c, result.value.sessionId, deps.secureCookies)
     return c.redirect('/menu', 303)
   })
 

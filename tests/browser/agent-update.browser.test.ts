@@ -28,7 +28,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await expect(page.title()).resolves.toBe('ログイン | 調達ポータル')
         await page.getByLabel('入札 花子（代理人・ファイル）').check()
         await page.getByLabel('PIN', { exact: true }).fill('hanako-2026')
-        await page.getByRole('button', { name: 'ログイン' }).click()
+        await page.getByRole('button', { name: 'ログイン', exact: true }).click()
         await page.waitForURL(`${portal.url}/menu`)
 
         await page.getByRole('link', { name: '利用者情報更新' }).click()

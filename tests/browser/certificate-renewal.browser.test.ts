@@ -25,7 +25,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await page.goto(`${portal.url}/sign-in`)
         await page.getByLabel('更新 三郎（代理人・期限切れICカード）').check()
         await page.getByLabel('PIN', { exact: true }).fill('5678')
-        await page.getByRole('button', { name: 'ログイン' }).click()
+        await page.getByRole('button', { name: 'ログイン', exact: true }).click()
         await page.locator('#error-summary', { hasText: '有効期限が切れています' }).waitFor()
 
         await page.getByRole('link', { name: '電子証明書更新', exact: true }).click()
@@ -49,7 +49,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await page.getByRole('link', { name: 'ログイン画面へ' }).click()
         await page.getByLabel('更新 三郎（新しいICカード・未登録）').check()
         await page.getByLabel('PIN', { exact: true }).fill('5678')
-        await page.getByRole('button', { name: 'ログイン' }).click()
+        await page.getByRole('button', { name: 'ログイン', exact: true }).click()
         await page.waitForURL(`${portal.url}/menu`)
         await expect(page.locator('main').textContent()).resolves.toContain('更新 三郎 様')
 

@@ -28,7 +28,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await page.goto(`${portal.url}/sign-in`)
         await page.getByLabel('調達 太郎（代表者・ICカード）').check()
         await page.getByLabel('PIN', { exact: true }).fill('1234')
-        await page.getByRole('button', { name: 'ログイン' }).click()
+        await page.getByRole('button', { name: 'ログイン', exact: true }).click()
         await page.waitForURL(`${portal.url}/menu`)
         await page.getByRole('link', { name: '利用者情報更新' }).click()
         await page.locator('h1', { hasText: '更新する利用者情報の入力画面(代表者)' }).waitFor()

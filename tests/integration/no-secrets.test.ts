@@ -6,6 +6,7 @@
  */
 import { sql } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { writePkcs12 } from '../../adapters/card-reader/pkcs12-writer.ts'
 import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
 import type { Portal } from '../../main.ts'
 import { textFieldsOf } from '../support/form-client.ts'
@@ -21,6 +22,7 @@ afterAll(async () => portal?.close())
 
 const RIGHT_PIN = 'hanako-2026'
 const WRONG_PINS = ['Zq7-wrong-pin-one', 'Zq7-wrong-pin-two']
+const WRONG_FILE_PASSWORD = 'Zq7-wrong-file-password'
 
 /** Every row of every table of the portal's and pg-boss's schemas, as text. */
 const everythingStored = async (): Promise<string> => {
@@ -56,6 +58,23 @@ it('writes no PIN and no private key to the database, the logs or a mail', async
   await renewal.post('/renewal/new', { cardId: 'saburo-ic-new', pin: '5678' })
   await renewal.get('/renewal/confirm')
   expect((await renewal.post('/renewal/confirm', {})).status).toBe(303)
+  // A certificate file (.p12), opened by the server: its password and key must not stay either.
+  const { rows: fileCard } = await sql<{ certificate: Uint8Array; private_key: Uint8Array }>`
+    select certificate, private_key from virtual_cards where id = 'hanako-file'`.execute(portal.database.db)
+  const p12Bytes = await writePkcs12(
+    fileCard[0]?.certificate ?? new Uint8Array(),
+    fileCard[0]?.private_key ?? new Uint8Array(),
+    RIGHT_PIN,
+  )
+  const p12 = new File([p12Bytes], 'hanako.p12')
+  const fileUser = portalClient(portal)
+  await fileUser.get('/sign-in')
+  expect((await fileUser.postMultipart('/sign-in/file', { p12, password: WRONG_FILE_PASSWORD })).status).toBe(
+    422,
+  )
+  await fileUser.get('/sign-in')
+  expect((await fileUser.postMultipart('/sign-in/file', { p12, password: RIGHT_PIN })).status).toBe(303)
+
   const sink = portal.mailSink
   if (!sink) throw new Error('the test portal runs a mail sink')
   await sink.waitFor((m) => m.subject === USER_UPDATED_SUBJECT)
@@ -70,7 +89,7 @@ it('writes no PIN and no private key to the database, the logs or a mail', async
     // A distinctive stretch of each form: the key's own bytes, past the PKCS#8 header.
     return [base64.slice(40, 80), hex.slice(80, 160)]
   })
-  const secrets = [RIGHT_PIN, ...WRONG_PINS, ...keyForms]
+  const secrets = [RIGHT_PIN, ...WRONG_PINS, WRONG_FILE_PASSWORD, ...keyForms]
 
   const stored = await everythingStored()
   const mails = sink.mails.map((m) => `${m.subject}\n${m.text}`).join('\n')

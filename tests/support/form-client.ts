@@ -57,6 +57,20 @@ export const formClient = (fetcher: Fetcher, origin = 'http://localhost') => {
       request('POST', path, { form: { ...hidden, ...form }, headers }),
     hiddenFields: () => hidden,
     postWithoutToken: (path: string, form: Form) => request('POST', path, { form }),
+    /** Posts a multipart form (a file upload) with the hidden fields of the last page. */
+    postMultipart: async (path: string, fields: Record<string, string | File>) => {
+      const body = new FormData()
+      for (const [name, value] of Object.entries({ ...hidden, ...fields })) body.append(name, value)
+      const response = await fetcher(path, {
+        method: 'POST',
+        headers: { cookie: cookieHeader(), origin },
+        body,
+        redirect: 'manual',
+      })
+      remember(response)
+      const text = await response.text()
+      return { status: response.status, text, location: response.headers.get('location') ?? undefined }
+    },
     /** Posts JSON, as a page's script does, with the CSRF token of the last page in its header. */
     postJson: async (path: string, body: unknown) => {
       const response = await fetcher(path, {
