@@ -17,7 +17,7 @@ import {
   migrateToLatest,
   openDatabase,
 } from './adapters/db/database.ts'
-import { DEMO_CARDS, loadDemoData } from './adapters/demo/demo-data.ts'
+import { DEMO_CARDS, demoCertificateFile, loadDemoData } from './adapters/demo/demo-data.ts'
 import { httpGeps } from './adapters/geps/geps.http.ts'
 import { gepsSimulator } from './adapters/geps/geps.simulator.ts'
 import { remoteAddressOf, type Served, serveHttp } from './adapters/http/serve.ts'
@@ -175,9 +175,10 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     stops.push(() => boss.stop({ graceful: true, timeout: 5000 }))
     await createQueues(boss)
 
+    const virtualCards = kyselyVirtualCardStore(database.db)
     const ports = {
       ...kyselyPorts(database.db, pgBossJobQueue(boss), clock),
-      cardReader: virtualCardReader(kyselyVirtualCardStore(database.db), {
+      cardReader: virtualCardReader(virtualCards, {
         icCardPinTries: config.icCardPinTries,
       }),
       trustAnchors: kyselyTrustAnchors(database.db),
@@ -193,6 +194,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       publicOrigin: config.publicOrigin,
       sessionLimits: config.sessionLimits,
       devMailbox: mailSink,
+      demoCertificateFile: config.demoData ? demoCertificateFile(virtualCards) : undefined,
       clientAddressOf: (c) => {
         const forwarded = config.trustProxy
           ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim()
@@ -226,6 +228,9 @@ const printWelcome = (portal: Portal, config: PortalConfig) => {
   if (config.demoData) {
     lines.push('', 'Demo users (choose the card on the sign-in page, then enter its PIN):')
     for (const card of DEMO_CARDS) lines.push(`  PIN ${card.pin.padEnd(12)} ${card.label}`)
+    lines.push(
+      `Or sign in with 入札 花子's certificate file: ${portal.url}/dev/certificate-files/hanako-file.p12 (password hanako-2026)`,
+    )
   }
   console.log(lines.join('\n'))
 }

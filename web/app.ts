@@ -10,6 +10,7 @@ import type { SignInPorts } from '../core/sign-in.ts'
 import type { UserUpdatePorts } from '../core/user-update.ts'
 import { APP_CSS } from './assets.ts'
 import { certificateRenewalRoutes } from './certificate-renewal.ts'
+import { type DemoCertificateFile, devFileRoutes } from './dev-files.ts'
 import { type DevMail, devMailboxRoutes } from './dev-mailbox.ts'
 import { historyRoutes } from './history.ts'
 import { LLMS_TXT } from './llms-txt.ts'
@@ -51,6 +52,8 @@ export type AppOptions = {
   publicOrigin?: string
   /** The development mailbox, where the embedded default runs an SMTP sink. */
   devMailbox?: { mails: DevMail[] }
+  /** With the demo data: its certificate files, to try sign-in with a file. */
+  demoCertificateFile?: DemoCertificateFile
   /** The client's address, as the runtime's server knows it. */
   clientAddressOf?: (c: Context) => string | undefined
   log?: (message: string, error?: unknown) => void
@@ -141,6 +144,7 @@ export const createApp = (options: AppOptions) => {
   app.route('/', historyRoutes(ports))
   app.route('/', certificateRenewalRoutes(ports, sessionDeps))
   if (options.devMailbox) app.route('/', devMailboxRoutes(options.devMailbox))
+  if (options.demoCertificateFile) app.route('/', devFileRoutes(options.demoCertificateFile))
 
   app.notFound((c) =>
     render(c, {

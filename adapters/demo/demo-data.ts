@@ -7,8 +7,9 @@ import type { Business, Certificate, User } from '../../core/account.ts'
 import { describeCertificate } from '../../core/certificates.ts'
 import { newId, randomToken } from '../../core/ids.ts'
 import type { Qualification } from '../../core/qualifications.ts'
+import { writePkcs12 } from '../card-reader/pkcs12-writer.ts'
 import { createAuthority, daysFrom, issueCertificate, revocationList } from '../card-reader/test-pki.ts'
-import { hashPin, type VirtualCard } from '../card-reader/virtual-card-reader.ts'
+import { hashPin, type VirtualCard, type VirtualCardStore } from '../card-reader/virtual-card-reader.ts'
 import type { Database } from '../db/schema.ts'
 import { kyselyAccountStore } from '../stores/account-store.kysely.ts'
 import type { MemoryState } from '../stores/memory.ts'
@@ -333,4 +334,12 @@ export const loadDemoIntoMemory = (state: MemoryState, demo: DemoData): void => 
   for (const c of demo.certificates) state.certificates.set(c.id, structuredClone(c))
   for (const q of demo.qualifications)
     state.qualifications.set(q.id, { ...structuredClone(q), businessId: demo.business.id })
+}
+
+/** A demo file card as the .p12 its holder would have, under its documented password. */
+export const demoCertificateFile = (store: VirtualCardStore) => async (cardId: string) => {
+  const demo = DEMO_CARDS.find((c) => c.cardId === cardId)
+  const card = demo && (await store.find(cardId))
+  if (!demo || !card || card.pinKind !== 'file') return undefined
+  return writePkcs12(card.certificate, card.privateKey, demo.pin)
 }

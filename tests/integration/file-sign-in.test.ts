@@ -83,6 +83,19 @@ describe('sign-in with a certificate file, without JavaScript', () => {
     expect(answer.text).toContain('調達ポータルで利用できる認証局の電子証明書ではありません')
   })
 
+  it('offers the demo file in development, under its documented password', async () => {
+    const c = portalClient(portal)
+    const download = await portal.app.request('/dev/certificate-files/hanako-file.p12')
+    expect(download.status).toBe(200)
+    expect(download.headers.get('content-disposition')).toBe('attachment; filename="hanako-file.p12"')
+    const file = new File([await download.arrayBuffer()], 'hanako-file.p12')
+    await c.get('/sign-in')
+    expect((await c.postMultipart('/sign-in/file', { p12: file, password: 'hanako-2026' })).status).toBe(303)
+    // Only file cards, and only demo ones.
+    expect((await portal.app.request('/dev/certificate-files/taro-ic.p12')).status).toBe(404)
+    expect((await portal.app.request('/dev/certificate-files/nobody.p12')).status).toBe(404)
+  })
+
   it('refuses a revoked certificate in a file', async () => {
     const { answer } = await submit(await fileOf('hanako-revoked', 'hanako-2026'), 'hanako-2026')
     expect(answer.text).toContain('失効しています')
