@@ -54,6 +54,23 @@ export const cardMessage = (e: CardReadError): CardMessage => {
   }
 }
 
+/** The refusals every card read outside sign-in shares: an expired read, the card's, the certificate's. */
+export type CardReadRefusal =
+  | { kind: 'challenge-missing' }
+  | { kind: 'card'; error: CardReadError }
+  | { kind: 'certificate'; error: CertificateError }
+
+export const cardReadRefusalMessage = (e: CardReadRefusal): CardMessage => {
+  switch (e.kind) {
+    case 'challenge-missing':
+      return { text: 'カードの読み込みの有効期限（5分）が切れました。もう一度PINを入力してください。' }
+    case 'card':
+      return cardMessage(e.error)
+    case 'certificate':
+      return { field: 'cardId', text: certificateMessage(e.error) }
+  }
+}
+
 /** The cards in reach (each with the tries left before it locks) and the PIN field. */
 export const cardReadFields = async (
   reader: CardReader,

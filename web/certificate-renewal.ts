@@ -16,13 +16,7 @@ import {
   viewRenewal,
 } from '../core/certificate-renewal.ts'
 import { issueChallenge } from '../core/sign-in.ts'
-import {
-  CARD_LABELS,
-  type CardMessage,
-  cardMessage,
-  cardReadFields,
-  certificateMessage,
-} from './card-read.ts'
+import { CARD_LABELS, type CardMessage, cardReadFields, cardReadRefusalMessage } from './card-read.ts'
 import { certificateFacts } from './certificate-view.ts'
 import { errorSummary, postForm, readOnlyRows } from './forms.ts'
 import { type Html, html, type Page, render } from './render.ts'
@@ -40,11 +34,9 @@ const ConfirmForm = z.object({ draftId: z.string().catch('') })
 const renewalMessage = (e: RenewalError): CardMessage => {
   switch (e.kind) {
     case 'challenge-missing':
-      return { text: 'カードの読み込みの有効期限（5分）が切れました。もう一度PINを入力してください。' }
     case 'card':
-      return cardMessage(e.error)
     case 'certificate':
-      return { field: 'cardId', text: certificateMessage(e.error) }
+      return cardReadRefusalMessage(e)
     case 'not-registered':
       return {
         field: 'cardId',

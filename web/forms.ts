@@ -60,6 +60,28 @@ export const postForm = (action: string, csrfToken: string, body: Html) =>
   ${body}
 </form>`
 
+/**
+ * A labelled input that never shows a value back: a file (a browser cannot refill one) or a
+ * password (never sent back to the page).
+ */
+export const blankInputField = (f: {
+  name: string
+  label: string
+  type: 'file' | 'password'
+  error?: string
+  /** For a file: the kinds of file to offer. */
+  accept?: string
+}): Html => {
+  const id = `field-${f.name}`
+  return html`<div class="field${f.error ? ' field-invalid' : ''}">
+  <label for="${id}">${f.label}</label>
+  ${f.error ? html`<p class="field-error" id="${id}-error">${f.error}</p>` : ''}
+  <input type="${f.type}" id="${id}" name="${f.name}"${f.accept ? raw(` accept="${f.accept}"`) : ''}${
+    f.type === 'password' ? raw(' autocomplete="off"') : ''
+  }${f.error ? raw(` aria-invalid="true" aria-describedby="${id}-error"`) : ''}>
+</div>`
+}
+
 /** A labelled choice of one option; `value` marks the chosen one. */
 export const selectField = (f: {
   name: string

@@ -23,8 +23,8 @@ import {
   cardReadFields,
   certificateMessage,
 } from './card-read.ts'
-import { csrfField, errorSummary, postForm } from './forms.ts'
-import { html, raw, render } from './render.ts'
+import { blankInputField, csrfField, errorSummary, postForm } from './forms.ts'
+import { html, render } from './render.ts'
 import {
   type AppEnv,
   clearSessionCookie,
@@ -109,11 +109,6 @@ const fromBase64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.char
 
 const FILE_LABELS = { p12: '電子証明書ファイル', password: 'パスワード' }
 
-const fieldError = (errors: Record<string, string>, name: string) =>
-  errors[name] ? html`<p class="field-error" id="field-${name}-error">${errors[name]}</p>` : ''
-const describedBy = (errors: Record<string, string>, name: string) =>
-  errors[name] ? raw(` aria-describedby="field-${name}-error" aria-invalid="true"`) : ''
-
 /**
  * The certificate file form: a plain multipart form, so that it works without JavaScript. The
  * server opens the file, signs, and forgets the key; a file input cannot be refilled, so after a
@@ -123,16 +118,14 @@ const fileForm = (csrfToken: string, errors: Record<string, string>) =>
   html`<h2>電子証明書ファイル（ファイルタイプ）でログイン</h2>
 <form method="post" action="/sign-in/file" enctype="multipart/form-data" novalidate>
   ${csrfField(csrfToken)}
-  <div class="field${errors.p12 ? ' field-invalid' : ''}">
-    <label for="field-p12">電子証明書ファイル（.p12 / .pfx）</label>
-    ${fieldError(errors, 'p12')}
-    <input type="file" id="field-p12" name="p12" accept=".p12,.pfx,application/x-pkcs12"${describedBy(errors, 'p12')}>
-  </div>
-  <div class="field${errors.password ? ' field-invalid' : ''}">
-    <label for="field-password">パスワード</label>
-    ${fieldError(errors, 'password')}
-    <input type="password" id="field-password" name="password" autocomplete="off"${describedBy(errors, 'password')}>
-  </div>
+  ${blankInputField({
+    name: 'p12',
+    label: '電子証明書ファイル（.p12 / .pfx）',
+    type: 'file',
+    error: errors.p12,
+    accept: '.p12,.pfx,application/x-pkcs12',
+  })}
+  ${blankInputField({ name: 'password', label: FILE_LABELS.password, type: 'password', error: errors.password })}
   <p class="hint">ファイルは署名に使った後すぐに破棄し、保存しません。</p>
   <button type="submit">ファイルでログイン</button>
 </form>`

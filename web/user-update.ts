@@ -62,13 +62,7 @@ import {
   unstageQualification,
   viewOwnChange,
 } from '../core/user-update.ts'
-import {
-  CARD_LABELS,
-  type CardMessage,
-  cardMessage,
-  cardReadFields,
-  certificateMessage,
-} from './card-read.ts'
+import { CARD_LABELS, type CardMessage, cardReadFields, cardReadRefusalMessage } from './card-read.ts'
 import { nameIn } from './certificate-view.ts'
 import { checkboxGroup, errorSummary, postForm, readOnlyRows, selectField, textField } from './forms.ts'
 import { type Html, html, type Page, raw, render } from './render.ts'
@@ -418,11 +412,9 @@ const theirChanges = (changes: FieldChange[]) =>
 const certificateRefusalMessage = (reason: CertificateRefusal): CardMessage => {
   switch (reason.kind) {
     case 'challenge-missing':
-      return { text: 'カードの読み込みの有効期限（5分）が切れました。もう一度PINを入力してください。' }
     case 'card':
-      return cardMessage(reason.error)
     case 'certificate':
-      return { field: 'cardId', text: certificateMessage(reason.error) }
+      return cardReadRefusalMessage(reason)
     case 'holder-differs':
       return {
         field: 'cardId',
