@@ -10,6 +10,30 @@ const certificateLine = (c: Omit<Certificate, 'userId'>) =>
 const qualificationLine = (q: Qualification) =>
   `${periodName(q.firstYear)} ${q.kind} ${q.grade}等級 ${q.regions.join('・')}（業者コード ${q.supplierCode}）`
 
+/** The lines every completion mail shares around its own: who, what was done, when, and the warning. */
+const completionText = (args: {
+  business: Business
+  user: User
+  done: string
+  changeId: string
+  at: Date
+  body: string[]
+}) =>
+  [
+    `${args.business.name}`,
+    `${args.user.name} 様`,
+    '',
+    `調達ポータルで${args.done}が完了しました。`,
+    `更新日時: ${formatDateTimeJa(args.at)}`,
+    `受付番号: ${args.changeId}`,
+    '',
+    ...args.body,
+    '',
+    'この更新に心当たりがない場合は、至急、調達ポータルのヘルプデスクにご連絡ください。',
+    '',
+    '調達ポータル',
+  ].join('\n')
+
 export const USER_UPDATED_SUBJECT = '[重要]利用者更新完了通知'
 export const ADDRESS_CHANGED_SUBJECT = '[重要]メールアドレス変更のお知らせ'
 
@@ -26,28 +50,21 @@ export const userUpdatedMail = (args: {
   idempotencyKey: `user-updated:${args.changeId}:${args.to}`,
   to: args.to,
   subject: USER_UPDATED_SUBJECT,
-  text: [
-    `${args.business.name}`,
-    `${args.user.name} 様`,
-    '',
-    '調達ポータルで利用者情報の更新が完了しました。',
-    `更新日時: ${formatDateTimeJa(args.at)}`,
-    `受付番号: ${args.changeId}`,
-    '',
-    '更新した項目:',
-    ...args.changes.map((c) => `  ${c.label}: ${c.before || '（なし）'} → ${c.after || '（なし）'}`),
-    ...(args.qualifications?.added ?? []).map((q) => `  資格情報（追加）: ${qualificationLine(q)}`),
-    ...(args.qualifications?.removed ?? []).map((q) => `  資格情報（削除）: ${qualificationLine(q)}`),
-    ...(args.certificates?.added ?? []).map((c) => `  電子証明書（追加）: ${certificateLine(c)}`),
-    ...(args.certificates?.removed ?? []).map((c) => `  電子証明書（削除）: ${certificateLine(c)}`),
-    '',
-    '更新した利用者情報は政府電子調達システム(GEPS)に連携されます。',
-    '連携が完了すると、政府電子調達システム(GEPS)から登録完了のメールが届きます。',
-    '',
-    'この更新に心当たりがない場合は、至急、調達ポータルのヘルプデスクにご連絡ください。',
-    '',
-    '調達ポータル',
-  ].join('\n'),
+  text: completionText({
+    ...args,
+    done: '利用者情報の更新',
+    body: [
+      '更新した項目:',
+      ...args.changes.map((c) => `  ${c.label}: ${c.before || '（なし）'} → ${c.after || '（なし）'}`),
+      ...(args.qualifications?.added ?? []).map((q) => `  資格情報（追加）: ${qualificationLine(q)}`),
+      ...(args.qualifications?.removed ?? []).map((q) => `  資格情報（削除）: ${qualificationLine(q)}`),
+      ...(args.certificates?.added ?? []).map((c) => `  電子証明書（追加）: ${certificateLine(c)}`),
+      ...(args.certificates?.removed ?? []).map((c) => `  電子証明書（削除）: ${certificateLine(c)}`),
+      '',
+      '更新した利用者情報は政府電子調達システム(GEPS)に連携されます。',
+      '連携が完了すると、政府電子調達システム(GEPS)から登録完了のメールが届きます。',
+    ],
+  }),
 })
 
 /** A short notice to the address that stops receiving mail, so a hijacked account is noticed. */
@@ -86,22 +103,15 @@ export const certificateRenewedMail = (args: {
   idempotencyKey: `certificate-renewed:${args.changeId}`,
   to: args.user.email,
   subject: CERTIFICATE_RENEWED_SUBJECT,
-  text: [
-    `${args.business.name}`,
-    `${args.user.name} 様`,
-    '',
-    '調達ポータルで電子証明書の更新が完了しました。',
-    `更新日時: ${formatDateTimeJa(args.at)}`,
-    `受付番号: ${args.changeId}`,
-    '',
-    `更新元の電子証明書: ${certificateLine(args.from)}`,
-    `更新先の電子証明書: ${certificateLine(args.to)}`,
-    '',
-    '今後は更新先の電子証明書でログインしてください。更新した電子証明書情報は政府電子調達システム(GEPS)に連携され、',
-    '連携が完了すると、政府電子調達システム(GEPS)から登録完了のメールが届きます。',
-    '',
-    'この更新に心当たりがない場合は、至急、調達ポータルのヘルプデスクにご連絡ください。',
-    '',
-    '調達ポータル',
-  ].join('\n'),
+  text: completionText({
+    ...args,
+    done: '電子証明書の更新',
+    body: [
+      `更新元の電子証明書: ${certificateLine(args.from)}`,
+      `更新先の電子証明書: ${certificateLine(args.to)}`,
+      '',
+      '今後は更新先の電子証明書でログインしてください。更新した電子証明書情報は政府電子調達システム(GEPS)に連携され、',
+      '連携が完了すると、政府電子調達システム(GEPS)から登録完了のメールが届きます。',
+    ],
+  }),
 })
