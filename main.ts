@@ -6,7 +6,11 @@
 import { readFileSync } from 'node:fs'
 import { PgBoss } from 'pg-boss'
 import { z } from 'zod'
-import { DEFAULT_IC_CARD_PIN_TRIES, virtualCardReader } from './adapters/card-reader/virtual-card-reader.ts'
+import {
+  DEFAULT_IC_CARD_PIN_TRIES,
+  linksOfRenewedCards,
+  virtualCardReader,
+} from './adapters/card-reader/virtual-card-reader.ts'
 import {
   kyselyTrustAnchors,
   kyselyVirtualCardStore,
@@ -22,6 +26,8 @@ import { httpGeps } from './adapters/geps/geps.http.ts'
 import { gepsSimulator } from './adapters/geps/geps.simulator.ts'
 import { remoteAddressOf, type Served, serveHttp } from './adapters/http/serve.ts'
 import { pgBossJobQueue } from './adapters/job-queue/job-queue.pgboss.ts'
+import { httpJpki } from './adapters/jpki/jpki.http.ts'
+import { jpkiSimulator } from './adapters/jpki/jpki.simulator.ts'
 import { type MailSink, startMailSink } from './adapters/mail/mail-sink.ts'
 import { smtpMailer } from './adapters/mail/mailer.smtp.ts'
 import { kyselyFailureLog } from './adapters/stores/failure-log.kysely.ts'
@@ -46,6 +52,8 @@ const Settings = z.object({
   GEPS_URL: z.string().url().optional(),
   GEPS_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   GEPS_NOTICE_DELAY_MS: z.coerce.number().int().min(0).default(1000),
+  JPKI_URL: z.string().url().optional(),
+  JPKI_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
   DEMO_DATA: flag.optional(),
   WORKERS: flag.default(true),
   PUBLIC_URL: z.string().url().optional(),
@@ -66,6 +74,8 @@ export type PortalConfig = {
   gepsUrl?: string
   gepsSimulatorPort: number
   gepsNoticeDelayMs: number
+  jpkiUrl?: string
+  jpkiSimulatorPort?: number
   demoData: boolean
   workers: boolean
   secureCookies: boolean
@@ -95,6 +105,8 @@ export const configFromEnv = (env: Record<string, string | undefined>): PortalCo
     gepsUrl: s.GEPS_URL,
     gepsSimulatorPort: s.GEPS_SIMULATOR_PORT,
     gepsNoticeDelayMs: s.GEPS_NOTICE_DELAY_MS,
+    jpkiUrl: s.JPKI_URL,
+    jpkiSimulatorPort: s.JPKI_SIMULATOR_PORT,
     demoData: s.DEMO_DATA ?? !s.DATABASE_URL,
     workers: s.WORKERS,
     // Secure cookies whenever users reach the portal over HTTPS, unless told otherwise.
@@ -113,6 +125,7 @@ export type Portal = {
   database: DatabaseHandle
   mailSink?: MailSink
   gepsSimulator?: ReturnType<typeof gepsSimulator> & { url: string }
+  jpkiSimulator?: ReturnType<typeof jpkiSimulator> & { url: string }
   stop(): Promise<void>
 }
 
@@ -164,6 +177,24 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       gepsUrl = served.url
     }
     const geps = httpGeps({ baseUrl: gepsUrl })
+    const virtualCards = kyselyVirtualCardStore(database.db)
+
+    let jpkiSim: Portal['jpkiSimulator']
+    let jpkiUrl = config.jpkiUrl
+    if (!jpkiUrl) {
+      const sim = jpkiSimulator()
+      // The simulator knows the renewed virtual cards (in development, the demo's) as JPKI would.
+      for (const link of linksOfRenewedCards(await virtualCards.list()))
+        await sim.link(link.certificate, link.previous)
+      const served = await serveHttp(sim.app.fetch, {
+        port: config.jpkiSimulatorPort ?? 0,
+        hostname: '127.0.0.1',
+      })
+      stops.push(() => served.close())
+      jpkiSim = { ...sim, url: served.url }
+      jpkiUrl = served.url
+    }
+    const jpki = httpJpki({ baseUrl: jpkiUrl })
 
     const boss = new PgBoss(
       'connectionString' in database.boss
@@ -175,7 +206,6 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     stops.push(() => boss.stop({ graceful: true, timeout: 5000 }))
     await createQueues(boss)
 
-    const virtualCards = kyselyVirtualCardStore(database.db)
     const ports = {
       ...kyselyPorts(database.db, pgBossJobQueue(boss), clock),
       cardReader: virtualCardReader(virtualCards, {
@@ -183,6 +213,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       }),
       trustAnchors: kyselyTrustAnchors(database.db),
       failures: kyselyFailureLog(database.db),
+      jpki,
     }
     if (config.workers)
       await startWorkers(boss, { ...ports, geps, mailer, sessionLimits: config.sessionLimits, log })
@@ -205,7 +236,15 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     })
     const server = await serveHttp(app.fetch, { port: config.port, hostname: config.host })
     stops.push(() => server.close())
-    return { url: server.url, app, database, mailSink, gepsSimulator: simulator, stop }
+    return {
+      url: server.url,
+      app,
+      database,
+      mailSink,
+      gepsSimulator: simulator,
+      jpkiSimulator: jpkiSim,
+      stop,
+    }
   } catch (e) {
     await stop()
     throw e
@@ -223,6 +262,9 @@ const printWelcome = (portal: Portal, config: PortalConfig) => {
     portal.gepsSimulator
       ? `  GEPS simulator:  ${portal.gepsSimulator.url}/`
       : `  GEPS:            ${config.gepsUrl}`,
+    portal.jpkiSimulator
+      ? `  JPKI simulator:  ${portal.jpkiSimulator.url}/`
+      : `  JPKI:            ${config.jpkiUrl}`,
     `  Database:        ${config.database.backend === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${'dataDir' in config.database ? config.database.dataDir : 'memory'}`}`,
   ]
   if (config.demoData) {
@@ -243,7 +285,7 @@ if (import.meta.main) {
     if (e.code === 'EADDRINUSE') {
       console.error(
         'Another program uses that port. Stop it, or choose free ports with PORT, ' +
-          'GEPS_SIMULATOR_PORT and MAIL_SINK_PORT (0 picks any free port).',
+          'GEPS_SIMULATOR_PORT, JPKI_SIMULATOR_PORT and MAIL_SINK_PORT (0 picks any free port).',
       )
     }
     process.exit(1)

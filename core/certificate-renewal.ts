@@ -1,21 +1,35 @@
 /**
  * F2 電子証明書更新: a user whose registered certificate has expired (so that sign-in fails)
- * replaces it with a new one, without signing in. The old certificate is read first (it must be
- * registered, and may be expired, but not revoked), then the new one (valid now, trusted,
- * registered to no one, the same person of the same business). The replacement, its GEPS sync
- * job and its mail commit together; the user's other certificates stay as they are.
+ * replaces it with a new one, without signing in. The replacement, its GEPS sync job and its mail
+ * commit together; the user's other certificates stay as they are.
+ *
+ * - Private certificates: the old certificate is read first (it must be registered, and may be
+ *   expired, but not revoked), then the new one (valid now, trusted, registered to no one, the
+ *   same person of the same business).
+ * - My Number card: the renewed card is read once, with its signing PIN and the user's consent to
+ *   the JPKI look-up. JPKI links each of its two certificates (signing, user authentication) to
+ *   the one it replaced; those must be registered to one user, and both are replaced. JPKI's
+ *   link, not the name, says it is the same person: a name may change with a new card.
  */
 import { type Business, type Certificate, type User, userFieldsOf } from './account.ts'
-import { type CertificateError, verifyProof } from './certificates.ts'
+import {
+  type CertificateError,
+  describeCertificate,
+  fingerprintOf,
+  verifyCertificate,
+  verifyProof,
+} from './certificates.ts'
 import { isId, newId } from './ids.ts'
 import { certificateRenewedMail } from './mails.ts'
 import type {
   AccountStore,
+  AuditLog,
   CardReadError,
   CardReader,
   ChangeStore,
   Clock,
   DraftStore,
+  Jpki,
   SessionStore,
   TrustAnchors,
   UnitOfWork,
@@ -32,6 +46,8 @@ export type RenewalPorts = {
   sessions: SessionStore
   cardReader: CardReader
   trustAnchors: TrustAnchors
+  jpki: Jpki
+  audit: AuditLog
   unitOfWork: UnitOfWork
   clock: Clock
 }
@@ -50,11 +66,27 @@ export type RenewalError =
   | { kind: 'draft-replaced' }
   /** The old certificate is no longer registered (renewed meanwhile from elsewhere). */
   | { kind: 'changed-meanwhile' }
+  /** My Number: the user did not consent to the JPKI look-up (asked before the card is read). */
+  | { kind: 'consent-missing' }
+  /** My Number: the card read gave no user-authentication certificate: not a My Number card's signing read. */
+  | { kind: 'not-my-number' }
+  /** My Number: JPKI links the certificate to none: not a renewed card, or not renewed from a registered one. */
+  | { kind: 'no-previous-certificate' }
+  /** My Number: JPKI could not be asked now; nothing was changed, and the read can be repeated. */
+  | { kind: 'jpki-unavailable' }
 
 type Read = Omit<Certificate, 'id' | 'userId'> & { holderName: string; organisation: string }
-type RenewalDraft = { old: Certificate & { holderName: string; organisation: string }; new?: Read }
+type Registered = Certificate & { holderName: string; organisation: string }
+/** The certificates to replace and, once read, their replacements, pair by pair in the same order. */
+type RenewalDraft = { old: Registered[]; new?: Read[] }
 
-export type RenewalReview = { old: Certificate; new: Read; user: User; business: Business; draftId: string }
+export type RenewalReview = {
+  old: Certificate[]
+  new: Read[]
+  user: User
+  business: Business
+  draftId: string
+}
 
 /** Dates come back from a stored draft as text. */
 const withDates = <T extends { notBefore: Date; notAfter: Date }>(c: T): T => ({
@@ -64,7 +96,15 @@ const withDates = <T extends { notBefore: Date; notAfter: Date }>(c: T): T => ({
 })
 const draftOf = (stored: unknown): RenewalDraft => {
   const d = stored as RenewalDraft
-  return { old: withDates(d.old), new: d.new && withDates(d.new) }
+  return { old: d.old.map(withDates), new: d.new?.map(withDates) }
+}
+
+const saveDraft = (ports: RenewalPorts, sessionId: string, payload: RenewalDraft) =>
+  ports.drafts.save({ id: newId(), sessionId, flow: RENEWAL_FLOW, payload, baseVersion: 0 })
+
+const factsOf = (c: Awaited<ReturnType<typeof describeCertificate>>): Read => {
+  const { fingerprint, serialNumber, subject, issuer, notBefore, notAfter, holderName, organisation } = c
+  return { fingerprint, serialNumber, subject, issuer, notBefore, notAfter, holderName, organisation }
 }
 
 /** Reads a card against the session's challenge and checks what it presents. */
@@ -72,7 +112,9 @@ const readCard = async (
   ports: RenewalPorts,
   cmd: { sessionId: string; cardId: string; pin: string },
   options: { allowExpired: boolean },
-): Promise<Result<Read, RenewalError>> => {
+): Promise<
+  Result<{ facts: Read; der: Uint8Array; userAuthenticationCertificate?: Uint8Array }, RenewalError>
+> => {
   const now = ports.clock.now()
   const taken = await ports.sessions.takeChallenge(cmd.sessionId)
   if (!taken || taken.expiresAt < now) return err({ kind: 'challenge-missing' })
@@ -86,9 +128,11 @@ const readCard = async (
     options,
   )
   if (!verified.ok) return err({ kind: 'certificate', error: verified.error })
-  const { fingerprint, serialNumber, subject, issuer, notBefore, notAfter, holderName, organisation } =
-    verified.value
-  return ok({ fingerprint, serialNumber, subject, issuer, notBefore, notAfter, holderName, organisation })
+  return ok({
+    facts: factsOf(verified.value),
+    der: read.value.certificate,
+    userAuthenticationCertificate: read.value.userAuthenticationCertificate,
+  })
 }
 
 /** 更新する電子証明書の種別選択画面, [読込]: the registered certificate, which may have expired. */
@@ -97,16 +141,65 @@ export const readRegisteredCertificate =
   async (cmd: { sessionId: string; cardId: string; pin: string }): Promise<Result<void, RenewalError>> => {
     const read = await readCard(ports, cmd, { allowExpired: true })
     if (!read.ok) return read
-    const registered = await ports.accounts.findCertificateByFingerprint(read.value.fingerprint)
+    const { facts } = read.value
+    const registered = await ports.accounts.findCertificateByFingerprint(facts.fingerprint)
     if (!registered) return err({ kind: 'not-registered' })
-    const old = { ...registered, holderName: read.value.holderName, organisation: read.value.organisation }
-    await ports.drafts.save({
-      id: newId(),
-      sessionId: cmd.sessionId,
-      flow: RENEWAL_FLOW,
-      payload: { old },
-      baseVersion: 0,
+    const old = { ...registered, holderName: facts.holderName, organisation: facts.organisation }
+    await saveDraft(ports, cmd.sessionId, { old: [old] })
+    return ok(undefined)
+  }
+
+/**
+ * 更新する電子証明書の種別選択画面 with マイナンバーカード, [読込]: the renewed card, read with its
+ * signing PIN once the user has consented to the JPKI look-up. Screen 2 is skipped: the old
+ * certificates come from JPKI's link, and the review follows.
+ */
+export const readRenewedMyNumberCard =
+  (ports: RenewalPorts) =>
+  async (cmd: {
+    sessionId: string
+    cardId: string
+    pin: string
+    consent: boolean
+    clientAddress?: string
+  }): Promise<Result<void, RenewalError>> => {
+    // Asked before the card is read, so that no PIN try is spent on a read that cannot go on.
+    if (!cmd.consent) return err({ kind: 'consent-missing' })
+    const read = await readCard(ports, cmd, { allowExpired: false })
+    if (!read.ok) return read
+    const { facts: signing, der: signingDer, userAuthenticationCertificate: authDer } = read.value
+    if (!authDer) return err({ kind: 'not-my-number' })
+    const now = ports.clock.now()
+    const auth = await verifyCertificate(new Uint8Array(authDer), await ports.trustAnchors.load(), now)
+    if (!auth.ok) return err({ kind: 'certificate', error: auth.error })
+    await ports.audit.append({
+      at: now,
+      action: 'jpki-link-lookup',
+      outcome: 'success',
+      clientAddress: cmd.clientAddress,
+      detail: { consent: true, certificates: [signing.fingerprint, auth.value.fingerprint] },
     })
+
+    const old: Registered[] = []
+    const renewed = [
+      { fresh: signing, der: signingDer },
+      { fresh: factsOf(auth.value), der: authDer },
+    ]
+    for (const { fresh, der } of renewed) {
+      const previous = await ports.jpki.findPreviousCertificate(der)
+      if (!previous.ok) return err({ kind: 'jpki-unavailable' })
+      if (!previous.value) return err({ kind: 'no-previous-certificate' })
+      const previousDer = new Uint8Array(previous.value)
+      const registered = await ports.accounts.findCertificateByFingerprint(await fingerprintOf(previousDer))
+      if (!registered || (old[0] && old[0].userId !== registered.userId))
+        return err({ kind: 'not-registered' })
+      const facts = await describeCertificate(previousDer)
+      old.push({ ...registered, holderName: facts.holderName, organisation: facts.organisation })
+      if (await ports.accounts.findCertificateByFingerprint(fresh.fingerprint)) {
+        return err({ kind: 'already-registered' })
+      }
+    }
+    await saveDraft(ports, cmd.sessionId, { old, new: renewed.map((r) => r.fresh) })
     return ok(undefined)
   }
 
@@ -117,28 +210,26 @@ export const readNewCertificate =
     const draft = await ports.drafts.find(cmd.sessionId, RENEWAL_FLOW)
     if (!draft || draft.completedChangeId) return err({ kind: 'no-draft' })
     const { old } = draftOf(draft.payload)
+    // A My Number renewal (two certificates, from JPKI) has no second read.
+    const [registered] = old
+    if (!registered || old.length !== 1) return err({ kind: 'no-draft' })
     const read = await readCard(ports, cmd, { allowExpired: false })
     if (!read.ok) return read
-    if (read.value.holderName !== old.holderName) {
-      return err({ kind: 'holder-differs', registered: old.holderName, presented: read.value.holderName })
+    const { facts } = read.value
+    if (facts.holderName !== registered.holderName) {
+      return err({ kind: 'holder-differs', registered: registered.holderName, presented: facts.holderName })
     }
-    if (read.value.organisation !== old.organisation) {
+    if (facts.organisation !== registered.organisation) {
       return err({
         kind: 'organisation-differs',
-        registered: old.organisation,
-        presented: read.value.organisation,
+        registered: registered.organisation,
+        presented: facts.organisation,
       })
     }
-    if (await ports.accounts.findCertificateByFingerprint(read.value.fingerprint)) {
+    if (await ports.accounts.findCertificateByFingerprint(facts.fingerprint)) {
       return err({ kind: 'already-registered' })
     }
-    await ports.drafts.save({
-      id: newId(),
-      sessionId: cmd.sessionId,
-      flow: RENEWAL_FLOW,
-      payload: { old, new: read.value },
-      baseVersion: 0,
-    })
+    await saveDraft(ports, cmd.sessionId, { old, new: [facts] })
     return ok(undefined)
   }
 
@@ -150,7 +241,7 @@ export const reviewRenewal =
     if (!draft || draft.completedChangeId) return err({ kind: 'no-draft' })
     const renewal = draftOf(draft.payload)
     if (!renewal.new) return err({ kind: 'no-draft' })
-    const user = await ports.accounts.findUser(renewal.old.userId)
+    const user = await ports.accounts.findUser(renewal.old[0]?.userId ?? '')
     const business = user && (await ports.accounts.findBusiness(user.businessId))
     if (!user || !business) return err({ kind: 'changed-meanwhile' })
     return ok({ old: renewal.old, new: renewal.new, user, business, draftId: draft.id })
@@ -170,21 +261,29 @@ export const completeRenewal =
       if (draft.id !== cmd.draftId) return err({ kind: 'draft-replaced' })
       if (draft.completedChangeId) return ok({ changeId: draft.completedChangeId })
       const renewal = draftOf(draft.payload)
-      if (!renewal.new) return err({ kind: 'no-draft' })
+      if (!renewal.new || renewal.new.length !== renewal.old.length) return err({ kind: 'no-draft' })
       const now = ports.clock.now()
-      if (renewal.new.notAfter < now) {
-        return err({ kind: 'certificate', error: { kind: 'expired', notAfter: renewal.new.notAfter } })
+      const lapsed = renewal.new.find((c) => c.notAfter < now)
+      if (lapsed) return err({ kind: 'certificate', error: { kind: 'expired', notAfter: lapsed.notAfter } })
+      const removed: Certificate[] = []
+      for (const old of renewal.old) {
+        const still = await tx.accounts.findCertificateByFingerprint(old.fingerprint)
+        if (!still || still.id !== old.id || still.userId !== renewal.old[0]?.userId) {
+          return err({ kind: 'changed-meanwhile' })
+        }
+        removed.push(still)
       }
-      const still = await tx.accounts.findCertificateByFingerprint(renewal.old.fingerprint)
-      if (!still || still.id !== renewal.old.id) return err({ kind: 'changed-meanwhile' })
-      const user = await tx.accounts.findUser(still.userId)
+      const user = await tx.accounts.findUser(removed[0]?.userId ?? '')
       const business = user && (await tx.accounts.findBusiness(user.businessId))
       if (!user || !business) return err({ kind: 'changed-meanwhile' })
-      const { holderName: _, organisation: __, ...fresh } = renewal.new
-      const added: Certificate = { ...fresh, id: newId(), userId: user.id }
+      const added: Certificate[] = renewal.new.map(({ holderName: _, organisation: __, ...fresh }) => ({
+        ...fresh,
+        id: newId(),
+        userId: user.id,
+      }))
       const registered = await tx.accounts.changeCertificates(user.id, {
-        added: [added],
-        removed: [still.id],
+        added,
+        removed: removed.map((c) => c.id),
       })
       if (!registered) return err({ kind: 'already-registered' })
       // The user's version moves on, so that an update confirmed meanwhile on an old base stops.
@@ -196,7 +295,7 @@ export const completeRenewal =
         kind: 'certificate-renewed',
         before: userFieldsOf(user),
         after: userFieldsOf(user),
-        certificates: { added: [added], removed: [still] },
+        certificates: { added, removed },
         createdAt: now,
         sync: { state: 'waiting', attempts: 0, updatedAt: now },
       }
@@ -208,7 +307,11 @@ export const completeRenewal =
         userId: user.id,
         businessId: user.businessId,
         clientAddress: cmd.clientAddress,
-        detail: { changeId: change.id, from: still.fingerprint, to: added.fingerprint },
+        detail: {
+          changeId: change.id,
+          from: removed.map((c) => c.fingerprint),
+          to: added.map((c) => c.fingerprint),
+        },
       })
       await tx.jobs.enqueue({ queue: 'geps-sync', data: { changeId: change.id } })
       await tx.jobs.enqueue({
@@ -217,7 +320,7 @@ export const completeRenewal =
           changeId: change.id,
           user,
           business,
-          from: still,
+          from: removed,
           to: added,
           at: now,
         }),

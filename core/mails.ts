@@ -96,8 +96,8 @@ export const certificateRenewedMail = (args: {
   changeId: string
   user: User
   business: Business
-  from: Omit<Certificate, 'userId'>
-  to: Omit<Certificate, 'userId'>
+  from: Omit<Certificate, 'userId'>[]
+  to: Omit<Certificate, 'userId'>[]
   at: Date
 }): Mail => ({
   idempotencyKey: `certificate-renewed:${args.changeId}`,
@@ -107,8 +107,8 @@ export const certificateRenewedMail = (args: {
     ...args,
     done: '電子証明書の更新',
     body: [
-      `更新元の電子証明書: ${certificateLine(args.from)}`,
-      `更新先の電子証明書: ${certificateLine(args.to)}`,
+      ...args.from.map((c) => `更新元の電子証明書: ${certificateLine(c)}`),
+      ...args.to.map((c) => `更新先の電子証明書: ${certificateLine(c)}`),
       '',
       '今後は更新先の電子証明書でログインしてください。更新した電子証明書情報は政府電子調達システム(GEPS)に連携され、',
       '連携が完了すると、政府電子調達システム(GEPS)から登録完了のメールが届きます。',

@@ -181,7 +181,16 @@ export type Geps = { syncUserChange(change: GepsUserChange): Promise<Result<Geps
  * A card helper in the style of Web eID names its algorithm and signs hash(origin) ‖
  * hash(challenge) instead (see helperSignedData).
  */
-export type CardProof = { certificate: Uint8Array; signature: Uint8Array; helperAlgorithm?: HelperAlgorithm }
+export type CardProof = {
+  certificate: Uint8Array
+  signature: Uint8Array
+  helperAlgorithm?: HelperAlgorithm
+  /**
+   * A My Number card read with its signing PIN also gives its user-authentication certificate,
+   * which the card hands out without a PIN: F2 registers both of a renewed card's certificates.
+   */
+  userAuthenticationCertificate?: Uint8Array
+}
 
 /** The signature algorithms a card helper may name (JWS names, as Web eID uses them). */
 export type HelperAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'RS384' | 'RS512'
@@ -193,7 +202,18 @@ export type CardReadError =
   | { kind: 'locked' }
   | { kind: 'pin-format'; message: string }
 
-export type CardSummary = { cardId: string; holderName: string; cardKind: 'ic-card' | 'file' | 'my-number' }
+/**
+ * Which PIN a card asks for. A My Number card holds two certificates, each behind its own PIN:
+ * the user-authentication one (sign-in, deletion) and the signing one (F2, F3).
+ */
+export type PinKind = 'ic-card' | 'file' | 'my-number-user-authentication' | 'my-number-signing'
+
+export type CardSummary = {
+  cardId: string
+  holderName: string
+  cardKind: 'ic-card' | 'file' | 'my-number'
+  pinKind: PinKind
+}
 
 export type CardReader = {
   /** The cards in reach: for the virtual reader, every card of the test PKI. */
@@ -201,6 +221,15 @@ export type CardReader = {
   /** Tries left before the card locks, shown before each attempt. */
   triesLeft(cardId: string): Promise<number | undefined>
   read(request: { cardId: string; pin: string; challenge: string }): Promise<Result<CardProof, CardReadError>>
+}
+
+/**
+ * 公的個人認証サービス (JPKI), asked with the user's consent: when a My Number card is renewed, JPKI
+ * links each new certificate to the one it replaced (新旧の紐付け).
+ */
+export type Jpki = {
+  /** The certificate this one replaced; undefined when JPKI links it to none. */
+  findPreviousCertificate(certificate: Uint8Array): Promise<Result<Uint8Array | undefined, DeliveryError>>
 }
 
 /** The certification authorities whose certificates the portal accepts, with their current CRLs. */

@@ -7,6 +7,7 @@ import * as certificateChanges from './0004-certificate-changes.ts'
 import * as revocationLists from './0005-revocation-lists.ts'
 import * as signInFailures from './0006-sign-in-failures.ts'
 import * as pinKinds from './0007-pin-kinds.ts'
+import * as myNumberCards from './0008-my-number-cards.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-revocation-lists': revocationLists,
   '0006-sign-in-failures': signInFailures,
   '0007-pin-kinds': pinKinds,
+  '0008-my-number-cards': myNumberCards,
 }

@@ -5,6 +5,7 @@
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
+import type { RenewalPorts } from '../core/certificate-renewal.ts'
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../core/sessions.ts'
 import type { SignInPorts } from '../core/sign-in.ts'
 import type { UserUpdatePorts } from '../core/user-update.ts'
@@ -20,7 +21,7 @@ import { type AppEnv, loadSession, requireCsrfToken } from './session.ts'
 import { signInRoutes } from './sign-in.ts'
 import { userUpdateRoutes } from './user-update.ts'
 
-export type AppPorts = SignInPorts & UserUpdatePorts
+export type AppPorts = SignInPorts & UserUpdatePorts & Pick<RenewalPorts, 'jpki'>
 
 export const MAX_BODY_BYTES = 64 * 1024
 

@@ -4,10 +4,29 @@
  */
 import type { CertificateError } from '../core/certificates.ts'
 import { formatDateJa } from '../core/format.ts'
-import type { CardReadError, CardReader } from '../core/ports.ts'
+import type { CardReadError, CardReader, CardSummary } from '../core/ports.ts'
 import { html, raw } from './render.ts'
 
-export type CardMessage = { field?: 'cardId' | 'pin'; text: string }
+export type CardMessage = { field?: 'cardId' | 'pin' | 'consent'; text: string }
+
+/**
+ * Which certificate a screen reads, hence which cards it lists and which PIN it asks for:
+ * sign-in and certificate add read the user-authentication one of a My Number card; F2 the
+ * signing one; F2's second read only private certificates.
+ */
+export type CardUse = 'authentication' | 'signing' | 'private'
+const usable: Record<CardUse, (card: CardSummary) => boolean> = {
+  authentication: (card) => card.pinKind !== 'my-number-signing',
+  signing: (card) => card.pinKind !== 'my-number-user-authentication',
+  private: (card) => card.cardKind !== 'my-number',
+}
+const PIN_HINTS: Record<CardUse, string> = {
+  authentication:
+    'ファイルタイプの電子証明書はパスワードを、マイナンバーカードは利用者証明用電子証明書のパスワード（数字4桁）を入力します。',
+  signing:
+    'ファイルタイプの電子証明書はパスワードを、マイナンバーカードは署名用電子証明書のパスワード（英大文字と数字の6〜16文字）を入力します。',
+  private: 'ファイルタイプの電子証明書はパスワードを入力します。',
+}
 
 export const CARD_LABELS = { cardId: 'カード', pin: 'PIN' }
 
@@ -74,9 +93,10 @@ export const cardReadRefusalMessage = (e: CardReadRefusal): CardMessage => {
 /** The cards in reach (each with the tries left before it locks) and the PIN field. */
 export const cardReadFields = async (
   reader: CardReader,
-  state: { cardId?: string; errors: Partial<Record<'cardId' | 'pin', string>> },
+  state: { cardId?: string; errors: Partial<Record<string, string>>; use?: CardUse },
 ) => {
-  const cards = await reader.listCards()
+  const use = state.use ?? 'authentication'
+  const cards = (await reader.listCards()).filter(usable[use])
   const tries = await Promise.all(cards.map((card) => reader.triesLeft(card.cardId)))
   const { errors } = state
   return html`<fieldset id="field-cardId"${errors.cardId ? raw(' aria-describedby="field-cardId-error"') : ''}>
@@ -99,7 +119,7 @@ export const cardReadFields = async (
   </fieldset>
   <div class="field${errors.pin ? ' field-invalid' : ''}">
     <label for="field-pin">PIN</label>
-    <p class="hint" id="field-pin-hint">ファイルタイプの電子証明書はパスワードを入力します。PINは保存も記録もされません。</p>
+    <p class="hint" id="field-pin-hint">${PIN_HINTS[use]}PINは保存も記録もされません。</p>
     ${errors.pin ? html`<p class="field-error" id="field-pin-error">${errors.pin}</p>` : ''}
     <input id="field-pin" name="pin" type="password" autocomplete="off" required aria-describedby="field-pin-hint${
       errors.pin ? ' field-pin-error' : ''

@@ -12,14 +12,21 @@ import {
   type RenewalPorts,
   readNewCertificate,
   readRegisteredCertificate,
+  readRenewedMyNumberCard,
   reviewRenewal,
   viewRenewal,
 } from '../core/certificate-renewal.ts'
 import { issueChallenge } from '../core/sign-in.ts'
-import { CARD_LABELS, type CardMessage, cardReadFields, cardReadRefusalMessage } from './card-read.ts'
+import {
+  CARD_LABELS,
+  type CardMessage,
+  type CardUse,
+  cardReadFields,
+  cardReadRefusalMessage,
+} from './card-read.ts'
 import { certificateFacts } from './certificate-view.ts'
 import { errorSummary, postForm, readOnlyRows } from './forms.ts'
-import { type Html, html, type Page, render } from './render.ts'
+import { type Html, html, type Page, raw, render } from './render.ts'
 import { type AppEnv, ensureSession, type SessionDeps } from './session.ts'
 import { syncStatus } from './sync-status.ts'
 
@@ -29,6 +36,17 @@ const CONFIRM_TITLE = '電子証明書の更新確認画面'
 const COMPLETE_TITLE = '電子証明書の更新完了画面'
 
 const CardForm = z.object({ cardId: z.string().catch(''), pin: z.string().catch('') })
+const ChoiceForm = CardForm.extend({
+  kind: z.enum(['private', 'my-number']).catch('private'),
+  consent: z
+    .string()
+    .optional()
+    .transform((v) => v === 'yes')
+    .catch(false),
+})
+type Choice = z.infer<typeof ChoiceForm>
+
+const LABELS = { ...CARD_LABELS, consent: '公的個人認証サービスへの照会の同意' }
 const ConfirmForm = z.object({ draftId: z.string().catch('') })
 
 const renewalMessage = (e: RenewalError): CardMessage => {
@@ -61,8 +79,31 @@ const renewalMessage = (e: RenewalError): CardMessage => {
     case 'draft-replaced':
     case 'changed-meanwhile':
       return { text: '更新の手続きが途中で変わりました。お手数ですが、最初からやり直してください。' }
+    case 'consent-missing':
+      return {
+        field: 'consent',
+        text: 'マイナンバーカードで更新するには、旧マイナンバーカード情報を公的個人認証サービスより取得することへの同意が必要です。同意する場合はチェックを入れてください。',
+      }
+    case 'not-my-number':
+      return {
+        field: 'cardId',
+        text: '選んだカードはマイナンバーカードではありません。民間電子証明書（ICカード・ファイルタイプ）の場合は、電子証明書種別で「民間電子証明書」を選んでください。',
+      }
+    case 'no-previous-certificate':
+      return {
+        field: 'cardId',
+        text: '公的個人認証サービスに、このマイナンバーカードの更新前の電子証明書が見つかりませんでした。更新後の新しいマイナンバーカードを読み込んでください。マイナンバーカードで新しく代理人になる場合は、電子証明書更新ではなく利用者登録を行ってください。',
+      }
+    case 'jpki-unavailable':
+      return {
+        text: '公的個人認証サービスにいま接続できませんでした。登録内容は変更していません。しばらくしてから、もう一度［読込］を押してください。',
+      }
   }
 }
+
+/** A My Number card's two certificates, in the order the renewal keeps them. */
+const whichCertificate = (count: number, index: number) =>
+  count === 2 ? (['（署名用電子証明書）', '（利用者証明用電子証明書）'][index] ?? '') : ''
 
 const startAgain = (error: RenewalError): Page => ({
   title: CONFIRM_TITLE,
@@ -70,33 +111,61 @@ const startAgain = (error: RenewalError): Page => ({
   body: html`<p>${renewalMessage(error).text}</p><p>更新は行っていません。</p><p><a href="/renewal">電子証明書更新の最初の画面へ</a></p>`,
 })
 
+type ReadState = { cardId?: string; message?: CardMessage; choice?: Choice }
+
 /** A card-read page: what it is for, the card and its PIN, and [読込]. */
 const readPage = (
   ports: RenewalPorts,
-  action: string,
-  intro: Html,
+  step: {
+    path: string
+    intro: Html
+    use: CardUse
+    extra?: (errors: Record<string, string>, state: ReadState) => Html
+  },
   csrfToken: string,
-  state: { cardId?: string; message?: CardMessage } = {},
+  state: ReadState = {},
 ) => {
-  const errors = state.message?.field ? { [state.message.field]: state.message.text } : {}
-  return html`${intro}
-${errorSummary(errors, CARD_LABELS, state.message && !state.message.field ? state.message.text : undefined)}
+  const errors: Record<string, string> = state.message?.field
+    ? { [state.message.field]: state.message.text }
+    : {}
+  return html`${step.intro}
+${errorSummary(errors, LABELS, state.message && !state.message.field ? state.message.text : undefined)}
 ${postForm(
-  action,
+  step.path,
   csrfToken,
-  html`${cardReadFields(ports.cardReader, { cardId: state.cardId, errors })}
+  html`${step.extra?.(errors, state) ?? ''}
+  ${cardReadFields(ports.cardReader, { cardId: state.cardId, errors, use: step.use })}
+  ${step.use === 'signing' ? consentField(errors, state.choice) : ''}
   <button type="submit">読込</button>`,
 )}`
 }
 
+/** 電子証明書種別: 民間電子証明書 or マイナンバーカード. */
+const kindField = (_errors: Record<string, string>, state: ReadState) => {
+  const myNumber = state.choice?.kind === 'my-number'
+  return html`<fieldset class="field">
+  <legend>電子証明書種別</legend>
+  <span class="choice"><input type="radio" id="kind-private" name="kind" value="private"${myNumber ? '' : ' checked'}> <label for="kind-private">民間電子証明書（ICカード・ファイルタイプ）</label></span>
+  <span class="choice"><input type="radio" id="kind-my-number" name="kind" value="my-number"${myNumber ? ' checked' : ''}> <label for="kind-my-number">マイナンバーカード</label></span>
+</fieldset>`
+}
+
+/** The explicit consent to the JPKI look-up that a My Number renewal needs (the manual's wording). */
+const consentField = (errors: Record<string, string>, choice: Choice | undefined) => html`<div class="field${
+  errors.consent ? ' field-invalid' : ''
+}">
+  <p class="hint" id="field-consent-hint">マイナンバーカードを選択した場合、旧マイナンバーカード情報を公的個人認証サービスより取得し、更新を行います。同意する場合は、チェックを入れてから［読込］を押してください。民間電子証明書の場合は不要です。</p>
+  ${errors.consent ? html`<p class="field-error" id="field-consent-error">${errors.consent}</p>` : ''}
+  <span class="choice"><input type="checkbox" id="field-consent" name="consent" value="yes"${
+    choice?.consent ? ' checked' : ''
+  } aria-describedby="field-consent-hint${errors.consent ? ' field-consent-error' : ''}"${
+    errors.consent ? raw(' aria-invalid="true"') : ''
+  }> <label for="field-consent">旧マイナンバーカード情報を公的個人認証サービスより取得することに同意する（マイナンバーカードの場合）</label></span>
+</div>`
+
 const CHOICE_INTRO = html`<p>電子証明書の有効期限切れなどでログインできなくなった場合に、登録済みの電子証明書を新しい電子証明書に更新します。ログインは必要ありません。</p>
 <p>新しい代理人を登録する場合は、電子証明書更新ではなく利用者登録を行ってください。</p>
-<fieldset class="field">
-  <legend>電子証明書種別</legend>
-  <span class="choice"><input type="radio" id="kind-private" name="kind" value="private" checked> <label for="kind-private">民間電子証明書（ICカード・ファイルタイプ）</label></span>
-</fieldset>
-<p class="hint">マイナンバーカードによる更新は、公的個人認証サービスとの連携の準備ができしだい、この画面から行えるようになります。</p>
-<p><strong>必ず本システムに登録済みの電子証明書を選択してください。</strong>カードを選び、PINを入力して［読込］を押してください。</p>`
+<p><strong>民間電子証明書の場合は、必ず本システムに登録済みの電子証明書を選択してください。</strong>マイナンバーカードの場合は、更新後の新しいマイナンバーカードを選び、署名用電子証明書のPINを入力してください（更新前の電子証明書は公的個人認証サービスから取得するため、次の読み込み画面はありません）。</p>`
 
 const READ_INTRO = html`<p>更新先の新しい電子証明書のカードを選び、PINを入力して［読込］を押してください。登録済みの電子証明書と同じ名義・同じ事業者の、有効な電子証明書が必要です。</p>`
 
@@ -109,32 +178,62 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
   const complete = completeRenewal(ports)
   const view = viewRenewal(ports)
 
-  const cardStep = (path: string, title: string, intro: Html, read: typeof readOld, next: string) => {
-    app.get(path, async (c) => {
+  const readMyNumber = readRenewedMyNumberCard(ports)
+
+  /**
+   * One card-read step: its page, and its [読込], which goes on to `next` or shows the refusal
+   * next to its field with what was chosen kept (never the PIN).
+   */
+  const cardStep = (
+    step: Parameters<typeof readPage>[1] & { title: string },
+    read: (form: Choice, sessionId: string, clientAddress?: string) => ReturnType<typeof readOld>,
+    next: (form: Choice) => string,
+  ) => {
+    app.get(step.path, async (c) => {
       const session = await ensureSession(c, deps)
       await challenge(session.id)
-      return render(c, { title, body: readPage(ports, path, intro, session.csrfToken) })
+      return render(c, { title: step.title, body: readPage(ports, step, session.csrfToken) })
     })
-    app.post(path, async (c) => {
+    app.post(step.path, async (c) => {
       const session = await ensureSession(c, deps)
-      const form = CardForm.parse(await c.req.parseBody())
-      const result = await read({ sessionId: session.id, cardId: form.cardId, pin: form.pin })
-      if (result.ok) return c.redirect(next, 303)
+      const form = ChoiceForm.parse(await c.req.parseBody())
+      const result = await read(form, session.id, c.get('clientAddress'))
+      if (result.ok) return c.redirect(next(form), 303)
       if (result.error.kind === 'no-draft') return render(c, startAgain(result.error))
       await challenge(session.id)
       return render(c, {
-        title,
+        title: step.title,
         hasErrors: true,
-        status: 422,
-        body: readPage(ports, path, intro, session.csrfToken, {
+        // An outside service that is down is not the user's error: 503, and the read can be repeated.
+        status: result.error.kind === 'jpki-unavailable' ? 503 : 422,
+        body: readPage(ports, step, session.csrfToken, {
           cardId: form.cardId,
+          choice: form,
           message: renewalMessage(result.error),
         }),
       })
     })
   }
-  cardStep('/renewal', CHOICE_TITLE, CHOICE_INTRO, readOld, '/renewal/new')
-  cardStep('/renewal/new', READ_TITLE, READ_INTRO, readNew, '/renewal/confirm')
+  cardStep(
+    { path: '/renewal', title: CHOICE_TITLE, intro: CHOICE_INTRO, use: 'signing', extra: kindField },
+    (form, sessionId, clientAddress) =>
+      form.kind === 'my-number'
+        ? readMyNumber({
+            sessionId,
+            cardId: form.cardId,
+            pin: form.pin,
+            consent: form.consent,
+            clientAddress,
+          })
+        : readOld({ sessionId, cardId: form.cardId, pin: form.pin }),
+    // A My Number renewal has both certificates now: screen 2 is skipped.
+    (form) => (form.kind === 'my-number' ? '/renewal/confirm' : '/renewal/new'),
+  )
+  cardStep(
+    { path: '/renewal/new', title: READ_TITLE, intro: READ_INTRO, use: 'private' },
+    (form, sessionId) => readNew({ sessionId, cardId: form.cardId, pin: form.pin }),
+    () => '/renewal/confirm',
+  )
 
   app.get('/renewal/confirm', async (c) => {
     const session = await ensureSession(c, deps)
@@ -144,8 +243,8 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
     return render(c, {
       title: CONFIRM_TITLE,
       body: html`<p>更新先電子証明書情報に誤りが無いか確認し、［更新実行］を押してください。更新元の電子証明書は登録から外れ、以後は更新先の電子証明書でログインします。</p>
-${certificateFacts('更新元電子証明書情報', old)}
-${certificateFacts('更新先電子証明書情報', fresh)}
+${old.map((c, i) => certificateFacts(`更新元電子証明書情報${whichCertificate(old.length, i)}`, c))}
+${fresh.map((c, i) => certificateFacts(`更新先電子証明書情報${whichCertificate(fresh.length, i)}`, c))}
 <section><h2>事業者情報</h2>${readOnlyRows([
         ['法人番号', business.corporateNumber],
         ['商号又は名称', business.name],

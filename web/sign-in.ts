@@ -3,8 +3,10 @@
  * one and enters its PIN. The server issued a single-use challenge with the page; the card signs
  * it, and the core checks the proof. Every refusal says what to do next.
  */
+
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { BASE64_PATTERN, fromBase64 } from '../core/base64.ts'
 import { HELPER_ALGORITHMS } from '../core/certificates.ts'
 import type { Pkcs12Error } from '../core/pkcs12.ts'
 import type { CardReader } from '../core/ports.ts'
@@ -93,10 +95,7 @@ const SIGN_IN_NOTICES: Record<string, string> = {
 
 const SignInForm = z.object({ cardId: z.string().catch(''), pin: z.string().catch('') })
 
-const base64 = z
-  .string()
-  .regex(/^[A-Za-z0-9+/]+={0,2}$/)
-  .max(16_000)
+const base64 = z.string().min(1).max(16_000).regex(BASE64_PATTERN)
 /** The authentication token of a card helper, in Web eID's format (web-eid:1). */
 const HelperToken = z.object({
   format: z.string().regex(/^web-eid:1(\.\d+)?$/),
@@ -105,7 +104,6 @@ const HelperToken = z.object({
   signature: base64,
   appVersion: z.string().max(200).optional(),
 })
-const fromBase64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0))
 
 const FILE_LABELS = { p12: '電子証明書ファイル', password: 'パスワード' }
 

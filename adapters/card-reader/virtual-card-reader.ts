@@ -5,23 +5,26 @@
  */
 import { signatureAlgorithm, signedPayload } from '../../core/certificates.ts'
 import { sameSecret, sha256Hex } from '../../core/digest.ts'
-import type { CardReader, CardSummary } from '../../core/ports.ts'
+import type { CardReader, CardSummary, PinKind } from '../../core/ports.ts'
 import { err, ok } from '../../core/result.ts'
 
-/**
- * Which PIN a card asks for. A My Number card holds two certificates, each behind its own PIN:
- * the user-authentication one (sign-in) and the signing one (F2 renewal).
- */
-export type PinKind = 'ic-card' | 'file' | 'my-number-user-authentication' | 'my-number-signing'
+export type { PinKind }
 
+/**
+ * A virtual card: one certificate behind one PIN. A My Number card is two of them, the signing
+ * one naming its user-authentication one as `companionCardId`.
+ */
 export type VirtualCard = CardSummary & {
-  pinKind: PinKind
   pinSalt: string
   pinHash: string
   /** Wrong PINs in a row; the card locks when they reach its kind's limit. */
   wrongTries: number
   certificate: Uint8Array
   privateKey: Uint8Array
+  /** The same card's user-authentication certificate, given with a signing read (no PIN needed). */
+  companionCardId?: string
+  /** In development: the card this one replaced, as JPKI's old-to-new link records it. */
+  renewsCardId?: string
 }
 
 export type VirtualCardStore = {
@@ -81,7 +84,12 @@ export const virtualCardReader = (
   const rules = pinRules(options.icCardPinTries ?? DEFAULT_IC_CARD_PIN_TRIES)
   return {
     listCards: async () =>
-      (await store.list()).map(({ cardId, holderName, cardKind }) => ({ cardId, holderName, cardKind })),
+      (await store.list()).map(({ cardId, holderName, cardKind, pinKind }) => ({
+        cardId,
+        holderName,
+        cardKind,
+        pinKind,
+      })),
     triesLeft: async (cardId) => {
       const card = await store.find(cardId)
       const limit = card && rules[card.pinKind].tries
@@ -109,10 +117,22 @@ export const virtualCardReader = (
         ['sign'],
       )
       const signature = await crypto.subtle.sign(signatureAlgorithm(key), key, signedPayload(challenge))
-      return ok({ certificate: card.certificate, signature: new Uint8Array(signature) })
+      const companion = card.companionCardId ? await store.find(card.companionCardId) : undefined
+      return ok({
+        certificate: card.certificate,
+        signature: new Uint8Array(signature),
+        ...(companion && { userAuthenticationCertificate: companion.certificate }),
+      })
     },
   }
 }
+
+/** JPKI's old-to-new links of the renewed virtual cards, to seed the JPKI simulator with. */
+export const linksOfRenewedCards = (cards: VirtualCard[]) =>
+  cards.flatMap((card) => {
+    const previous = card.renewsCardId && cards.find((c) => c.cardId === card.renewsCardId)
+    return previous ? [{ certificate: card.certificate, previous: previous.certificate }] : []
+  })
 
 export const memoryVirtualCardStore = (cards: VirtualCard[]): VirtualCardStore => ({
   list: async () => cards,

@@ -13,6 +13,8 @@ const toCard = (r: Selectable<Database['virtual_cards']>): VirtualCard => ({
   wrongTries: r.wrong_tries,
   certificate: new Uint8Array(r.certificate),
   privateKey: new Uint8Array(r.private_key),
+  companionCardId: r.companion_card_id ?? undefined,
+  renewsCardId: r.renews_card_id ?? undefined,
 })
 
 export const kyselyVirtualCardStore = (db: Kysely<Database>): VirtualCardStore => ({

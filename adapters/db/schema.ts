@@ -114,5 +114,7 @@ export type Database = {
     certificate: Uint8Array
     private_key: Uint8Array
     sort_order: number
+    companion_card_id: string | null
+    renews_card_id: string | null
   }
 }

@@ -7,9 +7,21 @@ import type { Business, Certificate, User } from '../../core/account.ts'
 import { describeCertificate } from '../../core/certificates.ts'
 import { newId, randomToken } from '../../core/ids.ts'
 import type { Qualification } from '../../core/qualifications.ts'
+import { x509 } from '../../core/x509.ts'
 import { writePkcs12 } from '../card-reader/pkcs12-writer.ts'
-import { createAuthority, daysFrom, issueCertificate, revocationList } from '../card-reader/test-pki.ts'
-import { hashPin, type VirtualCard, type VirtualCardStore } from '../card-reader/virtual-card-reader.ts'
+import {
+  type CertificationAuthority,
+  createAuthority,
+  daysFrom,
+  issueCertificate,
+  revocationList,
+} from '../card-reader/test-pki.ts'
+import {
+  hashPin,
+  type PinKind,
+  type VirtualCard,
+  type VirtualCardStore,
+} from '../card-reader/virtual-card-reader.ts'
 import type { Database } from '../db/schema.ts'
 import { kyselyAccountStore } from '../stores/account-store.kysely.ts'
 import type { MemoryState } from '../stores/memory.ts'
@@ -32,6 +44,26 @@ export const DEMO_CARDS = [
     label: '委任 次郎（代理人・マイナンバーカード）',
     pin: '4321',
   },
+  // The same card's signing certificate, behind its own PIN (F2, F3).
+  {
+    cardId: 'jiro-mynumber-signing',
+    holder: '委任 次郎',
+    label: '委任 次郎（代理人・マイナンバーカード）',
+    pin: 'ABC123',
+  },
+  // His renewed card (same PINs): JPKI links its certificates to the registered ones.
+  {
+    cardId: 'jiro-mynumber-renewed',
+    holder: '委任 次郎',
+    label: '委任 次郎（更新後のマイナンバーカード・未登録）',
+    pin: '4321',
+  },
+  {
+    cardId: 'jiro-mynumber-renewed-signing',
+    holder: '委任 次郎',
+    label: '委任 次郎（更新後のマイナンバーカード・未登録）',
+    pin: 'ABC123',
+  },
   {
     cardId: 'saburo-ic-expired',
     holder: '更新 三郎',
@@ -47,6 +79,10 @@ export const DEMO_CARDS = [
     pin: 'hanako-2026',
   },
 ] as const
+
+type DemoCardId = (typeof DEMO_CARDS)[number]['cardId']
+const demoCardIndex = (cardId: string) => DEMO_CARDS.findIndex((c) => c.cardId === cardId)
+const demoCard = (cardId: DemoCardId) => DEMO_CARDS[demoCardIndex(cardId)] as (typeof DEMO_CARDS)[number]
 
 export const PRIVATE_CA_NAME = 'CN=テスト民間認証局, O=調達ポータル開発用, C=JP'
 export const JPKI_CA_NAME = 'CN=テスト公的個人認証局, O=公的個人認証サービス開発用, C=JP'
@@ -147,65 +183,113 @@ export const buildDemoData = async (now: Date): Promise<DemoData> => {
   const jpkiCa = await createAuthority(JPKI_CA_NAME, now)
   const subject = (name: string) => `CN=${name}, O=${business.name}, C=JP`
   const valid = { notBefore: daysFrom(now, -30), notAfter: daysFrom(now, 700) }
-  const plan = [
+  const renewedValidity = { notBefore: daysFrom(now, -1), notAfter: daysFrom(now, 5 * 365) }
+  const signing = x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation
+  const plan: {
+    cardId: DemoCardId
+    userId?: string
+    ca: CertificationAuthority
+    kind: VirtualCard['cardKind']
+    pinKind: PinKind
+    validity: { notBefore: Date; notAfter: Date }
+    keyUsage?: number
+    companion?: DemoCardId
+    renews?: DemoCardId
+  }[] = [
     {
-      card: DEMO_CARDS[0],
+      cardId: 'taro-ic',
       userId: DEMO_USER_IDS.taro,
       ca: privateCa,
       kind: 'ic-card',
+      pinKind: 'ic-card',
       validity: valid,
     },
     {
-      card: DEMO_CARDS[1],
+      cardId: 'hanako-file',
       userId: DEMO_USER_IDS.hanako,
       ca: privateCa,
       kind: 'file',
+      pinKind: 'file',
       validity: valid,
     },
     {
-      card: DEMO_CARDS[2],
+      cardId: 'jiro-mynumber',
       userId: DEMO_USER_IDS.jiro,
       ca: jpkiCa,
       kind: 'my-number',
+      pinKind: 'my-number-user-authentication',
       validity: valid,
     },
     {
-      card: DEMO_CARDS[3],
+      cardId: 'jiro-mynumber-signing',
+      userId: DEMO_USER_IDS.jiro,
+      ca: jpkiCa,
+      kind: 'my-number',
+      pinKind: 'my-number-signing',
+      validity: valid,
+      keyUsage: signing,
+      companion: 'jiro-mynumber',
+    },
+    {
+      cardId: 'saburo-ic-expired',
       userId: DEMO_USER_IDS.saburo,
       ca: privateCa,
       kind: 'ic-card',
+      pinKind: 'ic-card',
       validity: { notBefore: daysFrom(now, -760), notAfter: daysFrom(now, -3) },
     },
-    { card: DEMO_CARDS[4], userId: undefined, ca: privateCa, kind: 'ic-card', validity: valid },
-    { card: DEMO_CARDS[5], userId: undefined, ca: privateCa, kind: 'ic-card', validity: valid },
+    { cardId: 'saburo-ic-new', ca: privateCa, kind: 'ic-card', pinKind: 'ic-card', validity: valid },
+    { cardId: 'taro-ic-new', ca: privateCa, kind: 'ic-card', pinKind: 'ic-card', validity: valid },
     // Registered, and revoked by its authority: sign-in must refuse it.
     {
-      card: DEMO_CARDS[6],
+      cardId: 'hanako-revoked',
       userId: DEMO_USER_IDS.hanako,
       ca: privateCa,
       kind: 'file',
+      pinKind: 'file',
       validity: valid,
     },
-  ] as const
+    {
+      cardId: 'jiro-mynumber-renewed',
+      ca: jpkiCa,
+      kind: 'my-number',
+      pinKind: 'my-number-user-authentication',
+      validity: renewedValidity,
+      renews: 'jiro-mynumber',
+    },
+    {
+      cardId: 'jiro-mynumber-renewed-signing',
+      ca: jpkiCa,
+      kind: 'my-number',
+      pinKind: 'my-number-signing',
+      validity: renewedValidity,
+      keyUsage: signing,
+      companion: 'jiro-mynumber-renewed',
+      renews: 'jiro-mynumber-signing',
+    },
+  ]
   const certificates: Certificate[] = []
   const cards: VirtualCard[] = []
   const serials = new Map<string, string>()
   for (const p of plan) {
+    const card = demoCard(p.cardId)
     // A My Number card's certificate names only the person; a private one names the business too.
-    const name = p.kind === 'my-number' ? `CN=${p.card.holder}, C=JP` : subject(p.card.holder)
-    const issued = await issueCertificate(p.ca, name, p.validity)
-    serials.set(p.card.cardId, issued.serialNumber)
+    const name = p.kind === 'my-number' ? `CN=${card.holder}, C=JP` : subject(card.holder)
+    const issued = await issueCertificate(p.ca, name, p.validity, { keyUsage: p.keyUsage })
+    serials.set(p.cardId, issued.serialNumber)
     const salt = randomToken(16)
     cards.push({
-      cardId: p.card.cardId,
-      holderName: p.card.label,
+      cardId: p.cardId,
+      holderName: card.label,
       cardKind: p.kind,
-      pinKind: p.kind === 'my-number' ? 'my-number-user-authentication' : p.kind,
+      pinKind: p.pinKind,
       pinSalt: salt,
-      pinHash: await hashPin(salt, p.card.pin),
+      pinHash: await hashPin(salt, card.pin),
       wrongTries: 0,
       certificate: issued.certificate,
       privateKey: issued.privateKey,
+      companionCardId: p.companion,
+      renewsCardId: p.renews,
     })
     if (p.userId) {
       const facts = await describeCertificate(new Uint8Array(issued.certificate))
@@ -221,9 +305,11 @@ export const buildDemoData = async (now: Date): Promise<DemoData> => {
       })
     }
   }
+  // The virtual card list shows the cards in the order of DEMO_CARDS.
+  cards.sort((x, y) => demoCardIndex(x.cardId) - demoCardIndex(y.cardId))
   // Each authority publishes a CRL; the private CA's lists the revoked card. Long-lived, so that a
   // development database keeps working: real CRLs are fetched again before their nextUpdate.
-  const revoked = serials.get(DEMO_CARDS[6].cardId)
+  const revoked = serials.get('hanako-revoked')
   const crlUntil = daysFrom(now, 3650)
   return {
     trustAnchors: [
@@ -320,6 +406,8 @@ export const loadDemoData = async (db: Kysely<Database>, now: Date): Promise<boo
           certificate: c.certificate,
           private_key: c.privateKey,
           sort_order: i,
+          companion_card_id: c.companionCardId ?? null,
+          renews_card_id: c.renewsCardId ?? null,
         })),
       )
       .execute()

@@ -64,5 +64,39 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await portal.close()
       }
     })
+
+    it('renews 委任 次郎 with his renewed My Number card once he consents, then signs in with it', async () => {
+      const portal = await startTestPortal()
+      const { context, page, scriptErrors } = await openPage(browser, javaScriptEnabled)
+      try {
+        await page.goto(`${portal.url}/renewal`)
+        await page.getByLabel('マイナンバーカード', { exact: true }).check()
+        await page.getByLabel('委任 次郎（更新後のマイナンバーカード・未登録）').check()
+        await page.getByLabel('PIN', { exact: true }).fill('ABC123')
+        await page.getByRole('button', { name: '読込' }).click()
+        await page.locator('#error-summary', { hasText: '同意が必要です' }).waitFor()
+        await expect(page.getByLabel('マイナンバーカード', { exact: true }).isChecked()).resolves.toBe(true)
+
+        await page.getByLabel(/公的個人認証サービスより取得することに同意する/).check()
+        await page.getByLabel('PIN', { exact: true }).fill('ABC123')
+        await page.getByRole('button', { name: '読込' }).click()
+        // Screen 2 (更新する電子証明書の読み込み画面) is skipped for a My Number card.
+        await page.locator('h1', { hasText: '電子証明書の更新確認画面' }).waitFor()
+        await expect(page.locator('h2', { hasText: '更新先電子証明書情報' }).count()).resolves.toBe(2)
+        await page.getByRole('button', { name: '更新実行' }).click()
+        await page.locator('h1', { hasText: '電子証明書の更新完了画面' }).waitFor()
+
+        await page.getByRole('link', { name: 'ログイン画面へ' }).click()
+        await page.getByLabel('委任 次郎（更新後のマイナンバーカード・未登録）').check()
+        await page.getByLabel('PIN', { exact: true }).fill('4321')
+        await page.getByRole('button', { name: 'ログイン', exact: true }).click()
+        await page.waitForURL(`${portal.url}/menu`)
+        await expect(page.locator('main').textContent()).resolves.toContain('委任 次郎 様')
+        expect(scriptErrors).toEqual([])
+      } finally {
+        await context.close()
+        await portal.close()
+      }
+    })
   },
 )

@@ -100,3 +100,94 @@ describe('F2 for a private IC card', () => {
     expect(skipped.text).toContain('最初からやり直してください')
   })
 })
+
+describe('F2 with a My Number card', () => {
+  const renewed = { kind: 'my-number', cardId: 'jiro-mynumber-renewed-signing', pin: 'ABC123' }
+
+  it('asks for consent, finds the registered certificates through JPKI, and replaces both', async () => {
+    const jpki = portal.jpkiSimulator
+    const geps = portal.gepsSimulator
+    if (!jpki || !geps) throw new Error('the test portal runs the JPKI and GEPS simulators')
+    const c = portalClient(portal)
+    const choice = (await c.get('/renewal')).text
+    expect(choice).toContain('<label for="kind-my-number">マイナンバーカード</label>')
+    expect(choice).toContain('旧マイナンバーカード情報を公的個人認証サービスより取得することに同意する')
+    // The signing rows of the My Number cards are offered; their user-authentication rows are not.
+    expect(choice).toContain('value="jiro-mynumber-renewed-signing"')
+    expect(choice).not.toContain('value="jiro-mynumber-renewed"')
+
+    // Without consent: refused before the card is read, so no PIN try is spent; the choice is kept.
+    const lookupsBefore = jpki.requests()
+    const noConsent = await c.post('/renewal', renewed)
+    expect(noConsent.status).toBe(422)
+    expect(noConsent.text).toContain('公的個人認証サービスより取得することへの同意が必要です')
+    expect(noConsent.text).toMatch(/id="kind-my-number" name="kind" value="my-number" checked/)
+    expect(noConsent.text).toMatch(/value="jiro-mynumber-renewed-signing" checked/)
+    expect(noConsent.text).toContain('（PIN入力 残り5回）')
+    expect(jpki.requests()).toBe(lookupsBefore)
+
+    const wrongFormat = await c.post('/renewal', { ...renewed, pin: '4321', consent: 'yes' })
+    expect(wrongFormat.text).toContain('署名用電子証明書のパスワードは、半角英大文字と数字の6〜16文字です。')
+    const notMyNumber = await c.post('/renewal', {
+      kind: 'my-number',
+      cardId: 'taro-ic',
+      pin: '1234',
+      consent: 'yes',
+    })
+    expect(notMyNumber.text).toContain('選んだカードはマイナンバーカードではありません。')
+    // His current card was renewed from none: JPKI has no earlier certificate for it.
+    const current = await c.post('/renewal', { ...renewed, cardId: 'jiro-mynumber-signing', consent: 'yes' })
+    expect(current.text).toContain('このマイナンバーカードの更新前の電子証明書が見つかりませんでした。')
+
+    jpki.faults.failNext = 1
+    const down = await c.post('/renewal', { ...renewed, consent: 'yes' })
+    expect(down.status).toBe(503)
+    expect(down.text).toContain(
+      '公的個人認証サービスにいま接続できませんでした。登録内容は変更していません。',
+    )
+
+    // Screen 2 is skipped: the review follows, with both certificates of each card.
+    const read = await c.post('/renewal', { ...renewed, consent: 'yes' })
+    expect(read.status).toBe(303)
+    expect(read.location).toBe('/renewal/confirm')
+    const confirm = (await c.get('/renewal/confirm')).text
+    for (const which of ['署名用電子証明書', '利用者証明用電子証明書']) {
+      expect(confirm).toContain(`<h2>更新元電子証明書情報（${which}）</h2>`)
+      expect(confirm).toContain(`<h2>更新先電子証明書情報（${which}）</h2>`)
+    }
+    const done = await c.post('/renewal/confirm', {})
+    expect(done.status).toBe(303)
+    expect((await c.get(pathOf(done.location))).text).toContain('<h1>電子証明書の更新完了画面</h1>')
+
+    // The renewed card signs in with its user-authentication PIN; the old card is no longer registered.
+    const signIn = portalClient(portal)
+    await signIn.get('/sign-in')
+    expect((await signIn.post('/sign-in', { cardId: 'jiro-mynumber', pin: '4321' })).text).toContain(
+      'この電子証明書は調達ポータルに登録されていません',
+    )
+    expect((await signIn.post('/sign-in', { cardId: 'jiro-mynumber-renewed', pin: '4321' })).status).toBe(303)
+
+    const sink = portal.mailSink
+    if (!sink) throw new Error('the test portal runs a mail sink')
+    const mail = await sink.waitFor(
+      (m) => m.subject === CERTIFICATE_RENEWED_SUBJECT && m.to.includes('jiro@sample-shoji.example.jp'),
+    )
+    expect(mail.text.match(/更新元の電子証明書: /g)).toHaveLength(2)
+    expect(mail.text.match(/更新先の電子証明書: /g)).toHaveLength(2)
+    const jiroChanges = () =>
+      [...geps.received.values()].filter(
+        (r) => r.kind === 'certificate-renewed' && r.user.email === 'jiro@sample-shoji.example.jp',
+      )
+    for (let i = 0; i < 100 && jiroChanges().length === 0; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(jiroChanges()).toHaveLength(1)
+    expect(jiroChanges()[0]?.certificates).toHaveLength(2)
+
+    const audit = await portal.database.db
+      .selectFrom('audit_log')
+      .select(['action', 'detail'])
+      .where('action', '=', 'jpki-link-lookup')
+      .execute()
+    expect(audit.length).toBeGreaterThan(0)
+    expect(audit.every((a) => (a.detail as { consent?: boolean }).consent === true)).toBe(true)
+  })
+})

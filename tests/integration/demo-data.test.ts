@@ -21,7 +21,7 @@ const counts = async () => {
   return rows[0]
 }
 
-it('creates the business, four users, their certificates, seven cards and a qualification once', async () => {
+it('creates the business, four users, their certificates, ten virtual card certificates and a qualification once', async () => {
   // A second connection pool on the same database stands in for a second process.
   const other = test.target.backend === 'postgres' ? await openDatabase(test.target) : test.handle
   try {
@@ -34,7 +34,7 @@ it('creates the business, four users, their certificates, seven cards and a qual
     if (other !== test.handle) await other.db.destroy()
   }
   const first = await counts()
-  expect(first).toEqual({ businesses: 1, users: 4, certificates: 5, cards: 7, anchors: 2 })
+  expect(first).toEqual({ businesses: 1, users: 4, certificates: 6, cards: 10, anchors: 2 })
   expect(await loadDemoData(test.handle.db, new Date())).toBe(false)
   expect(await counts()).toEqual(first)
 })

@@ -45,3 +45,23 @@ it('0007 turns each card’s tries left into wrong tries counted, by card kind',
   await migrateTo('0007-pin-kinds')
   expect(await cards()).toEqual(expected)
 })
+
+it('0008 adds the My Number card links, and down and up again keeps the cards', async () => {
+  await migrateTo('0007-pin-kinds')
+  const before = await test.handle.db.selectFrom('virtual_cards').select('id').orderBy('sort_order').execute()
+  await migrateTo('0008-my-number-cards')
+  await sql`update virtual_cards set companion_card_id = 'ic', renews_card_id = 'file' where id = 'mn'`.execute(
+    test.handle.db,
+  )
+  const links = await test.handle.db
+    .selectFrom('virtual_cards')
+    .select(['id', 'companion_card_id', 'renews_card_id'])
+    .where('id', '=', 'mn')
+    .executeTakeFirst()
+  expect(links).toEqual({ id: 'mn', companion_card_id: 'ic', renews_card_id: 'file' })
+  await migrateTo('0007-pin-kinds')
+  await migrateTo('0008-my-number-cards')
+  expect(
+    await test.handle.db.selectFrom('virtual_cards').select('id').orderBy('sort_order').execute(),
+  ).toEqual(before)
+})

@@ -38,6 +38,7 @@ describe('under Deno', () => {
       PORT: '0',
       MAIL_SINK_PORT: '0',
       GEPS_SIMULATOR_PORT: '0',
+      JPKI_SIMULATOR_PORT: '0',
       GEPS_NOTICE_DELAY_MS: '50',
     })
     expect(server.output()).toContain('demo data created')

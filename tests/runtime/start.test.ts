@@ -18,6 +18,7 @@ const env = {
   PORT: '0',
   MAIL_SINK_PORT: '0',
   GEPS_SIMULATOR_PORT: '0',
+  JPKI_SIMULATOR_PORT: '0',
   GEPS_NOTICE_DELAY_MS: '50',
 }
 const node = process.execPath

@@ -1,6 +1,11 @@
 /** The core's ports over in-memory adapters and the demo data, for use-case tests. */
-import { memoryVirtualCardStore, virtualCardReader } from '../../adapters/card-reader/virtual-card-reader.ts'
+import {
+  linksOfRenewedCards,
+  memoryVirtualCardStore,
+  virtualCardReader,
+} from '../../adapters/card-reader/virtual-card-reader.ts'
 import { buildDemoData, type DemoData, loadDemoIntoMemory } from '../../adapters/demo/demo-data.ts'
+import { memoryJpki } from '../../adapters/jpki/jpki.memory.ts'
 import { memoryFailureLog } from '../../adapters/stores/failure-log.memory.ts'
 import { emptyMemoryState, memoryStores, memoryUnitOfWork } from '../../adapters/stores/memory.ts'
 
@@ -17,10 +22,13 @@ export const memoryPortal = async (now = new Date()) => {
   loadDemoIntoMemory(state, demo)
   const clock = { now: () => now }
   const stores = memoryStores(state)
+  const jpki = memoryJpki()
+  for (const link of linksOfRenewedCards(demo.cards)) await jpki.link(link.certificate, link.previous)
   return {
     state,
     demo,
     clock,
+    jpki,
     ports: {
       ...stores,
       unitOfWork: memoryUnitOfWork(state),
@@ -32,6 +40,7 @@ export const memoryPortal = async (now = new Date()) => {
         }),
       },
       failures: memoryFailureLog(),
+      jpki: jpki.jpki,
       clock,
     },
   }

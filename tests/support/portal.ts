@@ -14,6 +14,7 @@ export const startTestPortal = async (
     mailFrom: '調達ポータル <noreply@portal.example.go.jp>',
     mailSinkPort: 0,
     gepsSimulatorPort: 0,
+    jpkiSimulatorPort: 0,
     gepsNoticeDelayMs: 50,
     demoData: true,
     workers: true,
