@@ -12,8 +12,11 @@ const setUp = async () => {
     await issueChallenge(portal.ports)(session.id)
     return readRenewedMyNumberCard(portal.ports)({
       sessionId: session.id,
-      cardId: cmd.cardId ?? 'jiro-mynumber-renewed-signing',
-      pin: cmd.pin ?? 'ABC123',
+      input: {
+        kind: 'reader',
+        cardId: cmd.cardId ?? 'jiro-mynumber-renewed-signing',
+        pin: cmd.pin ?? 'ABC123',
+      },
       consent: cmd.consent ?? true,
     })
   }

@@ -12,19 +12,13 @@
  *   link, not the name, says it is the same person: a name may change with a new card.
  */
 import { type Business, type Certificate, type User, userFieldsOf } from './account.ts'
-import {
-  type CertificateError,
-  describeCertificate,
-  fingerprintOf,
-  verifyCertificate,
-  verifyProof,
-} from './certificates.ts'
+import { type CardInput, type ChallengedReadError, readAndVerify } from './card-proof.ts'
+import { describeCertificate, fingerprintOf, verifyCertificate } from './certificates.ts'
 import { isId, newId } from './ids.ts'
 import { certificateRenewedMail } from './mails.ts'
 import type {
   AccountStore,
   AuditLog,
-  CardReadError,
   CardReader,
   ChangeStore,
   Clock,
@@ -53,9 +47,7 @@ export type RenewalPorts = {
 }
 
 export type RenewalError =
-  | { kind: 'challenge-missing' }
-  | { kind: 'card'; error: CardReadError }
-  | { kind: 'certificate'; error: CertificateError }
+  | ChallengedReadError
   /** The first card's certificate is registered to no one: there is nothing to renew. */
   | { kind: 'not-registered' }
   /** The new certificate names another person: that is a new agent's registration, not a renewal. */
@@ -110,35 +102,25 @@ const factsOf = (c: Awaited<ReturnType<typeof describeCertificate>>): Read => {
 /** Reads a card against the session's challenge and checks what it presents. */
 const readCard = async (
   ports: RenewalPorts,
-  cmd: { sessionId: string; cardId: string; pin: string },
+  cmd: { sessionId: string; input: CardInput },
   options: { allowExpired: boolean },
 ): Promise<
   Result<{ facts: Read; der: Uint8Array; userAuthenticationCertificate?: Uint8Array }, RenewalError>
 > => {
-  const now = ports.clock.now()
-  const taken = await ports.sessions.takeChallenge(cmd.sessionId)
-  if (!taken || taken.expiresAt < now) return err({ kind: 'challenge-missing' })
-  const read = await ports.cardReader.read({ cardId: cmd.cardId, pin: cmd.pin, challenge: taken.challenge })
-  if (!read.ok) return err({ kind: 'card', error: read.error })
-  const verified = await verifyProof(
-    read.value,
-    taken.challenge,
-    await ports.trustAnchors.load(),
-    now,
-    options,
-  )
-  if (!verified.ok) return err({ kind: 'certificate', error: verified.error })
+  const read = await readAndVerify(ports, cmd.sessionId, cmd.input, options)
+  if (!read.ok) return read
+  const { facts, proof } = read.value
   return ok({
-    facts: factsOf(verified.value),
-    der: read.value.certificate,
-    userAuthenticationCertificate: read.value.userAuthenticationCertificate,
+    facts: factsOf(facts),
+    der: proof.certificate,
+    userAuthenticationCertificate: proof.userAuthenticationCertificate,
   })
 }
 
 /** 更新する電子証明書の種別選択画面, [読込]: the registered certificate, which may have expired. */
 export const readRegisteredCertificate =
   (ports: RenewalPorts) =>
-  async (cmd: { sessionId: string; cardId: string; pin: string }): Promise<Result<void, RenewalError>> => {
+  async (cmd: { sessionId: string; input: CardInput }): Promise<Result<void, RenewalError>> => {
     const read = await readCard(ports, cmd, { allowExpired: true })
     if (!read.ok) return read
     const { facts } = read.value
@@ -158,8 +140,7 @@ export const readRenewedMyNumberCard =
   (ports: RenewalPorts) =>
   async (cmd: {
     sessionId: string
-    cardId: string
-    pin: string
+    input: CardInput
     consent: boolean
     clientAddress?: string
   }): Promise<Result<void, RenewalError>> => {
@@ -206,7 +187,7 @@ export const readRenewedMyNumberCard =
 /** 更新する電子証明書の読み込み画面, [読込]: the new certificate, of the same person and business. */
 export const readNewCertificate =
   (ports: RenewalPorts) =>
-  async (cmd: { sessionId: string; cardId: string; pin: string }): Promise<Result<void, RenewalError>> => {
+  async (cmd: { sessionId: string; input: CardInput }): Promise<Result<void, RenewalError>> => {
     const draft = await ports.drafts.find(cmd.sessionId, RENEWAL_FLOW)
     if (!draft || draft.completedChangeId) return err({ kind: 'no-draft' })
     const { old } = draftOf(draft.payload)

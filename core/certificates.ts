@@ -5,7 +5,8 @@
  * Pure: @peculiar/x509 over WebCrypto, which Node, Deno and the browser all have.
  */
 import { sha256Hex } from './digest.ts'
-import type { CardProof, HelperAlgorithm } from './ports.ts'
+import { HELPER_HASHES, helperSignedData } from './helper-token.ts'
+import type { CardProof } from './ports.ts'
 import { err, ok, type Result } from './result.ts'
 import { x509 } from './x509.ts'
 
@@ -38,36 +39,6 @@ export type VerifiedCertificate = {
 /** What the card signs: the challenge's text, tagged so that a signature serves no other purpose. */
 export const signedPayload = (challenge: string): Uint8Array<ArrayBuffer> =>
   new TextEncoder().encode(`chotatsu-portal-sign-in:${challenge}`)
-
-const HELPER_HASHES: Record<HelperAlgorithm, { key: 'ECDSA' | 'RSASSA-PKCS1-v1_5'; hash: string }> = {
-  ES256: { key: 'ECDSA', hash: 'SHA-256' },
-  ES384: { key: 'ECDSA', hash: 'SHA-384' },
-  ES512: { key: 'ECDSA', hash: 'SHA-512' },
-  RS256: { key: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
-  RS384: { key: 'RSASSA-PKCS1-v1_5', hash: 'SHA-384' },
-  RS512: { key: 'RSASSA-PKCS1-v1_5', hash: 'SHA-512' },
-}
-export const HELPER_ALGORITHMS = Object.keys(HELPER_HASHES) as HelperAlgorithm[]
-
-/**
- * What a card helper signs (the Web eID authentication token, format web-eid:1): the hash of
- * the page's origin followed by the hash of the challenge, each with the algorithm's hash. The
- * origin binds the signature to this portal, so that a look-alike site cannot relay it.
- */
-export const helperSignedData = async (
-  algorithm: HelperAlgorithm,
-  origin: string,
-  challenge: string,
-): Promise<Uint8Array<ArrayBuffer>> => {
-  const { hash } = HELPER_HASHES[algorithm]
-  const digest = async (text: string) =>
-    new Uint8Array(await crypto.subtle.digest(hash, new TextEncoder().encode(text)))
-  const [o, c] = [await digest(origin), await digest(challenge)]
-  const data = new Uint8Array(o.length + c.length)
-  data.set(o)
-  data.set(c, o.length)
-  return data
-}
 
 /** Checks a signature of a card, or of a card helper over `origin` (see helperSignedData). */
 const signatureHolds = async (

@@ -10,7 +10,6 @@
  */
 import { err, ok, type Result } from './result.ts'
 import { tripleDesCbcDecrypt } from './triple-des.ts'
-import { x509 } from './x509.ts'
 
 /** Four times a .p12 with a chain of three RSA-4096 certificates; below the body limit of a form. */
 export const PKCS12_MAX_BYTES = 32 * 1024
@@ -340,6 +339,24 @@ export const openPkcs12 = async (
   }
 }
 
+/**
+ * A certificate's public key, imported for the private key's algorithm (it fails when they
+ * differ). Read with this module's DER reader rather than an X.509 library, so that this module
+ * runs in the page as it is: tbsCertificate's subjectPublicKeyInfo follows the subject.
+ */
+const importPublicKeyOf = async (certificate: Uint8Array<ArrayBuffer>, privateKey: CryptoKey) => {
+  const [tbs] = seq(readDer(certificate))
+  const fields = seq(tbs)
+  const spki = fields[fields[0]?.tag === EXPLICIT_0 ? 6 : 5]
+  return crypto.subtle.importKey(
+    'spki',
+    new Uint8Array(tagged(spki, SEQUENCE).whole),
+    privateKey.algorithm,
+    false,
+    ['verify'],
+  )
+}
+
 /** The certificate whose public key verifies what the key signs: the holder's, not a CA's. */
 const pairKeyWithCertificate = async (found: Found): Promise<Result<OpenedPkcs12, Pkcs12Error>> => {
   const probe = utf8('pkcs12-key-match')
@@ -351,10 +368,8 @@ const pairKeyWithCertificate = async (found: Found): Promise<Result<OpenedPkcs12
         : { name: privateKey.algorithm.name }
     const signature = await crypto.subtle.sign(algorithm, privateKey, probe)
     for (const certificate of found.certificates) {
-      const publicKey = await new x509.X509Certificate(certificate).publicKey
-        .export(crypto)
-        .catch(() => undefined)
-      if (!publicKey || publicKey.algorithm.name !== privateKey.algorithm.name) continue
+      const publicKey = await importPublicKeyOf(certificate, privateKey).catch(() => undefined)
+      if (!publicKey) continue
       if (await crypto.subtle.verify(algorithm, publicKey, signature, probe).catch(() => false))
         return ok({ certificate, privateKey })
     }

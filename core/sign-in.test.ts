@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { DEMO_USER_IDS } from '../adapters/demo/demo-data.ts'
 import { memoryPortal } from '../tests/support/memory-portal.ts'
-import { issueChallenge, SIGN_IN_LIMITS, signInWithCard, startSession } from './sign-in.ts'
+import { issueChallenge, SIGN_IN_LIMITS, type SignInPorts, signIn, startSession } from './sign-in.ts'
+
+/** Sign-in with a card in the (virtual) reader. */
+const signInWithCard =
+  (ports: SignInPorts) => (cmd: { sessionId: string; cardId: string; pin: string; clientAddress?: string }) =>
+    signIn(ports)({
+      sessionId: cmd.sessionId,
+      clientAddress: cmd.clientAddress,
+      input: { kind: 'reader', cardId: cmd.cardId, pin: cmd.pin },
+    })
 
 const signedInPortal = async () => {
   const portal = await memoryPortal()

@@ -25,12 +25,11 @@ import {
   validateBusinessFields,
   validateUserFields,
 } from './account-rules.ts'
-import { type CertificateError, verifyProof } from './certificates.ts'
+import { type CardInput, type ChallengedReadError, readAndVerify } from './card-proof.ts'
 import { isId, newId } from './ids.ts'
 import { addressChangedMail, userUpdatedMail } from './mails.ts'
 import type {
   AccountStore,
-  CardReadError,
   CardReader,
   ChangeStore,
   Clock,
@@ -106,9 +105,7 @@ export type CertificatePorts = { sessions: SessionStore; cardReader: CardReader;
 
 /** Why a certificate could not be added, each with its own message on the screen. */
 export type CertificateRefusal =
-  | { kind: 'challenge-missing' }
-  | { kind: 'card'; error: CardReadError }
-  | { kind: 'certificate'; error: CertificateError }
+  | ChallengedReadError
   | { kind: 'holder-differs'; holder: string; user: string }
   | { kind: 'organisation-differs'; organisation: string; business: string }
   | { kind: 'already-registered' }
@@ -267,22 +264,16 @@ export const stageCertificate =
   async (cmd: {
     sessionId: string
     userId: string
-    cardId: string
-    pin: string
+    input: CardInput
   }): Promise<Result<StagedCertificate, UserUpdateError>> => {
     const overview = await loadUserOverview(ports)(cmd.userId)
     if (!overview.ok) return overview
     const { user, business, certificates } = overview.value
     if (!changesOwnCertificates(user)) return err({ kind: 'forbidden' })
     const refuse = (reason: CertificateRefusal) => err({ kind: 'certificate-refused' as const, reason })
-    const now = ports.clock.now()
-    const taken = await ports.sessions.takeChallenge(cmd.sessionId)
-    if (!taken || taken.expiresAt < now) return refuse({ kind: 'challenge-missing' })
-    const read = await ports.cardReader.read({ cardId: cmd.cardId, pin: cmd.pin, challenge: taken.challenge })
-    if (!read.ok) return refuse({ kind: 'card', error: read.error })
-    const verified = await verifyProof(read.value, taken.challenge, await ports.trustAnchors.load(), now)
-    if (!verified.ok) return refuse({ kind: 'certificate', error: verified.error })
-    const facts = verified.value
+    const read = await readAndVerify(ports, cmd.sessionId, cmd.input)
+    if (!read.ok) return refuse(read.error)
+    const { facts } = read.value
     if (facts.holderName !== user.name) {
       return refuse({ kind: 'holder-differs', holder: facts.holderName, user: user.name })
     }

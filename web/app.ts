@@ -88,6 +88,7 @@ export const createApp = (options: AppOptions) => {
   app.use('*', async (c, next) => {
     c.set('clientAddress', options.clientAddressOf?.(c))
     c.set('secureCookies', options.secureCookies)
+    c.set('portalOrigin', options.publicOrigin ?? new URL(c.req.url).origin)
     await next()
   })
   app.use(
@@ -140,7 +141,7 @@ export const createApp = (options: AppOptions) => {
   )
 
   app.route('/', menuRoutes(ports))
-  app.route('/', signInRoutes(ports, sessionDeps, options.publicOrigin))
+  app.route('/', signInRoutes(ports, sessionDeps))
   app.route('/', userUpdateRoutes(ports))
   app.route('/', historyRoutes(ports))
   app.route('/', certificateRenewalRoutes(ports, sessionDeps))

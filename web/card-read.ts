@@ -2,12 +2,19 @@
  * Reading a card, wherever a screen asks for one (ログイン, 電子証明書の追加): the card to read and
  * its PIN, and what each refusal of the card or its certificate means for the user.
  */
+import { z } from 'zod'
+import { BASE64_PATTERN, fromBase64 } from '../core/base64.ts'
+import type { CardInput, ChallengedReadError } from '../core/card-proof.ts'
 import type { CertificateError } from '../core/certificates.ts'
 import { formatDateJa } from '../core/format.ts'
+import { HELPER_ALGORITHMS } from '../core/helper-token.ts'
+import { PKCS12_MAX_BYTES, type Pkcs12Error } from '../core/pkcs12.ts'
 import type { CardReadError, CardReader, CardSummary } from '../core/ports.ts'
-import { html, raw } from './render.ts'
+import { err, ok, type Result } from '../core/result.ts'
+import { blankInputField, csrfField, errorSummary, postForm } from './forms.ts'
+import { type Html, html, raw } from './render.ts'
 
-export type CardMessage = { field?: 'cardId' | 'pin' | 'consent'; text: string }
+export type CardMessage = { field?: 'cardId' | 'pin' | 'consent' | 'p12' | 'password'; text: string }
 
 /**
  * Which certificate a screen reads, hence which cards it lists and which PIN it asks for:
@@ -28,7 +35,8 @@ const PIN_HINTS: Record<CardUse, string> = {
   private: 'ファイルタイプの電子証明書はパスワードを入力します。',
 }
 
-export const CARD_LABELS = { cardId: 'カード', pin: 'PIN' }
+export const CARD_LABELS = { cardId: 'カード', pin: 'PIN', p12: '電子証明書ファイル', password: 'パスワード' }
+const CARD_LABELS_WITH_CONSENT = { ...CARD_LABELS, consent: '公的個人認証サービスへの照会の同意' }
 
 export const certificateMessage = (e: CertificateError): string => {
   switch (e.kind) {
@@ -73,14 +81,37 @@ export const cardMessage = (e: CardReadError): CardMessage => {
   }
 }
 
-/** The refusals every card read outside sign-in shares: an expired read, the card's, the certificate's. */
-export type CardReadRefusal =
-  | { kind: 'challenge-missing' }
-  | { kind: 'card'; error: CardReadError }
-  | { kind: 'certificate'; error: CertificateError }
-
-export const cardReadRefusalMessage = (e: CardReadRefusal): CardMessage => {
+/** What each certificate file refusal means, next to the field to correct. */
+export const fileMessage = (e: Pkcs12Error): CardMessage => {
   switch (e.kind) {
+    case 'too-large':
+      return {
+        field: 'p12',
+        text: `ファイルが大きすぎます（上限 ${e.maxBytes / 1024} KB）。電子証明書のファイル（.p12 または .pfx）を選んでください。`,
+      }
+    case 'damaged':
+      return {
+        field: 'p12',
+        text: 'このファイルを電子証明書ファイル（.p12 / .pfx）として読み取れませんでした。ファイルが壊れていないか、選んだファイルが正しいかをご確認ください。',
+      }
+    case 'wrong-password':
+      return {
+        field: 'password',
+        text: 'パスワードが正しくありません。電子証明書ファイルを受け取ったときに知らされたパスワードを入力してください。',
+      }
+    case 'unsupported-algorithm':
+      return {
+        field: 'p12',
+        text: `このファイルは、調達ポータルが扱えない暗号方式（${e.algorithm}）で保護されています。発行元のツールで、AES または 3DES の方式で書き出し直してください。`,
+      }
+  }
+}
+
+/** The refusals every card read shares: an expired read, the card's, the file's, the certificate's. */
+export const cardReadRefusalMessage = (e: ChallengedReadError): CardMessage => {
+  switch (e.kind) {
+    case 'file':
+      return fileMessage(e.error)
     case 'challenge-missing':
       return { text: 'カードの読み込みの有効期限（5分）が切れました。もう一度PINを入力してください。' }
     case 'card':
@@ -125,4 +156,123 @@ export const cardReadFields = async (
       errors.pin ? ' field-pin-error' : ''
     }"${errors.pin ? raw(' aria-invalid="true"') : ''}>
   </div>`
+}
+
+const base64 = z.string().min(1).max(16_000).regex(BASE64_PATTERN)
+/** What the page sends for a certificate file it opened itself: the certificate and a signature. */
+const PageToken = z.object({
+  tokenCertificate: base64,
+  tokenAlgorithm: z.enum(HELPER_ALGORITHMS),
+  tokenSignature: base64,
+})
+/** What the page sends for a certificate file it could not open: why, and nothing of the file. */
+const PageFileError = z.object({
+  fileError: z.enum(['too-large', 'damaged', 'wrong-password', 'unsupported-algorithm']),
+  fileErrorDetail: z.string().max(80).catch(''),
+})
+
+const fileErrorOf = (e: z.infer<typeof PageFileError>): Pkcs12Error => {
+  switch (e.fileError) {
+    case 'too-large':
+      return { kind: 'too-large', maxBytes: PKCS12_MAX_BYTES }
+    case 'unsupported-algorithm':
+      return { kind: 'unsupported-algorithm', algorithm: e.fileErrorDetail || '不明' }
+    default:
+      return { kind: e.fileError }
+  }
+}
+
+/**
+ * The card input a card-read form sent: from the file form, the page's token for
+ * a file it opened, the page's reason it could not, or the file itself (no JavaScript); from the
+ * card form, the card and its PIN. `origin` is the portal's own, which a page token must cover.
+ */
+export const cardInputOf = async (
+  body: Record<string, unknown>,
+  origin: string,
+): Promise<Result<CardInput, CardMessage>> => {
+  // The file form's fields; the card form has `cardId` and `pin`.
+  const fromFileForm = ['p12', 'password', 'tokenCertificate', 'fileError'].some((name) => name in body)
+  if (!fromFileForm) {
+    const text = (v: unknown) => (typeof v === 'string' ? v : '')
+    return ok({ kind: 'reader', cardId: text(body.cardId), pin: text(body.pin) })
+  }
+  const token = PageToken.safeParse(body)
+  if (token.success) {
+    return ok({
+      kind: 'token',
+      origin,
+      token: {
+        certificate: fromBase64(token.data.tokenCertificate),
+        algorithm: token.data.tokenAlgorithm,
+        signature: fromBase64(token.data.tokenSignature),
+      },
+    })
+  }
+  const unopened = PageFileError.safeParse(body)
+  if (unopened.success) return ok({ kind: 'file-unopened', error: fileErrorOf(unopened.data) })
+  const file = body.p12 instanceof File && body.p12.size > 0 ? body.p12 : undefined
+  if (!file) return err({ field: 'p12', text: '電子証明書ファイルを選択してください。' })
+  const password = typeof body.password === 'string' ? body.password : ''
+  return ok({ kind: 'file', file: new Uint8Array(await file.arrayBuffer()), password })
+}
+
+/**
+ * The certificate file form: a plain multipart form, so that it works without JavaScript (the
+ * server opens the file, signs, and forgets the key). With JavaScript the page opens the file
+ * itself (data-certificate-file) and sends only the certificate and a signature. A file input
+ * cannot be refilled, so after a refusal the user chooses the file again.
+ */
+export const certificateFileForm = (f: {
+  action: string
+  csrfToken: string
+  errors: Partial<Record<string, string>>
+  heading: string
+  button: string
+}): Html =>
+  html`<h2>${f.heading}</h2>
+<form method="post" action="${f.action}" enctype="multipart/form-data" data-certificate-file novalidate>
+  ${csrfField(f.csrfToken)}
+  ${blankInputField({
+    name: 'p12',
+    label: '電子証明書ファイル（.p12 / .pfx）',
+    type: 'file',
+    error: f.errors.p12,
+    accept: '.p12,.pfx,application/x-pkcs12',
+  })}
+  ${blankInputField({ name: 'password', label: CARD_LABELS.password, type: 'password', error: f.errors.password })}
+  <p class="hint">ファイルはこの画面の中で開き、電子証明書と署名だけを送ります（JavaScriptが無効のときはサーバで開き、署名の後すぐに破棄します）。ファイルもパスワードも保存しません。</p>
+  <button type="submit">${f.button}</button>
+</form>`
+
+/**
+ * Every card-read screen's forms: the refusal summary, the card form (a card of the reader and
+ * its PIN, with what the screen adds around it) and the certificate file form, both posting to
+ * the same step.
+ */
+export const cardReadForms = (f: {
+  action: string
+  csrfToken: string
+  reader: CardReader
+  use?: CardUse
+  state: { cardId?: string; message?: CardMessage }
+  button: string
+  fileHeading: string
+  fileButton: string
+  /** Inside the card form, before the cards and after them. */
+  before?: Html
+  after?: Html
+}): Html => {
+  const { message } = f.state
+  const errors: Record<string, string> = message?.field ? { [message.field]: message.text } : {}
+  return html`${errorSummary(errors, CARD_LABELS_WITH_CONSENT, message && !message.field ? message.text : undefined)}
+${postForm(
+  f.action,
+  f.csrfToken,
+  html`${f.before ?? ''}
+  ${cardReadFields(f.reader, { cardId: f.state.cardId, errors, use: f.use })}
+  ${f.after ?? ''}
+  <button type="submit">${f.button}</button>`,
+)}
+${certificateFileForm({ action: f.action, csrfToken: f.csrfToken, errors, heading: f.fileHeading, button: f.fileButton })}`
 }

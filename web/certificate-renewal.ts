@@ -6,6 +6,7 @@
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
+import type { CardInput } from '../core/card-proof.ts'
 import {
   completeRenewal,
   type RenewalError,
@@ -21,11 +22,12 @@ import {
   CARD_LABELS,
   type CardMessage,
   type CardUse,
-  cardReadFields,
+  cardInputOf,
+  cardReadForms,
   cardReadRefusalMessage,
 } from './card-read.ts'
 import { certificateFacts } from './certificate-view.ts'
-import { errorSummary, postForm, readOnlyRows } from './forms.ts'
+import { postForm, readOnlyRows } from './forms.ts'
 import { type Html, html, type Page, raw, render } from './render.ts'
 import { type AppEnv, ensureSession, type SessionDeps } from './session.ts'
 import { syncStatus } from './sync-status.ts'
@@ -46,13 +48,14 @@ const ChoiceForm = CardForm.extend({
 })
 type Choice = z.infer<typeof ChoiceForm>
 
-const LABELS = { ...CARD_LABELS, consent: '公的個人認証サービスへの照会の同意' }
+const _LABELS = { ...CARD_LABELS, consent: '公的個人認証サービスへの照会の同意' }
 const ConfirmForm = z.object({ draftId: z.string().catch('') })
 
 const renewalMessage = (e: RenewalError): CardMessage => {
   switch (e.kind) {
     case 'challenge-missing':
     case 'card':
+    case 'file':
     case 'certificate':
       return cardReadRefusalMessage(e)
     case 'not-registered':
@@ -113,15 +116,10 @@ const startAgain = (error: RenewalError): Page => ({
 
 type ReadState = { cardId?: string; message?: CardMessage; choice?: Choice }
 
-/** A card-read page: what it is for, the card and its PIN, and [読込]. */
+/** A card-read page: what it is for, the card and its PIN or a certificate file, and [読込]. */
 const readPage = (
   ports: RenewalPorts,
-  step: {
-    path: string
-    intro: Html
-    use: CardUse
-    extra?: (errors: Record<string, string>, state: ReadState) => Html
-  },
+  step: { path: string; intro: Html; use: CardUse; myNumber?: boolean },
   csrfToken: string,
   state: ReadState = {},
 ) => {
@@ -129,19 +127,22 @@ const readPage = (
     ? { [state.message.field]: state.message.text }
     : {}
   return html`${step.intro}
-${errorSummary(errors, LABELS, state.message && !state.message.field ? state.message.text : undefined)}
-${postForm(
-  step.path,
+${cardReadForms({
+  action: step.path,
   csrfToken,
-  html`${step.extra?.(errors, state) ?? ''}
-  ${cardReadFields(ports.cardReader, { cardId: state.cardId, errors, use: step.use })}
-  ${step.use === 'signing' ? consentField(errors, state.choice) : ''}
-  <button type="submit">読込</button>`,
-)}`
+  reader: ports.cardReader,
+  use: step.use,
+  state,
+  button: '読込',
+  fileHeading: 'ファイルタイプの電子証明書の場合',
+  fileButton: 'ファイルを読込',
+  before: step.myNumber ? kindField(state) : undefined,
+  after: step.myNumber ? consentField(errors, state.choice) : undefined,
+})}`
 }
 
 /** 電子証明書種別: 民間電子証明書 or マイナンバーカード. */
-const kindField = (_errors: Record<string, string>, state: ReadState) => {
+const kindField = (state: ReadState) => {
   const myNumber = state.choice?.kind === 'my-number'
   return html`<fieldset class="field">
   <legend>電子証明書種別</legend>
@@ -186,7 +187,12 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
    */
   const cardStep = (
     step: Parameters<typeof readPage>[1] & { title: string },
-    read: (form: Choice, sessionId: string, clientAddress?: string) => ReturnType<typeof readOld>,
+    read: (
+      form: Choice,
+      input: CardInput,
+      sessionId: string,
+      clientAddress?: string,
+    ) => ReturnType<typeof readOld>,
     next: (form: Choice) => string,
   ) => {
     app.get(step.path, async (c) => {
@@ -196,42 +202,38 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
     })
     app.post(step.path, async (c) => {
       const session = await ensureSession(c, deps)
-      const form = ChoiceForm.parse(await c.req.parseBody())
-      const result = await read(form, session.id, c.get('clientAddress'))
+      const body = await c.req.parseBody()
+      const form = ChoiceForm.parse(body)
+      const refuse = async (message: CardMessage, status: 422 | 503 = 422) => {
+        await challenge(session.id)
+        return render(c, {
+          title: step.title,
+          hasErrors: true,
+          status,
+          body: readPage(ports, step, session.csrfToken, { cardId: form.cardId, choice: form, message }),
+        })
+      }
+      const input = await cardInputOf(body, c.get('portalOrigin'))
+      if (!input.ok) return refuse(input.error)
+      const result = await read(form, input.value, session.id, c.get('clientAddress'))
       if (result.ok) return c.redirect(next(form), 303)
       if (result.error.kind === 'no-draft') return render(c, startAgain(result.error))
-      await challenge(session.id)
-      return render(c, {
-        title: step.title,
-        hasErrors: true,
-        // An outside service that is down is not the user's error: 503, and the read can be repeated.
-        status: result.error.kind === 'jpki-unavailable' ? 503 : 422,
-        body: readPage(ports, step, session.csrfToken, {
-          cardId: form.cardId,
-          choice: form,
-          message: renewalMessage(result.error),
-        }),
-      })
+      // An outside service that is down is not the user's error: 503, and the read can be repeated.
+      return refuse(renewalMessage(result.error), result.error.kind === 'jpki-unavailable' ? 503 : 422)
     })
   }
   cardStep(
-    { path: '/renewal', title: CHOICE_TITLE, intro: CHOICE_INTRO, use: 'signing', extra: kindField },
-    (form, sessionId, clientAddress) =>
-      form.kind === 'my-number'
-        ? readMyNumber({
-            sessionId,
-            cardId: form.cardId,
-            pin: form.pin,
-            consent: form.consent,
-            clientAddress,
-          })
-        : readOld({ sessionId, cardId: form.cardId, pin: form.pin }),
+    { path: '/renewal', title: CHOICE_TITLE, intro: CHOICE_INTRO, use: 'signing', myNumber: true },
+    (form, input, sessionId, clientAddress) =>
+      form.kind === 'my-number' && input.kind === 'reader'
+        ? readMyNumber({ sessionId, input, consent: form.consent, clientAddress })
+        : readOld({ sessionId, input }),
     // A My Number renewal has both certificates now: screen 2 is skipped.
     (form) => (form.kind === 'my-number' ? '/renewal/confirm' : '/renewal/new'),
   )
   cardStep(
     { path: '/renewal/new', title: READ_TITLE, intro: READ_INTRO, use: 'private' },
-    (form, sessionId) => readNew({ sessionId, cardId: form.cardId, pin: form.pin }),
+    (_form, input, sessionId) => readNew({ sessionId, input }),
     () => '/renewal/confirm',
   )
 

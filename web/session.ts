@@ -18,6 +18,11 @@ export type AppEnv = {
     session?: Session
     user?: User
     clientAddress?: string
+    /**
+     * The origin users reach the portal at (PUBLIC_URL's, else the request's own): what a signed
+     * token from the page or a card helper must cover.
+     */
+    portalOrigin: string
     /** The request carried a session cookie whose session has ended (expired, or signed out elsewhere). */
     sessionEnded?: boolean
     /** Whether cookies are marked Secure (the portal is served over HTTPS). */

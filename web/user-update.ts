@@ -62,7 +62,7 @@ import {
   unstageQualification,
   viewOwnChange,
 } from '../core/user-update.ts'
-import { CARD_LABELS, type CardMessage, cardReadFields, cardReadRefusalMessage } from './card-read.ts'
+import { type CardMessage, cardInputOf, cardReadForms, cardReadRefusalMessage } from './card-read.ts'
 import { nameIn } from './certificate-view.ts'
 import { checkboxGroup, errorSummary, postForm, readOnlyRows, selectField, textField } from './forms.ts'
 import { type Html, html, type Page, raw, render } from './render.ts'
@@ -135,7 +135,7 @@ const parseQualification = (form: Record<string, unknown>): QualificationInput =
  */
 const FormFields = z.record(z.string(), z.union([z.string(), z.array(z.unknown()), z.unknown()]))
 const ConfirmForm = z.object({ draftId: z.string().catch('') })
-const CardForm = z.object({ cardId: z.string().catch(''), pin: z.string().catch('') })
+const _CardForm = z.object({ cardId: z.string().catch(''), pin: z.string().catch('') })
 
 const parseUpdate = (body: Record<string, unknown>): UpdateInput => {
   const form = FormFields.parse(body)
@@ -413,6 +413,7 @@ const certificateRefusalMessage = (reason: CertificateRefusal): CardMessage => {
   switch (reason.kind) {
     case 'challenge-missing':
     case 'card':
+    case 'file':
     case 'certificate':
       return cardReadRefusalMessage(reason)
     case 'holder-differs':
@@ -439,18 +440,18 @@ const certificateReadPage = (
   ports: CertificatePorts,
   csrfToken: string,
   state: { cardId?: string; message?: CardMessage } = {},
-) => {
-  const errors = state.message?.field ? { [state.message.field]: state.message.text } : {}
-  return html`<p>追加する電子証明書のカードを選び、PINを入力して［読込］を押してください。読み込んだ電子証明書は、入力画面の電子証明書情報に追加されます（［確認］［更新］を押すまで登録されません）。</p>
-${errorSummary(errors, CARD_LABELS, state.message && !state.message.field ? state.message.text : undefined)}
-${postForm(
-  '/user/certificates/add',
+) =>
+  html`<p>追加する電子証明書のカードを選び、PINを入力して［読込］を押してください。ファイルタイプの電子証明書は、ファイルとパスワードで読み込みます。読み込んだ電子証明書は、入力画面の電子証明書情報に追加されます（［確認］［更新］を押すまで登録されません）。</p>
+${cardReadForms({
+  action: '/user/certificates/add',
   csrfToken,
-  html`${cardReadFields(ports.cardReader, { cardId: state.cardId, errors })}
-  <button type="submit">読込</button>`,
-)}
+  reader: ports.cardReader,
+  state,
+  button: '読込',
+  fileHeading: 'ファイルタイプの電子証明書を読み込む',
+  fileButton: 'ファイルを読込',
+})}
 <p><a href="/user/edit">入力画面に戻る（追加しない）</a></p>`
-}
 
 const errorPage = (error: UserUpdateError): Page => {
   switch (error.kind) {
@@ -696,25 +697,23 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
 
   app.post('/user/certificates/add', async (c) => {
     const { session, user } = signedIn(c)
-    const form = CardForm.parse(await c.req.parseBody())
-    const added = await addCertificate({
-      sessionId: session.id,
-      userId: user.id,
-      cardId: form.cardId,
-      pin: form.pin,
-    })
+    const body = await c.req.parseBody()
+    const cardId = typeof body.cardId === 'string' ? body.cardId : undefined
+    const refuse = async (message: CardMessage) => {
+      await challenge(session.id)
+      return render(c, {
+        title: CERTIFICATE_READ_TITLE,
+        hasErrors: true,
+        status: 422,
+        body: certificateReadPage(ports, session.csrfToken, { cardId, message }),
+      })
+    }
+    const input = await cardInputOf(body, c.get('portalOrigin'))
+    if (!input.ok) return refuse(input.error)
+    const added = await addCertificate({ sessionId: session.id, userId: user.id, input: input.value })
     if (added.ok) return c.redirect('/user/edit', 303)
     if (added.error.kind !== 'certificate-refused') return render(c, errorPage(added.error))
-    await challenge(session.id)
-    return render(c, {
-      title: CERTIFICATE_READ_TITLE,
-      hasErrors: true,
-      status: 422,
-      body: certificateReadPage(ports, session.csrfToken, {
-        cardId: form.cardId,
-        message: certificateRefusalMessage(added.error.reason),
-      }),
-    })
+    return refuse(certificateRefusalMessage(added.error.reason))
   })
 
   app.get('/user/confirm', async (c) => {

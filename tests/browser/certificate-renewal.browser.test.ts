@@ -32,12 +32,12 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await page.locator('h1', { hasText: '更新する電子証明書の種別選択画面' }).waitFor()
         await page.getByLabel('更新 三郎（代理人・期限切れICカード）').check()
         await page.getByLabel('PIN', { exact: true }).fill('5678')
-        await page.getByRole('button', { name: '読込' }).click()
+        await page.getByRole('button', { name: '読込', exact: true }).click()
 
         await page.locator('h1', { hasText: '更新する電子証明書の読み込み画面' }).waitFor()
         await page.getByLabel('更新 三郎（新しいICカード・未登録）').check()
         await page.getByLabel('PIN', { exact: true }).fill('5678')
-        await page.getByRole('button', { name: '読込' }).click()
+        await page.getByRole('button', { name: '読込', exact: true }).click()
 
         await page.locator('h1', { hasText: '電子証明書の更新確認画面' }).waitFor()
         await expect(page.locator('h2', { hasText: '更新元電子証明書情報' }).count()).resolves.toBe(1)
@@ -73,13 +73,13 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await page.getByLabel('マイナンバーカード', { exact: true }).check()
         await page.getByLabel('委任 次郎（更新後のマイナンバーカード・未登録）').check()
         await page.getByLabel('PIN', { exact: true }).fill('ABC123')
-        await page.getByRole('button', { name: '読込' }).click()
+        await page.getByRole('button', { name: '読込', exact: true }).click()
         await page.locator('#error-summary', { hasText: '同意が必要です' }).waitFor()
         await expect(page.getByLabel('マイナンバーカード', { exact: true }).isChecked()).resolves.toBe(true)
 
         await page.getByLabel(/公的個人認証サービスより取得することに同意する/).check()
         await page.getByLabel('PIN', { exact: true }).fill('ABC123')
-        await page.getByRole('button', { name: '読込' }).click()
+        await page.getByRole('button', { name: '読込', exact: true }).click()
         // Screen 2 (更新する電子証明書の読み込み画面) is skipped for a My Number card.
         await page.locator('h1', { hasText: '電子証明書の更新確認画面' }).waitFor()
         await expect(page.locator('h2', { hasText: '更新先電子証明書情報' }).count()).resolves.toBe(2)

@@ -55,7 +55,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await page.locator('h1', { hasText: '電子証明書の種別選択画面' }).waitFor()
         await page.getByLabel('調達 太郎（新しいICカード・未登録）').check()
         await page.getByLabel('PIN', { exact: true }).fill('1234')
-        await page.getByRole('button', { name: '読込' }).click()
+        await page.getByRole('button', { name: '読込', exact: true }).click()
         await page.locator('table.certificates .staged').waitFor()
         await expect(page.getByLabel('所在地').inputValue()).resolves.toBe(ADDRESS)
         await expect(page.getByLabel('メールアドレス', { exact: true }).inputValue()).resolves.toBe(EMAIL)

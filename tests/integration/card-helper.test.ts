@@ -3,11 +3,9 @@
  * signing hash(origin) ‖ hash(challenge) with a demo card's key, and posts the token as the
  * page's script would. Each way a token can be wrong is refused with its own message.
  */
-import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { helperSignedData } from '../../core/certificates.ts'
-import type { HelperAlgorithm } from '../../core/ports.ts'
 import type { Portal } from '../../main.ts'
+import { demoCardToken } from '../support/demo-card-files.ts'
 import { startTestPortal } from '../support/portal.ts'
 import { portalClient } from '../support/portal-client.ts'
 
@@ -17,41 +15,19 @@ beforeAll(async () => {
 })
 afterAll(async () => portal?.close())
 
-const ORIGIN = 'http://localhost' // the test client's origin, and the portal's as it sees it
-const HASHES: Record<string, string> = { ES256: 'SHA-256', ES384: 'SHA-384', ES512: 'SHA-512' }
-const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes))
-
-/** What a helper holding the card `cardId` answers to the nonce. */
+/** What a helper holding the card `cardId` answers to the nonce (Web eID's token). */
 const helperToken = async (
   cardId: string,
   nonce: string,
-  options: { origin?: string; algorithm?: HelperAlgorithm; signAs?: string } = {},
+  options: Parameters<typeof demoCardToken>[3] = {},
 ) => {
-  const algorithm = options.algorithm ?? 'ES256'
-  const { rows } = await sql<{ id: string; certificate: Uint8Array; private_key: Uint8Array }>`
-    select id, certificate, private_key from virtual_cards`.execute(portal.database.db)
-  const card = rows.find((r) => r.id === cardId)
-  const signer = rows.find((r) => r.id === (options.signAs ?? cardId))
-  if (!card || !signer) throw new Error(`no demo card ${cardId}`)
-  const key = await crypto.subtle.importKey(
-    'pkcs8',
-    new Uint8Array(signer.private_key),
-    { name: 'ECDSA', namedCurve: 'P-256' },
-    false,
-    ['sign'],
-  )
-  const data = await helperSignedData(algorithm, options.origin ?? ORIGIN, nonce)
-  const signature = await crypto.subtle.sign(
-    { name: 'ECDSA', hash: HASHES[algorithm] ?? 'SHA-256' },
-    key,
-    data,
-  )
+  const token = await demoCardToken(portal, cardId, nonce, options)
   return {
     format: 'web-eid:1.0',
     appVersion: 'https://web-eid.eu/web-eid-app/releases/2.5.0',
-    unverifiedCertificate: toBase64(new Uint8Array(card.certificate)),
-    algorithm,
-    signature: toBase64(new Uint8Array(signature)),
+    unverifiedCertificate: token.certificate,
+    algorithm: token.algorithm,
+    signature: token.signature,
   }
 }
 
@@ -59,7 +35,7 @@ const helperToken = async (
 const visitor = async () => {
   const c = portalClient(portal)
   await c.get('/sign-in')
-  const challenge = await c.get('/sign-in/card-helper/challenge')
+  const challenge = await c.get('/card-read/challenge')
   expect(challenge.headers.get('cache-control')).toBe('no-store')
   const { nonce } = JSON.parse(challenge.text) as { nonce: string }
   return { c, nonce }
@@ -147,7 +123,7 @@ describe('sign-in with a card helper', () => {
     }
     // A script that has the session's cookie but not the page's CSRF token is refused.
     const stranger = portalClient(portal)
-    const { nonce: strangerNonce } = JSON.parse((await stranger.get('/sign-in/card-helper/challenge')).text)
+    const { nonce: strangerNonce } = JSON.parse((await stranger.get('/card-read/challenge')).text)
     const refused = await stranger.postJson(
       '/sign-in/card-helper',
       await helperToken('taro-ic', strangerNonce),

@@ -4,10 +4,9 @@
  * to its field.
  */
 import { readFile } from 'node:fs/promises'
-import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { writePkcs12 } from '../../adapters/card-reader/pkcs12-writer.ts'
 import type { Portal } from '../../main.ts'
+import { demoCardFile } from '../support/demo-card-files.ts'
 import { startTestPortal } from '../support/portal.ts'
 import { portalClient } from '../support/portal-client.ts'
 
@@ -17,19 +16,7 @@ beforeAll(async () => {
 })
 afterAll(async () => portal?.close())
 
-/** The .p12 a holder of the demo card `cardId` would have: its certificate and key. */
-const fileOf = async (cardId: string, password: string) => {
-  const { rows } = await sql<{ certificate: Uint8Array; private_key: Uint8Array }>`
-    select certificate, private_key from virtual_cards where id = ${cardId}`.execute(portal.database.db)
-  const card = rows[0]
-  if (!card) throw new Error(`no demo card ${cardId}`)
-  const bytes = await writePkcs12(
-    new Uint8Array(card.certificate),
-    new Uint8Array(card.private_key),
-    password,
-  )
-  return new File([bytes], `${cardId}.p12`, { type: 'application/x-pkcs12' })
-}
+const fileOf = (cardId: string, password: string) => demoCardFile(portal, cardId, password)
 const fixture = async (name: string) =>
   new File([await readFile(new URL(`../fixtures/pkcs12/${name}`, import.meta.url))], name)
 

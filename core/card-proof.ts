@@ -1,0 +1,109 @@
+/**
+ * What a user presents to answer a challenge, whatever holds the key, and the one way to turn it
+ * into a proof (certificate + signature over the challenge):
+ * - a card in a reader of the portal's (the virtual reader, in development), with its PIN;
+ * - a certificate file sent to the server (a browser without JavaScript): the server opens it,
+ *   signs, and lets the key go at once (it is never stored, and cannot be exported);
+ * - a signed token made elsewhere, in the style of Web eID: by a local card helper that read an IC
+ *   card, or by the page itself, which opened a certificate file with WebCrypto. Its signature
+ *   covers the portal's origin, which is the portal's own, never taken from the token.
+ */
+import {
+  type CertificateError,
+  signatureAlgorithm,
+  signedPayload,
+  type VerifiedCertificate,
+  verifyProof,
+} from './certificates.ts'
+import { openPkcs12, type Pkcs12Error } from './pkcs12.ts'
+import type {
+  CardProof,
+  CardReadError,
+  CardReader,
+  Clock,
+  HelperAlgorithm,
+  SessionStore,
+  TrustAnchors,
+} from './ports.ts'
+import { err, ok, type Result } from './result.ts'
+
+export type SignedToken = { certificate: Uint8Array; algorithm: HelperAlgorithm; signature: Uint8Array }
+
+export type CardInput =
+  | { kind: 'reader'; cardId: string; pin: string }
+  | { kind: 'file'; file: Uint8Array; password: string }
+  /** A file the page could not open: it says why, and sends no file and no password. */
+  | { kind: 'file-unopened'; error: Pkcs12Error }
+  | { kind: 'token'; token: SignedToken; origin: string }
+
+export type CardInputError = { kind: 'card'; error: CardReadError } | { kind: 'file'; error: Pkcs12Error }
+
+/** The proof an input gives for `challenge`, and the origin its signature covers, if any. */
+export const readProof = async (
+  cardReader: CardReader,
+  input: CardInput,
+  challenge: string,
+): Promise<Result<{ proof: CardProof; origin?: string }, CardInputError>> => {
+  switch (input.kind) {
+    case 'reader': {
+      const read = await cardReader.read({ cardId: input.cardId, pin: input.pin, challenge })
+      return read.ok ? ok({ proof: read.value }) : err({ kind: 'card', error: read.error })
+    }
+    case 'file': {
+      const opened = await openPkcs12(input.file, input.password)
+      if (!opened.ok) return err({ kind: 'file', error: opened.error })
+      const { certificate, privateKey } = opened.value
+      const signature = await crypto.subtle.sign(
+        signatureAlgorithm(privateKey),
+        privateKey,
+        signedPayload(challenge),
+      )
+      return ok({ proof: { certificate, signature: new Uint8Array(signature) } })
+    }
+    case 'file-unopened':
+      return err({ kind: 'file', error: input.error })
+    case 'token':
+      return ok({
+        proof: {
+          certificate: input.token.certificate,
+          signature: input.token.signature,
+          helperAlgorithm: input.token.algorithm,
+        },
+        origin: input.origin,
+      })
+  }
+}
+
+export type ChallengedReadError =
+  | { kind: 'challenge-missing' }
+  | CardInputError
+  | { kind: 'certificate'; error: CertificateError }
+
+/**
+ * A card read outside sign-in (certificate add, renewal): takes the session's challenge (good for
+ * one read), reads the input against it, and checks the proof with the one verifier.
+ */
+export const readAndVerify = async (
+  ports: { sessions: SessionStore; cardReader: CardReader; trustAnchors: TrustAnchors; clock: Clock },
+  sessionId: string,
+  input: CardInput,
+  options: { allowExpired?: boolean } = {},
+): Promise<Result<{ facts: VerifiedCertificate; proof: CardProof }, ChallengedReadError>> => {
+  const now = ports.clock.now()
+  const taken = await ports.sessions.takeChallenge(sessionId)
+  if (!taken || taken.expiresAt < now) return err({ kind: 'challenge-missing' })
+  const read = await readProof(ports.cardReader, input, taken.challenge)
+  if (!read.ok) return read
+  const verified = await verifyProof(
+    read.value.proof,
+    taken.challenge,
+    await ports.trustAnchors.load(),
+    now,
+    {
+      ...options,
+      origin: read.value.origin,
+    },
+  )
+  if (!verified.ok) return err({ kind: 'certificate', error: verified.error })
+  return ok({ facts: verified.value, proof: read.value.proof })
+}
