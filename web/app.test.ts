@@ -214,3 +214,24 @@ describe('settings', () => {
     expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/)
   })
 })
+
+describe('the modules the page loads', () => {
+  it('serves the listed core and page modules as JavaScript importing .js, and nothing else', async () => {
+    const app = await appWith()
+    const pkcs12 = await app.request('/assets/modules/core/pkcs12.js')
+    expect(pkcs12.status).toBe(200)
+    expect(pkcs12.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    const script = await pkcs12.text()
+    expect(script).toContain("from './triple-des.js'")
+    expect(script).not.toMatch(/from '[^']+\.ts'/)
+    // Types are gone: no annotation of the exported function's parameters is left.
+    expect(script).toMatch(/export const openPkcs12 = async \(\s*file\s*,\s*password\s*,?\s*\)/)
+    for (const path of [
+      '/assets/modules/core/sign-in.js',
+      '/assets/modules/../main.js',
+      '/assets/modules/core/x509.js',
+    ]) {
+      expect((await app.request(path)).status, path).toBe(404)
+    }
+  })
+})

@@ -10,6 +10,7 @@ import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../core/sessions.ts'
 import type { SignInPorts } from '../core/sign-in.ts'
 import type { UserUpdatePorts } from '../core/user-update.ts'
 import { APP_CSS } from './assets.ts'
+import { browserModules } from './browser-modules.ts'
 import { certificateRenewalRoutes } from './certificate-renewal.ts'
 import { type DemoCertificateFile, devFileRoutes } from './dev-files.ts'
 import { type DevMail, devMailboxRoutes } from './dev-mailbox.ts'
@@ -114,6 +115,14 @@ export const createApp = (options: AppOptions) => {
   app.get('/assets/htmx.min.js', (c) => {
     c.header('Cache-Control', 'public, max-age=86400')
     return c.body(options.htmxScript, 200, { 'Content-Type': 'text/javascript; charset=utf-8' })
+  })
+  const modules = browserModules()
+  app.get('/assets/modules/*', (c) => {
+    const path = c.req.path.slice('/assets/modules/'.length).replace(/\.js$/, '')
+    const script = modules.get(path)
+    if (!script) return c.notFound()
+    c.header('Cache-Control', 'no-cache')
+    return c.body(script, 200, { 'Content-Type': 'text/javascript; charset=utf-8' })
   })
   app.get('/assets/app.css', (c) => {
     c.header('Cache-Control', 'public, max-age=3600')

@@ -43,6 +43,10 @@ describe('under Deno', () => {
     })
     expect(server.output()).toContain('demo data created')
     await agentUpdateOverHttp(server.url, { title: '部長', email: 'hanako.deno@sample-shoji.example.jp' })
+    // The page's modules are the core's sources with the types stripped, by Deno as by Node.
+    const pageModule = await fetch(`${server.url}/assets/modules/core/pkcs12.js`)
+    expect(pageModule.status).toBe(200)
+    expect(await pageModule.text()).toContain("from './triple-des.js'")
     expect(await server.stop()).toBe(0)
     server = undefined
   }, 180_000)
