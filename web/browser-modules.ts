@@ -13,7 +13,7 @@ export const BROWSER_MODULES = [
   'core/pkcs12',
   'core/result',
   'core/triple-des',
-  'web/page/certificate-file',
+  'web/page/card-read',
 ] as const
 
 /** Node warns once that the function is experimental; the output is checked by a test instead. */

@@ -171,6 +171,29 @@ const PageFileError = z.object({
   fileErrorDetail: z.string().max(80).catch(''),
 })
 
+/** What the page sends when the card helper gave no token: why. */
+const HelperError = z.object({
+  helperError: z.enum(['unavailable', 'cancelled', 'timeout', 'failed']),
+  helperErrorDetail: z
+    .string()
+    .max(60)
+    .regex(/^[A-Z0-9_]*$/)
+    .catch(''),
+})
+
+const helperMessage = (e: z.infer<typeof HelperError>): string => {
+  switch (e.helperError) {
+    case 'unavailable':
+      return 'カードヘルパー（Web eID）が応答しませんでした。カードヘルパーをインストールして有効にしてから、もう一度お試しください。ICカードリーダをお持ちでない場合は、ファイルタイプの電子証明書をお使いください。'
+    case 'cancelled':
+      return 'カードの読み込みが取り消されました。もう一度お試しください。'
+    case 'timeout':
+      return 'PINが入力されないまま時間切れになりました。もう一度お試しください。'
+    case 'failed':
+      return `カードヘルパーがカードを読み込めませんでした${e.helperErrorDetail ? `（${e.helperErrorDetail}）` : ''}。カードを挿し直して、もう一度お試しください。`
+  }
+}
+
 const fileErrorOf = (e: z.infer<typeof PageFileError>): Pkcs12Error => {
   switch (e.fileError) {
     case 'too-large':
@@ -191,7 +214,9 @@ export const cardInputOf = async (
   body: Record<string, unknown>,
   origin: string,
 ): Promise<Result<CardInput, CardMessage>> => {
-  // The file form's fields; the card form has `cardId` and `pin`.
+  const helperError = HelperError.safeParse(body)
+  if (helperError.success) return err({ text: helperMessage(helperError.data) })
+  // The file form's fields (and the helper form's token); the card form has `cardId` and `pin`.
   const fromFileForm = ['p12', 'password', 'tokenCertificate', 'fileError'].some((name) => name in body)
   if (!fromFileForm) {
     const text = (v: unknown) => (typeof v === 'string' ? v : '')
@@ -274,5 +299,18 @@ ${postForm(
   ${f.after ?? ''}
   <button type="submit">${f.button}</button>`,
 )}
-${certificateFileForm({ action: f.action, csrfToken: f.csrfToken, errors, heading: f.fileHeading, button: f.fileButton })}`
+${certificateFileForm({ action: f.action, csrfToken: f.csrfToken, errors, heading: f.fileHeading, button: f.fileButton })}
+${cardHelperForm(f.action, f.csrfToken)}`
 }
+
+/**
+ * The card helper form: an IC card in the user's own reader, read by a local card helper in the
+ * style of Web eID. Hidden until the page's script shows it: without JavaScript there is no helper.
+ */
+const cardHelperForm = (action: string, csrfToken: string): Html =>
+  html`<form method="post" action="${action}" data-card-helper hidden>
+  <h2>お手元のICカードリーダで読み込む</h2>
+  ${csrfField(csrfToken)}
+  <p class="hint">カードヘルパー（Web eID 方式）がカードを読み込みます。PINはカードヘルパーの画面で入力し、調達ポータルには送られません。</p>
+  <button type="submit">カードヘルパーで読込</button>
+</form>`

@@ -26,6 +26,12 @@ export const LLMS_TXT = `# 調達ポータル 利用者情報メンテナンス 
 1. GET /sign-in. The form lists cards as radio buttons \`cardId\`.
 2. POST /sign-in with \`cardId\`, \`pin\` and \`_csrf\`. Success: 303 to /menu.
    Errors: a wrong PIN says how many tries are left before the card locks.
+3. Or, with a certificate file (.p12/.pfx, at most 32 KB): POST /sign-in/file as
+   multipart/form-data with \`p12\` (the file), \`password\` and \`_csrf\`. The server opens the
+   file, signs, and keeps neither the file nor the password. A wrong password, a damaged file and
+   an unsupported cipher each have their own message.
+Every screen that reads a card (sign-in, 電子証明書の種別選択画面 of F1, and F2) takes the card
+form (\`cardId\`, \`pin\`) and the file form (\`p12\`, \`password\`) alike, at the same URL.
 
 ### Update user information (利用者情報更新, F1)
 1. GET /user/edit: 更新する利用者情報の入力画面 — one form. Fields of an agent (代理人): title
@@ -58,6 +64,22 @@ export const LLMS_TXT = `# 調達ポータル 利用者情報メンテナンス 
 4. POST /user/confirm: commits once (a repeated post changes nothing twice). 303 to
    /user/complete/{changeId}: 利用者情報の更新完了画面, with the GEPS state
    (待機中 waiting / 再試行中 retrying / 連携完了 done / 連携失敗 failed).
+
+### Renew a certificate without signing in (電子証明書更新, F2)
+For a user whose registered certificate expired. Not for a new agent (that is a registration).
+1. GET /renewal: 更新する電子証明書の種別選択画面. Field \`kind\`: \`private\` (民間電子証明書: IC card
+   or file) or \`my-number\` (マイナンバーカード).
+2. POST /renewal, button 読込:
+   - private: the registered (possibly expired) certificate, as \`cardId\` + \`pin\` or as a file
+     (\`p12\` + \`password\`). 303 to /renewal/new: 更新する電子証明書の読み込み画面; POST the new
+     certificate the same way (valid, unregistered, same holder and business). 303 to
+     /renewal/confirm.
+   - my-number: the renewed My Number card (\`cardId\`), its signing PIN (\`pin\`, 6-16 of A-Z
+     and 0-9) and \`consent=yes\` (the user agrees to the look-up of the old card at JPKI). The
+     old certificates are found through JPKI; 303 to /renewal/confirm directly. 503 when JPKI
+     cannot be reached: nothing changed, post again later.
+3. GET /renewal/confirm: 電子証明書の更新確認画面 (更新元, 更新先, 事業者情報). POST it with the
+   hidden \`draftId\` (button 更新実行): 303 to /renewal/complete/{changeId} with the GEPS state.
 
 ### Change history (変更履歴, representative only)
 GET /business/history: every committed change of the business, newest first, with its GEPS state.

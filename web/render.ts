@@ -114,7 +114,7 @@ ${footer(c, audience)}
 <meta name="htmx-config" content='{"includeIndicatorCSS": false}'>
 <link rel="stylesheet" href="/assets/app.css">
 <script src="/assets/htmx.min.js" defer></script>
-<script type="module" src="/assets/modules/web/page/certificate-file.js"></script>
+<script type="module" src="/assets/modules/web/page/card-read.js"></script>
 </head>
 <body>
 ${header(c)}

@@ -110,3 +110,20 @@ describe('sign-in with the page’s token for a file it opened', () => {
     expect((await c.get('/menu')).text).toContain('入札 花子')
   })
 })
+
+describe('a card helper that gave no token', () => {
+  it('says why, in words, and reads nothing', async () => {
+    const c = portalClient(portal)
+    await c.get('/sign-in')
+    const cancelled = await c.post('/sign-in', { helperError: 'cancelled' })
+    expect(cancelled.status).toBe(422)
+    expect(cancelled.text).toContain('カードの読み込みが取り消されました。')
+    const failed = await c.post('/sign-in', {
+      helperError: 'failed',
+      helperErrorDetail: 'ERR_WEBEID_NATIVE_FATAL',
+    })
+    expect(failed.text).toContain('カードヘルパーがカードを読み込めませんでした（ERR_WEBEID_NATIVE_FATAL）。')
+    const odd = await c.post('/sign-in', { helperError: 'failed', helperErrorDetail: '<script>' })
+    expect(odd.text).toContain('カードヘルパーがカードを読み込めませんでした。')
+  })
+})
