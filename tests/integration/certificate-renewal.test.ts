@@ -15,6 +15,18 @@ beforeAll(async () => {
 })
 afterAll(async () => portal?.close())
 
+/** The certificates of every user but `name`, by fingerprint. */
+const otherCertificates = async (name: string) =>
+  (
+    await portal.database.db
+      .selectFrom('certificates')
+      .innerJoin('users', 'users.id', 'certificates.user_id')
+      .select('certificates.fingerprint')
+      .where('users.name', '<>', name)
+      .orderBy('certificates.fingerprint')
+      .execute()
+  ).map((r) => r.fingerprint)
+
 describe('F2 for a private IC card', () => {
   it('is offered where sign-in with the expired card fails', async () => {
     const c = portalClient(portal)
@@ -26,6 +38,7 @@ describe('F2 for a private IC card', () => {
   })
 
   it('renews the expired certificate with the new one, once, refusing each wrong card by name', async () => {
+    const othersBefore = await otherCertificates('更新 三郎')
     const c = portalClient(portal)
     const choice = await c.get('/renewal')
     expect(choice.text).toContain('<h1>更新する電子証明書の種別選択画面</h1>')
@@ -90,6 +103,8 @@ describe('F2 for a private IC card', () => {
     }
     expect(received).toHaveLength(1)
     expect(received[0]?.certificates).toHaveLength(1)
+    // The business's other users keep every certificate they had.
+    expect(await otherCertificates('更新 三郎')).toEqual(othersBefore)
   })
 
   it('cannot skip the first read', async () => {
@@ -105,6 +120,7 @@ describe('F2 with a My Number card', () => {
   const renewed = { kind: 'my-number', cardId: 'jiro-mynumber-renewed-signing', pin: 'ABC123' }
 
   it('asks for consent, finds the registered certificates through JPKI, and replaces both', async () => {
+    const othersBefore = await otherCertificates('委任 次郎')
     const jpki = portal.jpkiSimulator
     const geps = portal.gepsSimulator
     if (!jpki || !geps) throw new Error('the test portal runs the JPKI and GEPS simulators')
@@ -181,6 +197,7 @@ describe('F2 with a My Number card', () => {
     for (let i = 0; i < 100 && jiroChanges().length === 0; i++) await new Promise((r) => setTimeout(r, 50))
     expect(jiroChanges()).toHaveLength(1)
     expect(jiroChanges()[0]?.certificates).toHaveLength(2)
+    expect(await otherCertificates('委任 次郎')).toEqual(othersBefore)
 
     const audit = await portal.database.db
       .selectFrom('audit_log')

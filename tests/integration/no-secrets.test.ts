@@ -6,9 +6,9 @@
  */
 import { sql } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { writePkcs12 } from '../../adapters/card-reader/pkcs12-writer.ts'
 import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
 import type { Portal } from '../../main.ts'
+import { demoCardFile } from '../support/demo-card-files.ts'
 import { textFieldsOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'
 import { portalClient } from '../support/portal-client.ts'
@@ -23,6 +23,9 @@ afterAll(async () => portal?.close())
 const RIGHT_PIN = 'hanako-2026'
 const WRONG_PINS = ['Zq7-wrong-pin-one', 'Zq7-wrong-pin-two']
 const WRONG_FILE_PASSWORD = 'Zq7-wrong-file-password'
+/** 委任 次郎's signing PIN (SPEC §6), and a wrong one of the right form. */
+const SIGNING_PIN = 'ABC123'
+const WRONG_SIGNING_PIN = 'ZQ7WRONGSIGN'
 
 /** Every row of every table of the portal's and pg-boss's schemas, as text. */
 const everythingStored = async (): Promise<string> => {
@@ -58,15 +61,16 @@ it('writes no PIN and no private key to the database, the logs or a mail', async
   await renewal.post('/renewal/new', { cardId: 'saburo-ic-new', pin: '5678' })
   await renewal.get('/renewal/confirm')
   expect((await renewal.post('/renewal/confirm', {})).status).toBe(303)
+  // F2 with a My Number card: the signing PIN, wrong and right, with the JPKI look-up.
+  const myNumber = portalClient(portal)
+  await myNumber.get('/renewal')
+  const renewed = { kind: 'my-number', cardId: 'jiro-mynumber-renewed-signing', consent: 'yes' }
+  expect((await myNumber.post('/renewal', { ...renewed, pin: WRONG_SIGNING_PIN })).status).toBe(422)
+  expect((await myNumber.post('/renewal', { ...renewed, pin: SIGNING_PIN })).status).toBe(303)
+  await myNumber.get('/renewal/confirm')
+  expect((await myNumber.post('/renewal/confirm', {})).status).toBe(303)
   // A certificate file (.p12), opened by the server: its password and key must not stay either.
-  const { rows: fileCard } = await sql<{ certificate: Uint8Array; private_key: Uint8Array }>`
-    select certificate, private_key from virtual_cards where id = 'hanako-file'`.execute(portal.database.db)
-  const p12Bytes = await writePkcs12(
-    fileCard[0]?.certificate ?? new Uint8Array(),
-    fileCard[0]?.private_key ?? new Uint8Array(),
-    RIGHT_PIN,
-  )
-  const p12 = new File([p12Bytes], 'hanako.p12')
+  const p12 = await demoCardFile(portal, 'hanako-file', RIGHT_PIN)
   const fileUser = portalClient(portal)
   await fileUser.get('/sign-in')
   expect((await fileUser.postMultipart('/sign-in/file', { p12, password: WRONG_FILE_PASSWORD })).status).toBe(
@@ -89,7 +93,7 @@ it('writes no PIN and no private key to the database, the logs or a mail', async
     // A distinctive stretch of each form: the key's own bytes, past the PKCS#8 header.
     return [base64.slice(40, 80), hex.slice(80, 160)]
   })
-  const secrets = [RIGHT_PIN, ...WRONG_PINS, WRONG_FILE_PASSWORD, ...keyForms]
+  const secrets = [RIGHT_PIN, ...WRONG_PINS, WRONG_FILE_PASSWORD, SIGNING_PIN, WRONG_SIGNING_PIN, ...keyForms]
 
   const stored = await everythingStored()
   const mails = sink.mails.map((m) => `${m.subject}\n${m.text}`).join('\n')
