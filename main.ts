@@ -269,7 +269,9 @@ const printWelcome = (portal: Portal, config: PortalConfig) => {
   ]
   if (config.demoData) {
     lines.push('', 'Demo users (choose the card on the sign-in page, then enter its PIN):')
-    for (const card of DEMO_CARDS) lines.push(`  PIN ${card.pin.padEnd(12)} ${card.label}`)
+    for (const card of DEMO_CARDS) {
+      lines.push(`  PIN ${card.pin.padEnd(12)} ${card.label}${'pinNote' in card ? ` ${card.pinNote}` : ''}`)
+    }
     lines.push(
       `Or sign in with 入札 花子's certificate file: ${portal.url}/dev/certificate-files/hanako-file.p12 (password hanako-2026)`,
     )

@@ -43,6 +43,7 @@ export const DEMO_CARDS = [
     holder: '委任 次郎',
     label: '委任 次郎（代理人・マイナンバーカード）',
     pin: '4321',
+    pinNote: '利用者証明用電子証明書のPIN: ログイン',
   },
   // The same card's signing certificate, behind its own PIN (F2, F3).
   {
@@ -50,6 +51,7 @@ export const DEMO_CARDS = [
     holder: '委任 次郎',
     label: '委任 次郎（代理人・マイナンバーカード）',
     pin: 'ABC123',
+    pinNote: '署名用電子証明書のPIN: 電子証明書更新',
   },
   // His renewed card (same PINs): JPKI links its certificates to the registered ones.
   {
@@ -57,12 +59,14 @@ export const DEMO_CARDS = [
     holder: '委任 次郎',
     label: '委任 次郎（更新後のマイナンバーカード・未登録）',
     pin: '4321',
+    pinNote: '利用者証明用電子証明書のPIN: ログイン',
   },
   {
     cardId: 'jiro-mynumber-renewed-signing',
     holder: '委任 次郎',
     label: '委任 次郎（更新後のマイナンバーカード・未登録）',
     pin: 'ABC123',
+    pinNote: '署名用電子証明書のPIN: 電子証明書更新',
   },
   {
     cardId: 'saburo-ic-expired',
