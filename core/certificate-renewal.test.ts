@@ -1,8 +1,15 @@
 /** F2's My Number path over in-memory ports: what must hold before anything is staged. */
 import { describe, expect, it } from 'vitest'
+import { DEMO_USER_IDS } from '../adapters/demo/demo-data.ts'
 import { memoryPortal } from '../tests/support/memory-portal.ts'
-import { RENEWAL_FLOW, readRenewedMyNumberCard, reviewRenewal } from './certificate-renewal.ts'
+import {
+  completeRenewal,
+  RENEWAL_FLOW,
+  readRenewedMyNumberCard,
+  reviewRenewal,
+} from './certificate-renewal.ts'
 import { fingerprintOf } from './certificates.ts'
+import { ok } from './result.ts'
 import { issueChallenge, startSession } from './sign-in.ts'
 
 const setUp = async () => {
@@ -65,7 +72,63 @@ describe('reading a renewed My Number card (F2)', () => {
     const { portal, read, staged, certificateOf } = await setUp()
     // JPKI now says the renewed card's signing certificate replaced 入札 花子's registered one.
     await portal.jpki.link(certificateOf('jiro-mynumber-renewed-signing'), certificateOf('hanako-file'))
-    expect(await read()).toEqual({ ok: false, error: { kind: 'not-registered' } })
+    expect(await read()).toEqual({ ok: false, error: { kind: 'linked-to-two-users' } })
+    expect(await staged()).toBeUndefined()
+  })
+
+  it('renews a card registered by its user-authentication certificate alone, registering both new ones', async () => {
+    const { portal, session, read, certificateOf } = await setUp()
+    const signingFingerprint = await fingerprintOf(new Uint8Array(certificateOf('jiro-mynumber-signing')))
+    for (const [id, c] of portal.state.certificates)
+      if (c.fingerprint === signingFingerprint) portal.state.certificates.delete(id)
+    expect((await read()).ok).toBe(true)
+    const review = await reviewRenewal(portal.ports)(session.id)
+    if (!review.ok) throw new Error(review.error.kind)
+    expect(review.value.old.map((c) => c.use)).toEqual(['my-number-user-authentication'])
+    expect(review.value.new.map((c) => c.use)).toEqual(['my-number-signing', 'my-number-user-authentication'])
+    const done = await completeRenewal(portal.ports)({ sessionId: session.id, draftId: review.value.draftId })
+    expect(done.ok).toBe(true)
+    const now = await portal.ports.accounts.listCertificates(review.value.user.id)
+    expect(now.map((c) => c.fingerprint).sort()).toEqual(review.value.new.map((c) => c.fingerprint).sort())
+  })
+
+  it('says when JPKI links the card to no earlier certificate', async () => {
+    const { portal, session } = await setUp()
+    await issueChallenge(portal.ports)(session.id)
+    const unlinked = { findPreviousCertificate: async () => ok(undefined) }
+    const result = await readRenewedMyNumberCard({ ...portal.ports, jpki: unlinked })({
+      sessionId: session.id,
+      input: { kind: 'reader', cardId: 'jiro-mynumber-renewed-signing', pin: 'ABC123' },
+      consent: true,
+    })
+    expect(result).toEqual({ ok: false, error: { kind: 'no-previous-certificate' } })
+  })
+
+  it('says when JPKI links the new card to certificates registered to no one', async () => {
+    const { portal, read } = await setUp()
+    for (const [id, c] of portal.state.certificates)
+      if (c.userId === DEMO_USER_IDS.jiro) portal.state.certificates.delete(id)
+    expect(await read()).toEqual({ ok: false, error: { kind: 'previous-not-registered' } })
+  })
+
+  it('tells a JPKI refusal from an outage, and audits each look-up with its outcome', async () => {
+    const { portal, read } = await setUp()
+    portal.jpki.failNext('permanent')
+    expect(await read()).toEqual({ ok: false, error: { kind: 'jpki-refused' } })
+    expect((await read()).ok).toBe(true)
+    const lookups = portal.state.audit.filter((a) => a.action === 'jpki-link-lookup')
+    expect(lookups.map((a) => a.outcome)).toEqual(['failure', 'success'])
+    expect(lookups[0]?.detail).toMatchObject({ consent: true, reason: 'permanent' })
+  })
+
+  it('refuses a file or a helper’s token: only a card reader gives both of the card’s certificates', async () => {
+    const { portal, session, staged } = await setUp()
+    const result = await readRenewedMyNumberCard(portal.ports)({
+      sessionId: session.id,
+      input: { kind: 'file', file: new Uint8Array([0x30, 0x00]), password: 'x' },
+      consent: true,
+    })
+    expect(result).toEqual({ ok: false, error: { kind: 'my-number-needs-reader' } })
     expect(await staged()).toBeUndefined()
   })
 

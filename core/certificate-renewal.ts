@@ -13,7 +13,7 @@
  */
 import { type Business, type Certificate, type User, userFieldsOf } from './account.ts'
 import { type CardInput, type ChallengedReadError, readAndVerify } from './card-proof.ts'
-import { describeCertificate, fingerprintOf, verifyCertificate } from './certificates.ts'
+import { type CertificateUse, describeCertificate, fingerprintOf, verifyCertificate } from './certificates.ts'
 import { isId, newId } from './ids.ts'
 import { certificateRenewedMail } from './mails.ts'
 import type {
@@ -60,20 +60,37 @@ export type RenewalError =
   | { kind: 'changed-meanwhile' }
   /** My Number: the user did not consent to the JPKI look-up (asked before the card is read). */
   | { kind: 'consent-missing' }
-  /** My Number: the card read gave no user-authentication certificate: not a My Number card's signing read. */
+  /** My Number: not a My Number card's signing certificate with its user-authentication one. */
   | { kind: 'not-my-number' }
-  /** My Number: JPKI links the certificate to none: not a renewed card, or not renewed from a registered one. */
+  /** My Number: a file or a helper's token, which cannot give both of the card's certificates. */
+  | { kind: 'my-number-needs-reader' }
+  /** Private: the card read is a My Number card's; its renewal goes through JPKI. */
+  | { kind: 'choose-my-number' }
+  /** My Number: JPKI links the certificates to none: not a renewed card. */
   | { kind: 'no-previous-certificate' }
+  /** My Number: JPKI links them to certificates registered to no one. */
+  | { kind: 'previous-not-registered' }
+  /** My Number: JPKI links them to certificates of two different users: a case for the help desk. */
+  | { kind: 'linked-to-two-users' }
   /** My Number: JPKI could not be asked now; nothing was changed, and the read can be repeated. */
   | { kind: 'jpki-unavailable' }
+  /** My Number: JPKI refused the look-up; nothing was changed. */
+  | { kind: 'jpki-refused' }
 
-type Read = Omit<Certificate, 'id' | 'userId'> & { holderName: string; organisation: string }
-type Registered = Certificate & { holderName: string; organisation: string }
-/** The certificates to replace and, once read, their replacements, pair by pair in the same order. */
-type RenewalDraft = { old: Registered[]; new?: Read[] }
+type Read = Omit<Certificate, 'id' | 'userId'> & {
+  holderName: string
+  organisation: string
+  use: CertificateUse
+}
+type Registered = Certificate & { holderName: string; organisation: string; use: CertificateUse }
+/**
+ * The certificates to replace and, once read, their replacements. A private renewal replaces one
+ * by one; a My Number renewal replaces the card's registered certificates by both of the new card's.
+ */
+type RenewalDraft = { kind: 'private' | 'my-number'; old: Registered[]; new?: Read[] }
 
 export type RenewalReview = {
-  old: Certificate[]
+  old: Registered[]
   new: Read[]
   user: User
   business: Business
@@ -88,15 +105,15 @@ const withDates = <T extends { notBefore: Date; notAfter: Date }>(c: T): T => ({
 })
 const draftOf = (stored: unknown): RenewalDraft => {
   const d = stored as RenewalDraft
-  return { old: d.old.map(withDates), new: d.new?.map(withDates) }
+  return { kind: d.kind ?? 'private', old: d.old.map(withDates), new: d.new?.map(withDates) }
 }
 
 const saveDraft = (ports: RenewalPorts, sessionId: string, payload: RenewalDraft) =>
   ports.drafts.save({ id: newId(), sessionId, flow: RENEWAL_FLOW, payload, baseVersion: 0 })
 
 const factsOf = (c: Awaited<ReturnType<typeof describeCertificate>>): Read => {
-  const { fingerprint, serialNumber, subject, issuer, notBefore, notAfter, holderName, organisation } = c
-  return { fingerprint, serialNumber, subject, issuer, notBefore, notAfter, holderName, organisation }
+  const { fingerprint, serialNumber, subject, issuer, notBefore, notAfter, holderName, organisation, use } = c
+  return { fingerprint, serialNumber, subject, issuer, notBefore, notAfter, holderName, organisation, use }
 }
 
 /** Reads a card against the session's challenge and checks what it presents. */
@@ -124,10 +141,16 @@ export const readRegisteredCertificate =
     const read = await readCard(ports, cmd, { allowExpired: true })
     if (!read.ok) return read
     const { facts } = read.value
+    if (facts.use !== 'private') return err({ kind: 'choose-my-number' })
     const registered = await ports.accounts.findCertificateByFingerprint(facts.fingerprint)
     if (!registered) return err({ kind: 'not-registered' })
-    const old = { ...registered, holderName: facts.holderName, organisation: facts.organisation }
-    await saveDraft(ports, cmd.sessionId, { old: [old] })
+    const old = {
+      ...registered,
+      holderName: facts.holderName,
+      organisation: facts.organisation,
+      use: facts.use,
+    }
+    await saveDraft(ports, cmd.sessionId, { kind: 'private', old: [old] })
     return ok(undefined)
   }
 
@@ -146,41 +169,60 @@ export const readRenewedMyNumberCard =
   }): Promise<Result<void, RenewalError>> => {
     // Asked before the card is read, so that no PIN try is spent on a read that cannot go on.
     if (!cmd.consent) return err({ kind: 'consent-missing' })
+    // The card gives its signing certificate with the PIN and its user-authentication one without
+    // it, together: a card reader can; a file or a helper's token cannot.
+    if (cmd.input.kind !== 'reader') return err({ kind: 'my-number-needs-reader' })
     const read = await readCard(ports, cmd, { allowExpired: false })
     if (!read.ok) return read
     const { facts: signing, der: signingDer, userAuthenticationCertificate: authDer } = read.value
-    if (!authDer) return err({ kind: 'not-my-number' })
+    if (signing.use !== 'my-number-signing' || !authDer) return err({ kind: 'not-my-number' })
     const now = ports.clock.now()
     const auth = await verifyCertificate(new Uint8Array(authDer), await ports.trustAnchors.load(), now)
     if (!auth.ok) return err({ kind: 'certificate', error: auth.error })
-    await ports.audit.append({
-      at: now,
-      action: 'jpki-link-lookup',
-      outcome: 'success',
-      clientAddress: cmd.clientAddress,
-      detail: { consent: true, certificates: [signing.fingerprint, auth.value.fingerprint] },
-    })
-
-    const old: Registered[] = []
+    if (auth.value.use !== 'my-number-user-authentication') return err({ kind: 'not-my-number' })
     const renewed = [
       { fresh: signing, der: signingDer },
       { fresh: factsOf(auth.value), der: authDer },
     ]
-    for (const { fresh, der } of renewed) {
-      const previous = await ports.jpki.findPreviousCertificate(der)
-      if (!previous.ok) return err({ kind: 'jpki-unavailable' })
-      if (!previous.value) return err({ kind: 'no-previous-certificate' })
-      const previousDer = new Uint8Array(previous.value)
-      const registered = await ports.accounts.findCertificateByFingerprint(await fingerprintOf(previousDer))
-      if (!registered || (old[0] && old[0].userId !== registered.userId))
-        return err({ kind: 'not-registered' })
-      const facts = await describeCertificate(previousDer)
-      old.push({ ...registered, holderName: facts.holderName, organisation: facts.organisation })
+    for (const { fresh } of renewed) {
       if (await ports.accounts.findCertificateByFingerprint(fresh.fingerprint)) {
         return err({ kind: 'already-registered' })
       }
     }
-    await saveDraft(ports, cmd.sessionId, { old, new: renewed.map((r) => r.fresh) })
+
+    // JPKI, with the user's consent: the certificate each new one replaced.
+    const audit = (outcome: 'success' | 'failure', detail: Record<string, unknown>) =>
+      ports.audit.append({
+        at: now,
+        action: 'jpki-link-lookup',
+        outcome,
+        clientAddress: cmd.clientAddress,
+        detail: { consent: true, certificates: renewed.map((r) => r.fresh.fingerprint), ...detail },
+      })
+    const previous: { der: Uint8Array<ArrayBuffer>; use: CertificateUse }[] = []
+    for (const { fresh, der } of renewed) {
+      const found = await ports.jpki.findPreviousCertificate(der)
+      if (!found.ok) {
+        await audit('failure', { reason: found.error.kind, message: found.error.message })
+        return err({ kind: found.error.kind === 'permanent' ? 'jpki-refused' : 'jpki-unavailable' })
+      }
+      if (found.value) previous.push({ der: new Uint8Array(found.value), use: fresh.use })
+    }
+    await audit('success', { linked: previous.length })
+    if (previous.length === 0) return err({ kind: 'no-previous-certificate' })
+
+    // Those registered are the ones to replace: one, or both (a card registered by its user-
+    // authentication certificate alone has one), and all of one user.
+    const old: Registered[] = []
+    for (const { der, use } of previous) {
+      const registered = await ports.accounts.findCertificateByFingerprint(await fingerprintOf(der))
+      if (!registered) continue
+      if (old[0] && old[0].userId !== registered.userId) return err({ kind: 'linked-to-two-users' })
+      const facts = await describeCertificate(der)
+      old.push({ ...registered, holderName: facts.holderName, organisation: facts.organisation, use })
+    }
+    if (old.length === 0) return err({ kind: 'previous-not-registered' })
+    await saveDraft(ports, cmd.sessionId, { kind: 'my-number', old, new: renewed.map((r) => r.fresh) })
     return ok(undefined)
   }
 
@@ -190,13 +232,14 @@ export const readNewCertificate =
   async (cmd: { sessionId: string; input: CardInput }): Promise<Result<void, RenewalError>> => {
     const draft = await ports.drafts.find(cmd.sessionId, RENEWAL_FLOW)
     if (!draft || draft.completedChangeId) return err({ kind: 'no-draft' })
-    const { old } = draftOf(draft.payload)
-    // A My Number renewal (two certificates, from JPKI) has no second read.
+    const { kind, old } = draftOf(draft.payload)
+    // A My Number renewal (its certificates found through JPKI) has no second read.
     const [registered] = old
-    if (!registered || old.length !== 1) return err({ kind: 'no-draft' })
+    if (!registered || kind !== 'private') return err({ kind: 'no-draft' })
     const read = await readCard(ports, cmd, { allowExpired: false })
     if (!read.ok) return read
     const { facts } = read.value
+    if (facts.use !== 'private') return err({ kind: 'choose-my-number' })
     if (facts.holderName !== registered.holderName) {
       return err({ kind: 'holder-differs', registered: registered.holderName, presented: facts.holderName })
     }
@@ -210,7 +253,7 @@ export const readNewCertificate =
     if (await ports.accounts.findCertificateByFingerprint(facts.fingerprint)) {
       return err({ kind: 'already-registered' })
     }
-    await saveDraft(ports, cmd.sessionId, { old, new: [facts] })
+    await saveDraft(ports, cmd.sessionId, { kind, old, new: [facts] })
     return ok(undefined)
   }
 
@@ -242,7 +285,7 @@ export const completeRenewal =
       if (draft.id !== cmd.draftId) return err({ kind: 'draft-replaced' })
       if (draft.completedChangeId) return ok({ changeId: draft.completedChangeId })
       const renewal = draftOf(draft.payload)
-      if (!renewal.new || renewal.new.length !== renewal.old.length) return err({ kind: 'no-draft' })
+      if (!renewal.new?.length || renewal.old.length === 0) return err({ kind: 'no-draft' })
       const now = ports.clock.now()
       const lapsed = renewal.new.find((c) => c.notAfter < now)
       if (lapsed) return err({ kind: 'certificate', error: { kind: 'expired', notAfter: lapsed.notAfter } })
@@ -257,11 +300,13 @@ export const completeRenewal =
       const user = await tx.accounts.findUser(removed[0]?.userId ?? '')
       const business = user && (await tx.accounts.findBusiness(user.businessId))
       if (!user || !business) return err({ kind: 'changed-meanwhile' })
-      const added: Certificate[] = renewal.new.map(({ holderName: _, organisation: __, ...fresh }) => ({
-        ...fresh,
-        id: newId(),
-        userId: user.id,
-      }))
+      const added: Certificate[] = renewal.new.map(
+        ({ holderName: _, organisation: __, use: ___, ...fresh }) => ({
+          ...fresh,
+          id: newId(),
+          userId: user.id,
+        }),
+      )
       const registered = await tx.accounts.changeCertificates(user.id, {
         added,
         removed: removed.map((c) => c.id),

@@ -37,7 +37,7 @@ beforeAll(async () => {
   revokedCert = await issueCertificate(ca, SUBJECT, VALID)
   revokedSerial = revokedCert.serialNumber
   trust = {
-    anchors: [ca.certificate],
+    anchors: [{ certificate: ca.certificate, kind: 'private' }],
     revocationLists: [await revocationList(ca, [revokedSerial], NOW, daysFrom(NOW, 30))],
   }
 })
@@ -151,5 +151,27 @@ describe('verifyProof', () => {
       ok: false,
       error: { kind: 'malformed' },
     })
+  })
+})
+
+describe('what a certificate is for', () => {
+  it('tells a private certificate from a My Number card’s signing and user-authentication ones', async () => {
+    const jpki = await createAuthority('CN=テスト公的個人認証局, C=JP', daysFrom(NOW, -400))
+    const withJpki: TrustMaterial = {
+      anchors: [...trust.anchors, { certificate: jpki.certificate, kind: 'jpki' }],
+      revocationLists: [...trust.revocationLists, await revocationList(jpki, [], NOW, daysFrom(NOW, 30))],
+    }
+    const useOf = async (issued: Awaited<ReturnType<typeof issueCertificate>>) => {
+      const result = await verifyProof(await proofOf(issued, 'c'), 'c', withJpki, NOW)
+      return result.ok ? result.value.use : result.error.kind
+    }
+    const signing = x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation
+    expect(await useOf(await issueCertificate(ca, SUBJECT, VALID, { keyUsage: signing }))).toBe('private')
+    expect(
+      await useOf(await issueCertificate(jpki, 'CN=委任 次郎, C=JP', VALID, { keyUsage: signing })),
+    ).toBe('my-number-signing')
+    expect(await useOf(await issueCertificate(jpki, 'CN=委任 次郎, C=JP', VALID))).toBe(
+      'my-number-user-authentication',
+    )
   })
 })

@@ -22,8 +22,21 @@ export type CertificateError =
   | { kind: 'revocation-unknown' }
   | { kind: 'bad-signature' }
 
-/** The certificates of the authorities the portal trusts, and each one's current CRL (DER). */
-export type TrustMaterial = { anchors: Uint8Array[]; revocationLists: Uint8Array[] }
+/**
+ * The certificates of the authorities the portal trusts, each a private certification
+ * authority's (IC cards, files) or JPKI's (My Number cards), and each one's current CRL (DER).
+ */
+export type TrustMaterial = {
+  anchors: { certificate: Uint8Array; kind: 'private' | 'jpki' }[]
+  revocationLists: Uint8Array[]
+}
+
+/**
+ * What a certificate is for. A private authority's serves everything; a My Number card holds two:
+ * the signing one (署名用, with nonRepudiation: F2, F3) and the user-authentication one
+ * (利用者証明用, digitalSignature only: sign-in, deletion).
+ */
+export type CertificateUse = 'private' | 'my-number-signing' | 'my-number-user-authentication'
 
 export type VerifiedCertificate = {
   fingerprint: string
@@ -34,6 +47,7 @@ export type VerifiedCertificate = {
   organisation: string
   notBefore: Date
   notAfter: Date
+  use: CertificateUse
 }
 
 /** What the card signs: the challenge's text, tagged so that a signature serves no other purpose. */
@@ -69,10 +83,14 @@ export const signatureAlgorithm = (key: CryptoKey): AlgorithmIdentifier | EcdsaP
 
 export const fingerprintOf = (der: Uint8Array<ArrayBuffer>): Promise<string> => sha256Hex(der)
 
-/** Reads a certificate's facts, without judging it. */
-export const describeCertificate = async (der: Uint8Array<ArrayBuffer>): Promise<VerifiedCertificate> => {
+/** Reads a certificate's facts, without judging it; `use` is known once its issuer is. */
+export const describeCertificate = async (
+  der: Uint8Array<ArrayBuffer>,
+  use: CertificateUse = 'private',
+): Promise<VerifiedCertificate> => {
   const cert = new x509.X509Certificate(der)
   return {
+    use,
     fingerprint: await fingerprintOf(der),
     serialNumber: cert.serialNumber,
     subject: cert.subject,
@@ -122,9 +140,10 @@ export const verifyProof = async (
 ): Promise<Result<VerifiedCertificate, CertificateError>> => {
   const checked = await checkCertificate(new Uint8Array(proof.certificate), trust, now, options)
   if (!checked.ok) return checked
-  const signatureOk = await signatureHolds(checked.value, proof, challenge, options.origin).catch(() => false)
+  const { cert, use } = checked.value
+  const signatureOk = await signatureHolds(cert, proof, challenge, options.origin).catch(() => false)
   if (!signatureOk) return err({ kind: 'bad-signature' })
-  return ok(await describeCertificate(new Uint8Array(proof.certificate)))
+  return ok(await describeCertificate(new Uint8Array(proof.certificate), use))
 }
 
 /**
@@ -138,7 +157,7 @@ export const verifyCertificate = async (
   now: Date,
 ): Promise<Result<VerifiedCertificate, CertificateError>> => {
   const checked = await checkCertificate(der, trust, now, {})
-  return checked.ok ? ok(await describeCertificate(der)) : checked
+  return checked.ok ? ok(await describeCertificate(der, checked.value.use)) : checked
 }
 
 const checkCertificate = async (
@@ -146,7 +165,7 @@ const checkCertificate = async (
   trust: TrustMaterial,
   now: Date,
   options: { allowExpired?: boolean },
-): Promise<Result<Certificate, CertificateError>> => {
+): Promise<Result<{ cert: Certificate; use: CertificateUse }, CertificateError>> => {
   let cert: Certificate
   try {
     cert = new x509.X509Certificate(der)
@@ -154,11 +173,13 @@ const checkCertificate = async (
     return err({ kind: 'malformed' })
   }
   let anchor: Certificate | undefined
-  for (const anchorDer of trust.anchors) {
-    const candidate = new x509.X509Certificate(new Uint8Array(anchorDer))
+  let anchorKind: TrustMaterial['anchors'][number]['kind'] = 'private'
+  for (const { certificate, kind } of trust.anchors) {
+    const candidate = new x509.X509Certificate(new Uint8Array(certificate))
     if (candidate.subject !== cert.issuer) continue
     if (await cert.verify({ publicKey: candidate.publicKey, signatureOnly: true })) {
       anchor = candidate
+      anchorKind = kind
       break
     }
   }
@@ -171,5 +192,11 @@ const checkCertificate = async (
   const revocation = await revocationOf(cert, anchor, trust.revocationLists, now)
   if (!revocation) return err({ kind: 'revocation-unknown' })
   if (revocation.revokedAt) return err({ kind: 'revoked', revokedAt: revocation.revokedAt })
-  return ok(cert)
+  const use: CertificateUse =
+    anchorKind === 'private'
+      ? 'private'
+      : usage.usages & x509.KeyUsageFlags.nonRepudiation
+        ? 'my-number-signing'
+        : 'my-number-user-authentication'
+  return ok({ cert, use })
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { writePkcs12 } from '../adapters/card-reader/pkcs12-writer.ts'
 import { createAuthority, issueCertificate } from '../adapters/card-reader/test-pki.ts'
 import { signatureAlgorithm } from './certificates.ts'
-import { openPkcs12, PKCS12_MAX_BYTES } from './pkcs12.ts'
+import { openPkcs12, PKCS12_MAX_BYTES, PKCS12_WORK_LIMIT } from './pkcs12.ts'
 import { x509 } from './x509.ts'
 
 const PASSWORD = 'p12-test-pass'
@@ -79,6 +79,24 @@ describe('openPkcs12', () => {
     const opened = await openPkcs12(file, 'hanako-2026')
     expect(opened.ok && opened.value.certificate).toEqual(new Uint8Array(issued.certificate))
     expect(await openPkcs12(file, 'hanako-2025')).toEqual({ ok: false, error: { kind: 'wrong-password' } })
+  })
+
+  it('refuses a file that asks for more key derivation than the limit, before spending it', async () => {
+    // The fixtures ask for 2048 rounds of the MAC's KDF, then PBKDF2 (a tenth each) for key and certificate.
+    expect((await openPkcs12(await fixture('ec-modern.p12'), PASSWORD, { workLimit: 2048 + 410 })).ok).toBe(
+      true,
+    )
+    expect(await openPkcs12(await fixture('ec-modern.p12'), PASSWORD, { workLimit: 2047 })).toMatchObject({
+      ok: false,
+      error: { kind: 'unsupported-algorithm', algorithm: '鍵導出の反復回数（2048）' },
+    })
+    expect(
+      await openPkcs12(await fixture('ec-legacy-3des.p12'), PASSWORD, { workLimit: 2048 }),
+    ).toMatchObject({
+      ok: false,
+      error: { kind: 'unsupported-algorithm' },
+    })
+    expect(PKCS12_WORK_LIMIT).toBeGreaterThanOrEqual(10_000 * 3 * 2 + 10_000) // Java's defaults fit
   })
 
   it('refuses a file over the size limit before reading it', async () => {

@@ -199,12 +199,27 @@ export const pkcs12Kdf = async (
   return new Uint8Array(out.slice(0, bytes))
 }
 
+/**
+ * How much key derivation one file may ask for, in PKCS#12 KDF hash rounds (a PBKDF2 round,
+ * native, costs a tenth): far above what tools write (OpenSSL 2048 rounds, Java 10,000, Windows
+ * 2000, a few derivations each), far below what would tie the server up. A file asking for more
+ * is refused as unsupported, before any of it is spent.
+ */
+export const PKCS12_WORK_LIMIT = 200_000
+
+type Work = { left: number }
+const spend = (work: Work, rounds: number) => {
+  work.left -= rounds
+  if (!(rounds >= 1) || work.left < 0) throw unsupported(`鍵導出の反復回数（${rounds}）`)
+}
+
 /** Decrypts what an AlgorithmIdentifier (`algorithm`) encrypted under the password. */
-const decrypt = async (algorithm: Der, data: Uint8Array<ArrayBuffer>, password: string) => {
+const decrypt = async (algorithm: Der, data: Uint8Array<ArrayBuffer>, password: string, work: Work) => {
   const [oidDer, params] = seq(algorithm)
   const oid = oidOf(oidDer)
   if (oid === ID.pbeSha1TripleDes) {
     const [salt, iterations] = seq(params)
+    spend(work, integerOf(iterations) * 3) // the key takes two SHA-1 blocks, the IV one
     const sha1 = { name: 'SHA-1', blockBytes: 64 }
     const derive = (purpose: 1 | 2, bytes: number) =>
       pkcs12Kdf(sha1, bmpPassword(password), octets(salt), integerOf(iterations), purpose, bytes)
@@ -222,6 +237,7 @@ const decrypt = async (algorithm: Der, data: Uint8Array<ArrayBuffer>, password: 
   const [schemeOid, iv] = seq(scheme)
   const aesBits = AES_CBC[oidOf(schemeOid)]
   if (!aesBits) throw unsupported(oidOf(schemeOid))
+  spend(work, Math.ceil(integerOf(iterations) / 10))
   const base = await crypto.subtle.importKey('raw', utf8(password), 'PBKDF2', false, ['deriveKey'])
   const key = await crypto.subtle.deriveKey(
     { name: 'PBKDF2', salt: octets(salt), iterations: integerOf(iterations), hash: prf },
@@ -242,21 +258,16 @@ const unsupportedHash = (prf: Der): never => {
 }
 
 /** Checks the file's MAC, when it has one: the surest sign of a wrong password. */
-const checkMac = async (macData: Der, content: Uint8Array<ArrayBuffer>, password: string) => {
+const checkMac = async (macData: Der, content: Uint8Array<ArrayBuffer>, password: string, work: Work) => {
   const [digestInfo, salt, iterations] = seq(macData)
   const [algorithm, digest] = seq(digestInfo)
   const hashOid = oidOf(seq(algorithm)[0])
   const hash = HASHES[hashOid]
   if (!hash) throw unsupported(hashOid)
   const expected = octets(digest)
-  const macKey = await pkcs12Kdf(
-    hash,
-    bmpPassword(password),
-    octets(salt),
-    iterations ? integerOf(iterations) : 1,
-    3,
-    expected.length,
-  )
+  const rounds = iterations ? integerOf(iterations) : 1
+  spend(work, rounds)
+  const macKey = await pkcs12Kdf(hash, bmpPassword(password), octets(salt), rounds, 3, expected.length)
   const key = await crypto.subtle.importKey('raw', macKey, { name: 'HMAC', hash: hash.name }, false, [
     'verify',
   ])
@@ -284,7 +295,7 @@ const importPrivateKey = async (pkcs8: Uint8Array<ArrayBuffer>): Promise<CryptoK
 
 type Found = { certificates: Uint8Array<ArrayBuffer>[]; keys: Uint8Array<ArrayBuffer>[] }
 
-const readSafeContents = async (der: Uint8Array<ArrayBuffer>, password: string, found: Found) => {
+const readSafeContents = async (der: Uint8Array<ArrayBuffer>, password: string, found: Found, work: Work) => {
   for (const bag of seq(readDer(der))) {
     const [bagId, bagValue] = seq(bag)
     const id = oidOf(bagId)
@@ -294,7 +305,7 @@ const readSafeContents = async (der: Uint8Array<ArrayBuffer>, password: string, 
       if (oidOf(certId) === ID.x509Certificate) found.certificates.push(octets(explicit0(certValue)))
     } else if (id === ID.shroudedKeyBag) {
       const [algorithm, encrypted] = seq(value)
-      found.keys.push(await decrypt(tagged(algorithm, SEQUENCE), octets(encrypted), password))
+      found.keys.push(await decrypt(tagged(algorithm, SEQUENCE), octets(encrypted), password, work))
     } else if (id === ID.keyBag) {
       found.keys.push(value.whole.slice())
     }
@@ -304,6 +315,7 @@ const readSafeContents = async (der: Uint8Array<ArrayBuffer>, password: string, 
 export const openPkcs12 = async (
   file: Uint8Array,
   password: string,
+  options: { workLimit?: number } = {},
 ): Promise<Result<OpenedPkcs12, Pkcs12Error>> => {
   if (file.length > PKCS12_MAX_BYTES) return err({ kind: 'too-large', maxBytes: PKCS12_MAX_BYTES })
   try {
@@ -313,13 +325,14 @@ export const openPkcs12 = async (
     const [contentType, content] = seq(authSafe)
     if (oidOf(contentType) !== ID.data) throw new Damaged() // public-key integrity mode: not in use
     const authenticatedSafe = octets(explicit0(content))
-    if (macData) await checkMac(macData, authenticatedSafe, password)
+    const work: Work = { left: options.workLimit ?? PKCS12_WORK_LIMIT }
+    if (macData) await checkMac(macData, authenticatedSafe, password, work)
     const found: Found = { certificates: [], keys: [] }
     for (const info of seq(readDer(authenticatedSafe))) {
       const [type, body] = seq(info)
       const inner = explicit0(body)
       if (oidOf(type) === ID.data) {
-        await readSafeContents(octets(inner), password, found)
+        await readSafeContents(octets(inner), password, found, work)
       } else if (oidOf(type) === ID.encryptedData) {
         const [, encryptedContentInfo] = seq(inner)
         const [, algorithm, encrypted] = seq(encryptedContentInfo)
@@ -328,7 +341,12 @@ export const openPkcs12 = async (
           encrypted.tag === 0x80
             ? encrypted.content
             : new Uint8Array(children(encrypted).flatMap((part) => [...octets(part)]))
-        await readSafeContents(await decrypt(tagged(algorithm, SEQUENCE), data, password), password, found)
+        await readSafeContents(
+          await decrypt(tagged(algorithm, SEQUENCE), data, password, work),
+          password,
+          found,
+          work,
+        )
       }
     }
     return await pairKeyWithCertificate(found)

@@ -45,6 +45,8 @@ export type SignInError =
   | CardInputError
   | { kind: 'certificate'; error: CertificateError }
   | { kind: 'certificate-not-registered' }
+  /** A My Number card's signing certificate: sign-in takes its user-authentication one. */
+  | { kind: 'signing-certificate' }
 
 /** Gives the session a fresh challenge for the next card read, replacing any earlier one. */
 export const issueChallenge =
@@ -124,6 +126,7 @@ export const signIn =
       origin,
     })
     if (!verified.ok) return fail({ kind: 'certificate', error: verified.error })
+    if (verified.value.use === 'my-number-signing') return fail({ kind: 'signing-certificate' })
 
     const certificate = await ports.accounts.findCertificateByFingerprint(verified.value.fingerprint)
     const user = certificate && (await ports.accounts.findUser(certificate.userId))

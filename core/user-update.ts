@@ -109,6 +109,8 @@ export type CertificateRefusal =
   | { kind: 'holder-differs'; holder: string; user: string }
   | { kind: 'organisation-differs'; organisation: string; business: string }
   | { kind: 'already-registered' }
+  /** A My Number card's certificate: those are registered with the card, and renewed through F2. */
+  | { kind: 'my-number-certificate' }
 
 /**
  * The draft: the fields as they will be, and what they were based on (the values and, for the
@@ -274,6 +276,7 @@ export const stageCertificate =
     const read = await readAndVerify(ports, cmd.sessionId, cmd.input)
     if (!read.ok) return refuse(read.error)
     const { facts } = read.value
+    if (facts.use !== 'private') return refuse({ kind: 'my-number-certificate' })
     if (facts.holderName !== user.name) {
       return refuse({ kind: 'holder-differs', holder: facts.holderName, user: user.name })
     }

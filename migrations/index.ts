@@ -8,6 +8,7 @@ import * as revocationLists from './0005-revocation-lists.ts'
 import * as signInFailures from './0006-sign-in-failures.ts'
 import * as pinKinds from './0007-pin-kinds.ts'
 import * as myNumberCards from './0008-my-number-cards.ts'
+import * as trustAnchorKinds from './0009-trust-anchor-kinds.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006-sign-in-failures': signInFailures,
   '0007-pin-kinds': pinKinds,
   '0008-my-number-cards': myNumberCards,
+  '0009-trust-anchor-kinds': trustAnchorKinds,
 }

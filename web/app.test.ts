@@ -59,6 +59,35 @@ describe('behind a proxy', () => {
   })
 })
 
+describe('the origin a signed token must cover', () => {
+  it('is the request’s own only on this machine: elsewhere, without PUBLIC_URL, no token is taken', async () => {
+    const app = await appWith()
+    const token = { tokenCertificate: 'AAAA', tokenAlgorithm: 'ES256', tokenSignature: 'AAAA' }
+    const elsewhere = formClient(
+      (path, init) => Promise.resolve(app.request(`http://portal.example.com${path}`, init)),
+      'http://portal.example.com',
+    )
+    await elsewhere.get('/sign-in')
+    const refused = await elsewhere.post('/sign-in', token)
+    expect(refused.status).toBe(422)
+    expect(refused.text).toContain('公開URLが設定されていません')
+    const json = await elsewhere.postJson('/sign-in/card-helper', {
+      format: 'web-eid:1',
+      unverifiedCertificate: 'AAAA',
+      algorithm: 'ES256',
+      signature: 'AAAA',
+    })
+    expect(json).toMatchObject({ status: 422, json: { error: 'no-public-url' } })
+
+    const here = formClient((path, init) => Promise.resolve(app.request(path, init)), 'http://localhost')
+    await here.get('/sign-in')
+    const verified = await here.post('/sign-in', token)
+    expect(verified.status).toBe(422)
+    expect(verified.text).not.toContain('公開URLが設定されていません') // it reached the verifier
+    expect(verified.text).toContain('電子証明書を読み取れませんでした')
+  })
+})
+
 describe('sessions', () => {
   it('signs a user out after 30 idle minutes, but not while they keep working', async () => {
     let now = new Date('2026-11-27T09:00:00Z')
@@ -225,7 +254,9 @@ describe('the modules the page loads', () => {
     expect(script).toContain("from './triple-des.js'")
     expect(script).not.toMatch(/from '[^']+\.ts'/)
     // Types are gone: no annotation of the exported function's parameters is left.
-    expect(script).toMatch(/export const openPkcs12 = async \(\s*file\s*,\s*password\s*,?\s*\)/)
+    expect(script).toMatch(
+      /export const openPkcs12 = async \(\s*file\s*,\s*password\s*,\s*options\s*=\s*\{\}\s*,?\s*\)/,
+    )
     for (const path of [
       '/assets/modules/core/sign-in.js',
       '/assets/modules/../main.js',

@@ -26,6 +26,16 @@ export type AppPorts = SignInPorts & UserUpdatePorts & Pick<RenewalPorts, 'jpki'
 
 export const MAX_BODY_BYTES = 64 * 1024
 
+/**
+ * Without PUBLIC_URL, the origin a signed token must cover is the request's own only on this
+ * machine (development): elsewhere the Host header is the client's to choose, and a token signed
+ * for a look-alike site could be relayed with it.
+ */
+const loopbackOriginOf = (requestUrl: string): string | undefined => {
+  const url = new URL(requestUrl)
+  return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) ? url.origin : undefined
+}
+
 const THIS_SITE = 'http://this-site.invalid'
 
 /**
@@ -89,7 +99,7 @@ export const createApp = (options: AppOptions) => {
   app.use('*', async (c, next) => {
     c.set('clientAddress', options.clientAddressOf?.(c))
     c.set('secureCookies', options.secureCookies)
-    c.set('portalOrigin', options.publicOrigin ?? new URL(c.req.url).origin)
+    c.set('portalOrigin', options.publicOrigin ?? loopbackOriginOf(c.req.url))
     await next()
   })
   app.use(
@@ -118,8 +128,8 @@ export const createApp = (options: AppOptions) => {
   })
   const modules = browserModules()
   app.get('/assets/modules/*', (c) => {
-    const path = c.req.path.slice('/assets/modules/'.length).replace(/\.js$/, '')
-    const script = modules.get(path)
+    const path = c.req.path.slice('/assets/modules/'.length)
+    const script = path.endsWith('.js') ? modules.get(path.slice(0, -'.js'.length)) : undefined
     if (!script) return c.notFound()
     c.header('Cache-Control', 'no-cache')
     return c.body(script, 200, { 'Content-Type': 'text/javascript; charset=utf-8' })

@@ -1,6 +1,7 @@
 /**
- * Reading a card, wherever a screen asks for one (ログイン, 電子証明書の追加): the card to read and
- * its PIN, and what each refusal of the card or its certificate means for the user.
+ * Reading a card, wherever a screen asks for one (ログイン, 電子証明書の追加, 電子証明書更新): the
+ * forms (a card and its PIN, a certificate file, a card helper), the card input they send, and
+ * what each refusal of the card, the file or the certificate means for the user.
  */
 import { z } from 'zod'
 import { BASE64_PATTERN, fromBase64 } from '../core/base64.ts'
@@ -171,6 +172,10 @@ const PageFileError = z.object({
   fileErrorDetail: z.string().max(80).catch(''),
 })
 
+/** For a token on a server that does not know the origin it must cover (PUBLIC_URL unset). */
+export const NO_ORIGIN_MESSAGE =
+  'このサーバでは、ブラウザやカードヘルパーで読み込んだ電子証明書を受け付けられません（公開URLが設定されていません）。お手数ですが、管理者にお問い合わせください。'
+
 /** What the page sends when the card helper gave no token: why. */
 const HelperError = z.object({
   helperError: z.enum(['unavailable', 'cancelled', 'timeout', 'failed']),
@@ -212,7 +217,7 @@ const fileErrorOf = (e: z.infer<typeof PageFileError>): Pkcs12Error => {
  */
 export const cardInputOf = async (
   body: Record<string, unknown>,
-  origin: string,
+  origin: string | undefined,
 ): Promise<Result<CardInput, CardMessage>> => {
   const helperError = HelperError.safeParse(body)
   if (helperError.success) return err({ text: helperMessage(helperError.data) })
@@ -223,7 +228,12 @@ export const cardInputOf = async (
     return ok({ kind: 'reader', cardId: text(body.cardId), pin: text(body.pin) })
   }
   const token = PageToken.safeParse(body)
-  if (token.success) {
+  const tokenSent = ['tokenCertificate', 'tokenAlgorithm', 'tokenSignature'].some((name) => name in body)
+  if (tokenSent && !token.success) {
+    return err({ text: '電子証明書と署名を読み取れませんでした。もう一度お試しください。' })
+  }
+  if (token.success && !origin) return err({ text: NO_ORIGIN_MESSAGE })
+  if (token.success && origin) {
     return ok({
       kind: 'token',
       origin,
@@ -266,7 +276,7 @@ export const certificateFileForm = (f: {
     accept: '.p12,.pfx,application/x-pkcs12',
   })}
   ${blankInputField({ name: 'password', label: CARD_LABELS.password, type: 'password', error: f.errors.password })}
-  <p class="hint">ファイルはこの画面の中で開き、電子証明書と署名だけを送ります（JavaScriptが無効のときはサーバで開き、署名の後すぐに破棄します）。ファイルもパスワードも保存しません。</p>
+  <p class="hint">ファイルはふつうこの画面の中で開き、電子証明書と署名だけを送ります。JavaScriptが無効のときや画面の中で開けないときはファイルとパスワードを送り、サーバが開いて署名した後すぐに破棄します。どちらの場合も、ファイルもパスワードも保存しません。</p>
   <button type="submit">${f.button}</button>
 </form>`
 

@@ -17,9 +17,10 @@ import {
   reviewRenewal,
   viewRenewal,
 } from '../core/certificate-renewal.ts'
+import type { CertificateUse } from '../core/certificates.ts'
+import { ok, type Result } from '../core/result.ts'
 import { issueChallenge } from '../core/sign-in.ts'
 import {
-  CARD_LABELS,
   type CardMessage,
   type CardUse,
   cardInputOf,
@@ -48,7 +49,6 @@ const ChoiceForm = CardForm.extend({
 })
 type Choice = z.infer<typeof ChoiceForm>
 
-const _LABELS = { ...CARD_LABELS, consent: '公的個人認証サービスへの照会の同意' }
 const ConfirmForm = z.object({ draftId: z.string().catch('') })
 
 const renewalMessage = (e: RenewalError): CardMessage => {
@@ -90,23 +90,54 @@ const renewalMessage = (e: RenewalError): CardMessage => {
     case 'not-my-number':
       return {
         field: 'cardId',
-        text: '選んだカードはマイナンバーカードではありません。民間電子証明書（ICカード・ファイルタイプ）の場合は、電子証明書種別で「民間電子証明書」を選んでください。',
+        text: 'マイナンバーカードの署名用電子証明書を読み込めませんでした。電子証明書種別で「マイナンバーカード」を選んだときは、更新後のマイナンバーカードを選び、署名用電子証明書のPIN（英大文字と数字の6〜16文字）を入力してください。民間電子証明書の場合は「民間電子証明書」を選んでください。',
+      }
+    case 'my-number-needs-reader':
+      return {
+        field: 'cardId',
+        text: 'マイナンバーカードでの更新は、カードリーダでマイナンバーカードを読み込んで行います。ファイルやカードヘルパーでは行えません。',
+      }
+    case 'choose-my-number':
+      return {
+        field: 'cardId',
+        text: 'これはマイナンバーカードの電子証明書です。マイナンバーカードで更新する場合は、電子証明書種別で「マイナンバーカード」を選び、更新後のマイナンバーカードを読み込んでください。',
       }
     case 'no-previous-certificate':
       return {
         field: 'cardId',
         text: '公的個人認証サービスに、このマイナンバーカードの更新前の電子証明書が見つかりませんでした。更新後の新しいマイナンバーカードを読み込んでください。マイナンバーカードで新しく代理人になる場合は、電子証明書更新ではなく利用者登録を行ってください。',
       }
+    case 'previous-not-registered':
+      return {
+        field: 'cardId',
+        text: 'このマイナンバーカードの更新前の電子証明書は、調達ポータルに登録されていません。マイナンバーカードで新しく代理人になる場合は、電子証明書更新ではなく利用者登録を行ってください。',
+      }
+    case 'linked-to-two-users':
+      return {
+        text: '更新前の電子証明書が、調達ポータルの別々の利用者に登録されています。このままでは更新できません。登録内容は変更していませんので、ヘルプデスクにご連絡ください。',
+      }
     case 'jpki-unavailable':
       return {
         text: '公的個人認証サービスにいま接続できませんでした。登録内容は変更していません。しばらくしてから、もう一度［読込］を押してください。',
       }
+    case 'jpki-refused':
+      return {
+        text: '公的個人認証サービスが照会を受け付けませんでした。登録内容は変更していません。時間をおいても同じ場合は、ヘルプデスクにご連絡ください。',
+      }
   }
 }
 
-/** A My Number card's two certificates, in the order the renewal keeps them. */
-const whichCertificate = (count: number, index: number) =>
-  count === 2 ? (['（署名用電子証明書）', '（利用者証明用電子証明書）'][index] ?? '') : ''
+/** Which of a My Number card's two certificates this is; nothing for a private one. */
+const whichCertificate = (use: CertificateUse) =>
+  use === 'my-number-signing'
+    ? '（署名用電子証明書）'
+    : use === 'my-number-user-authentication'
+      ? '（利用者証明用電子証明書）'
+      : ''
+
+/** Where a successful read goes on to. */
+const goTo = (next: string, read: Result<void, RenewalError>): Result<string, RenewalError> =>
+  read.ok ? ok(next) : read
 
 const startAgain = (error: RenewalError): Page => ({
   title: CONFIRM_TITLE,
@@ -182,8 +213,8 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
   const readMyNumber = readRenewedMyNumberCard(ports)
 
   /**
-   * One card-read step: its page, and its [読込], which goes on to `next` or shows the refusal
-   * next to its field with what was chosen kept (never the PIN).
+   * One card-read step: its page, and its [読込], which goes on to the next screen the read names,
+   * or shows the refusal next to its field with what was chosen kept (never the PIN).
    */
   const cardStep = (
     step: Parameters<typeof readPage>[1] & { title: string },
@@ -192,8 +223,7 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
       input: CardInput,
       sessionId: string,
       clientAddress?: string,
-    ) => ReturnType<typeof readOld>,
-    next: (form: Choice) => string,
+    ) => Promise<Result<string, RenewalError>>,
   ) => {
     app.get(step.path, async (c) => {
       const session = await ensureSession(c, deps)
@@ -204,7 +234,7 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
       const session = await ensureSession(c, deps)
       const body = await c.req.parseBody()
       const form = ChoiceForm.parse(body)
-      const refuse = async (message: CardMessage, status: 422 | 503 = 422) => {
+      const refuse = async (message: CardMessage, status: 422 | 502 | 503 = 422) => {
         await challenge(session.id)
         return render(c, {
           title: step.title,
@@ -216,25 +246,29 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
       const input = await cardInputOf(body, c.get('portalOrigin'))
       if (!input.ok) return refuse(input.error)
       const result = await read(form, input.value, session.id, c.get('clientAddress'))
-      if (result.ok) return c.redirect(next(form), 303)
+      if (result.ok) return c.redirect(result.value, 303)
       if (result.error.kind === 'no-draft') return render(c, startAgain(result.error))
-      // An outside service that is down is not the user's error: 503, and the read can be repeated.
-      return refuse(renewalMessage(result.error), result.error.kind === 'jpki-unavailable' ? 503 : 422)
+      // An outside service that is down or refuses is not the user's error: 503 or 502, and
+      // nothing was changed.
+      const status =
+        result.error.kind === 'jpki-unavailable' ? 503 : result.error.kind === 'jpki-refused' ? 502 : 422
+      return refuse(renewalMessage(result.error), status)
     })
   }
   cardStep(
     { path: '/renewal', title: CHOICE_TITLE, intro: CHOICE_INTRO, use: 'signing', myNumber: true },
-    (form, input, sessionId, clientAddress) =>
-      form.kind === 'my-number' && input.kind === 'reader'
-        ? readMyNumber({ sessionId, input, consent: form.consent, clientAddress })
-        : readOld({ sessionId, input }),
-    // A My Number renewal has both certificates now: screen 2 is skipped.
-    (form) => (form.kind === 'my-number' ? '/renewal/confirm' : '/renewal/new'),
+    async (form, input, sessionId, clientAddress) =>
+      form.kind === 'my-number'
+        ? // Both certificates are known now: screen 2 is skipped.
+          goTo(
+            '/renewal/confirm',
+            await readMyNumber({ sessionId, input, consent: form.consent, clientAddress }),
+          )
+        : goTo('/renewal/new', await readOld({ sessionId, input })),
   )
   cardStep(
     { path: '/renewal/new', title: READ_TITLE, intro: READ_INTRO, use: 'private' },
-    (_form, input, sessionId) => readNew({ sessionId, input }),
-    () => '/renewal/confirm',
+    async (_form, input, sessionId) => goTo('/renewal/confirm', await readNew({ sessionId, input })),
   )
 
   app.get('/renewal/confirm', async (c) => {
@@ -245,8 +279,8 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
     return render(c, {
       title: CONFIRM_TITLE,
       body: html`<p>更新先電子証明書情報に誤りが無いか確認し、［更新実行］を押してください。更新元の電子証明書は登録から外れ、以後は更新先の電子証明書でログインします。</p>
-${old.map((c, i) => certificateFacts(`更新元電子証明書情報${whichCertificate(old.length, i)}`, c))}
-${fresh.map((c, i) => certificateFacts(`更新先電子証明書情報${whichCertificate(fresh.length, i)}`, c))}
+${old.map((c) => certificateFacts(`更新元電子証明書情報${whichCertificate(c.use)}`, c))}
+${fresh.map((c) => certificateFacts(`更新先電子証明書情報${whichCertificate(c.use)}`, c))}
 <section><h2>事業者情報</h2>${readOnlyRows([
         ['法人番号', business.corporateNumber],
         ['商号又は名称', business.name],

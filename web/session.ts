@@ -19,10 +19,11 @@ export type AppEnv = {
     user?: User
     clientAddress?: string
     /**
-     * The origin users reach the portal at (PUBLIC_URL's, else the request's own): what a signed
-     * token from the page or a card helper must cover.
+     * The origin users reach the portal at (PUBLIC_URL's; without it, the request's own on this
+     * machine only): what a signed token from the page or a card helper must cover. Undefined: no
+     * token is taken.
      */
-    portalOrigin: string
+    portalOrigin?: string
     /** The request carried a session cookie whose session has ended (expired, or signed out elsewhere). */
     sessionEnded?: boolean
     /** Whether cookies are marked Secure (the portal is served over HTTPS). */

@@ -1,16 +1,22 @@
 /**
- * ログイン: the development sign-in page lists the virtual cards by holder name; the user picks
- * one and enters its PIN. The server issued a single-use challenge with the page; the card signs
- * it, and the core checks the proof. Every refusal says what to do next.
+ * ログイン: the user picks a card of the (virtual) reader and enters its PIN, or chooses a
+ * certificate file, or lets a card helper read an IC card. The server issued a single-use
+ * challenge with the page; the card signs it, and the core checks the proof. Every refusal says
+ * what to do next.
  */
-
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { BASE64_PATTERN, fromBase64 } from '../core/base64.ts'
 import { HELPER_ALGORITHMS } from '../core/helper-token.ts'
 import type { CardReader } from '../core/ports.ts'
 import { issueChallenge, type SignInError, type SignInPorts, signIn as signInWith } from '../core/sign-in.ts'
-import { type CardMessage, cardInputOf, cardReadForms, cardReadRefusalMessage } from './card-read.ts'
+import {
+  type CardMessage,
+  cardInputOf,
+  cardReadForms,
+  cardReadRefusalMessage,
+  NO_ORIGIN_MESSAGE,
+} from './card-read.ts'
 import { html, render } from './render.ts'
 import {
   type AppEnv,
@@ -33,6 +39,10 @@ export const signInMessage = (e: SignInError): CardMessage => {
         field: 'cardId',
         text: 'この電子証明書は調達ポータルに登録されていません。新しい代理人の方は、利用者登録を行ってください。',
       }
+    case 'signing-certificate':
+      return {
+        text: 'マイナンバーカードでログインするときは、利用者証明用電子証明書のパスワード（数字4桁）を使います。署名用電子証明書ではログインできません。',
+      }
     default:
       return cardReadRefusalMessage(e)
   }
@@ -45,8 +55,6 @@ const SIGN_IN_NOTICES: Record<string, string> = {
   cookies:
     'この操作にはCookieが必要です。ブラウザの設定で、このサイトのCookieを有効にしてから、もう一度ログインしてください。',
 }
-
-const _SignInForm = z.object({ cardId: z.string().catch(''), pin: z.string().catch('') })
 
 const base64 = z.string().min(1).max(16_000).regex(BASE64_PATTERN)
 /** The authentication token of a card helper, in Web eID's format (web-eid:1). */
@@ -152,6 +160,8 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
         400,
       )
     }
+    const origin = c.get('portalOrigin')
+    if (!origin) return c.json({ error: 'no-public-url', message: NO_ORIGIN_MESSAGE }, 422)
     const result = await signIn({
       sessionId: session.id,
       input: {
@@ -161,7 +171,7 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
           algorithm: token.data.algorithm,
           signature: fromBase64(token.data.signature),
         },
-        origin: c.get('portalOrigin'),
+        origin,
       },
       clientAddress: c.get('clientAddress'),
     })

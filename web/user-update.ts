@@ -135,7 +135,6 @@ const parseQualification = (form: Record<string, unknown>): QualificationInput =
  */
 const FormFields = z.record(z.string(), z.union([z.string(), z.array(z.unknown()), z.unknown()]))
 const ConfirmForm = z.object({ draftId: z.string().catch('') })
-const _CardForm = z.object({ cardId: z.string().catch(''), pin: z.string().catch('') })
 
 const parseUpdate = (body: Record<string, unknown>): UpdateInput => {
   const form = FormFields.parse(body)
@@ -430,6 +429,11 @@ const certificateRefusalMessage = (reason: CertificateRefusal): CardMessage => {
       return {
         field: 'cardId',
         text: 'この電子証明書はすでに調達ポータルに登録されています。同じ電子証明書は二度登録できません。',
+      }
+    case 'my-number-certificate':
+      return {
+        field: 'cardId',
+        text: 'マイナンバーカードの電子証明書は、ここでは追加できません。マイナンバーカードを更新したときは、ログイン画面の「電子証明書更新」から更新してください。',
       }
   }
 }

@@ -42,9 +42,13 @@ export const kyselyVirtualCardStore = (db: Kysely<Database>): VirtualCardStore =
 /** The trust anchors and their CRLs kept in the database (the test PKI's, in development). */
 export const kyselyTrustAnchors = (db: Kysely<Database>): TrustAnchors => ({
   load: async () => {
-    const rows = await db.selectFrom('trust_anchors').select(['certificate', 'crl']).orderBy('name').execute()
+    const rows = await db
+      .selectFrom('trust_anchors')
+      .select(['certificate', 'crl', 'kind'])
+      .orderBy('name')
+      .execute()
     return {
-      anchors: rows.map((r) => new Uint8Array(r.certificate)),
+      anchors: rows.map((r) => ({ certificate: new Uint8Array(r.certificate), kind: r.kind })),
       revocationLists: rows.flatMap((r) => (r.crl ? [new Uint8Array(r.crl)] : [])),
     }
   },

@@ -102,7 +102,12 @@ export type Database = {
     detail: Json<Record<string, unknown>>
   }
   sign_in_failures: { key: string; at: Timestamp }
-  trust_anchors: { name: string; certificate: Uint8Array; crl: Uint8Array | null }
+  trust_anchors: {
+    name: string
+    certificate: Uint8Array
+    crl: Uint8Array | null
+    kind: Generated<'private' | 'jpki'>
+  }
   virtual_cards: {
     id: string
     holder_name: string

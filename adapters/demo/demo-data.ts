@@ -92,7 +92,7 @@ export const PRIVATE_CA_NAME = 'CN=テスト民間認証局, O=調達ポータ�
 export const JPKI_CA_NAME = 'CN=テスト公的個人認証局, O=公的個人認証サービス開発用, C=JP'
 
 export type DemoData = {
-  trustAnchors: { name: string; certificate: Uint8Array; crl: Uint8Array }[]
+  trustAnchors: { name: string; kind: 'private' | 'jpki'; certificate: Uint8Array; crl: Uint8Array }[]
   business: Business
   users: User[]
   certificates: Certificate[]
@@ -319,11 +319,13 @@ export const buildDemoData = async (now: Date): Promise<DemoData> => {
     trustAnchors: [
       {
         name: 'jpki-ca',
+        kind: 'jpki',
         certificate: jpkiCa.certificate,
         crl: await revocationList(jpkiCa, [], now, crlUntil),
       },
       {
         name: 'private-ca',
+        kind: 'private',
         certificate: privateCa.certificate,
         crl: await revocationList(privateCa, revoked ? [revoked] : [], now, crlUntil),
       },

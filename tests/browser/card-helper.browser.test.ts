@@ -71,6 +71,16 @@ describe('a card helper', () => {
       )
       expect(withScript.scriptErrors).toEqual([])
 
+      // When the page cannot even get a challenge, it says the read failed; it sends no empty form.
+      await withScript.page.route('**/card-read/challenge', (route) =>
+        route.fulfill({ status: 500, body: '' }),
+      )
+      await withScript.page.goto(`${portal.url}/sign-in`)
+      await withScript.page.getByRole('button', { name: 'カードヘルパーで読込' }).click()
+      await expect(withScript.page.locator('#error-summary').textContent()).resolves.toContain(
+        'カードヘルパーがカードを読み込めませんでした',
+      )
+
       await withoutScript.page.goto(`${portal.url}/sign-in`)
       await expect(withoutScript.page.locator('form[data-card-helper]').count()).resolves.toBe(1)
       await expect(

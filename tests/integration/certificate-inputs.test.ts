@@ -92,6 +92,14 @@ describe('renewal (F2) with files', () => {
     expect(old.status).toBe(303)
     expect(old.location).toBe('/renewal/new')
     await c.get('/renewal/new')
+    const relayed = await c.post(
+      '/renewal/new',
+      await pageToken(c, 'saburo-ic-new', { origin: 'https://chotatsu-portal.example.com' }),
+    )
+    expect(relayed.text).toContain('署名を確認できませんでした')
+    // His renewed card may not be a My Number card's, even sent by hand.
+    const myNumber = await c.post('/renewal/new', { cardId: 'jiro-mynumber-renewed-signing', pin: 'ABC123' })
+    expect(myNumber.text).toContain('これはマイナンバーカードの電子証明書です。')
     const fresh = await c.post('/renewal/new', await pageToken(c, 'saburo-ic-new'))
     expect(fresh.status).toBe(303)
     expect(fresh.location).toBe('/renewal/confirm')
@@ -108,6 +116,38 @@ describe('sign-in with the page’s token for a file it opened', () => {
     const signedIn = await c.post('/sign-in/file', await pageToken(c, 'hanako-file'))
     expect(signedIn.status).toBe(303)
     expect((await c.get('/menu')).text).toContain('入札 花子')
+  })
+})
+
+describe('which certificate each screen takes', () => {
+  it('signs no one in with a My Number card’s signing certificate, even sent by hand', async () => {
+    const c = portalClient(portal)
+    await c.get('/sign-in')
+    const signing = await c.post('/sign-in', { cardId: 'jiro-mynumber-signing', pin: 'ABC123' })
+    expect(signing.status).toBe(422)
+    expect(signing.text).toContain('署名用電子証明書ではログインできません。')
+    expect((await c.get('/menu')).status).toBe(303)
+  })
+
+  it('adds no My Number card’s certificate in F1', async () => {
+    const c = await signedInClient(portal, 'taro-ic', '1234')
+    await c.get('/user/edit')
+    await c.get('/user/certificates/add')
+    const refused = await c.post('/user/certificates/add', { cardId: 'jiro-mynumber-renewed', pin: '4321' })
+    expect(refused.status).toBe(422)
+    expect(refused.text).toContain('マイナンバーカードの電子証明書は、ここでは追加できません。')
+  })
+
+  it('says a token it cannot read is unreadable, not that a file is missing', async () => {
+    const c = portalClient(portal)
+    await c.get('/sign-in')
+    const broken = await c.post('/sign-in', {
+      tokenCertificate: '',
+      tokenAlgorithm: 'ES256',
+      tokenSignature: '',
+    })
+    expect(broken.status).toBe(422)
+    expect(broken.text).toContain('電子証明書と署名を読み取れませんでした。')
   })
 })
 

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CERTIFICATE_RENEWED_SUBJECT } from '../../core/mails.ts'
 import type { Portal } from '../../main.ts'
+import { demoCardFile } from '../support/demo-card-files.ts'
 import { pathOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'
 import { portalClient } from '../support/portal-client.ts'
@@ -150,10 +151,27 @@ describe('F2 with a My Number card', () => {
       pin: '1234',
       consent: 'yes',
     })
-    expect(notMyNumber.text).toContain('選んだカードはマイナンバーカードではありません。')
-    // His current card was renewed from none: JPKI has no earlier certificate for it.
+    expect(notMyNumber.text).toContain('マイナンバーカードの署名用電子証明書を読み込めませんでした。')
+    // His current card is the registered one: the renewed card is the one to read.
     const current = await c.post('/renewal', { ...renewed, cardId: 'jiro-mynumber-signing', consent: 'yes' })
-    expect(current.text).toContain('このマイナンバーカードの更新前の電子証明書が見つかりませんでした。')
+    expect(current.text).toContain('この電子証明書はすでに調達ポータルに登録されています。')
+    // A My Number card read as a private certificate is sent to the My Number path.
+    const asPrivate = await c.post('/renewal', {
+      kind: 'private',
+      cardId: 'jiro-mynumber-signing',
+      pin: 'ABC123',
+    })
+    expect(asPrivate.text).toContain('これはマイナンバーカードの電子証明書です。')
+    // A file cannot give both of a My Number card's certificates.
+    const file = await c.postMultipart('/renewal', {
+      kind: 'my-number',
+      consent: 'yes',
+      p12: await demoCardFile(portal, 'hanako-file', 'pw'),
+      password: 'pw',
+    })
+    expect(file.text).toContain(
+      'マイナンバーカードでの更新は、カードリーダでマイナンバーカードを読み込んで行います。',
+    )
 
     jpki.faults.failNext = 1
     const down = await c.post('/renewal', { ...renewed, consent: 'yes' })

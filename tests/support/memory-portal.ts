@@ -35,7 +35,7 @@ export const memoryPortal = async (now = new Date()) => {
       cardReader: virtualCardReader(memoryVirtualCardStore(demo.cards)),
       trustAnchors: {
         load: async () => ({
-          anchors: demo.trustAnchors.map((a) => a.certificate),
+          anchors: demo.trustAnchors.map((a) => ({ certificate: a.certificate, kind: a.kind })),
           revocationLists: demo.trustAnchors.map((a) => a.crl),
         }),
       },

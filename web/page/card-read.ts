@@ -142,6 +142,29 @@ document.addEventListener('htmx:after:swap', () => {
   for (const form of document.querySelectorAll<HTMLFormElement>('form[data-card-helper]')) form.hidden = false
 })
 
+/** Back to a page the browser kept: its forms start again as they were served. */
+window.addEventListener('pageshow', (event) => {
+  if (!event.persisted) return
+  for (const form of document.querySelectorAll<HTMLFormElement>(
+    'form[data-certificate-file], form[data-card-helper]',
+  ))
+    reset(form)
+})
+
+/** Takes back what prepare added, so that the form goes out as it was served. */
+const reset = (form: HTMLFormElement) => {
+  prepared.delete(form)
+  for (const name of ['p12', 'password']) {
+    const input = inputOf(form, name)
+    if (input) input.disabled = false
+  }
+  for (const hidden of form.querySelectorAll(
+    'input[name^="token"], input[name^="fileError"], input[name^="helperError"]',
+  ))
+    hidden.remove()
+  for (const button of form.querySelectorAll('button')) button.disabled = false
+}
+
 document.addEventListener(
   'submit',
   (event) => {
@@ -163,13 +186,15 @@ document.addEventListener(
       form.requestSubmit(button)
     }
     prepare(form).then(send, (error: unknown) => {
-      console.warn('the certificate file goes to the server instead:', error)
-      for (const name of ['p12', 'password']) {
-        const input = inputOf(form, name)
-        if (input) input.disabled = false
+      reset(form)
+      if (prepare === prepareHelper) {
+        // No token from the helper: say so, rather than send an empty form.
+        console.warn('the card helper could not be asked:', error)
+        setHidden(form, 'helperError', 'failed')
+      } else {
+        // The page could not open the file: the server opens it instead, as without JavaScript.
+        console.warn('the certificate file goes to the server instead:', error)
       }
-      for (const hidden of form.querySelectorAll('input[name^="token"], input[name^="fileError"]'))
-        hidden.remove()
       send()
     })
   },
