@@ -1,6 +1,6 @@
 /**
- * Migrations that reshape data keep it: a database made before 0007 keeps its cards' locks, and
- * going down and up again loses nothing.
+ * Migrations that reshape data keep it: a database made before 0007 keeps its cards' locks, the
+ * trust anchors get their kinds (0009), and going down and up again loses nothing.
  */
 import { sql } from 'kysely'
 import { Migrator } from 'kysely/migration'
@@ -64,4 +64,25 @@ it('0008 adds the My Number card links, and down and up again keeps the cards', 
   expect(
     await test.handle.db.selectFrom('virtual_cards').select('id').orderBy('sort_order').execute(),
   ).toEqual(before)
+})
+
+it('0009 marks the JPKI trust anchor as JPKI’s and every other as private', async () => {
+  await migrateTo('0008-my-number-cards')
+  await sql`insert into trust_anchors (name, certificate, crl) values
+    ('jpki-ca', '\\x00', null), ('private-ca', '\\x00', null)`.execute(test.handle.db)
+  await migrateTo('0009-trust-anchor-kinds')
+  const kinds = await test.handle.db
+    .selectFrom('trust_anchors')
+    .select(['name', 'kind'])
+    .orderBy('name')
+    .execute()
+  expect(kinds).toEqual([
+    { name: 'jpki-ca', kind: 'jpki' },
+    { name: 'private-ca', kind: 'private' },
+  ])
+  await migrateTo('0008-my-number-cards')
+  await migrateTo('0009-trust-anchor-kinds')
+  expect(
+    await test.handle.db.selectFrom('trust_anchors').select(['name', 'kind']).orderBy('name').execute(),
+  ).toEqual(kinds)
 })
