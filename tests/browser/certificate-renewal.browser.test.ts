@@ -7,6 +7,7 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CERTIFICATE_RENEWED_SUBJECT } from '../../core/mails.ts'
 import { launchChromium, openPage } from '../support/browser.ts'
+import { demoCardFile } from '../support/demo-card-files.ts'
 import { startTestPortal } from '../support/portal.ts'
 
 let browser: Browser
@@ -58,6 +59,33 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await sink.waitFor(
           (m) => m.subject === CERTIFICATE_RENEWED_SUBJECT && m.to.includes('saburo@sample-shoji.example.jp'),
         )
+        expect(scriptErrors).toEqual([])
+      } finally {
+        await context.close()
+        await portal.close()
+      }
+    })
+
+    it('renews 更新 三郎 with certificate files: the expired one, then the new one', async () => {
+      const portal = await startTestPortal()
+      const { context, page, scriptErrors } = await openPage(browser, javaScriptEnabled)
+      const fileOf = async (cardId: string) => {
+        const file = await demoCardFile(portal, cardId, 'saburo-file-pass')
+        return { name: file.name, mimeType: file.type, buffer: Buffer.from(await file.arrayBuffer()) }
+      }
+      const read = async (cardId: string) => {
+        await page.getByLabel('電子証明書ファイル（.p12 / .pfx）').setInputFiles(await fileOf(cardId))
+        await page.getByLabel('パスワード', { exact: true }).fill('saburo-file-pass')
+        await page.getByRole('button', { name: 'ファイルを読込' }).click()
+      }
+      try {
+        await page.goto(`${portal.url}/renewal`)
+        await read('saburo-ic-expired')
+        await page.locator('h1', { hasText: '更新する電子証明書の読み込み画面' }).waitFor()
+        await read('saburo-ic-new')
+        await page.locator('h1', { hasText: '電子証明書の更新確認画面' }).waitFor()
+        await page.getByRole('button', { name: '更新実行' }).click()
+        await page.locator('h1', { hasText: '電子証明書の更新完了画面' }).waitFor()
         expect(scriptErrors).toEqual([])
       } finally {
         await context.close()
