@@ -257,6 +257,26 @@ export const readNewCertificate =
     return ok(undefined)
   }
 
+/**
+ * Where the session's renewal stands, for a screen opened directly (a bookmark, the Back button):
+ * nothing begun, waiting for the new certificate (private), waiting for [更新実行], or done.
+ */
+export type RenewalProgress =
+  | { step: 'none' }
+  | { step: 'new-certificate' }
+  | { step: 'confirm' }
+  | { step: 'completed'; changeId: string }
+
+export const renewalProgress =
+  (ports: Pick<RenewalPorts, 'drafts'>) =>
+  async (sessionId: string): Promise<RenewalProgress> => {
+    const draft = await ports.drafts.find(sessionId, RENEWAL_FLOW)
+    if (!draft) return { step: 'none' }
+    if (draft.completedChangeId) return { step: 'completed', changeId: draft.completedChangeId }
+    const renewal = draftOf(draft.payload)
+    return renewal.new ? { step: 'confirm' } : { step: 'new-certificate' }
+  }
+
 /** 電子証明書の更新確認画面: 更新元, 更新先 and 事業者情報, before [更新実行]. */
 export const reviewRenewal =
   (ports: RenewalPorts) =>

@@ -68,6 +68,8 @@ export type Staging = {
   qualifications: { added: Qualification[]; removed: string[] }
   certificates: { added: StagedCertificate[]; removed: string[] }
   typed?: UpdateInput
+  /** 資格情報選択 as it was typed, not yet [追加]ed. */
+  typedQualification?: QualificationInput
 }
 const NOTHING_STAGED: Staging = {
   qualifications: { added: [], removed: [] },
@@ -190,9 +192,17 @@ const saveStaging = (ports: Pick<UserUpdatePorts, 'drafts'>, sessionId: string, 
 /** Keeps what was typed, before [追加] of 電子証明書情報 leads away to the card read. */
 export const keepTyped =
   (ports: Pick<UserUpdatePorts, 'drafts'>) =>
-  async (cmd: { sessionId: string; typed: UpdateInput }): Promise<void> => {
+  async (cmd: {
+    sessionId: string
+    typed: UpdateInput
+    typedQualification?: QualificationInput
+  }): Promise<void> => {
     const staging = await loadStaging(ports)(cmd.sessionId)
-    await saveStaging(ports, cmd.sessionId, { ...staging, typed: cmd.typed })
+    await saveStaging(ports, cmd.sessionId, {
+      ...staging,
+      typed: cmd.typed,
+      typedQualification: cmd.typedQualification,
+    })
     // What was typed now is newer than a draft confirmed before: the draft would only hide it.
     await ports.drafts.discard(cmd.sessionId, USER_UPDATE_FLOW)
   }
@@ -403,7 +413,9 @@ export const prepareUserUpdate =
       baseVersion: user.version,
     })
     // The draft now holds what was typed; a copy kept for the card read would only be older.
-    if (staging.typed) await saveStaging(ports, cmd.sessionId, { ...staging, typed: undefined })
+    if (staging.typed || staging.typedQualification) {
+      await saveStaging(ports, cmd.sessionId, { ...staging, typed: undefined, typedQualification: undefined })
+    }
     return ok(undefined)
   }
 

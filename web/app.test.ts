@@ -1,5 +1,6 @@
 /** Route-level behaviour over the in-memory adapters: headers, origins, and the settings behind them. */
 import { describe, expect, it } from 'vitest'
+import { SIGN_IN_LIMITS } from '../core/sign-in.ts'
 import { configFromEnv } from '../main.ts'
 import { formClient } from '../tests/support/form-client.ts'
 import { memoryPortal } from '../tests/support/memory-portal.ts'
@@ -177,7 +178,8 @@ describe('limits', () => {
     const app = await appWith({ clientAddressOf: () => '198.51.100.9' })
     const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
     await c.get('/sign-in')
-    for (let i = 0; i < 20; i++) await c.post('/sign-in', { cardId: 'hanako-file', pin: `guess-${i}` })
+    for (let i = 0; i < SIGN_IN_LIMITS.perAddress; i++)
+      await c.post('/sign-in', { cardId: 'hanako-file', pin: `guess-${i}` })
     const refused = await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })
     expect(refused.status).toBe(429)
     expect(refused.text).toContain('ログインの失敗が続いたため、安全のため15分ほどログインを受け付けません。')

@@ -28,6 +28,13 @@ const usable: Record<CardUse, (card: CardSummary) => boolean> = {
   signing: (card) => card.pinKind !== 'my-number-user-authentication',
   private: (card) => card.cardKind !== 'my-number',
 }
+/** Which PIN the tries count, where a card has two (a My Number card). */
+const PIN_NAMES: Record<CardSummary['pinKind'], string> = {
+  'ic-card': 'PIN',
+  file: 'PIN',
+  'my-number-user-authentication': '利用者証明用PIN',
+  'my-number-signing': '署名用PIN',
+}
 const PIN_HINTS: Record<CardUse, string> = {
   authentication:
     'ファイルタイプの電子証明書はパスワードを、マイナンバーカードは利用者証明用電子証明書のパスワード（数字4桁）を入力します。',
@@ -50,7 +57,7 @@ export const certificateMessage = (e: CertificateError): string => {
     case 'wrong-key-usage':
       return 'この電子証明書は署名に使えない種類のものです。ログインや本人確認に使う電子証明書（署名用）をお使いください。'
     case 'revoked':
-      return `この電子証明書は${formatDateJa(e.revokedAt)}に失効しています。新しい電子証明書を発行元から取得し、電子証明書更新の手続きを行ってください。`
+      return `この電子証明書は${formatDateJa(e.revokedAt)}に失効しています。失効した電子証明書は、ログインにも電子証明書更新にも使えません。ほかに登録済みの電子証明書があればそちらを、なければヘルプデスクにご連絡ください。`
     case 'revocation-unknown':
       return '電子証明書が失効していないかを、いま確認できませんでした。しばらくしてからもう一度お試しください。'
     case 'bad-signature':
@@ -144,7 +151,7 @@ export const cardReadFields = async (
           ? ''
           : tries[i] === 0
             ? html`<span class="tries">（ロック中）</span>`
-            : html`<span class="tries">（PIN入力 残り${tries[i]}回）</span>`
+            : html`<span class="tries">（${PIN_NAMES[card.pinKind]}入力 残り${tries[i]}回）</span>`
       }</label>
     </div>`,
     )}
@@ -168,7 +175,7 @@ const PageToken = z.object({
 })
 /** What the page sends for a certificate file it could not open: why, and nothing of the file. */
 const PageFileError = z.object({
-  fileError: z.enum(['too-large', 'damaged', 'wrong-password', 'unsupported-algorithm']),
+  fileError: z.enum(['too-large', 'damaged', 'wrong-password', 'unsupported-algorithm', 'no-password']),
   fileErrorDetail: z.string().max(80).catch(''),
 })
 
@@ -199,7 +206,7 @@ const helperMessage = (e: z.infer<typeof HelperError>): string => {
   }
 }
 
-const fileErrorOf = (e: z.infer<typeof PageFileError>): Pkcs12Error => {
+const fileErrorOf = (e: z.infer<typeof PageFileError> & { fileError: Pkcs12Error['kind'] }): Pkcs12Error => {
   switch (e.fileError) {
     case 'too-large':
       return { kind: 'too-large', maxBytes: PKCS12_MAX_BYTES }
@@ -208,6 +215,22 @@ const fileErrorOf = (e: z.infer<typeof PageFileError>): Pkcs12Error => {
     default:
       return { kind: e.fileError }
   }
+}
+
+/** Which of a card-read screen's forms sent the body: by the fields only each one has. */
+const formOf = (body: Record<string, unknown>): 'card' | 'file' | 'helper' => {
+  if ('helperError' in body || (body.via === 'helper' && 'tokenCertificate' in body)) return 'helper'
+  return ['p12', 'password', 'tokenCertificate', 'fileError'].some((name) => name in body) ? 'file' : 'card'
+}
+
+/**
+ * A refusal of what a form sent, beside that form: what would stand by the card list stands by
+ * the file field for a file, and at the top for a card helper (its form has no field).
+ */
+export const besideItsForm = (body: Record<string, unknown>, message: CardMessage): CardMessage => {
+  const form = formOf(body)
+  if (form === 'card' || (message.field !== 'cardId' && message.field !== 'pin')) return message
+  return form === 'helper' ? { text: message.text } : { ...message, field: 'p12' }
 }
 
 /**
@@ -221,9 +244,7 @@ export const cardInputOf = async (
 ): Promise<Result<CardInput, CardMessage>> => {
   const helperError = HelperError.safeParse(body)
   if (helperError.success) return err({ text: helperMessage(helperError.data) })
-  // The file form's fields (and the helper form's token); the card form has `cardId` and `pin`.
-  const fromFileForm = ['p12', 'password', 'tokenCertificate', 'fileError'].some((name) => name in body)
-  if (!fromFileForm) {
+  if (formOf(body) === 'card') {
     const text = (v: unknown) => (typeof v === 'string' ? v : '')
     return ok({ kind: 'reader', cardId: text(body.cardId), pin: text(body.pin) })
   }
@@ -245,10 +266,16 @@ export const cardInputOf = async (
     })
   }
   const unopened = PageFileError.safeParse(body)
-  if (unopened.success) return ok({ kind: 'file-unopened', error: fileErrorOf(unopened.data) })
+  const noPassword = { field: 'password' as const, text: 'パスワードを入力してください。' }
+  if (unopened.success) {
+    const { fileError, fileErrorDetail } = unopened.data
+    if (fileError === 'no-password') return err(noPassword)
+    return ok({ kind: 'file-unopened', error: fileErrorOf({ fileError, fileErrorDetail }) })
+  }
   const file = body.p12 instanceof File && body.p12.size > 0 ? body.p12 : undefined
   if (!file) return err({ field: 'p12', text: '電子証明書ファイルを選択してください。' })
   const password = typeof body.password === 'string' ? body.password : ''
+  if (password === '') return err(noPassword)
   return ok({ kind: 'file', file: new Uint8Array(await file.arrayBuffer()), password })
 }
 
@@ -321,6 +348,7 @@ const cardHelperForm = (action: string, csrfToken: string): Html =>
   html`<form method="post" action="${action}" data-card-helper hidden>
   <h2>お手元のICカードリーダで読み込む</h2>
   ${csrfField(csrfToken)}
+  <input type="hidden" name="via" value="helper">
   <p class="hint">カードヘルパー（Web eID 方式）がカードを読み込みます。PINはカードヘルパーの画面で入力し、調達ポータルには送られません。</p>
   <button type="submit">カードヘルパーで読込</button>
 </form>`

@@ -14,13 +14,16 @@ import {
   readNewCertificate,
   readRegisteredCertificate,
   readRenewedMyNumberCard,
+  renewalProgress,
   reviewRenewal,
   viewRenewal,
 } from '../core/certificate-renewal.ts'
 import type { CertificateUse } from '../core/certificates.ts'
+import { formatDateJa } from '../core/format.ts'
 import { ok, type Result } from '../core/result.ts'
 import { issueChallenge } from '../core/sign-in.ts'
 import {
+  besideItsForm,
   type CardMessage,
   type CardUse,
   cardInputOf,
@@ -53,10 +56,18 @@ const ConfirmForm = z.object({ draftId: z.string().catch('') })
 
 const renewalMessage = (e: RenewalError): CardMessage => {
   switch (e.kind) {
+    case 'certificate':
+      // Inside F2, an expired certificate is a new one that will not do.
+      if (e.error.kind === 'expired') {
+        return {
+          field: 'cardId',
+          text: `この電子証明書は有効期限が切れています（${formatDateJa(e.error.notAfter)}まで）。更新先には、有効期間内の新しい電子証明書を読み込んでください。`,
+        }
+      }
+      return cardReadRefusalMessage(e)
     case 'challenge-missing':
     case 'card':
     case 'file':
-    case 'certificate':
       return cardReadRefusalMessage(e)
     case 'not-registered':
       return {
@@ -139,8 +150,8 @@ const whichCertificate = (use: CertificateUse) =>
 const goTo = (next: string, read: Result<void, RenewalError>): Result<string, RenewalError> =>
   read.ok ? ok(next) : read
 
-const startAgain = (error: RenewalError): Page => ({
-  title: CONFIRM_TITLE,
+const startAgain = (error: RenewalError, title = CONFIRM_TITLE): Page => ({
+  title,
   status: 409,
   body: html`<p>${renewalMessage(error).text}</p><p>更新は行っていません。</p><p><a href="/renewal">電子証明書更新の最初の画面へ</a></p>`,
 })
@@ -209,6 +220,7 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
   const review = reviewRenewal(ports)
   const complete = completeRenewal(ports)
   const view = viewRenewal(ports)
+  const progress = renewalProgress(ports)
 
   const readMyNumber = readRenewedMyNumberCard(ports)
 
@@ -227,6 +239,18 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
   ) => {
     app.get(step.path, async (c) => {
       const session = await ensureSession(c, deps)
+      if (step.path === '/renewal/new') {
+        // The second read follows the first: opened on its own, it says where to begin.
+        const now = await progress(session.id)
+        if (now.step === 'completed') return c.redirect(`/renewal/complete/${now.changeId}`, 303)
+        if (now.step === 'none') {
+          return render(c, {
+            title: step.title,
+            status: 409,
+            body: html`<p>この画面は、登録済みの電子証明書を読み込んだ後に使います。電子証明書更新の最初の画面から始めてください。</p><p><a href="/renewal">電子証明書更新の最初の画面へ</a></p>`,
+          })
+        }
+      }
       await challenge(session.id)
       return render(c, { title: step.title, body: readPage(ports, step, session.csrfToken) })
     })
@@ -240,14 +264,18 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
           title: step.title,
           hasErrors: true,
           status,
-          body: readPage(ports, step, session.csrfToken, { cardId: form.cardId, choice: form, message }),
+          body: readPage(ports, step, session.csrfToken, {
+            cardId: form.cardId,
+            choice: form,
+            message: besideItsForm(body, message),
+          }),
         })
       }
       const input = await cardInputOf(body, c.get('portalOrigin'))
       if (!input.ok) return refuse(input.error)
       const result = await read(form, input.value, session.id, c.get('clientAddress'))
       if (result.ok) return c.redirect(result.value, 303)
-      if (result.error.kind === 'no-draft') return render(c, startAgain(result.error))
+      if (result.error.kind === 'no-draft') return render(c, startAgain(result.error, step.title))
       // An outside service that is down or refuses is not the user's error: 503 or 502, and
       // nothing was changed.
       const status =
@@ -271,8 +299,11 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
     async (_form, input, sessionId) => goTo('/renewal/confirm', await readNew({ sessionId, input })),
   )
 
+  // Opened again after [更新実行] (Back, a bookmark): the renewal is done; show it as done.
   app.get('/renewal/confirm', async (c) => {
     const session = await ensureSession(c, deps)
+    const now = await progress(session.id)
+    if (now.step === 'completed') return c.redirect(`/renewal/complete/${now.changeId}`, 303)
     const reviewed = await review(session.id)
     if (!reviewed.ok) return render(c, startAgain(reviewed.error))
     const { old, new: fresh, user, business, draftId } = reviewed.value

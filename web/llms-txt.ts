@@ -26,8 +26,9 @@ export const LLMS_TXT = `# 調達ポータル 利用者情報メンテナンス 
 1. GET /sign-in. The form lists cards as radio buttons \`cardId\`.
 2. POST /sign-in with \`cardId\`, \`pin\` and \`_csrf\`. Success: 303 to /menu.
    Errors: a wrong PIN says how many tries are left before the card locks.
-3. Or, with a certificate file (.p12/.pfx, at most 32 KB): POST /sign-in/file as
-   multipart/form-data with \`p12\` (the file), \`password\` and \`_csrf\`. The server opens the
+3. Or, with a certificate file (.p12/.pfx, at most 32 KB): POST /sign-in as
+   multipart/form-data with \`p12\` (the file), \`password\` and \`_csrf\` (/sign-in/file takes
+   the same). The server opens the
    file, signs, and keeps neither the file nor the password. A wrong password, a damaged file and
    an unsupported cipher each have their own message.
 Every screen that reads a card (sign-in, 電子証明書の種別選択画面 of F1, and F2) takes the card

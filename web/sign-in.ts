@@ -11,6 +11,7 @@ import { HELPER_ALGORITHMS } from '../core/helper-token.ts'
 import type { CardReader } from '../core/ports.ts'
 import { issueChallenge, type SignInError, type SignInPorts, signIn as signInWith } from '../core/sign-in.ts'
 import {
+  besideItsForm,
   type CardMessage,
   cardInputOf,
   cardReadForms,
@@ -37,7 +38,7 @@ export const signInMessage = (e: SignInError): CardMessage => {
     case 'certificate-not-registered':
       return {
         field: 'cardId',
-        text: 'この電子証明書は調達ポータルに登録されていません。新しい代理人の方は、利用者登録を行ってください。',
+        text: 'この電子証明書は調達ポータルに登録されていません。電子証明書を更新済みの場合は、新しい電子証明書でログインしてください。新しい代理人の方は、利用者登録を行ってください。',
       }
     case 'signing-certificate':
       return {
@@ -114,7 +115,10 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
         title: 'ログイン',
         hasErrors: true,
         status,
-        body: signInPage(ports.cardReader, session.csrfToken, { cardId, message }),
+        body: signInPage(ports.cardReader, session.csrfToken, {
+          cardId,
+          message: besideItsForm(body, message),
+        }),
       })
     }
     const input = await cardInputOf(body, c.get('portalOrigin'))

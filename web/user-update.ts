@@ -62,7 +62,13 @@ import {
   unstageQualification,
   viewOwnChange,
 } from '../core/user-update.ts'
-import { type CardMessage, cardInputOf, cardReadForms, cardReadRefusalMessage } from './card-read.ts'
+import {
+  besideItsForm,
+  type CardMessage,
+  cardInputOf,
+  cardReadForms,
+  cardReadRefusalMessage,
+} from './card-read.ts'
 import { nameIn } from './certificate-view.ts'
 import { checkboxGroup, errorSummary, postForm, readOnlyRows, selectField, textField } from './forms.ts'
 import { type Html, html, type Page, raw, render } from './render.ts'
@@ -599,7 +605,9 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
             }
           : undefined,
         certificateError: state.certificateError,
-        qualificationValues: state.qualificationValues,
+        // What was typed before the card read comes back with the page, not after a post of its own.
+        qualificationValues:
+          state.qualificationValues ?? (state.values ? undefined : staging.typedQualification),
         qualificationErrors: state.qualificationErrors,
         periods: registrablePeriods(ports.clock.now()),
       })}`,
@@ -647,7 +655,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
     }
     if (action === 'add-certificate') {
       // The card read is a page of its own: what was typed waits in the session meanwhile.
-      await keep({ sessionId: session.id, typed: input })
+      await keep({ sessionId: session.id, typed: input, typedQualification: parseQualification(body) })
       return c.redirect('/user/certificates/add', 303)
     }
     if (action.startsWith('remove-certificate:')) {
@@ -709,7 +717,10 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
         title: CERTIFICATE_READ_TITLE,
         hasErrors: true,
         status: 422,
-        body: certificateReadPage(ports, session.csrfToken, { cardId, message }),
+        body: certificateReadPage(ports, session.csrfToken, {
+          cardId,
+          message: besideItsForm(body, message),
+        }),
       })
     }
     const input = await cardInputOf(body, c.get('portalOrigin'))

@@ -166,4 +166,28 @@ describe('what was typed, and what was confirmed', () => {
     expect(again).not.toContain('value="専務"')
     expect(again).not.toContain('まだ更新していない入力内容')
   })
+
+  it('keeps a qualification typed but not yet added when [追加] of 電子証明書情報 leads to the card read', async () => {
+    const { c } = await signedIn('taro-ic-new', '1234')
+    const page = (await c.get('/user/edit?fresh=1')).text
+    const away = await c.post('/user/edit', {
+      ...textFieldsOf(page),
+      qualificationSupplierCode: '0000099999',
+      qualificationKind: '物品の販売',
+      action: 'add-certificate',
+    })
+    expect(away.status).toBe(303)
+    const returned = (await c.get('/user/edit')).text
+    expect(returned).toContain('value="0000099999"')
+    expect(returned).toMatch(/<option value="物品の販売" selected>/)
+    // Once the page posts its own values, those win over the kept copy.
+    const posted = (
+      await c.post('/user/edit', {
+        ...textFieldsOf(returned),
+        qualificationSupplierCode: '',
+        action: 'add-qualification',
+      })
+    ).text
+    expect(posted).not.toContain('value="0000099999"')
+  })
 })

@@ -47,6 +47,17 @@ describe('certificate add (F1) with a file', () => {
     expect(errorOf(wrong.text, 'password')).toContain('パスワードが正しくありません。')
     const none = await c.postMultipart('/user/certificates/add', { password: 'taro-file-pass' })
     expect(errorOf(none.text, 'p12')).toBe('電子証明書ファイルを選択してください。')
+    const noPassword = await c.postMultipart('/user/certificates/add', { p12: file, password: '' })
+    expect(errorOf(noPassword.text, 'password')).toBe('パスワードを入力してください。')
+    // A file's refusal stands by the file field, not by the card list.
+    const someoneElse = await c.postMultipart('/user/certificates/add', {
+      p12: await demoCardFile(portal, 'hanako-file', 'pw'),
+      password: 'pw',
+    })
+    expect(errorOf(someoneElse.text, 'p12')).toContain(
+      'この電子証明書の名義（入札 花子）が、利用者（調達 太郎）と異なります。',
+    )
+    expect(errorOf(someoneElse.text, 'cardId')).toBeUndefined()
     const added = await c.postMultipart('/user/certificates/add', { p12: file, password: 'taro-file-pass' })
     expect(added.status).toBe(303)
     expect((await c.get('/user/edit')).text).toContain('追加予定')

@@ -8,7 +8,7 @@ import type { Portal } from '../../main.ts'
 import { demoCardFile } from '../support/demo-card-files.ts'
 import { pathOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'
-import { portalClient } from '../support/portal-client.ts'
+import { portalClient, signedInClient } from '../support/portal-client.ts'
 
 let portal: Portal & { close(): Promise<void> }
 beforeAll(async () => {
@@ -62,7 +62,7 @@ describe('F2 for a private IC card', () => {
       '新しい電子証明書の名義（調達 太郎）が、登録済みの電子証明書の名義（更新 三郎）と異なります。新しい代理人を登録する場合は、電子証明書更新ではなく利用者登録を行ってください。',
     )
     const stillExpired = await c.post('/renewal/new', { cardId: 'saburo-ic-expired', pin: '5678' })
-    expect(stillExpired.text).toContain('電子証明書の有効期限が切れています')
+    expect(stillExpired.text).toContain('更新先には、有効期間内の新しい電子証明書を読み込んでください。')
 
     const fresh = await c.post('/renewal/new', { cardId: 'saburo-ic-new', pin: '5678' })
     expect(fresh.status).toBe(303)
@@ -79,11 +79,21 @@ describe('F2 for a private IC card', () => {
     expect((await c.post('/renewal/confirm', {})).location).toBe(done.location)
     const complete = (await c.get(pathOf(done.location))).text
     expect(complete).toContain('<h1>電子証明書の更新完了画面</h1>')
+    // Back to the confirm screen after [更新実行]: the renewal is done, and shown as done.
+    const back = await c.get('/renewal/confirm')
+    expect(back.status).toBe(303)
+    expect(back.location).toBe(done.location)
 
     // The new card signs in; the expired one is no longer registered (F2 no longer finds it).
     const signIn = portalClient(portal)
     await signIn.get('/sign-in')
     expect((await signIn.post('/sign-in', { cardId: 'saburo-ic-new', pin: '5678' })).status).toBe(303)
+    // The replaced card is told it is no longer registered, not sent back to F2.
+    const replaced = portalClient(portal)
+    await replaced.get('/sign-in')
+    expect((await replaced.post('/sign-in', { cardId: 'saburo-ic-expired', pin: '5678' })).text).toContain(
+      'この電子証明書は調達ポータルに登録されていません。電子証明書を更新済みの場合は、新しい電子証明書でログインしてください。',
+    )
     const again = portalClient(portal)
     await again.get('/renewal')
     expect((await again.post('/renewal', { cardId: 'saburo-ic-expired', pin: '5678' })).text).toContain(
@@ -106,11 +116,18 @@ describe('F2 for a private IC card', () => {
     expect(received[0]?.certificates).toHaveLength(1)
     // The business's other users keep every certificate they had.
     expect(await otherCertificates('更新 三郎')).toEqual(othersBefore)
+    // The representative's history names it a renewal.
+    const history = (await (await signedInClient(portal, 'taro-ic', '1234')).get('/business/history')).text
+    expect(history).toContain('<li>電子証明書更新</li>')
+    expect(history).toMatch(/<li>更新元の電子証明書: シリアル番号 [0-9a-f]+<\/li>/)
   })
 
   it('cannot skip the first read', async () => {
     const c = portalClient(portal)
-    await c.get('/renewal/new')
+    await c.get('/renewal')
+    const opened = await c.get('/renewal/new')
+    expect(opened.status).toBe(409)
+    expect(opened.text).toContain('この画面は、登録済みの電子証明書を読み込んだ後に使います。')
     const skipped = await c.post('/renewal/new', { cardId: 'saburo-ic-new', pin: '5678' })
     expect(skipped.status).toBe(409)
     expect(skipped.text).toContain('最初からやり直してください')
@@ -140,7 +157,7 @@ describe('F2 with a My Number card', () => {
     expect(noConsent.text).toContain('公的個人認証サービスより取得することへの同意が必要です')
     expect(noConsent.text).toMatch(/id="kind-my-number" name="kind" value="my-number" checked/)
     expect(noConsent.text).toMatch(/value="jiro-mynumber-renewed-signing" checked/)
-    expect(noConsent.text).toContain('（PIN入力 残り5回）')
+    expect(noConsent.text).toContain('（署名用PIN入力 残り5回）')
     expect(jpki.requests()).toBe(lookupsBefore)
 
     const wrongFormat = await c.post('/renewal', { ...renewed, pin: '4321', consent: 'yes' })

@@ -45,6 +45,12 @@ const prepareFile = async (form: HTMLFormElement): Promise<void> => {
   const file = fileInput?.files?.[0]
   // Nothing chosen: the server says so, next to the field.
   if (!fileInput || !passwordInput || !file) return
+  if (passwordInput.value === '') {
+    setHidden(form, 'fileError', 'no-password')
+    fileInput.disabled = true
+    passwordInput.disabled = true
+    return
+  }
   const opened = await openPkcs12(new Uint8Array(await file.arrayBuffer()), passwordInput.value)
   if (opened.ok) {
     const nonce = await freshChallenge()
@@ -180,11 +186,14 @@ document.addEventListener(
     event.stopImmediatePropagation()
     const button = event.submitter instanceof HTMLButtonElement ? event.submitter : undefined
     if (button) button.disabled = true
-    const send = () => {
-      prepared.add(form)
-      if (button) button.disabled = false
-      form.requestSubmit(button)
-    }
+    // Sent in a task of its own: a form ignores requestSubmit() while its submit event is still
+    // being dispatched, which is when a prepare that had nothing to wait for would finish.
+    const send = () =>
+      setTimeout(() => {
+        prepared.add(form)
+        if (button) button.disabled = false
+        form.requestSubmit(button)
+      })
     prepare(form).then(send, (error: unknown) => {
       reset(form)
       if (prepare === prepareHelper) {
