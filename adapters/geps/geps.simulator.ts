@@ -9,6 +9,7 @@ import { html } from 'hono/html'
 import { z } from 'zod'
 import { formatDateTimeJa } from '../../core/format.ts'
 import type { Mailer } from '../../core/ports.ts'
+import { simulateFaults } from '../http/simulated-faults.ts'
 
 export const GEPS_NOTICE_SUBJECT = '【政府電子調達システム】利用者情報登録完了のお知らせ'
 
@@ -63,15 +64,12 @@ export type ReceivedChange = z.infer<typeof UserChangeBody> & {
   applied: boolean
 }
 
-export type GepsFaults = { latencyMs: number; failNext: number; hangNext: number }
-
 export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number }) => {
   const received = new Map<string, ReceivedChange>()
   /** Each user as GEPS holds them: the newest version received. */
   const users = new Map<string, ReceivedChange['user']>()
   /** Each business as GEPS holds it, by 法人番号: the newest version received. */
   const businesses = new Map<string, ReceivedChange['business']>()
-  const faults: GepsFaults = { latencyMs: 0, failNext: 0, hangNext: 0 }
   const pendingNotices = new Set<ReturnType<typeof setTimeout>>()
   let sequence = 0
 
@@ -97,16 +95,8 @@ export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number 
   }
 
   const app = new Hono()
+  const faults = simulateFaults(app, '/api/v1/user-changes')
   app.post('/api/v1/user-changes', async (c) => {
-    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs))
-    if (faults.hangNext > 0) {
-      faults.hangNext--
-      await new Promise((r) => setTimeout(r, 60_000))
-    }
-    if (faults.failNext > 0) {
-      faults.failNext--
-      return c.json({ error: 'injected failure' }, 503)
-    }
     const key = c.req.header('idempotency-key')
     if (!key) return c.json({ error: 'Idempotency-Key header is required' }, 400)
     const body = UserChangeBody.safeParse(await c.req.json().catch(() => undefined))
@@ -137,10 +127,6 @@ export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number 
     return c.json({ receiptNumber: change.receiptNumber, receivedAt: change.receivedAt }, 201)
   })
   app.get('/api/v1/user-changes', (c) => c.json([...received.values()]))
-  app.post('/_simulator/faults', async (c) => {
-    Object.assign(faults, await c.req.json())
-    return c.json(faults)
-  })
   app.get('/', (c) =>
     c.html(html`<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><title>GEPSシミュレータ: 受信した利用者情報</title></head>

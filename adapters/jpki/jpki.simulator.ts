@@ -7,29 +7,22 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { BASE64_PATTERN, fromBase64, toBase64 } from '../../core/base64.ts'
 import { fingerprintOf } from '../../core/certificates.ts'
-
-export type JpkiFaults = { latencyMs: number; failNext: number; hangNext: number }
+import { simulateFaults } from '../http/simulated-faults.ts'
 
 const LinkRequest = z.object({ certificate: z.string().min(1).max(16_000).regex(BASE64_PATTERN) })
 
 export const jpkiSimulator = () => {
   /** The certificate each renewed certificate replaced, by the renewed one's fingerprint. */
   const links = new Map<string, Uint8Array>()
-  const faults: JpkiFaults = { latencyMs: 0, failNext: 0, hangNext: 0 }
   let requests = 0
 
   const app = new Hono()
-  app.post('/api/v1/certificate-links/previous', async (c) => {
+  app.use('/api/v1/certificate-links/previous', async (_c, next) => {
     requests++
-    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs))
-    if (faults.hangNext > 0) {
-      faults.hangNext--
-      await new Promise((r) => setTimeout(r, 60_000))
-    }
-    if (faults.failNext > 0) {
-      faults.failNext--
-      return c.json({ error: 'injected failure' }, 503)
-    }
+    await next()
+  })
+  const faults = simulateFaults(app, '/api/v1/certificate-links/previous')
+  app.post('/api/v1/certificate-links/previous', async (c) => {
     const body = LinkRequest.safeParse(await c.req.json().catch(() => undefined))
     if (!body.success) return c.json({ error: 'invalid body' }, 400)
     const previous = links.get(await fingerprintOf(fromBase64(body.data.certificate)))
@@ -44,11 +37,6 @@ export const jpkiSimulator = () => {
 <p>POST /api/v1/certificate-links/previous {"certificate": base64 DER} → {"previousCertificate": base64 DER}、紐付けがなければ 404</p>
 </body></html>`),
   )
-  app.post('/_simulator/faults', async (c) => {
-    Object.assign(faults, await c.req.json())
-    return c.json(faults)
-  })
-
   return {
     app,
     faults,

@@ -1,0 +1,34 @@
+/**
+ * The faults a simulator (GEPS, JPKI) can be told to show, for tests and for trying the portal
+ * out: latency on every request, and the next requests answered 503 or never answered.
+ */
+import type { Hono, MiddlewareHandler } from 'hono'
+
+export type SimulatedFaults = { latencyMs: number; failNext: number; hangNext: number }
+
+/**
+ * Applies the faults to POSTs of `apiPath` before the simulator's own answer, and lets
+ * `POST /_simulator/faults` set them.
+ */
+export const simulateFaults = (app: Hono, apiPath: string): SimulatedFaults => {
+  const faults: SimulatedFaults = { latencyMs: 0, failNext: 0, hangNext: 0 }
+  const inject: MiddlewareHandler = async (c, next) => {
+    if (c.req.method !== 'POST') return next()
+    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs))
+    if (faults.hangNext > 0) {
+      faults.hangNext--
+      await new Promise((r) => setTimeout(r, 60_000))
+    }
+    if (faults.failNext > 0) {
+      faults.failNext--
+      return c.json({ error: 'injected failure' }, 503)
+    }
+    await next()
+  }
+  app.use(apiPath, inject)
+  app.post('/_simulator/faults', async (c) => {
+    Object.assign(faults, await c.req.json())
+    return c.json(faults)
+  })
+  return faults
+}
