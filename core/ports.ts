@@ -4,6 +4,7 @@
  */
 import type { Business, BusinessFields, Certificate, User, UserFields } from './account.ts'
 import type { TrustMaterial } from './certificates.ts'
+import type { Mandate } from './mandates.ts'
 import type { Qualification } from './qualifications.ts'
 import type { Result } from './result.ts'
 
@@ -230,6 +231,24 @@ export type CardReader = {
 export type Jpki = {
   /** The certificate this one replaced; undefined when JPKI links it to none. */
   findPreviousCertificate(certificate: Uint8Array): Promise<Result<Uint8Array | undefined, DeliveryError>>
+}
+
+/**
+ * A mandate-handling business (電子委任状取扱事業者), asked for a mandate it issued (F3
+ * マイナンバーカード電子委任状取得依頼). The portal then checks what it returns (core/mandates.ts).
+ */
+export type MandateProvider = {
+  id: string
+  /** Its name, as the 取得依頼 screen offers it. */
+  name: string
+  /**
+   * The mandate it issued under `referenceNumber`, asked for on behalf of the business with
+   * `corporateNumber`; undefined when it has none under that number.
+   */
+  fetchMandate(request: {
+    corporateNumber: string
+    referenceNumber: string
+  }): Promise<Result<Mandate | undefined, DeliveryError>>
 }
 
 /** The certification authorities whose certificates the portal accepts, with their current CRLs. */

@@ -1,0 +1,22 @@
+import type { Mandate } from '../../core/mandates.ts'
+import type { MandateProvider } from '../../core/ports.ts'
+import { err, ok } from '../../core/result.ts'
+
+/** A mandate-handling business in memory, for use-case tests; can be told to fail the next look-ups. */
+export const memoryMandateProvider = (provider: { id: string; name: string; mandates: Mandate[] }) => {
+  const faults: ('transient' | 'permanent')[] = []
+  const lookups: { corporateNumber: string; referenceNumber: string }[] = []
+  const mandates = new Map(provider.mandates.map((m) => [m.referenceNumber, structuredClone(m)]))
+  const port: MandateProvider = {
+    id: provider.id,
+    name: provider.name,
+    fetchMandate: async (request) => {
+      lookups.push(request)
+      const fault = faults.shift()
+      if (fault) return err({ kind: fault, message: `injected ${fault} failure` })
+      const mandate = mandates.get(request.referenceNumber)
+      return ok(mandate && structuredClone(mandate))
+    },
+  }
+  return { port, lookups, failNext: (...kinds: ('transient' | 'permanent')[]) => faults.push(...kinds) }
+}
