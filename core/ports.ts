@@ -34,6 +34,13 @@ export type AccountStore = {
   ): Promise<void>
 }
 
+/** Each My Number agent's registered electronic mandate (電子委任状). */
+export type MandateStore = {
+  findForUser(userId: string): Promise<Mandate | undefined>
+  /** Registers `mandate` as the agent's, in place of the one before. */
+  replace(userId: string, mandate: Mandate): Promise<void>
+}
+
 /** Where a change stands with GEPS: 待機中 / 再試行中 / 連携完了 / 連携失敗. */
 export type SyncState = 'waiting' | 'retrying' | 'done' | 'failed'
 
@@ -144,6 +151,7 @@ export type JobQueue = { enqueue(job: Job): Promise<void> }
 /** What a unit of work hands its callback: every store and the queue, sharing one transaction. */
 export type Transactional = {
   accounts: AccountStore
+  mandates: MandateStore
   changes: ChangeStore
   drafts: DraftStore
   audit: AuditLog

@@ -9,6 +9,7 @@ import * as signInFailures from './0006-sign-in-failures.ts'
 import * as pinKinds from './0007-pin-kinds.ts'
 import * as myNumberCards from './0008-my-number-cards.ts'
 import * as trustAnchorKinds from './0009-trust-anchor-kinds.ts'
+import * as mandates from './0010-mandates.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-pin-kinds': pinKinds,
   '0008-my-number-cards': myNumberCards,
   '0009-trust-anchor-kinds': trustAnchorKinds,
+  '0010-mandates': mandates,
 }

@@ -36,6 +36,18 @@ export type Database = {
     email: string
     version: number
   }
+  mandates: {
+    user_id: string
+    delegator_corporate_number: string
+    delegator_business_name: string
+    delegator_representative_name: string
+    delegate_name: string
+    authorities: Json<string[]>
+    valid_from: Timestamp
+    valid_to: Timestamp
+    provider_id: string
+    reference_number: string
+  }
   certificates: {
     id: string
     user_id: string

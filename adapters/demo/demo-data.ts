@@ -6,6 +6,7 @@ import { type Kysely, sql } from 'kysely'
 import type { Business, Certificate, User } from '../../core/account.ts'
 import { describeCertificate } from '../../core/certificates.ts'
 import { newId, randomToken } from '../../core/ids.ts'
+import type { Mandate } from '../../core/mandates.ts'
 import type { Qualification } from '../../core/qualifications.ts'
 import { x509 } from '../../core/x509.ts'
 import { writePkcs12 } from '../card-reader/pkcs12-writer.ts'
@@ -24,7 +25,9 @@ import {
 } from '../card-reader/virtual-card-reader.ts'
 import type { Database } from '../db/schema.ts'
 import { kyselyAccountStore } from '../stores/account-store.kysely.ts'
+import { kyselyMandateStore } from '../stores/mandate-store.kysely.ts'
 import type { MemoryState } from '../stores/memory.ts'
+import { demoExpiredMandate } from './demo-mandates.ts'
 
 export const DEMO_BUSINESS_ID = '00000000-0000-4000-8000-000000000001'
 export const DEMO_USER_IDS = {
@@ -98,6 +101,8 @@ export type DemoData = {
   certificates: Certificate[]
   cards: VirtualCard[]
   qualifications: Qualification[]
+  /** Each My Number agent's registered mandate: 委任 次郎's has expired. */
+  mandates: { userId: string; mandate: Mandate }[]
 }
 
 /** The business's one qualification (SPEC §6): 役務の提供等, A, 関東・甲信越 and 近畿, 令和7・8・9年度. */
@@ -332,6 +337,7 @@ export const buildDemoData = async (now: Date): Promise<DemoData> => {
     ],
     business: structuredClone(business),
     qualifications: [structuredClone(DEMO_QUALIFICATION)],
+    mandates: [{ userId: DEMO_USER_IDS.jiro, mandate: demoExpiredMandate(now) }],
     users: structuredClone(users),
     certificates,
     cards,
@@ -398,6 +404,7 @@ export const loadDemoData = async (db: Kysely<Database>, now: Date): Promise<boo
       if (added.length > 0) await accounts.changeCertificates(u.id, { added, removed: [] })
     }
     await accounts.changeQualifications(b.id, { added: demo.qualifications, removed: [] })
+    for (const { userId, mandate } of demo.mandates) await kyselyMandateStore(trx).replace(userId, mandate)
     await trx
       .insertInto('virtual_cards')
       .values(
@@ -428,6 +435,7 @@ export const loadDemoIntoMemory = (state: MemoryState, demo: DemoData): void => 
   for (const c of demo.certificates) state.certificates.set(c.id, structuredClone(c))
   for (const q of demo.qualifications)
     state.qualifications.set(q.id, { ...structuredClone(q), businessId: demo.business.id })
+  for (const { userId, mandate } of demo.mandates) state.mandates.set(userId, structuredClone(mandate))
 }
 
 /** A demo file card as the .p12 its holder would have, under its documented password. */

@@ -3,6 +3,7 @@
  * work can run on a copy and keep it only when the work succeeds, as a transaction would.
  */
 import type { Business, BusinessFields, Certificate, User, UserFields } from '../../core/account.ts'
+import type { Mandate } from '../../core/mandates.ts'
 import type {
   AuditEntry,
   Draft,
@@ -20,6 +21,8 @@ export type MemoryState = {
   users: Map<string, User>
   certificates: Map<string, Certificate>
   qualifications: Map<string, Qualification & { businessId: string }>
+  /** By the agent's user id. */
+  mandates: Map<string, Mandate>
   sessions: Map<string, Session & { challenge?: { challenge: string; expiresAt: Date } }>
   drafts: Map<string, Draft>
   changes: Map<string, UserChange>
@@ -32,6 +35,7 @@ export const emptyMemoryState = (): MemoryState => ({
   users: new Map(),
   certificates: new Map(),
   qualifications: new Map(),
+  mandates: new Map(),
   sessions: new Map(),
   drafts: new Map(),
   changes: new Map(),
@@ -42,6 +46,12 @@ export const emptyMemoryState = (): MemoryState => ({
 const copy = <T>(value: T): T => structuredClone(value)
 
 export const memoryStores = (state: MemoryState) => ({
+  mandates: {
+    findForUser: async (userId: string) => copy(state.mandates.get(userId)),
+    replace: async (userId: string, mandate: Mandate) => {
+      state.mandates.set(userId, copy(mandate))
+    },
+  },
   accounts: {
     findUser: async (id: string) => copy(state.users.get(id)),
     findBusiness: async (id: string) => copy(state.businesses.get(id)),

@@ -5,12 +5,14 @@ import { kyselyAccountStore } from './account-store.kysely.ts'
 import { kyselyAuditLog } from './audit-log.kysely.ts'
 import { kyselyChangeStore } from './change-store.kysely.ts'
 import { kyselyDraftStore } from './draft-store.kysely.ts'
+import { kyselyMandateStore } from './mandate-store.kysely.ts'
 import { kyselySessionStore } from './session-store.kysely.ts'
 import { rollsBack } from './unit-of-work.ts'
 
 /** Every store over one connection or transaction. */
 export const kyselyStores = (db: Kysely<Database>) => ({
   accounts: kyselyAccountStore(db),
+  mandates: kyselyMandateStore(db),
   changes: kyselyChangeStore(db),
   drafts: kyselyDraftStore(db),
   audit: kyselyAuditLog(db),

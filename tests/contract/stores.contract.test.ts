@@ -149,6 +149,22 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       expect(await s.accounts.findUser('00000000-0000-4000-8000-00000000ffff')).toBeUndefined()
     })
 
+    test('keeps each agent’s mandate, replacing it whole, and none for anyone else', async () => {
+      const expired = await s.mandates.findForUser(DEMO_USER_IDS.jiro)
+      expect(expired).toMatchObject({ referenceNumber: 'POA-2025-0042', delegate: { name: '委任 次郎' } })
+      expect(expired?.validTo).toBeInstanceOf(Date)
+      expect(await s.mandates.findForUser(DEMO_USER_IDS.hanako)).toBeUndefined()
+      const renewed = {
+        ...(expired as NonNullable<typeof expired>),
+        authorities: ['政府電子調達手続', '入札・契約に関する手続'],
+        validFrom: new Date('2026-11-26T00:00:00Z'),
+        validTo: new Date('2027-11-26T00:00:00Z'),
+        referenceNumber: 'POA-2026-0001',
+      }
+      await s.unitOfWork.run(async (tx) => tx.mandates.replace(DEMO_USER_IDS.jiro, renewed))
+      expect(await s.mandates.findForUser(DEMO_USER_IDS.jiro)).toEqual(renewed)
+    })
+
     test('updates a user’s fields only at the expected version', async () => {
       const contact = {
         nameKana: 'コウシン サブロウ',

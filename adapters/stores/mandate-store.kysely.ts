@@ -1,0 +1,42 @@
+import type { Kysely } from 'kysely'
+import type { MandateStore } from '../../core/ports.ts'
+import type { Database } from '../db/schema.ts'
+
+export const kyselyMandateStore = (db: Kysely<Database>): MandateStore => ({
+  findForUser: async (userId) => {
+    const r = await db.selectFrom('mandates').selectAll().where('user_id', '=', userId).executeTakeFirst()
+    return (
+      r && {
+        delegator: {
+          corporateNumber: r.delegator_corporate_number,
+          businessName: r.delegator_business_name,
+          representativeName: r.delegator_representative_name,
+        },
+        delegate: { name: r.delegate_name },
+        authorities: r.authorities,
+        validFrom: new Date(r.valid_from),
+        validTo: new Date(r.valid_to),
+        providerId: r.provider_id,
+        referenceNumber: r.reference_number,
+      }
+    )
+  },
+  replace: async (userId, m) => {
+    const row = {
+      delegator_corporate_number: m.delegator.corporateNumber,
+      delegator_business_name: m.delegator.businessName,
+      delegator_representative_name: m.delegator.representativeName,
+      delegate_name: m.delegate.name,
+      authorities: m.authorities,
+      valid_from: m.validFrom,
+      valid_to: m.validTo,
+      provider_id: m.providerId,
+      reference_number: m.referenceNumber,
+    }
+    await db
+      .insertInto('mandates')
+      .values({ user_id: userId, ...row })
+      .onConflict((oc) => oc.column('user_id').doUpdateSet(row))
+      .execute()
+  },
+})
