@@ -22,6 +22,7 @@ import {
   openDatabase,
 } from './adapters/db/database.ts'
 import { DEMO_CARDS, demoCertificateFile, loadDemoData } from './adapters/demo/demo-data.ts'
+import { DEMO_MANDATE_PROVIDERS, demoMandates } from './adapters/demo/demo-mandates.ts'
 import { httpGeps } from './adapters/geps/geps.http.ts'
 import { gepsSimulator } from './adapters/geps/geps.simulator.ts'
 import { remoteAddressOf, type Served, serveHttp } from './adapters/http/serve.ts'
@@ -30,6 +31,8 @@ import { httpJpki } from './adapters/jpki/jpki.http.ts'
 import { jpkiSimulator } from './adapters/jpki/jpki.simulator.ts'
 import { type MailSink, startMailSink } from './adapters/mail/mail-sink.ts'
 import { smtpMailer } from './adapters/mail/mailer.smtp.ts'
+import { httpMandateProvider } from './adapters/mandates/mandate-provider.http.ts'
+import { mandateProviderSimulator } from './adapters/mandates/mandate-provider.simulator.ts'
 import { kyselyFailureLog } from './adapters/stores/failure-log.kysely.ts'
 import { kyselyPorts } from './adapters/stores/unit-of-work.kysely.ts'
 import type { Clock } from './core/ports.ts'
@@ -54,6 +57,18 @@ const Settings = z.object({
   GEPS_NOTICE_DELAY_MS: z.coerce.number().int().min(0).default(1000),
   JPKI_URL: z.string().url().optional(),
   JPKI_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
+  MANDATE_PROVIDERS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'MANDATE_PROVIDERS must be JSON' })
+        return z.NEVER
+      }
+    })
+    .pipe(z.array(z.object({ id: z.string().min(1), name: z.string().min(1), url: z.string().url() })).min(1))
+    .optional(),
   DEMO_DATA: flag.optional(),
   WORKERS: flag.default(true),
   PUBLIC_URL: z.string().url().optional(),
@@ -76,6 +91,8 @@ export type PortalConfig = {
   gepsNoticeDelayMs: number
   jpkiUrl?: string
   jpkiSimulatorPort?: number
+  /** The mandate-handling businesses; unset, a simulator of each demo provider runs. */
+  mandateProviders?: { id: string; name: string; url: string }[]
   demoData: boolean
   workers: boolean
   secureCookies: boolean
@@ -107,6 +124,7 @@ export const configFromEnv = (env: Record<string, string | undefined>): PortalCo
     gepsNoticeDelayMs: s.GEPS_NOTICE_DELAY_MS,
     jpkiUrl: s.JPKI_URL,
     jpkiSimulatorPort: s.JPKI_SIMULATOR_PORT,
+    mandateProviders: s.MANDATE_PROVIDERS,
     demoData: s.DEMO_DATA ?? !s.DATABASE_URL,
     workers: s.WORKERS,
     // Secure cookies whenever users reach the portal over HTTPS, unless told otherwise.
@@ -126,6 +144,11 @@ export type Portal = {
   mailSink?: MailSink
   gepsSimulator?: ReturnType<typeof gepsSimulator> & { url: string }
   jpkiSimulator?: ReturnType<typeof jpkiSimulator> & { url: string }
+  mandateSimulators?: (ReturnType<typeof mandateProviderSimulator> & {
+    id: string
+    name: string
+    url: string
+  })[]
   stop(): Promise<void>
 }
 
@@ -196,6 +219,23 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     }
     const jpki = httpJpki({ baseUrl: jpkiUrl })
 
+    let mandateSimulators: Portal['mandateSimulators']
+    let providerSettings = config.mandateProviders
+    if (!providerSettings) {
+      const issued = demoMandates(clock.now())
+      mandateSimulators = []
+      for (const provider of DEMO_MANDATE_PROVIDERS) {
+        const sim = mandateProviderSimulator({ name: provider.name, mandates: issued[provider.id] })
+        const served = await serveHttp(sim.app.fetch, { port: 0, hostname: '127.0.0.1' })
+        stops.push(() => served.close())
+        mandateSimulators.push({ ...sim, ...provider, url: served.url })
+      }
+      providerSettings = mandateSimulators
+    }
+    const mandateProviders = providerSettings.map((p) =>
+      httpMandateProvider({ id: p.id, name: p.name, baseUrl: p.url }),
+    )
+
     const boss = new PgBoss(
       'connectionString' in database.boss
         ? { connectionString: database.boss.connectionString, max: 4 }
@@ -214,6 +254,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       trustAnchors: kyselyTrustAnchors(database.db),
       failures: kyselyFailureLog(database.db),
       jpki,
+      mandateProviders,
     }
     if (config.workers)
       await startWorkers(boss, { ...ports, geps, mailer, sessionLimits: config.sessionLimits, log })
@@ -243,6 +284,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       mailSink,
       gepsSimulator: simulator,
       jpkiSimulator: jpkiSim,
+      mandateSimulators,
       stop,
     }
   } catch (e) {
@@ -265,6 +307,9 @@ const printWelcome = (portal: Portal, config: PortalConfig) => {
     portal.jpkiSimulator
       ? `  JPKI simulator:  ${portal.jpkiSimulator.url}/`
       : `  JPKI:            ${config.jpkiUrl}`,
+    ...(portal.mandateSimulators ?? config.mandateProviders ?? []).map(
+      (p) => `  Mandate provider${portal.mandateSimulators ? ' simulator' : ''}: ${p.name} ${p.url}/`,
+    ),
     `  Database:        ${config.database.backend === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${'dataDir' in config.database ? config.database.dataDir : 'memory'}`}`,
   ]
   if (config.demoData) {

@@ -14,7 +14,8 @@
 import { type Business, type Certificate, type User, userFieldsOf } from './account.ts'
 import { type CardInput, type ChallengedReadError, readAndVerify } from './card-proof.ts'
 import { type CertificateUse, describeCertificate, fingerprintOf, verifyCertificate } from './certificates.ts'
-import { isId, newId } from './ids.ts'
+import { commitChange, viewCompletedChange } from './completed-change.ts'
+import { newId } from './ids.ts'
 import { certificateRenewedMail } from './mails.ts'
 import type {
   AccountStore,
@@ -345,42 +346,18 @@ export const completeRenewal =
         createdAt: now,
         sync: { state: 'waiting', attempts: 0, updatedAt: now },
       }
-      await tx.changes.record(change)
-      await tx.audit.append({
-        at: now,
-        action: 'certificate-renewed',
-        outcome: 'success',
-        userId: user.id,
-        businessId: user.businessId,
+      await commitChange(tx, {
+        change,
+        draftId: draft.id,
         clientAddress: cmd.clientAddress,
-        detail: {
-          changeId: change.id,
-          from: removed.map((c) => c.fingerprint),
-          to: added.map((c) => c.fingerprint),
-        },
+        auditDetail: { from: removed.map((c) => c.fingerprint), to: added.map((c) => c.fingerprint) },
+        mails: [
+          certificateRenewedMail({ changeId: change.id, user, business, from: removed, to: added, at: now }),
+        ],
       })
-      await tx.jobs.enqueue({ queue: 'geps-sync', data: { changeId: change.id } })
-      await tx.jobs.enqueue({
-        queue: 'mail',
-        data: certificateRenewedMail({
-          changeId: change.id,
-          user,
-          business,
-          from: removed,
-          to: added,
-          at: now,
-        }),
-      })
-      await tx.drafts.markCompleted(draft.id, change.id)
       return ok({ changeId: change.id })
     })
 
 /** The completion screen: the renewal this session completed, and no other. */
-export const viewRenewal =
-  (ports: Pick<RenewalPorts, 'drafts' | 'changes'>) =>
-  async (cmd: { sessionId: string; changeId: string }): Promise<UserChange | undefined> => {
-    if (!isId(cmd.changeId)) return undefined
-    const draft = await ports.drafts.find(cmd.sessionId, RENEWAL_FLOW)
-    if (draft?.completedChangeId !== cmd.changeId) return undefined
-    return ports.changes.find(cmd.changeId)
-  }
+export const viewRenewal = (ports: Pick<RenewalPorts, 'drafts' | 'changes'>) =>
+  viewCompletedChange(ports, RENEWAL_FLOW)

@@ -1,6 +1,7 @@
 /** The portal's own mails, as text. GEPS sends its own notice when it has taken a change. */
 import type { Business, Certificate, FieldChange, User } from './account.ts'
 import { formatDateJa, formatDateTimeJa } from './format.ts'
+import type { Mandate } from './mandates.ts'
 import type { Mail } from './ports.ts'
 import { periodName, type Qualification } from './qualifications.ts'
 
@@ -87,6 +88,35 @@ export const addressChangedMail = (args: {
     '',
     '調達ポータル',
   ].join('\n'),
+})
+
+export const MANDATE_RENEWED_SUBJECT = '[重要]電子委任状更新完了通知'
+
+/** F3: the registered address learns that the mandate was renewed, and which one is registered now. */
+export const mandateRenewedMail = (args: {
+  changeId: string
+  user: User
+  business: Business
+  mandate: Mandate
+  providerName: string
+  at: Date
+}): Mail => ({
+  idempotencyKey: `mandate-renewed:${args.changeId}`,
+  to: args.user.email,
+  subject: MANDATE_RENEWED_SUBJECT,
+  text: completionText({
+    ...args,
+    done: 'マイナンバーカード電子委任状の更新',
+    body: [
+      `委任者: ${args.mandate.delegator.businessName}（法人番号 ${args.mandate.delegator.corporateNumber}） ${args.mandate.delegator.representativeName}`,
+      `受任者: ${args.mandate.delegate.name}`,
+      `代理権: ${args.mandate.authorities.join('、')}`,
+      `有効期間: ${formatDateJa(args.mandate.validFrom)}〜${formatDateJa(args.mandate.validTo)}`,
+      `電子委任状取扱事業者: ${args.providerName}（受付番号 ${args.mandate.referenceNumber}）`,
+      '',
+      '更新した電子委任状は政府電子調達システム(GEPS)に連携されます。',
+    ],
+  }),
 })
 
 export const CERTIFICATE_RENEWED_SUBJECT = '[重要]電子証明書更新完了通知'

@@ -49,7 +49,7 @@ export type UserChange = {
   userId: string
   businessId: string
   /** F1 利用者情報更新, or F2 電子証明書更新. */
-  kind: 'user-contact-updated' | 'certificate-renewed'
+  kind: 'user-contact-updated' | 'certificate-renewed' | 'mandate-renewed'
   before: UserFields
   after: UserFields
   /** The business's fields before and after, when the change touched them. */
@@ -178,6 +178,14 @@ export type GepsUserChange = {
   certificates: { fingerprint: string; serialNumber: string; issuer: string; notAfter: string }[]
   /** The user as they are now; `version` orders the updates, so GEPS can ignore one that arrives late. */
   user: UserFields & { userId: string; name: string; version: number }
+  /** A My Number agent's registered mandate as it is now. */
+  mandate?: {
+    providerId: string
+    referenceNumber: string
+    validFrom: string
+    validTo: string
+    authorities: string[]
+  }
 }
 export type GepsReceipt = { receiptNumber: string; receivedAt: string }
 

@@ -6,10 +6,16 @@
  * back, and GEPS keeps the newest version it has seen.
  */
 import { businessFieldsOf, userFieldsOf } from './account.ts'
-import type { AccountStore, ChangeStore, Clock, DeliveryError, Geps } from './ports.ts'
+import type { AccountStore, ChangeStore, Clock, DeliveryError, Geps, MandateStore } from './ports.ts'
 import { err, ok, type Result } from './result.ts'
 
-export type SyncPorts = { accounts: AccountStore; changes: ChangeStore; geps: Geps; clock: Clock }
+export type SyncPorts = {
+  accounts: AccountStore
+  mandates: MandateStore
+  changes: ChangeStore
+  geps: Geps
+  clock: Clock
+}
 
 export type SyncOutcome = { receiptNumber: string; alreadyDone: boolean }
 
@@ -25,6 +31,7 @@ export const deliverChangeToGeps =
     const business = await ports.accounts.findBusiness(change.businessId)
     if (!user || !business)
       return err({ kind: 'permanent', message: 'the user or business no longer exists' })
+    const mandate = await ports.mandates.findForUser(user.id)
     const sent = await ports.geps.syncUserChange({
       idempotencyKey: change.id,
       kind: change.kind,
@@ -38,6 +45,15 @@ export const deliverChangeToGeps =
         notAfter: c.notAfter.toISOString(),
       })),
       user: { userId: user.id, name: user.name, version: user.version, ...userFieldsOf(user) },
+      ...(mandate && {
+        mandate: {
+          providerId: mandate.providerId,
+          referenceNumber: mandate.referenceNumber,
+          validFrom: mandate.validFrom.toISOString(),
+          validTo: mandate.validTo.toISOString(),
+          authorities: mandate.authorities,
+        },
+      }),
     })
     const at = ports.clock.now()
     if (sent.ok) {

@@ -26,6 +26,7 @@ import {
   validateUserFields,
 } from './account-rules.ts'
 import { type CardInput, type ChallengedReadError, readAndVerify } from './card-proof.ts'
+import { commitChange } from './completed-change.ts'
 import { isId, newId } from './ids.ts'
 import { addressChangedMail, userUpdatedMail } from './mails.ts'
 import type {
@@ -557,16 +558,13 @@ export const completeUserUpdate =
       const businessChanges = payload.business
         ? businessFieldChanges(businessBefore, payload.business.fields)
         : []
-      await tx.changes.record(change)
-      await tx.audit.append({
-        at: now,
-        action: 'user-contact-updated',
-        outcome: 'success',
-        userId: user.id,
-        businessId: user.businessId,
+      const updatedUser = { ...user, ...payload.user }
+      const updatedBusiness = { ...business, ...(payload.business?.fields ?? {}) }
+      await commitChange(tx, {
+        change,
+        draftId: draft.id,
         clientAddress: cmd.clientAddress,
-        detail: {
-          changeId: change.id,
+        auditDetail: {
           fields: userChanges.map((c) => c.field),
           businessFields: businessChanges.map((c) => c.field),
           qualificationsAdded:
@@ -576,35 +574,30 @@ export const completeUserUpdate =
           certificatesAdded: payload.certificates?.added.map((c) => c.fingerprint) ?? [],
           certificatesRemoved: payload.certificates?.removed.map((c) => c.fingerprint) ?? [],
         },
-      })
-      await tx.jobs.enqueue({ queue: 'geps-sync', data: { changeId: change.id } })
-      const updatedUser = { ...user, ...payload.user }
-      const updatedBusiness = { ...business, ...(payload.business?.fields ?? {}) }
-      await tx.jobs.enqueue({
-        queue: 'mail',
-        data: userUpdatedMail({
-          changeId: change.id,
-          user: updatedUser,
-          business: updatedBusiness,
-          changes: [...businessChanges, ...userChanges],
-          qualifications: payload.qualifications,
-          certificates: payload.certificates,
-          to: payload.user.email,
-          at: now,
-        }),
-      })
-      if (userBefore.email !== payload.user.email) {
-        await tx.jobs.enqueue({
-          queue: 'mail',
-          data: addressChangedMail({
+        mails: [
+          userUpdatedMail({
             changeId: change.id,
             user: updatedUser,
-            oldAddress: userBefore.email,
+            business: updatedBusiness,
+            changes: [...businessChanges, ...userChanges],
+            qualifications: payload.qualifications,
+            certificates: payload.certificates,
+            to: payload.user.email,
             at: now,
           }),
-        })
-      }
-      await tx.drafts.markCompleted(draft.id, change.id)
+          // The address that stops receiving mail hears of it, so that a hijacked account is noticed.
+          ...(userBefore.email !== payload.user.email
+            ? [
+                addressChangedMail({
+                  changeId: change.id,
+                  user: updatedUser,
+                  oldAddress: userBefore.email,
+                  at: now,
+                }),
+              ]
+            : []),
+        ],
+      })
       await saveStaging(tx, cmd.sessionId, NOTHING_STAGED)
       return ok({ changeId: change.id })
     })

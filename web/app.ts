@@ -6,6 +6,7 @@ import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import type { RenewalPorts } from '../core/certificate-renewal.ts'
+import type { MandateRenewalPorts } from '../core/mandate-renewal.ts'
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../core/sessions.ts'
 import type { SignInPorts } from '../core/sign-in.ts'
 import type { UserUpdatePorts } from '../core/user-update.ts'
@@ -16,13 +17,17 @@ import { type DemoCertificateFile, devFileRoutes } from './dev-files.ts'
 import { type DevMail, devMailboxRoutes } from './dev-mailbox.ts'
 import { historyRoutes } from './history.ts'
 import { LLMS_TXT } from './llms-txt.ts'
+import { mandateGate, mandateRenewalRoutes } from './mandate-renewal.ts'
 import { menuRoutes } from './menu.ts'
 import { html, rememberView, render } from './render.ts'
 import { type AppEnv, loadSession, requireCsrfToken } from './session.ts'
 import { signInRoutes } from './sign-in.ts'
 import { userUpdateRoutes } from './user-update.ts'
 
-export type AppPorts = SignInPorts & UserUpdatePorts & Pick<RenewalPorts, 'jpki'>
+export type AppPorts = SignInPorts &
+  UserUpdatePorts &
+  Pick<RenewalPorts, 'jpki'> &
+  Pick<MandateRenewalPorts, 'mandates' | 'mandateProviders'>
 
 export const MAX_BODY_BYTES = 64 * 1024
 
@@ -159,11 +164,13 @@ export const createApp = (options: AppOptions) => {
     ),
   )
 
+  app.use('*', mandateGate(ports))
   app.route('/', menuRoutes(ports))
   app.route('/', signInRoutes(ports, sessionDeps))
   app.route('/', userUpdateRoutes(ports))
   app.route('/', historyRoutes(ports))
   app.route('/', certificateRenewalRoutes(ports, sessionDeps))
+  app.route('/', mandateRenewalRoutes(ports))
   if (options.devMailbox) app.route('/', devMailboxRoutes(options.devMailbox))
   if (options.demoCertificateFile) app.route('/', devFileRoutes(options.demoCertificateFile))
 

@@ -22,11 +22,12 @@ export type CardMessage = { field?: 'cardId' | 'pin' | 'consent' | 'p12' | 'pass
  * sign-in and certificate add read the user-authentication one of a My Number card; F2 the
  * signing one; F2's second read only private certificates.
  */
-export type CardUse = 'authentication' | 'signing' | 'private'
+export type CardUse = 'authentication' | 'signing' | 'private' | 'my-number-signing'
 const usable: Record<CardUse, (card: CardSummary) => boolean> = {
   authentication: (card) => card.pinKind !== 'my-number-signing',
   signing: (card) => card.pinKind !== 'my-number-user-authentication',
   private: (card) => card.cardKind !== 'my-number',
+  'my-number-signing': (card) => card.pinKind === 'my-number-signing',
 }
 /** Which PIN the tries count, where a card has two (a My Number card). */
 const PIN_NAMES: Record<CardSummary['pinKind'], string> = {
@@ -41,6 +42,7 @@ const PIN_HINTS: Record<CardUse, string> = {
   signing:
     'ファイルタイプの電子証明書はパスワードを、マイナンバーカードは署名用電子証明書のパスワード（英大文字と数字の6〜16文字）を入力します。',
   private: 'ファイルタイプの電子証明書はパスワードを入力します。',
+  'my-number-signing': '署名用電子証明書のパスワード（英大文字と数字の6〜16文字）を入力します。',
 }
 
 export const CARD_LABELS = { cardId: 'カード', pin: 'PIN', p12: '電子証明書ファイル', password: 'パスワード' }
@@ -324,6 +326,8 @@ export const cardReadForms = (f: {
   /** Inside the card form, before the cards and after them. */
   before?: Html
   after?: Html
+  /** Whether a certificate file and a card helper may answer too (not for a My Number card's signing read). */
+  onlyCards?: boolean
 }): Html => {
   const { message } = f.state
   const errors: Record<string, string> = message?.field ? { [message.field]: message.text } : {}
@@ -336,8 +340,12 @@ ${postForm(
   ${f.after ?? ''}
   <button type="submit">${f.button}</button>`,
 )}
-${certificateFileForm({ action: f.action, csrfToken: f.csrfToken, errors, heading: f.fileHeading, button: f.fileButton })}
+${
+  f.onlyCards
+    ? ''
+    : html`${certificateFileForm({ action: f.action, csrfToken: f.csrfToken, errors, heading: f.fileHeading, button: f.fileButton })}
 ${cardHelperForm(f.action, f.csrfToken)}`
+}`
 }
 
 /**

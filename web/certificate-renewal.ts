@@ -34,7 +34,7 @@ import { certificateFacts } from './certificate-view.ts'
 import { postForm, readOnlyRows } from './forms.ts'
 import { type Html, html, type Page, raw, render } from './render.ts'
 import { type AppEnv, ensureSession, type SessionDeps } from './session.ts'
-import { syncStatus } from './sync-status.ts'
+import { syncStatus, syncStatusAnswer } from './sync-status.ts'
 
 const CHOICE_TITLE = '更新する電子証明書の種別選択画面'
 const READ_TITLE = '更新する電子証明書の読み込み画面'
@@ -360,12 +360,9 @@ ${syncStatus(change, urls)}
 
   app.get('/renewal/complete/:changeId/sync', async (c) => {
     const session = await ensureSession(c, deps)
-    const change = await view({ sessionId: session.id, changeId: c.req.param('changeId') })
-    c.header('Cache-Control', 'no-store')
-    c.header('Vary', 'HX-Request, Cookie')
-    if (!change) return c.html(html`<p>この更新は見つかりませんでした。</p>`, 404)
-    if (c.req.header('hx-request') !== 'true') return c.redirect(`/renewal/complete/${change.id}`, 303)
-    return c.html(syncStatus(change, { poll: c.req.path, reload: `/renewal/complete/${change.id}` }))
+    const changeId = c.req.param('changeId')
+    const change = await view({ sessionId: session.id, changeId })
+    return syncStatusAnswer(c, change, `/renewal/complete/${changeId}`)
   })
 
   return app

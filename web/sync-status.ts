@@ -1,4 +1,6 @@
 /** Where a change stands with GEPS, as every screen that shows a change shows it. */
+
+import type { Context } from 'hono'
 import { formatDateTimeJa } from '../core/format.ts'
 import type { SyncState, UserChange } from '../core/ports.ts'
 import { html } from './render.ts'
@@ -36,4 +38,16 @@ export const syncStatus = (change: UserChange, urls: { poll: string; reload: str
   }
   ${final ? '' : html`<p><a href="${urls.reload}">最新の状況を表示</a></p>`}
 </section>`
+}
+
+/**
+ * What a completion screen's poll gets: with htmx, the change's GEPS state as a fragment that
+ * polls the same path again until final; without it, the completion screen itself (`reload`).
+ */
+export const syncStatusAnswer = (c: Context, change: UserChange | undefined, reload: string) => {
+  c.header('Cache-Control', 'no-store')
+  c.header('Vary', 'HX-Request, Cookie')
+  if (!change) return c.html(html`<p>この更新は見つかりませんでした。</p>`, 404)
+  if (c.req.header('hx-request') !== 'true') return c.redirect(reload, 303)
+  return c.html(syncStatus(change, { poll: c.req.path, reload }))
 }

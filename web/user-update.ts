@@ -73,7 +73,7 @@ import { nameIn } from './certificate-view.ts'
 import { checkboxGroup, errorSummary, postForm, readOnlyRows, selectField, textField } from './forms.ts'
 import { type Html, html, type Page, raw, render } from './render.ts'
 import { type AppEnv, signedIn, toSignIn } from './session.ts'
-import { syncStatus } from './sync-status.ts'
+import { syncStatus, syncStatusAnswer } from './sync-status.ts'
 
 const inputTitle = (user: User) =>
   user.role === 'representative'
@@ -814,14 +814,9 @@ ${syncStatus(change, { poll: `/user/changes/${change.id}/sync`, reload: `/user/c
   })
 
   app.get('/user/changes/:changeId/sync', async (c) => {
-    const change = await viewChange({ userId: signedIn(c).user.id, changeId: c.req.param('changeId') })
-    c.header('Cache-Control', 'no-store')
-    c.header('Vary', 'HX-Request, Cookie')
-    if (!change) return c.html(html`<p>この更新は見つかりませんでした。</p>`, 404)
-    if (c.req.header('hx-request') !== 'true') return c.redirect(`/user/complete/${change.id}`, 303)
-    return c.html(
-      syncStatus(change, { poll: `/user/changes/${change.id}/sync`, reload: `/user/complete/${change.id}` }),
-    )
+    const changeId = c.req.param('changeId')
+    const change = await viewChange({ userId: signedIn(c).user.id, changeId })
+    return syncStatusAnswer(c, change, `/user/complete/${changeId}`)
   })
 
   return app

@@ -40,6 +40,15 @@ const UserChangeBody = z.object({
       firstYear: z.number().int(),
     }),
   ),
+  mandate: z
+    .object({
+      providerId: z.string(),
+      referenceNumber: z.string(),
+      validFrom: z.string(),
+      validTo: z.string(),
+      authorities: z.array(z.string()),
+    })
+    .optional(),
   user: z.object({
     userId: z.string(),
     name: z.string(),

@@ -118,8 +118,9 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await page.getByLabel('委任 次郎（更新後のマイナンバーカード・未登録）').check()
         await page.getByLabel('PIN', { exact: true }).fill('4321')
         await page.getByRole('button', { name: 'ログイン', exact: true }).click()
-        await page.waitForURL(`${portal.url}/menu`)
-        await expect(page.locator('main').textContent()).resolves.toContain('委任 次郎 様')
+        // Signed in; his mandate has expired, so the expired-mandate screen comes first (issue 5).
+        await page.waitForURL(`${portal.url}/mandate/expired`)
+        await page.locator('h1', { hasText: 'マイナンバーカード電子委任状失効画面' }).waitFor()
         expect(scriptErrors).toEqual([])
       } finally {
         await context.close()

@@ -4,6 +4,7 @@
  * nothing typed lost; [削除] stages a removal; both are written only at [更新].
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEMO_USER_IDS } from '../../adapters/demo/demo-data.ts'
 import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
 import type { Portal } from '../../main.ts'
 import { pathOf, textFieldsOf } from '../support/form-client.ts'
@@ -115,6 +116,12 @@ describe('agents’ certificates', () => {
   })
 
   it('leaves a My Number agent’s certificates to F2: no buttons, and a read by hand is refused', async () => {
+    // With a mandate in force, so that the expired-mandate screen does not stand in the way.
+    await portal.database.db
+      .updateTable('mandates')
+      .set({ valid_to: new Date(Date.now() + 86_400_000) })
+      .where('user_id', '=', DEMO_USER_IDS.jiro)
+      .execute()
     const { c } = await signedIn('jiro-mynumber', '4321')
     const page = (await c.get('/user/edit?fresh=1')).text
     expect(page).not.toContain('remove-certificate:')

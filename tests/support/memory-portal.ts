@@ -5,7 +5,9 @@ import {
   virtualCardReader,
 } from '../../adapters/card-reader/virtual-card-reader.ts'
 import { buildDemoData, type DemoData, loadDemoIntoMemory } from '../../adapters/demo/demo-data.ts'
+import { DEMO_MANDATE_PROVIDERS, demoMandates } from '../../adapters/demo/demo-mandates.ts'
 import { memoryJpki } from '../../adapters/jpki/jpki.memory.ts'
+import { memoryMandateProvider } from '../../adapters/mandates/mandate-provider.memory.ts'
 import { memoryFailureLog } from '../../adapters/stores/failure-log.memory.ts'
 import { emptyMemoryState, memoryStores, memoryUnitOfWork } from '../../adapters/stores/memory.ts'
 
@@ -23,12 +25,17 @@ export const memoryPortal = async (now = new Date()) => {
   const clock = { now: () => now }
   const stores = memoryStores(state)
   const jpki = memoryJpki()
+  const mandates = demoMandates(now)
+  const mandateProviders = DEMO_MANDATE_PROVIDERS.map((p) =>
+    memoryMandateProvider({ ...p, mandates: mandates[p.id] }),
+  )
   for (const link of linksOfRenewedCards(demo.cards)) await jpki.link(link.certificate, link.previous)
   return {
     state,
     demo,
     clock,
     jpki,
+    mandateProviders,
     ports: {
       ...stores,
       unitOfWork: memoryUnitOfWork(state),
@@ -41,6 +48,7 @@ export const memoryPortal = async (now = new Date()) => {
       },
       failures: memoryFailureLog(),
       jpki: jpki.jpki,
+      mandateProviders: mandateProviders.map((p) => p.port),
       clock,
     },
   }

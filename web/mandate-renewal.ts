@@ -1,0 +1,357 @@
+/**
+ * F3 マイナンバーカード電子委任状更新, and the gate before it:
+ * マイナンバーカード電子委任状失効画面 (/mandate/expired, [電子委任状更新] reads the card with its
+ * signing PIN) → マイナンバーカード電子委任状取得依頼画面 (/mandate/renewal/request, [取得依頼])
+ * → マイナンバーカード電子委任状確認画面 (/mandate/renewal/confirm, [電子委任状更新])
+ * → マイナンバーカード電子委任状更新完了画面 (/mandate/renewal/complete/:id).
+ * A My Number agent whose mandate is not in force reaches nothing else (mandateGate).
+ */
+import { type Context, Hono, type MiddlewareHandler } from 'hono'
+import { z } from 'zod'
+import { formatDateJa } from '../core/format.ts'
+import {
+  completeMandateRenewal,
+  type MandateRenewalError,
+  type MandateRenewalPorts,
+  type MandateRequestFields,
+  mandateGateApplies,
+  readCardForMandate,
+  requestMandate,
+  reviewMandate,
+  viewMandateRenewal,
+} from '../core/mandate-renewal.ts'
+import type { Mandate, MandateProblem } from '../core/mandates.ts'
+import { issueChallenge } from '../core/sign-in.ts'
+import { type CardMessage, cardInputOf, cardReadForms, cardReadRefusalMessage } from './card-read.ts'
+import { errorSummary, postForm, readOnlyRows, selectField, textField } from './forms.ts'
+import { html, type Page, render } from './render.ts'
+import { type AppEnv, signedIn, toSignIn } from './session.ts'
+import { syncStatus, syncStatusAnswer } from './sync-status.ts'
+
+const EXPIRED_TITLE = 'マイナンバーカード電子委任状失効画面'
+const REQUEST_TITLE = 'マイナンバーカード電子委任状取得依頼画面'
+const CONFIRM_TITLE = 'マイナンバーカード電子委任状確認画面'
+const COMPLETE_TITLE = 'マイナンバーカード電子委任状更新完了画面'
+
+/** Where a My Number agent whose mandate is not in force may still go: the ways out, and the plumbing. */
+const OPEN_WHILE_GATED = [
+  '/mandate/',
+  '/sign-out',
+  '/card-read/',
+  '/assets/',
+  '/dev/',
+  '/llms.txt',
+  '/view',
+  '/health',
+  '/favicon.ico',
+]
+
+/** Sends a My Number agent whose mandate is not in force to マイナンバーカード電子委任状失効画面, from anywhere else. */
+export const mandateGate =
+  (ports: Pick<MandateRenewalPorts, 'mandates' | 'clock'>): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const user = c.get('user')
+    if (!user || OPEN_WHILE_GATED.some((path) => c.req.path.startsWith(path))) return next()
+    if (await mandateGateApplies(ports, user)) return c.redirect('/mandate/expired', 303)
+    return next()
+  }
+
+const problemMessage = (p: MandateProblem): string => {
+  switch (p.kind) {
+    case 'other-delegator':
+      return `委任者が異なります。この電子委任状の委任者は${p.presented}で、${p.expected}ではありません。`
+    case 'other-delegate':
+      return `受任者が異なります。この電子委任状の受任者は「${p.presented}」で、ログインしている「${p.expected}」さんではありません。`
+    case 'not-yet-valid':
+      return `この電子委任状はまだ有効になっていません（${formatDateJa(p.validFrom)}から有効）。`
+    case 'expired':
+      return `この電子委任状は有効期限が切れています（${formatDateJa(p.validTo)}まで）。`
+    case 'no-procurement-authority':
+      return `代理権に「政府電子調達手続」が含まれていません（含まれている代理権: ${p.authorities.join('、') || 'なし'}）。`
+  }
+}
+
+const renewalMessage = (e: MandateRenewalError): CardMessage => {
+  switch (e.kind) {
+    case 'challenge-missing':
+    case 'card':
+    case 'file':
+    case 'certificate':
+      return cardReadRefusalMessage(e)
+    case 'not-signing-certificate':
+      return {
+        field: 'cardId',
+        text: 'マイナンバーカードの署名用電子証明書を読み込めませんでした。ご自分のマイナンバーカードを選び、署名用電子証明書のパスワード（英大文字と数字の6〜16文字）を入力してください。',
+      }
+    case 'not-your-card':
+      return {
+        field: 'cardId',
+        text: 'このマイナンバーカードは、ログインしている利用者に登録されたものではありません。ご自分のマイナンバーカードを読み込んでください。カードを新しくした場合は、先に電子証明書更新を行ってください。',
+      }
+    default:
+      return { text: '手続きを続けられませんでした。最初からやり直してください。' }
+  }
+}
+
+const startAgain = (title: string): Page => ({
+  title,
+  status: 409,
+  body: html`<p>この画面は、マイナンバーカードを読み込んだ後に使います。電子委任状失効画面から始めてください。</p><p><a href="/mandate/expired">電子委任状失効画面へ</a></p>`,
+})
+
+const mandateFacts = (
+  m: Mandate & { providerName?: string },
+) => html`<section><h2>委任者情報</h2>${readOnlyRows([
+  ['法人番号', m.delegator.corporateNumber],
+  ['商号又は名称', m.delegator.businessName],
+  ['代表者氏名', m.delegator.representativeName],
+])}</section>
+<section><h2>受任者情報</h2>${readOnlyRows([['氏名', m.delegate.name]])}</section>
+<section><h2>代理権情報</h2>${readOnlyRows([
+  ['代理権', m.authorities.join('、') || 'なし'],
+  ['有効期間', `${formatDateJa(m.validFrom)}〜${formatDateJa(m.validTo)}`],
+  ['電子委任状取扱事業者', m.providerName ?? m.providerId],
+  ['受付番号', m.referenceNumber],
+])}</section>`
+
+const RequestForm = z.object({
+  providerId: z.string().catch(''),
+  corporateNumber: z.string().catch(''),
+  referenceNumber: z.string().catch(''),
+})
+const REQUEST_LABELS = {
+  providerId: '電子委任状取扱事業者',
+  corporateNumber: '法人番号（委任者）',
+  referenceNumber: '受付番号',
+}
+
+export const mandateRenewalRoutes = (ports: MandateRenewalPorts) => {
+  const app = new Hono<AppEnv>()
+  const challenge = issueChallenge(ports)
+  const readCard = readCardForMandate(ports)
+  const request = requestMandate(ports)
+  const review = reviewMandate(ports)
+  const complete = completeMandateRenewal(ports)
+  const view = viewMandateRenewal(ports)
+
+  // Only a signed-in My Number agent; the use cases refuse anyone else too.
+  app.use('/mandate/*', async (c, next) => {
+    const user = c.get('user')
+    if (!user) return toSignIn(c)
+    if (user.role !== 'agent' || user.cardKind !== 'my-number') {
+      return render(c, {
+        title: EXPIRED_TITLE,
+        status: 403,
+        body: html`<p>この手続きは、マイナンバーカードで登録した代理人の方のものです。</p><p><a href="/menu">メニューへ</a></p>`,
+      })
+    }
+    return next()
+  })
+
+  const expiredPage = async (c: Context<AppEnv>, state: { cardId?: string; message?: CardMessage } = {}) => {
+    const { session, user } = signedIn(c)
+    const mandate = await ports.mandates.findForUser(user.id)
+    return html`<div class="notice" role="status"><p>${
+      mandate
+        ? `登録されている電子委任状（受付番号 ${mandate.referenceNumber}）は、${formatDateJa(mandate.validTo)}に有効期限が切れました。`
+        : '電子委任状が登録されていません。'
+    }政府電子調達システムでの手続きを続けるには、電子委任状を更新してください。</p></div>
+<section>
+<h2>電子委任状を更新する</h2>
+<p>電子委任状取扱事業者から新しい電子委任状を取得して、登録済みの電子委任状と置き換えます。まず、ご自分のマイナンバーカードを選び、署名用電子証明書のパスワードを入力して［電子委任状更新］を押してください。</p>
+${cardReadForms({
+  action: '/mandate/expired',
+  csrfToken: session.csrfToken,
+  reader: ports.cardReader,
+  use: 'my-number-signing',
+  state,
+  button: '電子委任状更新',
+  fileHeading: '',
+  fileButton: '',
+  onlyCards: true,
+})}
+</section>`
+  }
+
+  app.get('/mandate/expired', async (c) => {
+    const { session, user } = signedIn(c)
+    if (!(await mandateGateApplies(ports, user))) return c.redirect('/menu', 303)
+    await challenge(session.id)
+    return render(c, { title: EXPIRED_TITLE, body: expiredPage(c) })
+  })
+
+  app.post('/mandate/expired', async (c) => {
+    const { session, user } = signedIn(c)
+    const body = await c.req.parseBody()
+    const cardId = typeof body.cardId === 'string' ? body.cardId : undefined
+    const input = await cardInputOf(body, c.get('portalOrigin'))
+    const read = input.ok
+      ? await readCard({ sessionId: session.id, userId: user.id, input: input.value })
+      : input
+    if (read.ok) return c.redirect('/mandate/renewal/request', 303)
+    await challenge(session.id)
+    const message = 'kind' in read.error ? renewalMessage(read.error) : read.error
+    return render(c, {
+      title: EXPIRED_TITLE,
+      hasErrors: true,
+      status: 422,
+      body: expiredPage(c, { cardId, message }),
+    })
+  })
+
+  const requestPage = (
+    csrfToken: string,
+    values: MandateRequestFields,
+    errors: Partial<Record<keyof MandateRequestFields, string>> = {},
+    message?: string,
+  ) => html`<p>電子委任状取扱事業者に、電子委任状の情報の再取得を依頼します。電子委任状を取得した事業者を選び、委任者（事業者）の法人番号と、電子委任状の受付番号を入力して［取得依頼］を押してください。</p>
+${errorSummary(errors, REQUEST_LABELS, message)}
+${postForm(
+  '/mandate/renewal/request',
+  csrfToken,
+  html`${selectField({
+    name: 'providerId',
+    label: REQUEST_LABELS.providerId,
+    value: values.providerId,
+    error: errors.providerId,
+    options: ports.mandateProviders.map((p) => ({ value: p.id, text: p.name })),
+  })}
+  ${textField({ name: 'corporateNumber', label: REQUEST_LABELS.corporateNumber, value: values.corporateNumber, error: errors.corporateNumber, hint: '13桁の数字' })}
+  ${textField({ name: 'referenceNumber', label: REQUEST_LABELS.referenceNumber, value: values.referenceNumber, error: errors.referenceNumber, hint: '電子委任状取扱事業者から通知された受付番号（例: POA-2026-0001）' })}
+  <button type="submit">取得依頼</button>`,
+)}`
+
+  app.get('/mandate/renewal/request', async (c) => {
+    const { session, user } = signedIn(c)
+    const draft = await ports.drafts.find(session.id, 'mandate-renewal')
+    if (!draft || draft.completedChangeId) return render(c, startAgain(REQUEST_TITLE))
+    const business = await ports.accounts.findBusiness(user.businessId)
+    const values = {
+      providerId: ports.mandateProviders[0]?.id ?? '',
+      corporateNumber: business?.corporateNumber ?? '',
+      referenceNumber: '',
+    }
+    return render(c, { title: REQUEST_TITLE, body: requestPage(session.csrfToken, values) })
+  })
+
+  app.post('/mandate/renewal/request', async (c) => {
+    const { session, user } = signedIn(c)
+    const values = RequestForm.parse(await c.req.parseBody())
+    const result = await request({ sessionId: session.id, userId: user.id, ...values })
+    if (result.ok) return c.redirect('/mandate/renewal/confirm', 303)
+    const refuse = (
+      status: 422 | 502 | 503,
+      errors: Partial<Record<keyof MandateRequestFields, string>>,
+      message?: string,
+    ) =>
+      render(c, {
+        title: REQUEST_TITLE,
+        hasErrors: true,
+        status,
+        body: requestPage(session.csrfToken, values, errors, message),
+      })
+    switch (result.error.kind) {
+      case 'invalid-request':
+        return refuse(422, result.error.errors)
+      case 'mandate-not-found':
+        return refuse(422, {
+          referenceNumber:
+            'この受付番号の電子委任状は、選んだ電子委任状取扱事業者にありませんでした。事業者と受付番号をお確かめください。',
+        })
+      case 'provider-unavailable':
+        return refuse(
+          503,
+          {},
+          '電子委任状取扱事業者にいま接続できませんでした。登録内容は変更していません。しばらくしてから、もう一度［取得依頼］を押してください。',
+        )
+      case 'provider-refused':
+        return refuse(
+          502,
+          {},
+          '電子委任状取扱事業者が依頼を受け付けませんでした。登録内容は変更していません。事業者にお問い合わせください。',
+        )
+      default:
+        return render(c, startAgain(REQUEST_TITLE))
+    }
+  })
+
+  app.get('/mandate/renewal/confirm', async (c) => {
+    const { session, user } = signedIn(c)
+    const reviewed = await review({ sessionId: session.id, userId: user.id })
+    if (!reviewed.ok) return render(c, startAgain(CONFIRM_TITLE))
+    const { mandate, problems, draftId } = reviewed.value
+    const problemList = problems.map(problemMessage)
+    return render(c, {
+      title: CONFIRM_TITLE,
+      body: html`${
+        problemList.length > 0
+          ? html`<div class="error-summary" id="error-summary" role="alert" tabindex="-1"><h2>この電子委任状では更新できません</h2><ul>${problemList.map((p) => html`<li>${p}</li>`)}</ul><p><a href="/mandate/renewal/request">取得依頼画面に戻る</a></p></div>`
+          : html`<p>取得した電子委任状の内容を確認し、［電子委任状更新］を押してください。登録済みの電子委任状と置き換えます。</p>`
+      }
+${mandateFacts(mandate)}
+${
+  problemList.length > 0
+    ? ''
+    : postForm(
+        '/mandate/renewal/confirm',
+        session.csrfToken,
+        html`<input type="hidden" name="draftId" value="${draftId}"><button type="submit">電子委任状更新</button>`,
+      )
+}`,
+    })
+  })
+
+  app.post('/mandate/renewal/confirm', async (c) => {
+    const { session, user } = signedIn(c)
+    const { draftId } = z.object({ draftId: z.string().catch('') }).parse(await c.req.parseBody())
+    const result = await complete({
+      sessionId: session.id,
+      userId: user.id,
+      draftId,
+      clientAddress: c.get('clientAddress'),
+    })
+    if (result.ok) return c.redirect(`/mandate/renewal/complete/${result.value.changeId}`, 303)
+    if (result.error.kind === 'mandate-problems') {
+      return render(c, {
+        title: CONFIRM_TITLE,
+        hasErrors: true,
+        status: 422,
+        body: html`<div class="error-summary" id="error-summary" role="alert" tabindex="-1"><h2>この電子委任状では更新できません</h2><ul>${result.error.problems.map((p) => html`<li>${problemMessage(p)}</li>`)}</ul></div>
+<p>登録内容は変更していません。<a href="/mandate/renewal/request">取得依頼画面に戻る</a></p>`,
+      })
+    }
+    return render(c, startAgain(CONFIRM_TITLE))
+  })
+
+  app.get('/mandate/renewal/complete/:changeId', async (c) => {
+    const { session } = signedIn(c)
+    const change = await view({ sessionId: session.id, changeId: c.req.param('changeId') })
+    if (!change)
+      return render(c, {
+        title: COMPLETE_TITLE,
+        status: 404,
+        body: html`<p>この更新は見つかりませんでした。</p>`,
+      })
+    const urls = {
+      poll: `/mandate/renewal/complete/${change.id}/sync`,
+      reload: `/mandate/renewal/complete/${change.id}`,
+    }
+    return render(c, {
+      title: COMPLETE_TITLE,
+      body: html`<p class="notice-success">マイナンバーカード電子委任状の更新が完了しました。</p>
+<p>登録されたメールアドレスに「[重要]電子委任状更新完了通知」を送信します。</p>
+<p>受付番号: ${change.id}</p>
+${syncStatus(change, urls)}
+<p><a href="/menu">メニューへ</a></p>`,
+    })
+  })
+
+  app.get('/mandate/renewal/complete/:changeId/sync', async (c) => {
+    const { session } = signedIn(c)
+    const changeId = c.req.param('changeId')
+    const change = await view({ sessionId: session.id, changeId })
+    return syncStatusAnswer(c, change, `/mandate/renewal/complete/${changeId}`)
+  })
+
+  return app
+}
