@@ -82,6 +82,21 @@ For a user whose registered certificate expired. Not for a new agent (that is a 
 3. GET /renewal/confirm: 電子証明書の更新確認画面 (更新元, 更新先, 事業者情報). POST it with the
    hidden \`draftId\` (button 更新実行): 303 to /renewal/complete/{changeId} with the GEPS state.
 
+### Expired mandate (マイナンバーカード電子委任状失効画面) and its renewal (F3)
+A My Number agent whose mandate is not in force is sent (303) to /mandate/expired from every
+other screen until it is renewed.
+1. POST /mandate/expired with \`cardId\` (his My Number card) and \`pin\` (the signing PIN), button
+   電子委任状更新. 303 to /mandate/renewal/request.
+2. POST /mandate/renewal/request (マイナンバーカード電子委任状取得依頼画面, button 取得依頼) with
+   \`providerId\` (電子委任状取扱事業者, a select), \`corporateNumber\` (法人番号 of the delegator, 13
+   digits) and \`referenceNumber\` (受付番号). 303 to /mandate/renewal/confirm; 503 when the provider
+   cannot be reached (post again later).
+3. GET /mandate/renewal/confirm (マイナンバーカード電子委任状確認画面): 委任者情報, 受任者情報,
+   代理権情報. When the mandate names another business or agent, is not in force, or lacks
+   政府電子調達手続, the page lists why (id="error-summary") and has no button; go back to step 2.
+   Otherwise POST it with the hidden \`draftId\` (button 電子委任状更新): 303 to
+   /mandate/renewal/complete/{changeId} with the GEPS state.
+
 ### Change history (変更履歴, representative only)
 GET /business/history: every committed change of the business, newest first, with its GEPS state.
 
