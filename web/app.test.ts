@@ -226,6 +226,16 @@ describe('settings', () => {
       configFromEnv({ PUBLIC_URL: 'https://portal.example.go.jp', SECURE_COOKIES: 'false' }).secureCookies,
     ).toBe(false)
   })
+  it('reads the mandate-handling businesses as JSON, refusing what is not a list of them', () => {
+    expect(configFromEnv({}).mandateProviders).toBeUndefined()
+    const providers = [{ id: 'a', name: '電子委任状サービスA', url: 'https://mandates-a.example.jp' }]
+    expect(configFromEnv({ MANDATE_PROVIDERS: JSON.stringify(providers) }).mandateProviders).toEqual(
+      providers,
+    )
+    for (const bad of ['not json', '[]', '[{"id":"a","name":"A","url":"nowhere"}]']) {
+      expect(() => configFromEnv({ MANDATE_PROVIDERS: bad }), bad).toThrow()
+    }
+  })
   it('trusts X-Forwarded-For only when told the portal stands behind a proxy', () => {
     expect(configFromEnv({}).trustProxy).toBe(false)
     expect(configFromEnv({ TRUST_PROXY: 'true' }).trustProxy).toBe(true)
