@@ -4,11 +4,13 @@ import { DEMO_USER_IDS } from '../adapters/demo/demo-data.ts'
 import { memoryPortal } from '../tests/support/memory-portal.ts'
 import {
   completeMandateRenewal,
+  MANDATE_RENEWAL_FLOW,
   mandateGateApplies,
   readCardForMandate,
   requestMandate,
   reviewMandate,
 } from './mandate-renewal.ts'
+import { ok } from './result.ts'
 import { issueChallenge, startSession } from './sign-in.ts'
 
 const setUp = async () => {
@@ -73,6 +75,86 @@ describe('F3 マイナンバーカード電子委任状更新', () => {
     })
     expect((await portal.ports.mandates.findForUser(jiro))?.referenceNumber).toBe('POA-2025-0042')
     expect(portal.state.jobs).toHaveLength(0)
+  })
+
+  it('forgets a mandate fetched before once another is asked for, whatever the answer', async () => {
+    const { portal, session, jiro, readCard, ask } = await setUp()
+    await readCard()
+    expect((await ask('POA-2026-0001')).ok).toBe(true)
+    expect(await ask('POA-1999-0001')).toEqual({ ok: false, error: { kind: 'mandate-not-found' } })
+    expect(await reviewMandate(portal.ports)({ sessionId: session.id, userId: jiro })).toEqual({
+      ok: false,
+      error: { kind: 'card-not-read' },
+    })
+  })
+
+  it('takes from a provider only the mandate asked for, and registers it as that provider’s', async () => {
+    const { portal, session, jiro, readCard } = await setUp()
+    await readCard()
+    const [sample] = portal.mandateProviders
+    if (!sample) throw new Error('no demo provider')
+    const honest = await sample.port.fetchMandate({
+      corporateNumber: '7123456789012',
+      referenceNumber: 'POA-2026-0001',
+    })
+    if (!honest.ok || !honest.value) throw new Error('no demo mandate')
+    const mandate = honest.value
+    const liar = {
+      id: 'sample-mandates',
+      name: 'サンプル電子委任状サービス',
+      fetchMandate: async () =>
+        ok({ ...mandate, providerId: 'someone-else', referenceNumber: 'POA-2026-0009' }),
+    }
+    const ports = { ...portal.ports, mandateProviders: [liar] }
+    const request = {
+      sessionId: session.id,
+      userId: jiro,
+      providerId: 'sample-mandates',
+      corporateNumber: '7123456789012',
+    }
+    expect(await requestMandate(ports)({ ...request, referenceNumber: 'POA-2026-0001' })).toEqual({
+      ok: false,
+      error: { kind: 'provider-refused' },
+    })
+    const renamed = { ...liar, fetchMandate: async () => ok({ ...mandate, providerId: 'someone-else' }) }
+    expect(
+      (
+        await requestMandate({ ...ports, mandateProviders: [renamed] })({
+          ...request,
+          referenceNumber: 'POA-2026-0001',
+        })
+      ).ok,
+    ).toBe(true)
+    const review = await reviewMandate(ports)({ sessionId: session.id, userId: jiro })
+    expect(review.ok && review.value.mandate.providerId).toBe('sample-mandates')
+  })
+
+  it('stands by one card read for 15 minutes, and refuses a mandate that lapsed before [電子委任状更新]', async () => {
+    const { portal, session, jiro, readCard, ask } = await setUp()
+    await readCard()
+    expect((await ask('POA-2026-0001')).ok).toBe(true)
+    const review = await reviewMandate(portal.ports)({ sessionId: session.id, userId: jiro })
+    if (!review.ok) throw new Error(review.error.kind)
+    const at = (ms: number) => ({
+      ...portal.ports,
+      clock: { now: () => new Date(portal.clock.now().getTime() + ms) },
+    })
+    const complete = (ms: number) =>
+      completeMandateRenewal(at(ms))({ sessionId: session.id, userId: jiro, draftId: review.value.draftId })
+    expect(await complete(16 * 60_000)).toEqual({ ok: false, error: { kind: 'card-not-read' } })
+    // Within the read's lifetime, but past the mandate's end (POA-2026-0001 runs for a year).
+    const lapsed = { ...review.value.mandate, validTo: new Date(portal.clock.now().getTime() + 60_000) }
+    await portal.ports.drafts.save({
+      id: review.value.draftId,
+      sessionId: session.id,
+      flow: MANDATE_RENEWAL_FLOW,
+      payload: { cardReadAt: portal.clock.now().toISOString(), mandate: lapsed },
+      baseVersion: 0,
+    })
+    expect(await complete(2 * 60_000)).toMatchObject({
+      ok: false,
+      error: { kind: 'mandate-problems', problems: [{ kind: 'expired' }] },
+    })
   })
 
   it('tells a provider that is down from one that refuses', async () => {

@@ -33,6 +33,9 @@ import { corporateNumber } from './text-rules.ts'
 
 export const MANDATE_RENEWAL_FLOW = 'mandate-renewal'
 
+/** How long one read of the card stands for the steps after it: asking the provider, and [電子委任状更新]. */
+export const MANDATE_CARD_READ_LIFETIME_MS = 15 * 60 * 1000
+
 export type MandateRenewalPorts = {
   accounts: AccountStore
   mandates: MandateStore
@@ -93,6 +96,14 @@ const draftOf = (stored: unknown): MandateDraft => {
     : d
 }
 
+/** The card read of this flow, if it is recent enough to go on from. */
+const currentRead = (ports: Pick<MandateRenewalPorts, 'clock'>, draft: { payload: unknown } | undefined) => {
+  if (!draft) return undefined
+  const read = draftOf(draft.payload)
+  const age = ports.clock.now().getTime() - new Date(read.cardReadAt).getTime()
+  return age >= 0 && age <= MANDATE_CARD_READ_LIFETIME_MS ? read : undefined
+}
+
 const myNumberAgent = async (ports: Pick<MandateRenewalPorts, 'accounts'>, userId: string) => {
   const user = await ports.accounts.findUser(userId)
   return user?.role === 'agent' && user.cardKind === 'my-number' ? user : undefined
@@ -131,7 +142,8 @@ export const requestMandate =
   ): Promise<Result<void, MandateRenewalError>> => {
     if (!(await myNumberAgent(ports, cmd.userId))) return err({ kind: 'forbidden' })
     const draft = await ports.drafts.find(cmd.sessionId, MANDATE_RENEWAL_FLOW)
-    if (!draft || draft.completedChangeId) return err({ kind: 'card-not-read' })
+    const read = draft && !draft.completedChangeId ? currentRead(ports, draft) : undefined
+    if (!read) return err({ kind: 'card-not-read' })
     const errors: Partial<Record<keyof MandateRequestFields, string>> = {}
     const provider = ports.mandateProviders.find((p) => p.id === cmd.providerId)
     if (!provider) errors.providerId = '電子委任状取扱事業者を選んでください。'
@@ -143,7 +155,25 @@ export const requestMandate =
       errors.referenceNumber = '受付番号は、半角英数字とハイフン（-）の50文字以内で入力してください。'
     }
     if (!provider || !number.ok || errors.referenceNumber) return err({ kind: 'invalid-request', errors })
-    const fetched = await provider.fetchMandate({ corporateNumber: number.value, referenceNumber: reference })
+    // A mandate fetched before no longer stands once another is asked for, whatever the answer.
+    const saveDraft = (payload: MandateDraft) =>
+      ports.drafts.save({
+        id: newId(),
+        sessionId: cmd.sessionId,
+        flow: MANDATE_RENEWAL_FLOW,
+        payload,
+        baseVersion: 0,
+      })
+    await saveDraft({ cardReadAt: read.cardReadAt })
+    const answer = await provider.fetchMandate({ corporateNumber: number.value, referenceNumber: reference })
+    // The answer must be the mandate asked for: a provider's reply of another number is refused.
+    const fetched =
+      answer.ok && answer.value && answer.value.referenceNumber !== reference
+        ? err({
+            kind: 'permanent' as const,
+            message: `answered ${answer.value.referenceNumber} for ${reference}`,
+          })
+        : answer
     await ports.audit.append({
       at: ports.clock.now(),
       action: 'mandate-request',
@@ -160,16 +190,10 @@ export const requestMandate =
     if (!fetched.ok)
       return err({ kind: fetched.error.kind === 'permanent' ? 'provider-refused' : 'provider-unavailable' })
     if (!fetched.value) return err({ kind: 'mandate-not-found' })
-    const { cardReadAt } = draftOf(draft.payload)
-    await ports.drafts.save({
-      id: newId(),
-      sessionId: cmd.sessionId,
-      flow: MANDATE_RENEWAL_FLOW,
-      payload: {
-        cardReadAt,
-        mandate: { ...fetched.value, providerName: provider.name },
-      } satisfies MandateDraft,
-      baseVersion: 0,
+    // Registered as this provider's, whatever it calls itself.
+    await saveDraft({
+      cardReadAt: read.cardReadAt,
+      mandate: { ...fetched.value, providerId: provider.id, providerName: provider.name },
     })
     return ok(undefined)
   }
@@ -190,7 +214,7 @@ export const reviewMandate =
     const user = await myNumberAgent(ports, cmd.userId)
     if (!user) return err({ kind: 'forbidden' })
     const draft = await ports.drafts.find(cmd.sessionId, MANDATE_RENEWAL_FLOW)
-    const { mandate } = draft ? draftOf(draft.payload) : {}
+    const mandate = currentRead(ports, draft)?.mandate
     if (!draft || draft.completedChangeId || !mandate) return err({ kind: 'card-not-read' })
     const business = await ports.accounts.findBusiness(user.businessId)
     if (!business) return err({ kind: 'forbidden' })
@@ -216,7 +240,7 @@ export const completeMandateRenewal =
       if (!draft) return err({ kind: 'card-not-read' })
       if (draft.id !== cmd.draftId) return err({ kind: 'draft-replaced' })
       if (draft.completedChangeId) return ok({ changeId: draft.completedChangeId })
-      const { mandate } = draftOf(draft.payload)
+      const mandate = currentRead(ports, draft)?.mandate
       const user = await myNumberAgent(tx, cmd.userId)
       if (!user) return err({ kind: 'forbidden' })
       const business = await tx.accounts.findBusiness(user.businessId)

@@ -34,26 +34,24 @@ const CONFIRM_TITLE = 'マイナンバーカード電子委任状確認画面'
 const COMPLETE_TITLE = 'マイナンバーカード電子委任状更新完了画面'
 
 /** Where a My Number agent whose mandate is not in force may still go: the ways out, and the plumbing. */
-const OPEN_WHILE_GATED = [
-  '/mandate/',
-  '/sign-out',
-  '/card-read/',
-  '/assets/',
-  '/dev/',
-  '/llms.txt',
-  '/view',
-  '/health',
-  '/favicon.ico',
-]
+const OPEN_PREFIXES_WHILE_GATED = ['/mandate/', '/card-read/', '/assets/', '/dev/']
+const OPEN_PATHS_WHILE_GATED = ['/sign-out', '/llms.txt', '/view', '/health', '/favicon.ico']
+const openWhileGated = (path: string) =>
+  OPEN_PATHS_WHILE_GATED.includes(path) || OPEN_PREFIXES_WHILE_GATED.some((prefix) => path.startsWith(prefix))
 
 /** Sends a My Number agent whose mandate is not in force to マイナンバーカード電子委任状失効画面, from anywhere else. */
 export const mandateGate =
   (ports: Pick<MandateRenewalPorts, 'mandates' | 'clock'>): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     const user = c.get('user')
-    if (!user || OPEN_WHILE_GATED.some((path) => c.req.path.startsWith(path))) return next()
-    if (await mandateGateApplies(ports, user)) return c.redirect('/mandate/expired', 303)
-    return next()
+    if (!user || openWhileGated(c.req.path)) return next()
+    if (!(await mandateGateApplies(ports, user))) return next()
+    // htmx would swap the screen into a fragment's place: the whole page goes there instead.
+    if (c.req.header('hx-request') === 'true') {
+      c.header('HX-Redirect', '/mandate/expired')
+      return c.body(null, 204)
+    }
+    return c.redirect('/mandate/expired', 303)
   }
 
 const problemMessage = (p: MandateProblem): string => {

@@ -5,13 +5,14 @@
  */
 import type { Geps, GepsReceipt } from '../../core/ports.ts'
 import { err, ok } from '../../core/result.ts'
+import { endpoint } from '../http/endpoint.ts'
 
 export const httpGeps = (config: { baseUrl: string; timeoutMs?: number }): Geps => ({
   syncUserChange: async (change) => {
     const { idempotencyKey, ...body } = change
     let response: Response
     try {
-      response = await fetch(new URL('/api/v1/user-changes', config.baseUrl), {
+      response = await fetch(endpoint(config.baseUrl, '/api/v1/user-changes'), {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
         body: JSON.stringify(body),

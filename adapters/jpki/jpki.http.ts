@@ -6,12 +6,13 @@
 import { BASE64_PATTERN, fromBase64, toBase64 } from '../../core/base64.ts'
 import type { Jpki } from '../../core/ports.ts'
 import { err, ok } from '../../core/result.ts'
+import { endpoint } from '../http/endpoint.ts'
 
 export const httpJpki = (config: { baseUrl: string; timeoutMs?: number }): Jpki => ({
   findPreviousCertificate: async (certificate) => {
     let response: Response
     try {
-      response = await fetch(new URL('/api/v1/certificate-links/previous', config.baseUrl), {
+      response = await fetch(endpoint(config.baseUrl, '/api/v1/certificate-links/previous'), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ certificate: toBase64(certificate) }),

@@ -5,6 +5,7 @@
  */
 import type { MandateProvider } from '../../core/ports.ts'
 import { err, ok } from '../../core/result.ts'
+import { endpoint } from '../http/endpoint.ts'
 import { MandateJson, mandateFromJson } from './mandate-json.ts'
 
 export const httpMandateProvider = (config: {
@@ -18,7 +19,7 @@ export const httpMandateProvider = (config: {
   fetchMandate: async (request) => {
     let response: Response
     try {
-      response = await fetch(new URL('/api/v1/mandates/lookup', config.baseUrl), {
+      response = await fetch(endpoint(config.baseUrl, '/api/v1/mandates/lookup'), {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(request),

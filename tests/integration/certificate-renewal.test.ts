@@ -114,6 +114,12 @@ describe('F2 for a private IC card', () => {
     }
     expect(received).toHaveLength(1)
     expect(received[0]?.certificates).toHaveLength(1)
+    const audited = await portal.database.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('action', '=', 'certificate-renewed')
+      .execute()
+    expect(audited).toHaveLength(1)
     // The business's other users keep every certificate they had.
     expect(await otherCertificates('更新 三郎')).toEqual(othersBefore)
     // The representative's history names it a renewal.

@@ -28,6 +28,19 @@ describe('the expired-mandate gate', () => {
       expect(gated.status, path).toBe(303)
       expect(gated.location, path).toBe('/mandate/expired')
     }
+    // An htmx request is sent there as a whole page; a form post changes nothing on the way.
+    const fragment = await jiro.get('/menu', { 'hx-request': 'true' })
+    expect(fragment.status).toBe(204)
+    expect(fragment.headers.get('hx-redirect')).toBe('/mandate/expired')
+    await jiro.get('/mandate/expired') // the session's CSRF token, as any page of his carries it
+    const posted = await jiro.post('/user/edit', { title: '部長', action: 'confirm' })
+    expect(posted.location).toBe('/mandate/expired')
+    const title = await portal.database.db
+      .selectFrom('users')
+      .select('title')
+      .where('id', '=', DEMO_USER_IDS.jiro)
+      .executeTakeFirst()
+    expect(title?.title).toBe('')
     const screen = await jiro.get('/mandate/expired')
     expect(screen.text).toContain('<h1>マイナンバーカード電子委任状失効画面</h1>')
     expect(screen.text).toContain('受付番号 POA-2025-0042')
