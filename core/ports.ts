@@ -5,6 +5,7 @@
 import type { Business, BusinessFields, Certificate, User, UserFields } from './account.ts'
 import type { TrustMaterial } from './certificates.ts'
 import type { Mandate } from './mandates.ts'
+import type { Notice } from './notices.ts'
 import type { Qualification } from './qualifications.ts'
 import type { Result } from './result.ts'
 
@@ -32,6 +33,15 @@ export type AccountStore = {
     businessId: string,
     changes: { added: Qualification[]; removed: string[] },
   ): Promise<void>
+}
+
+/** お知らせ and レコメンド, each a user's. */
+export type NoticeStore = {
+  /** The user's notices and recommendations, newest first. */
+  listForUser(userId: string): Promise<Notice[]>
+  /** Marks one of the user's own as read (the first time only); another user's is left alone. */
+  markRead(userId: string, noticeId: string, at: Date): Promise<void>
+  add(notices: Notice[]): Promise<void>
 }
 
 /** Each My Number agent's registered electronic mandate (電子委任状). */
@@ -152,6 +162,7 @@ export type JobQueue = { enqueue(job: Job): Promise<void> }
 export type Transactional = {
   accounts: AccountStore
   mandates: MandateStore
+  notices: NoticeStore
   changes: ChangeStore
   drafts: DraftStore
   audit: AuditLog

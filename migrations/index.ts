@@ -10,6 +10,7 @@ import * as pinKinds from './0007-pin-kinds.ts'
 import * as myNumberCards from './0008-my-number-cards.ts'
 import * as trustAnchorKinds from './0009-trust-anchor-kinds.ts'
 import * as mandates from './0010-mandates.ts'
+import * as notices from './0011-notices.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008-my-number-cards': myNumberCards,
   '0009-trust-anchor-kinds': trustAnchorKinds,
   '0010-mandates': mandates,
+  '0011-notices': notices,
 }

@@ -7,6 +7,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import type { RenewalPorts } from '../core/certificate-renewal.ts'
 import type { MandateRenewalPorts } from '../core/mandate-renewal.ts'
+import type { NoticeStore } from '../core/ports.ts'
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../core/sessions.ts'
 import type { SignInPorts } from '../core/sign-in.ts'
 import type { UserUpdatePorts } from '../core/user-update.ts'
@@ -27,7 +28,7 @@ import { userUpdateRoutes } from './user-update.ts'
 export type AppPorts = SignInPorts &
   UserUpdatePorts &
   Pick<RenewalPorts, 'jpki'> &
-  Pick<MandateRenewalPorts, 'mandates' | 'mandateProviders'>
+  Pick<MandateRenewalPorts, 'mandates' | 'mandateProviders'> & { notices: NoticeStore }
 
 export const MAX_BODY_BYTES = 64 * 1024
 

@@ -97,6 +97,10 @@ other screen until it is renewed.
    Otherwise POST it with the hidden \`draftId\` (button 電子委任状更新): 303 to
    /mandate/renewal/complete/{changeId} with the GEPS state.
 
+### Menu, notices and recommendations
+GET /menu lists the procedures and the user's お知らせ and レコメンド (unread ones marked 未読);
+GET /notices/{id} shows one and marks it read.
+
 ### Change history (変更履歴, representative only)
 GET /business/history: every committed change of the business, newest first, with its GEPS state.
 

@@ -1,18 +1,40 @@
-/** メニュー: where a signed-in user starts. */
+/** メニュー: where a signed-in user starts, with their お知らせ and レコメンド. */
 import { Hono } from 'hono'
-import type { AccountStore } from '../core/ports.ts'
+import { formatDateJa } from '../core/format.ts'
+import { isId } from '../core/ids.ts'
+import type { Notice } from '../core/notices.ts'
+import type { AccountStore, Clock, NoticeStore } from '../core/ports.ts'
 import { html, render } from './render.ts'
 import { type AppEnv, toSignIn } from './session.ts'
 
 const ROLE_LABELS = { representative: '代表者', agent: '代理人' } as const
+const KIND_HEADINGS = { notice: 'お知らせ', recommendation: 'レコメンド' } as const
 
-export const menuRoutes = (ports: { accounts: AccountStore }) => {
+/** One list of notices or recommendations, each a link to itself, the unread ones marked. */
+const noticeList = (kind: Notice['kind'], notices: Notice[]) => {
+  const mine = notices.filter((n) => n.kind === kind)
+  const unread = mine.filter((n) => !n.readAt).length
+  return html`<section>
+  <h2>${KIND_HEADINGS[kind]}${unread > 0 ? `（未読 ${unread}件）` : ''}</h2>
+  ${
+    mine.length === 0
+      ? html`<p>${KIND_HEADINGS[kind]}はありません。</p>`
+      : html`<ul class="notices">${mine.map(
+          (n) =>
+            html`<li><a href="/notices/${n.id}">${n.readAt ? '' : html`<strong class="unread">未読</strong> `}${n.title}</a> <span class="hint">${formatDateJa(n.publishedAt)}</span></li>`,
+        )}</ul>`
+  }
+</section>`
+}
+
+export const menuRoutes = (ports: { accounts: AccountStore; notices: NoticeStore; clock: Clock }) => {
   const app = new Hono<AppEnv>()
   app.get('/', (c) => c.redirect(c.get('user') ? '/menu' : '/sign-in', 303))
   app.get('/menu', async (c) => {
     const user = c.get('user')
     if (!user) return toSignIn(c)
     const business = await ports.accounts.findBusiness(user.businessId)
+    const notices = await ports.notices.listForUser(user.id)
     return render(c, {
       title: 'メニュー',
       body: html`<p>${business?.name ?? ''}　${user.name} 様（${ROLE_LABELS[user.role]}）</p>
@@ -29,7 +51,32 @@ export const menuRoutes = (ports: { accounts: AccountStore }) => {
         : ''
     }
   </ul>
-</nav>`,
+</nav>
+${noticeList('notice', notices)}
+${noticeList('recommendation', notices)}`,
+    })
+  })
+
+  // One notice or recommendation of the user's own; reading it marks it read.
+  app.get('/notices/:noticeId', async (c) => {
+    const user = c.get('user')
+    if (!user) return toSignIn(c)
+    const noticeId = c.req.param('noticeId')
+    const notice = isId(noticeId)
+      ? (await ports.notices.listForUser(user.id)).find((n) => n.id === noticeId)
+      : undefined
+    if (!notice) {
+      return render(c, {
+        title: 'お知らせ',
+        status: 404,
+        body: html`<p>このお知らせは見つかりませんでした。</p><p><a href="/menu">メニューへ</a></p>`,
+      })
+    }
+    await ports.notices.markRead(user.id, notice.id, ports.clock.now())
+    return render(c, {
+      title: KIND_HEADINGS[notice.kind],
+      body: html`<article><h2>${notice.title}</h2><p class="hint">${formatDateJa(notice.publishedAt)}</p><p>${notice.body}</p></article>
+<p><a href="/menu">メニューへ</a></p>`,
     })
   })
   return app

@@ -36,6 +36,15 @@ export type Database = {
     email: string
     version: number
   }
+  notices: {
+    id: string
+    user_id: string
+    kind: 'notice' | 'recommendation'
+    title: string
+    body: string
+    published_at: Timestamp
+    read_at: Timestamp | null
+  }
   mandates: {
     user_id: string
     delegator_corporate_number: string

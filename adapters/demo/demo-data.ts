@@ -7,6 +7,7 @@ import type { Business, Certificate, User } from '../../core/account.ts'
 import { describeCertificate } from '../../core/certificates.ts'
 import { newId, randomToken } from '../../core/ids.ts'
 import type { Mandate } from '../../core/mandates.ts'
+import type { Notice } from '../../core/notices.ts'
 import type { Qualification } from '../../core/qualifications.ts'
 import { x509 } from '../../core/x509.ts'
 import { writePkcs12 } from '../card-reader/pkcs12-writer.ts'
@@ -27,6 +28,7 @@ import type { Database } from '../db/schema.ts'
 import { kyselyAccountStore } from '../stores/account-store.kysely.ts'
 import { kyselyMandateStore } from '../stores/mandate-store.kysely.ts'
 import type { MemoryState } from '../stores/memory.ts'
+import { kyselyNoticeStore } from '../stores/notice-store.kysely.ts'
 import { demoExpiredMandate } from './demo-mandates.ts'
 
 export const DEMO_BUSINESS_ID = '00000000-0000-4000-8000-000000000001'
@@ -103,6 +105,8 @@ export type DemoData = {
   qualifications: Qualification[]
   /** Each My Number agent's registered mandate: 委任 次郎's has expired. */
   mandates: { userId: string; mandate: Mandate }[]
+  /** A few お知らせ and レコメンド for every user. */
+  notices: Notice[]
 }
 
 /** The business's one qualification (SPEC §6): 役務の提供等, A, 関東・甲信越 and 近畿, 令和7・8・9年度. */
@@ -183,6 +187,35 @@ const users: User[] = [
     department: '総務部',
     ...contact('saburo@sample-shoji.example.jp', ''),
     version: 1,
+  },
+]
+
+/** Two お知らせ (one read) and one レコメンド for a user. */
+const demoNotices = (userId: string, now: Date): Notice[] => [
+  {
+    id: newId(),
+    userId,
+    kind: 'notice',
+    title: '調達ポータルの定期メンテナンスのお知らせ',
+    body: '日曜日の0時から6時までは、定期メンテナンスのため調達ポータルを利用できないことがあります。',
+    publishedAt: daysFrom(now, -3),
+  },
+  {
+    id: newId(),
+    userId,
+    kind: 'notice',
+    title: '電子証明書の有効期限にご注意ください',
+    body: '有効期限が切れた電子証明書ではログインできません。期限が近い場合は、新しい電子証明書を用意し、電子証明書更新の手続きを行ってください。',
+    publishedAt: daysFrom(now, -10),
+    readAt: daysFrom(now, -9),
+  },
+  {
+    id: newId(),
+    userId,
+    kind: 'recommendation',
+    title: '役務の提供等（関東・甲信越）の新しい調達案件',
+    body: 'ご登録の資格に合う調達案件が公開されています。政府電子調達システム(GEPS)でご確認ください。',
+    publishedAt: daysFrom(now, -1),
   },
 ]
 
@@ -338,6 +371,7 @@ export const buildDemoData = async (now: Date): Promise<DemoData> => {
     business: structuredClone(business),
     qualifications: [structuredClone(DEMO_QUALIFICATION)],
     mandates: [{ userId: DEMO_USER_IDS.jiro, mandate: demoExpiredMandate(now) }],
+    notices: users.flatMap((u) => demoNotices(u.id, now)),
     users: structuredClone(users),
     certificates,
     cards,
@@ -405,6 +439,7 @@ export const loadDemoData = async (db: Kysely<Database>, now: Date): Promise<boo
     }
     await accounts.changeQualifications(b.id, { added: demo.qualifications, removed: [] })
     for (const { userId, mandate } of demo.mandates) await kyselyMandateStore(trx).replace(userId, mandate)
+    await kyselyNoticeStore(trx).add(demo.notices)
     await trx
       .insertInto('virtual_cards')
       .values(
@@ -436,6 +471,7 @@ export const loadDemoIntoMemory = (state: MemoryState, demo: DemoData): void => 
   for (const q of demo.qualifications)
     state.qualifications.set(q.id, { ...structuredClone(q), businessId: demo.business.id })
   for (const { userId, mandate } of demo.mandates) state.mandates.set(userId, structuredClone(mandate))
+  for (const n of demo.notices) state.notices.set(n.id, structuredClone(n))
 }
 
 /** A demo file card as the .p12 its holder would have, under its documented password. */

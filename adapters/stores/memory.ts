@@ -4,6 +4,7 @@
  */
 import type { Business, BusinessFields, Certificate, User, UserFields } from '../../core/account.ts'
 import type { Mandate } from '../../core/mandates.ts'
+import type { Notice } from '../../core/notices.ts'
 import type {
   AuditEntry,
   Draft,
@@ -23,6 +24,7 @@ export type MemoryState = {
   qualifications: Map<string, Qualification & { businessId: string }>
   /** By the agent's user id. */
   mandates: Map<string, Mandate>
+  notices: Map<string, Notice>
   sessions: Map<string, Session & { challenge?: { challenge: string; expiresAt: Date } }>
   drafts: Map<string, Draft>
   changes: Map<string, UserChange>
@@ -36,6 +38,7 @@ export const emptyMemoryState = (): MemoryState => ({
   certificates: new Map(),
   qualifications: new Map(),
   mandates: new Map(),
+  notices: new Map(),
   sessions: new Map(),
   drafts: new Map(),
   changes: new Map(),
@@ -46,6 +49,20 @@ export const emptyMemoryState = (): MemoryState => ({
 const copy = <T>(value: T): T => structuredClone(value)
 
 export const memoryStores = (state: MemoryState) => ({
+  notices: {
+    listForUser: async (userId: string) =>
+      copy([...state.notices.values()].filter((n) => n.userId === userId)).sort(
+        (a, b) => b.publishedAt.getTime() - a.publishedAt.getTime() || a.id.localeCompare(b.id),
+      ),
+    markRead: async (userId: string, noticeId: string, at: Date) => {
+      const notice = state.notices.get(noticeId)
+      if (notice && notice.userId === userId && !notice.readAt)
+        state.notices.set(noticeId, { ...notice, readAt: at })
+    },
+    add: async (notices: Notice[]) => {
+      for (const n of notices) state.notices.set(n.id, copy(n))
+    },
+  },
   mandates: {
     findForUser: async (userId: string) => copy(state.mandates.get(userId)),
     replace: async (userId: string, mandate: Mandate) => {

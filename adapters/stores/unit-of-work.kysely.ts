@@ -6,6 +6,7 @@ import { kyselyAuditLog } from './audit-log.kysely.ts'
 import { kyselyChangeStore } from './change-store.kysely.ts'
 import { kyselyDraftStore } from './draft-store.kysely.ts'
 import { kyselyMandateStore } from './mandate-store.kysely.ts'
+import { kyselyNoticeStore } from './notice-store.kysely.ts'
 import { kyselySessionStore } from './session-store.kysely.ts'
 import { rollsBack } from './unit-of-work.ts'
 
@@ -13,6 +14,7 @@ import { rollsBack } from './unit-of-work.ts'
 export const kyselyStores = (db: Kysely<Database>) => ({
   accounts: kyselyAccountStore(db),
   mandates: kyselyMandateStore(db),
+  notices: kyselyNoticeStore(db),
   changes: kyselyChangeStore(db),
   drafts: kyselyDraftStore(db),
   audit: kyselyAuditLog(db),

@@ -149,6 +149,23 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       expect(await s.accounts.findUser('00000000-0000-4000-8000-00000000ffff')).toBeUndefined()
     })
 
+    test('lists a user’s notices newest first, and marks only their own read, once', async () => {
+      const notices = await s.notices.listForUser(DEMO_USER_IDS.hanako)
+      expect(notices.map((n) => n.kind)).toEqual(['recommendation', 'notice', 'notice'])
+      expect(notices.every((n) => n.userId === DEMO_USER_IDS.hanako)).toBe(true)
+      const unread = notices.find((n) => n.kind === 'notice' && !n.readAt)
+      if (!unread) throw new Error('the demo has an unread notice')
+      await s.notices.markRead(DEMO_USER_IDS.taro, unread.id, new Date('2026-11-27T10:00:00Z'))
+      expect(
+        (await s.notices.listForUser(DEMO_USER_IDS.hanako)).find((n) => n.id === unread.id)?.readAt,
+      ).toBeUndefined()
+      await s.notices.markRead(DEMO_USER_IDS.hanako, unread.id, new Date('2026-11-27T10:00:00Z'))
+      await s.notices.markRead(DEMO_USER_IDS.hanako, unread.id, new Date('2026-11-28T10:00:00Z'))
+      expect(
+        (await s.notices.listForUser(DEMO_USER_IDS.hanako)).find((n) => n.id === unread.id)?.readAt,
+      ).toEqual(new Date('2026-11-27T10:00:00Z'))
+    })
+
     test('keeps each agent’s mandate, replacing it whole, and none for anyone else', async () => {
       const expired = await s.mandates.findForUser(DEMO_USER_IDS.jiro)
       expect(expired).toMatchObject({ referenceNumber: 'POA-2025-0042', delegate: { name: '委任 次郎' } })
