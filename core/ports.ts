@@ -200,7 +200,13 @@ export type GepsUserChange = {
 }
 export type GepsReceipt = { receiptNumber: string; receivedAt: string }
 
-export type Geps = { syncUserChange(change: GepsUserChange): Promise<Result<GepsReceipt, DeliveryError>> }
+/** A user deleted in the portal (F4), for GEPS to delete too: ids only, no personal data. */
+export type GepsUserDeletion = { idempotencyKey: string; corporateNumber: string; userId: string }
+
+export type Geps = {
+  syncUserChange(change: GepsUserChange): Promise<Result<GepsReceipt, DeliveryError>>
+  deleteUser(deletion: GepsUserDeletion): Promise<Result<GepsReceipt, DeliveryError>>
+}
 
 // ---- Cards and certificates -----------------------------------------------------------------
 

@@ -3,16 +3,20 @@
  * request with the receipt it already gave. A 4xx is permanent (but 408 and 429); a 5xx, a timeout
  * or a refused connection is transient and worth retrying.
  */
-import type { Geps, GepsReceipt } from '../../core/ports.ts'
-import { err, ok } from '../../core/result.ts'
+import type { DeliveryError, Geps, GepsReceipt } from '../../core/ports.ts'
+import { err, ok, type Result } from '../../core/result.ts'
 import { endpoint } from '../http/endpoint.ts'
 
-export const httpGeps = (config: { baseUrl: string; timeoutMs?: number }): Geps => ({
-  syncUserChange: async (change) => {
-    const { idempotencyKey, ...body } = change
+export const httpGeps = (config: { baseUrl: string; timeoutMs?: number }): Geps => {
+  /** Posts `body` under `idempotencyKey`, and reads GEPS's receipt. */
+  const post = async (
+    path: string,
+    idempotencyKey: string,
+    body: unknown,
+  ): Promise<Result<GepsReceipt, DeliveryError>> => {
     let response: Response
     try {
-      response = await fetch(endpoint(config.baseUrl, '/api/v1/user-changes'), {
+      response = await fetch(endpoint(config.baseUrl, path), {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
         body: JSON.stringify(body),
@@ -29,7 +33,7 @@ export const httpGeps = (config: { baseUrl: string; timeoutMs?: number }): Geps 
     if (!response.ok)
       return err({
         kind: 'permanent',
-        message: `GEPS refused the change (${response.status}): ${text.slice(0, 200)}`,
+        message: `GEPS refused the request (${response.status}): ${text.slice(0, 200)}`,
       })
     try {
       const receipt = JSON.parse(text) as GepsReceipt
@@ -41,5 +45,9 @@ export const httpGeps = (config: { baseUrl: string; timeoutMs?: number }): Geps 
         message: `GEPS answered something unreadable: ${(e as Error).message}`,
       })
     }
-  },
-})
+  }
+  return {
+    syncUserChange: ({ idempotencyKey, ...body }) => post('/api/v1/user-changes', idempotencyKey, body),
+    deleteUser: ({ idempotencyKey, ...body }) => post('/api/v1/user-deletions', idempotencyKey, body),
+  }
+}

@@ -64,6 +64,9 @@ const UserChangeBody = z.object({
   }),
 })
 
+/** A user deleted in the portal (F4): ids only. */
+const UserDeletionBody = z.object({ corporateNumber: z.string(), userId: z.string() })
+
 export type ReceivedChange = z.infer<typeof UserChangeBody> & {
   idempotencyKey: string
   receiptNumber: string
@@ -75,6 +78,12 @@ export type ReceivedChange = z.infer<typeof UserChangeBody> & {
 
 export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number }) => {
   const received = new Map<string, ReceivedChange>()
+  /** Each deletion by its idempotency key, and the users deleted. */
+  const deletions = new Map<
+    string,
+    z.infer<typeof UserDeletionBody> & { receiptNumber: string; receivedAt: string; requests: number }
+  >()
+  const deletedUsers = new Set<string>()
   /** Each user as GEPS holds them: the newest version received. */
   const users = new Map<string, ReceivedChange['user']>()
   /** Each business as GEPS holds it, by 法人番号: the newest version received. */
@@ -104,7 +113,7 @@ export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number 
   }
 
   const app = new Hono()
-  const faults = simulateFaults(app, '/api/v1/user-changes')
+  const faults = simulateFaults(app, '/api/v1/user-changes', '/api/v1/user-deletions')
   app.post('/api/v1/user-changes', async (c) => {
     const key = c.req.header('idempotency-key')
     if (!key) return c.json({ error: 'Idempotency-Key header is required' }, 400)
@@ -117,7 +126,9 @@ export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number 
     }
     sequence++
     const current = users.get(body.data.user.userId)
-    const applied = !current || current.version <= body.data.user.version
+    // A deleted user stays deleted: a change of theirs that arrives late is received, not applied.
+    const applied =
+      !deletedUsers.has(body.data.user.userId) && (!current || current.version <= body.data.user.version)
     const change: ReceivedChange = {
       ...body.data,
       idempotencyKey: key,
@@ -136,6 +147,28 @@ export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number 
     return c.json({ receiptNumber: change.receiptNumber, receivedAt: change.receivedAt }, 201)
   })
   app.get('/api/v1/user-changes', (c) => c.json([...received.values()]))
+  app.post('/api/v1/user-deletions', async (c) => {
+    const key = c.req.header('idempotency-key')
+    if (!key) return c.json({ error: 'Idempotency-Key header is required' }, 400)
+    const body = UserDeletionBody.safeParse(await c.req.json().catch(() => undefined))
+    if (!body.success) return c.json({ error: 'invalid body', issues: body.error.issues }, 400)
+    const known = deletions.get(key)
+    if (known) {
+      known.requests++
+      return c.json({ receiptNumber: known.receiptNumber, receivedAt: known.receivedAt }, 200)
+    }
+    sequence++
+    const deletion = {
+      ...body.data,
+      receiptNumber: `GEPS-${String(sequence).padStart(8, '0')}`,
+      receivedAt: new Date().toISOString(),
+      requests: 1,
+    }
+    deletions.set(key, deletion)
+    users.delete(body.data.userId)
+    deletedUsers.add(body.data.userId)
+    return c.json({ receiptNumber: deletion.receiptNumber, receivedAt: deletion.receivedAt }, 201)
+  })
   app.get('/', (c) =>
     c.html(html`<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><title>GEPSシミュレータ: 受信した利用者情報</title></head>
@@ -154,6 +187,7 @@ ${[...received.values()]
   return {
     app,
     received,
+    deletions,
     users,
     businesses,
     faults,

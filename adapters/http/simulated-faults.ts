@@ -7,10 +7,10 @@ import type { Hono, MiddlewareHandler } from 'hono'
 export type SimulatedFaults = { latencyMs: number; failNext: number; hangNext: number }
 
 /**
- * Applies the faults to POSTs of `apiPath` before the simulator's own answer, and lets
+ * Applies the faults to POSTs of the `apiPaths` before the simulator's own answer, and lets
  * `POST /_simulator/faults` set them.
  */
-export const simulateFaults = (app: Hono, apiPath: string): SimulatedFaults => {
+export const simulateFaults = (app: Hono, ...apiPaths: string[]): SimulatedFaults => {
   const faults: SimulatedFaults = { latencyMs: 0, failNext: 0, hangNext: 0 }
   const inject: MiddlewareHandler = async (c, next) => {
     if (c.req.method !== 'POST') return next()
@@ -25,7 +25,7 @@ export const simulateFaults = (app: Hono, apiPath: string): SimulatedFaults => {
     }
     await next()
   }
-  app.use(apiPath, inject)
+  for (const path of apiPaths) app.use(path, inject)
   app.post('/_simulator/faults', async (c) => {
     Object.assign(faults, await c.req.json())
     return c.json(faults)

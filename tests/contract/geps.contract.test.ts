@@ -91,6 +91,28 @@ const contract = (name: string, make: () => Promise<Subject>) =>
       expect(s.heldUser(userId)).toMatchObject({ version: 4, title: '次長（第4版）' })
     })
 
+    it('deletes a user once per idempotency key, and keeps them deleted when a change of theirs arrives late', async () => {
+      const userId = '00000000-0000-4000-8000-0000000000d1'
+      const theirs = (key: string, version: number) => {
+        const c = change(key, version)
+        return { ...c, user: { ...c.user, userId } }
+      }
+      await s.geps.syncUserChange(theirs('k-d-1', 1))
+      expect(s.heldUser(userId)).toBeDefined()
+      const deletion = { idempotencyKey: 'k-del-1', corporateNumber: '7123456789012', userId }
+      const first = await s.geps.deleteUser(deletion)
+      expect(first.ok).toBe(true)
+      expect(await s.geps.deleteUser(deletion)).toEqual(first)
+      expect(s.heldUser(userId)).toBeUndefined()
+      expect((await s.geps.syncUserChange(theirs('k-d-2', 2))).ok).toBe(true)
+      expect(s.heldUser(userId)).toBeUndefined()
+      s.failNext('transient')
+      expect(await s.geps.deleteUser({ ...deletion, idempotencyKey: 'k-del-2' })).toMatchObject({
+        ok: false,
+        error: { kind: 'transient' },
+      })
+    })
+
     it('reports a passing failure as transient and a refusal as permanent', async () => {
       s.failNext('transient')
       expect(await s.geps.syncUserChange(change('k-3'))).toMatchObject({
