@@ -134,6 +134,14 @@ export const readCardForMandate =
     return ok(undefined)
   }
 
+/** Whether the session's card read stands, so that the 取得依頼画面 may be shown. */
+export const mandateCardReadStands =
+  (ports: Pick<MandateRenewalPorts, 'drafts' | 'clock'>) =>
+  async (sessionId: string): Promise<boolean> => {
+    const draft = await ports.drafts.find(sessionId, MANDATE_RENEWAL_FLOW)
+    return !!draft && !draft.completedChangeId && currentRead(ports, draft) !== undefined
+  }
+
 /** マイナンバーカード電子委任状取得依頼画面, [取得依頼]: asks the chosen provider for the mandate. */
 export const requestMandate =
   (ports: MandateRenewalPorts) =>

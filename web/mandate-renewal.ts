@@ -14,6 +14,7 @@ import {
   type MandateRenewalError,
   type MandateRenewalPorts,
   type MandateRequestFields,
+  mandateCardReadStands,
   mandateGateApplies,
   readCardForMandate,
   requestMandate,
@@ -131,6 +132,7 @@ export const mandateRenewalRoutes = (ports: MandateRenewalPorts) => {
   const review = reviewMandate(ports)
   const complete = completeMandateRenewal(ports)
   const view = viewMandateRenewal(ports)
+  const cardReadStands = mandateCardReadStands(ports)
 
   // Only a signed-in My Number agent; the use cases refuse anyone else too.
   app.use('/mandate/*', async (c, next) => {
@@ -221,8 +223,7 @@ ${postForm(
 
   app.get('/mandate/renewal/request', async (c) => {
     const { session, user } = signedIn(c)
-    const draft = await ports.drafts.find(session.id, 'mandate-renewal')
-    if (!draft || draft.completedChangeId) return render(c, startAgain(REQUEST_TITLE))
+    if (!(await cardReadStands(session.id))) return render(c, startAgain(REQUEST_TITLE))
     const business = await ports.accounts.findBusiness(user.businessId)
     const values = {
       providerId: ports.mandateProviders[0]?.id ?? '',
