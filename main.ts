@@ -37,7 +37,7 @@ import { kyselyFailureLog } from './adapters/stores/failure-log.kysely.ts'
 import { kyselyPorts } from './adapters/stores/unit-of-work.kysely.ts'
 import type { Clock } from './core/ports.ts'
 import type { SessionLimits } from './core/sessions.ts'
-import { createQueues } from './jobs/queues.ts'
+import { ALL_QUEUES, createQueues } from './jobs/queues.ts'
 import { startWorkers } from './jobs/workers.ts'
 import { createApp } from './web/app.ts'
 
@@ -247,7 +247,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     await createQueues(boss)
 
     const ports = {
-      ...kyselyPorts(database.db, pgBossJobQueue(boss), clock),
+      ...kyselyPorts(database.db, pgBossJobQueue(boss, ALL_QUEUES), clock),
       cardReader: virtualCardReader(virtualCards, {
         icCardPinTries: config.icCardPinTries,
       }),

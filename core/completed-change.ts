@@ -1,5 +1,5 @@
 import { isId } from './ids.ts'
-import type { ChangeStore, DraftStore, Mail, Transactional, UserChange } from './ports.ts'
+import type { ChangeStore, DraftStore, Transactional, UserChange, UserMail } from './ports.ts'
 
 /**
  * A wizard's completion screen: the change this session's draft of `flow` completed, and no other
@@ -26,7 +26,7 @@ export const commitChange = async (
     draftId: string
     clientAddress?: string
     auditDetail: Record<string, unknown>
-    mails: Mail[]
+    mails: UserMail[]
   },
 ): Promise<void> => {
   const { change } = args
@@ -40,7 +40,7 @@ export const commitChange = async (
     clientAddress: args.clientAddress,
     detail: { changeId: change.id, ...args.auditDetail },
   })
-  await tx.jobs.enqueue({ queue: 'geps-sync', data: { changeId: change.id } })
+  await tx.jobs.enqueue({ queue: 'geps-sync', data: { changeId: change.id, userId: change.userId } })
   for (const mail of args.mails) await tx.jobs.enqueue({ queue: 'mail', data: mail })
   await tx.drafts.markCompleted(args.draftId, change.id)
 }

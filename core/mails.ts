@@ -2,7 +2,7 @@
 import type { Business, Certificate, FieldChange, User } from './account.ts'
 import { formatDateJa, formatDateTimeJa } from './format.ts'
 import type { Mandate } from './mandates.ts'
-import type { Mail } from './ports.ts'
+import type { UserMail } from './ports.ts'
 import { periodName, type Qualification } from './qualifications.ts'
 
 const certificateLine = (c: Omit<Certificate, 'userId'>) =>
@@ -47,7 +47,8 @@ export const userUpdatedMail = (args: {
   certificates?: { added: Omit<Certificate, 'userId'>[]; removed: Certificate[] }
   to: string
   at: Date
-}): Mail => ({
+}): UserMail => ({
+  userId: args.user.id,
   idempotencyKey: `user-updated:${args.changeId}:${args.to}`,
   to: args.to,
   subject: USER_UPDATED_SUBJECT,
@@ -74,7 +75,8 @@ export const addressChangedMail = (args: {
   user: User
   oldAddress: string
   at: Date
-}): Mail => ({
+}): UserMail => ({
+  userId: args.user.id,
   idempotencyKey: `address-changed:${args.changeId}:${args.oldAddress}`,
   to: args.oldAddress,
   subject: ADDRESS_CHANGED_SUBJECT,
@@ -100,7 +102,8 @@ export const mandateRenewedMail = (args: {
   mandate: Mandate
   providerName: string
   at: Date
-}): Mail => ({
+}): UserMail => ({
+  userId: args.user.id,
   idempotencyKey: `mandate-renewed:${args.changeId}`,
   to: args.user.email,
   subject: MANDATE_RENEWED_SUBJECT,
@@ -129,7 +132,8 @@ export const certificateRenewedMail = (args: {
   from: Omit<Certificate, 'userId'>[]
   to: Omit<Certificate, 'userId'>[]
   at: Date
-}): Mail => ({
+}): UserMail => ({
+  userId: args.user.id,
   idempotencyKey: `certificate-renewed:${args.changeId}`,
   to: args.user.email,
   subject: CERTIFICATE_RENEWED_SUBJECT,

@@ -96,15 +96,21 @@ const draftOf = (stored: unknown): MandateDraft => {
     : d
 }
 
+/** Whether a card read at `cardReadAt` still stands at `now` (F3 and F4). */
+export const cardReadIsRecent = (now: Date, cardReadAt: string): boolean => {
+  const age = now.getTime() - new Date(cardReadAt).getTime()
+  return age >= 0 && age <= MANDATE_CARD_READ_LIFETIME_MS
+}
+
 /** The card read of this flow, if it is recent enough to go on from. */
 const currentRead = (ports: Pick<MandateRenewalPorts, 'clock'>, draft: { payload: unknown } | undefined) => {
   if (!draft) return undefined
   const read = draftOf(draft.payload)
-  const age = ports.clock.now().getTime() - new Date(read.cardReadAt).getTime()
-  return age >= 0 && age <= MANDATE_CARD_READ_LIFETIME_MS ? read : undefined
+  return cardReadIsRecent(ports.clock.now(), read.cardReadAt) ? read : undefined
 }
 
-const myNumberAgent = async (ports: Pick<MandateRenewalPorts, 'accounts'>, userId: string) => {
+/** The user, if they are an agent registered with a My Number card: F3 and F4 are theirs only. */
+export const myNumberAgent = async (ports: Pick<MandateRenewalPorts, 'accounts'>, userId: string) => {
   const user = await ports.accounts.findUser(userId)
   return user?.role === 'agent' && user.cardKind === 'my-number' ? user : undefined
 }

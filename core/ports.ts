@@ -28,6 +28,12 @@ export type AccountStore = {
    */
   changeCertificates(userId: string, changes: { added: Certificate[]; removed: string[] }): Promise<boolean>
   listQualifications(businessId: string): Promise<Qualification[]>
+  /**
+   * Deletes the user and everything held about them (F4): their certificates, mandate, notices and
+   * recommendations, sessions with their drafts, and the changes they made (which hold their
+   * contact data). Nothing of theirs is left but the audit log's ids.
+   */
+  eraseUser(userId: string): Promise<void>
   /** Registers and removes the business's qualifications (removing only its own). */
   changeQualifications(
     businessId: string,
@@ -58,8 +64,11 @@ export type UserChange = {
   id: string
   userId: string
   businessId: string
-  /** F1 利用者情報更新, or F2 電子証明書更新. */
-  kind: 'user-contact-updated' | 'certificate-renewed' | 'mandate-renewed'
+  /**
+   * F1 利用者情報更新, F2 電子証明書更新, F3 電子委任状更新, or F4 利用者情報削除 (which keeps
+   * no fields of the user: its before and after are blank).
+   */
+  kind: 'user-contact-updated' | 'certificate-renewed' | 'mandate-renewed' | 'user-deleted'
   before: UserFields
   after: UserFields
   /** The business's fields before and after, when the change touched them. */
@@ -153,14 +162,25 @@ export type FailureLog = {
 
 export type Mail = { idempotencyKey: string; to: string; subject: string; text: string }
 
-export type Job = { queue: 'geps-sync'; data: { changeId: string } } | { queue: 'mail'; data: Mail }
+/** A mail to a user of the portal, marked with whom it is for, so that deleting them (F4) forgets it. */
+export type UserMail = Mail & { userId: string }
 
-/** Enqueues a job inside the current transaction: it exists if and only if the change commits. */
-export type JobQueue = { enqueue(job: Job): Promise<void> }
+/** Every job names the user it is about, so that deleting them (F4) forgets their jobs. */
+export type Job =
+  | { queue: 'geps-sync'; data: { changeId: string; userId: string } }
+  | { queue: 'mail'; data: UserMail }
+
+export type JobQueue = {
+  /** Enqueues a job inside the current transaction: it exists if and only if the change commits. */
+  enqueue(job: Job): Promise<void>
+  /** Forgets every job about the user, in any state and queue (dead letters too), inside the current transaction. */
+  forgetJobsOf(userId: string): Promise<void>
+}
 
 /** What a unit of work hands its callback: every store and the queue, sharing one transaction. */
 export type Transactional = {
   accounts: AccountStore
+  sessions: SessionStore
   mandates: MandateStore
   notices: NoticeStore
   changes: ChangeStore

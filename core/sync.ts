@@ -3,10 +3,19 @@
  * after a lost answer never applies it twice; the change records each outcome for the user to see.
  * GEPS always gets the user's data as it is now, not as the change left it, with the user's
  * version: a request that waited in retry, or was overtaken on the way, must not put older data
- * back, and GEPS keeps the newest version it has seen.
+ * back, and GEPS keeps the newest version it has seen. A deletion (F4) sends ids only.
  */
-import { businessFieldsOf, userFieldsOf } from './account.ts'
-import type { AccountStore, ChangeStore, Clock, DeliveryError, Geps, MandateStore } from './ports.ts'
+import { type Business, businessFieldsOf, userFieldsOf } from './account.ts'
+import type {
+  AccountStore,
+  ChangeStore,
+  Clock,
+  DeliveryError,
+  Geps,
+  GepsReceipt,
+  MandateStore,
+  UserChange,
+} from './ports.ts'
 import { err, ok, type Result } from './result.ts'
 
 export type SyncPorts = {
@@ -19,6 +28,40 @@ export type SyncPorts = {
 
 export type SyncOutcome = { receiptNumber: string; alreadyDone: boolean }
 
+/** The user as they are now, with their business, qualifications, certificates and mandate. */
+const syncUser = async (
+  ports: SyncPorts,
+  change: UserChange,
+  business: Business,
+): Promise<Result<GepsReceipt, DeliveryError>> => {
+  const user = await ports.accounts.findUser(change.userId)
+  if (!user) return err({ kind: 'permanent', message: 'the user no longer exists' })
+  const mandate = await ports.mandates.findForUser(user.id)
+  return ports.geps.syncUserChange({
+    idempotencyKey: change.id,
+    kind: change.kind,
+    corporateNumber: business.corporateNumber,
+    business: { ...businessFieldsOf(business), version: business.version },
+    qualifications: (await ports.accounts.listQualifications(business.id)).map(({ id: _, ...q }) => q),
+    certificates: (await ports.accounts.listCertificates(user.id)).map((c) => ({
+      fingerprint: c.fingerprint,
+      serialNumber: c.serialNumber,
+      issuer: c.issuer,
+      notAfter: c.notAfter.toISOString(),
+    })),
+    user: { userId: user.id, name: user.name, version: user.version, ...userFieldsOf(user) },
+    ...(mandate && {
+      mandate: {
+        providerId: mandate.providerId,
+        referenceNumber: mandate.referenceNumber,
+        validFrom: mandate.validFrom.toISOString(),
+        validTo: mandate.validTo.toISOString(),
+        authorities: mandate.authorities,
+      },
+    }),
+  })
+}
+
 export const deliverChangeToGeps =
   (ports: SyncPorts) =>
   async (cmd: { changeId: string; finalAttempt: boolean }): Promise<Result<SyncOutcome, DeliveryError>> => {
@@ -27,34 +70,16 @@ export const deliverChangeToGeps =
     if (change.sync.state === 'done' && change.sync.receipt) {
       return ok({ receiptNumber: change.sync.receipt, alreadyDone: true })
     }
-    const user = await ports.accounts.findUser(change.userId)
     const business = await ports.accounts.findBusiness(change.businessId)
-    if (!user || !business)
-      return err({ kind: 'permanent', message: 'the user or business no longer exists' })
-    const mandate = await ports.mandates.findForUser(user.id)
-    const sent = await ports.geps.syncUserChange({
-      idempotencyKey: change.id,
-      kind: change.kind,
-      corporateNumber: business.corporateNumber,
-      business: { ...businessFieldsOf(business), version: business.version },
-      qualifications: (await ports.accounts.listQualifications(business.id)).map(({ id: _, ...q }) => q),
-      certificates: (await ports.accounts.listCertificates(user.id)).map((c) => ({
-        fingerprint: c.fingerprint,
-        serialNumber: c.serialNumber,
-        issuer: c.issuer,
-        notAfter: c.notAfter.toISOString(),
-      })),
-      user: { userId: user.id, name: user.name, version: user.version, ...userFieldsOf(user) },
-      ...(mandate && {
-        mandate: {
-          providerId: mandate.providerId,
-          referenceNumber: mandate.referenceNumber,
-          validFrom: mandate.validFrom.toISOString(),
-          validTo: mandate.validTo.toISOString(),
-          authorities: mandate.authorities,
-        },
-      }),
-    })
+    if (!business) return err({ kind: 'permanent', message: 'the business no longer exists' })
+    const sent =
+      change.kind === 'user-deleted'
+        ? await ports.geps.deleteUser({
+            idempotencyKey: change.id,
+            corporateNumber: business.corporateNumber,
+            userId: change.userId,
+          })
+        : await syncUser(ports, change, business)
     const at = ports.clock.now()
     if (sent.ok) {
       await ports.changes.recordSync(change.id, { state: 'done', receipt: sent.value.receiptNumber, at })

@@ -145,7 +145,7 @@ describe('F1 for an agent: prepare, review, complete', () => {
     expect(user?.department).toBe('営業部')
     expect(portal.state.changes.get(done.value.changeId)?.sync.state).toBe('waiting')
     expect(portal.state.jobs).toEqual([
-      { queue: 'geps-sync', data: { changeId: done.value.changeId } },
+      { queue: 'geps-sync', data: { changeId: done.value.changeId, userId: DEMO_USER_IDS.hanako } },
       {
         queue: 'mail',
         data: expect.objectContaining({

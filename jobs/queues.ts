@@ -38,3 +38,9 @@ export const createQueues = async (boss: PgBoss): Promise<void> => {
     if (!(await boss.getQueue(name))) await boss.createQueue(name, { retryLimit: 0 })
   }
 }
+
+/** Every queue a job may be in, its dead-letter queue included. */
+export const ALL_QUEUES: readonly string[] = Object.entries(QUEUES).flatMap(([name, q]) => [
+  name,
+  q.deadLetter,
+])

@@ -23,6 +23,7 @@ import { menuRoutes } from './menu.ts'
 import { html, rememberView, render } from './render.ts'
 import { type AppEnv, loadSession, requireCsrfToken } from './session.ts'
 import { signInRoutes } from './sign-in.ts'
+import { userDeletionRoutes } from './user-deletion.ts'
 import { userUpdateRoutes } from './user-update.ts'
 
 export type AppPorts = SignInPorts &
@@ -172,6 +173,7 @@ export const createApp = (options: AppOptions) => {
   app.route('/', historyRoutes(ports))
   app.route('/', certificateRenewalRoutes(ports, sessionDeps))
   app.route('/', mandateRenewalRoutes(ports))
+  app.route('/', userDeletionRoutes(ports))
   if (options.devMailbox) app.route('/', devMailboxRoutes(options.devMailbox))
   if (options.demoCertificateFile) app.route('/', devFileRoutes(options.demoCertificateFile))
 

@@ -23,6 +23,9 @@ a { color: var(--accent); }
 .error-summary { border: 3px solid var(--error); padding: .5rem 1rem; margin: 1rem 0; }
 .error-summary h2 { margin-top: .5rem; color: var(--error); }
 .notice { border-left: 6px solid var(--accent); padding: .25rem 1rem; background: #eef3fa; }
+.warning { border: 3px solid var(--error); padding: .5rem 1rem; margin: 1rem 0; }
+.warning strong { color: var(--error); }
+button.button-danger { background: var(--error); border-color: var(--error); }
 .notice-success { border-left: 6px solid var(--ok); padding: .5rem 1rem; background: #eef7ee; font-weight: bold; }
 fieldset { border: 1px solid var(--line); padding: .5rem 1rem; }
 .choice { margin: .25rem 0; }

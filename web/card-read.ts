@@ -22,12 +22,18 @@ export type CardMessage = { field?: 'cardId' | 'pin' | 'consent' | 'p12' | 'pass
  * sign-in and certificate add read the user-authentication one of a My Number card; F2 the
  * signing one; F2's second read only private certificates.
  */
-export type CardUse = 'authentication' | 'signing' | 'private' | 'my-number-signing'
+export type CardUse =
+  | 'authentication'
+  | 'signing'
+  | 'private'
+  | 'my-number-signing'
+  | 'my-number-authentication'
 const usable: Record<CardUse, (card: CardSummary) => boolean> = {
   authentication: (card) => card.pinKind !== 'my-number-signing',
   signing: (card) => card.pinKind !== 'my-number-user-authentication',
   private: (card) => card.cardKind !== 'my-number',
   'my-number-signing': (card) => card.pinKind === 'my-number-signing',
+  'my-number-authentication': (card) => card.pinKind === 'my-number-user-authentication',
 }
 /** Which PIN the tries count, where a card has two (a My Number card). */
 const PIN_NAMES: Record<CardSummary['pinKind'], string> = {
@@ -43,6 +49,7 @@ const PIN_HINTS: Record<CardUse, string> = {
     'ファイルタイプの電子証明書はパスワードを、マイナンバーカードは署名用電子証明書のパスワード（英大文字と数字の6〜16文字）を入力します。',
   private: 'ファイルタイプの電子証明書はパスワードを入力します。',
   'my-number-signing': '署名用電子証明書のパスワード（英大文字と数字の6〜16文字）を入力します。',
+  'my-number-authentication': '利用者証明用電子証明書のパスワード（数字4桁）を入力します。',
 }
 
 export const CARD_LABELS = { cardId: 'カード', pin: 'PIN', p12: '電子証明書ファイル', password: 'パスワード' }

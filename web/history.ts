@@ -41,6 +41,8 @@ ${
       ${(change.qualifications?.added ?? []).map((q) => html`<li>資格情報を追加: ${periodName(q.firstYear)} ${q.kind} ${q.grade}</li>`)}
       ${(change.qualifications?.removed ?? []).map((q) => html`<li>資格情報を削除: ${periodName(q.firstYear)} ${q.kind} ${q.grade}</li>`)}
       ${change.kind === 'certificate-renewed' ? html`<li>電子証明書更新</li>` : ''}
+      ${change.kind === 'mandate-renewed' ? html`<li>電子委任状更新</li>` : ''}
+      ${change.kind === 'user-deleted' ? html`<li>利用者情報削除（マイナンバーカードで登録した代理人）</li>` : ''}
       ${(change.certificates?.added ?? []).map((x) => html`<li>${change.kind === 'certificate-renewed' ? '更新先の電子証明書' : '電子証明書を追加'}: シリアル番号 ${x.serialNumber}</li>`)}
       ${(change.certificates?.removed ?? []).map((x) => html`<li>${change.kind === 'certificate-renewed' ? '更新元の電子証明書' : '電子証明書を削除'}: シリアル番号 ${x.serialNumber}</li>`)}
     </ul></td>

@@ -97,6 +97,17 @@ other screen until it is renewed.
    Otherwise POST it with the hidden \`draftId\` (button 電子委任状更新): 303 to
    /mandate/renewal/complete/{changeId} with the GEPS state.
 
+### Delete the agent instead (利用者情報削除, F4; My Number agents only, others get 403)
+1. GET /mandate/deletion (button 代理人情報削除 of the expired-mandate screen), then POST it with
+   \`cardId\` (his My Number card) and \`pin\` (the user-authentication PIN, 4 digits). 303 to
+   /mandate/deletion/confirm.
+2. GET /mandate/deletion/confirm (利用者情報削除確認(代理人・マイナンバーカード)画面): 利用者基本情報,
+   電子証明書情報, 電子委任状情報 of what will be deleted. The deletion cannot be undone.
+3. POST it with the hidden \`draftId\` (button 削除): the user, his certificates, mandate, notices
+   and every session of his are deleted. The answer sets a new session cookie (signed in as no one)
+   and 303s to /user-deletion/complete/{changeId} (利用者情報削除完了(代理人・マイナンバーカード)画面)
+   with the GEPS state of the deletion.
+
 ### Menu, notices and recommendations
 GET /menu lists the procedures and the user's お知らせ and レコメンド (unread ones marked 未読);
 GET /notices/{id} shows one and marks it read.

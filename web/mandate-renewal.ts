@@ -26,7 +26,7 @@ import { issueChallenge } from '../core/sign-in.ts'
 import { type CardMessage, cardInputOf, cardReadForms, cardReadRefusalMessage } from './card-read.ts'
 import { errorSummary, postForm, readOnlyRows, selectField, textField } from './forms.ts'
 import { html, type Page, render } from './render.ts'
-import { type AppEnv, signedIn, toSignIn } from './session.ts'
+import { type AppEnv, signedIn, toSignIn, toWholePage } from './session.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
 
 const EXPIRED_TITLE = 'マイナンバーカード電子委任状失効画面'
@@ -48,11 +48,7 @@ export const mandateGate =
     if (!user || openWhileGated(c.req.path)) return next()
     if (!(await mandateGateApplies(ports, user))) return next()
     // htmx would swap the screen into a fragment's place: the whole page goes there instead.
-    if (c.req.header('hx-request') === 'true') {
-      c.header('HX-Redirect', '/mandate/expired')
-      return c.body(null, 204)
-    }
-    return c.redirect('/mandate/expired', 303)
+    return toWholePage(c, '/mandate/expired')
   }
 
 const problemMessage = (p: MandateProblem): string => {
@@ -98,7 +94,7 @@ const startAgain = (title: string): Page => ({
   body: html`<p>この画面は、マイナンバーカードを読み込んだ後に使います。電子委任状失効画面から始めてください。</p><p><a href="/mandate/expired">電子委任状失効画面へ</a></p>`,
 })
 
-const mandateFacts = (
+export const mandateFacts = (
   m: Mandate & { providerName?: string },
 ) => html`<section><h2>委任者情報</h2>${readOnlyRows([
   ['法人番号', m.delegator.corporateNumber],
@@ -170,6 +166,11 @@ ${cardReadForms({
   fileButton: '',
   onlyCards: true,
 })}
+</section>
+<section>
+<h2>代理人情報を削除する</h2>
+<p>電子委任状を更新せず、この代理人の利用者情報（電子証明書情報と電子委任状情報を含む）を調達ポータルから削除します。削除した利用者情報は元に戻せません。次の画面でマイナンバーカードを利用者証明用電子証明書のパスワード（数字4桁）で読み込み、削除する内容を確認してから削除します。</p>
+<form method="get" action="/mandate/deletion"><button type="submit" class="button-secondary">代理人情報削除</button></form>
 </section>`
   }
 

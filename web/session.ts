@@ -95,7 +95,14 @@ const presentedToken = async (c: Context): Promise<string | undefined> => {
  */
 export const toSignIn = (c: Context<AppEnv>): Response => {
   const why = c.get('sessionEnded') ? 'ended' : c.req.method !== 'GET' ? 'cookies' : undefined
-  const location = why ? `/sign-in?why=${why}` : '/sign-in'
+  return toWholePage(c, why ? `/sign-in?why=${why}` : '/sign-in')
+}
+
+/**
+ * Sends the browser to `location` as a whole page: for htmx, HX-Redirect, so that the page's
+ * header (who is signed in) is drawn again too, not only the fragment.
+ */
+export const toWholePage = (c: Context<AppEnv>, location: string): Response => {
   if (c.req.header('hx-request') === 'true') {
     c.header('HX-Redirect', location)
     return c.body(null, 204)

@@ -25,6 +25,7 @@ import {
   ensureSession,
   type SessionDeps,
   setSessionCookie,
+  toWholePage,
 } from './session.ts'
 
 export const signInMessage = (e: SignInError): CardMessage => {
@@ -132,11 +133,7 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
       return refuse(signInMessage(result.error), result.error.kind === 'too-many-attempts' ? 429 : 422)
     }
     setSessionCookie(c, result.value.sessionId, deps.secureCookies)
-    if (c.req.header('hx-request') === 'true') {
-      c.header('HX-Redirect', '/menu')
-      return c.body(null, 204)
-    }
-    return c.redirect('/menu', 303)
+    return toWholePage(c, '/menu')
   }
   app.post('/sign-in', signInWithForm)
   app.post('/sign-in/file', signInWithForm)

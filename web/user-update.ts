@@ -221,7 +221,7 @@ const SUMMARY_LABELS: Record<string, string> = {
  * The certificates, each named by holder and issuer. On the input screen, `removable` adds a
  * [削除] to each, and `staged` marks those to be added.
  */
-const certificateTable = (
+export const certificateTable = (
   certificates: StagedCertificate[],
   options: { caption?: string; staged?: Set<string>; removable?: boolean } = {},
 ) =>

@@ -3,11 +3,31 @@ import { fromKysely, type PgBoss } from 'pg-boss'
 import type { JobQueue } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 
-/** Enqueues through pg-boss inside the caller's Kysely transaction: the job commits with the change. */
+/**
+ * Enqueues through pg-boss inside the caller's Kysely transaction: the job commits with the change.
+ * `queues` names every queue a job may be in (dead-letter queues too), for forgetJobsOf to search.
+ */
+const PAGE = 1000
+
 export const pgBossJobQueue =
-  (boss: PgBoss) =>
+  (boss: PgBoss, queues: readonly string[]) =>
   (trx: Kysely<Database>): JobQueue => ({
     enqueue: async (job) => {
       await boss.send(job.queue, job.data, { db: fromKysely(trx) })
+    },
+    forgetJobsOf: async (userId) => {
+      const db = fromKysely(trx)
+      for (const queue of queues) {
+        let found: { id: string }[]
+        do {
+          found = await boss.findJobs(queue, { data: { userId }, limit: PAGE, db })
+          if (found.length > 0)
+            await boss.deleteJob(
+              queue,
+              found.map((job) => job.id),
+              { db },
+            )
+        } while (found.length === PAGE)
+      }
     },
   })

@@ -57,6 +57,11 @@ const toCertificate = (r: Selectable<Database['certificates']>): Certificate => 
 })
 
 export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
+  eraseUser: async (userId) => {
+    await db.deleteFrom('user_changes').where('user_id', '=', userId).execute()
+    // Certificates, mandate, notices and sessions (and through them, drafts) go with the user: their keys cascade.
+    await db.deleteFrom('users').where('id', '=', userId).execute()
+  },
   findUser: async (userId) => {
     const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst()
     return row && toUser(row)

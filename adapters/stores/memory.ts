@@ -121,6 +121,18 @@ export const memoryStores = (state: MemoryState) => ({
       state.businesses.set(businessId, { ...business, ...fields, version: business.version + 1 })
       return true
     },
+    eraseUser: async (userId: string) => {
+      state.users.delete(userId)
+      state.mandates.delete(userId)
+      for (const [k, c] of state.certificates) if (c.userId === userId) state.certificates.delete(k)
+      for (const [k, n] of state.notices) if (n.userId === userId) state.notices.delete(k)
+      for (const [k, c] of state.changes) if (c.userId === userId) state.changes.delete(k)
+      for (const [id, s] of state.sessions) {
+        if (s.userId !== userId) continue
+        state.sessions.delete(id)
+        for (const [k, d] of state.drafts) if (d.sessionId === id) state.drafts.delete(k)
+      }
+    },
   } satisfies Transactional['accounts'],
   sessions: {
     create: async (s: Session) => {
@@ -218,6 +230,9 @@ export const memoryStores = (state: MemoryState) => ({
   jobs: {
     enqueue: async (job: Job) => {
       state.jobs.push(copy(job))
+    },
+    forgetJobsOf: async (userId: string) => {
+      state.jobs = state.jobs.filter((job) => job.data.userId !== userId)
     },
   },
 })

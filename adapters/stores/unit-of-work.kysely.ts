@@ -13,6 +13,7 @@ import { rollsBack } from './unit-of-work.ts'
 /** Every store over one connection or transaction. */
 export const kyselyStores = (db: Kysely<Database>) => ({
   accounts: kyselyAccountStore(db),
+  sessions: kyselySessionStore(db),
   mandates: kyselyMandateStore(db),
   notices: kyselyNoticeStore(db),
   changes: kyselyChangeStore(db),
@@ -27,7 +28,6 @@ export const kyselyPorts = (
   clock: Clock,
 ) => ({
   ...kyselyStores(db),
-  sessions: kyselySessionStore(db),
   unitOfWork: kyselyUnitOfWork(db, jobQueueIn),
   clock,
 })

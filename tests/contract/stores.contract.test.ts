@@ -12,6 +12,7 @@ import { kyselySessionStore } from '../../adapters/stores/session-store.kysely.t
 import { kyselyStores, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
 import type { AuditEntry, Transactional, UnitOfWork, UserChange } from '../../core/ports.ts'
 import { err, ok } from '../../core/result.ts'
+import { ALL_QUEUES } from '../../jobs/queues.ts'
 import { countJobs, startBoss } from '../support/boss.ts'
 import {
   openTestDatabase,
@@ -52,7 +53,7 @@ const kyselySubject = async (
   return {
     ...kyselyStores(test.handle.db),
     sessions: kyselySessionStore(test.handle.db),
-    unitOfWork: kyselyUnitOfWork(test.handle.db, pgBossJobQueue(boss)),
+    unitOfWork: kyselyUnitOfWork(test.handle.db, pgBossJobQueue(boss, ALL_QUEUES)),
     jobCount: (queue) => countJobs(test.handle, queue),
     lastAuditEntry: async () => {
       const r = await test.handle.db
@@ -395,10 +396,19 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       const committed = crypto.randomUUID()
       await s.unitOfWork.run(async (tx) => {
         await tx.changes.record(change(committed))
-        await tx.jobs.enqueue({ queue: 'geps-sync', data: { changeId: committed } })
+        await tx.jobs.enqueue({
+          queue: 'geps-sync',
+          data: { changeId: committed, userId: DEMO_USER_IDS.hanako },
+        })
         await tx.jobs.enqueue({
           queue: 'mail',
-          data: { idempotencyKey: `k-${committed}`, to: 'a@example.jp', subject: 's', text: 't' },
+          data: {
+            userId: DEMO_USER_IDS.hanako,
+            idempotencyKey: `k-${committed}`,
+            to: 'a@example.jp',
+            subject: 's',
+            text: 't',
+          },
         })
         return ok(undefined)
       })
@@ -411,7 +421,13 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
           await tx.changes.record(change(thrown))
           await tx.jobs.enqueue({
             queue: 'mail',
-            data: { idempotencyKey: `k-${thrown}`, to: 'a@example.jp', subject: 's', text: 't' },
+            data: {
+              userId: DEMO_USER_IDS.hanako,
+              idempotencyKey: `k-${thrown}`,
+              to: 'a@example.jp',
+              subject: 's',
+              text: 't',
+            },
           })
           throw new Error('the transaction fails after the change is written')
         }),
@@ -423,13 +439,80 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
         await tx.changes.record(change(refused))
         await tx.jobs.enqueue({
           queue: 'mail',
-          data: { idempotencyKey: `k-${refused}`, to: 'a@example.jp', subject: 's', text: 't' },
+          data: {
+            userId: DEMO_USER_IDS.hanako,
+            idempotencyKey: `k-${refused}`,
+            to: 'a@example.jp',
+            subject: 's',
+            text: 't',
+          },
         })
         return err({ kind: 'rule-broken' })
       })
       expect(result).toEqual({ ok: false, error: { kind: 'rule-broken' } })
       expect(await s.changes.find(refused)).toBeUndefined()
       expect(await s.jobCount('mail')).toBe(mails + 1)
+    })
+
+    test('erases a user with everything held about them and forgets their jobs, leaving everyone else’s', async () => {
+      const { jiro, hanako } = DEMO_USER_IDS
+      await s.sessions.create(session('erase-jiro', jiro))
+      await s.sessions.create(session('erase-hanako', hanako))
+      await s.drafts.save({
+        id: crypto.randomUUID(),
+        sessionId: 'erase-jiro',
+        flow: 'f',
+        payload: {},
+        baseVersion: 0,
+      })
+      await s.drafts.save({
+        id: crypto.randomUUID(),
+        sessionId: 'erase-hanako',
+        flow: 'f',
+        payload: {},
+        baseVersion: 0,
+      })
+      const his = crypto.randomUUID()
+      const hers = crypto.randomUUID()
+      const mail = (userId: string) => ({
+        userId,
+        idempotencyKey: `k-${userId}-${his}`,
+        to: 'a@example.jp',
+        subject: 's',
+        text: 't',
+      })
+      await s.unitOfWork.run(async (tx) => {
+        await tx.changes.record({ ...change(his), userId: jiro })
+        await tx.changes.record(change(hers))
+        await tx.jobs.enqueue({ queue: 'geps-sync', data: { changeId: his, userId: jiro } })
+        await tx.jobs.enqueue({ queue: 'mail', data: mail(jiro) })
+        await tx.jobs.enqueue({ queue: 'mail', data: mail(hanako) })
+        return ok(undefined)
+      })
+      expect(await s.accounts.listCertificates(jiro)).not.toHaveLength(0)
+      expect(await s.notices.listForUser(jiro)).not.toHaveLength(0)
+      expect(await s.mandates.findForUser(jiro)).toBeDefined()
+      const [mails, syncs] = [await s.jobCount('mail'), await s.jobCount('geps-sync')]
+
+      await s.unitOfWork.run(async (tx) => {
+        await tx.accounts.eraseUser(jiro)
+        await tx.jobs.forgetJobsOf(jiro)
+        return ok(undefined)
+      })
+      expect(await s.accounts.findUser(jiro)).toBeUndefined()
+      expect(await s.accounts.listCertificates(jiro)).toEqual([])
+      expect(await s.notices.listForUser(jiro)).toEqual([])
+      expect(await s.mandates.findForUser(jiro)).toBeUndefined()
+      expect(await s.sessions.find('erase-jiro')).toBeUndefined()
+      expect(await s.drafts.find('erase-jiro', 'f')).toBeUndefined()
+      expect(await s.changes.find(his)).toBeUndefined()
+      expect([await s.jobCount('mail'), await s.jobCount('geps-sync')]).toEqual([mails - 1, syncs - 1])
+      // Everyone else's stays.
+      expect(await s.accounts.findUser(hanako)).toBeDefined()
+      expect(await s.notices.listForUser(hanako)).not.toHaveLength(0)
+      expect(await s.sessions.find('erase-hanako')).toBeDefined()
+      expect(await s.drafts.find('erase-hanako', 'f')).toBeDefined()
+      expect(await s.changes.find(hers)).toBeDefined()
     })
 
     test('appends audit entries, their detail as data', async () => {

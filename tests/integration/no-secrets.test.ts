@@ -12,6 +12,7 @@ import { demoCardFile } from '../support/demo-card-files.ts'
 import { textFieldsOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'
 import { portalClient } from '../support/portal-client.ts'
+import { everythingStored } from '../support/stored-text.ts'
 
 const logs: string[] = []
 let portal: Portal & { close(): Promise<void> }
@@ -26,23 +27,6 @@ const WRONG_FILE_PASSWORD = 'Zq7-wrong-file-password'
 /** 委任 次郎's signing PIN (SPEC §6), and a wrong one of the right form. */
 const SIGNING_PIN = 'ABC123'
 const WRONG_SIGNING_PIN = 'ZQ7WRONGSIGN'
-
-/** Every row of every table of the portal's and pg-boss's schemas, as text. */
-const everythingStored = async (): Promise<string> => {
-  const db = portal.database.db
-  const { rows: tables } = await sql<{ schema: string; name: string }>`
-    select table_schema as schema, table_name as name from information_schema.tables
-    where table_schema in ('public', 'pgboss') and table_type = 'BASE TABLE' and table_name <> 'virtual_cards'`.execute(
-    db,
-  )
-  let text = ''
-  for (const t of tables) {
-    const { rows } = await sql<{ dump: string | null }>`
-      select json_agg(t)::text as dump from ${sql.id(t.schema, t.name)} t`.execute(db)
-    text += rows[0]?.dump ?? ''
-  }
-  return text
-}
 
 it('writes no PIN and no private key to the database, the logs or a mail', async () => {
   const c = portalClient(portal)
@@ -95,7 +79,7 @@ it('writes no PIN and no private key to the database, the logs or a mail', async
   })
   const secrets = [RIGHT_PIN, ...WRONG_PINS, WRONG_FILE_PASSWORD, SIGNING_PIN, WRONG_SIGNING_PIN, ...keyForms]
 
-  const stored = await everythingStored()
+  const stored = await everythingStored(portal.database.db, ['virtual_cards'])
   const mails = sink.mails.map((m) => `${m.subject}\n${m.text}`).join('\n')
   expect(stored.length).toBeGreaterThan(1000) // the search looked at real rows
   expect(stored).toContain('部長') // and at the update's own data

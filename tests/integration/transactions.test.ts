@@ -11,6 +11,7 @@ import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
 import { kyselyPorts, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
 import { startSession } from '../../core/sign-in.ts'
 import { completeUserUpdate, prepareUserUpdate, reviewUserUpdate } from '../../core/user-update.ts'
+import { ALL_QUEUES } from '../../jobs/queues.ts'
 import { countJobs, startBoss } from '../support/boss.ts'
 import { contactInput } from '../support/contact-input.ts'
 import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
@@ -29,12 +30,13 @@ afterAll(async () => {
 
 it('leaves neither the change nor its jobs when the transaction fails after the change is written', async () => {
   const db = test.handle.db
-  const realQueue = pgBossJobQueue(boss)
+  const realQueue = pgBossJobQueue(boss, ALL_QUEUES)
   // The mail job is the last write of the completion: the queue fails there, after the user,
   // the change record, the audit entry and the GEPS job have been written in the transaction.
   const failingAtMail = (trx: typeof db) => {
     const queue = realQueue(trx)
     return {
+      ...queue,
       enqueue: async (job: Parameters<typeof queue.enqueue>[0]) => {
         if (job.queue === 'mail') throw new Error('the database went away')
         await queue.enqueue(job)
@@ -85,7 +87,7 @@ it('leaves neither the change nor its jobs when the transaction fails after the 
 
 it('commits one change when the same confirm screen is posted twice at the same moment', async () => {
   const db = test.handle.db
-  const ports = kyselyPorts(db, pgBossJobQueue(boss), { now: () => new Date() })
+  const ports = kyselyPorts(db, pgBossJobQueue(boss, ALL_QUEUES), { now: () => new Date() })
   const session = await startSession(ports)()
   const cmd = { sessionId: session.id, userId: DEMO_USER_IDS.saburo }
   await prepareUserUpdate(ports)({

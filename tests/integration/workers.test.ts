@@ -12,6 +12,7 @@ import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import { kyselyPorts } from '../../adapters/stores/unit-of-work.kysely.ts'
 import type { SyncState } from '../../core/ports.ts'
 import { DEFAULT_SESSION_LIMITS } from '../../core/sessions.ts'
+import { ALL_QUEUES } from '../../jobs/queues.ts'
 import { startWorkers } from '../../jobs/workers.ts'
 import { countJobs, startBoss } from '../support/boss.ts'
 import { contactInput } from '../support/contact-input.ts'
@@ -28,7 +29,7 @@ beforeAll(async () => {
   test = await openTestDatabase(backendUnderTest())
   await loadDemoData(test.handle.db, new Date())
   boss = await startBoss(test.handle)
-  ports = kyselyPorts(test.handle.db, pgBossJobQueue(boss), { now: () => new Date() })
+  ports = kyselyPorts(test.handle.db, pgBossJobQueue(boss, ALL_QUEUES), { now: () => new Date() })
   await startWorkers(boss, {
     ...ports,
     geps: geps.geps,

@@ -1,0 +1,185 @@
+/**
+ * F4 利用者情報削除: an agent registered with a My Number card deletes themself. From
+ * マイナンバーカード電子委任状失効画面, [代理人情報削除] reads their own card with the
+ * user-authentication PIN; 利用者情報削除確認(代理人・マイナンバーカード)画面 shows what will go;
+ * [削除] deletes, in one transaction, the user and everything held about them (certificates,
+ * mandate, notices and recommendations, sessions, drafts, their changes and their jobs), records
+ * the deletion (ids only) with its GEPS sync job and an audit entry, and leaves the browser a
+ * fresh anonymous session that can show the completion screen and nothing else.
+ */
+import type { Business, Certificate, User, UserFields } from './account.ts'
+import { type CardInput, type ChallengedReadError, readAndVerify } from './card-proof.ts'
+import { commitChange, viewCompletedChange } from './completed-change.ts'
+import { newId, randomToken } from './ids.ts'
+import { cardReadIsRecent, myNumberAgent } from './mandate-renewal.ts'
+import type { Mandate } from './mandates.ts'
+import type {
+  AccountStore,
+  AuditLog,
+  CardReader,
+  ChangeStore,
+  Clock,
+  DraftStore,
+  MandateStore,
+  SessionStore,
+  TrustAnchors,
+  UnitOfWork,
+  UserChange,
+} from './ports.ts'
+import { err, ok, type Result } from './result.ts'
+
+export const USER_DELETION_FLOW = 'user-deletion'
+
+export type UserDeletionPorts = {
+  accounts: AccountStore
+  mandates: MandateStore
+  changes: ChangeStore
+  drafts: DraftStore
+  sessions: SessionStore
+  cardReader: CardReader
+  trustAnchors: TrustAnchors
+  audit: AuditLog
+  unitOfWork: UnitOfWork
+  clock: Clock
+}
+
+export type UserDeletionError =
+  | ChallengedReadError
+  /** Not a My Number card's user-authentication certificate: F4 asks for the 4-digit PIN. */
+  | { kind: 'not-authentication-certificate' }
+  /** A certificate registered to someone else, or to no one. */
+  | { kind: 'not-your-card' }
+  /** The user is not a My Number agent: F4 is theirs only. */
+  | { kind: 'forbidden' }
+  /** The card was not read in this flow, or too long ago. */
+  | { kind: 'card-not-read' }
+  /** The confirmation shown is not this session's latest: the card was read again since. */
+  | { kind: 'draft-replaced' }
+
+type DeletionDraft = { cardReadAt: string }
+
+/** A deletion keeps none of the user's fields. */
+const NO_USER_FIELDS: UserFields = {
+  nameKana: '',
+  department: '',
+  title: '',
+  postalCode: '',
+  address: '',
+  phone: '',
+  fax: '',
+  email: '',
+}
+
+/** The session's card read for F4, if it stands. */
+const standingRead = (now: Date, draft: { payload: unknown; completedChangeId?: string } | undefined) =>
+  draft && !draft.completedChangeId && cardReadIsRecent(now, (draft.payload as DeletionDraft).cardReadAt)
+
+/** [代理人情報削除]: the agent's own card, with its user-authentication PIN. */
+export const readCardForDeletion =
+  (ports: UserDeletionPorts) =>
+  async (cmd: {
+    sessionId: string
+    userId: string
+    input: CardInput
+  }): Promise<Result<void, UserDeletionError>> => {
+    if (!(await myNumberAgent(ports, cmd.userId))) return err({ kind: 'forbidden' })
+    const read = await readAndVerify(ports, cmd.sessionId, cmd.input)
+    if (!read.ok) return read
+    const { facts } = read.value
+    if (facts.use !== 'my-number-user-authentication') return err({ kind: 'not-authentication-certificate' })
+    const registered = await ports.accounts.findCertificateByFingerprint(facts.fingerprint)
+    if (registered?.userId !== cmd.userId) return err({ kind: 'not-your-card' })
+    await ports.drafts.save({
+      id: newId(),
+      sessionId: cmd.sessionId,
+      flow: USER_DELETION_FLOW,
+      payload: { cardReadAt: ports.clock.now().toISOString() } satisfies DeletionDraft,
+      baseVersion: 0,
+    })
+    return ok(undefined)
+  }
+
+export type DeletionReview = {
+  user: User
+  business: Business
+  certificates: Certificate[]
+  mandate?: Mandate
+  draftId: string
+}
+
+/** 利用者情報削除確認(代理人・マイナンバーカード)画面: everything that [削除] deletes. */
+export const reviewDeletion =
+  (ports: UserDeletionPorts) =>
+  async (cmd: { sessionId: string; userId: string }): Promise<Result<DeletionReview, UserDeletionError>> => {
+    const user = await myNumberAgent(ports, cmd.userId)
+    if (!user) return err({ kind: 'forbidden' })
+    const draft = await ports.drafts.find(cmd.sessionId, USER_DELETION_FLOW)
+    if (!draft || !standingRead(ports.clock.now(), draft)) return err({ kind: 'card-not-read' })
+    const business = await ports.accounts.findBusiness(user.businessId)
+    if (!business) return err({ kind: 'forbidden' })
+    return ok({
+      user,
+      business,
+      certificates: await ports.accounts.listCertificates(user.id),
+      mandate: await ports.mandates.findForUser(user.id),
+      draftId: draft.id,
+    })
+  }
+
+/**
+ * [削除]: deletes the user with everything held about them, once. Every session of theirs ends,
+ * this one too: the browser gets a new anonymous session, which alone shows the completion screen.
+ */
+export const deleteAgent =
+  (ports: UserDeletionPorts) =>
+  async (cmd: {
+    sessionId: string
+    userId: string
+    draftId: string
+    clientAddress?: string
+  }): Promise<Result<{ changeId: string; session: { id: string; csrfToken: string } }, UserDeletionError>> =>
+    ports.unitOfWork.run(async (tx) => {
+      const draft = await tx.drafts.findForCompletion(cmd.sessionId, USER_DELETION_FLOW)
+      const now = ports.clock.now()
+      if (!draft || !standingRead(now, draft)) return err({ kind: 'card-not-read' as const })
+      if (draft.id !== cmd.draftId) return err({ kind: 'draft-replaced' as const })
+      const user = await myNumberAgent(tx, cmd.userId)
+      if (!user) return err({ kind: 'forbidden' as const })
+
+      await tx.accounts.eraseUser(user.id)
+      await tx.jobs.forgetJobsOf(user.id)
+
+      const session = { id: randomToken(32), csrfToken: randomToken(32), createdAt: now, lastSeenAt: now }
+      await tx.sessions.create(session)
+      const completionDraftId = newId()
+      await tx.drafts.save({
+        id: completionDraftId,
+        sessionId: session.id,
+        flow: USER_DELETION_FLOW,
+        payload: {},
+        baseVersion: 0,
+      })
+      const change: UserChange = {
+        id: newId(),
+        userId: user.id,
+        businessId: user.businessId,
+        kind: 'user-deleted',
+        before: NO_USER_FIELDS,
+        after: NO_USER_FIELDS,
+        createdAt: now,
+        sync: { state: 'waiting', attempts: 0, updatedAt: now },
+      }
+      // The audit record and the GEPS job hold ids only; no mail: the address is gone with the user.
+      await commitChange(tx, {
+        change,
+        draftId: completionDraftId,
+        clientAddress: cmd.clientAddress,
+        auditDetail: {},
+        mails: [],
+      })
+      return ok({ changeId: change.id, session: { id: session.id, csrfToken: session.csrfToken } })
+    })
+
+/** 利用者情報削除完了(代理人・マイナンバーカード)画面: the deletion this browser's session completed, and no other. */
+export const viewDeletion = (ports: Pick<UserDeletionPorts, 'drafts' | 'changes'>) =>
+  viewCompletedChange(ports, USER_DELETION_FLOW)

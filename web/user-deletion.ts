@@ -1,0 +1,197 @@
+/**
+ * F4 利用者情報削除, for an agent registered with a My Number card:
+ * マイナンバーカード電子委任状失効画面 [代理人情報削除] → the card read with the
+ * user-authentication PIN (/mandate/deletion) → 利用者情報削除確認(代理人・マイナンバーカード)画面
+ * (/mandate/deletion/confirm, [削除]) → 利用者情報削除完了(代理人・マイナンバーカード)画面
+ * (/user-deletion/complete/:id, shown to the browser's new anonymous session: the user's own
+ * sessions have all ended). Anyone else gets 403 (the /mandate/* guard, and the use cases).
+ */
+import { type Context, Hono } from 'hono'
+import { issueChallenge } from '../core/sign-in.ts'
+import {
+  deleteAgent,
+  readCardForDeletion,
+  reviewDeletion,
+  type UserDeletionError,
+  type UserDeletionPorts,
+  viewDeletion,
+} from '../core/user-deletion.ts'
+import { type CardMessage, cardInputOf, cardReadForms, cardReadRefusalMessage } from './card-read.ts'
+import { postForm, readOnlyRows } from './forms.ts'
+import { mandateFacts } from './mandate-renewal.ts'
+import { html, type Page, render } from './render.ts'
+import { type AppEnv, setSessionCookie, signedIn, toWholePage } from './session.ts'
+import { syncStatus, syncStatusAnswer } from './sync-status.ts'
+import { certificateTable } from './user-update.ts'
+
+const READ_TITLE = '代理人情報削除（マイナンバーカードの読込）'
+const CONFIRM_TITLE = '利用者情報削除確認(代理人・マイナンバーカード)画面'
+const COMPLETE_TITLE = '利用者情報削除完了(代理人・マイナンバーカード)画面'
+
+const FORBIDDEN: Page = {
+  title: CONFIRM_TITLE,
+  status: 403,
+  body: html`<p>利用者情報の削除は、マイナンバーカードで登録した代理人の方が、ご自身の情報についてのみ行えます。</p><p><a href="/menu">メニューへ</a></p>`,
+}
+
+const startAgain = (title: string): Page => ({
+  title,
+  status: 409,
+  body: html`<p>削除する内容を確認するには、先にマイナンバーカードを読み込んでください（読み込みから15分を過ぎた場合も、読み込み直しが必要です）。利用者情報は削除していません。</p><p><a href="/mandate/deletion">マイナンバーカードを読み込む</a></p>`,
+})
+
+const deletionMessage = (e: UserDeletionError): CardMessage => {
+  switch (e.kind) {
+    case 'challenge-missing':
+    case 'card':
+    case 'file':
+    case 'certificate':
+      return cardReadRefusalMessage(e)
+    case 'not-authentication-certificate':
+      return {
+        field: 'cardId',
+        text: 'マイナンバーカードの利用者証明用電子証明書を読み込めませんでした。ご自分のマイナンバーカードを選び、利用者証明用電子証明書のパスワード（数字4桁）を入力してください。',
+      }
+    case 'not-your-card':
+      return {
+        field: 'cardId',
+        text: 'このマイナンバーカードは、ログインしている利用者に登録されたものではありません。ご自分のマイナンバーカードを読み込んでください。',
+      }
+    default:
+      return { text: '手続きを続けられませんでした。最初からやり直してください。' }
+  }
+}
+
+export const userDeletionRoutes = (ports: UserDeletionPorts) => {
+  const app = new Hono<AppEnv>()
+  const challenge = issueChallenge(ports)
+  const readCard = readCardForDeletion(ports)
+  const review = reviewDeletion(ports)
+  const remove = deleteAgent(ports)
+  const view = viewDeletion(ports)
+
+  const readPage = (c: Context<AppEnv>, state: { cardId?: string; message?: CardMessage } = {}) =>
+    html`<p>代理人情報を削除するため、ご自分のマイナンバーカードを選び、利用者証明用電子証明書のパスワード（数字4桁）を入力して［代理人情報削除］を押してください。次の画面で削除する内容を確認します。この時点ではまだ削除しません。</p>
+${cardReadForms({
+  action: '/mandate/deletion',
+  csrfToken: signedIn(c).session.csrfToken,
+  reader: ports.cardReader,
+  use: 'my-number-authentication',
+  state,
+  button: '代理人情報削除',
+  fileHeading: '',
+  fileButton: '',
+  onlyCards: true,
+})}
+<p><a href="/mandate/expired">削除せずに電子委任状失効画面に戻る</a></p>`
+
+  app.get('/mandate/deletion', async (c) => {
+    await challenge(signedIn(c).session.id)
+    return render(c, { title: READ_TITLE, body: readPage(c) })
+  })
+
+  app.post('/mandate/deletion', async (c) => {
+    const { session, user } = signedIn(c)
+    const body = await c.req.parseBody()
+    const cardId = typeof body.cardId === 'string' ? body.cardId : undefined
+    const input = await cardInputOf(body, c.get('portalOrigin'))
+    const read = input.ok
+      ? await readCard({ sessionId: session.id, userId: user.id, input: input.value })
+      : input
+    if (read.ok) return c.redirect('/mandate/deletion/confirm', 303)
+    if ('kind' in read.error && read.error.kind === 'forbidden') return render(c, FORBIDDEN)
+    await challenge(session.id)
+    const message = 'kind' in read.error ? deletionMessage(read.error) : read.error
+    return render(c, {
+      title: READ_TITLE,
+      hasErrors: true,
+      status: 422,
+      body: readPage(c, { cardId, message }),
+    })
+  })
+
+  app.get('/mandate/deletion/confirm', async (c) => {
+    const { session, user } = signedIn(c)
+    const reviewed = await review({ sessionId: session.id, userId: user.id })
+    if (!reviewed.ok)
+      return render(c, reviewed.error.kind === 'forbidden' ? FORBIDDEN : startAgain(CONFIRM_TITLE))
+    const { business, certificates, mandate, draftId } = reviewed.value
+    const shown = reviewed.value.user
+    return render(c, {
+      title: CONFIRM_TITLE,
+      body: html`<div class="warning" role="note"><p><strong>削除した利用者情報は元に戻せません。</strong>［削除］を押すと、次の利用者情報・電子証明書情報・電子委任状情報と、お知らせ・レコメンドを削除し、この利用者のログインはすべて終了します。政府電子調達システム(GEPS)にも削除を連携します。</p>
+<p>再び利用するには、改めて利用者登録が必要です。以前のお知らせ・レコメンドは引き継がれません。</p></div>
+<section><h2>利用者基本情報(利用者情報)</h2>${readOnlyRows([
+        ['事業者', `${business.name}（法人番号 ${business.corporateNumber}）`],
+        ['氏名', shown.name],
+        ['フリガナ', shown.nameKana],
+        ['部署名', shown.department],
+        ['役職名', shown.title],
+        ['郵便番号', shown.postalCode],
+        ['住所', shown.address],
+        ['電話番号', shown.phone],
+        ['FAX番号', shown.fax],
+        ['メールアドレス', shown.email],
+      ])}</section>
+<section><h2>電子証明書情報</h2>${certificateTable(certificates, { caption: '削除する電子証明書' })}</section>
+<section><h2>電子委任状情報</h2>${mandate ? mandateFacts(mandate) : html`<p>登録されている電子委任状はありません。</p>`}</section>
+${postForm(
+  '/mandate/deletion/confirm',
+  session.csrfToken,
+  html`<input type="hidden" name="draftId" value="${draftId}">
+  <div class="actions"><button type="submit" class="button-danger">削除</button><a href="/mandate/expired">削除せずに戻る</a></div>`,
+)}`,
+    })
+  })
+
+  app.post('/mandate/deletion/confirm', async (c) => {
+    const { session, user } = signedIn(c)
+    const body = await c.req.parseBody()
+    const draftId = typeof body.draftId === 'string' ? body.draftId : ''
+    const deleted = await remove({
+      sessionId: session.id,
+      userId: user.id,
+      draftId,
+      clientAddress: c.get('clientAddress'),
+    })
+    if (!deleted.ok)
+      return render(c, deleted.error.kind === 'forbidden' ? FORBIDDEN : startAgain(CONFIRM_TITLE))
+    // Every session of the user has ended; this browser goes on in a new one, signed in as no one.
+    setSessionCookie(c, deleted.value.session.id, c.get('secureCookies') === true)
+    return toWholePage(c, `/user-deletion/complete/${deleted.value.changeId}`)
+  })
+
+  app.get('/user-deletion/complete/:changeId', async (c) => {
+    const session = c.get('session')
+    const change = session && (await view({ sessionId: session.id, changeId: c.req.param('changeId') }))
+    if (!change) {
+      return render(c, {
+        title: COMPLETE_TITLE,
+        status: 404,
+        body: html`<p>この削除は見つかりませんでした。</p>`,
+      })
+    }
+    const urls = {
+      poll: `/user-deletion/complete/${change.id}/sync`,
+      reload: `/user-deletion/complete/${change.id}`,
+    }
+    return render(c, {
+      title: COMPLETE_TITLE,
+      body: html`<p class="notice-success">利用者情報の削除が完了しました。</p>
+<p>利用者情報・電子証明書情報・電子委任状情報と、お知らせ・レコメンドを削除し、ログインを終了しました。削除した利用者情報は政府電子調達システム(GEPS)に連携されます。</p>
+<p>受付番号: ${change.id}</p>
+${syncStatus(change, urls)}
+<p>再び調達ポータルを利用する場合は、改めて利用者登録を行ってください。</p>
+<p><a href="/sign-in">ログイン画面へ</a></p>`,
+    })
+  })
+
+  app.get('/user-deletion/complete/:changeId/sync', async (c) => {
+    const session = c.get('session')
+    const changeId = c.req.param('changeId')
+    const change = session && (await view({ sessionId: session.id, changeId }))
+    return syncStatusAnswer(c, change, `/user-deletion/complete/${changeId}`)
+  })
+
+  return app
+}
