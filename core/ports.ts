@@ -86,6 +86,8 @@ export type ChangeStore = {
   find(changeId: string): Promise<UserChange | undefined>
   /** The business's changes, newest first. */
   listForBusiness(businessId: string, limit: number): Promise<UserChange[]>
+  /** The changes the user made, newest first. */
+  listForUser(userId: string, limit: number): Promise<UserChange[]>
   recordSync(
     changeId: string,
     sync: { state: SyncState; receipt?: string; at: Date; error?: string },

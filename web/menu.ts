@@ -3,9 +3,10 @@ import { Hono } from 'hono'
 import { formatDateJa } from '../core/format.ts'
 import { isId } from '../core/ids.ts'
 import type { Notice } from '../core/notices.ts'
-import type { AccountStore, Clock, NoticeStore } from '../core/ports.ts'
+import type { AccountStore, ChangeStore, Clock, NoticeStore } from '../core/ports.ts'
 import { html, render } from './render.ts'
 import { type AppEnv, toSignIn } from './session.ts'
+import { recentChanges } from './sync-status.ts'
 
 const ROLE_LABELS = { representative: '代表者', agent: '代理人' } as const
 const KIND_HEADINGS = { notice: 'お知らせ', recommendation: 'レコメンド' } as const
@@ -27,7 +28,16 @@ const noticeList = (kind: Notice['kind'], notices: Notice[]) => {
 </section>`
 }
 
-export const menuRoutes = (ports: { accounts: AccountStore; notices: NoticeStore; clock: Clock }) => {
+/** How many of the user's own changes the menu shows. */
+const RECENT_CHANGES = 5
+const CHANGES_POLL = '/menu/changes'
+
+export const menuRoutes = (ports: {
+  accounts: AccountStore
+  notices: NoticeStore
+  changes: ChangeStore
+  clock: Clock
+}) => {
   const app = new Hono<AppEnv>()
   app.get('/', (c) => c.redirect(c.get('user') ? '/menu' : '/sign-in', 303))
   app.get('/menu', async (c) => {
@@ -35,6 +45,7 @@ export const menuRoutes = (ports: { accounts: AccountStore; notices: NoticeStore
     if (!user) return toSignIn(c)
     const business = await ports.accounts.findBusiness(user.businessId)
     const notices = await ports.notices.listForUser(user.id)
+    const changes = await ports.changes.listForUser(user.id, RECENT_CHANGES)
     return render(c, {
       title: 'メニュー',
       body: html`<p>${business?.name ?? ''}　${user.name} 様（${ROLE_LABELS[user.role]}）</p>
@@ -52,9 +63,20 @@ export const menuRoutes = (ports: { accounts: AccountStore; notices: NoticeStore
     }
   </ul>
 </nav>
+${recentChanges(changes, CHANGES_POLL)}
 ${noticeList('notice', notices)}
 ${noticeList('recommendation', notices)}`,
     })
+  })
+
+  // The menu's list of changes, for its own refresh; a browser without htmx gets the menu.
+  app.get(CHANGES_POLL, async (c) => {
+    const user = c.get('user')
+    if (!user) return toSignIn(c)
+    c.header('Cache-Control', 'no-store')
+    c.header('Vary', 'HX-Request, Cookie')
+    if (c.req.header('hx-request') !== 'true') return c.redirect('/menu', 303)
+    return c.html(recentChanges(await ports.changes.listForUser(user.id, RECENT_CHANGES), CHANGES_POLL))
   })
 
   // One notice or recommendation of the user's own; reading it marks it read.

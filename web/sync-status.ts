@@ -12,12 +12,60 @@ export const SYNC_LABELS: Record<SyncState, string> = {
   failed: '連携失敗',
 }
 
+export const CHANGE_KIND_LABELS: Record<UserChange['kind'], string> = {
+  'user-contact-updated': '利用者情報更新',
+  'certificate-renewed': '電子証明書更新',
+  'mandate-renewed': '電子委任状更新',
+  'user-deleted': '利用者情報削除',
+}
+
+const isFinal = (change: UserChange) => change.sync.state === 'done' || change.sync.state === 'failed'
+
+/**
+ * The user's latest changes and where each stands with GEPS, for the menu. With JavaScript the
+ * list refreshes itself from `poll` while one of them is still on its way; without it, a link
+ * reloads the menu.
+ */
+export const recentChanges = (changes: UserChange[], poll: string) => {
+  const moving = changes.some((c) => !isFinal(c))
+  return html`<section class="recent-changes" id="recent-changes" aria-live="polite"${
+    moving ? html` hx-get="${poll}" hx-trigger="every 2s" hx-target="this" hx-swap="outerHTML"` : ''
+  }>
+  <h2>手続きの状況</h2>
+  ${
+    changes.length === 0
+      ? html`<p>まだ手続きはありません。</p>`
+      : html`<table>
+  <caption>最近の手続きと、政府電子調達システム(GEPS)への連携状況</caption>
+  <thead><tr><th scope="col">受付日時</th><th scope="col">手続き</th><th scope="col">GEPS連携</th><th scope="col">最終更新</th></tr></thead>
+  <tbody>${changes.map(
+    (c) =>
+      html`<tr><td>${formatDateTimeJa(c.createdAt)}</td><td>${CHANGE_KIND_LABELS[c.kind]}</td><td class="sync-state sync-${c.sync.state}">${SYNC_LABELS[c.sync.state]}${
+        c.sync.receipt ? html`<br><span class="hint">GEPS受付番号 ${c.sync.receipt}</span>` : ''
+      }</td><td>${formatDateTimeJa(c.sync.updatedAt)}</td></tr>`,
+  )}</tbody>
+</table>
+  ${
+    changes.some((c) => c.sync.state === 'retrying')
+      ? html`<p>GEPSが一時的に応答していないため、自動で再送しています。手続きの内容は失われません。</p>`
+      : ''
+  }
+  ${
+    changes.some((c) => c.sync.state === 'failed')
+      ? html`<p>GEPSへの連携ができなかった手続きがあります。内容は調達ポータルに保存されています。ヘルプデスクにお問い合わせください。</p>`
+      : ''
+  }`
+  }
+  ${moving ? html`<p><a href="/menu">最新の状況を表示</a></p>` : ''}
+</section>`
+}
+
 /**
  * The change's GEPS state; with JavaScript it refreshes itself from `urls.poll` until it is final,
  * and without it, a link reloads `urls.reload`.
  */
 export const syncStatus = (change: UserChange, urls: { poll: string; reload: string }) => {
-  const final = change.sync.state === 'done' || change.sync.state === 'failed'
+  const final = isFinal(change)
   const url = urls.poll
   return html`<section class="sync-status" id="sync-status" aria-live="polite"${
     final ? '' : html` hx-get="${url}" hx-trigger="every 2s" hx-target="this" hx-swap="outerHTML"`

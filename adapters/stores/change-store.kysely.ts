@@ -38,6 +38,22 @@ const toChange = (r: Selectable<Database['user_changes']>): UserChange => ({
   },
 })
 
+const newestFirst = async (
+  db: Kysely<Database>,
+  column: 'business_id' | 'user_id',
+  id: string,
+  limit: number,
+): Promise<UserChange[]> =>
+  (
+    await db
+      .selectFrom('user_changes')
+      .selectAll()
+      .where(column, '=', id)
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute()
+  ).map(toChange)
+
 export const kyselyChangeStore = (db: Kysely<Database>): ChangeStore => ({
   record: async (c) => {
     await db
@@ -61,16 +77,8 @@ export const kyselyChangeStore = (db: Kysely<Database>): ChangeStore => ({
       })
       .execute()
   },
-  listForBusiness: async (businessId, limit) =>
-    (
-      await db
-        .selectFrom('user_changes')
-        .selectAll()
-        .where('business_id', '=', businessId)
-        .orderBy('created_at', 'desc')
-        .limit(limit)
-        .execute()
-    ).map(toChange),
+  listForBusiness: (businessId, limit) => newestFirst(db, 'business_id', businessId, limit),
+  listForUser: (userId, limit) => newestFirst(db, 'user_id', userId, limit),
   find: async (changeId) => {
     const r = await db.selectFrom('user_changes').selectAll().where('id', '=', changeId).executeTakeFirst()
     return r && toChange(r)

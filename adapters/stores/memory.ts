@@ -48,6 +48,11 @@ export const emptyMemoryState = (): MemoryState => ({
 
 const copy = <T>(value: T): T => structuredClone(value)
 
+const newestChanges = (state: MemoryState, mine: (c: UserChange) => boolean, limit: number) =>
+  copy([...state.changes.values()].filter(mine))
+    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+    .slice(0, limit)
+
 export const memoryStores = (state: MemoryState) => ({
   notices: {
     listForUser: async (userId: string) =>
@@ -204,9 +209,9 @@ export const memoryStores = (state: MemoryState) => ({
     },
     find: async (id: string) => copy(state.changes.get(id)),
     listForBusiness: async (businessId: string, limit: number) =>
-      copy([...state.changes.values()].filter((c) => c.businessId === businessId))
-        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-        .slice(0, limit),
+      newestChanges(state, (c) => c.businessId === businessId, limit),
+    listForUser: async (userId: string, limit: number) =>
+      newestChanges(state, (c) => c.userId === userId, limit),
     recordSync: async (
       id: string,
       sync: { state: UserChange['sync']['state']; receipt?: string; at: Date; error?: string },

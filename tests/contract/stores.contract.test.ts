@@ -269,6 +269,12 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       )
       expect(await s.changes.listForBusiness('00000000-0000-4000-8000-000000000001', 1)).toHaveLength(1)
       expect(await s.changes.listForBusiness('00000000-0000-4000-8000-00000000ffff', 100)).toEqual([])
+      // The same, by the user who made them (change() is 入札 花子's).
+      const hers = await s.changes.listForUser(DEMO_USER_IDS.hanako, 100)
+      expect(hers.findIndex((c) => c.id === newer.id)).toBeLessThan(hers.findIndex((c) => c.id === older.id))
+      expect(hers.every((c) => c.userId === DEMO_USER_IDS.hanako)).toBe(true)
+      expect(await s.changes.listForUser(DEMO_USER_IDS.hanako, 1)).toHaveLength(1)
+      expect(await s.changes.listForUser(DEMO_USER_IDS.taro, 100)).toEqual([])
     })
 
     test('records the business’s half of a change', async () => {
