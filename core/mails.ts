@@ -2,7 +2,7 @@
 import type { Business, Certificate, FieldChange, User } from './account.ts'
 import { formatDateJa, formatDateTimeJa } from './format.ts'
 import type { Mandate } from './mandates.ts'
-import type { UserMail } from './ports.ts'
+import type { Expiring, UserMail } from './ports.ts'
 import { periodName, type Qualification } from './qualifications.ts'
 
 const certificateLine = (c: Omit<Certificate, 'userId'>) =>
@@ -149,3 +149,41 @@ export const certificateRenewedMail = (args: {
     ],
   }),
 })
+
+export const CERTIFICATE_EXPIRY_SUBJECT = '[重要]電子証明書の有効期限のお知らせ'
+export const MANDATE_EXPIRY_SUBJECT = '[重要]電子委任状の有効期限のお知らせ'
+
+/** A reminder, 60, 30 or 7 days ahead, that a registered certificate or mandate will expire, and what to do. */
+export const expiryReminderMail = (args: {
+  user: User
+  expiring: Expiring
+  subjectId: string
+  daysBefore: number
+  daysLeft: number
+}): UserMail => {
+  const { expiring, user } = args
+  const until = formatDateJa(expiring.expiresAt)
+  const what =
+    expiring.kind === 'certificate'
+      ? [
+          `調達ポータルに登録されている電子証明書の有効期限は ${until} です（あと${args.daysLeft}日）。`,
+          `電子証明書: ${certificateLine(expiring.certificate)}`,
+          '',
+          user.cardKind === 'my-number'
+            ? 'マイナンバーカードの電子証明書を市区町村の窓口で更新した後、調達ポータルの「電子証明書更新」で新しい電子証明書に切り替えてください。'
+            : '新しい電子証明書を認証局から取得し、有効期限が切れる前に「利用者情報更新」で追加してください。期限が切れた後は、ログインせずに「電子証明書更新」で切り替えられます。',
+        ]
+      : [
+          `調達ポータルに登録されている電子委任状の有効期限は ${until} です（あと${args.daysLeft}日）。`,
+          `電子委任状: 受付番号 ${expiring.mandate.referenceNumber}、委任者 ${expiring.mandate.delegator.businessName}`,
+          '',
+          '有効期限が切れると、政府電子調達システムでの手続きができなくなります。電子委任状取扱事業者で新しい電子委任状を取得し、調達ポータルの「電子委任状更新」で登録してください。',
+        ]
+  return {
+    userId: user.id,
+    idempotencyKey: `expiry:${expiring.kind}:${args.subjectId}:${args.daysBefore}`,
+    to: user.email,
+    subject: expiring.kind === 'certificate' ? CERTIFICATE_EXPIRY_SUBJECT : MANDATE_EXPIRY_SUBJECT,
+    text: [`${user.name} 様`, '', ...what, '', '調達ポータル'].join('\n'),
+  }
+}

@@ -50,6 +50,27 @@ export type NoticeStore = {
   add(notices: Notice[]): Promise<void>
 }
 
+/** A registered certificate or mandate that will expire, for the reminders. */
+export type Expiring =
+  | { kind: 'certificate'; userId: string; expiresAt: Date; certificate: Certificate }
+  | { kind: 'mandate'; userId: string; expiresAt: Date; mandate: Mandate }
+
+export type ReminderStore = {
+  /** Every registered certificate and mandate that expires after `from` and by `until`, soonest first. */
+  listExpiring(from: Date, until: Date): Promise<Expiring[]>
+  /**
+   * Records that the reminder `daysBefore` ahead of `subjectId`'s expiry is being sent; false when
+   * it was already (by this or another worker), so that each is sent once.
+   */
+  claim(reminder: {
+    kind: Expiring['kind']
+    subjectId: string
+    userId: string
+    daysBefore: number
+    at: Date
+  }): Promise<boolean>
+}
+
 /** Each My Number agent's registered electronic mandate (電子委任状). */
 export type MandateStore = {
   findForUser(userId: string): Promise<Mandate | undefined>
@@ -185,6 +206,7 @@ export type Transactional = {
   sessions: SessionStore
   mandates: MandateStore
   notices: NoticeStore
+  reminders: ReminderStore
   changes: ChangeStore
   drafts: DraftStore
   audit: AuditLog

@@ -26,7 +26,11 @@ export const QUEUES = {
 export type QueueName = keyof typeof QUEUES
 
 /** Housekeeping run on a schedule: a missed run is simply done by the next. */
-export const SCHEDULED = { 'session-cleanup': '*/15 * * * *' } as const
+export const SCHEDULED = {
+  'session-cleanup': '*/15 * * * *',
+  // Hourly, so that a reminder is never a day late; each is sent once however often this runs.
+  'expiry-reminders': '7 * * * *',
+} as const
 
 export const createQueues = async (boss: PgBoss): Promise<void> => {
   for (const [name, options] of Object.entries(QUEUES)) {

@@ -1,19 +1,22 @@
 /**
- * The workers: GEPS sync, mail, and the scheduled clean-up of expired sessions. Each job is handled by a use case of the core; a transient
- * failure throws so that pg-boss retries it later, a permanent one goes to the dead-letter queue.
+ * The workers: GEPS sync, mail, and two scheduled jobs: the clean-up of expired sessions and the
+ * expiry reminders. Each job is handled by a use case of the core; a transient failure throws so
+ * that pg-boss retries it later, a permanent one goes to the dead-letter queue.
  */
 import type { Job, JobResult, PgBoss } from 'pg-boss'
+import { type ReminderPorts, sendExpiryReminders } from '../core/expiry-reminders.ts'
 import type { Mail, Mailer, SessionStore } from '../core/ports.ts'
 import { endExpiredSessions, type SessionLimits } from '../core/sessions.ts'
 import { deliverChangeToGeps, type SyncPorts } from '../core/sync.ts'
 import { QUEUES, SCHEDULED } from './queues.ts'
 
-export type WorkerPorts = SyncPorts & {
-  mailer: Mailer
-  sessions: SessionStore
-  sessionLimits: SessionLimits
-  log?: (message: string) => void
-}
+export type WorkerPorts = SyncPorts &
+  ReminderPorts & {
+    mailer: Mailer
+    sessions: SessionStore
+    sessionLimits: SessionLimits
+    log?: (message: string) => void
+  }
 
 /**
  * One job per fetch, settled as soon as it is handled: a job that is done is recorded done at once,
@@ -56,6 +59,14 @@ export const startWorkers = async (boss: PgBoss, ports: WorkerPorts): Promise<vo
   await boss.work('session-cleanup', async () => {
     const ended = await endExpired()
     if (ended > 0) log(`session-cleanup: ended ${ended} expired sessions`)
+  })
+
+  const remind = sendExpiryReminders(ports)
+  await boss.schedule('expiry-reminders', SCHEDULED['expiry-reminders'])
+  await boss.send('expiry-reminders', {}) // and once now, not only at the next hour
+  await boss.work('expiry-reminders', async () => {
+    const sent = await remind()
+    if (sent > 0) log(`expiry-reminders: ${sent} reminders to send`)
   })
 
   await boss.work<Mail>('mail', POLLING, (jobs) =>

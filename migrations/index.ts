@@ -11,6 +11,7 @@ import * as myNumberCards from './0008-my-number-cards.ts'
 import * as trustAnchorKinds from './0009-trust-anchor-kinds.ts'
 import * as mandates from './0010-mandates.ts'
 import * as notices from './0011-notices.ts'
+import * as expiryReminders from './0012-expiry-reminders.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009-trust-anchor-kinds': trustAnchorKinds,
   '0010-mandates': mandates,
   '0011-notices': notices,
+  '0012-expiry-reminders': expiryReminders,
 }

@@ -1,9 +1,10 @@
 /** メニュー: where a signed-in user starts, with their お知らせ and レコメンド. */
 import { Hono } from 'hono'
+import { type ExpiringSoon, expiringSoonFor } from '../core/expiry-reminders.ts'
 import { formatDateJa } from '../core/format.ts'
 import { isId } from '../core/ids.ts'
 import type { Notice } from '../core/notices.ts'
-import type { AccountStore, ChangeStore, Clock, NoticeStore } from '../core/ports.ts'
+import type { AccountStore, ChangeStore, Clock, MandateStore, NoticeStore } from '../core/ports.ts'
 import { html, render } from './render.ts'
 import { type AppEnv, toSignIn } from './session.ts'
 import { recentChanges } from './sync-status.ts'
@@ -28,6 +29,31 @@ const noticeList = (kind: Notice['kind'], notices: Notice[]) => {
 </section>`
 }
 
+/** What expires within 60 days (or has expired), each with what to do about it. */
+const expiringList = (items: ExpiringSoon[], cardKind: string) =>
+  items.length === 0
+    ? ''
+    : html`<section class="warning" id="expiring-soon">
+  <h2>有効期限が近いもの</h2>
+  <ul>${items.map((e) => {
+    const when = e.expired
+      ? html`<strong>${formatDateJa(e.expiresAt)}に有効期限が切れました</strong>`
+      : html`有効期限 ${formatDateJa(e.expiresAt)}（<strong>あと${e.daysLeft}日</strong>）`
+    if (e.kind === 'mandate') {
+      return html`<li>電子委任状（受付番号 ${e.mandate.referenceNumber}）: ${when}。電子委任状取扱事業者で新しい電子委任状を取得し、${
+        e.expired
+          ? html`<a href="/mandate/expired">電子委任状更新</a>`
+          : '有効期限が切れた後のログインで表示される電子委任状更新'
+      }で登録してください。</li>`
+    }
+    return html`<li>電子証明書（シリアル番号 ${e.certificate.serialNumber}）: ${when}。${
+      cardKind === 'my-number'
+        ? html`マイナンバーカードの電子証明書を更新した後、<a href="/renewal">電子証明書更新</a>で切り替えてください。`
+        : html`新しい電子証明書を取得し、<a href="/user/edit">利用者情報更新</a>で追加してください。`
+    }</li>`
+  })}</ul>
+</section>`
+
 /** How many of the user's own changes the menu shows. */
 const RECENT_CHANGES = 5
 const CHANGES_POLL = '/menu/changes'
@@ -36,9 +62,11 @@ export const menuRoutes = (ports: {
   accounts: AccountStore
   notices: NoticeStore
   changes: ChangeStore
+  mandates: MandateStore
   clock: Clock
 }) => {
   const app = new Hono<AppEnv>()
+  const expiringSoon = expiringSoonFor(ports)
   app.get('/', (c) => c.redirect(c.get('user') ? '/menu' : '/sign-in', 303))
   app.get('/menu', async (c) => {
     const user = c.get('user')
@@ -46,6 +74,7 @@ export const menuRoutes = (ports: {
     const business = await ports.accounts.findBusiness(user.businessId)
     const notices = await ports.notices.listForUser(user.id)
     const changes = await ports.changes.listForUser(user.id, RECENT_CHANGES)
+    const expiring = await expiringSoon(user.id)
     return render(c, {
       title: 'メニュー',
       body: html`<p>${business?.name ?? ''}　${user.name} 様（${ROLE_LABELS[user.role]}）</p>
@@ -63,6 +92,7 @@ export const menuRoutes = (ports: {
     }
   </ul>
 </nav>
+${expiringList(expiring, user.cardKind)}
 ${recentChanges(changes, CHANGES_POLL)}
 ${noticeList('notice', notices)}
 ${noticeList('recommendation', notices)}`,

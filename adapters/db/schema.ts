@@ -123,6 +123,13 @@ export type Database = {
     detail: Json<Record<string, unknown>>
   }
   sign_in_failures: { key: string; at: Timestamp }
+  expiry_reminders: {
+    subject_kind: 'certificate' | 'mandate'
+    subject_id: string
+    days_before: number
+    user_id: string
+    sent_at: Timestamp
+  }
   trust_anchors: {
     name: string
     certificate: Uint8Array

@@ -252,7 +252,8 @@ export const buildDemoData = async (now: Date): Promise<DemoData> => {
       ca: privateCa,
       kind: 'file',
       pinKind: 'file',
-      validity: valid,
+      // Expires within 30 days: the menu shows it, and the expiry reminder is mailed.
+      validity: { notBefore: daysFrom(now, -340), notAfter: daysFrom(now, 25) },
     },
     {
       cardId: 'jiro-mynumber',

@@ -45,7 +45,7 @@ const toQualification = (r: Selectable<Database['qualifications']>): Qualificati
   firstYear: r.first_year,
 })
 
-const toCertificate = (r: Selectable<Database['certificates']>): Certificate => ({
+export const toCertificate = (r: Selectable<Database['certificates']>): Certificate => ({
   id: r.id,
   userId: r.user_id,
   fingerprint: r.fingerprint,

@@ -1,25 +1,26 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
+import type { Mandate } from '../../core/mandates.ts'
 import type { MandateStore } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
+
+export const toMandate = (r: Selectable<Database['mandates']>): Mandate => ({
+  delegator: {
+    corporateNumber: r.delegator_corporate_number,
+    businessName: r.delegator_business_name,
+    representativeName: r.delegator_representative_name,
+  },
+  delegate: { name: r.delegate_name },
+  authorities: r.authorities,
+  validFrom: new Date(r.valid_from),
+  validTo: new Date(r.valid_to),
+  providerId: r.provider_id,
+  referenceNumber: r.reference_number,
+})
 
 export const kyselyMandateStore = (db: Kysely<Database>): MandateStore => ({
   findForUser: async (userId) => {
     const r = await db.selectFrom('mandates').selectAll().where('user_id', '=', userId).executeTakeFirst()
-    return (
-      r && {
-        delegator: {
-          corporateNumber: r.delegator_corporate_number,
-          businessName: r.delegator_business_name,
-          representativeName: r.delegator_representative_name,
-        },
-        delegate: { name: r.delegate_name },
-        authorities: r.authorities,
-        validFrom: new Date(r.valid_from),
-        validTo: new Date(r.valid_to),
-        providerId: r.provider_id,
-        referenceNumber: r.reference_number,
-      }
-    )
+    return r && toMandate(r)
   },
   replace: async (userId, m) => {
     const row = {

@@ -8,6 +8,7 @@ import type { Notice } from '../../core/notices.ts'
 import type {
   AuditEntry,
   Draft,
+  Expiring,
   Job,
   Session,
   Transactional,
@@ -25,6 +26,8 @@ export type MemoryState = {
   /** By the agent's user id. */
   mandates: Map<string, Mandate>
   notices: Map<string, Notice>
+  /** The expiry reminders sent, by kind, subject and threshold. */
+  reminders: Map<string, { userId: string; at: Date }>
   sessions: Map<string, Session & { challenge?: { challenge: string; expiresAt: Date } }>
   drafts: Map<string, Draft>
   changes: Map<string, UserChange>
@@ -39,6 +42,7 @@ export const emptyMemoryState = (): MemoryState => ({
   qualifications: new Map(),
   mandates: new Map(),
   notices: new Map(),
+  reminders: new Map(),
   sessions: new Map(),
   drafts: new Map(),
   changes: new Map(),
@@ -68,6 +72,31 @@ export const memoryStores = (state: MemoryState) => ({
       for (const n of notices) state.notices.set(n.id, copy(n))
     },
   },
+  reminders: {
+    listExpiring: async (from: Date, until: Date) => {
+      const within = (at: Date) => at > from && at <= until
+      const expiring: Expiring[] = [
+        ...[...state.certificates.values()]
+          .filter((c) => within(c.notAfter))
+          .map((c) => ({
+            kind: 'certificate' as const,
+            userId: c.userId,
+            expiresAt: c.notAfter,
+            certificate: c,
+          })),
+        ...[...state.mandates]
+          .filter(([, m]) => within(m.validTo))
+          .map(([userId, m]) => ({ kind: 'mandate' as const, userId, expiresAt: m.validTo, mandate: m })),
+      ]
+      return copy(expiring).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime())
+    },
+    claim: async (r: { kind: string; subjectId: string; userId: string; daysBefore: number; at: Date }) => {
+      const key = `${r.kind}:${r.subjectId}:${r.daysBefore}`
+      if (state.reminders.has(key)) return false
+      state.reminders.set(key, { userId: r.userId, at: r.at })
+      return true
+    },
+  } satisfies Transactional['reminders'],
   mandates: {
     findForUser: async (userId: string) => copy(state.mandates.get(userId)),
     replace: async (userId: string, mandate: Mandate) => {
@@ -131,6 +160,7 @@ export const memoryStores = (state: MemoryState) => ({
       state.mandates.delete(userId)
       for (const [k, c] of state.certificates) if (c.userId === userId) state.certificates.delete(k)
       for (const [k, n] of state.notices) if (n.userId === userId) state.notices.delete(k)
+      for (const [k, r] of state.reminders) if (r.userId === userId) state.reminders.delete(k)
       for (const [k, c] of state.changes) if (c.userId === userId) state.changes.delete(k)
       for (const [id, s] of state.sessions) {
         if (s.userId !== userId) continue

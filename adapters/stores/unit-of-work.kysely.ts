@@ -7,6 +7,7 @@ import { kyselyChangeStore } from './change-store.kysely.ts'
 import { kyselyDraftStore } from './draft-store.kysely.ts'
 import { kyselyMandateStore } from './mandate-store.kysely.ts'
 import { kyselyNoticeStore } from './notice-store.kysely.ts'
+import { kyselyReminderStore } from './reminder-store.kysely.ts'
 import { kyselySessionStore } from './session-store.kysely.ts'
 import { rollsBack } from './unit-of-work.ts'
 
@@ -16,6 +17,7 @@ export const kyselyStores = (db: Kysely<Database>) => ({
   sessions: kyselySessionStore(db),
   mandates: kyselyMandateStore(db),
   notices: kyselyNoticeStore(db),
+  reminders: kyselyReminderStore(db),
   changes: kyselyChangeStore(db),
   drafts: kyselyDraftStore(db),
   audit: kyselyAuditLog(db),

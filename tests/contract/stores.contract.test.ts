@@ -521,6 +521,32 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       expect(await s.changes.find(hers)).toBeDefined()
     })
 
+    test('lists what expires in a window, soonest first, and claims each reminder once', async () => {
+      const now = new Date()
+      const expiring = await s.reminders.listExpiring(now, new Date(now.getTime() + 60 * 86_400_000))
+      // 入札 花子's certificate expires in 25 days (demo data); 委任 次郎's mandate has expired.
+      expect(expiring.map((e) => [e.kind, e.userId])).toEqual([['certificate', DEMO_USER_IDS.hanako]])
+      const later = await s.reminders.listExpiring(now, new Date(now.getTime() + 800 * 86_400_000))
+      expect(later.map((e) => e.expiresAt.getTime())).toEqual(
+        [...later.map((e) => e.expiresAt.getTime())].sort((a, b) => a - b),
+      )
+      expect(later.some((e) => e.kind === 'certificate' && e.userId === DEMO_USER_IDS.taro)).toBe(true)
+
+      // Two workers claim the same reminder at once: one gets it.
+      const reminder = {
+        kind: 'certificate' as const,
+        subjectId: `fp-${crypto.randomUUID()}`,
+        userId: DEMO_USER_IDS.hanako,
+        daysBefore: 30,
+        at: now,
+      }
+      const claims = await Promise.all(
+        [1, 2].map(() => s.unitOfWork.run((tx) => tx.reminders.claim(reminder))),
+      )
+      expect(claims.sort()).toEqual([false, true])
+      expect(await s.unitOfWork.run((tx) => tx.reminders.claim({ ...reminder, daysBefore: 7 }))).toBe(true)
+    })
+
     test('appends audit entries, their detail as data', async () => {
       const entry: AuditEntry = {
         at: new Date('2026-11-27T10:03:00Z'),

@@ -1,9 +1,11 @@
 /**
- * The menu shows the user's own latest changes with their GEPS state and times: 再試行中 while
+ * The menu shows what expires within 60 days, and the worker mails the reminder due on its first
+ * scan. The menu shows the user's own latest changes with their GEPS state and times: 再試行中 while
  * GEPS fails (saying that nothing is lost), then 連携完了 with GEPS's receipt. The list refreshes
  * itself through htmx while a change is on its way and stops when all are final.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { CERTIFICATE_EXPIRY_SUBJECT } from '../../core/mails.ts'
 import type { Portal } from '../../main.ts'
 import { textFieldsOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'
@@ -54,3 +56,27 @@ it('shows each change’s GEPS state on the menu, refreshing itself until it is 
   const taro = await signedInClient(portal, 'taro-ic', '1234')
   expect((await taro.get('/menu')).text).toContain('まだ手続きはありません。')
 }, 60_000)
+
+it('shows what expires soon on the menu, and mails the reminder due once', async () => {
+  const sink = portal.mailSink
+  if (!sink) throw new Error('the test portal runs a mail sink')
+  const hanako = await signedInClient(portal, 'hanako-file', 'hanako-2026')
+  const menu = (await hanako.get('/menu')).text
+  expect(menu).toContain('<h2>有効期限が近いもの</h2>')
+  expect(menu).toMatch(
+    /電子証明書（シリアル番号 [0-9a-fA-F]+）: 有効期限 \d{4}年\d{1,2}月\d{1,2}日（<strong>あと25日<\/strong>）/,
+  )
+  expect(menu).toContain('<a href="/user/edit">利用者情報更新</a>で追加してください。')
+  const jiro = await signedInClient(portal, 'jiro-mynumber', '4321')
+  expect((await jiro.get('/menu')).location).toBe('/mandate/expired')
+  const taro = await signedInClient(portal, 'taro-ic', '1234')
+  expect((await taro.get('/menu')).text).not.toContain('有効期限が近いもの')
+
+  // The workers scan when they start: 入札 花子 gets the 30-day reminder, once.
+  const mail = await sink.waitFor((m) => m.subject === CERTIFICATE_EXPIRY_SUBJECT)
+  expect(mail.to).toEqual(['hanako@sample-shoji.example.jp'])
+  expect(mail.text).toContain('（あと25日）')
+  const rows = await portal.database.db.selectFrom('expiry_reminders').selectAll().execute()
+  expect(rows.map((r) => [r.user_id, r.days_before])).toEqual([[expect.any(String), 30]])
+  expect(sink.mails.filter((m) => m.subject === CERTIFICATE_EXPIRY_SUBJECT)).toHaveLength(1)
+})
