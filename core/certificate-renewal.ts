@@ -109,8 +109,16 @@ const draftOf = (stored: unknown): RenewalDraft => {
   return { kind: d.kind ?? 'private', old: d.old.map(withDates), new: d.new?.map(withDates) }
 }
 
+/** The session is no one's (F2 runs before sign-in): the draft names whose certificates it holds. */
 const saveDraft = (ports: RenewalPorts, sessionId: string, payload: RenewalDraft) =>
-  ports.drafts.save({ id: newId(), sessionId, flow: RENEWAL_FLOW, payload, baseVersion: 0 })
+  ports.drafts.save({
+    id: newId(),
+    sessionId,
+    flow: RENEWAL_FLOW,
+    payload,
+    baseVersion: 0,
+    userId: payload.old[0]?.userId,
+  })
 
 const factsOf = (c: Awaited<ReturnType<typeof describeCertificate>>): Read => {
   const { fingerprint, serialNumber, subject, issuer, notBefore, notAfter, holderName, organisation, use } = c

@@ -250,13 +250,14 @@ export const completeMandateRenewal =
     clientAddress?: string
   }): Promise<Result<{ changeId: string }, MandateRenewalError>> =>
     ports.unitOfWork.run(async (tx): Promise<Result<{ changeId: string }, MandateRenewalError>> => {
+      // The user's row, then the draft: the order every completion and F4 take their locks in.
+      const user = await tx.accounts.findUserForUpdate(cmd.userId)
+      if (user?.role !== 'agent' || user.cardKind !== 'my-number') return err({ kind: 'forbidden' })
       const draft = await tx.drafts.findForCompletion(cmd.sessionId, MANDATE_RENEWAL_FLOW)
       if (!draft) return err({ kind: 'card-not-read' })
       if (draft.id !== cmd.draftId) return err({ kind: 'draft-replaced' })
       if (draft.completedChangeId) return ok({ changeId: draft.completedChangeId })
       const mandate = currentRead(ports, draft)?.mandate
-      const user = await myNumberAgent(tx, cmd.userId)
-      if (!user) return err({ kind: 'forbidden' })
       const business = await tx.accounts.findBusiness(user.businessId)
       if (!mandate || !business) return err({ kind: 'card-not-read' })
       const now = ports.clock.now()
@@ -268,8 +269,11 @@ export const completeMandateRenewal =
       if (problems.length > 0) return err({ kind: 'mandate-problems', problems })
       const { providerName: _, ...registered } = mandate
       await tx.mandates.replace(user.id, registered)
-      // The user's version moves on, so that GEPS keeps this sync over any older one.
-      await tx.accounts.updateUser(user.id, user.version, userFieldsOf(user))
+      // The user's version moves on, so that GEPS keeps this sync over any older one. It fails when
+      // the user changed or was deleted (F4) meanwhile: then nothing of this may commit.
+      if (!(await tx.accounts.updateUser(user.id, user.version, userFieldsOf(user)))) {
+        return err({ kind: 'draft-replaced' })
+      }
       const change: UserChange = {
         id: newId(),
         userId: user.id,

@@ -30,10 +30,13 @@ export type AccountStore = {
   listQualifications(businessId: string): Promise<Qualification[]>
   /**
    * Deletes the user and everything held about them (F4): their certificates, mandate, notices and
-   * recommendations, sessions with their drafts, and the changes they made (which hold their
-   * contact data). Nothing of theirs is left but the audit log's ids.
+   * recommendations, reminders, sessions with their drafts, drafts of theirs in other sessions,
+   * and the changes they made (which hold their contact data). Nothing of theirs is left but the
+   * audit log's ids.
    */
   eraseUser(userId: string): Promise<void>
+  /** Reads the user and holds their row until the transaction ends: changes to the user queue up behind it. */
+  findUserForUpdate(userId: string): Promise<User | undefined>
   /** Registers and removes the business's qualifications (removing only its own). */
   changeQualifications(
     businessId: string,
@@ -123,6 +126,11 @@ export type Draft = {
   payload: unknown
   baseVersion: number
   completedChangeId?: string
+  /**
+   * The user whose data the payload holds, when the session is no one's (F2 runs before
+   * sign-in): deleting that user (F4) deletes the draft too.
+   */
+  userId?: string
 }
 
 export type DraftStore = {
@@ -221,9 +229,10 @@ export type DeliveryError = { kind: 'transient' | 'permanent'; message: string }
 
 export type Mailer = { send(mail: Mail): Promise<Result<{ messageId: string }, DeliveryError>> }
 
+/** What GEPS receives of a change: the user as they are now (a deletion sends ids only, see GepsUserDeletion). */
 export type GepsUserChange = {
   idempotencyKey: string
-  kind: UserChange['kind']
+  kind: Exclude<UserChange['kind'], 'user-deleted'>
   corporateNumber: string
   /** The business as it is now, with its version, so GEPS can ignore one that arrives late. */
   business: BusinessFields & { version: number }

@@ -3,7 +3,8 @@
  * after a lost answer never applies it twice; the change records each outcome for the user to see.
  * GEPS always gets the user's data as it is now, not as the change left it, with the user's
  * version: a request that waited in retry, or was overtaken on the way, must not put older data
- * back, and GEPS keeps the newest version it has seen. A deletion (F4) sends ids only.
+ * back, and GEPS keeps the newest version it has seen. A deletion (F4) sends ids only; GEPS must
+ * keep a deleted user deleted, for a change of theirs already on its way may arrive after it.
  */
 import { type Business, businessFieldsOf, userFieldsOf } from './account.ts'
 import type {
@@ -13,6 +14,7 @@ import type {
   DeliveryError,
   Geps,
   GepsReceipt,
+  GepsUserChange,
   MandateStore,
   UserChange,
 } from './ports.ts'
@@ -28,10 +30,11 @@ export type SyncPorts = {
 
 export type SyncOutcome = { receiptNumber: string; alreadyDone: boolean }
 
-/** The user as they are now, with their business, qualifications, certificates and mandate. */
-const syncUser = async (
+/** Sends GEPS the user as they are now, with their business, qualifications, certificates and mandate. */
+const sendUserAsItIsNow = async (
   ports: SyncPorts,
   change: UserChange,
+  kind: GepsUserChange['kind'],
   business: Business,
 ): Promise<Result<GepsReceipt, DeliveryError>> => {
   const user = await ports.accounts.findUser(change.userId)
@@ -39,7 +42,7 @@ const syncUser = async (
   const mandate = await ports.mandates.findForUser(user.id)
   return ports.geps.syncUserChange({
     idempotencyKey: change.id,
-    kind: change.kind,
+    kind,
     corporateNumber: business.corporateNumber,
     business: { ...businessFieldsOf(business), version: business.version },
     qualifications: (await ports.accounts.listQualifications(business.id)).map(({ id: _, ...q }) => q),
@@ -79,7 +82,7 @@ export const deliverChangeToGeps =
             corporateNumber: business.corporateNumber,
             userId: change.userId,
           })
-        : await syncUser(ports, change, business)
+        : await sendUserAsItIsNow(ports, change, change.kind, business)
     const at = ports.clock.now()
     if (sent.ok) {
       await ports.changes.recordSync(change.id, { state: 'done', receipt: sent.value.receiptNumber, at })

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest'
 import { DEMO_USER_IDS } from '../adapters/demo/demo-data.ts'
 import { memoryPortal } from '../tests/support/memory-portal.ts'
+import type { UserFields } from './account.ts'
+import type { UserChange } from './ports.ts'
 import { issueChallenge, startSession } from './sign-in.ts'
 import {
   deleteAgent,
@@ -10,6 +12,17 @@ import {
   USER_DELETION_FLOW,
   viewDeletion,
 } from './user-deletion.ts'
+
+const NO_FIELDS: UserFields = {
+  nameKana: '',
+  department: '',
+  title: '',
+  postalCode: '',
+  address: '',
+  phone: '',
+  fax: '',
+  email: '',
+}
 
 const setUp = async () => {
   const portal = await memoryPortal()
@@ -57,11 +70,16 @@ describe('F4 利用者情報削除', () => {
   })
 
   it('lets no one but a My Number agent begin or finish, and changes nothing for them', async () => {
-    const { portal, session, readCard, draftId } = await setUp()
+    const { portal, session, readCard, draftId, signedIn } = await setUp()
     expect(await readCard(DEMO_USER_IDS.hanako, 'hanako-file', 'hanako-2026')).toEqual({
       ok: false,
       error: { kind: 'forbidden' },
     })
+    // In a session of her own, with no card read: refused for who she is, not for a missing step.
+    const hers = await signedIn(DEMO_USER_IDS.hanako)
+    expect(
+      await deleteAgent(portal.ports)({ sessionId: hers.id, userId: DEMO_USER_IDS.hanako, draftId: 'any' }),
+    ).toEqual({ ok: false, error: { kind: 'forbidden' } })
     expect((await readCard()).ok).toBe(true)
     const id = await draftId()
     for (const userId of [DEMO_USER_IDS.hanako, DEMO_USER_IDS.taro]) {
@@ -104,6 +122,44 @@ describe('F4 利用者情報削除', () => {
     const { portal, session, jiro, readCard, draftId, signedIn } = await setUp()
     const elsewhere = await signedIn(jiro)
     const hanakos = await signedIn(DEMO_USER_IDS.hanako)
+    // What else holds his data: a change of his with its jobs, beside one of hers, and an F2
+    // draft naming him in a session that is no one's.
+    const change = (id: string, userId: string): UserChange => ({
+      id,
+      userId,
+      businessId: '00000000-0000-4000-8000-000000000001',
+      kind: 'user-contact-updated',
+      before: { ...NO_FIELDS, email: `${id}@example.jp` },
+      after: { ...NO_FIELDS, email: `${id}@example.jp` },
+      createdAt: portal.clock.now(),
+      sync: { state: 'waiting', attempts: 0, updatedAt: portal.clock.now() },
+    })
+    const mail = (userId: string) => ({
+      userId,
+      idempotencyKey: userId,
+      to: 'x@example.jp',
+      subject: 's',
+      text: 't',
+    })
+    await portal.ports.unitOfWork.run(async (tx) => {
+      for (const [id, userId] of [
+        ['his', jiro],
+        ['hers', DEMO_USER_IDS.hanako],
+      ] as const) {
+        await tx.changes.record(change(id, userId))
+        await tx.jobs.enqueue({ queue: 'geps-sync', data: { changeId: id, userId } })
+        await tx.jobs.enqueue({ queue: 'mail', data: mail(userId) })
+      }
+    })
+    const anonymous = await startSession(portal.ports)()
+    await portal.ports.drafts.save({
+      id: 'f2',
+      sessionId: anonymous.id,
+      flow: 'renewal',
+      payload: {},
+      baseVersion: 0,
+      userId: jiro,
+    })
     expect((await readCard()).ok).toBe(true)
     const review = await reviewDeletion(portal.ports)({ sessionId: session.id, userId: jiro })
     expect(review).toMatchObject({
@@ -128,6 +184,10 @@ describe('F4 利用者情報削除', () => {
     expect(portal.state.sessions.has(elsewhere.id)).toBe(false)
     expect(portal.state.sessions.has(hanakos.id)).toBe(true)
     expect(portal.state.users.has(DEMO_USER_IDS.hanako)).toBe(true)
+    expect(portal.state.changes.has('his')).toBe(false)
+    expect(portal.state.changes.has('hers')).toBe(true)
+    expect(portal.state.drafts.has('f2')).toBe(false)
+    expect(portal.state.sessions.has(anonymous.id)).toBe(true)
 
     expect(portal.state.changes.get(changeId)).toMatchObject({
       kind: 'user-deleted',
@@ -135,7 +195,12 @@ describe('F4 利用者情報削除', () => {
       before: { email: '', nameKana: '' },
       after: { email: '', nameKana: '' },
     })
-    expect(portal.state.jobs).toEqual([{ queue: 'geps-sync', data: { changeId, userId: jiro } }])
+    // His jobs are forgotten, hers stay; the deletion's own is the one left of his.
+    expect(portal.state.jobs).toEqual([
+      { queue: 'geps-sync', data: { changeId: 'hers', userId: DEMO_USER_IDS.hanako } },
+      { queue: 'mail', data: mail(DEMO_USER_IDS.hanako) },
+      { queue: 'geps-sync', data: { changeId, userId: jiro } },
+    ])
     expect(portal.state.audit.at(-1)).toMatchObject({
       action: 'user-deleted',
       userId: jiro,
@@ -143,13 +208,19 @@ describe('F4 利用者情報削除', () => {
       detail: { changeId },
     })
     // The new session is no one's, and it alone shows the completion screen.
-    const fresh = portal.state.sessions.get(done.value.session.id)
+    const fresh = portal.state.sessions.get(done.value.sessionId)
+    expect(fresh?.id).toBe(done.value.sessionId)
     expect(fresh?.userId).toBeUndefined()
     const view = viewDeletion(portal.ports)
-    expect((await view({ sessionId: done.value.session.id, changeId }))?.id).toBe(changeId)
+    expect((await view({ sessionId: done.value.sessionId, changeId }))?.id).toBe(changeId)
     expect(await view({ sessionId: elsewhere.id, changeId })).toBeUndefined()
     expect(
-      (await portal.ports.drafts.find(done.value.session.id, USER_DELETION_FLOW))?.completedChangeId,
+      (await portal.ports.drafts.find(done.value.sessionId, USER_DELETION_FLOW))?.completedChangeId,
     ).toBe(changeId)
+    // A second [削除] that waited for the first finds him gone, and says so.
+    expect(await deleteAgent(portal.ports)({ sessionId: session.id, userId: jiro, draftId: 'any' })).toEqual({
+      ok: false,
+      error: { kind: 'already-deleted' },
+    })
   })
 })

@@ -55,6 +55,8 @@ export type UserDeletionError =
   | { kind: 'card-not-read' }
   /** The confirmation shown is not this session's latest: the card was read again since. */
   | { kind: 'draft-replaced' }
+  /** The user is deleted already (a second [削除] that waited for the first). */
+  | { kind: 'already-deleted' }
 
 type DeletionDraft = { cardReadAt: string }
 
@@ -70,9 +72,16 @@ const NO_USER_FIELDS: UserFields = {
   email: '',
 }
 
-/** The session's card read for F4, if it stands. */
-const standingRead = (now: Date, draft: { payload: unknown; completedChangeId?: string } | undefined) =>
-  draft && !draft.completedChangeId && cardReadIsRecent(now, (draft.payload as DeletionDraft).cardReadAt)
+/** Whether the session's card read for F4 stands: made in this flow, not used yet, recent enough. */
+const standingRead = (
+  now: Date,
+  draft: { payload: unknown; completedChangeId?: string } | undefined,
+): boolean => {
+  const cardReadAt = (draft?.payload as Partial<DeletionDraft> | undefined)?.cardReadAt
+  return (
+    !!draft && !draft.completedChangeId && typeof cardReadAt === 'string' && cardReadIsRecent(now, cardReadAt)
+  )
+}
 
 /** [代理人情報削除]: the agent's own card, with its user-authentication PIN. */
 export const readCardForDeletion =
@@ -114,7 +123,7 @@ export const reviewDeletion =
     const user = await myNumberAgent(ports, cmd.userId)
     if (!user) return err({ kind: 'forbidden' })
     const draft = await ports.drafts.find(cmd.sessionId, USER_DELETION_FLOW)
-    if (!draft || !standingRead(ports.clock.now(), draft)) return err({ kind: 'card-not-read' })
+    if (!standingRead(ports.clock.now(), draft) || !draft) return err({ kind: 'card-not-read' })
     const business = await ports.accounts.findBusiness(user.businessId)
     if (!business) return err({ kind: 'forbidden' })
     return ok({
@@ -137,20 +146,23 @@ export const deleteAgent =
     userId: string
     draftId: string
     clientAddress?: string
-  }): Promise<Result<{ changeId: string; session: { id: string; csrfToken: string } }, UserDeletionError>> =>
+  }): Promise<Result<{ changeId: string; sessionId: string }, UserDeletionError>> =>
     ports.unitOfWork.run(async (tx) => {
+      // The user's row first, always: two [削除] (or a change of the user's own) queue up behind
+      // it instead of deadlocking over their drafts, and nothing of theirs commits after this.
+      const user = await tx.accounts.findUserForUpdate(cmd.userId)
+      if (!user) return err({ kind: 'already-deleted' as const })
+      if (user.role !== 'agent' || user.cardKind !== 'my-number') return err({ kind: 'forbidden' as const })
       const draft = await tx.drafts.findForCompletion(cmd.sessionId, USER_DELETION_FLOW)
       const now = ports.clock.now()
       if (!draft || !standingRead(now, draft)) return err({ kind: 'card-not-read' as const })
       if (draft.id !== cmd.draftId) return err({ kind: 'draft-replaced' as const })
-      const user = await myNumberAgent(tx, cmd.userId)
-      if (!user) return err({ kind: 'forbidden' as const })
 
       await tx.accounts.eraseUser(user.id)
       await tx.jobs.forgetJobsOf(user.id)
 
       const session = { id: randomToken(32), csrfToken: randomToken(32), createdAt: now, lastSeenAt: now }
-      await tx.sessions.create(session)
+      await tx.sessions.create(session) // in the transaction: startSession would write outside it
       const completionDraftId = newId()
       await tx.drafts.save({
         id: completionDraftId,
@@ -177,7 +189,7 @@ export const deleteAgent =
         auditDetail: {},
         mails: [],
       })
-      return ok({ changeId: change.id, session: { id: session.id, csrfToken: session.csrfToken } })
+      return ok({ changeId: change.id, sessionId: session.id })
     })
 
 /** 利用者情報削除完了(代理人・マイナンバーカード)画面: the deletion this browser's session completed, and no other. */

@@ -478,11 +478,12 @@ export const completeUserUpdate =
     clientAddress?: string
   }): Promise<Result<{ changeId: string }, UserUpdateError>> => {
     return ports.unitOfWork.run(async (tx): Promise<Result<{ changeId: string }, UserUpdateError>> => {
+      // The user's row, then the draft: the order every completion and F4 take their locks in.
+      const user = await tx.accounts.findUserForUpdate(cmd.userId)
       const draft = await tx.drafts.findForCompletion(cmd.sessionId, USER_UPDATE_FLOW)
       if (!draft) return err({ kind: 'no-draft' })
       if (draft.id !== cmd.draftId) return err({ kind: 'draft-replaced' })
       if (draft.completedChangeId) return ok({ changeId: draft.completedChangeId })
-      const user = await tx.accounts.findUser(cmd.userId)
       const business = user && (await tx.accounts.findBusiness(user.businessId))
       if (!user || !business) return err({ kind: 'user-not-found' })
       const payload = payloadOf(draft.payload)

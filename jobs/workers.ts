@@ -73,7 +73,8 @@ export const startWorkers = async (boss: PgBoss, ports: WorkerPorts): Promise<vo
     settle(jobs, async (job) => {
       const sent = await ports.mailer.send(job.data)
       if (sent.ok) return 'completed'
-      log(`mail to ${job.data.to}: ${sent.error.kind} failure: ${sent.error.message}`)
+      // The job's id, not the address: logs keep no one's personal data.
+      log(`mail job ${job.id}: ${sent.error.kind} failure: ${sent.error.message}`)
       if (sent.error.kind === 'permanent') return 'deadletter'
       throw new Error(sent.error.message)
     }),

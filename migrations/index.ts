@@ -12,6 +12,7 @@ import * as trustAnchorKinds from './0009-trust-anchor-kinds.ts'
 import * as mandates from './0010-mandates.ts'
 import * as notices from './0011-notices.ts'
 import * as expiryReminders from './0012-expiry-reminders.ts'
+import * as draftUsers from './0013-draft-users.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0010-mandates': mandates,
   '0011-notices': notices,
   '0012-expiry-reminders': expiryReminders,
+  '0013-draft-users': draftUsers,
 }

@@ -51,6 +51,20 @@ export const mandateGate =
     return toWholePage(c, '/mandate/expired')
   }
 
+/** Only a signed-in My Number agent passes: F3 and F4 are theirs only (their use cases refuse anyone else too). */
+export const myNumberAgentsOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const user = c.get('user')
+  if (!user) return toSignIn(c)
+  if (user.role !== 'agent' || user.cardKind !== 'my-number') {
+    return render(c, {
+      title: 'この手続きは利用できません',
+      status: 403,
+      body: html`<p>この手続きは、マイナンバーカードで登録した代理人の方のものです。</p><p><a href="/menu">メニューへ</a></p>`,
+    })
+  }
+  return next()
+}
+
 const problemMessage = (p: MandateProblem): string => {
   switch (p.kind) {
     case 'other-delegator':
@@ -130,19 +144,7 @@ export const mandateRenewalRoutes = (ports: MandateRenewalPorts) => {
   const view = viewMandateRenewal(ports)
   const cardReadStands = mandateCardReadStands(ports)
 
-  // Only a signed-in My Number agent; the use cases refuse anyone else too.
-  app.use('/mandate/*', async (c, next) => {
-    const user = c.get('user')
-    if (!user) return toSignIn(c)
-    if (user.role !== 'agent' || user.cardKind !== 'my-number') {
-      return render(c, {
-        title: EXPIRED_TITLE,
-        status: 403,
-        body: html`<p>この手続きは、マイナンバーカードで登録した代理人の方のものです。</p><p><a href="/menu">メニューへ</a></p>`,
-      })
-    }
-    return next()
-  })
+  app.use('/mandate/*', myNumberAgentsOnly)
 
   const expiredPage = async (c: Context<AppEnv>, state: { cardId?: string; message?: CardMessage } = {}) => {
     const { session, user } = signedIn(c)

@@ -18,27 +18,47 @@ import {
 } from '../core/user-deletion.ts'
 import { type CardMessage, cardInputOf, cardReadForms, cardReadRefusalMessage } from './card-read.ts'
 import { postForm, readOnlyRows } from './forms.ts'
-import { mandateFacts } from './mandate-renewal.ts'
+import { mandateFacts, myNumberAgentsOnly } from './mandate-renewal.ts'
 import { html, type Page, render } from './render.ts'
 import { type AppEnv, setSessionCookie, signedIn, toWholePage } from './session.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
 import { certificateTable } from './user-update.ts'
 
-const READ_TITLE = '代理人情報削除（マイナンバーカードの読込）'
+const READ_TITLE = '代理人情報削除(マイナンバーカードの読込)'
 const CONFIRM_TITLE = '利用者情報削除確認(代理人・マイナンバーカード)画面'
 const COMPLETE_TITLE = '利用者情報削除完了(代理人・マイナンバーカード)画面'
 
 const FORBIDDEN: Page = {
-  title: CONFIRM_TITLE,
+  title: 'この手続きは利用できません',
   status: 403,
   body: html`<p>利用者情報の削除は、マイナンバーカードで登録した代理人の方が、ご自身の情報についてのみ行えます。</p><p><a href="/menu">メニューへ</a></p>`,
 }
 
-const startAgain = (title: string): Page => ({
-  title,
-  status: 409,
-  body: html`<p>削除する内容を確認するには、先にマイナンバーカードを読み込んでください（読み込みから15分を過ぎた場合も、読み込み直しが必要です）。利用者情報は削除していません。</p><p><a href="/mandate/deletion">マイナンバーカードを読み込む</a></p>`,
-})
+/** Why [削除] or the 確認画面 could not go on, and where to go from there. */
+const refusal = (e: UserDeletionError): Page => {
+  switch (e.kind) {
+    case 'forbidden':
+      return FORBIDDEN
+    case 'already-deleted':
+      return {
+        title: COMPLETE_TITLE,
+        status: 410,
+        body: html`<p>この利用者情報は、既に削除されています。</p><p><a href="/sign-in">ログイン画面へ</a></p>`,
+      }
+    case 'draft-replaced':
+      return {
+        title: CONFIRM_TITLE,
+        status: 409,
+        body: html`<p>この確認画面の後にマイナンバーカードが読み込み直されたため、削除しませんでした。利用者情報は削除していません。最新の確認画面で内容を確かめてから削除してください。</p><p><a href="/mandate/deletion/confirm">確認画面を開き直す</a></p>`,
+      }
+    default:
+      return {
+        title: CONFIRM_TITLE,
+        status: 409,
+        body: html`<p>マイナンバーカードを読み込んでから15分以内に削除してください（まだ読み込んでいない場合も、先に読み込みが必要です）。利用者情報は削除していません。</p><p><a href="/mandate/deletion">マイナンバーカードを読み込む</a></p>`,
+      }
+  }
+}
 
 const deletionMessage = (e: UserDeletionError): CardMessage => {
   switch (e.kind) {
@@ -69,6 +89,8 @@ export const userDeletionRoutes = (ports: UserDeletionPorts) => {
   const review = reviewDeletion(ports)
   const remove = deleteAgent(ports)
   const view = viewDeletion(ports)
+  app.use('/mandate/deletion', myNumberAgentsOnly)
+  app.use('/mandate/deletion/*', myNumberAgentsOnly)
 
   const readPage = (c: Context<AppEnv>, state: { cardId?: string; message?: CardMessage } = {}) =>
     html`<p>代理人情報を削除するため、ご自分のマイナンバーカードを選び、利用者証明用電子証明書のパスワード（数字4桁）を入力して［代理人情報削除］を押してください。次の画面で削除する内容を確認します。この時点ではまだ削除しません。</p>
@@ -113,13 +135,12 @@ ${cardReadForms({
   app.get('/mandate/deletion/confirm', async (c) => {
     const { session, user } = signedIn(c)
     const reviewed = await review({ sessionId: session.id, userId: user.id })
-    if (!reviewed.ok)
-      return render(c, reviewed.error.kind === 'forbidden' ? FORBIDDEN : startAgain(CONFIRM_TITLE))
+    if (!reviewed.ok) return render(c, refusal(reviewed.error))
     const { business, certificates, mandate, draftId } = reviewed.value
     const shown = reviewed.value.user
     return render(c, {
       title: CONFIRM_TITLE,
-      body: html`<div class="warning" role="note"><p><strong>削除した利用者情報は元に戻せません。</strong>［削除］を押すと、次の利用者情報・電子証明書情報・電子委任状情報と、お知らせ・レコメンドを削除し、この利用者のログインはすべて終了します。政府電子調達システム(GEPS)にも削除を連携します。</p>
+      body: html`<div class="warning" role="note"><p><strong>削除した利用者情報は元に戻せません。</strong>［削除］を押すと、次の利用者情報・電子証明書情報・電子委任状情報と、お知らせ・レコメンドを削除し、この利用者でログインしているすべての画面からログアウトします。削除は政府電子調達システム(GEPS)にも反映します。</p>
 <p>再び利用するには、改めて利用者登録が必要です。以前のお知らせ・レコメンドは引き継がれません。</p></div>
 <section><h2>利用者基本情報(利用者情報)</h2>${readOnlyRows([
         ['事業者', `${business.name}（法人番号 ${business.corporateNumber}）`],
@@ -154,10 +175,9 @@ ${postForm(
       draftId,
       clientAddress: c.get('clientAddress'),
     })
-    if (!deleted.ok)
-      return render(c, deleted.error.kind === 'forbidden' ? FORBIDDEN : startAgain(CONFIRM_TITLE))
+    if (!deleted.ok) return render(c, refusal(deleted.error))
     // Every session of the user has ended; this browser goes on in a new one, signed in as no one.
-    setSessionCookie(c, deleted.value.session.id, c.get('secureCookies') === true)
+    setSessionCookie(c, deleted.value.sessionId, c.get('secureCookies') === true)
     return toWholePage(c, `/user-deletion/complete/${deleted.value.changeId}`)
   })
 
@@ -168,7 +188,7 @@ ${postForm(
       return render(c, {
         title: COMPLETE_TITLE,
         status: 404,
-        body: html`<p>この削除は見つかりませんでした。</p>`,
+        body: html`<p>この画面は、削除を行ったブラウザーでのみ表示できます。</p><p><a href="/sign-in">ログイン画面へ</a></p>`,
       })
     }
     const urls = {
@@ -178,7 +198,7 @@ ${postForm(
     return render(c, {
       title: COMPLETE_TITLE,
       body: html`<p class="notice-success">利用者情報の削除が完了しました。</p>
-<p>利用者情報・電子証明書情報・電子委任状情報と、お知らせ・レコメンドを削除し、ログインを終了しました。削除した利用者情報は政府電子調達システム(GEPS)に連携されます。</p>
+<p>利用者情報・電子証明書情報・電子委任状情報と、お知らせ・レコメンドを削除し、ログアウトしました。利用者情報の削除は、政府電子調達システム(GEPS)にも反映します（連携状況は下に表示します）。</p>
 <p>受付番号: ${change.id}</p>
 ${syncStatus(change, urls)}
 <p>再び調達ポータルを利用する場合は、改めて利用者登録を行ってください。</p>

@@ -84,6 +84,7 @@ export type Database = {
     base_version: number
     completed_change_id: string | null
     updated_at: ColumnType<Date, Date | string | undefined, Date | string>
+    user_id: ColumnType<string | null, string | null | undefined, string | null>
   }
   user_changes: {
     id: string

@@ -3,18 +3,20 @@ import { fromKysely, type PgBoss } from 'pg-boss'
 import type { JobQueue } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 
+const PAGE = 1000
+
 /**
  * Enqueues through pg-boss inside the caller's Kysely transaction: the job commits with the change.
  * `queues` names every queue a job may be in (dead-letter queues too), for forgetJobsOf to search.
  */
-const PAGE = 1000
-
 export const pgBossJobQueue =
   (boss: PgBoss, queues: readonly string[]) =>
   (trx: Kysely<Database>): JobQueue => ({
     enqueue: async (job) => {
       await boss.send(job.queue, job.data, { db: fromKysely(trx) })
     },
+    // Each page is deleted before the next is looked for, in the same transaction, so the next
+    // finds the ones after it. A user has a handful of jobs; F4 is rare: no index on data is kept.
     forgetJobsOf: async (userId) => {
       const db = fromKysely(trx)
       for (const queue of queues) {

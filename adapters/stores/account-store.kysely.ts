@@ -58,9 +58,19 @@ export const toCertificate = (r: Selectable<Database['certificates']>): Certific
 
 export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
   eraseUser: async (userId) => {
-    await db.deleteFrom('user_changes').where('user_id', '=', userId).execute()
-    // Certificates, mandate, notices and sessions (and through them, drafts) go with the user: their keys cascade.
+    // Certificates, mandate, notices, reminders, drafts naming the user, and sessions (and
+    // through them, their drafts) go with the user: their keys cascade. Changes keep no key.
     await db.deleteFrom('users').where('id', '=', userId).execute()
+    await db.deleteFrom('user_changes').where('user_id', '=', userId).execute()
+  },
+  findUserForUpdate: async (userId) => {
+    const row = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', userId)
+      .forUpdate()
+      .executeTakeFirst()
+    return row && toUser(row)
   },
   findUser: async (userId) => {
     const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst()

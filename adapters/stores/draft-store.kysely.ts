@@ -11,6 +11,7 @@ const toDraft = (r: Selectable<Database['drafts']>, sessionId: string): Draft =>
   payload: r.payload,
   baseVersion: r.base_version,
   completedChangeId: r.completed_change_id ?? undefined,
+  userId: r.user_id ?? undefined,
 })
 
 export const kyselyDraftStore = (db: Kysely<Database>): DraftStore => ({
@@ -23,6 +24,7 @@ export const kyselyDraftStore = (db: Kysely<Database>): DraftStore => ({
       base_version: d.baseVersion,
       completed_change_id: null,
       updated_at: new Date(),
+      user_id: d.userId ?? null,
     }
     await db
       .insertInto('drafts')

@@ -167,7 +167,10 @@ export const memoryStores = (state: MemoryState) => ({
         state.sessions.delete(id)
         for (const [k, d] of state.drafts) if (d.sessionId === id) state.drafts.delete(k)
       }
+      for (const [k, d] of state.drafts) if (d.userId === userId) state.drafts.delete(k)
     },
+    // The memory unit of work runs one at a time: holding the row is implied.
+    findUserForUpdate: async (id: string) => copy(state.users.get(id)),
   } satisfies Transactional['accounts'],
   sessions: {
     create: async (s: Session) => {
@@ -267,7 +270,8 @@ export const memoryStores = (state: MemoryState) => ({
       state.jobs.push(copy(job))
     },
     forgetJobsOf: async (userId: string) => {
-      state.jobs = state.jobs.filter((job) => job.data.userId !== userId)
+      const kept = state.jobs.filter((job) => job.data.userId !== userId)
+      state.jobs.splice(0, state.jobs.length, ...kept)
     },
   },
 })

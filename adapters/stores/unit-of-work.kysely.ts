@@ -23,7 +23,7 @@ export const kyselyStores = (db: Kysely<Database>) => ({
   audit: kyselyAuditLog(db),
 })
 
-/** The stores, the session store and the unit of work over one database: what the use cases need of it. */
+/** The stores and the unit of work over one database: what the use cases need of it. */
 export const kyselyPorts = (
   db: Kysely<Database>,
   jobQueueIn: (trx: Kysely<Database>) => JobQueue,

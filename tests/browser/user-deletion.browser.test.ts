@@ -29,7 +29,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await page.waitForURL(`${portal.url}/mandate/expired`)
         await page.getByRole('button', { name: '代理人情報削除' }).click()
 
-        await page.locator('h1', { hasText: '代理人情報削除（マイナンバーカードの読込）' }).waitFor()
+        await page.locator('h1', { hasText: '代理人情報削除(マイナンバーカードの読込)' }).waitFor()
         await page.getByLabel('委任 次郎（代理人・マイナンバーカード）').check()
         await page.getByLabel('PIN', { exact: true }).fill('9999')
         await page.getByRole('button', { name: '代理人情報削除' }).click()

@@ -109,3 +109,35 @@ it('commits one change when the same confirm screen is posted twice at the same 
   expect(await countJobs(test.handle, 'geps-sync')).toBe(gepsJobsBefore + 1)
   expect(await ports.accounts.findUser(DEMO_USER_IDS.saburo)).toMatchObject({ title: '主任', version: 2 })
 })
+
+it('forgets a user’s jobs in every queue, dead letters and more than a page of them included', async () => {
+  const userId = crypto.randomUUID()
+  const other = crypto.randomUUID()
+  const mail = (to: string, i: number) => ({
+    userId: to,
+    idempotencyKey: `${to}-${i}`,
+    to: 'x@example.jp',
+    subject: 's',
+    text: 't',
+  })
+  await boss.insert(
+    'mail',
+    Array.from({ length: 1_005 }, (_, i) => ({ data: mail(userId, i) })),
+  )
+  await boss.send('mail-dead', mail(userId, -1))
+  await boss.send('geps-sync-dead', { changeId: crypto.randomUUID(), userId })
+  await boss.send('mail', mail(other, 0))
+  const ofUser = async (id: string) =>
+    (
+      await sql<{
+        n: number
+      }>`select count(*)::int as n from pgboss.job where data->>'userId' = ${id}`.execute(test.handle.db)
+    ).rows[0]?.n
+  expect(await ofUser(userId)).toBe(1_007)
+
+  await kyselyUnitOfWork(test.handle.db, pgBossJobQueue(boss, ALL_QUEUES)).run(async (tx) => {
+    await tx.jobs.forgetJobsOf(userId)
+  })
+  expect(await ofUser(userId)).toBe(0)
+  expect(await ofUser(other)).toBe(1)
+})
