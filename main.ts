@@ -4,7 +4,6 @@
  * data, a GEPS simulator, and an SMTP sink with a development mailbox page.
  */
 import { readFileSync } from 'node:fs'
-import { PgBoss } from 'pg-boss'
 import { z } from 'zod'
 import {
   DEFAULT_IC_CARD_PIN_TRIES,
@@ -26,6 +25,7 @@ import { DEMO_MANDATE_PROVIDERS, demoMandates } from './adapters/demo/demo-manda
 import { httpGeps } from './adapters/geps/geps.http.ts'
 import { gepsSimulator } from './adapters/geps/geps.simulator.ts'
 import { remoteAddressOf, type Served, serveHttp } from './adapters/http/serve.ts'
+import { newBoss } from './adapters/job-queue/boss.ts'
 import { pgBossJobQueue } from './adapters/job-queue/job-queue.pgboss.ts'
 import { httpJpki } from './adapters/jpki/jpki.http.ts'
 import { jpkiSimulator } from './adapters/jpki/jpki.simulator.ts'
@@ -236,11 +236,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       httpMandateProvider({ id: p.id, name: p.name, baseUrl: p.url }),
     )
 
-    const boss = new PgBoss(
-      'connectionString' in database.boss
-        ? { connectionString: database.boss.connectionString, max: 4 }
-        : { db: database.boss.db, backend: 'pglite' },
-    )
+    const boss = newBoss(database, { maintenance: true })
     boss.on('error', (e) => log(`pg-boss: ${(e as Error).message}`))
     await boss.start()
     stops.push(() => boss.stop({ graceful: true, timeout: 5000 }))

@@ -26,12 +26,18 @@ const POLLING = { pollingIntervalSeconds: 0.5, batchSize: 1, perJobResults: true
 
 const settle = async <T>(
   jobs: Job<T>[],
-  handle: (job: Job<T>) => Promise<'completed' | 'deadletter'>,
+  handle: (job: Job<T>) => Promise<'completed' | { deadletter: string }>,
 ): Promise<JobResult[]> => {
   const results: JobResult[] = []
   for (const job of jobs) {
     try {
-      results.push({ id: job.id, status: await handle(job) })
+      const outcome = await handle(job)
+      // A dead letter keeps why, for the operator's list (jobs/dead-letters.ts).
+      results.push(
+        outcome === 'completed'
+          ? { id: job.id, status: 'completed' }
+          : { id: job.id, status: 'deadletter', output: { message: outcome.deadletter } },
+      )
     } catch (e) {
       results.push({ id: job.id, status: 'failed', output: { message: (e as Error).message } })
     }
@@ -49,7 +55,7 @@ export const startWorkers = async (boss: PgBoss, ports: WorkerPorts): Promise<vo
       const result = await deliver({ changeId: job.data.changeId, finalAttempt })
       if (result.ok) return 'completed'
       log(`geps-sync ${job.data.changeId}: ${result.error.kind} failure: ${result.error.message}`)
-      if (result.error.kind === 'permanent') return 'deadletter'
+      if (result.error.kind === 'permanent') return { deadletter: result.error.message }
       throw new Error(result.error.message)
     }),
   )
@@ -75,7 +81,7 @@ export const startWorkers = async (boss: PgBoss, ports: WorkerPorts): Promise<vo
       if (sent.ok) return 'completed'
       // The job's id, not the address: logs keep no one's personal data.
       log(`mail job ${job.id}: ${sent.error.kind} failure: ${sent.error.message}`)
-      if (sent.error.kind === 'permanent') return 'deadletter'
+      if (sent.error.kind === 'permanent') return { deadletter: sent.error.message }
       throw new Error(sent.error.message)
     }),
   )

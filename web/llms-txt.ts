@@ -109,7 +109,9 @@ other screen until it is renewed.
    with the GEPS state of the deletion.
 
 ### Menu, notices and recommendations
-GET /menu lists the procedures and the user's お知らせ and レコメンド (unread ones marked 未読);
+GET /menu lists the procedures, what expires within 60 days (有効期限が近いもの), the user's latest
+changes with their GEPS state (手続きの状況: 待機中 / 再試行中 / 連携完了 / 連携失敗), and the user's
+お知らせ and レコメンド (unread ones marked 未読);
 GET /notices/{id} shows one and marks it read.
 
 ### Change history (変更履歴, representative only)

@@ -1,17 +1,21 @@
 /**
  * The faults a simulator (GEPS, JPKI) can be told to show, for tests and for trying the portal
- * out: latency on every request, and the next requests answered 503 or never answered.
+ * out: latency on every request, and the next requests answered 503, 400 or never answered.
  */
 import type { Hono, MiddlewareHandler } from 'hono'
 
-export type SimulatedFaults = { latencyMs: number; failNext: number; hangNext: number }
+/**
+ * `failNext` answers 503 (a transient failure), `rejectNext` 400 (a permanent one: the request is
+ * refused as it is), `hangNext` never answers.
+ */
+export type SimulatedFaults = { latencyMs: number; failNext: number; rejectNext: number; hangNext: number }
 
 /**
  * Applies the faults to POSTs of the `apiPaths` before the simulator's own answer, and lets
  * `POST /_simulator/faults` set them.
  */
 export const simulateFaults = (app: Hono, ...apiPaths: string[]): SimulatedFaults => {
-  const faults: SimulatedFaults = { latencyMs: 0, failNext: 0, hangNext: 0 }
+  const faults: SimulatedFaults = { latencyMs: 0, failNext: 0, rejectNext: 0, hangNext: 0 }
   const inject: MiddlewareHandler = async (c, next) => {
     if (c.req.method !== 'POST') return next()
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs))
@@ -22,6 +26,10 @@ export const simulateFaults = (app: Hono, ...apiPaths: string[]): SimulatedFault
     if (faults.failNext > 0) {
       faults.failNext--
       return c.json({ error: 'injected failure' }, 503)
+    }
+    if (faults.rejectNext > 0) {
+      faults.rejectNext--
+      return c.json({ error: 'injected rejection' }, 400)
     }
     await next()
   }

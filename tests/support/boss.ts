@@ -1,15 +1,12 @@
 /** pg-boss on a test database, with the portal's queues. */
 import { sql } from 'kysely'
-import { PgBoss } from 'pg-boss'
+import type { PgBoss } from 'pg-boss'
 import type { DatabaseHandle } from '../../adapters/db/database.ts'
+import { newBoss } from '../../adapters/job-queue/boss.ts'
 import { createQueues } from '../../jobs/queues.ts'
 
 export const startBoss = async (handle: DatabaseHandle): Promise<PgBoss> => {
-  const boss = new PgBoss(
-    'connectionString' in handle.boss
-      ? { connectionString: handle.boss.connectionString, max: 2, supervise: false, schedule: false }
-      : { db: handle.boss.db, backend: 'pglite', supervise: false, schedule: false },
-  )
+  const boss = newBoss(handle, { max: 2, maintenance: false })
   boss.on('error', () => {})
   await boss.start()
   await createQueues(boss)

@@ -1,0 +1,15 @@
+import { PgBoss } from 'pg-boss'
+import type { DatabaseHandle } from '../db/database.ts'
+
+/**
+ * A pg-boss over the portal's database. `maintenance: false` for a client that only sends, reads
+ * or moves jobs (the operator command, tests): it leaves supervision and schedules to the workers.
+ */
+export const newBoss = (handle: DatabaseHandle, options: { max?: number; maintenance: boolean }): PgBoss => {
+  const maintenance = options.maintenance ? {} : { supervise: false, schedule: false }
+  return new PgBoss(
+    'connectionString' in handle.boss
+      ? { connectionString: handle.boss.connectionString, max: options.max ?? 4, ...maintenance }
+      : { db: handle.boss.db, backend: 'pglite', ...maintenance },
+  )
+}

@@ -1,0 +1,96 @@
+/**
+ * A change GEPS refuses (400) goes to the dead-letter queue at once and shows 連携失敗; the
+ * operator command lists it with the reason, and once the cause is fixed re-drives it: GEPS gets
+ * it once and the change shows 連携完了. On PostgreSQL the command runs as the operator types it.
+ */
+import type { PgBoss } from 'pg-boss'
+import { afterAll, beforeAll, expect, it, vi } from 'vitest'
+import { listDeadLetters, redriveDeadLetters } from '../../jobs/dead-letters.ts'
+import { runOps } from '../../jobs/ops.ts'
+import type { Portal } from '../../main.ts'
+import { startBoss } from '../support/boss.ts'
+import { pathOf, textFieldsOf } from '../support/form-client.ts'
+import { startTestPortal } from '../support/portal.ts'
+import { signedInClient } from '../support/portal-client.ts'
+
+let portal: Portal & { close(): Promise<void> }
+let boss: PgBoss
+beforeAll(async () => {
+  portal = await startTestPortal()
+  boss = await startBoss(portal.database)
+})
+afterAll(async () => {
+  await boss?.stop({ graceful: false, timeout: 1000 })
+  await portal?.close()
+})
+
+const onPostgres = () => portal.database.target.backend === 'postgres'
+
+/** The operator command's printed lines, run on the test portal's database. */
+const ops = async (...args: string[]) => {
+  const target = portal.database.target
+  if (target.backend !== 'postgres') throw new Error('only on PostgreSQL')
+  const lines: string[] = []
+  const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
+  try {
+    expect(await runOps(args, { DATABASE_URL: target.url })).toBe(0)
+  } finally {
+    log.mockRestore()
+  }
+  return lines.join('\n')
+}
+
+it('refuses to guess: an unknown command or queue prints the usage', async () => {
+  const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+  try {
+    expect(await runOps(['redrive', 'geps-sync'], {})).toBe(2)
+    expect(await runOps([], {})).toBe(2)
+    expect(error.mock.calls.flat().join('\n')).toContain('npm run ops -- dead-letters')
+  } finally {
+    error.mockRestore()
+  }
+})
+
+it('lists a refused change with the reason and re-drives it once the cause is fixed', async () => {
+  const geps = portal.gepsSimulator
+  if (!geps) throw new Error('the test portal runs the GEPS simulator')
+  geps.faults.rejectNext = 1
+  const hanako = await signedInClient(portal, 'hanako-file', 'hanako-2026')
+  const page = (await hanako.get('/user/edit')).text
+  await hanako.post('/user/edit', { ...textFieldsOf(page), title: '部長', action: 'confirm' })
+  await hanako.get('/user/confirm')
+  const done = await hanako.post('/user/confirm', {})
+  const changeId = pathOf(done.location).split('/').at(-1) ?? ''
+  const stateShown = async (label: string) => {
+    for (let i = 0; i < 200; i++) {
+      if ((await hanako.get(pathOf(done.location))).text.includes(label)) return
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    throw new Error(`the completion screen never showed ${label}`)
+  }
+  await stateShown('連携失敗')
+
+  const letters = await listDeadLetters(boss)
+  expect(letters).toEqual([
+    expect.objectContaining({
+      deadLetterQueue: 'geps-sync-dead',
+      queue: 'geps-sync',
+      about: `change ${changeId}`,
+    }),
+  ])
+  expect(letters[0]?.reason).toContain('400')
+  if (onPostgres()) {
+    const listed = await ops('dead-letters')
+    expect(listed).toContain(`geps-sync-dead\t${letters[0]?.id}`)
+    expect(listed).toContain(`change ${changeId}`)
+  }
+
+  // The cause is fixed (the simulator takes it now); the operator re-drives.
+  if (onPostgres()) expect(await ops('redrive', 'geps-sync-dead')).toContain('Re-drove 1 job(s)')
+  else expect(await redriveDeadLetters(boss, 'geps-sync-dead')).toBe(1)
+  await stateShown('連携完了')
+  const atGeps = [...geps.received.values()].filter((r) => r.idempotencyKey === changeId)
+  expect(atGeps).toHaveLength(1)
+  expect(atGeps[0]?.requests).toBe(1)
+  expect(await listDeadLetters(boss)).toEqual([])
+})
