@@ -6,6 +6,9 @@ import type { PgBoss, Queue } from 'pg-boss'
 
 export const QUEUES = {
   'geps-sync': {
+    // A worker that dies mid-job stops its heartbeat: the job is retried within about 20 s
+    // (heartbeat plus the supervision pass, see newBoss), not after its expiry.
+    heartbeatSeconds: 10,
     retryLimit: 10,
     retryDelay: 2,
     retryBackoff: true,
@@ -14,6 +17,7 @@ export const QUEUES = {
     deadLetter: 'geps-sync-dead',
   },
   mail: {
+    heartbeatSeconds: 10,
     retryLimit: 10,
     retryDelay: 2,
     retryBackoff: true,

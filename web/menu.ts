@@ -49,7 +49,7 @@ const expiringList = (items: ExpiringSoon[], cardKind: string) =>
     return html`<li>電子証明書（シリアル番号 ${e.certificate.serialNumber}）: ${when}。${
       cardKind === 'my-number'
         ? html`マイナンバーカードの電子証明書を更新した後、<a href="/renewal">電子証明書更新</a>で切り替えてください。`
-        : html`新しい電子証明書を取得し、<a href="/user/edit">利用者情報更新</a>で追加してください。`
+        : html`新しい電子証明書を取得し、<a href="/user/edit">利用者情報更新の画面で追加</a>してください。`
     }</li>`
   })}</ul>
 </section>`

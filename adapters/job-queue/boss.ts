@@ -6,7 +6,10 @@ import type { DatabaseHandle } from '../db/database.ts'
  * or moves jobs (the operator command, tests): it leaves supervision and schedules to the workers.
  */
 export const newBoss = (handle: DatabaseHandle, options: { max?: number; maintenance: boolean }): PgBoss => {
-  const maintenance = options.maintenance ? {} : { supervise: false, schedule: false }
+  // Supervision every 10 s: a job whose worker died (no heartbeat) or hung (expired) is retried soon.
+  const maintenance = options.maintenance
+    ? { superviseIntervalSeconds: 10, monitorIntervalSeconds: 10 }
+    : { supervise: false, schedule: false }
   return new PgBoss(
     'connectionString' in handle.boss
       ? { connectionString: handle.boss.connectionString, max: options.max ?? 4, ...maintenance }

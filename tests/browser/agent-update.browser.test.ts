@@ -31,7 +31,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await page.getByRole('button', { name: 'ログイン', exact: true }).click()
         await page.waitForURL(`${portal.url}/menu`)
 
-        await page.getByRole('link', { name: '利用者情報更新' }).click()
+        await page.getByRole('link', { name: '利用者情報更新', exact: true }).click()
         await page.waitForURL(`${portal.url}/user/edit`)
         await expect(page.locator('h1').textContent()).resolves.toBe(
           '更新する利用者情報の入力画面(代表者以外の代理人等)',

@@ -33,7 +33,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         )
 
         geps.faults.failNext = 1_000
-        await page.getByRole('link', { name: '利用者情報更新' }).click()
+        await page.getByRole('link', { name: '利用者情報更新', exact: true }).click()
         await page.getByLabel('役職名').fill('部長')
         await page.getByRole('button', { name: '確認' }).click()
         await page.locator('h1', { hasText: '利用者情報の更新確認画面' }).waitFor()

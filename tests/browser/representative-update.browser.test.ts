@@ -30,7 +30,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await page.getByLabel('PIN', { exact: true }).fill('1234')
         await page.getByRole('button', { name: 'ログイン', exact: true }).click()
         await page.waitForURL(`${portal.url}/menu`)
-        await page.getByRole('link', { name: '利用者情報更新' }).click()
+        await page.getByRole('link', { name: '利用者情報更新', exact: true }).click()
         await page.locator('h1', { hasText: '更新する利用者情報の入力画面(代表者)' }).waitFor()
 
         await page.getByLabel('所在地').fill(ADDRESS)

@@ -66,7 +66,7 @@ it('shows what expires soon on the menu, and mails the reminder due once', async
   expect(menu).toMatch(
     /電子証明書（シリアル番号 [0-9a-fA-F]+）: 有効期限 \d{4}年\d{1,2}月\d{1,2}日（<strong>あと25日<\/strong>）/,
   )
-  expect(menu).toContain('<a href="/user/edit">利用者情報更新</a>で追加してください。')
+  expect(menu).toContain('<a href="/user/edit">利用者情報更新の画面で追加</a>してください。')
   const jiro = await signedInClient(portal, 'jiro-mynumber', '4321')
   expect((await jiro.get('/menu')).location).toBe('/mandate/expired')
   const taro = await signedInClient(portal, 'taro-ic', '1234')

@@ -1,0 +1,93 @@
+/**
+ * A worker killed (SIGKILL) in the middle of a GEPS delivery, and started again: the job runs
+ * again, and GEPS applies the change once. The portal runs as its own process on a fresh
+ * PostgreSQL database (PGlite is one process); GEPS is a simulator in this process, told to hold
+ * the first request so that the worker dies while it waits.
+ */
+import postgres from 'postgres'
+import { afterAll, expect, it } from 'vitest'
+import { gepsSimulator } from '../../adapters/geps/geps.simulator.ts'
+import { type Served, serveHttp } from '../../adapters/http/serve.ts'
+import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
+import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../support/database.ts'
+import { formClient, pathOf } from '../support/form-client.ts'
+import { type ServerProcess, startServerProcess } from '../support/server-process.ts'
+
+const cleanUp: (() => Promise<unknown>)[] = []
+afterAll(async () => {
+  for (const step of cleanUp.reverse()) await step().catch(() => {})
+})
+
+const waitFor = async (what: string, done: () => boolean | Promise<boolean>, timeoutMs: number) => {
+  const until = Date.now() + timeoutMs
+  while (Date.now() < until) {
+    if (await done()) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`)
+}
+
+it('runs a job again after its worker is killed mid-delivery, and GEPS applies it once', async (ctx) => {
+  const server = await postgresServer()
+  if (!server) return skipWithoutPostgres(ctx)
+  const database = await createPostgresDatabase(server)
+  cleanUp.push(database.drop)
+  const geps = gepsSimulator({ mailer: memoryMailer().mailer })
+  const served: Served = await serveHttp(geps.app.fetch, { port: 0 })
+  cleanUp.push(async () => served.close())
+  cleanUp.push(async () => geps.stop())
+
+  const env = {
+    DATABASE_URL: database.url,
+    DEMO_DATA: 'true',
+    PORT: '0',
+    MAIL_SINK_PORT: '0',
+    JPKI_SIMULATOR_PORT: '0',
+    GEPS_URL: served.url,
+  }
+  const start = async () => {
+    const p: ServerProcess = await startServerProcess(process.execPath, ['main.ts'], env)
+    cleanUp.push(() => p.stop())
+    return p
+  }
+  const first = await start()
+
+  // 入札 花子 updates her title; GEPS holds the delivery.
+  geps.faults.hangNext = 1
+  const c = formClient((path, init) => fetch(new URL(path, first.url), init), first.url)
+  await c.get('/sign-in')
+  expect((await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })).status).toBe(303)
+  const email = 'hanako@sample-shoji.example.jp'
+  await c.get('/user/edit')
+  const fields = {
+    postalCode: '100-0001',
+    address: '東京都千代田区千代田1-1',
+    phone: '03-1111-2222',
+    fax: '',
+  }
+  expect(
+    (await c.post('/user/edit', { ...fields, title: '部長', email, emailConfirmation: email })).status,
+  ).toBe(303)
+  await c.get('/user/confirm')
+  const done = await c.post('/user/confirm', {})
+  const changeId = pathOf(done.location).split('/').at(-1) ?? ''
+  await waitFor('the worker is waiting on GEPS', () => geps.faults.hangNext === 0, 20_000)
+
+  first.child.kill('SIGKILL')
+  await first.stop()
+  expect(geps.received.size).toBe(0)
+
+  await start()
+  await waitFor('GEPS took the change', () => geps.received.size > 0, 90_000)
+  const sql = postgres(database.url, { max: 1, onnotice: () => {} })
+  cleanUp.push(() => sql.end({ timeout: 1 }))
+  await waitFor(
+    'the change shows 連携完了',
+    async () =>
+      (await sql`select sync_state from user_changes where id = ${changeId}`)[0]?.sync_state === 'done',
+    20_000,
+  )
+  expect([...geps.received.keys()]).toEqual([changeId])
+  const [row] = await sql`select sync_receipt from user_changes where id = ${changeId}`
+  expect(row?.sync_receipt).toBe(geps.received.get(changeId)?.receiptNumber)
+}, 150_000)
