@@ -17,6 +17,7 @@ import {
 import {
   type DatabaseHandle,
   type DatabaseTarget,
+  isDatabaseUnavailable,
   migrateToLatest,
   openDatabase,
 } from './adapters/db/database.ts'
@@ -259,6 +260,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       ports,
       htmxScript: htmxScript(),
       secureCookies: config.secureCookies,
+      isTemporarilyUnavailable: isDatabaseUnavailable,
       publicOrigin: config.publicOrigin,
       sessionLimits: config.sessionLimits,
       devMailbox: mailSink,

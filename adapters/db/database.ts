@@ -141,3 +141,33 @@ export const migrateToLatest = async (db: Kysely<Database>): Promise<void> => {
   const failed = results?.find((r) => r.status === 'Error')
   if (error || failed) throw new Error(`Migration ${failed?.migrationName ?? ''} failed`, { cause: error })
 }
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  // postgres.js
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  // PostgreSQL: shutting down, starting up, too many connections
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+])
+
+/**
+ * Whether an error means the database cannot be reached for now (restarting, down, full) rather
+ * than a fault of the request: the web answers 503 and asks to try again.
+ */
+export const isDatabaseUnavailable = (error: unknown): boolean => {
+  for (let e = error, depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true
+    e = (e as { cause?: unknown }).cause
+  }
+  return false
+}

@@ -70,7 +70,12 @@ it('lists a refused change with the reason and re-drives it once the cause is fi
   }
   await stateShown('連携失敗')
 
-  const letters = await listDeadLetters(boss)
+  // The change shows 連携失敗 as the worker gives up; pg-boss moves the job a moment later.
+  let letters = await listDeadLetters(boss)
+  for (let i = 0; i < 100 && letters.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+    letters = await listDeadLetters(boss)
+  }
   expect(letters).toEqual([
     expect.objectContaining({
       deadLetterQueue: 'geps-sync-dead',
