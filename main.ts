@@ -39,7 +39,7 @@ import { kyselyPorts } from './adapters/stores/unit-of-work.kysely.ts'
 import type { Clock } from './core/ports.ts'
 import type { SessionLimits } from './core/sessions.ts'
 import { ALL_QUEUES, createQueues } from './jobs/queues.ts'
-import { startWorkers } from './jobs/workers.ts'
+import { CONCURRENCY_ON_POSTGRES, startWorkers } from './jobs/workers.ts'
 import { createApp } from './web/app.ts'
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
@@ -254,7 +254,14 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       mandateProviders,
     }
     if (config.workers)
-      await startWorkers(boss, { ...ports, geps, mailer, sessionLimits: config.sessionLimits, log })
+      await startWorkers(boss, {
+        ...ports,
+        geps,
+        mailer,
+        sessionLimits: config.sessionLimits,
+        concurrency: database.target.backend === 'postgres' ? CONCURRENCY_ON_POSTGRES : undefined,
+        log,
+      })
 
     const app = createApp({
       ports,

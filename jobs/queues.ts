@@ -9,6 +9,8 @@ export const QUEUES = {
     // A worker that dies mid-job stops its heartbeat: the job is retried within about 20 s
     // (heartbeat plus the supervision pass, see newBoss), not after its expiry.
     heartbeatSeconds: 10,
+    // A new job wakes the workers at once (LISTEN/NOTIFY, where the database offers it).
+    notify: true,
     retryLimit: 10,
     retryDelay: 2,
     retryBackoff: true,
@@ -18,6 +20,7 @@ export const QUEUES = {
   },
   mail: {
     heartbeatSeconds: 10,
+    notify: true,
     retryLimit: 10,
     retryDelay: 2,
     retryBackoff: true,

@@ -15,14 +15,29 @@ export type WorkerPorts = SyncPorts &
     mailer: Mailer
     sessions: SessionStore
     sessionLimits: SessionLimits
+    /** How many GEPS deliveries and mails run at once: 1 each on PGlite, which has one connection. */
+    concurrency?: { geps: number; mail: number }
     log?: (message: string) => void
   }
 
 /**
  * One job per fetch, settled as soon as it is handled: a job that is done is recorded done at once,
  * so that a crash or an expiry later cannot make pg-boss hand out a mail that was already sent.
+ * Several fetch at once (`localConcurrency`); a new job wakes them (the queues notify), and while
+ * a backlog waits each fetches again as soon as it is done (`burstWhenReadyExceeds`), so a backlog
+ * drains as fast as GEPS and the mail server answer. Without LISTEN/NOTIFY (PGlite) they poll every
+ * half second. GEPS may get two changes of one user out of order: it keeps the newest version
+ * (see core/sync.ts).
  */
-const POLLING = { pollingIntervalSeconds: 0.5, batchSize: 1, perJobResults: true } as const
+const POLLING = {
+  pollingIntervalSeconds: 0.5,
+  notifyPollingIntervalSeconds: 5,
+  batchSize: 1,
+  perJobResults: true,
+  burstWhenReadyExceeds: 1,
+} as const
+/** On PostgreSQL: GEPS answers are waited for 32 at a time, mail 8 at a time. */
+export const CONCURRENCY_ON_POSTGRES = { geps: 32, mail: 8 }
 
 const settle = async <T>(
   jobs: Job<T>[],
@@ -49,15 +64,18 @@ export const startWorkers = async (boss: PgBoss, ports: WorkerPorts): Promise<vo
   const log = ports.log ?? (() => {})
   const deliver = deliverChangeToGeps(ports)
 
-  await boss.work<{ changeId: string }>('geps-sync', POLLING, (jobs) =>
-    settle(jobs, async (job) => {
-      const finalAttempt = job.retryCount >= QUEUES['geps-sync'].retryLimit
-      const result = await deliver({ changeId: job.data.changeId, finalAttempt })
-      if (result.ok) return 'completed'
-      log(`geps-sync ${job.data.changeId}: ${result.error.kind} failure: ${result.error.message}`)
-      if (result.error.kind === 'permanent') return { deadletter: result.error.message }
-      throw new Error(result.error.message)
-    }),
+  await boss.work<{ changeId: string }>(
+    'geps-sync',
+    { ...POLLING, localConcurrency: ports.concurrency?.geps ?? 1 },
+    (jobs) =>
+      settle(jobs, async (job) => {
+        const finalAttempt = job.retryCount >= QUEUES['geps-sync'].retryLimit
+        const result = await deliver({ changeId: job.data.changeId, finalAttempt })
+        if (result.ok) return 'completed'
+        log(`geps-sync ${job.data.changeId}: ${result.error.kind} failure: ${result.error.message}`)
+        if (result.error.kind === 'permanent') return { deadletter: result.error.message }
+        throw new Error(result.error.message)
+      }),
   )
 
   const endExpired = endExpiredSessions(ports, ports.sessionLimits)
@@ -75,7 +93,7 @@ export const startWorkers = async (boss: PgBoss, ports: WorkerPorts): Promise<vo
     if (sent > 0) log(`expiry-reminders: ${sent} reminders to send`)
   })
 
-  await boss.work<Mail>('mail', POLLING, (jobs) =>
+  await boss.work<Mail>('mail', { ...POLLING, localConcurrency: ports.concurrency?.mail ?? 1 }, (jobs) =>
     settle(jobs, async (job) => {
       const sent = await ports.mailer.send(job.data)
       if (sent.ok) return 'completed'

@@ -8,11 +8,16 @@ import type { DatabaseHandle } from '../db/database.ts'
 export const newBoss = (handle: DatabaseHandle, options: { max?: number; maintenance: boolean }): PgBoss => {
   // Supervision every 10 s: a job whose worker died (no heartbeat) or hung (expired) is retried soon.
   const maintenance = options.maintenance
-    ? { superviseIntervalSeconds: 10, monitorIntervalSeconds: 10 }
+    ? { superviseIntervalSeconds: 10, monitorIntervalSeconds: 10, queueCacheIntervalSeconds: 5 }
     : { supervise: false, schedule: false }
   return new PgBoss(
     'connectionString' in handle.boss
-      ? { connectionString: handle.boss.connectionString, max: options.max ?? 4, ...maintenance }
+      ? {
+          connectionString: handle.boss.connectionString,
+          max: options.max ?? 16,
+          useListenNotify: true,
+          ...maintenance,
+        }
       : { db: handle.boss.db, backend: 'pglite', ...maintenance },
   )
 }

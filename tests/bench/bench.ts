@@ -1,0 +1,359 @@
+/**
+ * `npm run bench`: the portal's speed and memory on this machine, each figure beside a ceiling
+ * measured in the same run (the machine's speed drifts by up to 2x): interleaved pairs, the median
+ * ratio reported. Everything listens on loopback and stops by itself. Needs the local PostgreSQL
+ * (DATABASE_URL's server, or 127.0.0.1:5432) and its pgbench.
+ *
+ * 1. page: GET /user/edit of an agent at 50 connections, against Hono's hello-world;
+ * 2. update: confirm + complete (versioned update, audit, job enqueue in one transaction) by 50
+ *    users at once, against `pgbench -N` on the same PostgreSQL;
+ * 3. drain: 10,000 waiting changes to a GEPS that answers after 20 ms, against what the worker's
+ *    concurrency allows at that latency (computed, not measured);
+ * 4. lag: commit to GEPS receipt at a steady 100 changes/s;
+ * 5. peak RSS of the web and the worker process.
+ */
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { promisify } from 'node:util'
+import autocannon from 'autocannon'
+import { sql } from 'kysely'
+import { fromKysely } from 'pg-boss'
+import { openDatabase } from '../../adapters/db/database.ts'
+import { DEMO_USER_IDS } from '../../adapters/demo/demo-data.ts'
+import { gepsSimulator } from '../../adapters/geps/geps.simulator.ts'
+import { serveHttp } from '../../adapters/http/serve.ts'
+import { newBoss } from '../../adapters/job-queue/boss.ts'
+import { startMailSink } from '../../adapters/mail/mail-sink.ts'
+import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
+import { sessionKey } from '../../adapters/stores/session-key.ts'
+import { randomToken } from '../../core/ids.ts'
+import { CONCURRENCY_ON_POSTGRES } from '../../jobs/workers.ts'
+import { createPostgresDatabase, postgresServer } from '../support/database.ts'
+import { type ServerProcess, startServerProcess } from '../support/server-process.ts'
+
+const run = promisify(execFile)
+const PAIRS = 3
+const SECONDS = 5
+const CONNECTIONS = 50
+const BACKLOG = 10_000
+const LAG_RATE = 100
+const LAG_SECONDS = 15
+/** Which figures to measure: BENCH_PARTS=drain,lag measures those only (RSS is always reported). */
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'page,update,drain,lag').split(','))
+
+const cleanUp: (() => Promise<unknown>)[] = []
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
+const percentile = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
+}
+const fixed = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits })
+const lines: string[] = []
+const say = (line: string) => {
+  console.log(line)
+  lines.push(line)
+}
+const peakRssMb = (pid: number | undefined) => {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) / 1024
+}
+
+/** autocannon at CONNECTIONS for SECONDS: requests/s, and latency percentiles from every response. */
+const load = async (url: string, headers: Record<string, string> = {}) => {
+  const latencies: number[] = []
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      { url, connections: CONNECTIONS, duration: SECONDS, headers },
+      (error, done) => (error ? reject(error) : resolve(done)),
+    )
+    instance.on('response', (_client, _status, _bytes, ms: number) => latencies.push(ms))
+  })
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`)
+  return {
+    rps: result.requests.average,
+    p50: Math.round(10 * percentile(latencies, 50)) / 10,
+    p95: Math.round(10 * percentile(latencies, 95)) / 10,
+    p99: Math.round(10 * percentile(latencies, 99)) / 10,
+  }
+}
+
+const main = async () => {
+  const server = await postgresServer()
+  if (!server) throw new Error('the benchmark needs PostgreSQL')
+  const database = await createPostgresDatabase(server)
+  cleanUp.push(database.drop)
+  const geps = gepsSimulator({ mailer: memoryMailer().mailer })
+  const gepsServed = await serveHttp(geps.app.fetch, { port: 0 })
+  cleanUp.push(
+    async () => gepsServed.close(),
+    async () => geps.stop(),
+  )
+  const sink = await startMailSink(0)
+  cleanUp.push(() => sink.close())
+  const env = {
+    DATABASE_URL: database.url,
+    DEMO_DATA: 'true',
+    PORT: '0',
+    MAIL_SINK_PORT: '0',
+    JPKI_SIMULATOR_PORT: '0',
+    GEPS_URL: gepsServed.url,
+    SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+  }
+  const start = async (extra: Record<string, string>, script = 'main.ts') => {
+    const p: ServerProcess = await startServerProcess(process.execPath, [script], { ...env, ...extra })
+    cleanUp.push(() => p.stop())
+    return p
+  }
+  const web = await start({ WORKERS: 'false' })
+  const handle = await openDatabase({ backend: 'postgres', url: database.url, poolSize: 4 })
+  cleanUp.push(() => handle.close())
+  const db = handle.db
+
+  // 50 agents like 入札 花子, each with a session: the bench signs them in by writing the session.
+  const hanako = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', DEMO_USER_IDS.hanako)
+    .executeTakeFirstOrThrow()
+  const agents: { id: string; cookie: string }[] = []
+  for (let i = 0; i < CONNECTIONS; i++) {
+    const id = crypto.randomUUID()
+    const token = randomToken(32)
+    await db
+      .insertInto('users')
+      .values({
+        ...hanako,
+        id,
+        name: `ベンチ 利用者${i}`,
+        email: `bench${i}@sample-shoji.example.jp`,
+        version: 1,
+      })
+      .execute()
+    const now = new Date()
+    await db
+      .insertInto('sessions')
+      .values({
+        id: await sessionKey(token),
+        csrf_token: `csrf-${i}`,
+        user_id: id,
+        created_at: now,
+        last_seen_at: now,
+      })
+      .execute()
+    agents.push({ id, cookie: `sid=${token}` })
+  }
+  const csrfOf = (i: number) => `csrf-${i}`
+
+  if (PARTS.has('page')) {
+    // 1. The page.
+    say(
+      `## ${new Date().toISOString()} on ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s each, ${PAIRS} interleaved pairs`,
+    )
+    const hello = await start({}, 'tests/bench/hello.ts')
+    const pageRatios: number[] = []
+    const pages: Awaited<ReturnType<typeof load>>[] = []
+    for (let pair = 0; pair < PAIRS; pair++) {
+      const ceiling = await load(hello.url)
+      const page = await load(new URL('/user/edit', web.url).href, { cookie: agents[0]?.cookie ?? '' })
+      pages.push(page)
+      pageRatios.push(page.rps / ceiling.rps)
+      say(
+        `page pair ${pair + 1}: ${fixed(page.rps)} req/s (p50 ${page.p50} ms, p95 ${page.p95} ms, p99 ${page.p99} ms) vs hello-world ${fixed(ceiling.rps)} req/s: ${fixed(100 * (page.rps / ceiling.rps), 1)}%`,
+      )
+    }
+    await hello.stop()
+    say(
+      `page: median ${fixed(100 * median(pageRatios), 1)}% of hello-world (target ≥ 15%), p99 ${median(pages.map((p) => p.p99))} ms (target ≤ 20 ms)`,
+    )
+  }
+
+  if (PARTS.has('update')) {
+    // 2. The update, against pgbench -N.
+    await run('pgbench', ['-i', '-q', '-s', '1', database.url])
+    let title = 0
+    const completions = async (): Promise<number> => {
+      let done = 0
+      const until = Date.now() + SECONDS * 1000
+      await Promise.all(
+        agents.map(async (agent, i) => {
+          const headers = {
+            cookie: agent.cookie,
+            origin: new URL(web.url).origin,
+            'content-type': 'application/x-www-form-urlencoded',
+          }
+          const post = (path: string, form: Record<string, string>) =>
+            fetch(new URL(path, web.url), {
+              method: 'POST',
+              headers,
+              body: new URLSearchParams({ _csrf: csrfOf(i), ...form }),
+              redirect: 'manual',
+            })
+          while (Date.now() < until) {
+            const email = `bench${i}@sample-shoji.example.jp`
+            const prepared = await post('/user/edit', {
+              title: `係長${title++}`,
+              postalCode: hanako.postal_code,
+              address: hanako.address,
+              phone: hanako.phone,
+              fax: hanako.fax,
+              email,
+              emailConfirmation: email,
+              action: 'confirm',
+            })
+            await prepared.arrayBuffer()
+            const page = await (
+              await fetch(new URL('/user/confirm', web.url), { headers: { cookie: agent.cookie } })
+            ).text()
+            const draftId = /name="draftId" value="([^"]+)"/.exec(page)?.[1] ?? ''
+            const completed = await post('/user/confirm', { draftId })
+            await completed.arrayBuffer()
+            if (completed.status !== 303) throw new Error(`[更新] answered ${completed.status}`)
+            done++
+          }
+        }),
+      )
+      return done / SECONDS
+    }
+    const updateRatios: number[] = []
+    for (let pair = 0; pair < PAIRS; pair++) {
+      const { stdout } = await run('pgbench', [
+        '-N',
+        '-c',
+        String(CONNECTIONS),
+        '-j',
+        '2',
+        '-T',
+        String(SECONDS),
+        database.url,
+      ])
+      const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1])
+      const perSecond = await completions()
+      updateRatios.push(perSecond / tps)
+      say(
+        `update pair ${pair + 1}: ${fixed(perSecond)} completions/s vs pgbench -N ${fixed(tps)} tps: ${fixed(100 * (perSecond / tps), 1)}%`,
+      )
+    }
+    say(`update: median ${fixed(100 * median(updateRatios), 1)}% of pgbench -N (target ≥ 60%)`)
+  }
+  const webRss = peakRssMb(web.child.pid)
+
+  // 3. Drain: a backlog of changes, then the workers start. Ceiling: a bare worker, same concurrency.
+  await web.stop()
+  const boss = newBoss(handle, { max: 4, maintenance: false })
+  boss.on('error', () => {})
+  await boss.start()
+  cleanUp.push(() => boss.stop({ graceful: false, timeout: 1000 }))
+  await sql`delete from pgboss.job where name in ('geps-sync', 'mail')`.execute(db)
+  await sql`update user_changes set sync_state = 'done'`.execute(db)
+  const backlog = Array.from({ length: BACKLOG }, () => crypto.randomUUID())
+  const agent0 = agents[0]?.id ?? ''
+  for (let i = 0; i < backlog.length; i += 1000) {
+    const ids = backlog.slice(i, i + 1000)
+    const now = new Date()
+    const fields = {
+      nameKana: hanako.name_kana,
+      department: '',
+      title: '',
+      postalCode: '',
+      address: '',
+      phone: '',
+      fax: '',
+      email: '',
+    }
+    await db
+      .insertInto('user_changes')
+      .values(
+        ids.map((id) => ({
+          id,
+          user_id: agent0,
+          business_id: hanako.business_id,
+          kind: 'user-contact-updated',
+          before: fields,
+          after: fields,
+          created_at: now,
+          sync_state: 'waiting' as const,
+          sync_updated_at: now,
+        })),
+      )
+      .execute()
+    await boss.insert(
+      'geps-sync',
+      ids.map((changeId) => ({ data: { changeId, userId: agent0 } })),
+    )
+  }
+  await sql`analyze`.execute(db)
+  geps.faults.latencyMs = 20
+  const drainStarted = Date.now()
+  const worker = await start({ PORT: '0' })
+  const waiting = async () =>
+    Number(
+      (
+        await sql<{
+          n: number
+        }>`select count(*)::int as n from user_changes where sync_state <> 'done'`.execute(db)
+      ).rows[0]?.n,
+    )
+  while ((await waiting()) > 0) await new Promise((r) => setTimeout(r, 200))
+  const drained = BACKLOG / ((Date.now() - drainStarted) / 1000)
+
+  // The ceiling: the worker's requests in flight at once, each answered after 20 ms.
+  const ceilingRate = CONCURRENCY_ON_POSTGRES.geps / 0.02
+  say(
+    `drain: ${fixed(drained)} jobs/s vs ${CONCURRENCY_ON_POSTGRES.geps} requests in flight at 20 ms each, ${fixed(ceilingRate)}/s: ${fixed(100 * (drained / ceilingRate), 1)}% (target ≥ 1,500 jobs/s)`,
+  )
+
+  // 4. Lag at a steady rate: changes committed (as the use case commits them) 100 a second.
+  const received = () =>
+    new Map([...geps.received.values()].map((r) => [r.idempotencyKey, new Date(r.receivedAt).getTime()]))
+  const committed = new Map<string, number>()
+  const lagStarted = Date.now()
+  for (let i = 0; i < LAG_RATE * LAG_SECONDS; i++) {
+    const due = lagStarted + (i * 1000) / LAG_RATE
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()))
+    const id = crypto.randomUUID()
+    const now = new Date()
+    const fields = {
+      nameKana: hanako.name_kana,
+      department: '',
+      title: '',
+      postalCode: '',
+      address: '',
+      phone: '',
+      fax: '',
+      email: '',
+    }
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('user_changes')
+        .values({
+          id,
+          user_id: agent0,
+          business_id: hanako.business_id,
+          kind: 'user-contact-updated',
+          before: fields,
+          after: fields,
+          created_at: now,
+          sync_state: 'waiting',
+          sync_updated_at: now,
+        })
+        .execute()
+      await boss.send('geps-sync', { changeId: id, userId: agent0 }, { db: fromKysely(trx) })
+    })
+    committed.set(id, Date.now())
+  }
+  while ([...committed.keys()].some((id) => !received().has(id))) await new Promise((r) => setTimeout(r, 100))
+  const at = received()
+  const lags = [...committed].map(([id, t]) => (at.get(id) ?? Number.NaN) - t)
+  say(
+    `lag at ${LAG_RATE} changes/s: p50 ${percentile(lags, 50)} ms, p99 ${percentile(lags, 99)} ms (target p99 ≤ 500 ms)`,
+  )
+
+  say(`peak RSS: web ${fixed(webRss)} MB, worker ${fixed(peakRssMb(worker.child.pid))} MB (target ≤ 160 MB)`)
+}
+
+try {
+  await main()
+} finally {
+  for (const step of cleanUp.reverse()) await step().catch(() => {})
+}
