@@ -10,6 +10,7 @@
 import type { Business, User } from './account.ts'
 import { userFieldsOf } from './account.ts'
 import { type CardInput, type ChallengedReadError, readAndVerify } from './card-proof.ts'
+import type { CertificateUse } from './certificates.ts'
 import { commitChange, viewCompletedChange } from './completed-change.ts'
 import { newId } from './ids.ts'
 import { mandateRenewedMail } from './mails.ts'
@@ -115,6 +116,42 @@ export const myNumberAgent = async (ports: Pick<MandateRenewalPorts, 'accounts'>
   return user?.role === 'agent' && user.cardKind === 'my-number' ? user : undefined
 }
 
+export type OwnCardReadError =
+  | ChallengedReadError
+  | { kind: 'forbidden' }
+  /** Not the certificate the step asks for (signing for F3, user authentication for F4). */
+  | { kind: 'wrong-certificate' }
+  | { kind: 'not-your-card' }
+
+/**
+ * F3 and F4 begin alike: the My Number agent's own card, read with the PIN of the certificate the
+ * step asks for; the read starts the flow's draft (a new one), which the later steps go on from.
+ */
+export const readOwnMyNumberCard = async (
+  ports: Pick<
+    MandateRenewalPorts,
+    'accounts' | 'drafts' | 'sessions' | 'cardReader' | 'trustAnchors' | 'clock'
+  >,
+  cmd: { sessionId: string; userId: string; input: CardInput },
+  step: { use: CertificateUse; flow: string },
+): Promise<Result<void, OwnCardReadError>> => {
+  if (!(await myNumberAgent(ports, cmd.userId))) return err({ kind: 'forbidden' })
+  const read = await readAndVerify(ports, cmd.sessionId, cmd.input)
+  if (!read.ok) return read
+  const { facts } = read.value
+  if (facts.use !== step.use) return err({ kind: 'wrong-certificate' })
+  const registered = await ports.accounts.findCertificateByFingerprint(facts.fingerprint)
+  if (registered?.userId !== cmd.userId) return err({ kind: 'not-your-card' })
+  await ports.drafts.save({
+    id: newId(),
+    sessionId: cmd.sessionId,
+    flow: step.flow,
+    payload: { cardReadAt: ports.clock.now().toISOString() },
+    baseVersion: 0,
+  })
+  return ok(undefined)
+}
+
 /** マイナンバーカード電子委任状失効画面, [電子委任状更新]: the agent's own card, with its signing PIN. */
 export const readCardForMandate =
   (ports: MandateRenewalPorts) =>
@@ -123,21 +160,13 @@ export const readCardForMandate =
     userId: string
     input: CardInput
   }): Promise<Result<void, MandateRenewalError>> => {
-    if (!(await myNumberAgent(ports, cmd.userId))) return err({ kind: 'forbidden' })
-    const read = await readAndVerify(ports, cmd.sessionId, cmd.input)
-    if (!read.ok) return read
-    const { facts } = read.value
-    if (facts.use !== 'my-number-signing') return err({ kind: 'not-signing-certificate' })
-    const registered = await ports.accounts.findCertificateByFingerprint(facts.fingerprint)
-    if (registered?.userId !== cmd.userId) return err({ kind: 'not-your-card' })
-    await ports.drafts.save({
-      id: newId(),
-      sessionId: cmd.sessionId,
+    const read = await readOwnMyNumberCard(ports, cmd, {
+      use: 'my-number-signing',
       flow: MANDATE_RENEWAL_FLOW,
-      payload: { cardReadAt: ports.clock.now().toISOString() } satisfies MandateDraft,
-      baseVersion: 0,
     })
-    return ok(undefined)
+    if (read.ok) return read
+    const e = read.error
+    return err(e.kind === 'wrong-certificate' ? { kind: 'not-signing-certificate' } : e)
   }
 
 /** Whether the session's card read stands, so that the 取得依頼画面 may be shown. */

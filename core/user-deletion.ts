@@ -8,10 +8,10 @@
  * fresh anonymous session that can show the completion screen and nothing else.
  */
 import type { Business, Certificate, User, UserFields } from './account.ts'
-import { type CardInput, type ChallengedReadError, readAndVerify } from './card-proof.ts'
+import type { CardInput, ChallengedReadError } from './card-proof.ts'
 import { commitChange, viewCompletedChange } from './completed-change.ts'
 import { newId, randomToken } from './ids.ts'
-import { cardReadIsRecent, myNumberAgent } from './mandate-renewal.ts'
+import { cardReadIsRecent, myNumberAgent, readOwnMyNumberCard } from './mandate-renewal.ts'
 import type { Mandate } from './mandates.ts'
 import type {
   AccountStore,
@@ -91,21 +91,13 @@ export const readCardForDeletion =
     userId: string
     input: CardInput
   }): Promise<Result<void, UserDeletionError>> => {
-    if (!(await myNumberAgent(ports, cmd.userId))) return err({ kind: 'forbidden' })
-    const read = await readAndVerify(ports, cmd.sessionId, cmd.input)
-    if (!read.ok) return read
-    const { facts } = read.value
-    if (facts.use !== 'my-number-user-authentication') return err({ kind: 'not-authentication-certificate' })
-    const registered = await ports.accounts.findCertificateByFingerprint(facts.fingerprint)
-    if (registered?.userId !== cmd.userId) return err({ kind: 'not-your-card' })
-    await ports.drafts.save({
-      id: newId(),
-      sessionId: cmd.sessionId,
+    const read = await readOwnMyNumberCard(ports, cmd, {
+      use: 'my-number-user-authentication',
       flow: USER_DELETION_FLOW,
-      payload: { cardReadAt: ports.clock.now().toISOString() } satisfies DeletionDraft,
-      baseVersion: 0,
     })
-    return ok(undefined)
+    if (read.ok) return read
+    const e = read.error
+    return err(e.kind === 'wrong-certificate' ? { kind: 'not-authentication-certificate' } : e)
   }
 
 export type DeletionReview = {

@@ -248,19 +248,20 @@ const main = async () => {
   await sql`update user_changes set sync_state = 'done'`.execute(db)
   const backlog = Array.from({ length: BACKLOG }, () => crypto.randomUUID())
   const agent0 = agents[0]?.id ?? ''
+  /** What a bench change records of the user: nothing that matters to the figures. */
+  const fields = {
+    nameKana: hanako.name_kana,
+    department: '',
+    title: '',
+    postalCode: '',
+    address: '',
+    phone: '',
+    fax: '',
+    email: '',
+  }
   for (let i = 0; i < backlog.length; i += 1000) {
     const ids = backlog.slice(i, i + 1000)
     const now = new Date()
-    const fields = {
-      nameKana: hanako.name_kana,
-      department: '',
-      title: '',
-      postalCode: '',
-      address: '',
-      phone: '',
-      fax: '',
-      email: '',
-    }
     await db
       .insertInto('user_changes')
       .values(
@@ -313,16 +314,6 @@ const main = async () => {
     if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()))
     const id = crypto.randomUUID()
     const now = new Date()
-    const fields = {
-      nameKana: hanako.name_kana,
-      department: '',
-      title: '',
-      postalCode: '',
-      address: '',
-      phone: '',
-      fax: '',
-      email: '',
-    }
     await db.transaction().execute(async (trx) => {
       await trx
         .insertInto('user_changes')

@@ -14,20 +14,12 @@ import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
 import { formClient, pathOf } from '../support/form-client.ts'
 import { startPrivatePostgres } from '../support/private-postgres.ts'
 import { startServerProcess } from '../support/server-process.ts'
+import { waitFor } from '../support/wait.ts'
 
 const cleanUp: (() => Promise<unknown>)[] = []
 afterAll(async () => {
   for (const step of cleanUp.reverse()) await step().catch(() => {})
 })
-
-const waitFor = async (what: string, done: () => boolean | Promise<boolean>, timeoutMs: number) => {
-  const until = Date.now() + timeoutMs
-  while (Date.now() < until) {
-    if (await done()) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`)
-}
 
 it('answers 503 while PostgreSQL restarts, reconnects, and delivers every change once', async () => {
   const pg = await startPrivatePostgres()

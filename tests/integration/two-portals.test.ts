@@ -14,20 +14,12 @@ import { CERTIFICATE_EXPIRY_SUBJECT, USER_UPDATED_SUBJECT } from '../../core/mai
 import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../support/database.ts'
 import { formClient, textFieldsOf } from '../support/form-client.ts'
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts'
+import { waitFor } from '../support/wait.ts'
 
 const cleanUp: (() => Promise<unknown>)[] = []
 afterAll(async () => {
   for (const step of cleanUp.reverse()) await step().catch(() => {})
 })
-
-const waitFor = async (what: string, done: () => boolean | Promise<boolean>, timeoutMs: number) => {
-  const until = Date.now() + timeoutMs
-  while (Date.now() < until) {
-    if (await done()) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`)
-}
 
 const UPDATES_EACH = 6
 
