@@ -25,13 +25,13 @@ export type WorkerPorts = SyncPorts &
  * so that a crash or an expiry later cannot make pg-boss hand out a mail that was already sent.
  * Several fetch at once (`localConcurrency`); a new job wakes them (the queues notify), and while
  * a backlog waits each fetches again as soon as it is done (`burstWhenReadyExceeds`), so a backlog
- * drains as fast as GEPS and the mail server answer. Without LISTEN/NOTIFY (PGlite) they poll every
- * half second. GEPS may get two changes of one user out of order: it keeps the newest version
+ * drains as fast as GEPS and the mail server answer. A poll each second stays as the backstop (a
+ * wake-up can be missed); without LISTEN/NOTIFY (PGlite) they poll every half second. GEPS may get two changes of one user out of order: it keeps the newest version
  * (see core/sync.ts).
  */
 const POLLING = {
   pollingIntervalSeconds: 0.5,
-  notifyPollingIntervalSeconds: 5,
+  notifyPollingIntervalSeconds: 1,
   batchSize: 1,
   perJobResults: true,
   burstWhenReadyExceeds: 1,

@@ -84,7 +84,8 @@ For a user whose registered certificate expired. Not for a new agent (that is a 
 
 ### Expired mandate (マイナンバーカード電子委任状失効画面) and its renewal (F3)
 A My Number agent whose mandate is not in force is sent (303) to /mandate/expired from every
-other screen until it is renewed.
+other screen until it is renewed. Before it lapses, the same screen (titled
+マイナンバーカード電子委任状更新, linked from the menu) renews it early.
 1. POST /mandate/expired with \`cardId\` (his My Number card) and \`pin\` (the signing PIN), button
    電子委任状更新. 303 to /mandate/renewal/request.
 2. POST /mandate/renewal/request (マイナンバーカード電子委任状取得依頼画面, button 取得依頼) with

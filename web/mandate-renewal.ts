@@ -33,6 +33,8 @@ const EXPIRED_TITLE = 'マイナンバーカード電子委任状失効画面'
 const REQUEST_TITLE = 'マイナンバーカード電子委任状取得依頼画面'
 const CONFIRM_TITLE = 'マイナンバーカード電子委任状確認画面'
 const COMPLETE_TITLE = 'マイナンバーカード電子委任状更新完了画面'
+/** The same screen reached before the mandate lapses (not in the manual, which reaches it only after). */
+const EARLY_RENEWAL_TITLE = 'マイナンバーカード電子委任状更新'
 
 /** Where a My Number agent whose mandate is not in force may still go: the ways out, and the plumbing. */
 const OPEN_PREFIXES_WHILE_GATED = ['/mandate/', '/card-read/', '/assets/', '/dev/']
@@ -146,14 +148,21 @@ export const mandateRenewalRoutes = (ports: MandateRenewalPorts) => {
 
   app.use('/mandate/*', myNumberAgentsOnly)
 
+  /** The screen's name: the manual's 失効画面 once the mandate is not in force; before, the renewal it offers. */
+  const titleFor = async (c: Context<AppEnv>) =>
+    (await mandateGateApplies(ports, signedIn(c).user)) ? EXPIRED_TITLE : EARLY_RENEWAL_TITLE
+
   const expiredPage = async (c: Context<AppEnv>, state: { cardId?: string; message?: CardMessage } = {}) => {
     const { session, user } = signedIn(c)
     const mandate = await ports.mandates.findForUser(user.id)
+    const inForce = mandate && !(await mandateGateApplies(ports, user))
     return html`<div class="notice" role="status"><p>${
-      mandate
-        ? `登録されている電子委任状（受付番号 ${mandate.referenceNumber}）は、${formatDateJa(mandate.validTo)}に有効期限が切れました。`
-        : '電子委任状が登録されていません。'
-    }政府電子調達システムでの手続きを続けるには、電子委任状を更新してください。</p></div>
+      !mandate
+        ? '電子委任状が登録されていません。政府電子調達システムでの手続きを続けるには、電子委任状を更新してください。'
+        : inForce
+          ? `登録されている電子委任状（受付番号 ${mandate.referenceNumber}）の有効期限は${formatDateJa(mandate.validTo)}です。有効期限が切れる前に、新しい電子委任状に更新できます。`
+          : `登録されている電子委任状（受付番号 ${mandate.referenceNumber}）は、${formatDateJa(mandate.validTo)}に有効期限が切れました。政府電子調達システムでの手続きを続けるには、電子委任状を更新してください。`
+    }</p></div>
 <section>
 <h2>電子委任状を更新する</h2>
 <p>電子委任状取扱事業者から新しい電子委任状を取得して、登録済みの電子委任状と置き換えます。まず、ご自分のマイナンバーカードを選び、署名用電子証明書のパスワードを入力して［電子委任状更新］を押してください。</p>
@@ -176,11 +185,10 @@ ${cardReadForms({
 </section>`
   }
 
+  // Also before the mandate lapses, from the menu or a reminder: renewing early keeps the agent going.
   app.get('/mandate/expired', async (c) => {
-    const { session, user } = signedIn(c)
-    if (!(await mandateGateApplies(ports, user))) return c.redirect('/menu', 303)
-    await challenge(session.id)
-    return render(c, { title: EXPIRED_TITLE, body: expiredPage(c) })
+    await challenge(signedIn(c).session.id)
+    return render(c, { title: await titleFor(c), body: expiredPage(c) })
   })
 
   app.post('/mandate/expired', async (c) => {
@@ -195,7 +203,7 @@ ${cardReadForms({
     await challenge(session.id)
     const message = 'kind' in read.error ? renewalMessage(read.error) : read.error
     return render(c, {
-      title: EXPIRED_TITLE,
+      title: await titleFor(c),
       hasErrors: true,
       status: 422,
       body: expiredPage(c, { cardId, message }),

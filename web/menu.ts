@@ -40,11 +40,7 @@ const expiringList = (items: ExpiringSoon[], cardKind: string) =>
       ? html`<strong>${formatDateJa(e.expiresAt)}に有効期限が切れました</strong>`
       : html`有効期限 ${formatDateJa(e.expiresAt)}（<strong>あと${e.daysLeft}日</strong>）`
     if (e.kind === 'mandate') {
-      return html`<li>電子委任状（受付番号 ${e.mandate.referenceNumber}）: ${when}。電子委任状取扱事業者で新しい電子委任状を取得し、${
-        e.expired
-          ? html`<a href="/mandate/expired">電子委任状更新</a>`
-          : '有効期限が切れた後のログインで表示される電子委任状更新'
-      }で登録してください。</li>`
+      return html`<li>電子委任状（受付番号 ${e.mandate.referenceNumber}）: ${when}。電子委任状取扱事業者で新しい電子委任状を取得し、<a href="/mandate/expired">電子委任状更新の画面</a>で登録してください。</li>`
     }
     return html`<li>電子証明書（シリアル番号 ${e.certificate.serialNumber}）: ${when}。${
       cardKind === 'my-number'
@@ -85,6 +81,11 @@ export const menuRoutes = (ports: {
         ? '事業者情報、利用者情報、資格情報、電子証明書を更新します。'
         : '役職名、住所、電話番号、メールアドレス、電子証明書を更新します。'
     }</p></li>
+    ${
+      user.role === 'agent' && user.cardKind === 'my-number'
+        ? html`<li><a href="/mandate/expired">電子委任状更新</a><p class="hint">電子委任状取扱事業者から取得した新しい電子委任状を、有効期限の前でも登録できます。代理人情報の削除もここから行います。</p></li>`
+        : ''
+    }
     ${
       user.role === 'representative'
         ? html`<li><a href="/business/history">変更履歴</a><p class="hint">事業者の変更の記録と、政府電子調達システム(GEPS)への連携状況を確認します。</p></li>`

@@ -47,7 +47,9 @@ describe('the expired-mandate gate', () => {
     expect(screen.text).toContain('<button type="submit">電子委任状更新</button>')
 
     const hanako = await signedInClient(portal, 'hanako-file', 'hanako-2026')
-    expect((await hanako.get('/menu')).status).toBe(200)
+    const hers = await hanako.get('/menu')
+    expect(hers.status).toBe(200)
+    expect(hers.text).not.toContain('href="/mandate/expired"')
     expect((await hanako.get('/mandate/expired')).status).toBe(403)
   })
 })
@@ -144,7 +146,16 @@ describe('F3 for 委任 次郎', () => {
     )
 
     // The gate is lifted; GEPS got the renewal once, with the new mandate; the mail went out.
-    expect((await c.get('/menu')).status).toBe(200)
+    const menu = await c.get('/menu')
+    expect(menu.status).toBe(200)
+    // Renewing again before this one lapses: the menu leads to the same screen, named for it.
+    expect(menu.text).toContain('<a href="/mandate/expired">電子委任状更新</a>')
+    const early = await c.get('/mandate/expired')
+    expect(early.status).toBe(200)
+    expect(early.text).toContain('<h1>マイナンバーカード電子委任状更新</h1>')
+    expect(early.text).toContain('有効期限が切れる前に、新しい電子委任状に更新できます。')
+    const again = await c.post('/mandate/expired', { cardId: 'jiro-mynumber-signing', pin: 'ABC123' })
+    expect(again.location).toBe('/mandate/renewal/request')
     const stored = await portal.database.db
       .selectFrom('mandates')
       .select('reference_number')
