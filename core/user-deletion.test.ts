@@ -2,27 +2,16 @@
 import { describe, expect, it } from 'vitest'
 import { DEMO_USER_IDS } from '../adapters/demo/demo-data.ts'
 import { memoryPortal } from '../tests/support/memory-portal.ts'
-import type { UserFields } from './account.ts'
 import type { UserChange } from './ports.ts'
 import { issueChallenge, startSession } from './sign-in.ts'
 import {
   deleteAgent,
+  NO_USER_FIELDS,
   readCardForDeletion,
   reviewDeletion,
   USER_DELETION_FLOW,
   viewDeletion,
 } from './user-deletion.ts'
-
-const NO_FIELDS: UserFields = {
-  nameKana: '',
-  department: '',
-  title: '',
-  postalCode: '',
-  address: '',
-  phone: '',
-  fax: '',
-  email: '',
-}
 
 const setUp = async () => {
   const portal = await memoryPortal()
@@ -129,8 +118,8 @@ describe('F4 利用者情報削除', () => {
       userId,
       businessId: '00000000-0000-4000-8000-000000000001',
       kind: 'user-contact-updated',
-      before: { ...NO_FIELDS, email: `${id}@example.jp` },
-      after: { ...NO_FIELDS, email: `${id}@example.jp` },
+      before: { ...NO_USER_FIELDS, email: `${id}@example.jp` },
+      after: { ...NO_USER_FIELDS, email: `${id}@example.jp` },
       createdAt: portal.clock.now(),
       sync: { state: 'waiting', attempts: 0, updatedAt: portal.clock.now() },
     })

@@ -61,7 +61,7 @@ export type UserDeletionError =
 type DeletionDraft = { cardReadAt: string }
 
 /** A deletion keeps none of the user's fields. */
-const NO_USER_FIELDS: UserFields = {
+export const NO_USER_FIELDS: UserFields = {
   nameKana: '',
   department: '',
   title: '',

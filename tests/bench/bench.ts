@@ -20,16 +20,12 @@ import { sql } from 'kysely'
 import { fromKysely } from 'pg-boss'
 import { openDatabase } from '../../adapters/db/database.ts'
 import { DEMO_USER_IDS } from '../../adapters/demo/demo-data.ts'
-import { gepsSimulator } from '../../adapters/geps/geps.simulator.ts'
-import { serveHttp } from '../../adapters/http/serve.ts'
 import { newBoss } from '../../adapters/job-queue/boss.ts'
-import { startMailSink } from '../../adapters/mail/mail-sink.ts'
-import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import { sessionKey } from '../../adapters/stores/session-key.ts'
 import { randomToken } from '../../core/ids.ts'
 import { CONCURRENCY_ON_POSTGRES } from '../../jobs/workers.ts'
 import { createPostgresDatabase, postgresServer } from '../support/database.ts'
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts'
+import { startPortalWorld } from '../support/portal-processes.ts'
 
 const run = promisify(execFile)
 const PAIRS = 3
@@ -83,28 +79,9 @@ const main = async () => {
   if (!server) throw new Error('the benchmark needs PostgreSQL')
   const database = await createPostgresDatabase(server)
   cleanUp.push(database.drop)
-  const geps = gepsSimulator({ mailer: memoryMailer().mailer })
-  const gepsServed = await serveHttp(geps.app.fetch, { port: 0 })
-  cleanUp.push(
-    async () => gepsServed.close(),
-    async () => geps.stop(),
-  )
-  const sink = await startMailSink(0)
-  cleanUp.push(() => sink.close())
-  const env = {
-    DATABASE_URL: database.url,
-    DEMO_DATA: 'true',
-    PORT: '0',
-    MAIL_SINK_PORT: '0',
-    JPKI_SIMULATOR_PORT: '0',
-    GEPS_URL: gepsServed.url,
-    SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
-  }
-  const start = async (extra: Record<string, string>, script = 'main.ts') => {
-    const p: ServerProcess = await startServerProcess(process.execPath, [script], { ...env, ...extra })
-    cleanUp.push(() => p.stop())
-    return p
-  }
+  const world = await startPortalWorld(database.url)
+  cleanUp.push(world.stop)
+  const { geps, start } = world
   const web = await start({ WORKERS: 'false' })
   const handle = await openDatabase({ backend: 'postgres', url: database.url, poolSize: 4 })
   cleanUp.push(() => handle.close())

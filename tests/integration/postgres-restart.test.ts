@@ -6,14 +6,10 @@
  */
 import postgres from 'postgres'
 import { afterAll, expect, it } from 'vitest'
-import { gepsSimulator } from '../../adapters/geps/geps.simulator.ts'
-import { serveHttp } from '../../adapters/http/serve.ts'
-import { startMailSink } from '../../adapters/mail/mail-sink.ts'
-import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
 import { formClient, pathOf } from '../support/form-client.ts'
+import { startPortalWorld } from '../support/portal-processes.ts'
 import { startPrivatePostgres } from '../support/private-postgres.ts'
-import { startServerProcess } from '../support/server-process.ts'
 import { waitFor } from '../support/wait.ts'
 
 const cleanUp: (() => Promise<unknown>)[] = []
@@ -24,22 +20,10 @@ afterAll(async () => {
 it('answers 503 while PostgreSQL restarts, reconnects, and delivers every change once', async () => {
   const pg = await startPrivatePostgres()
   cleanUp.push(pg.stop)
-  const geps = gepsSimulator({ mailer: memoryMailer().mailer })
-  const served = await serveHttp(geps.app.fetch, { port: 0 })
-  cleanUp.push(async () => served.close())
-  cleanUp.push(async () => geps.stop())
-  const sink = await startMailSink(0)
-  cleanUp.push(() => sink.close())
-  const portal = await startServerProcess(process.execPath, ['main.ts'], {
-    DATABASE_URL: pg.url,
-    DEMO_DATA: 'true',
-    PORT: '0',
-    MAIL_SINK_PORT: '0',
-    JPKI_SIMULATOR_PORT: '0',
-    GEPS_URL: served.url,
-    SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
-  })
-  cleanUp.push(() => portal.stop())
+  const world = await startPortalWorld(pg.url)
+  cleanUp.push(world.stop)
+  const { geps, sink } = world
+  const portal = await world.start()
 
   const c = formClient((path, init) => fetch(new URL(path, portal.url), init), portal.url)
   const statuses: number[] = []

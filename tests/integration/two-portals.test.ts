@@ -6,14 +6,10 @@
  */
 import postgres from 'postgres'
 import { afterAll, expect, it } from 'vitest'
-import { gepsSimulator } from '../../adapters/geps/geps.simulator.ts'
-import { serveHttp } from '../../adapters/http/serve.ts'
-import { startMailSink } from '../../adapters/mail/mail-sink.ts'
-import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import { CERTIFICATE_EXPIRY_SUBJECT, USER_UPDATED_SUBJECT } from '../../core/mails.ts'
 import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../support/database.ts'
 import { formClient, textFieldsOf } from '../support/form-client.ts'
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts'
+import { startPortalWorld } from '../support/portal-processes.ts'
 import { waitFor } from '../support/wait.ts'
 
 const cleanUp: (() => Promise<unknown>)[] = []
@@ -28,27 +24,11 @@ it('syncs and mails each change once, and each reminder once, with two webs and 
   if (!server) return skipWithoutPostgres(ctx)
   const database = await createPostgresDatabase(server)
   cleanUp.push(database.drop)
-  const geps = gepsSimulator({ mailer: memoryMailer().mailer })
-  const served = await serveHttp(geps.app.fetch, { port: 0 })
-  cleanUp.push(async () => served.close())
-  cleanUp.push(async () => geps.stop())
-  const sink = await startMailSink(0)
-  cleanUp.push(() => sink.close())
-  const env = {
-    DATABASE_URL: database.url,
-    DEMO_DATA: 'true',
-    PORT: '0',
-    MAIL_SINK_PORT: '0',
-    JPKI_SIMULATOR_PORT: '0',
-    GEPS_URL: served.url,
-    SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
-  }
-  const portals: ServerProcess[] = []
-  for (let i = 0; i < 2; i++) {
-    const p = await startServerProcess(process.execPath, ['main.ts'], env)
-    cleanUp.push(() => p.stop())
-    portals.push(p)
-  }
+  const world = await startPortalWorld(database.url)
+  cleanUp.push(world.stop)
+  const { geps, sink } = world
+  // One after the other: the second finds the demo data the first created.
+  const portals = [await world.start(), await world.start()]
   const urls = portals.map((p) => p.url)
 
   /** A client whose every request goes to the next process in turn (sessions live in the database). */

@@ -6,12 +6,9 @@
  */
 import postgres from 'postgres'
 import { afterAll, expect, it } from 'vitest'
-import { gepsSimulator } from '../../adapters/geps/geps.simulator.ts'
-import { type Served, serveHttp } from '../../adapters/http/serve.ts'
-import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../support/database.ts'
 import { formClient, pathOf } from '../support/form-client.ts'
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts'
+import { startPortalWorld } from '../support/portal-processes.ts'
 import { waitFor } from '../support/wait.ts'
 
 const cleanUp: (() => Promise<unknown>)[] = []
@@ -24,25 +21,10 @@ it('runs a job again after its worker is killed mid-delivery, and GEPS applies i
   if (!server) return skipWithoutPostgres(ctx)
   const database = await createPostgresDatabase(server)
   cleanUp.push(database.drop)
-  const geps = gepsSimulator({ mailer: memoryMailer().mailer })
-  const served: Served = await serveHttp(geps.app.fetch, { port: 0 })
-  cleanUp.push(async () => served.close())
-  cleanUp.push(async () => geps.stop())
-
-  const env = {
-    DATABASE_URL: database.url,
-    DEMO_DATA: 'true',
-    PORT: '0',
-    MAIL_SINK_PORT: '0',
-    JPKI_SIMULATOR_PORT: '0',
-    GEPS_URL: served.url,
-  }
-  const start = async () => {
-    const p: ServerProcess = await startServerProcess(process.execPath, ['main.ts'], env)
-    cleanUp.push(() => p.stop())
-    return p
-  }
-  const first = await start()
+  const world = await startPortalWorld(database.url)
+  cleanUp.push(world.stop)
+  const { geps } = world
+  const first = await world.start()
 
   // 入札 花子 updates her title; GEPS holds the delivery.
   geps.faults.hangNext = 1
@@ -69,7 +51,7 @@ it('runs a job again after its worker is killed mid-delivery, and GEPS applies i
   await first.stop()
   expect(geps.received.size).toBe(0)
 
-  await start()
+  await world.start()
   await waitFor('GEPS took the change', () => geps.received.size > 0, 90_000)
   const sql = postgres(database.url, { max: 1, onnotice: () => {} })
   cleanUp.push(() => sql.end({ timeout: 1 }))
