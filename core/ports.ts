@@ -229,6 +229,16 @@ export type DeliveryError = { kind: 'transient' | 'permanent'; message: string }
 
 export type Mailer = { send(mail: Mail): Promise<Result<{ messageId: string }, DeliveryError>> }
 
+/**
+ * The mails the mail server has accepted, by idempotency key. SMTP cannot tell a mail sent twice,
+ * so the mail worker asks here before it sends (see core/mail-delivery.ts).
+ */
+export type SentMailLog = {
+  wasSent(idempotencyKey: string): Promise<boolean>
+  /** Records a mail accepted at `at`, and forgets those recorded before `forgetBefore`. */
+  record(idempotencyKey: string, at: Date, forgetBefore: Date): Promise<void>
+}
+
 /** What GEPS receives of a change: the user as they are now (a deletion sends ids only, see GepsUserDeletion). */
 export type GepsUserChange = {
   idempotencyKey: string

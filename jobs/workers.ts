@@ -5,14 +5,15 @@
  */
 import type { Job, JobResult, PgBoss } from 'pg-boss'
 import { type ReminderPorts, sendExpiryReminders } from '../core/expiry-reminders.ts'
-import type { Mail, Mailer, SessionStore } from '../core/ports.ts'
+import { type MailDeliveryPorts, sendMailOnce } from '../core/mail-delivery.ts'
+import type { Mail, SessionStore } from '../core/ports.ts'
 import { endExpiredSessions, type SessionLimits } from '../core/sessions.ts'
 import { deliverChangeToGeps, type SyncPorts } from '../core/sync.ts'
 import { QUEUES, SCHEDULED } from './queues.ts'
 
 export type WorkerPorts = SyncPorts &
-  ReminderPorts & {
-    mailer: Mailer
+  ReminderPorts &
+  MailDeliveryPorts & {
     sessions: SessionStore
     sessionLimits: SessionLimits
     /** How many GEPS deliveries and mails run at once: 1 each on PGlite, which has one connection. */
@@ -93,9 +94,10 @@ export const startWorkers = async (boss: PgBoss, ports: WorkerPorts): Promise<vo
     if (sent > 0) log(`expiry-reminders: ${sent} reminders to send`)
   })
 
+  const sendOnce = sendMailOnce(ports)
   await boss.work<Mail>('mail', { ...POLLING, localConcurrency: ports.concurrency?.mail ?? 1 }, (jobs) =>
     settle(jobs, async (job) => {
-      const sent = await ports.mailer.send(job.data)
+      const sent = await sendOnce(job.data)
       if (sent.ok) return 'completed'
       // The job's id, not the address: logs keep no one's personal data.
       log(`mail job ${job.id}: ${sent.error.kind} failure: ${sent.error.message}`)

@@ -13,6 +13,7 @@ import * as mandates from './0010-mandates.ts'
 import * as notices from './0011-notices.ts'
 import * as expiryReminders from './0012-expiry-reminders.ts'
 import * as draftUsers from './0013-draft-users.ts'
+import * as sentMails from './0014-sent-mails.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011-notices': notices,
   '0012-expiry-reminders': expiryReminders,
   '0013-draft-users': draftUsers,
+  '0014-sent-mails': sentMails,
 }

@@ -124,6 +124,7 @@ export type Database = {
     detail: Json<Record<string, unknown>>
   }
   sign_in_failures: { key: string; at: Timestamp }
+  sent_mails: { key_digest: string; sent_at: Timestamp }
   expiry_reminders: {
     subject_kind: 'certificate' | 'mandate'
     subject_id: string

@@ -8,6 +8,7 @@ import { kyselyDraftStore } from './draft-store.kysely.ts'
 import { kyselyMandateStore } from './mandate-store.kysely.ts'
 import { kyselyNoticeStore } from './notice-store.kysely.ts'
 import { kyselyReminderStore } from './reminder-store.kysely.ts'
+import { kyselySentMailLog } from './sent-mail-log.kysely.ts'
 import { kyselySessionStore } from './session-store.kysely.ts'
 import { rollsBack } from './unit-of-work.ts'
 
@@ -30,6 +31,7 @@ export const kyselyPorts = (
   clock: Clock,
 ) => ({
   ...kyselyStores(db),
+  sentMails: kyselySentMailLog(db),
   unitOfWork: kyselyUnitOfWork(db, jobQueueIn),
   clock,
 })

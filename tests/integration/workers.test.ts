@@ -18,6 +18,7 @@ import { countJobs, startBoss } from '../support/boss.ts'
 import { contactInput } from '../support/contact-input.ts'
 import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
 import { commitContactChange } from '../support/user-update.ts'
+import { waitFor } from '../support/wait.ts'
 
 let test: TestDatabase
 let boss: PgBoss
@@ -164,5 +165,28 @@ describe('the mail worker', () => {
       dead = await countJobs(test.handle, 'mail-dead')
     }
     expect(dead).toBe(deadBefore + 1)
+  })
+
+  it('sends nothing when a mail’s job is handed out again (its completion was lost with the database)', async () => {
+    const again = {
+      userId: DEMO_USER_IDS.saburo,
+      idempotencyKey: `user-updated:handed-out-again:${n}`,
+      to: 'saburo.again@sample-shoji.example.jp',
+      subject: 'again',
+      text: 'again',
+    }
+    await boss.send('mail', again)
+    await waitFor(
+      'the first is sent',
+      () => mail.sent.some((m) => m.idempotencyKey === again.idempotencyKey),
+      5_000,
+    )
+    const second = await boss.send('mail', again)
+    await waitFor(
+      'the second job completes',
+      async () => (await boss.getJobById('mail', second ?? ''))?.state === 'completed',
+      5_000,
+    )
+    expect(mail.sent.filter((m) => m.idempotencyKey === again.idempotencyKey)).toHaveLength(1)
   })
 })
