@@ -13,8 +13,18 @@ export type Clock = { now(): Date }
 
 // ---- Stores ---------------------------------------------------------------------------------
 
+/** The signed-in user with their business, certificates and the business's qualifications. */
+export type UserOverview = {
+  user: User
+  business: Business
+  certificates: Certificate[]
+  qualifications: Qualification[]
+}
+
 export type AccountStore = {
   findUser(userId: string): Promise<User | undefined>
+  /** The user with all the input screen shows of them, in one read. */
+  findUserOverview(userId: string): Promise<UserOverview | undefined>
   findBusiness(businessId: string): Promise<Business | undefined>
   listCertificates(userId: string): Promise<Certificate[]>
   findCertificateByFingerprint(fingerprint: string): Promise<Certificate | undefined>
@@ -155,6 +165,8 @@ export type Session = {
 export type SessionStore = {
   create(session: Session): Promise<void>
   find(sessionId: string): Promise<Session | undefined>
+  /** The session with its user, in one read: what every request needs first. */
+  findWithUser(sessionId: string): Promise<{ session: Session; user?: User } | undefined>
   setChallenge(sessionId: string, challenge: string, expiresAt: Date): Promise<void>
   /** Returns the session's challenge and forgets it: a challenge is good for one try. */
   takeChallenge(sessionId: string): Promise<{ challenge: string; expiresAt: Date } | undefined>

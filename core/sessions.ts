@@ -2,6 +2,7 @@
  * How long a session lives: it ends after `idleMs` without a request, and `absoluteMs` after it
  * began (sign-in starts a new one), whatever its use. An ended session opens nothing.
  */
+import type { User } from './account.ts'
 import type { Clock, Session, SessionStore } from './ports.ts'
 
 export type SessionLimits = { idleMs: number; absoluteMs: number }
@@ -20,12 +21,16 @@ export const sessionIsCurrent = (session: Session, now: Date, limits: SessionLim
 
 type SessionPorts = { sessions: SessionStore; clock: Clock }
 
-/** The session of a request, if it is still current; an expired one is ended on the spot. */
+/**
+ * The session of a request with its user (none before sign-in), if it is still current; an
+ * expired one is ended on the spot.
+ */
 export const resumeSession =
   (ports: SessionPorts, limits: SessionLimits) =>
-  async (sessionId: string): Promise<Session | undefined> => {
-    const session = await ports.sessions.find(sessionId)
-    if (!session) return undefined
+  async (sessionId: string): Promise<{ session: Session; user?: User } | undefined> => {
+    const found = await ports.sessions.findWithUser(sessionId)
+    if (!found) return undefined
+    const { session, user } = found
     const now = ports.clock.now()
     if (!sessionIsCurrent(session, now, limits)) {
       await ports.sessions.end(sessionId)
@@ -33,9 +38,9 @@ export const resumeSession =
     }
     if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
       await ports.sessions.touch(sessionId, now)
-      return { ...session, lastSeenAt: now }
+      return { session: { ...session, lastSeenAt: now }, user }
     }
-    return session
+    return { session, user }
   }
 
 /** Deletes every expired session (a scheduled job); returns how many. */

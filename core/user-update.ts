@@ -5,7 +5,6 @@
  * record, its GEPS sync job and its mails in one transaction, once, however often it is posted.
  */
 import {
-  type Business,
   type BusinessFields,
   businessFieldChanges,
   businessFieldsOf,
@@ -39,6 +38,7 @@ import type {
   TrustAnchors,
   UnitOfWork,
   UserChange,
+  UserOverview,
 } from './ports.ts'
 import {
   applyStaged,
@@ -140,13 +140,6 @@ const payloadOf = (stored: unknown): DraftPayload => {
     : payload
 }
 
-export type UserOverview = {
-  user: User
-  business: Business
-  certificates: Certificate[]
-  qualifications: Qualification[]
-}
-
 export type UserUpdateError =
   | { kind: 'user-not-found' }
   /** The request changes what the user's role may not change (SPEC §2): refused whole. */
@@ -168,15 +161,8 @@ export type UserUpdateError =
 export const loadUserOverview =
   (ports: Pick<UserUpdatePorts, 'accounts'>) =>
   async (userId: string): Promise<Result<UserOverview, UserUpdateError>> => {
-    const user = await ports.accounts.findUser(userId)
-    const business = user && (await ports.accounts.findBusiness(user.businessId))
-    if (!user || !business) return err({ kind: 'user-not-found' })
-    return ok({
-      user,
-      business,
-      certificates: await ports.accounts.listCertificates(user.id),
-      qualifications: await ports.accounts.listQualifications(business.id),
-    })
+    const overview = await ports.accounts.findUserOverview(userId)
+    return overview ? ok(overview) : err({ kind: 'user-not-found' })
   }
 
 /** What the input screen has staged, not yet confirmed. */

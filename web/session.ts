@@ -49,16 +49,13 @@ export const loadSession = (deps: SessionDeps): MiddlewareHandler<AppEnv> => {
   const resume = resumeSession(deps, deps.sessionLimits)
   return async (c, next) => {
     const token = getCookie(c, SESSION_COOKIE)
-    const session = token && token.length <= 100 ? await resume(token) : undefined
+    const resumed = token && token.length <= 100 ? await resume(token) : undefined
     // A stale cookie is left in place: it opens nothing, and until the next sign-in replaces it,
     // it lets every request say that the session ended rather than that cookies are refused.
-    if (token && !session) c.set('sessionEnded', true)
-    if (session) {
-      c.set('session', session)
-      if (session.userId) {
-        const user = await deps.accounts.findUser(session.userId)
-        if (user) c.set('user', user)
-      }
+    if (token && !resumed) c.set('sessionEnded', true)
+    if (resumed) {
+      c.set('session', resumed.session)
+      if (resumed.user) c.set('user', resumed.user)
     }
     await next()
   }

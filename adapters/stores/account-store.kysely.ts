@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely'
+import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres'
 import type { Business, Certificate, User } from '../../core/account.ts'
 import type { AccountStore } from '../../core/ports.ts'
 import type { Qualification } from '../../core/qualifications.ts'
@@ -19,7 +20,7 @@ const toBusiness = (r: Selectable<Database['businesses']>): Business => ({
   version: r.version,
 })
 
-const toUser = (r: Selectable<Database['users']>): User => ({
+export const toUser = (r: Selectable<Database['users']>): User => ({
   id: r.id,
   businessId: r.business_id,
   role: r.role,
@@ -45,7 +46,13 @@ const toQualification = (r: Selectable<Database['qualifications']>): Qualificati
   firstYear: r.first_year,
 })
 
-export const toCertificate = (r: Selectable<Database['certificates']>): Certificate => ({
+/** A row of certificates, read as a row or as JSON (where its timestamps are strings). */
+type CertificateRow = Omit<Selectable<Database['certificates']>, 'not_before' | 'not_after'> & {
+  not_before: Date | string
+  not_after: Date | string
+}
+
+export const toCertificate = (r: CertificateRow): Certificate => ({
   id: r.id,
   userId: r.user_id,
   fingerprint: r.fingerprint,
@@ -75,6 +82,46 @@ export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
   findUser: async (userId) => {
     const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst()
     return row && toUser(row)
+  },
+  // One round trip: the business, certificates and qualifications come as JSON beside the user
+  // (a timestamp in JSON is a string, which toCertificate reads as well as a Date).
+  findUserOverview: async (userId) => {
+    const row = await db
+      .selectFrom('users')
+      .selectAll('users')
+      .select((eb) => [
+        jsonObjectFrom(
+          eb
+            .selectFrom('businesses')
+            .selectAll('businesses')
+            .whereRef('businesses.id', '=', 'users.business_id'),
+        ).as('business'),
+        jsonArrayFrom(
+          eb
+            .selectFrom('certificates')
+            .selectAll('certificates')
+            .whereRef('certificates.user_id', '=', 'users.id')
+            .orderBy('not_after'),
+        ).as('certificates'),
+        jsonArrayFrom(
+          eb
+            .selectFrom('qualifications')
+            .selectAll('qualifications')
+            .whereRef('qualifications.business_id', '=', 'users.business_id')
+            .orderBy('first_year')
+            .orderBy('kind'),
+        ).as('qualifications'),
+      ])
+      .where('users.id', '=', userId)
+      .executeTakeFirst()
+    if (!row?.business) return undefined
+    const { business, certificates, qualifications, ...user } = row
+    return {
+      user: toUser(user),
+      business: toBusiness(business),
+      certificates: certificates.map(toCertificate),
+      qualifications: qualifications.map(toQualification),
+    }
   },
   findBusiness: async (businessId) => {
     const row = await db.selectFrom('businesses').selectAll().where('id', '=', businessId).executeTakeFirst()

@@ -18,7 +18,7 @@ export const kyselyDraftStore = (db: Kysely<Database>): DraftStore => ({
   save: async (d) => {
     const values = {
       id: d.id,
-      session_id: await sessionKey(d.sessionId),
+      session_id: sessionKey(d.sessionId),
       flow: d.flow,
       payload: d.payload,
       base_version: d.baseVersion,
@@ -36,7 +36,7 @@ export const kyselyDraftStore = (db: Kysely<Database>): DraftStore => ({
     const r = await db
       .selectFrom('drafts')
       .selectAll()
-      .where('session_id', '=', await sessionKey(sessionId))
+      .where('session_id', '=', sessionKey(sessionId))
       .where('flow', '=', flow)
       .executeTakeFirst()
     return r && toDraft(r, sessionId)
@@ -45,7 +45,7 @@ export const kyselyDraftStore = (db: Kysely<Database>): DraftStore => ({
     const r = await db
       .selectFrom('drafts')
       .selectAll()
-      .where('session_id', '=', await sessionKey(sessionId))
+      .where('session_id', '=', sessionKey(sessionId))
       .where('flow', '=', flow)
       .forUpdate()
       .executeTakeFirst()
@@ -54,7 +54,7 @@ export const kyselyDraftStore = (db: Kysely<Database>): DraftStore => ({
   discard: async (sessionId, flow) => {
     await db
       .deleteFrom('drafts')
-      .where('session_id', '=', await sessionKey(sessionId))
+      .where('session_id', '=', sessionKey(sessionId))
       .where('flow', '=', flow)
       .execute()
   },

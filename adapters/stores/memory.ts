@@ -57,224 +57,255 @@ const newestChanges = (state: MemoryState, mine: (c: UserChange) => boolean, lim
     .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
     .slice(0, limit)
 
-export const memoryStores = (state: MemoryState) => ({
-  notices: {
-    listForUser: async (userId: string) =>
-      copy([...state.notices.values()].filter((n) => n.userId === userId)).sort(
-        (a, b) => b.publishedAt.getTime() - a.publishedAt.getTime() || a.id.localeCompare(b.id),
-      ),
-    markRead: async (userId: string, noticeId: string, at: Date) => {
-      const notice = state.notices.get(noticeId)
-      if (notice && notice.userId === userId && !notice.readAt)
-        state.notices.set(noticeId, { ...notice, readAt: at })
+export const memoryStores = (state: MemoryState) => {
+  const certificatesOf = (userId: string) =>
+    [...state.certificates.values()]
+      .filter((c) => c.userId === userId)
+      .sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime())
+  const qualificationsOf = (businessId: string) =>
+    [...state.qualifications.values()]
+      .filter((q) => q.businessId === businessId)
+      .sort((a, b) => a.firstYear - b.firstYear || a.kind.localeCompare(b.kind))
+      .map(({ businessId: _, ...q }) => q)
+  const findSession = (id: string) => {
+    const s = state.sessions.get(id)
+    if (!s) return undefined
+    const { challenge: _, ...session } = copy(s)
+    return session
+  }
+  return {
+    notices: {
+      listForUser: async (userId: string) =>
+        copy([...state.notices.values()].filter((n) => n.userId === userId)).sort(
+          (a, b) => b.publishedAt.getTime() - a.publishedAt.getTime() || a.id.localeCompare(b.id),
+        ),
+      markRead: async (userId: string, noticeId: string, at: Date) => {
+        const notice = state.notices.get(noticeId)
+        if (notice && notice.userId === userId && !notice.readAt)
+          state.notices.set(noticeId, { ...notice, readAt: at })
+      },
+      add: async (notices: Notice[]) => {
+        for (const n of notices) state.notices.set(n.id, copy(n))
+      },
     },
-    add: async (notices: Notice[]) => {
-      for (const n of notices) state.notices.set(n.id, copy(n))
+    reminders: {
+      listExpiring: async (from: Date, until: Date) => {
+        const within = (at: Date) => at > from && at <= until
+        const expiring: Expiring[] = [
+          ...[...state.certificates.values()]
+            .filter((c) => within(c.notAfter))
+            .map((c) => ({
+              kind: 'certificate' as const,
+              userId: c.userId,
+              expiresAt: c.notAfter,
+              certificate: c,
+            })),
+          ...[...state.mandates]
+            .filter(([, m]) => within(m.validTo))
+            .map(([userId, m]) => ({ kind: 'mandate' as const, userId, expiresAt: m.validTo, mandate: m })),
+        ]
+        return copy(expiring).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime())
+      },
+      claim: async (r: { kind: string; subjectId: string; userId: string; daysBefore: number; at: Date }) => {
+        const key = `${r.kind}:${r.subjectId}:${r.daysBefore}`
+        if (state.reminders.has(key)) return false
+        state.reminders.set(key, { userId: r.userId, at: r.at })
+        return true
+      },
+    } satisfies Transactional['reminders'],
+    mandates: {
+      findForUser: async (userId: string) => copy(state.mandates.get(userId)),
+      replace: async (userId: string, mandate: Mandate) => {
+        state.mandates.set(userId, copy(mandate))
+      },
     },
-  },
-  reminders: {
-    listExpiring: async (from: Date, until: Date) => {
-      const within = (at: Date) => at > from && at <= until
-      const expiring: Expiring[] = [
-        ...[...state.certificates.values()]
-          .filter((c) => within(c.notAfter))
-          .map((c) => ({
-            kind: 'certificate' as const,
-            userId: c.userId,
-            expiresAt: c.notAfter,
-            certificate: c,
-          })),
-        ...[...state.mandates]
-          .filter(([, m]) => within(m.validTo))
-          .map(([userId, m]) => ({ kind: 'mandate' as const, userId, expiresAt: m.validTo, mandate: m })),
-      ]
-      return copy(expiring).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime())
-    },
-    claim: async (r: { kind: string; subjectId: string; userId: string; daysBefore: number; at: Date }) => {
-      const key = `${r.kind}:${r.subjectId}:${r.daysBefore}`
-      if (state.reminders.has(key)) return false
-      state.reminders.set(key, { userId: r.userId, at: r.at })
-      return true
-    },
-  } satisfies Transactional['reminders'],
-  mandates: {
-    findForUser: async (userId: string) => copy(state.mandates.get(userId)),
-    replace: async (userId: string, mandate: Mandate) => {
-      state.mandates.set(userId, copy(mandate))
-    },
-  },
-  accounts: {
-    findUser: async (id: string) => copy(state.users.get(id)),
-    findBusiness: async (id: string) => copy(state.businesses.get(id)),
-    listCertificates: async (userId: string) =>
-      copy([...state.certificates.values()].filter((c) => c.userId === userId)).sort(
-        (a, b) => a.notAfter.getTime() - b.notAfter.getTime(),
-      ),
-    findCertificateByFingerprint: async (fp: string) =>
-      copy([...state.certificates.values()].find((c) => c.fingerprint === fp)),
-    updateUser: async (userId: string, baseVersion: number, fields: UserFields) => {
-      const user = state.users.get(userId)
-      if (!user || user.version !== baseVersion) return false
-      state.users.set(userId, { ...user, ...fields, version: user.version + 1 })
-      return true
-    },
-    changeCertificates: async (userId: string, changes: { added: Certificate[]; removed: string[] }) => {
-      for (const id of changes.removed) {
-        if (state.certificates.get(id)?.userId === userId) state.certificates.delete(id)
-      }
-      for (const c of changes.added) {
-        // The database's unique key refuses a certificate registered twice; so does its twin.
-        if ([...state.certificates.values()].some((held) => held.fingerprint === c.fingerprint)) return false
-        state.certificates.set(c.id, { ...copy(c), userId })
-      }
-      return true
-    },
-    listQualifications: async (businessId: string) =>
-      copy([...state.qualifications.values()].filter((q) => q.businessId === businessId))
-        .sort((a, b) => a.firstYear - b.firstYear || a.kind.localeCompare(b.kind))
-        .map(({ businessId: _, ...q }) => q),
-    changeQualifications: async (
-      businessId: string,
-      changes: { added: Qualification[]; removed: string[] },
-    ) => {
-      for (const id of changes.removed) {
-        if (state.qualifications.get(id)?.businessId === businessId) state.qualifications.delete(id)
-      }
-      for (const q of changes.added) {
-        const clash = [...state.qualifications.values()].some(
-          (held) => held.businessId === businessId && held.kind === q.kind && held.firstYear === q.firstYear,
+    accounts: {
+      findUser: async (id: string) => copy(state.users.get(id)),
+      findUserOverview: async (id: string) => {
+        const user = state.users.get(id)
+        const business = user && state.businesses.get(user.businessId)
+        if (!user || !business) return undefined
+        return copy({
+          user,
+          business,
+          certificates: certificatesOf(id),
+          qualifications: qualificationsOf(business.id),
+        })
+      },
+      findBusiness: async (id: string) => copy(state.businesses.get(id)),
+      listCertificates: async (userId: string) => copy(certificatesOf(userId)),
+      findCertificateByFingerprint: async (fp: string) =>
+        copy([...state.certificates.values()].find((c) => c.fingerprint === fp)),
+      updateUser: async (userId: string, baseVersion: number, fields: UserFields) => {
+        const user = state.users.get(userId)
+        if (!user || user.version !== baseVersion) return false
+        state.users.set(userId, { ...user, ...fields, version: user.version + 1 })
+        return true
+      },
+      changeCertificates: async (userId: string, changes: { added: Certificate[]; removed: string[] }) => {
+        for (const id of changes.removed) {
+          if (state.certificates.get(id)?.userId === userId) state.certificates.delete(id)
+        }
+        for (const c of changes.added) {
+          // The database's unique key refuses a certificate registered twice; so does its twin.
+          if ([...state.certificates.values()].some((held) => held.fingerprint === c.fingerprint))
+            return false
+          state.certificates.set(c.id, { ...copy(c), userId })
+        }
+        return true
+      },
+      listQualifications: async (businessId: string) => copy(qualificationsOf(businessId)),
+      changeQualifications: async (
+        businessId: string,
+        changes: { added: Qualification[]; removed: string[] },
+      ) => {
+        for (const id of changes.removed) {
+          if (state.qualifications.get(id)?.businessId === businessId) state.qualifications.delete(id)
+        }
+        for (const q of changes.added) {
+          const clash = [...state.qualifications.values()].some(
+            (held) =>
+              held.businessId === businessId && held.kind === q.kind && held.firstYear === q.firstYear,
+          )
+          // The database's unique key refuses the same kind twice in one cycle; so does its twin.
+          if (clash) throw new Error('qualifications_one_kind_per_period')
+          state.qualifications.set(q.id, { ...copy(q), businessId })
+        }
+      },
+      updateBusiness: async (businessId: string, baseVersion: number, fields: BusinessFields) => {
+        const business = state.businesses.get(businessId)
+        if (!business || business.version !== baseVersion) return false
+        state.businesses.set(businessId, { ...business, ...fields, version: business.version + 1 })
+        return true
+      },
+      eraseUser: async (userId: string) => {
+        state.users.delete(userId)
+        state.mandates.delete(userId)
+        for (const [k, c] of state.certificates) if (c.userId === userId) state.certificates.delete(k)
+        for (const [k, n] of state.notices) if (n.userId === userId) state.notices.delete(k)
+        for (const [k, r] of state.reminders) if (r.userId === userId) state.reminders.delete(k)
+        for (const [k, c] of state.changes) if (c.userId === userId) state.changes.delete(k)
+        for (const [id, s] of state.sessions) {
+          if (s.userId !== userId) continue
+          state.sessions.delete(id)
+          for (const [k, d] of state.drafts) if (d.sessionId === id) state.drafts.delete(k)
+        }
+        for (const [k, d] of state.drafts) if (d.userId === userId) state.drafts.delete(k)
+      },
+      // The memory unit of work runs one at a time: holding the row is implied.
+      findUserForUpdate: async (id: string) => copy(state.users.get(id)),
+    } satisfies Transactional['accounts'],
+    sessions: {
+      create: async (s: Session) => {
+        state.sessions.set(s.id, copy(s))
+      },
+      find: async (id: string) => findSession(id),
+      findWithUser: async (id: string) => {
+        const session = findSession(id)
+        return (
+          session && { session, user: session.userId ? copy(state.users.get(session.userId)) : undefined }
         )
-        // The database's unique key refuses the same kind twice in one cycle; so does its twin.
-        if (clash) throw new Error('qualifications_one_kind_per_period')
-        state.qualifications.set(q.id, { ...copy(q), businessId })
-      }
-    },
-    updateBusiness: async (businessId: string, baseVersion: number, fields: BusinessFields) => {
-      const business = state.businesses.get(businessId)
-      if (!business || business.version !== baseVersion) return false
-      state.businesses.set(businessId, { ...business, ...fields, version: business.version + 1 })
-      return true
-    },
-    eraseUser: async (userId: string) => {
-      state.users.delete(userId)
-      state.mandates.delete(userId)
-      for (const [k, c] of state.certificates) if (c.userId === userId) state.certificates.delete(k)
-      for (const [k, n] of state.notices) if (n.userId === userId) state.notices.delete(k)
-      for (const [k, r] of state.reminders) if (r.userId === userId) state.reminders.delete(k)
-      for (const [k, c] of state.changes) if (c.userId === userId) state.changes.delete(k)
-      for (const [id, s] of state.sessions) {
-        if (s.userId !== userId) continue
+      },
+      setChallenge: async (id: string, challenge: string, expiresAt: Date) => {
+        const s = state.sessions.get(id)
+        if (s) s.challenge = { challenge, expiresAt }
+      },
+      takeChallenge: async (id: string) => {
+        const s = state.sessions.get(id)
+        const taken = s?.challenge
+        if (s) s.challenge = undefined
+        return taken
+      },
+      signIn: async (oldId: string, s: Session) => {
+        if (!state.sessions.delete(oldId)) return
+        state.sessions.set(s.id, copy(s))
+        // A sign-in starts clean: nothing staged or confirmed under the old session goes to the new user.
+        for (const [k, d] of state.drafts) if (d.sessionId === oldId) state.drafts.delete(k)
+      },
+      end: async (id: string) => {
         state.sessions.delete(id)
         for (const [k, d] of state.drafts) if (d.sessionId === id) state.drafts.delete(k)
-      }
-      for (const [k, d] of state.drafts) if (d.userId === userId) state.drafts.delete(k)
+      },
+      touch: async (id: string, at: Date) => {
+        const s = state.sessions.get(id)
+        if (s) s.lastSeenAt = at
+      },
+      endExpired: async ({
+        lastSeenBefore,
+        createdBefore,
+      }: {
+        lastSeenBefore: Date
+        createdBefore: Date
+      }) => {
+        let ended = 0
+        for (const [id, s] of state.sessions) {
+          if (s.lastSeenAt >= lastSeenBefore && s.createdAt >= createdBefore) continue
+          state.sessions.delete(id)
+          for (const [k, d] of state.drafts) if (d.sessionId === id) state.drafts.delete(k)
+          ended++
+        }
+        return ended
+      },
     },
-    // The memory unit of work runs one at a time: holding the row is implied.
-    findUserForUpdate: async (id: string) => copy(state.users.get(id)),
-  } satisfies Transactional['accounts'],
-  sessions: {
-    create: async (s: Session) => {
-      state.sessions.set(s.id, copy(s))
+    drafts: {
+      save: async (d: Omit<Draft, 'completedChangeId'>) => {
+        for (const [k, old] of state.drafts)
+          if (old.sessionId === d.sessionId && old.flow === d.flow) state.drafts.delete(k)
+        state.drafts.set(d.id, copy(d))
+      },
+      find: async (sessionId: string, flow: string) =>
+        copy([...state.drafts.values()].find((d) => d.sessionId === sessionId && d.flow === flow)),
+      findForCompletion: async (sessionId: string, flow: string) =>
+        copy([...state.drafts.values()].find((d) => d.sessionId === sessionId && d.flow === flow)),
+      discard: async (sessionId: string, flow: string) => {
+        for (const [k, d] of state.drafts)
+          if (d.sessionId === sessionId && d.flow === flow) state.drafts.delete(k)
+      },
+      markCompleted: async (id: string, changeId: string) => {
+        const d = state.drafts.get(id)
+        if (d) d.completedChangeId = changeId
+      },
+    } satisfies Transactional['drafts'],
+    changes: {
+      record: async (c: UserChange) => {
+        state.changes.set(c.id, copy(c))
+      },
+      find: async (id: string) => copy(state.changes.get(id)),
+      listForBusiness: async (businessId: string, limit: number) =>
+        newestChanges(state, (c) => c.businessId === businessId, limit),
+      listForUser: async (userId: string, limit: number) =>
+        newestChanges(state, (c) => c.userId === userId, limit),
+      recordSync: async (
+        id: string,
+        sync: { state: UserChange['sync']['state']; receipt?: string; at: Date; error?: string },
+      ) => {
+        const c = state.changes.get(id)
+        if (!c) return
+        c.sync = {
+          state: sync.state,
+          receipt: sync.receipt ?? c.sync.receipt,
+          attempts: c.sync.attempts + 1,
+          updatedAt: sync.at,
+          lastError: sync.error,
+        }
+      },
+    } satisfies Transactional['changes'],
+    audit: {
+      append: async (e: AuditEntry) => {
+        state.audit.push(copy(e))
+      },
     },
-    find: async (id: string) => {
-      const s = state.sessions.get(id)
-      if (!s) return undefined
-      const { challenge: _, ...session } = copy(s)
-      return session
+    jobs: {
+      enqueue: async (job: Job) => {
+        state.jobs.push(copy(job))
+      },
+      forgetJobsOf: async (userId: string) => {
+        const kept = state.jobs.filter((job) => job.data.userId !== userId)
+        state.jobs.splice(0, state.jobs.length, ...kept)
+      },
     },
-    setChallenge: async (id: string, challenge: string, expiresAt: Date) => {
-      const s = state.sessions.get(id)
-      if (s) s.challenge = { challenge, expiresAt }
-    },
-    takeChallenge: async (id: string) => {
-      const s = state.sessions.get(id)
-      const taken = s?.challenge
-      if (s) s.challenge = undefined
-      return taken
-    },
-    signIn: async (oldId: string, s: Session) => {
-      if (!state.sessions.delete(oldId)) return
-      state.sessions.set(s.id, copy(s))
-      // A sign-in starts clean: nothing staged or confirmed under the old session goes to the new user.
-      for (const [k, d] of state.drafts) if (d.sessionId === oldId) state.drafts.delete(k)
-    },
-    end: async (id: string) => {
-      state.sessions.delete(id)
-      for (const [k, d] of state.drafts) if (d.sessionId === id) state.drafts.delete(k)
-    },
-    touch: async (id: string, at: Date) => {
-      const s = state.sessions.get(id)
-      if (s) s.lastSeenAt = at
-    },
-    endExpired: async ({ lastSeenBefore, createdBefore }: { lastSeenBefore: Date; createdBefore: Date }) => {
-      let ended = 0
-      for (const [id, s] of state.sessions) {
-        if (s.lastSeenAt >= lastSeenBefore && s.createdAt >= createdBefore) continue
-        state.sessions.delete(id)
-        for (const [k, d] of state.drafts) if (d.sessionId === id) state.drafts.delete(k)
-        ended++
-      }
-      return ended
-    },
-  },
-  drafts: {
-    save: async (d: Omit<Draft, 'completedChangeId'>) => {
-      for (const [k, old] of state.drafts)
-        if (old.sessionId === d.sessionId && old.flow === d.flow) state.drafts.delete(k)
-      state.drafts.set(d.id, copy(d))
-    },
-    find: async (sessionId: string, flow: string) =>
-      copy([...state.drafts.values()].find((d) => d.sessionId === sessionId && d.flow === flow)),
-    findForCompletion: async (sessionId: string, flow: string) =>
-      copy([...state.drafts.values()].find((d) => d.sessionId === sessionId && d.flow === flow)),
-    discard: async (sessionId: string, flow: string) => {
-      for (const [k, d] of state.drafts)
-        if (d.sessionId === sessionId && d.flow === flow) state.drafts.delete(k)
-    },
-    markCompleted: async (id: string, changeId: string) => {
-      const d = state.drafts.get(id)
-      if (d) d.completedChangeId = changeId
-    },
-  } satisfies Transactional['drafts'],
-  changes: {
-    record: async (c: UserChange) => {
-      state.changes.set(c.id, copy(c))
-    },
-    find: async (id: string) => copy(state.changes.get(id)),
-    listForBusiness: async (businessId: string, limit: number) =>
-      newestChanges(state, (c) => c.businessId === businessId, limit),
-    listForUser: async (userId: string, limit: number) =>
-      newestChanges(state, (c) => c.userId === userId, limit),
-    recordSync: async (
-      id: string,
-      sync: { state: UserChange['sync']['state']; receipt?: string; at: Date; error?: string },
-    ) => {
-      const c = state.changes.get(id)
-      if (!c) return
-      c.sync = {
-        state: sync.state,
-        receipt: sync.receipt ?? c.sync.receipt,
-        attempts: c.sync.attempts + 1,
-        updatedAt: sync.at,
-        lastError: sync.error,
-      }
-    },
-  } satisfies Transactional['changes'],
-  audit: {
-    append: async (e: AuditEntry) => {
-      state.audit.push(copy(e))
-    },
-  },
-  jobs: {
-    enqueue: async (job: Job) => {
-      state.jobs.push(copy(job))
-    },
-    forgetJobsOf: async (userId: string) => {
-      const kept = state.jobs.filter((job) => job.data.userId !== userId)
-      state.jobs.splice(0, state.jobs.length, ...kept)
-    },
-  },
-})
+  }
+}
 
 /** Runs the work on a copy of the state, one at a time, and keeps the copy only if the work succeeded. */
 export const memoryUnitOfWork = (state: MemoryState): UnitOfWork => {

@@ -1,14 +1,25 @@
-import type { Kysely } from 'kysely'
-import type { SessionStore } from '../../core/ports.ts'
+import type { Kysely, Selectable } from 'kysely'
+import { jsonObjectFrom } from 'kysely/helpers/postgres'
+import type { Session, SessionStore } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
+import { toUser } from './account-store.kysely.ts'
 import { sessionKey } from './session-key.ts'
+
+/** The stored row keeps a hash of the session's id; the caller knows the id itself. */
+const toSession = (sessionId: string, r: Selectable<Database['sessions']>): Session => ({
+  id: sessionId,
+  csrfToken: r.csrf_token,
+  userId: r.user_id ?? undefined,
+  createdAt: new Date(r.created_at),
+  lastSeenAt: new Date(r.last_seen_at),
+})
 
 export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
   create: async (s) => {
     await db
       .insertInto('sessions')
       .values({
-        id: await sessionKey(s.id),
+        id: sessionKey(s.id),
         csrf_token: s.csrfToken,
         user_id: s.userId ?? null,
         created_at: s.createdAt,
@@ -16,27 +27,32 @@ export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
       })
       .execute()
   },
+  findWithUser: async (sessionId) => {
+    const r = await db
+      .selectFrom('sessions')
+      .selectAll('sessions')
+      .select((eb) =>
+        jsonObjectFrom(
+          eb.selectFrom('users').selectAll('users').whereRef('users.id', '=', 'sessions.user_id'),
+        ).as('user'),
+      )
+      .where('sessions.id', '=', sessionKey(sessionId))
+      .executeTakeFirst()
+    return r && { session: toSession(sessionId, r), user: r.user ? toUser(r.user) : undefined }
+  },
   find: async (sessionId) => {
     const r = await db
       .selectFrom('sessions')
       .selectAll()
-      .where('id', '=', await sessionKey(sessionId))
+      .where('id', '=', sessionKey(sessionId))
       .executeTakeFirst()
-    return (
-      r && {
-        id: sessionId,
-        csrfToken: r.csrf_token,
-        userId: r.user_id ?? undefined,
-        createdAt: new Date(r.created_at),
-        lastSeenAt: new Date(r.last_seen_at),
-      }
-    )
+    return r && toSession(sessionId, r)
   },
   setChallenge: async (sessionId, challenge, expiresAt) => {
     await db
       .updateTable('sessions')
       .set({ challenge, challenge_expires_at: expiresAt })
-      .where('id', '=', await sessionKey(sessionId))
+      .where('id', '=', sessionKey(sessionId))
       .execute()
   },
   takeChallenge: async (sessionId) => {
@@ -46,7 +62,7 @@ export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
       .from('sessions as old')
       .set({ challenge: null, challenge_expires_at: null })
       .whereRef('s.id', '=', 'old.id')
-      .where('s.id', '=', await sessionKey(sessionId))
+      .where('s.id', '=', sessionKey(sessionId))
       .where('old.challenge', 'is not', null)
       .returning(['old.challenge', 'old.challenge_expires_at'])
       .executeTakeFirst()
@@ -56,14 +72,11 @@ export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
   },
   signIn: async (oldSessionId, s) => {
     // A sign-in starts clean: nothing staged or confirmed under the old session goes to the new user.
-    await db
-      .deleteFrom('drafts')
-      .where('session_id', '=', await sessionKey(oldSessionId))
-      .execute()
+    await db.deleteFrom('drafts').where('session_id', '=', sessionKey(oldSessionId)).execute()
     await db
       .updateTable('sessions')
       .set({
-        id: await sessionKey(s.id),
+        id: sessionKey(s.id),
         csrf_token: s.csrfToken,
         user_id: s.userId ?? null,
         created_at: s.createdAt,
@@ -71,20 +84,17 @@ export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
         challenge: null,
         challenge_expires_at: null,
       })
-      .where('id', '=', await sessionKey(oldSessionId))
+      .where('id', '=', sessionKey(oldSessionId))
       .execute()
   },
   end: async (sessionId) => {
-    await db
-      .deleteFrom('sessions')
-      .where('id', '=', await sessionKey(sessionId))
-      .execute()
+    await db.deleteFrom('sessions').where('id', '=', sessionKey(sessionId)).execute()
   },
   touch: async (sessionId, at) => {
     await db
       .updateTable('sessions')
       .set({ last_seen_at: at })
-      .where('id', '=', await sessionKey(sessionId))
+      .where('id', '=', sessionKey(sessionId))
       .execute()
   },
   endExpired: async ({ lastSeenBefore, createdBefore }) => {

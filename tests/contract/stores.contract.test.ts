@@ -150,6 +150,19 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       expect(await s.accounts.findUser('00000000-0000-4000-8000-00000000ffff')).toBeUndefined()
     })
 
+    test('reads a user’s overview in one: the user, business, certificates and qualifications', async () => {
+      const overview = await s.accounts.findUserOverview(DEMO_USER_IDS.taro)
+      const taro = await s.accounts.findUser(DEMO_USER_IDS.taro)
+      expect(overview?.user).toEqual(taro)
+      expect(overview?.business).toEqual(await s.accounts.findBusiness(taro?.businessId ?? ''))
+      expect(overview?.certificates).toEqual(await s.accounts.listCertificates(DEMO_USER_IDS.taro))
+      expect(overview?.certificates[0]?.notAfter).toBeInstanceOf(Date)
+      const qualifications = await s.accounts.listQualifications(taro?.businessId ?? '')
+      expect(qualifications.length).toBeGreaterThan(0)
+      expect(overview?.qualifications).toEqual(qualifications)
+      expect(await s.accounts.findUserOverview('00000000-0000-4000-8000-00000000ffff')).toBeUndefined()
+    })
+
     test('lists a user’s notices newest first, and marks only their own read, once', async () => {
       const notices = await s.notices.listForUser(DEMO_USER_IDS.hanako)
       expect(notices.map((n) => n.kind)).toEqual(['recommendation', 'notice', 'notice'])
@@ -293,6 +306,8 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
     test('keeps sessions, gives a challenge once, and rotates the id at sign-in', async () => {
       await s.sessions.create(session('anon-1'))
       expect(await s.sessions.find('anon-1')).toEqual(session('anon-1'))
+      expect(await s.sessions.findWithUser('anon-1')).toEqual({ session: session('anon-1'), user: undefined })
+      expect(await s.sessions.findWithUser('nobody')).toBeUndefined()
       await s.sessions.setChallenge('anon-1', 'nonce-1', new Date('2026-11-27T10:05:00Z'))
       expect(await s.sessions.takeChallenge('anon-1')).toEqual({
         challenge: 'nonce-1',
@@ -309,6 +324,10 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       await s.sessions.signIn('anon-1', session('signed-1', DEMO_USER_IDS.hanako))
       expect(await s.sessions.find('anon-1')).toBeUndefined()
       expect((await s.sessions.find('signed-1'))?.userId).toBe(DEMO_USER_IDS.hanako)
+      expect(await s.sessions.findWithUser('signed-1')).toEqual({
+        session: session('signed-1', DEMO_USER_IDS.hanako),
+        user: await s.accounts.findUser(DEMO_USER_IDS.hanako),
+      })
       // What the session held before the sign-in does not follow the user who signs in.
       expect(await s.drafts.find('signed-1', 'f')).toBeUndefined()
       expect(await s.drafts.find('anon-1', 'f')).toBeUndefined()
