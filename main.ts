@@ -49,6 +49,7 @@ const Settings = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   DATA_DIR: z.string().default('./.data/pglite'),
   SMTP_URL: z.string().url().optional(),
   MAIL_FROM: z.string().default('調達ポータル <noreply@portal.example.go.jp>'),
@@ -115,7 +116,7 @@ export const configFromEnv = (env: Record<string, string | undefined>): PortalCo
     port: s.PORT,
     host: s.HOST,
     database: s.DATABASE_URL
-      ? { backend: 'postgres', url: s.DATABASE_URL }
+      ? { backend: 'postgres', url: s.DATABASE_URL, poolSize: s.DATABASE_POOL_SIZE }
       : { backend: 'pglite', dataDir: s.DATA_DIR },
     smtpUrl: s.SMTP_URL,
     mailFrom: s.MAIL_FROM,

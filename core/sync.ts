@@ -6,7 +6,7 @@
  * back, and GEPS keeps the newest version it has seen. A deletion (F4) sends ids only; GEPS must
  * keep a deleted user deleted, for a change of theirs already on its way may arrive after it.
  */
-import { type Business, businessFieldsOf, userFieldsOf } from './account.ts'
+import { businessFieldsOf, userFieldsOf } from './account.ts'
 import type {
   AccountStore,
   ChangeStore,
@@ -30,23 +30,29 @@ export type SyncPorts = {
 
 export type SyncOutcome = { receiptNumber: string; alreadyDone: boolean }
 
-/** Sends GEPS the user as they are now, with their business, qualifications, certificates and mandate. */
+/**
+ * Sends GEPS the user as they are now, with their business, qualifications, certificates and
+ * mandate: two reads (the overview and the mandate, at once), for a backlog drains as fast as
+ * these round trips allow.
+ */
 const sendUserAsItIsNow = async (
   ports: SyncPorts,
   change: UserChange,
   kind: GepsUserChange['kind'],
-  business: Business,
 ): Promise<Result<GepsReceipt, DeliveryError>> => {
-  const user = await ports.accounts.findUser(change.userId)
-  if (!user) return err({ kind: 'permanent', message: 'the user no longer exists' })
-  const mandate = await ports.mandates.findForUser(user.id)
+  const [overview, mandate] = await Promise.all([
+    ports.accounts.findUserOverview(change.userId),
+    ports.mandates.findForUser(change.userId),
+  ])
+  if (!overview) return err({ kind: 'permanent', message: 'the user no longer exists' })
+  const { user, business, qualifications, certificates } = overview
   return ports.geps.syncUserChange({
     idempotencyKey: change.id,
     kind,
     corporateNumber: business.corporateNumber,
     business: { ...businessFieldsOf(business), version: business.version },
-    qualifications: (await ports.accounts.listQualifications(business.id)).map(({ id: _, ...q }) => q),
-    certificates: (await ports.accounts.listCertificates(user.id)).map((c) => ({
+    qualifications: qualifications.map(({ id: _, ...q }) => q),
+    certificates: certificates.map((c) => ({
       fingerprint: c.fingerprint,
       serialNumber: c.serialNumber,
       issuer: c.issuer,
@@ -65,6 +71,20 @@ const sendUserAsItIsNow = async (
   })
 }
 
+/** Tells GEPS that a user was deleted (F4): ids only. */
+const deleteUserInGeps = async (
+  ports: SyncPorts,
+  change: UserChange,
+): Promise<Result<GepsReceipt, DeliveryError>> => {
+  const business = await ports.accounts.findBusiness(change.businessId)
+  if (!business) return err({ kind: 'permanent', message: 'the business no longer exists' })
+  return ports.geps.deleteUser({
+    idempotencyKey: change.id,
+    corporateNumber: business.corporateNumber,
+    userId: change.userId,
+  })
+}
+
 export const deliverChangeToGeps =
   (ports: SyncPorts) =>
   async (cmd: { changeId: string; finalAttempt: boolean }): Promise<Result<SyncOutcome, DeliveryError>> => {
@@ -73,16 +93,10 @@ export const deliverChangeToGeps =
     if (change.sync.state === 'done' && change.sync.receipt) {
       return ok({ receiptNumber: change.sync.receipt, alreadyDone: true })
     }
-    const business = await ports.accounts.findBusiness(change.businessId)
-    if (!business) return err({ kind: 'permanent', message: 'the business no longer exists' })
     const sent =
       change.kind === 'user-deleted'
-        ? await ports.geps.deleteUser({
-            idempotencyKey: change.id,
-            corporateNumber: business.corporateNumber,
-            userId: change.userId,
-          })
-        : await sendUserAsItIsNow(ports, change, change.kind, business)
+        ? await deleteUserInGeps(ports, change)
+        : await sendUserAsItIsNow(ports, change, change.kind)
     const at = ports.clock.now()
     if (sent.ok) {
       await ports.changes.recordSync(change.id, { state: 'done', receipt: sent.value.receiptNumber, at })

@@ -17,66 +17,74 @@ export type WorkerPorts = SyncPorts &
     sessions: SessionStore
     sessionLimits: SessionLimits
     /** How many GEPS deliveries and mails run at once: 1 each on PGlite, which has one connection. */
-    concurrency?: { geps: number; mail: number }
+    concurrency?: { geps: Concurrency; mail: Concurrency }
     log?: (message: string) => void
   }
 
 /**
- * One job per fetch, settled as soon as it is handled: a job that is done is recorded done at once,
- * so that a crash or an expiry later cannot make pg-boss hand out a mail that was already sent.
- * Several fetch at once (`localConcurrency`); a new job wakes them (the queues notify), and while
- * a backlog waits each fetches again as soon as it is done (`burstWhenReadyExceeds`), so a backlog
- * drains as fast as GEPS and the mail server answer. A poll each second stays as the backstop (a
- * wake-up can be missed); without LISTEN/NOTIFY (PGlite) they poll every half second. GEPS may get two changes of one user out of order: it keeps the newest version
- * (see core/sync.ts).
+ * Several fetchers (`localConcurrency`) each take a batch of jobs, handle the batch's jobs at once
+ * and settle each job by its own outcome. A new job wakes them (the queues notify), and while a
+ * backlog waits each fetches again as soon as its batch is done (`burstWhenReadyExceeds`), so a
+ * backlog drains as fast as GEPS and the mail server answer. A poll each second stays as the
+ * backstop (a wake-up can be missed); without LISTEN/NOTIFY (PGlite) they poll every half second.
+ * A batch is recorded done when its last job is: a crash before that hands its jobs out again,
+ * which GEPS (idempotency keys) and the mail (core/mail-delivery.ts) take without a second
+ * delivery. GEPS may get two changes of one user out of order: it keeps the newest version (see
+ * core/sync.ts).
  */
 const POLLING = {
   pollingIntervalSeconds: 0.5,
   notifyPollingIntervalSeconds: 1,
-  batchSize: 1,
   perJobResults: true,
   burstWhenReadyExceeds: 1,
 } as const
-/** On PostgreSQL: GEPS answers are waited for 32 at a time, mail 8 at a time. */
-export const CONCURRENCY_ON_POSTGRES = { geps: 32, mail: 8 }
+type Concurrency = { fetchers: number; batchSize: number }
+const ONE_AT_A_TIME: Concurrency = { fetchers: 1, batchSize: 1 }
+/**
+ * On PostgreSQL: up to 64 GEPS deliveries in flight (8 batches of 8: a fetch and a completion
+ * serve eight deliveries), and 8 mails.
+ */
+export const CONCURRENCY_ON_POSTGRES = {
+  geps: { fetchers: 8, batchSize: 8 },
+  mail: { fetchers: 8, batchSize: 1 },
+} satisfies Record<string, Concurrency>
+const workOptions = (c: Concurrency = ONE_AT_A_TIME) => ({
+  ...POLLING,
+  localConcurrency: c.fetchers,
+  batchSize: c.batchSize,
+})
 
 const settle = async <T>(
   jobs: Job<T>[],
   handle: (job: Job<T>) => Promise<'completed' | { deadletter: string }>,
-): Promise<JobResult[]> => {
-  const results: JobResult[] = []
-  for (const job of jobs) {
-    try {
-      const outcome = await handle(job)
-      // A dead letter keeps why, for the operator's list (jobs/dead-letters.ts).
-      results.push(
-        outcome === 'completed'
+): Promise<JobResult[]> =>
+  Promise.all(
+    jobs.map(async (job): Promise<JobResult> => {
+      try {
+        const outcome = await handle(job)
+        // A dead letter keeps why, for the operator's list (jobs/dead-letters.ts).
+        return outcome === 'completed'
           ? { id: job.id, status: 'completed' }
-          : { id: job.id, status: 'deadletter', output: { message: outcome.deadletter } },
-      )
-    } catch (e) {
-      results.push({ id: job.id, status: 'failed', output: { message: (e as Error).message } })
-    }
-  }
-  return results
-}
+          : { id: job.id, status: 'deadletter', output: { message: outcome.deadletter } }
+      } catch (e) {
+        return { id: job.id, status: 'failed', output: { message: (e as Error).message } }
+      }
+    }),
+  )
 
 export const startWorkers = async (boss: PgBoss, ports: WorkerPorts): Promise<void> => {
   const log = ports.log ?? (() => {})
   const deliver = deliverChangeToGeps(ports)
 
-  await boss.work<{ changeId: string }>(
-    'geps-sync',
-    { ...POLLING, localConcurrency: ports.concurrency?.geps ?? 1 },
-    (jobs) =>
-      settle(jobs, async (job) => {
-        const finalAttempt = job.retryCount >= QUEUES['geps-sync'].retryLimit
-        const result = await deliver({ changeId: job.data.changeId, finalAttempt })
-        if (result.ok) return 'completed'
-        log(`geps-sync ${job.data.changeId}: ${result.error.kind} failure: ${result.error.message}`)
-        if (result.error.kind === 'permanent') return { deadletter: result.error.message }
-        throw new Error(result.error.message)
-      }),
+  await boss.work<{ changeId: string }>('geps-sync', workOptions(ports.concurrency?.geps), (jobs) =>
+    settle(jobs, async (job) => {
+      const finalAttempt = job.retryCount >= QUEUES['geps-sync'].retryLimit
+      const result = await deliver({ changeId: job.data.changeId, finalAttempt })
+      if (result.ok) return 'completed'
+      log(`geps-sync ${job.data.changeId}: ${result.error.kind} failure: ${result.error.message}`)
+      if (result.error.kind === 'permanent') return { deadletter: result.error.message }
+      throw new Error(result.error.message)
+    }),
   )
 
   const endExpired = endExpiredSessions(ports, ports.sessionLimits)
@@ -95,7 +103,7 @@ export const startWorkers = async (boss: PgBoss, ports: WorkerPorts): Promise<vo
   })
 
   const sendOnce = sendMailOnce(ports)
-  await boss.work<Mail>('mail', { ...POLLING, localConcurrency: ports.concurrency?.mail ?? 1 }, (jobs) =>
+  await boss.work<Mail>('mail', workOptions(ports.concurrency?.mail), (jobs) =>
     settle(jobs, async (job) => {
       const sent = await sendOnce(job.data)
       if (sent.ok) return 'completed'

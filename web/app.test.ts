@@ -216,7 +216,18 @@ describe('settings', () => {
       GEPS_URL: 'https://geps.example.go.jp/',
       PUBLIC_URL: 'https://portal.example.go.jp/',
     })
-    expect(config.database).toEqual({ backend: 'postgres', url: 'postgres://portal@db.internal/portal' })
+    expect(config.database).toEqual({
+      backend: 'postgres',
+      url: 'postgres://portal@db.internal/portal',
+      poolSize: 10,
+    })
+    expect(
+      configFromEnv({ DATABASE_URL: 'postgres://db/portal', DATABASE_POOL_SIZE: '30' }).database,
+    ).toEqual({
+      backend: 'postgres',
+      url: 'postgres://db/portal',
+      poolSize: 30,
+    })
     expect(config).toMatchObject({
       demoData: false,
       secureCookies: true,
