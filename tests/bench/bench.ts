@@ -55,11 +55,11 @@ const peakRssMb = (pid: number | undefined) => {
 }
 
 /** autocannon at CONNECTIONS for SECONDS: requests/s, and latency percentiles from every response. */
-const load = async (url: string, headers: Record<string, string> = {}) => {
+const load = async (url: string, headers: Record<string, string> = {}, seconds = SECONDS) => {
   const latencies: number[] = []
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
-      { url, connections: CONNECTIONS, duration: SECONDS, headers },
+      { url, connections: CONNECTIONS, duration: seconds, headers },
       (error, done) => (error ? reject(error) : resolve(done)),
     )
     instance.on('response', (_client, _status, _bytes, ms: number) => latencies.push(ms))
@@ -128,11 +128,16 @@ const main = async () => {
       `## ${new Date().toISOString()} on ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s each, ${PAIRS} interleaved pairs`,
     )
     const hello = await start({}, 'tests/bench/hello.ts')
+    const pageUrl = new URL('/user/edit', web.url).href
+    const pageHeaders = { cookie: agents[0]?.cookie ?? '' }
+    // Both warm up first (the JIT, the pools), so that the first pair is not a measure of start-up.
+    await load(hello.url, {}, 2)
+    await load(pageUrl, pageHeaders, 2)
     const pageRatios: number[] = []
     const pages: Awaited<ReturnType<typeof load>>[] = []
     for (let pair = 0; pair < PAIRS; pair++) {
       const ceiling = await load(hello.url)
-      const page = await load(new URL('/user/edit', web.url).href, { cookie: agents[0]?.cookie ?? '' })
+      const page = await load(pageUrl, pageHeaders)
       pages.push(page)
       pageRatios.push(page.rps / ceiling.rps)
       say(
