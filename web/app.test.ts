@@ -27,20 +27,73 @@ describe('security headers', () => {
     }
   })
 
-  it('sends a strict content security policy, no framing, and HSTS of a year', async () => {
+  it('sends a strict content security policy with a nonce of its own for each page, and no framing', async () => {
     const app = await appWith()
     const res = await app.request('/sign-in')
     const csp = res.headers.get('content-security-policy') ?? ''
     expect(csp).toContain("default-src 'self'")
-    expect(csp).toContain("script-src 'self'")
     expect(csp).toContain("frame-ancestors 'none'")
-    expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains')
+    expect(csp).not.toContain('unsafe-inline')
+    expect(csp).not.toContain('unsafe-eval')
+    const nonce = /script-src 'self' 'nonce-([^']+)'/.exec(csp)?.[1]
+    expect(nonce).toMatch(/^[A-Za-z0-9+/=_-]{16,}$/)
+    expect(csp).toContain(`style-src 'self' 'nonce-${nonce}'`)
+    const page = await res.text()
+    const scripts = page.match(/<script\b[^>]*>/g) ?? []
+    expect(scripts).toHaveLength(2)
+    for (const script of scripts) expect(script).toContain(`nonce="${nonce}"`)
+    // htmx asks only its own origin, and injects no style.
+    expect(page).toContain('"includeIndicatorCSS": false, "mode": "same-origin"')
+    const again = (await app.request('/sign-in')).headers.get('content-security-policy') ?? ''
+    expect(/'nonce-([^']+)'/.exec(again)?.[1]).not.toBe(nonce)
     expect(res.headers.get('x-frame-options')).toBe('DENY')
+    expect(res.headers.get('referrer-policy')).toBe('same-origin')
     expect(res.headers.get('cache-control')).toBe('no-store')
     const cookie = res.headers.get('set-cookie') ?? ''
     expect(cookie).toMatch(/^sid=/)
     expect(cookie).toContain('HttpOnly')
     expect(cookie).toContain('SameSite=Lax')
+  })
+})
+
+describe('Strict-Transport-Security', () => {
+  it('is a year long when the portal is served over HTTPS, and absent over plain HTTP', async () => {
+    const overHttp = await appWith()
+    expect((await overHttp.request('/sign-in')).headers.get('strict-transport-security')).toBeNull()
+    const behindProxy = await appWith({ publicOrigin: 'https://portal.example.go.jp' })
+    for (const path of ['/sign-in', '/assets/app.css', '/nowhere']) {
+      const res = await behindProxy.request(path)
+      expect(res.headers.get('strict-transport-security'), path).toBe('max-age=31536000; includeSubDomains')
+    }
+    const direct = await appWith()
+    expect(
+      (await direct.request('https://portal.example.go.jp/sign-in')).headers.get('strict-transport-security'),
+    ).toBe('max-age=31536000; includeSubDomains')
+  })
+})
+
+describe('pages that show personal data', () => {
+  it('are never stored by the browser: every page a signed-in user can GET says no-store', async () => {
+    const app = await appWith()
+    const c = formClient((path, init) => Promise.resolve(app.request(path, init)), 'http://localhost')
+    await c.get('/sign-in')
+    expect((await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })).status).toBe(303)
+    const pages = app.routes
+      .filter((r) => r.method === 'GET' && !r.path.includes(':') && !r.path.includes('*'))
+      .map((r) => r.path)
+      .filter(
+        (path) => !path.startsWith('/assets/') && !['/llms.txt', '/health', '/favicon.ico'].includes(path),
+      )
+    expect(pages).toEqual(expect.arrayContaining(['/menu', '/user/edit', '/business/history']))
+    const shown: string[] = []
+    const cookie = [...c.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+    for (const path of new Set(pages)) {
+      const res = await app.request(path, { headers: { cookie } })
+      if (res.status !== 200) continue
+      shown.push(path)
+      expect(res.headers.get('cache-control'), path).toBe('no-store')
+    }
+    expect(shown).toEqual(expect.arrayContaining(['/menu', '/user/edit']))
   })
 })
 

@@ -4,7 +4,7 @@
  */
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { secureHeaders } from 'hono/secure-headers'
+import { NONCE, secureHeaders } from 'hono/secure-headers'
 import type { RenewalPorts } from '../core/certificate-renewal.ts'
 import type { MandateRenewalPorts } from '../core/mandate-renewal.ts'
 import type { NoticeStore } from '../core/ports.ts'
@@ -114,22 +114,30 @@ export const createApp = (options: AppOptions) => {
   app.use(
     '*',
     secureHeaders({
-      // No page has inline script or style, and htmx is configured to inject none.
+      // No page has inline script or style, and htmx is configured to inject none; the page's own
+      // script and style elements carry the response's nonce (render.ts), nothing else may run.
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
+        scriptSrc: ["'self'", NONCE],
+        styleSrc: ["'self'", NONCE],
         imgSrc: ["'self'"],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
         objectSrc: ["'none'"],
       },
-      strictTransportSecurity: 'max-age=31536000; includeSubDomains',
+      // Sent over HTTPS only (below): over plain HTTP a browser ignores it, and says nothing true.
+      strictTransportSecurity: false,
       xFrameOptions: 'DENY',
       referrerPolicy: 'same-origin',
     }),
   )
+  const servedOverHttps = (c: Context<AppEnv>) =>
+    (options.publicOrigin ?? new URL(c.req.url).origin).startsWith('https:')
+  app.use('*', async (c, next) => {
+    await next()
+    if (servedOverHttps(c)) c.header('Strict-Transport-Security', 'max-age=31536000; includeSubDomains')
+  })
   // The assets and pages that need no session.
   app.get('/assets/htmx.min.js', (c) => {
     c.header('Cache-Control', 'public, max-age=86400')

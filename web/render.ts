@@ -111,10 +111,10 @@ ${footer(c, audience)}
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${documentTitle(page)}</title>
-<meta name="htmx-config" content='{"includeIndicatorCSS": false}'>
+<meta name="htmx-config" content='{"includeIndicatorCSS": false, "mode": "same-origin"}'>
 <link rel="stylesheet" href="/assets/app.css">
-<script src="/assets/htmx.min.js" defer></script>
-<script type="module" src="/assets/modules/web/page/card-read.js"></script>
+<script src="/assets/htmx.min.js" nonce="${c.get('secureHeadersNonce') ?? ''}" defer></script>
+<script type="module" src="/assets/modules/web/page/card-read.js" nonce="${c.get('secureHeadersNonce') ?? ''}"></script>
 </head>
 <body>
 ${header(c)}

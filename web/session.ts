@@ -28,6 +28,8 @@ export type AppEnv = {
     sessionEnded?: boolean
     /** Whether cookies are marked Secure (the portal is served over HTTPS). */
     secureCookies?: boolean
+    /** This response's Content-Security-Policy nonce (hono/secure-headers), for the page's own scripts. */
+    secureHeadersNonce?: string
   }
 }
 
