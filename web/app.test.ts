@@ -342,3 +342,50 @@ describe('the modules the page loads', () => {
     }
   })
 })
+
+describe('CSRF', () => {
+  it('every POST route refuses a signed-in request without the session’s token, and changes nothing', async () => {
+    const portal = await memoryPortal()
+    const app = createApp({ ports: portal.ports, htmxScript: '', secureCookies: false })
+    const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
+    await c.get('/sign-in')
+    expect((await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })).status).toBe(303)
+    const menu = await c.get('/menu')
+    const token = /name="_csrf" value="([^"]+)"/.exec(menu.text)?.[1] ?? ''
+    expect(token).not.toBe('')
+    // htmx sends it in a header on every request from the page, a form's or not.
+    expect(menu.text).toContain(`hx-headers:inherited="{&quot;X-CSRF-Token&quot;:&quot;${token}&quot;}"`)
+    const cookie = [...c.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+    const post = (path: string, headers: Record<string, string>) =>
+      app.request(path, {
+        method: 'POST',
+        headers: {
+          cookie,
+          origin: 'http://localhost',
+          'content-type': 'application/x-www-form-urlencoded',
+          ...headers,
+        },
+        body: new URLSearchParams({ cardId: 'hanako-file', pin: 'hanako-2026', title: '部長' }).toString(),
+      })
+
+    const before = structuredClone(portal.state)
+    const routes = [...new Set(app.routes.filter((r) => r.method === 'POST').map((r) => r.path))]
+    expect(routes).toEqual(expect.arrayContaining(['/sign-out', '/user/edit', '/user/confirm', '/renewal']))
+    for (const route of routes) {
+      const path = route.replace(/:[^/]+/g, crypto.randomUUID())
+      const refused: Record<string, string>[] = [
+        {},
+        { 'x-csrf-token': 'not-the-token' },
+        { 'x-csrf-token': '' },
+      ]
+      for (const headers of refused) {
+        const res = await post(path, headers)
+        expect(res.status, `${route} ${JSON.stringify(headers)}`).toBe(403)
+      }
+    }
+    expect(portal.state).toEqual(before)
+
+    // The same request with the token in the header is taken.
+    expect((await post('/user/edit', { 'x-csrf-token': token })).status).not.toBe(403)
+  })
+})

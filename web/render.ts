@@ -70,6 +70,16 @@ const header = (c: Context<AppEnv>) => {
 </header>`
 }
 
+/**
+ * Every htmx request from the page carries the session's CSRF token in a header too, not only the
+ * forms' hidden field: a request that is not a form's (a button's, a poll's) is covered as well.
+ * Sign-in, which changes the token, redraws the whole page.
+ */
+const csrfHeaderFor = (c: Context<AppEnv>) => {
+  const token = c.get('session')?.csrfToken
+  return token ? html` hx-headers:inherited="${JSON.stringify({ 'X-CSRF-Token': token })}"` : ''
+}
+
 const main = (page: Page) => html`<main id="main">
 <h1>${page.title}</h1>
 ${page.body}
@@ -116,7 +126,7 @@ ${footer(c, audience)}
 <script src="/assets/htmx.min.js" nonce="${c.get('secureHeadersNonce') ?? ''}" defer></script>
 <script type="module" src="/assets/modules/web/page/card-read.js" nonce="${c.get('secureHeadersNonce') ?? ''}"></script>
 </head>
-<body>
+<body${csrfHeaderFor(c)}>
 ${header(c)}
 ${main(page)}
 ${footer(c, audience)}
