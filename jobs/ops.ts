@@ -4,33 +4,58 @@
  *
  *   npm run ops -- dead-letters                          lists the jobs that gave up, and why
  *   npm run ops -- redrive <dead-letter queue> [id ...]  sends those (or all) back to their queue
+ *   npm run ops -- audit [--since <time>] [--until <time>]  the audit log as JSON lines (UTC)
  *
  * The workers of a running portal pick re-driven jobs up.
  */
-import { DataFolderInUseError, openDatabase } from '../adapters/db/database.ts'
+import { z } from 'zod'
+import { type DatabaseHandle, DataFolderInUseError, openDatabase } from '../adapters/db/database.ts'
 import { newBoss } from '../adapters/job-queue/boss.ts'
 import { configFromEnv } from '../main.ts'
+import { type AuditRange, exportAuditLog } from './audit-export.ts'
 import { isDeadLetterQueue, listDeadLetters, redriveDeadLetters } from './dead-letters.ts'
 
 const USAGE = `usage:
   npm run ops -- dead-letters
-  npm run ops -- redrive <geps-sync-dead | mail-dead> [job id ...]`
+  npm run ops -- redrive <geps-sync-dead | mail-dead> [job id ...]
+  npm run ops -- audit [--since <time>] [--until <time>]   (times in ISO 8601, e.g. 2026-11-01T00:00:00Z)`
+
+const Time = z.iso.datetime({ offset: true }).transform((t) => new Date(t))
+
+/** `--since <time>` and `--until <time>`, in any order; undefined when anything else is there. */
+const auditRangeOf = (args: string[]): AuditRange | undefined => {
+  const range: AuditRange = {}
+  for (let i = 0; i < args.length; i += 2) {
+    const time = Time.safeParse(args[i + 1])
+    if (!time.success) return undefined
+    if (args[i] === '--since' && !range.since) range.since = time.data
+    else if (args[i] === '--until' && !range.until) range.until = time.data
+    else return undefined
+  }
+  return range
+}
 
 export const runOps = async (args: string[], env: Record<string, string | undefined>): Promise<number> => {
   const [command, queue, ...ids] = args
-  if (command !== 'dead-letters' && !(command === 'redrive' && queue && isDeadLetterQueue(queue))) {
+  const auditRange = command === 'audit' ? auditRangeOf(args.slice(1)) : undefined
+  const understood =
+    command === 'dead-letters' ||
+    (command === 'redrive' && queue && isDeadLetterQueue(queue)) ||
+    auditRange !== undefined
+  if (!understood) {
     console.error(USAGE)
     return 2
   }
-  const database = await openDatabase(configFromEnv(env).database).catch((e: Error) => {
-    if (e instanceof DataFolderInUseError)
-      console.error(
-        'The portal is running on this data folder: stop it first (PGlite has one process at a time).',
-      )
-    else console.error(`Could not open the database: ${e.message}`)
-    return undefined
-  })
+  const database = await open(env)
   if (!database) return 1
+  if (auditRange) {
+    try {
+      await exportAuditLog(database.db, auditRange, (line) => console.log(line))
+      return 0
+    } finally {
+      await database.close()
+    }
+  }
   const boss = newBoss(database, { max: 2, maintenance: false })
   boss.on('error', (e) => console.error(`pg-boss: ${(e as Error).message}`))
   try {
@@ -53,5 +78,15 @@ export const runOps = async (args: string[], env: Record<string, string | undefi
     await database.close()
   }
 }
+
+const open = (env: Record<string, string | undefined>): Promise<DatabaseHandle | undefined> =>
+  openDatabase(configFromEnv(env).database).catch((e: Error) => {
+    if (e instanceof DataFolderInUseError)
+      console.error(
+        'The portal is running on this data folder: stop it first (PGlite has one process at a time).',
+      )
+    else console.error(`Could not open the database: ${e.message}`)
+    return undefined
+  })
 
 if (import.meta.main) process.exit(await runOps(process.argv.slice(2), process.env))

@@ -1,0 +1,97 @@
+/**
+ * The operator's audit export: every sign-in attempt and change as one JSON line each, with its
+ * time in UTC, oldest first, limited to a range when asked, and never a PIN. On PostgreSQL the
+ * command runs as the operator types it.
+ */
+import { afterAll, beforeAll, expect, it, vi } from 'vitest'
+import { exportAuditLog } from '../../jobs/audit-export.ts'
+import { runOps } from '../../jobs/ops.ts'
+import type { Portal } from '../../main.ts'
+import { formClient, textFieldsOf } from '../support/form-client.ts'
+import { startTestPortal } from '../support/portal.ts'
+
+let portal: Portal & { close(): Promise<void> }
+beforeAll(async () => {
+  portal = await startTestPortal()
+})
+afterAll(async () => portal?.close())
+
+type Line = {
+  id: string
+  at: string
+  action: string
+  outcome: string
+  userId: string | null
+  clientAddress: string | null
+  detail: Record<string, unknown>
+}
+
+const exported = async (range: { since?: Date; until?: Date } = {}) => {
+  const lines: string[] = []
+  await exportAuditLog(portal.database.db, range, (line) => void lines.push(line))
+  return lines
+}
+
+it('exports each sign-in attempt and change as a JSON line in UTC, oldest first, without PINs', async () => {
+  const started = new Date()
+  // Over the network, as a browser comes: the log keeps the client's address.
+  const overHttp = () => formClient((path, init) => fetch(new URL(path, portal.url), init), portal.url)
+  const wrong = overHttp()
+  await wrong.get('/sign-in')
+  await wrong.post('/sign-in', { cardId: 'hanako-file', pin: 'not-her-pin' })
+  const hanako = overHttp()
+  await hanako.get('/sign-in')
+  expect((await hanako.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })).status).toBe(303)
+  const page = (await hanako.get('/user/edit')).text
+  await hanako.post('/user/edit', { ...textFieldsOf(page), title: '監査役', action: 'confirm' })
+  const confirm = await hanako.get('/user/confirm')
+  await hanako.post('/user/confirm', textFieldsOf(confirm.text))
+
+  const text = await exported({ since: started })
+  const lines = text.map((l) => JSON.parse(l) as Line)
+  expect(lines.map((l) => `${l.action} ${l.outcome}`)).toEqual([
+    'sign-in failure',
+    'sign-in success',
+    'user-contact-updated success',
+  ])
+  expect(lines[0]?.detail.reason).toBe('card-wrong-pin')
+  for (const l of lines) {
+    expect(l.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+    expect(new Date(l.at).getTime()).toBeGreaterThanOrEqual(started.getTime())
+    expect(l.clientAddress).toMatch(/127\.0\.0\.1/)
+  }
+  expect(lines[1]?.userId).toBe(lines[2]?.userId)
+  expect(Number(lines[1]?.id)).toBeGreaterThan(Number(lines[0]?.id))
+  expect(text.join('\n')).not.toMatch(/hanako-2026|not-her-pin/)
+
+  // A range leaves out what is outside it.
+  expect(await exported({ since: new Date(Date.now() + 60_000) })).toEqual([])
+  expect(await exported({ since: started, until: started })).toEqual([])
+
+  if (portal.database.target.backend === 'postgres') {
+    const printed: string[] = []
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line))
+    try {
+      const args = ['audit', '--since', started.toISOString()]
+      expect(await runOps(args, { DATABASE_URL: portal.database.target.url })).toBe(0)
+    } finally {
+      log.mockRestore()
+    }
+    expect(printed).toEqual(text)
+  }
+})
+
+it('refuses a range it cannot read, saying how to write one', async () => {
+  const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+  try {
+    for (const args of [
+      ['audit', '--since'],
+      ['audit', '--since', 'yesterday'],
+      ['audit', '--from', '2026-11-01T00:00:00Z'],
+    ])
+      expect(await runOps(args, {})).toBe(2)
+    expect(error.mock.calls.flat().join('\n')).toContain('npm run ops -- audit [--since <time>]')
+  } finally {
+    error.mockRestore()
+  }
+})
