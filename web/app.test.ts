@@ -56,6 +56,41 @@ describe('security headers', () => {
   })
 })
 
+describe('the session cookie', () => {
+  it('is __Host-sid over HTTPS: Secure, HttpOnly, SameSite, the whole site of this host alone', async () => {
+    const portal = await memoryPortal()
+    const app = createApp({ ports: portal.ports, htmxScript: '', secureCookies: true })
+    const origin = 'https://portal.example.go.jp'
+    const c = formClient(
+      (path, init) => Promise.resolve(app.request(new URL(path, origin).href, init)),
+      origin,
+    )
+    const res = await app.request(`${origin}/sign-in`)
+    const cookie = res.headers.get('set-cookie') ?? ''
+    expect(cookie).toMatch(/^__Host-sid=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/)
+    expect(cookie).not.toContain('Domain')
+    // It opens the session; the same token under the plain name does not.
+    await c.get('/sign-in')
+    expect((await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })).status).toBe(303)
+    const token = c.cookies.get('__Host-sid') ?? ''
+    expect(token).not.toBe('')
+    const withPrefix = await app.request(`${origin}/menu`, { headers: { cookie: `__Host-sid=${token}` } })
+    expect(withPrefix.status).toBe(200)
+    const plain = await app.request(`${origin}/menu`, { headers: { cookie: `sid=${token}` } })
+    expect(plain.status).toBe(303)
+    // Signing out deletes it under the same name.
+    await c.get('/menu')
+    expect((await c.post('/sign-out', {})).status).toBe(303)
+    expect(c.cookies.has('__Host-sid')).toBe(false)
+  })
+
+  it('is sid, not Secure, for plain-HTTP development on this machine', async () => {
+    const app = await appWith()
+    const cookie = (await app.request('/sign-in')).headers.get('set-cookie') ?? ''
+    expect(cookie).toMatch(/^sid=[^;]+; Path=\/; HttpOnly; SameSite=Lax$/)
+  })
+})
+
 describe('Strict-Transport-Security', () => {
   it('is a year long when the portal is served over HTTPS, and absent over plain HTTP', async () => {
     const overHttp = await appWith()
@@ -387,5 +422,23 @@ describe('CSRF', () => {
 
     // The same request with the token in the header is taken.
     expect((await post('/user/edit', { 'x-csrf-token': token })).status).not.toBe(403)
+  })
+})
+
+describe('/llms.txt', () => {
+  it('names the session cookie and its limits as this portal is set up', async () => {
+    const byDefault = await (await (await appWith()).request('/llms.txt')).text()
+    expect(byDefault).toContain('session cookie `sid`')
+    expect(byDefault).toContain('ends after\n  30 minutes without a request, and 12 hours after sign-in')
+    const portal = await memoryPortal()
+    const configured = createApp({
+      ports: portal.ports,
+      htmxScript: '',
+      secureCookies: true,
+      sessionLimits: { idleMs: 15 * 60_000, absoluteMs: 8 * 3_600_000 },
+    })
+    const text = await (await configured.request('/llms.txt')).text()
+    expect(text).toContain('session cookie `__Host-sid`')
+    expect(text).toContain('15 minutes without a request, and 8 hours after sign-in')
   })
 })

@@ -17,7 +17,7 @@ import { certificateRenewalRoutes } from './certificate-renewal.ts'
 import { type DemoCertificateFile, devFileRoutes } from './dev-files.ts'
 import { type DevMail, devMailboxRoutes } from './dev-mailbox.ts'
 import { historyRoutes } from './history.ts'
-import { LLMS_TXT } from './llms-txt.ts'
+import { llmsTxt } from './llms-txt.ts'
 import { mandateGate, mandateRenewalRoutes } from './mandate-renewal.ts'
 import { menuRoutes } from './menu.ts'
 import { html, rememberView, render } from './render.ts'
@@ -155,7 +155,8 @@ export const createApp = (options: AppOptions) => {
     c.header('Cache-Control', 'public, max-age=3600')
     return c.body(APP_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' })
   })
-  app.get('/llms.txt', (c) => c.text(LLMS_TXT))
+  const llms = llmsTxt(sessionDeps)
+  app.get('/llms.txt', (c) => c.text(llms))
   app.get('/health', (c) => c.text('ok'))
   app.get('/favicon.ico', (c) => c.body(null, 204))
   app.get('/view', (c) => {

@@ -1,5 +1,17 @@
-/** /llms.txt: the service and its flows, in plain text, for software agents acting for a user. */
-export const LLMS_TXT = `# 調達ポータル 利用者情報メンテナンス (procurement portal: supplier account self-service)
+import type { SessionLimits } from '../core/sessions.ts'
+import { sessionCookieName } from './session.ts'
+
+const inWords = (ms: number) =>
+  ms % 3_600_000 === 0 ? `${ms / 3_600_000} hours` : `${Math.round(ms / 60_000)} minutes`
+
+/**
+ * /llms.txt: the service and its flows, in plain text, for software agents acting for a user; the
+ * session's cookie and limits as this portal is set up.
+ */
+export const llmsTxt = (settings: {
+  sessionLimits: SessionLimits
+  secureCookies: boolean
+}) => `# 調達ポータル 利用者情報メンテナンス (procurement portal: supplier account self-service)
 
 > Businesses that bid for Japanese government contracts keep their users, certificates and
 > contact details here; every change is mirrored to GEPS (政府電子調達システム).
@@ -8,8 +20,8 @@ export const LLMS_TXT = `# 調達ポータル 利用者情報メンテナンス 
 - Every screen works as plain HTML forms (method and action on every form; no JavaScript needed).
 - Ask for the simplified view (no script, no style, no htmx attributes) with \`?view=simple\` on
   any URL; it stays on for the following requests (cookie \`view=simple\`) until \`?view=full\`.
-- Keep cookies: the session cookie \`sid\` carries the sign-in. A session ends after 30 minutes
-  without a request, and 12 hours after sign-in.
+- Keep cookies: the session cookie \`${sessionCookieName(settings.secureCookies)}\` carries the sign-in. A session ends after
+  ${inWords(settings.sessionLimits.idleMs)} without a request, and ${inWords(settings.sessionLimits.absoluteMs)} after sign-in.
 - Post every hidden field of the form you submit, as it is: \`_csrf\` (the session's token) and
   any other (such as \`draftId\` on the confirm screen).
 - Labels are exactly the field's Japanese name; \`name\` attributes are stable.

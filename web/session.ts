@@ -11,7 +11,13 @@ import type { AccountStore, Clock, Session, SessionStore } from '../core/ports.t
 import { resumeSession, type SessionLimits } from '../core/sessions.ts'
 import { startSession } from '../core/sign-in.ts'
 
-export const SESSION_COOKIE = 'sid'
+/**
+ * The session cookie's name. Over HTTPS it is `__Host-sid`: the browser keeps such a cookie only if
+ * it is Secure, for this host alone (no Domain) and the whole site (Path=/), so that neither a
+ * sibling subdomain nor plain HTTP can plant or read one. Plain-HTTP development on this machine
+ * cannot have a Secure cookie, so there it is `sid`.
+ */
+export const sessionCookieName = (secure: boolean) => (secure ? '__Host-sid' : 'sid')
 
 export type AppEnv = {
   Variables: {
@@ -42,15 +48,18 @@ export type SessionDeps = {
 }
 
 export const setSessionCookie = (c: Context, sessionId: string, secure: boolean) =>
-  setCookie(c, SESSION_COOKIE, sessionId, { httpOnly: true, sameSite: 'Lax', path: '/', secure })
+  setCookie(c, sessionCookieName(secure), sessionId, { httpOnly: true, sameSite: 'Lax', path: '/', secure })
 
-export const clearSessionCookie = (c: Context) => deleteCookie(c, SESSION_COOKIE, { path: '/' })
+export const clearSessionCookie = (c: Context<AppEnv>) => {
+  const secure = c.get('secureCookies') === true
+  deleteCookie(c, sessionCookieName(secure), { path: '/', secure })
+}
 
 /** Finds the request's session and its user, if the session is still current. */
 export const loadSession = (deps: SessionDeps): MiddlewareHandler<AppEnv> => {
   const resume = resumeSession(deps, deps.sessionLimits)
   return async (c, next) => {
-    const token = getCookie(c, SESSION_COOKIE)
+    const token = getCookie(c, sessionCookieName(deps.secureCookies))
     const resumed = token && token.length <= 100 ? await resume(token) : undefined
     // A stale cookie is left in place: it opens nothing, and until the next sign-in replaces it,
     // it lets every request say that the session ended rather than that cookies are refused.
