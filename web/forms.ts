@@ -10,7 +10,9 @@ export const csrfField = (token: string) => html`<input type="hidden" name="_csr
 export const errorSummary = (errors: FieldErrors, labels: Record<string, string>, message?: string) => {
   const entries = Object.entries(errors).filter((e): e is [string, string] => typeof e[1] === 'string')
   if (entries.length === 0 && !message) return ''
-  return html`<div class="error-summary" id="error-summary" role="alert" tabindex="-1">
+  // autofocus: the focus lands here after a refused submit, on a page load (without JavaScript) and
+  // after htmx swaps the refusal in (htmx focuses [autofocus] in what it swaps).
+  return html`<div class="error-summary" id="error-summary" role="alert" tabindex="-1" autofocus>
   <h2>入力内容を確認してください</h2>
   ${message ? html`<p>${message}</p>` : ''}
   ${

@@ -49,6 +49,9 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await page.getByRole('button', { name: '確認' }).click()
         await page.locator('#error-summary').waitFor()
         await expect(page.title()).resolves.toMatch(/^エラー: 更新する利用者情報の入力画面/)
+        // The focus is on the error summary, whose items lead to their fields.
+        await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('error-summary')
+        await expect(page.locator('#error-summary a[href="#field-phone"]').count()).resolves.toBe(1)
         await expect(page.locator('#field-phone-error').textContent()).resolves.toContain('10桁または11桁')
         await expect(page.getByLabel('郵便番号').inputValue()).resolves.toBe('１００ー０００１')
         await expect(page.getByLabel('役職名').inputValue()).resolves.toBe('部長')
