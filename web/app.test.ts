@@ -442,3 +442,30 @@ describe('/llms.txt', () => {
     expect(text).toContain('15 minutes without a request, and 8 hours after sign-in')
   })
 })
+
+describe('error screens', () => {
+  it('each say エラー: first in the title', async () => {
+    const app = await appWith()
+    const title = async (res: Response | Promise<Response>) =>
+      /<title>([^<]*)<\/title>/.exec(await (await res).text())?.[1]
+    await expect(title(app.request('/nowhere'))).resolves.toBe(
+      'エラー: ページが見つかりません | 調達ポータル',
+    )
+    const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
+    await c.get('/sign-in')
+    const cookie = [...c.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+    const refused = app.request('/sign-in', {
+      method: 'POST',
+      headers: { cookie, origin: 'http://localhost', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'cardId=x',
+    })
+    await expect(title(refused)).resolves.toBe('エラー: 操作を受け付けられませんでした | 調達ポータル')
+    const tooLarge = app.request('/sign-in', {
+      method: 'POST',
+      headers: { cookie, origin: 'http://localhost', 'content-type': 'application/x-www-form-urlencoded' },
+      body: `cardId=${'x'.repeat(200_000)}`,
+    })
+    await expect(title(tooLarge)).resolves.toBe('エラー: 送信内容が大きすぎます | 調達ポータル')
+    await expect(title(app.request('/sign-in'))).resolves.toBe('ログイン | 調達ポータル')
+  })
+})

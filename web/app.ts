@@ -201,14 +201,14 @@ export const createApp = (options: AppOptions) => {
       log(`database unavailable on ${c.req.method} ${c.req.path}: ${(error as Error).message}`)
       c.header('Retry-After', '5')
       return c.html(
-        html`<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>一時的にご利用いただけません | 調達ポータル</title></head>
+        html`<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>エラー: 一時的にご利用いただけません | 調達ポータル</title></head>
 <body><main id="main"><h1>一時的にご利用いただけません</h1><p>システムの保守または再起動のため、いま処理できませんでした。しばらくしてから、もう一度お試しください。</p><p>同じ操作を繰り返しても、変更が二重に行われることはありません。変更が保存されたかどうかは、メニューの「手続きの状況」で確認できます。</p><p><a href="/">トップへ</a></p></main></body></html>`,
         503,
       )
     }
     log(`unexpected error on ${c.req.method} ${c.req.path}`, error)
     return c.html(
-      html`<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>システムエラー | 調達ポータル</title></head>
+      html`<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>エラー: システムエラー | 調達ポータル</title></head>
 <body><main id="main"><h1>システムエラー</h1><p>処理中に問題が発生しました。</p><p>変更が保存されたかどうかは、メニューから利用者情報を開いてご確認ください。保存されていなければ、時間をおいてもう一度お試しください。同じ操作を繰り返しても、変更が二重に行われることはありません。</p><p><a href="/">トップへ</a></p></main></body></html>`,
       500,
     )

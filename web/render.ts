@@ -19,7 +19,7 @@ export type Page = {
   /** The screen's name, as the manual writes it; it heads both <title> and <h1>. */
   title: string
   body: Html
-  /** Marks a page whose submit failed: the title starts with エラー:. */
+  /** Marks a page whose submit failed: the title starts with エラー: (as on every answer of 400 or above). */
   hasErrors?: boolean
   status?: 200 | 403 | 404 | 409 | 410 | 413 | 422 | 429 | 502 | 503
 }
@@ -55,7 +55,9 @@ export const audienceOf = (c: Context<AppEnv>): Audience => {
   return 'full'
 }
 
-const documentTitle = (page: Page) => `${page.hasErrors ? 'エラー: ' : ''}${page.title} | 調達ポータル`
+/** A refused submit and every error screen (400 and above) say so first, where a screen reader starts. */
+const documentTitle = (page: Page) =>
+  `${page.hasErrors || (page.status ?? 200) >= 400 ? 'エラー: ' : ''}${page.title} | 調達ポータル`
 
 const header = (c: Context<AppEnv>) => {
   const user = c.get('user')
