@@ -17,6 +17,7 @@ import {
 } from './certificates.ts'
 import { openPkcs12, type Pkcs12Error } from './pkcs12.ts'
 import type {
+  AuditLog,
   CardProof,
   CardReadError,
   CardReader,
@@ -79,15 +80,59 @@ export type ChallengedReadError =
   | CardInputError
   | { kind: 'certificate'; error: CertificateError }
 
+/** What a card read outside sign-in is part of, for the audit log. */
+export type CardReadContext = { sessionId: string; flow: string; userId?: string; clientAddress?: string }
+
+/** Why a card read failed, as the audit log records it (as sign-in does: `card-wrong-pin`, …). */
+const auditReason = (e: ChallengedReadError): string =>
+  e.kind === 'card' || e.kind === 'file' || e.kind === 'certificate' ? `${e.kind}-${e.error.kind}` : e.kind
+
+/** A read that locked the card (its last PIN try), or met a card already locked. */
+const lockedBy = (e: ChallengedReadError): boolean =>
+  e.kind === 'card' &&
+  (e.error.kind === 'locked' || (e.error.kind === 'wrong-pin' && e.error.triesLeft === 0))
+
 /**
- * A card read outside sign-in (certificate add, renewal): takes the session's challenge (good for
- * one read), reads the input against it, and checks the proof with the one verifier.
+ * A card read outside sign-in (certificate add, renewal, mandate, deletion): takes the session's
+ * challenge (good for one read), reads the input against it, and checks the proof with the one
+ * verifier. A failed read goes to the audit log with its reason, and a lock says so.
  */
 export const readAndVerify = async (
+  ports: {
+    sessions: SessionStore
+    cardReader: CardReader
+    trustAnchors: TrustAnchors
+    clock: Clock
+    audit: AuditLog
+  },
+  context: CardReadContext,
+  input: CardInput,
+  options: { allowExpired?: boolean } = {},
+): Promise<Result<{ facts: VerifiedCertificate; proof: CardProof }, ChallengedReadError>> => {
+  const read = await readAndVerifyUnlogged(ports, context.sessionId, input, options)
+  if (!read.ok) {
+    await ports.audit.append({
+      at: ports.clock.now(),
+      action: 'card-read',
+      outcome: 'failure',
+      userId: context.userId,
+      clientAddress: context.clientAddress,
+      detail: {
+        flow: context.flow,
+        reason: auditReason(read.error),
+        input: input.kind,
+        ...(lockedBy(read.error) && { cardLocked: true }),
+      },
+    })
+  }
+  return read
+}
+
+const readAndVerifyUnlogged = async (
   ports: { sessions: SessionStore; cardReader: CardReader; trustAnchors: TrustAnchors; clock: Clock },
   sessionId: string,
   input: CardInput,
-  options: { allowExpired?: boolean } = {},
+  options: { allowExpired?: boolean },
 ): Promise<Result<{ facts: VerifiedCertificate; proof: CardProof }, ChallengedReadError>> => {
   const now = ports.clock.now()
   const taken = await ports.sessions.takeChallenge(sessionId)

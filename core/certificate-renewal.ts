@@ -128,12 +128,17 @@ const factsOf = (c: Awaited<ReturnType<typeof describeCertificate>>): Read => {
 /** Reads a card against the session's challenge and checks what it presents. */
 const readCard = async (
   ports: RenewalPorts,
-  cmd: { sessionId: string; input: CardInput },
+  cmd: { sessionId: string; input: CardInput; clientAddress?: string },
   options: { allowExpired: boolean },
 ): Promise<
   Result<{ facts: Read; der: Uint8Array; userAuthenticationCertificate?: Uint8Array }, RenewalError>
 > => {
-  const read = await readAndVerify(ports, cmd.sessionId, cmd.input, options)
+  const read = await readAndVerify(
+    ports,
+    { sessionId: cmd.sessionId, flow: RENEWAL_FLOW, clientAddress: cmd.clientAddress },
+    cmd.input,
+    options,
+  )
   if (!read.ok) return read
   const { facts, proof } = read.value
   return ok({
@@ -146,7 +151,11 @@ const readCard = async (
 /** 更新する電子証明書の種別選択画面, [読込]: the registered certificate, which may have expired. */
 export const readRegisteredCertificate =
   (ports: RenewalPorts) =>
-  async (cmd: { sessionId: string; input: CardInput }): Promise<Result<void, RenewalError>> => {
+  async (cmd: {
+    sessionId: string
+    input: CardInput
+    clientAddress?: string
+  }): Promise<Result<void, RenewalError>> => {
     const read = await readCard(ports, cmd, { allowExpired: true })
     if (!read.ok) return read
     const { facts } = read.value
@@ -238,7 +247,11 @@ export const readRenewedMyNumberCard =
 /** 更新する電子証明書の読み込み画面, [読込]: the new certificate, of the same person and business. */
 export const readNewCertificate =
   (ports: RenewalPorts) =>
-  async (cmd: { sessionId: string; input: CardInput }): Promise<Result<void, RenewalError>> => {
+  async (cmd: {
+    sessionId: string
+    input: CardInput
+    clientAddress?: string
+  }): Promise<Result<void, RenewalError>> => {
     const draft = await ports.drafts.find(cmd.sessionId, RENEWAL_FLOW)
     if (!draft || draft.completedChangeId) return err({ kind: 'no-draft' })
     const { kind, old } = draftOf(draft.payload)

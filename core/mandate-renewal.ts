@@ -130,13 +130,13 @@ export type OwnCardReadError =
 export const readOwnMyNumberCard = async (
   ports: Pick<
     MandateRenewalPorts,
-    'accounts' | 'drafts' | 'sessions' | 'cardReader' | 'trustAnchors' | 'clock'
+    'accounts' | 'drafts' | 'sessions' | 'cardReader' | 'trustAnchors' | 'clock' | 'audit'
   >,
-  cmd: { sessionId: string; userId: string; input: CardInput },
+  cmd: { sessionId: string; userId: string; input: CardInput; clientAddress?: string },
   step: { use: CertificateUse; flow: string },
 ): Promise<Result<void, OwnCardReadError>> => {
   if (!(await myNumberAgent(ports, cmd.userId))) return err({ kind: 'forbidden' })
-  const read = await readAndVerify(ports, cmd.sessionId, cmd.input)
+  const read = await readAndVerify(ports, { ...cmd, flow: step.flow }, cmd.input)
   if (!read.ok) return read
   const { facts } = read.value
   if (facts.use !== step.use) return err({ kind: 'wrong-certificate' })
@@ -159,6 +159,7 @@ export const readCardForMandate =
     sessionId: string
     userId: string
     input: CardInput
+    clientAddress?: string
   }): Promise<Result<void, MandateRenewalError>> => {
     const read = await readOwnMyNumberCard(ports, cmd, {
       use: 'my-number-signing',

@@ -178,3 +178,18 @@ export const startSession =
     await ports.sessions.create(session)
     return session
   }
+
+/** ログアウト: the session ends on the server (its cookie opens nothing after), and the audit log says so. */
+export const signOut =
+  (ports: Pick<SignInPorts, 'sessions' | 'audit' | 'clock'>) =>
+  async (cmd: { sessionId: string; userId?: string; clientAddress?: string }): Promise<void> => {
+    await ports.sessions.end(cmd.sessionId)
+    if (cmd.userId)
+      await ports.audit.append({
+        at: ports.clock.now(),
+        action: 'sign-out',
+        outcome: 'success',
+        userId: cmd.userId,
+        clientAddress: cmd.clientAddress,
+      })
+  }

@@ -90,6 +90,7 @@ export const readCardForDeletion =
     sessionId: string
     userId: string
     input: CardInput
+    clientAddress?: string
   }): Promise<Result<void, UserDeletionError>> => {
     const read = await readOwnMyNumberCard(ports, cmd, {
       use: 'my-number-user-authentication',

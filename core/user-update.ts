@@ -30,6 +30,7 @@ import { isId, newId } from './ids.ts'
 import { addressChangedMail, userUpdatedMail } from './mails.ts'
 import type {
   AccountStore,
+  AuditLog,
   CardReader,
   ChangeStore,
   Clock,
@@ -104,7 +105,12 @@ export type UserUpdatePorts = {
 }
 
 /** What adding a certificate needs besides: the card, the trust anchors, the session's challenge. */
-export type CertificatePorts = { sessions: SessionStore; cardReader: CardReader; trustAnchors: TrustAnchors }
+export type CertificatePorts = {
+  sessions: SessionStore
+  cardReader: CardReader
+  trustAnchors: TrustAnchors
+  audit: AuditLog
+}
 
 /** Why a certificate could not be added, each with its own message on the screen. */
 export type CertificateRefusal =
@@ -264,13 +270,14 @@ export const stageCertificate =
     sessionId: string
     userId: string
     input: CardInput
+    clientAddress?: string
   }): Promise<Result<StagedCertificate, UserUpdateError>> => {
     const overview = await loadUserOverview(ports)(cmd.userId)
     if (!overview.ok) return overview
     const { user, business, certificates } = overview.value
     if (!changesOwnCertificates(user)) return err({ kind: 'forbidden' })
     const refuse = (reason: CertificateRefusal) => err({ kind: 'certificate-refused' as const, reason })
-    const read = await readAndVerify(ports, cmd.sessionId, cmd.input)
+    const read = await readAndVerify(ports, { ...cmd, flow: USER_UPDATE_FLOW }, cmd.input)
     if (!read.ok) return refuse(read.error)
     const { facts } = read.value
     if (facts.use !== 'private') return refuse({ kind: 'my-number-certificate' })

@@ -292,11 +292,12 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
             '/renewal/confirm',
             await readMyNumber({ sessionId, input, consent: form.consent, clientAddress }),
           )
-        : goTo('/renewal/new', await readOld({ sessionId, input })),
+        : goTo('/renewal/new', await readOld({ sessionId, input, clientAddress })),
   )
   cardStep(
     { path: '/renewal/new', title: READ_TITLE, intro: READ_INTRO, use: 'private' },
-    async (_form, input, sessionId) => goTo('/renewal/confirm', await readNew({ sessionId, input })),
+    async (_form, input, sessionId, clientAddress) =>
+      goTo('/renewal/confirm', await readNew({ sessionId, input, clientAddress })),
   )
 
   // Opened again after [更新実行] (Back, a bookmark): the renewal is done; show it as done.

@@ -197,7 +197,12 @@ ${cardReadForms({
     const cardId = typeof body.cardId === 'string' ? body.cardId : undefined
     const input = await cardInputOf(body, c.get('portalOrigin'))
     const read = input.ok
-      ? await readCard({ sessionId: session.id, userId: user.id, input: input.value })
+      ? await readCard({
+          sessionId: session.id,
+          userId: user.id,
+          input: input.value,
+          clientAddress: c.get('clientAddress'),
+        })
       : input
     if (read.ok) return c.redirect('/mandate/renewal/request', 303)
     await challenge(session.id)

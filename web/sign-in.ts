@@ -9,7 +9,13 @@ import { z } from 'zod'
 import { BASE64_PATTERN, fromBase64 } from '../core/base64.ts'
 import { HELPER_ALGORITHMS } from '../core/helper-token.ts'
 import type { CardReader } from '../core/ports.ts'
-import { issueChallenge, type SignInError, type SignInPorts, signIn as signInWith } from '../core/sign-in.ts'
+import {
+  issueChallenge,
+  type SignInError,
+  type SignInPorts,
+  signIn as signInWith,
+  signOut,
+} from '../core/sign-in.ts'
 import {
   besideItsForm,
   type CardMessage,
@@ -89,6 +95,7 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
   const app = new Hono<AppEnv>()
   const signIn = signInWith(ports)
   const challenge = issueChallenge(ports)
+  const endSession = signOut(ports)
 
   app.get('/sign-in', async (c) => {
     if (c.get('user')) return c.redirect('/menu', 303)
@@ -188,7 +195,12 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
 
   app.post('/sign-out', async (c) => {
     const session = c.get('session')
-    if (session) await deps.sessions.end(session.id)
+    if (session)
+      await endSession({
+        sessionId: session.id,
+        userId: c.get('user')?.id,
+        clientAddress: c.get('clientAddress'),
+      })
     clearSessionCookie(c)
     return c.redirect('/sign-in', 303)
   })

@@ -725,7 +725,12 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
     }
     const input = await cardInputOf(body, c.get('portalOrigin'))
     if (!input.ok) return refuse(input.error)
-    const added = await addCertificate({ sessionId: session.id, userId: user.id, input: input.value })
+    const added = await addCertificate({
+      sessionId: session.id,
+      userId: user.id,
+      input: input.value,
+      clientAddress: c.get('clientAddress'),
+    })
     if (added.ok) return c.redirect('/user/edit', 303)
     if (added.error.kind !== 'certificate-refused') return render(c, errorPage(added.error))
     return refuse(certificateRefusalMessage(added.error.reason))

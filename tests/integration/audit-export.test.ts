@@ -95,3 +95,38 @@ it('refuses a range it cannot read, saying how to write one', async () => {
     error.mockRestore()
   }
 })
+
+it('records a failed card read in a flow with its reason, the read that locks the card, and sign-out', async () => {
+  const started = new Date()
+  const taro = formClient((path, init) => fetch(new URL(path, portal.url), init), portal.url)
+  await taro.get('/sign-in')
+  expect((await taro.post('/sign-in', { cardId: 'taro-ic', pin: '1234' })).status).toBe(303)
+  const page = (await taro.get('/user/edit?fresh=1')).text
+  expect((await taro.post('/user/edit', { ...textFieldsOf(page), action: 'add-certificate' })).status).toBe(
+    303,
+  )
+  for (let i = 0; i < 5; i++) {
+    await taro.get('/user/certificates/add')
+    await taro.post('/user/certificates/add', { cardId: 'taro-ic-new', pin: `000${i}` })
+  }
+  await taro.get('/menu')
+  expect((await taro.post('/sign-out', {})).status).toBe(303)
+
+  const lines = (await exported({ since: started })).map((l) => JSON.parse(l) as Line)
+  const reads = lines.filter((l) => l.action === 'card-read')
+  expect(reads).toHaveLength(5)
+  expect(reads.map((r) => r.detail.reason)).toEqual([
+    'card-wrong-pin',
+    'card-wrong-pin',
+    'card-wrong-pin',
+    'card-wrong-pin',
+    'card-locked',
+  ])
+  for (const r of reads) {
+    expect(r).toMatchObject({ outcome: 'failure', detail: { flow: 'user-update', input: 'reader' } })
+    expect(r.clientAddress).toMatch(/127\.0\.0\.1/)
+    expect(r.userId).toBe(lines[0]?.userId)
+  }
+  expect(reads.map((r) => r.detail.cardLocked === true)).toEqual([false, false, false, false, true])
+  expect(lines.at(-1)).toMatchObject({ action: 'sign-out', outcome: 'success', userId: lines[0]?.userId })
+})
