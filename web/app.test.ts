@@ -469,3 +469,34 @@ describe('error screens', () => {
     await expect(title(app.request('/sign-in'))).resolves.toBe('ログイン | 調達ポータル')
   })
 })
+
+describe('a form body that cannot be read', () => {
+  it('is refused with 400 on every POST route, never a 500, and changes nothing', async () => {
+    const portal = await memoryPortal()
+    const app = createApp({ ports: portal.ports, htmxScript: '', secureCookies: false })
+    const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
+    await c.get('/sign-in')
+    expect((await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })).status).toBe(303)
+    const token = /name="_csrf" value="([^"]+)"/.exec((await c.get('/menu')).text)?.[1] ?? ''
+    const cookie = [...c.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+    const before = structuredClone(portal.state)
+    const routes = [...new Set(app.routes.filter((r) => r.method === 'POST').map((r) => r.path))]
+    for (const route of routes) {
+      const path = route.replace(/:[^/]+/g, crypto.randomUUID())
+      const broken: [string, string][] = [
+        ['multipart/form-data', 'no boundary at all'],
+        ['multipart/form-data; boundary=xyz', '--abc\r\nContent-Disposition: nonsense\r\n\r\nx'],
+      ]
+      for (const [type, body] of broken) {
+        const res = await app.request(path, {
+          method: 'POST',
+          headers: { cookie, origin: 'http://localhost', 'x-csrf-token': token, 'content-type': type },
+          body,
+        })
+        expect(res.status, `${route} ${type}`).toBe(400)
+        expect(await res.text()).toContain('<title>エラー: 送信内容を読み取れませんでした')
+      }
+    }
+    expect(portal.state).toEqual(before)
+  })
+})

@@ -177,6 +177,30 @@ export const createApp = (options: AppOptions) => {
     ),
   )
 
+  // A form body that cannot be read (a broken multipart, a wrong boundary) is refused here, before
+  // any route reads it: 400 and nothing changed, never a 500. The parse is kept for the route.
+  app.use('*', async (c, next) => {
+    const type = c.req.header('content-type') ?? ''
+    const isForm =
+      type.startsWith('multipart/form-data') || type.startsWith('application/x-www-form-urlencoded')
+    const unreadable = async () => {
+      try {
+        await c.req.parseBody()
+        return false
+      } catch {
+        return true
+      }
+    }
+    if (c.req.method === 'POST' && isForm && (await unreadable()))
+      return render(c, {
+        title: '送信内容を読み取れませんでした',
+        status: 400,
+        body: html`<p>送信された内容の形式が正しくないため、読み取れませんでした。変更は行われていません。</p>
+<p>画面を開き直して、もう一度送信してください。</p><p><a href="/">トップへ</a></p>`,
+      })
+    await next()
+  })
+
   app.use('*', mandateGate(ports))
   app.route('/', menuRoutes(ports))
   app.route('/', signInRoutes(ports, sessionDeps))

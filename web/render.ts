@@ -21,7 +21,7 @@ export type Page = {
   body: Html
   /** Marks a page whose submit failed: the title starts with エラー: (as on every answer of 400 or above). */
   hasErrors?: boolean
-  status?: 200 | 403 | 404 | 409 | 410 | 413 | 422 | 429 | 502 | 503
+  status?: 200 | 400 | 403 | 404 | 409 | 410 | 413 | 422 | 429 | 502 | 503
 }
 
 export const SIMPLE_VIEW_COOKIE = 'view'
