@@ -29,6 +29,7 @@ const setUp = async () => {
     requestMandate(portal.ports)({
       sessionId: session.id,
       userId,
+      clientAddress: '192.0.2.7',
       providerId: 'sample-mandates',
       corporateNumber: '7123456789012',
       referenceNumber,
@@ -133,6 +134,10 @@ describe('F3 マイナンバーカード電子委任状更新', () => {
     const { portal, session, jiro, readCard, ask } = await setUp()
     await readCard()
     expect((await ask('POA-2026-0001')).ok).toBe(true)
+    // The request to the provider is in the audit log, with where it came from.
+    expect(portal.state.audit.filter((e) => e.action === 'mandate-request')).toEqual([
+      expect.objectContaining({ outcome: 'success', userId: jiro, clientAddress: '192.0.2.7' }),
+    ])
     const review = await reviewMandate(portal.ports)({ sessionId: session.id, userId: jiro })
     if (!review.ok) throw new Error(review.error.kind)
     const at = (ms: number) => ({

@@ -182,7 +182,7 @@ export const mandateCardReadStands =
 export const requestMandate =
   (ports: MandateRenewalPorts) =>
   async (
-    cmd: { sessionId: string; userId: string } & MandateRequestFields,
+    cmd: { sessionId: string; userId: string; clientAddress?: string } & MandateRequestFields,
   ): Promise<Result<void, MandateRenewalError>> => {
     if (!(await myNumberAgent(ports, cmd.userId))) return err({ kind: 'forbidden' })
     const draft = await ports.drafts.find(cmd.sessionId, MANDATE_RENEWAL_FLOW)
@@ -223,6 +223,7 @@ export const requestMandate =
       action: 'mandate-request',
       outcome: fetched.ok && fetched.value ? 'success' : 'failure',
       userId: cmd.userId,
+      clientAddress: cmd.clientAddress,
       detail: {
         providerId: provider.id,
         referenceNumber: reference,

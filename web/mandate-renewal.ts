@@ -252,7 +252,12 @@ ${postForm(
   app.post('/mandate/renewal/request', async (c) => {
     const { session, user } = signedIn(c)
     const values = RequestForm.parse(await c.req.parseBody())
-    const result = await request({ sessionId: session.id, userId: user.id, ...values })
+    const result = await request({
+      sessionId: session.id,
+      userId: user.id,
+      clientAddress: c.get('clientAddress'),
+      ...values,
+    })
     if (result.ok) return c.redirect('/mandate/renewal/confirm', 303)
     const refuse = (
       status: 422 | 502 | 503,
