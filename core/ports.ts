@@ -194,6 +194,19 @@ export type AuditEntry = {
 
 export type AuditLog = { append(entry: AuditEntry): Promise<void> }
 
+/** An entry as the log keeps it, with its number: the order entries were written in. */
+export type AuditRecord = AuditEntry & { id: string }
+
+/** Reading the audit log, for the operator's export: a page at a time, oldest first. */
+export type AuditLogReader = {
+  /** Up to `limit` entries written after entry `afterId` (from the start without it), within the range. */
+  page(
+    range: { since?: Date; until?: Date },
+    afterId: string | undefined,
+    limit: number,
+  ): Promise<AuditRecord[]>
+}
+
 /** Failed sign-ins under a key (a client address, a certificate), for the rate limits. */
 export type FailureLog = {
   /** Records a failure at `at`, and forgets this key's failures from before `forgetBefore`. */

@@ -4,8 +4,7 @@
  * address, and the detail. The log holds no PIN, key or certificate (see core/ports.ts AuditEntry),
  * so neither does the export. It is read a page at a time, however long the log.
  */
-import type { Kysely } from 'kysely'
-import type { Database } from '../adapters/db/schema.ts'
+import type { AuditLogReader } from '../core/ports.ts'
 
 export type AuditRange = { since?: Date; until?: Date }
 
@@ -13,34 +12,30 @@ const PAGE = 1000
 
 /** Writes each entry in the range as one line; returns how many. */
 export const exportAuditLog = async (
-  db: Kysely<Database>,
+  log: AuditLogReader,
   range: AuditRange,
   write: (line: string) => void,
 ): Promise<number> => {
-  let after: string | undefined
+  let afterId: string | undefined
   let count = 0
   for (;;) {
-    let query = db.selectFrom('audit_log').selectAll().orderBy('id').limit(PAGE)
-    if (after !== undefined) query = query.where('id', '>', after)
-    if (range.since) query = query.where('at', '>=', range.since)
-    if (range.until) query = query.where('at', '<', range.until)
-    const rows = await query.execute()
-    for (const r of rows) {
+    const entries = await log.page(range, afterId, PAGE)
+    for (const e of entries) {
       write(
         JSON.stringify({
-          id: String(r.id),
-          at: new Date(r.at).toISOString(),
-          action: r.action,
-          outcome: r.outcome,
-          userId: r.user_id,
-          businessId: r.business_id,
-          clientAddress: r.client_address,
-          detail: r.detail,
+          id: e.id,
+          at: e.at.toISOString(),
+          action: e.action,
+          outcome: e.outcome,
+          userId: e.userId ?? null,
+          businessId: e.businessId ?? null,
+          clientAddress: e.clientAddress ?? null,
+          detail: e.detail ?? {},
         }),
       )
     }
-    count += rows.length
-    if (rows.length < PAGE) return count
-    after = String(rows.at(-1)?.id)
+    count += entries.length
+    afterId = entries.at(-1)?.id
+    if (entries.length < PAGE) return count
   }
 }

@@ -11,6 +11,7 @@
 import { z } from 'zod'
 import { type DatabaseHandle, DataFolderInUseError, openDatabase } from '../adapters/db/database.ts'
 import { newBoss } from '../adapters/job-queue/boss.ts'
+import { kyselyAuditLogReader } from '../adapters/stores/audit-log.kysely.ts'
 import { configFromEnv } from '../main.ts'
 import { type AuditRange, exportAuditLog } from './audit-export.ts'
 import { isDeadLetterQueue, listDeadLetters, redriveDeadLetters } from './dead-letters.ts'
@@ -50,7 +51,7 @@ export const runOps = async (args: string[], env: Record<string, string | undefi
   if (!database) return 1
   if (auditRange) {
     try {
-      await exportAuditLog(database.db, auditRange, (line) => console.log(line))
+      await exportAuditLog(kyselyAuditLogReader(database.db), auditRange, (line) => console.log(line))
       return 0
     } finally {
       await database.close()

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { AuditLog } from '../../core/ports.ts'
+import type { AuditLog, AuditLogReader, AuditRecord } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 
 export const kyselyAuditLog = (db: Kysely<Database>): AuditLog => ({
@@ -16,5 +16,24 @@ export const kyselyAuditLog = (db: Kysely<Database>): AuditLog => ({
         detail: e.detail ?? {},
       })
       .execute()
+  },
+})
+
+export const kyselyAuditLogReader = (db: Kysely<Database>): AuditLogReader => ({
+  page: async (range, afterId, limit) => {
+    let query = db.selectFrom('audit_log').selectAll().orderBy('id').limit(limit)
+    if (afterId !== undefined) query = query.where('id', '>', afterId)
+    if (range.since) query = query.where('at', '>=', range.since)
+    if (range.until) query = query.where('at', '<', range.until)
+    return (await query.execute()).map((r) => ({
+      id: String(r.id),
+      at: new Date(r.at),
+      action: r.action,
+      outcome: r.outcome as AuditRecord['outcome'],
+      userId: r.user_id ?? undefined,
+      businessId: r.business_id ?? undefined,
+      clientAddress: r.client_address ?? undefined,
+      detail: r.detail,
+    }))
   },
 })

@@ -7,6 +7,7 @@ import type { Mandate } from '../../core/mandates.ts'
 import type { Notice } from '../../core/notices.ts'
 import type {
   AuditEntry,
+  AuditLogReader,
   Draft,
   Expiring,
   Job,
@@ -306,6 +307,16 @@ export const memoryStores = (state: MemoryState) => {
     },
   }
 }
+
+/** The audit log's reader over the memory state: an entry's number is its place in the log. */
+export const memoryAuditLogReader = (state: MemoryState): AuditLogReader => ({
+  page: async (range, afterId, limit) =>
+    copy(state.audit)
+      .map((e, i) => ({ ...e, detail: e.detail ?? {}, id: String(i + 1) }))
+      .filter((e) => afterId === undefined || Number(e.id) > Number(afterId))
+      .filter((e) => (!range.since || e.at >= range.since) && (!range.until || e.at < range.until))
+      .slice(0, limit),
+})
 
 /** Runs the work on a copy of the state, one at a time, and keeps the copy only if the work succeeded. */
 export const memoryUnitOfWork = (state: MemoryState): UnitOfWork => {

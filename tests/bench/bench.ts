@@ -240,6 +240,18 @@ const main = async () => {
     fax: '',
     email: '',
   }
+  /** A committed change waiting for GEPS, as the use case records one. */
+  const benchChange = (id: string, now: Date) => ({
+    id,
+    user_id: agent0,
+    business_id: hanako.business_id,
+    kind: 'user-contact-updated',
+    before: fields,
+    after: fields,
+    created_at: now,
+    sync_state: 'waiting' as const,
+    sync_updated_at: now,
+  })
   let worker: Awaited<ReturnType<typeof start>> | undefined
   if (PARTS.has('drain')) {
     const backlog = Array.from({ length: BACKLOG }, () => crypto.randomUUID())
@@ -248,19 +260,7 @@ const main = async () => {
       const now = new Date()
       await db
         .insertInto('user_changes')
-        .values(
-          ids.map((id) => ({
-            id,
-            user_id: agent0,
-            business_id: hanako.business_id,
-            kind: 'user-contact-updated',
-            before: fields,
-            after: fields,
-            created_at: now,
-            sync_state: 'waiting' as const,
-            sync_updated_at: now,
-          })),
-        )
+        .values(ids.map((id) => benchChange(id, now)))
         .execute()
       await boss.insert(
         'geps-sync',
@@ -305,20 +305,7 @@ const main = async () => {
       const id = crypto.randomUUID()
       const now = new Date()
       await db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('user_changes')
-          .values({
-            id,
-            user_id: agent0,
-            business_id: hanako.business_id,
-            kind: 'user-contact-updated',
-            before: fields,
-            after: fields,
-            created_at: now,
-            sync_state: 'waiting',
-            sync_updated_at: now,
-          })
-          .execute()
+        await trx.insertInto('user_changes').values(benchChange(id, now)).execute()
         await boss.send('geps-sync', { changeId: id, userId: agent0 }, { db: fromKysely(trx) })
       })
       committed.set(id, Date.now())

@@ -7,10 +7,16 @@ import type { PgBoss } from 'pg-boss'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_USER_IDS, loadDemoData, loadDemoIntoMemory } from '../../adapters/demo/demo-data.ts'
 import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
-import { emptyMemoryState, memoryStores, memoryUnitOfWork } from '../../adapters/stores/memory.ts'
+import { kyselyAuditLogReader } from '../../adapters/stores/audit-log.kysely.ts'
+import {
+  emptyMemoryState,
+  memoryAuditLogReader,
+  memoryStores,
+  memoryUnitOfWork,
+} from '../../adapters/stores/memory.ts'
 import { kyselySessionStore } from '../../adapters/stores/session-store.kysely.ts'
 import { kyselyStores, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
-import type { AuditEntry, Transactional, UnitOfWork, UserChange } from '../../core/ports.ts'
+import type { AuditEntry, AuditLogReader, Transactional, UnitOfWork, UserChange } from '../../core/ports.ts'
 import { err, ok } from '../../core/result.ts'
 import { ALL_QUEUES } from '../../jobs/queues.ts'
 import { countJobs, startBoss } from '../support/boss.ts'
@@ -26,8 +32,8 @@ type Subject = Omit<Transactional, 'jobs'> & {
   sessions: ReturnType<typeof kyselySessionStore>
   unitOfWork: UnitOfWork
   jobCount(queue: 'geps-sync' | 'mail'): Promise<number>
-  /** The last audit entry, as stored (the port has no reader: only operators read the log). */
-  lastAuditEntry(): Promise<AuditEntry | undefined>
+  /** The audit log's reader (the operator's export). */
+  auditReader: AuditLogReader
   close(): Promise<void>
 }
 
@@ -38,7 +44,7 @@ const memorySubject = async (): Promise<Subject> => {
     ...memoryStores(state),
     unitOfWork: memoryUnitOfWork(state),
     jobCount: async (queue) => state.jobs.filter((j) => j.queue === queue).length,
-    lastAuditEntry: async () => state.audit.at(-1),
+    auditReader: memoryAuditLogReader(state),
     close: async () => {},
   }
 }
@@ -55,25 +61,7 @@ const kyselySubject = async (
     sessions: kyselySessionStore(test.handle.db),
     unitOfWork: kyselyUnitOfWork(test.handle.db, pgBossJobQueue(boss, ALL_QUEUES)),
     jobCount: (queue) => countJobs(test.handle, queue),
-    lastAuditEntry: async () => {
-      const r = await test.handle.db
-        .selectFrom('audit_log')
-        .selectAll()
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst()
-      return (
-        r && {
-          at: new Date(r.at),
-          action: r.action,
-          outcome: r.outcome as AuditEntry['outcome'],
-          userId: r.user_id ?? undefined,
-          businessId: r.business_id ?? undefined,
-          clientAddress: r.client_address ?? undefined,
-          detail: r.detail,
-        }
-      )
-    },
+    auditReader: kyselyAuditLogReader(test.handle.db),
     close: async () => {
       await boss.stop({ graceful: false, timeout: 1000 })
       await test.drop()
@@ -577,7 +565,22 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
         detail: { reason: 'card-wrong-pin', fields: ['title', 'email'] },
       }
       await s.audit.append(entry)
-      expect(await s.lastAuditEntry()).toEqual(entry)
+      const [read] = await s.auditReader.page({ since: entry.at }, undefined, 10)
+      expect(read).toEqual({ ...entry, id: expect.any(String) })
+    })
+
+    test('reads the audit log a page at a time, oldest first, within a range', async () => {
+      const at = (minute: number) => new Date(Date.UTC(2030, 0, 1, 0, minute))
+      for (const minute of [1, 2, 3])
+        await s.audit.append({ at: at(minute), action: `paged-${minute}`, outcome: 'success' })
+      const first = await s.auditReader.page({ since: at(1) }, undefined, 2)
+      expect(first.map((e) => e.action)).toEqual(['paged-1', 'paged-2'])
+      const rest = await s.auditReader.page({ since: at(1) }, first.at(-1)?.id, 2)
+      expect(rest.map((e) => e.action)).toEqual(['paged-3'])
+      expect(
+        (await s.auditReader.page({ since: at(1), until: at(3) }, undefined, 10)).map((e) => e.action),
+      ).toEqual(['paged-1', 'paged-2'])
+      expect(rest[0]?.detail).toEqual({})
     })
   })
 

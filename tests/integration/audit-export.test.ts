@@ -4,6 +4,7 @@
  * command runs as the operator types it.
  */
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
+import { kyselyAuditLogReader } from '../../adapters/stores/audit-log.kysely.ts'
 import { exportAuditLog } from '../../jobs/audit-export.ts'
 import { runOps } from '../../jobs/ops.ts'
 import type { Portal } from '../../main.ts'
@@ -28,7 +29,7 @@ type Line = {
 
 const exported = async (range: { since?: Date; until?: Date } = {}) => {
   const lines: string[] = []
-  await exportAuditLog(portal.database.db, range, (line) => void lines.push(line))
+  await exportAuditLog(kyselyAuditLogReader(portal.database.db), range, (line) => void lines.push(line))
   return lines
 }
 
