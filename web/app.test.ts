@@ -438,6 +438,9 @@ describe('/llms.txt', () => {
       sessionLimits: { idleMs: 15 * 60_000, absoluteMs: 8 * 3_600_000 },
     })
     const text = await (await configured.request('/llms.txt')).text()
+    // What each refusal means, the rarer ones included.
+    for (const status of ['400 when', '403 when', '409 when', '413 when', '422 with', '429 on', '503 when'])
+      expect(text).toContain(status)
     expect(text).toContain('session cookie `__Host-sid`')
     expect(text).toContain('15 minutes without a request, and 8 hours after sign-in')
   })
