@@ -11,6 +11,27 @@ const appWith = async (options: { publicOrigin?: string; clientAddressOf?: () =>
   return createApp({ ports: portal.ports, htmxScript: '/* htmx */', secureCookies: false, ...options })
 }
 
+/** 入札 花子 signed in on a portal of her own: its app and state, the menu, her cookie and CSRF token. */
+const signedInAsHanako = async () => {
+  const portal = await memoryPortal()
+  const app = createApp({ ports: portal.ports, htmxScript: '', secureCookies: false })
+  const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
+  await c.get('/sign-in')
+  expect((await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })).status).toBe(303)
+  const menu = (await c.get('/menu')).text
+  const token = /name="_csrf" value="([^"]+)"/.exec(menu)?.[1] ?? ''
+  expect(token).not.toBe('')
+  const cookie = [...c.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+  return { portal, app, menu, token, cookie }
+}
+
+/** Every POST route the app registers, with any path parameter filled in. */
+const postRoutes = (app: ReturnType<typeof createApp>) =>
+  [...new Set(app.routes.filter((r) => r.method === 'POST').map((r) => r.path))].map((route) => ({
+    route,
+    path: route.replace(/:[^/]+/g, crypto.randomUUID()),
+  }))
+
 describe('security headers', () => {
   it('sends them on every answer, assets and redirects included', async () => {
     const app = await appWith()
@@ -109,10 +130,7 @@ describe('Strict-Transport-Security', () => {
 
 describe('pages that show personal data', () => {
   it('are never stored by the browser: every page a signed-in user can GET says no-store', async () => {
-    const app = await appWith()
-    const c = formClient((path, init) => Promise.resolve(app.request(path, init)), 'http://localhost')
-    await c.get('/sign-in')
-    expect((await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })).status).toBe(303)
+    const { app, cookie } = await signedInAsHanako()
     const pages = app.routes
       .filter((r) => r.method === 'GET' && !r.path.includes(':') && !r.path.includes('*'))
       .map((r) => r.path)
@@ -121,7 +139,6 @@ describe('pages that show personal data', () => {
       )
     expect(pages).toEqual(expect.arrayContaining(['/menu', '/user/edit', '/business/history']))
     const shown: string[] = []
-    const cookie = [...c.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
     for (const path of new Set(pages)) {
       const res = await app.request(path, { headers: { cookie } })
       if (res.status !== 200) continue
@@ -380,17 +397,9 @@ describe('the modules the page loads', () => {
 
 describe('CSRF', () => {
   it('every POST route refuses a signed-in request without the session’s token, and changes nothing', async () => {
-    const portal = await memoryPortal()
-    const app = createApp({ ports: portal.ports, htmxScript: '', secureCookies: false })
-    const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
-    await c.get('/sign-in')
-    expect((await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })).status).toBe(303)
-    const menu = await c.get('/menu')
-    const token = /name="_csrf" value="([^"]+)"/.exec(menu.text)?.[1] ?? ''
-    expect(token).not.toBe('')
+    const { portal, app, menu, token, cookie } = await signedInAsHanako()
     // htmx sends it in a header on every request from the page, a form's or not.
-    expect(menu.text).toContain(`hx-headers:inherited="{&quot;X-CSRF-Token&quot;:&quot;${token}&quot;}"`)
-    const cookie = [...c.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+    expect(menu).toContain(`hx-headers:inherited="{&quot;X-CSRF-Token&quot;:&quot;${token}&quot;}"`)
     const post = (path: string, headers: Record<string, string>) =>
       app.request(path, {
         method: 'POST',
@@ -404,10 +413,11 @@ describe('CSRF', () => {
       })
 
     const before = structuredClone(portal.state)
-    const routes = [...new Set(app.routes.filter((r) => r.method === 'POST').map((r) => r.path))]
-    expect(routes).toEqual(expect.arrayContaining(['/sign-out', '/user/edit', '/user/confirm', '/renewal']))
-    for (const route of routes) {
-      const path = route.replace(/:[^/]+/g, crypto.randomUUID())
+    const routes = postRoutes(app)
+    expect(routes.map((r) => r.route)).toEqual(
+      expect.arrayContaining(['/sign-out', '/user/edit', '/user/confirm', '/renewal']),
+    )
+    for (const { route, path } of routes) {
       const refused: Record<string, string>[] = [
         {},
         { 'x-csrf-token': 'not-the-token' },
@@ -475,17 +485,9 @@ describe('error screens', () => {
 
 describe('a form body that cannot be read', () => {
   it('is refused with 400 on every POST route, never a 500, and changes nothing', async () => {
-    const portal = await memoryPortal()
-    const app = createApp({ ports: portal.ports, htmxScript: '', secureCookies: false })
-    const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
-    await c.get('/sign-in')
-    expect((await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })).status).toBe(303)
-    const token = /name="_csrf" value="([^"]+)"/.exec((await c.get('/menu')).text)?.[1] ?? ''
-    const cookie = [...c.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+    const { portal, app, token, cookie } = await signedInAsHanako()
     const before = structuredClone(portal.state)
-    const routes = [...new Set(app.routes.filter((r) => r.method === 'POST').map((r) => r.path))]
-    for (const route of routes) {
-      const path = route.replace(/:[^/]+/g, crypto.randomUUID())
+    for (const { route, path } of postRoutes(app)) {
       const broken: [string, string][] = [
         ['multipart/form-data', 'no boundary at all'],
         ['multipart/form-data; boundary=xyz', '--abc\r\nContent-Disposition: nonsense\r\n\r\nx'],

@@ -23,6 +23,7 @@ import { DEMO_USER_IDS } from '../../adapters/demo/demo-data.ts'
 import { newBoss } from '../../adapters/job-queue/boss.ts'
 import { sessionKey } from '../../adapters/stores/session-key.ts'
 import { randomToken } from '../../core/ids.ts'
+import { NO_USER_FIELDS } from '../../core/user-deletion.ts'
 import { CONCURRENCY_ON_POSTGRES } from '../../jobs/workers.ts'
 import { createPostgresDatabase, postgresServer } from '../support/database.ts'
 import { startPortalWorld } from '../support/portal-processes.ts'
@@ -230,16 +231,7 @@ const main = async () => {
   await sql`update user_changes set sync_state = 'done'`.execute(db)
   const agent0 = agents[0]?.id ?? ''
   /** What a bench change records of the user: nothing that matters to the figures. */
-  const fields = {
-    nameKana: hanako.name_kana,
-    department: '',
-    title: '',
-    postalCode: '',
-    address: '',
-    phone: '',
-    fax: '',
-    email: '',
-  }
+  const fields = { ...NO_USER_FIELDS, nameKana: hanako.name_kana }
   /** A committed change waiting for GEPS, as the use case records one. */
   const benchChange = (id: string, now: Date) => ({
     id,
