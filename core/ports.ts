@@ -175,6 +175,11 @@ export type SessionStore = {
    * are dropped, so that nothing of whoever used the session before reaches the new user.
    */
   signIn(oldSessionId: string, newSession: Session): Promise<void>
+  /**
+   * A card read re-authenticated the session's user: the session gets a new id and CSRF token
+   * (the old id stops working) and forgets its challenge; its user, times and drafts stay.
+   */
+  rotate(oldSessionId: string, renewed: { id: string; csrfToken: string }): Promise<void>
   end(sessionId: string): Promise<void>
   /** Records that the session was used at `at`. */
   touch(sessionId: string, at: Date): Promise<void>

@@ -3,6 +3,7 @@
  * began (sign-in starts a new one), whatever its use. An ended session opens nothing.
  */
 import type { User } from './account.ts'
+import { randomToken } from './ids.ts'
 import type { Clock, Session, SessionStore } from './ports.ts'
 
 export type SessionLimits = { idleMs: number; absoluteMs: number }
@@ -41,6 +42,19 @@ export const resumeSession =
       return { session: { ...session, lastSeenAt: now }, user }
     }
     return { session, user }
+  }
+
+/**
+ * A card read in a flow (certificate add or removal, renewal, mandate, deletion) re-authenticates
+ * the user: the session gets a new id and CSRF token, so that an id or token seen before the
+ * read opens nothing after it. The user, the drafts and the session's age stay.
+ */
+export const renewSessionId =
+  (ports: Pick<SessionPorts, 'sessions'>) =>
+  async (sessionId: string): Promise<{ id: string; csrfToken: string }> => {
+    const renewed = { id: randomToken(32), csrfToken: randomToken(32) }
+    await ports.sessions.rotate(sessionId, renewed)
+    return renewed
   }
 
 /** Deletes every expired session (a scheduled job); returns how many. */

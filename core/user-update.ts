@@ -120,6 +120,8 @@ export type CertificateRefusal =
   | { kind: 'already-registered' }
   /** A My Number card's certificate: those are registered with the card, and renewed through F2. */
   | { kind: 'my-number-certificate' }
+  /** A removal's read: the card read is not one of this user's registered certificates. */
+  | { kind: 'not-own-certificate' }
 
 /**
  * The draft: the fields as they will be, and what they were based on (the values and, for the
@@ -156,6 +158,10 @@ export type UserUpdateError =
   | { kind: 'certificate-refused'; reason: CertificateRefusal }
   /** The user's last certificate: without one they could never sign in again. */
   | { kind: 'last-certificate' }
+  /** Removing a registered certificate takes a card read first (stageCertificateRemoval). */
+  | { kind: 'card-read-required'; certificateId: string }
+  /** No certificate of this user's has that id. */
+  | { kind: 'certificate-not-found' }
   | { kind: 'nothing-changed' }
   | { kind: 'no-draft' }
   /** The confirm screen that was posted is not the latest one: another [確認] replaced its draft. */
@@ -313,7 +319,12 @@ export const stageCertificate =
     return ok(certificate)
   }
 
-/** [削除] of 電子証明書情報: stages the removal, unless it would leave the user without a certificate. */
+/**
+ * [削除] of 電子証明書情報. A certificate staged for addition is withdrawn at once (it was never
+ * registered). Removing a registered one takes a card read in this flow, whatever the session's
+ * age: the answer is `card-read-required`, and stageCertificateRemoval does it after the read.
+ * Neither may leave the user without a certificate.
+ */
 export const unstageCertificate =
   (ports: UserUpdatePorts) =>
   async (cmd: {
@@ -321,19 +332,88 @@ export const unstageCertificate =
     userId: string
     certificateId: string
   }): Promise<Result<void, UserUpdateError>> => {
-    const overview = await loadUserOverview(ports)(cmd.userId)
-    if (!overview.ok) return overview
-    if (!changesOwnCertificates(overview.value.user)) return err({ kind: 'forbidden' })
-    const staging = await loadStaging(ports)(cmd.sessionId)
+    const removal = await checkRemoval(ports, cmd)
+    if (!removal.ok) return removal
+    const { staging } = removal.value
     const staged = staging.certificates
-    const next = staged.added.some((c) => c.id === cmd.certificateId)
-      ? { ...staged, added: staged.added.filter((c) => c.id !== cmd.certificateId) }
-      : overview.value.certificates.some((c) => c.id === cmd.certificateId)
-        ? { ...staged, removed: [...new Set([...staged.removed, cmd.certificateId])] }
-        : staged
-    if (certificatesAfter(overview.value.certificates, next).length === 0)
-      return err({ kind: 'last-certificate' })
+    if (!staged.added.some((c) => c.id === cmd.certificateId)) {
+      return err({ kind: 'card-read-required', certificateId: cmd.certificateId })
+    }
+    const next = { ...staged, added: staged.added.filter((c) => c.id !== cmd.certificateId) }
     await saveStaging(ports, cmd.sessionId, { ...staging, certificates: next })
+    return ok(undefined)
+  }
+
+/**
+ * Whether the user may remove this certificate of theirs (registered or staged) now: they change
+ * their own certificates here, it is theirs, and one would be left after it.
+ */
+const checkRemoval = async (
+  ports: UserUpdatePorts,
+  cmd: { sessionId: string; userId: string; certificateId: string },
+): Promise<Result<{ overview: UserOverview; staging: Staging }, UserUpdateError>> => {
+  const overview = await loadUserOverview(ports)(cmd.userId)
+  if (!overview.ok) return overview
+  if (!changesOwnCertificates(overview.value.user)) return err({ kind: 'forbidden' })
+  const staging = await loadStaging(ports)(cmd.sessionId)
+  const after = certificatesAfter(overview.value.certificates, staging.certificates)
+  if (!after.some((c) => c.id === cmd.certificateId)) return err({ kind: 'certificate-not-found' })
+  if (after.length === 1) return err({ kind: 'last-certificate' })
+  return ok({ overview: overview.value, staging })
+}
+
+/** A removal of a registered certificate (not a staged one), if it may go ahead. */
+const checkRegisteredRemoval = async (
+  ports: UserUpdatePorts,
+  cmd: { sessionId: string; userId: string; certificateId: string },
+): Promise<
+  Result<{ overview: UserOverview; staging: Staging; certificate: Certificate }, UserUpdateError>
+> => {
+  const removal = await checkRemoval(ports, cmd)
+  if (!removal.ok) return removal
+  const certificate = removal.value.overview.certificates.find((c) => c.id === cmd.certificateId)
+  return certificate ? ok({ ...removal.value, certificate }) : err({ kind: 'certificate-not-found' })
+}
+
+/** The registered certificate a removal's read screen names, if the removal may go ahead. */
+export const certificateToRemove =
+  (ports: UserUpdatePorts) =>
+  async (cmd: {
+    sessionId: string
+    userId: string
+    certificateId: string
+  }): Promise<Result<Certificate, UserUpdateError>> => {
+    const removal = await checkRegisteredRemoval(ports, cmd)
+    return removal.ok ? ok(removal.value.certificate) : removal
+  }
+
+/**
+ * [削除] of a registered certificate, after the card read: the user proves who they are with a
+ * certificate registered to them (the one to remove, or another: a lost card cannot be read), over
+ * the session's challenge, valid now. Then the removal is staged, to be written at [更新].
+ */
+export const stageCertificateRemoval =
+  (ports: UserUpdatePorts & CertificatePorts) =>
+  async (cmd: {
+    sessionId: string
+    userId: string
+    certificateId: string
+    input: CardInput
+    clientAddress?: string
+  }): Promise<Result<void, UserUpdateError>> => {
+    const removal = await checkRegisteredRemoval(ports, cmd)
+    if (!removal.ok) return removal
+    const { overview, staging } = removal.value
+    const read = await readAndVerify(ports, { ...cmd, flow: USER_UPDATE_FLOW }, cmd.input)
+    if (!read.ok) return err({ kind: 'certificate-refused', reason: read.error })
+    if (!overview.certificates.some((c) => c.fingerprint === read.value.facts.fingerprint)) {
+      return err({ kind: 'certificate-refused', reason: { kind: 'not-own-certificate' } })
+    }
+    const removed = [...new Set([...staging.certificates.removed, cmd.certificateId])]
+    await saveStaging(ports, cmd.sessionId, {
+      ...staging,
+      certificates: { ...staging.certificates, removed },
+    })
     return ok(undefined)
   }
 

@@ -33,7 +33,7 @@ import {
 import { certificateFacts } from './certificate-view.ts'
 import { postForm, readOnlyRows } from './forms.ts'
 import { type Html, html, type Page, raw, render } from './render.ts'
-import { type AppEnv, ensureSession, type SessionDeps } from './session.ts'
+import { type AppEnv, afterCardRead, ensureSession, type SessionDeps } from './session.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
 
 const CHOICE_TITLE = '更新する電子証明書の種別選択画面'
@@ -274,7 +274,7 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
       const input = await cardInputOf(body, c.get('portalOrigin'))
       if (!input.ok) return refuse(input.error)
       const result = await read(form, input.value, session.id, c.get('clientAddress'))
-      if (result.ok) return c.redirect(result.value, 303)
+      if (result.ok) return afterCardRead(c, ports.sessions, result.value)
       if (result.error.kind === 'no-draft') return render(c, startAgain(result.error, step.title))
       // An outside service that is down or refuses is not the user's error: 503 or 502, and
       // nothing was changed.

@@ -22,6 +22,9 @@ export const llmsTxt = (settings: {
   any URL; it stays on for the following requests (cookie \`view=simple\`) until \`?view=full\`.
 - Keep cookies: the session cookie \`${sessionCookieName(settings.secureCookies)}\` carries the sign-in. A session ends after
   ${inWords(settings.sessionLimits.idleMs)} without a request, and ${inWords(settings.sessionLimits.absoluteMs)} after sign-in.
+  Sign-in and every card read in a flow (certificate add or removal, renewal, mandate,
+  deletion) give the session a new id (a new cookie) and a new \`_csrf\`: take both from the
+  answer and the next page.
 - Post every hidden field of the form you submit, as it is: \`_csrf\` (the session's token) and
   any other (such as \`draftId\` on the confirm screen).
 - Labels are exactly the field's Japanese name; \`name\` attributes are stable.
@@ -73,8 +76,11 @@ form (\`cardId\`, \`pin\`) and the file form (\`p12\`, \`password\`) alike, at t
      GET /user/certificates/add (電子証明書の種別選択画面): choose cardId, enter pin, button 読込
      (POST). The certificate must be valid, trusted, the user's own and registered to no one.
      Success: 303 back to /user/edit with it staged.
-   - \`remove-certificate:{id}\` (button 削除 of a certificate): stages the removal; the last one
-     cannot be removed.
+   - \`remove-certificate:{id}\` (button 削除 of a certificate): one staged by 追加 is withdrawn at
+     once. A registered one takes a card read first: 303 to GET /user/certificates/remove/{id}
+     (削除する電子証明書の本人確認画面); POST cardId + pin (or a certificate file) of a certificate
+     registered to the user (the one to remove or another), button 読込. Success: 303 back to
+     /user/edit with the removal staged. The last certificate cannot be removed.
    Staged changes are written only at 更新 below.
 3. GET /user/confirm: 利用者情報の更新確認画面, old and new values side by side. Button: 更新
    (the form carries the hidden field draftId: post it as it is). GET /user/edit meanwhile shows

@@ -26,7 +26,7 @@ import { issueChallenge } from '../core/sign-in.ts'
 import { type CardMessage, cardInputOf, cardReadForms, cardReadRefusalMessage } from './card-read.ts'
 import { errorSummary, postForm, readOnlyRows, selectField, textField } from './forms.ts'
 import { html, type Page, render } from './render.ts'
-import { type AppEnv, signedIn, toSignIn, toWholePage } from './session.ts'
+import { type AppEnv, afterCardRead, signedIn, toSignIn, toWholePage } from './session.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
 
 const EXPIRED_TITLE = 'マイナンバーカード電子委任状失効画面'
@@ -204,7 +204,7 @@ ${cardReadForms({
           clientAddress: c.get('clientAddress'),
         })
       : input
-    if (read.ok) return c.redirect('/mandate/renewal/request', 303)
+    if (read.ok) return afterCardRead(c, ports.sessions, '/mandate/renewal/request')
     await challenge(session.id)
     const message = 'kind' in read.error ? renewalMessage(read.error) : read.error
     return render(c, {

@@ -20,7 +20,7 @@ import { type CardMessage, cardInputOf, cardReadForms, cardReadRefusalMessage } 
 import { postForm, readOnlyRows } from './forms.ts'
 import { mandateFacts, myNumberAgentsOnly } from './mandate-renewal.ts'
 import { html, type Page, render } from './render.ts'
-import { type AppEnv, setSessionCookie, signedIn, toWholePage } from './session.ts'
+import { type AppEnv, afterCardRead, setSessionCookie, signedIn, toWholePage } from './session.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
 import { certificateTable } from './user-update.ts'
 
@@ -125,7 +125,7 @@ ${cardReadForms({
           clientAddress: c.get('clientAddress'),
         })
       : input
-    if (read.ok) return c.redirect('/mandate/deletion/confirm', 303)
+    if (read.ok) return afterCardRead(c, ports.sessions, '/mandate/deletion/confirm')
     if ('kind' in read.error && read.error.kind === 'forbidden') return render(c, FORBIDDEN)
     await challenge(session.id)
     const message = 'kind' in read.error ? deletionMessage(read.error) : read.error

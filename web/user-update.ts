@@ -44,6 +44,7 @@ import {
   type CertificatePorts,
   type CertificateRefusal,
   certificatesAfter,
+  certificateToRemove,
   completeUserUpdate,
   discardStaging,
   draftValues,
@@ -54,6 +55,7 @@ import {
   reviewUserUpdate,
   type StagedCertificate,
   stageCertificate,
+  stageCertificateRemoval,
   stageQualification,
   type UpdateInput,
   type UserUpdateError,
@@ -72,7 +74,7 @@ import {
 import { nameIn } from './certificate-view.ts'
 import { checkboxGroup, errorSummary, postForm, readOnlyRows, selectField, textField } from './forms.ts'
 import { type Html, html, type Page, raw, render } from './render.ts'
-import { type AppEnv, signedIn, toSignIn } from './session.ts'
+import { type AppEnv, afterCardRead, signedIn, toSignIn } from './session.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
 
 const inputTitle = (user: User) =>
@@ -441,6 +443,11 @@ const certificateRefusalMessage = (reason: CertificateRefusal): CardMessage => {
         field: 'cardId',
         text: 'マイナンバーカードの電子証明書は、ここでは追加できません。マイナンバーカードを更新したときは、ログイン画面の「電子証明書更新」から更新してください。',
       }
+    case 'not-own-certificate':
+      return {
+        field: 'cardId',
+        text: '読み込んだ電子証明書は、この利用者に登録されている電子証明書ではありません。削除する電子証明書か、ほかに登録されているご本人の電子証明書を読み込んでください。',
+      }
   }
 }
 
@@ -463,6 +470,28 @@ ${cardReadForms({
 })}
 <p><a href="/user/edit">入力画面に戻る（追加しない）</a></p>`
 
+const REMOVAL_READ_TITLE = '削除する電子証明書の本人確認画面'
+
+/** The card read before a registered certificate's removal is staged: which one, and why a read. */
+const removalReadPage = (
+  ports: CertificatePorts,
+  csrfToken: string,
+  certificate: Certificate,
+  state: { cardId?: string; message?: CardMessage } = {},
+) =>
+  html`<p>次の電子証明書を削除します。ご本人の確認のため、登録されている電子証明書（削除するものでも、ほかのものでも構いません）のカードを選び、PINを入力して［読込］を押してください。削除は［確認］［更新］を押すまで行われません。</p>
+${certificateTable([certificate], { caption: '削除する電子証明書' })}
+${cardReadForms({
+  action: `/user/certificates/remove/${certificate.id}`,
+  csrfToken,
+  reader: ports.cardReader,
+  state,
+  button: '読込',
+  fileHeading: 'ファイルタイプの電子証明書で確認する',
+  fileButton: 'ファイルを読込',
+})}
+<p><a href="/user/edit">入力画面に戻る（削除しない）</a></p>`
+
 const errorPage = (error: UserUpdateError): Page => {
   switch (error.kind) {
     case 'invalid-qualification':
@@ -471,6 +500,20 @@ const errorPage = (error: UserUpdateError): Page => {
         status: 409,
         body: html`<p>${Object.values(error.errors).join(' ')}</p><p>別の画面で先に登録されたため、更新は行っていません。</p>
 <p><a href="/user/edit?fresh=1">現在の登録内容で入力し直す</a></p>`,
+      }
+    case 'certificate-not-found':
+      return {
+        title: REMOVAL_READ_TITLE,
+        status: 404,
+        body: html`<p>この電子証明書は、あなたの電子証明書情報に見つかりませんでした。すでに削除されたか、入力画面が古くなっています。</p>
+<p><a href="/user/edit">利用者情報の入力画面へ</a></p>`,
+      }
+    case 'card-read-required':
+      return {
+        title: REMOVAL_READ_TITLE,
+        status: 409,
+        body: html`<p>電子証明書を削除するには、カードの読み込みによる本人確認が必要です。</p>
+<p><a href="/user/certificates/remove/${error.certificateId}">本人確認に進む</a></p>`,
       }
     case 'last-certificate':
       return {
@@ -537,6 +580,8 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
   const keep = keepTyped(ports)
   const addCertificate = stageCertificate(ports)
   const removeCertificate = unstageCertificate(ports)
+  const toRemove = certificateToRemove(ports)
+  const removeAfterRead = stageCertificateRemoval(ports)
   const challenge = issueChallenge(ports)
   const stage = stageQualification(ports)
   const unstage = unstageQualification(ports)
@@ -661,6 +706,11 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
     if (action.startsWith('remove-certificate:')) {
       const certificateId = action.slice('remove-certificate:'.length)
       const removed = await removeCertificate({ sessionId: session.id, userId: user.id, certificateId })
+      if (!removed.ok && removed.error.kind === 'card-read-required') {
+        // A registered certificate goes only after a card read, a page of its own, as for [追加].
+        await keep({ sessionId: session.id, typed: input, typedQualification: parseQualification(body) })
+        return c.redirect(`/user/certificates/remove/${removed.error.certificateId}`, 303)
+      }
       if (!removed.ok && removed.error.kind === 'last-certificate') {
         return renderInput(c, {
           values,
@@ -731,9 +781,54 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
       input: input.value,
       clientAddress: c.get('clientAddress'),
     })
-    if (added.ok) return c.redirect('/user/edit', 303)
+    if (added.ok) return afterCardRead(c, ports.sessions, '/user/edit')
     if (added.error.kind !== 'certificate-refused') return render(c, errorPage(added.error))
     return refuse(certificateRefusalMessage(added.error.reason))
+  })
+
+  app.get('/user/certificates/remove/:certificateId', async (c) => {
+    const { session, user } = signedIn(c)
+    const certificate = await toRemove({
+      sessionId: session.id,
+      userId: user.id,
+      certificateId: c.req.param('certificateId'),
+    })
+    if (!certificate.ok) return render(c, errorPage(certificate.error))
+    await challenge(session.id)
+    return render(c, {
+      title: REMOVAL_READ_TITLE,
+      body: removalReadPage(ports, session.csrfToken, certificate.value),
+    })
+  })
+
+  app.post('/user/certificates/remove/:certificateId', async (c) => {
+    const { session, user } = signedIn(c)
+    const cmd = { sessionId: session.id, userId: user.id, certificateId: c.req.param('certificateId') }
+    const certificate = await toRemove(cmd)
+    if (!certificate.ok) return render(c, errorPage(certificate.error))
+    const body = await c.req.parseBody()
+    const refuse = async (message: CardMessage) => {
+      await challenge(session.id)
+      return render(c, {
+        title: REMOVAL_READ_TITLE,
+        hasErrors: true,
+        status: 422,
+        body: removalReadPage(ports, session.csrfToken, certificate.value, {
+          cardId: typeof body.cardId === 'string' ? body.cardId : undefined,
+          message: besideItsForm(body, message),
+        }),
+      })
+    }
+    const input = await cardInputOf(body, c.get('portalOrigin'))
+    if (!input.ok) return refuse(input.error)
+    const removed = await removeAfterRead({
+      ...cmd,
+      input: input.value,
+      clientAddress: c.get('clientAddress'),
+    })
+    if (removed.ok) return afterCardRead(c, ports.sessions, '/user/edit')
+    if (removed.error.kind !== 'certificate-refused') return render(c, errorPage(removed.error))
+    return refuse(certificateRefusalMessage(removed.error.reason))
   })
 
   app.get('/user/confirm', async (c) => {

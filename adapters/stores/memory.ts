@@ -223,6 +223,13 @@ export const memoryStores = (state: MemoryState) => {
         // A sign-in starts clean: nothing staged or confirmed under the old session goes to the new user.
         for (const [k, d] of state.drafts) if (d.sessionId === oldId) state.drafts.delete(k)
       },
+      rotate: async (oldId: string, renewed: { id: string; csrfToken: string }) => {
+        const s = state.sessions.get(oldId)
+        if (!s) return
+        state.sessions.delete(oldId)
+        state.sessions.set(renewed.id, { ...s, ...renewed, challenge: undefined })
+        for (const d of state.drafts.values()) if (d.sessionId === oldId) d.sessionId = renewed.id
+      },
       end: async (id: string) => {
         state.sessions.delete(id)
         for (const [k, d] of state.drafts) if (d.sessionId === id) state.drafts.delete(k)

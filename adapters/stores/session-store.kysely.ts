@@ -87,6 +87,19 @@ export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
       .where('id', '=', sessionKey(oldSessionId))
       .execute()
   },
+  // The drafts follow: their session_id is a foreign key ON UPDATE CASCADE.
+  rotate: async (oldSessionId, renewed) => {
+    await db
+      .updateTable('sessions')
+      .set({
+        id: sessionKey(renewed.id),
+        csrf_token: renewed.csrfToken,
+        challenge: null,
+        challenge_expires_at: null,
+      })
+      .where('id', '=', sessionKey(oldSessionId))
+      .execute()
+  },
   end: async (sessionId) => {
     await db.deleteFrom('sessions').where('id', '=', sessionKey(sessionId)).execute()
   },

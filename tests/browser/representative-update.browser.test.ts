@@ -60,12 +60,18 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await expect(page.getByLabel('所在地').inputValue()).resolves.toBe(ADDRESS)
         await expect(page.getByLabel('メールアドレス', { exact: true }).inputValue()).resolves.toBe(EMAIL)
 
-        // [削除] of the old certificate (the row not staged).
+        // [削除] of the old certificate (the row not staged): a card read of his first.
         await page
           .locator('table.certificates tbody tr')
           .filter({ hasNot: page.locator('.staged') })
           .getByRole('button', { name: /削除/ })
           .click()
+        await page.locator('h1', { hasText: '削除する電子証明書の本人確認画面' }).waitFor()
+        await page.getByLabel('調達 太郎（代表者・ICカード）').check()
+        await page.getByLabel('PIN', { exact: true }).fill('1234')
+        await page.getByRole('button', { name: '読込', exact: true }).click()
+        await page.locator('h1', { hasText: '更新する利用者情報の入力画面(代表者)' }).waitFor()
+        await expect(page.getByLabel('所在地').inputValue()).resolves.toBe(ADDRESS)
         await page.locator('table.certificates tbody tr').nth(1).waitFor({ state: 'detached' })
         await expect(page.locator('table.certificates tbody tr').count()).resolves.toBe(1)
 

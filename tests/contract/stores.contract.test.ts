@@ -324,6 +324,28 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       expect(await s.drafts.find('signed-1', 'f')).toBeUndefined()
     })
 
+    test('rotates a session’s id and token at a card read, keeping its user, times and drafts', async () => {
+      const before = session('reading', DEMO_USER_IDS.hanako)
+      await s.sessions.create(before)
+      await s.sessions.setChallenge('reading', 'nonce-r', new Date('2026-11-27T10:05:00Z'))
+      await s.drafts.save({
+        id: crypto.randomUUID(),
+        sessionId: 'reading',
+        flow: 'f',
+        payload: { a: 1 },
+        baseVersion: 1,
+      })
+      await s.sessions.rotate('reading', { id: 'reading-2', csrfToken: 'token-2' })
+      expect(await s.sessions.find('reading')).toBeUndefined()
+      expect(await s.sessions.find('reading-2')).toEqual({ ...before, id: 'reading-2', csrfToken: 'token-2' })
+      expect(await s.sessions.takeChallenge('reading-2')).toBeUndefined()
+      expect((await s.drafts.find('reading-2', 'f'))?.payload).toEqual({ a: 1 })
+      expect(await s.drafts.find('reading', 'f')).toBeUndefined()
+      // An id that no longer exists rotates nothing.
+      await s.sessions.rotate('reading', { id: 'reading-3', csrfToken: 'token-3' })
+      expect(await s.sessions.find('reading-3')).toBeUndefined()
+    })
+
     test('records a session’s last use, and ends expired sessions with their drafts', async () => {
       const t = (minutes: number) => new Date(Date.UTC(2026, 10, 27, 9, minutes))
       await s.sessions.create({ ...session('idle'), createdAt: t(0), lastSeenAt: t(0) })

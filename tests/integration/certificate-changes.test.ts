@@ -1,7 +1,8 @@
 /**
  * Adding and deleting certificates on 利用者情報更新 (F1), through app.request(): [追加] reads a card
  * on 電子証明書の種別選択画面 and returns to the input screen with the certificate staged and
- * nothing typed lost; [削除] stages a removal; both are written only at [更新].
+ * nothing typed lost; [削除] of a registered certificate reads a card of the user's first, then
+ * stages the removal; both are written only at [更新].
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_USER_IDS } from '../../adapters/demo/demo-data.ts'
@@ -64,7 +65,33 @@ describe('the representative’s certificates', () => {
       .map((m) => m[1])
       .find((id) => id !== oldId)
 
-    await c.post('/user/edit', { ...typed, action: `remove-certificate:${oldId}` })
+    // [削除] of a registered certificate: a card read first, whatever the session's age.
+    const toRemove = await c.post('/user/edit', { ...typed, action: `remove-certificate:${oldId}` })
+    expect(toRemove.status).toBe(303)
+    expect(toRemove.location).toBe(`/user/certificates/remove/${oldId}`)
+    expect((await c.get('/user/edit')).text).toContain(`remove-certificate:${oldId}`) // not staged yet
+    const readPage = (await c.get(`/user/certificates/remove/${oldId}`)).text
+    expect(readPage).toContain('<h1>削除する電子証明書の本人確認画面</h1>')
+    expect(readPage).toContain('<caption>削除する電子証明書</caption>')
+    // Someone else's card, and the card staged but not yet registered, prove nothing.
+    for (const card of [
+      { cardId: 'saburo-ic-new', pin: '5678' },
+      { cardId: 'taro-ic-new', pin: '1234' },
+    ]) {
+      const refused = await c.post(`/user/certificates/remove/${oldId}`, card)
+      expect(refused.status, card.cardId).toBe(422)
+      expect(refused.text, card.cardId).toContain(
+        '読み込んだ電子証明書は、この利用者に登録されている電子証明書ではありません。',
+      )
+    }
+    const wrongRead = await c.post(`/user/certificates/remove/${oldId}`, { cardId: 'taro-ic', pin: '9999' })
+    expect(wrongRead.text).toContain('PINが正しくありません。')
+    const removalRead = await c.post(`/user/certificates/remove/${oldId}`, { cardId: 'taro-ic', pin: '1234' })
+    expect(removalRead.status).toBe(303)
+    expect(removalRead.location).toBe('/user/edit')
+    const staged = (await c.get('/user/edit')).text
+    expect(staged).toContain('value="総務部"') // typed before [削除]: kept
+    expect(staged).not.toContain(`remove-certificate:${oldId}`)
     const last = await c.post('/user/edit', { ...typed, action: `remove-certificate:${newId}` })
     expect(last.status).toBe(422)
     expect(last.text).toContain('最後の電子証明書は削除できません。')
@@ -106,7 +133,24 @@ describe('agents’ certificates', () => {
       ...textFieldsOf(page),
       action: `remove-certificate:${ids[0]}`,
     })
-    expect(first.status).toBe(200)
+    expect(first.status).toBe(303)
+    await c.get(first.location ?? '')
+    const read = await c.post(first.location ?? '', { cardId: 'hanako-file', pin: 'hanako-2026' })
+    expect(read.location).toBe('/user/edit')
+    // Another user's certificate is not hers to remove, read or not.
+    const taros = await portal.database.db
+      .selectFrom('certificates')
+      .select('id')
+      .where('user_id', '=', DEMO_USER_IDS.taro)
+      .execute()
+    for (const { id } of taros) {
+      expect((await c.get(`/user/certificates/remove/${id}`)).status).toBe(404)
+      const posted = await c.post(`/user/certificates/remove/${id}`, {
+        cardId: 'hanako-file',
+        pin: 'hanako-2026',
+      })
+      expect(posted.status).toBe(404)
+    }
     const refused = await c.post('/user/edit', {
       ...textFieldsOf(page),
       action: `remove-certificate:${ids[1]}`,
