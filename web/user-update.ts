@@ -217,6 +217,7 @@ const SUMMARY_LABELS: Record<string, string> = {
     ]),
   ),
   ...Object.fromEntries(BUSINESS_FIELDS.map((f) => [BUSINESS_FORM_NAMES[f], businessFieldName(f)])),
+  certificates: '電子証明書情報',
 }
 
 /**
@@ -291,6 +292,7 @@ const inputForm = (args: {
       ]),
     ),
     ...args.userErrors,
+    certificates: args.certificateError,
   }
   const editable = editableUserFields(user.role)
   const readOnly: [string, string][] = [['氏名', user.name]]
@@ -317,8 +319,8 @@ ${postForm(
     ${[...editable, 'emailConfirmation' as const].map(userField)}
   </section>
   ${representative ? qualificationSections(args) : ''}
-  <section>
-    <h2>電子証明書情報</h2>
+  <section id="field-certificates" tabindex="-1" aria-labelledby="certificates-heading">
+    <h2 id="certificates-heading">電子証明書情報</h2>
     ${
       args.certificateEditing
         ? html`${args.certificateError ? html`<p class="field-error" id="field-certificates-error">${args.certificateError}</p>` : ''}

@@ -21,6 +21,8 @@ export const kyselyVirtualCardStore = (db: Kysely<Database>): VirtualCardStore =
   list: async () =>
     (await db.selectFrom('virtual_cards').selectAll().orderBy('sort_order').execute()).map(toCard),
   find: async (cardId) => {
+    // PostgreSQL text cannot hold NUL: no card has such an id, and the query would fail.
+    if (cardId.includes('\u0000')) return undefined
     const r = await db.selectFrom('virtual_cards').selectAll().where('id', '=', cardId).executeTakeFirst()
     return r && toCard(r)
   },

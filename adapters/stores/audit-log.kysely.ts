@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { AuditLog, AuditLogReader, AuditRecord } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
+import { storableJson } from './storable-json.ts'
 
 export const kyselyAuditLog = (db: Kysely<Database>): AuditLog => ({
   append: async (e) => {
@@ -13,7 +14,7 @@ export const kyselyAuditLog = (db: Kysely<Database>): AuditLog => ({
         user_id: e.userId ?? null,
         business_id: e.businessId ?? null,
         client_address: e.clientAddress ?? null,
-        detail: e.detail ?? {},
+        detail: storableJson(e.detail ?? {}),
       })
       .execute()
   },

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely'
 import type { Draft, DraftStore } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 import { sessionKey } from './session-key.ts'
+import { storableJson } from './storable-json.ts'
 
 /** The draft as the core knows it: under the session's id, which the database keeps only hashed. */
 const toDraft = (r: Selectable<Database['drafts']>, sessionId: string): Draft => ({
@@ -20,7 +21,7 @@ export const kyselyDraftStore = (db: Kysely<Database>): DraftStore => ({
       id: d.id,
       session_id: sessionKey(d.sessionId),
       flow: d.flow,
-      payload: d.payload,
+      payload: storableJson(d.payload),
       base_version: d.baseVersion,
       completed_change_id: null,
       updated_at: new Date(),

@@ -17,6 +17,7 @@ import type {
   UserChange,
 } from '../../core/ports.ts'
 import type { Qualification } from '../../core/qualifications.ts'
+import { storableJson } from './storable-json.ts'
 import { rollsBack } from './unit-of-work.ts'
 
 export type MemoryState = {
@@ -259,7 +260,7 @@ export const memoryStores = (state: MemoryState) => {
       save: async (d: Omit<Draft, 'completedChangeId'>) => {
         for (const [k, old] of state.drafts)
           if (old.sessionId === d.sessionId && old.flow === d.flow) state.drafts.delete(k)
-        state.drafts.set(d.id, copy(d))
+        state.drafts.set(d.id, copy({ ...d, payload: storableJson(d.payload) }))
       },
       find: async (sessionId: string, flow: string) =>
         copy([...state.drafts.values()].find((d) => d.sessionId === sessionId && d.flow === flow)),
@@ -300,7 +301,7 @@ export const memoryStores = (state: MemoryState) => {
     } satisfies Transactional['changes'],
     audit: {
       append: async (e: AuditEntry) => {
-        state.audit.push(copy(e))
+        state.audit.push(copy({ ...e, detail: e.detail && storableJson(e.detail) }))
       },
     },
     jobs: {

@@ -591,6 +591,26 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       expect(read).toEqual({ ...entry, id: expect.any(String) })
     })
 
+    test('keeps a NUL in a draft or an audit detail as U+FFFD, which PostgreSQL can store', async () => {
+      await s.sessions.create(session('nul'))
+      const typed = { user: { title: 'a\u0000b', list: ['\u0000'] }, at: '2026-11-27T10:00:00.000Z' }
+      await s.drafts.save({
+        id: crypto.randomUUID(),
+        sessionId: 'nul',
+        flow: 'f',
+        payload: typed,
+        baseVersion: 1,
+      })
+      expect((await s.drafts.find('nul', 'f'))?.payload).toEqual({
+        user: { title: 'a\uFFFDb', list: ['\uFFFD'] },
+        at: '2026-11-27T10:00:00.000Z',
+      })
+      const at = new Date('2020-01-01T00:00:00Z')
+      await s.audit.append({ at, action: 'nul', outcome: 'failure', detail: { message: 'x\u0000' } })
+      const [read] = await s.auditReader.page({ since: at, until: new Date(at.getTime() + 1) }, undefined, 10)
+      expect(read?.detail).toEqual({ message: 'x\uFFFD' })
+    })
+
     test('reads the audit log a page at a time, oldest first, within a range', async () => {
       const at = (minute: number) => new Date(Date.UTC(2030, 0, 1, 0, minute))
       for (const minute of [1, 2, 3])

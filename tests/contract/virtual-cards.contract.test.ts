@@ -65,6 +65,17 @@ const contract = (
       expect(await reader.triesLeft('saburo-ic-new')).toBe(0)
     })
 
+    it('finds no card for an id no card has, a NUL or 10 KB in it', async (ctx) => {
+      if (!subject) return skipWithoutPostgres(ctx)
+      const reader = virtualCardReader(subject.store)
+      for (const cardId of ['hanako\u0000file', 'x'.repeat(10_000), '']) {
+        expect(await subject.store.find(cardId)).toBeUndefined()
+        const read = await reader.read({ cardId, pin: '1234', challenge: 'c' })
+        expect(read.ok).toBe(false)
+        expect(await reader.triesLeft(cardId)).toBeUndefined()
+      }
+    })
+
     it('resets the count after the right PIN', async (ctx) => {
       if (!subject) return skipWithoutPostgres(ctx)
       const reader = virtualCardReader(subject.store)

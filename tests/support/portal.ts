@@ -4,7 +4,12 @@ import { type Portal, type PortalConfig, startPortal } from '../../main.ts'
 import { portalDatabase } from './database.ts'
 
 export const startTestPortal = async (
-  options: { log?: (message: string) => void; icCardPinTries?: PortalConfig['icCardPinTries'] } = {},
+  options: {
+    log?: (message: string) => void
+    icCardPinTries?: PortalConfig['icCardPinTries']
+    /** Whether the GEPS and mail workers run (default true); without, jobs wait where they are put. */
+    workers?: boolean
+  } = {},
 ): Promise<Portal & { close(): Promise<void> }> => {
   const database = await portalDatabase()
   const portal = await startPortal({
@@ -17,7 +22,7 @@ export const startTestPortal = async (
     jpkiSimulatorPort: 0,
     gepsNoticeDelayMs: 50,
     demoData: true,
-    workers: true,
+    workers: options.workers ?? true,
     secureCookies: false,
     sessionLimits: DEFAULT_SESSION_LIMITS,
     log: options.log ?? (() => {}),
