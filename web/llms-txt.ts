@@ -44,7 +44,7 @@ export const llmsTxt = (settings: {
 ## Flows
 ### Sign in (ログイン) — development virtual card reader
 1. GET /sign-in. The form lists cards as radio buttons \`cardId\`.
-2. POST /sign-in with \`cardId\`, \`pin\` and \`_csrf\`. Success: 303 to /menu.
+2. POST /sign-in with \`cardId\`, \`pin\` and \`_csrf\` (button ログイン). Success: 303 to /menu.
    Errors: a wrong PIN says how many tries are left before the card locks.
 3. Or, with a certificate file (.p12/.pfx, at most 32 KB): POST /sign-in as
    multipart/form-data with \`p12\` (the file), \`password\` and \`_csrf\` (/sign-in/file takes

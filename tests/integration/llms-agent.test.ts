@@ -34,7 +34,7 @@ const section = (title: string): string => {
 
 /** The first URL a section says to GET. */
 const firstGet = (text: string): string => {
-  const url = /GET (\/[^\s:,)]*)/.exec(text)?.[1]
+  const url = /GET (\/[^\s:,)]*[^\s:,).])/.exec(text)?.[1]
   if (!url) throw new Error(`no GET in ${text.slice(0, 60)}`)
   return url
 }
@@ -71,7 +71,11 @@ const agent = () => {
         init = { method: 'GET' }
         continue
       }
-      page = { url: new URL(location, portal.url).pathname, status: res.status, doc: parseDocument(await res.text()) }
+      page = {
+        url: new URL(location, portal.url).pathname,
+        status: res.status,
+        doc: parseDocument(await res.text()),
+      }
       return page
     }
     throw new Error(`too many redirects from ${url}`)
@@ -86,9 +90,10 @@ const agent = () => {
     },
     /** The field messages and the error summary, if the page refused something. */
     refusals: () =>
-      DomUtils.findAll((e) => attr(e, 'id') === 'error-summary' || attr(e, 'class') === 'field-error', page.doc.children).map(
-        text,
-      ),
+      DomUtils.findAll(
+        (e) => attr(e, 'id') === 'error-summary' || attr(e, 'class') === 'field-error',
+        page.doc.children,
+      ).map(text),
     /**
      * Presses the button labelled `label`: sends its form as a browser without JavaScript would
      * (the hidden fields, what the page filled in, the checked choices, the first option of a
@@ -104,7 +109,10 @@ const agent = () => {
       while (form && form.name !== 'form') form = form.parent as Element | null
       if (!form) throw new Error(`the button ${label} is in no form`)
       const fields = new URLSearchParams()
-      for (const field of DomUtils.findAll((e) => ['input', 'select', 'textarea'].includes(e.name), form.children)) {
+      for (const field of DomUtils.findAll(
+        (e) => ['input', 'select', 'textarea'].includes(e.name),
+        form.children,
+      )) {
         const name = attr(field, 'name')
         if (!name || name in values) continue
         const type = attr(field, 'type') ?? 'text'
@@ -147,7 +155,7 @@ describe('an agent with HTTP and an HTML parser, from /llms.txt', () => {
     const flow = section('Update user information')
     named(flow, ['title', 'phone', '確認', '更新'])
     await a.get(firstGet(flow))
-    expect(a.heading()).toBe('更新する利用者情報の入力画面(代理人)')
+    expect(a.heading()).toBe('更新する利用者情報の入力画面(代表者以外の代理人等)')
     await a.submit('確認', { title: '係長', phone: '03-5555-0101' })
     expect(a.heading()).toBe('利用者情報の更新確認画面')
     await a.submit('更新')
