@@ -51,7 +51,8 @@ export const llmsTxt = (settings: {
    the same). The server opens the
    file, signs, and keeps neither the file nor the password. A wrong password, a damaged file and
    an unsupported cipher each have their own message.
-Every screen that reads a card (sign-in, 電子証明書の種別選択画面 of F1, and F2) takes the card
+Every screen that reads a card (sign-in, 電子証明書の種別選択画面 and 削除する電子証明書の本人確認画面
+of F1, and F2) takes the card
 form (\`cardId\`, \`pin\`) and the file form (\`p12\`, \`password\`) alike, at the same URL.
 
 ### Update user information (利用者情報更新, F1)
