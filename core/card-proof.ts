@@ -111,22 +111,30 @@ export const readAndVerify = async (
 ): Promise<Result<{ facts: VerifiedCertificate; proof: CardProof }, ChallengedReadError>> => {
   const read = await readAndVerifyUnlogged(ports, context.sessionId, input, options)
   if (!read.ok) {
-    await ports.audit.append({
-      at: ports.clock.now(),
-      action: 'card-read',
-      outcome: 'failure',
-      userId: context.userId,
-      clientAddress: context.clientAddress,
-      detail: {
-        flow: context.flow,
-        reason: auditReason(read.error),
-        input: input.kind,
-        ...(lockedBy(read.error) && { cardLocked: true }),
-      },
-    })
+    await recordRefusedRead(ports, context, input, auditReason(read.error), lockedBy(read.error))
   }
   return read
 }
+
+/**
+ * Records a card read refused: by the read itself (readAndVerify), or by what the flow found in a
+ * certificate that was read well (someone else's, already registered, …), with the reason.
+ */
+export const recordRefusedRead = (
+  ports: { audit: AuditLog; clock: Clock },
+  context: CardReadContext,
+  input: CardInput,
+  reason: string,
+  cardLocked = false,
+) =>
+  ports.audit.append({
+    at: ports.clock.now(),
+    action: 'card-read',
+    outcome: 'failure',
+    userId: context.userId,
+    clientAddress: context.clientAddress,
+    detail: { flow: context.flow, reason, input: input.kind, ...(cardLocked && { cardLocked: true }) },
+  })
 
 const readAndVerifyUnlogged = async (
   ports: { sessions: SessionStore; cardReader: CardReader; trustAnchors: TrustAnchors; clock: Clock },

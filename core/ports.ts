@@ -176,8 +176,9 @@ export type SessionStore = {
    */
   signIn(oldSessionId: string, newSession: Session): Promise<void>
   /**
-   * A card read re-authenticated the session's user: the session gets a new id and CSRF token
-   * (the old id stops working) and forgets its challenge; its user, times and drafts stay.
+   * A card read in a flow re-authenticated whoever holds the session (signed in or, for F2, not
+   * yet): the session gets a new id and CSRF token (the old id stops working) and forgets its
+   * challenge; its user, times and drafts stay.
    */
   rotate(oldSessionId: string, renewed: { id: string; csrfToken: string }): Promise<void>
   end(sessionId: string): Promise<void>

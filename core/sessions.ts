@@ -49,7 +49,7 @@ export const resumeSession =
  * the user: the session gets a new id and CSRF token, so that an id or token seen before the
  * read opens nothing after it. The user, the drafts and the session's age stay.
  */
-export const renewSessionId =
+export const rotateSessionId =
   (ports: Pick<SessionPorts, 'sessions'>) =>
   async (sessionId: string): Promise<{ id: string; csrfToken: string }> => {
     const renewed = { id: randomToken(32), csrfToken: randomToken(32) }

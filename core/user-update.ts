@@ -24,7 +24,7 @@ import {
   validateBusinessFields,
   validateUserFields,
 } from './account-rules.ts'
-import { type CardInput, type ChallengedReadError, readAndVerify } from './card-proof.ts'
+import { type CardInput, type ChallengedReadError, readAndVerify, recordRefusedRead } from './card-proof.ts'
 import { commitChange } from './completed-change.ts'
 import { isId, newId } from './ids.ts'
 import { addressChangedMail, userUpdatedMail } from './mails.ts'
@@ -58,8 +58,8 @@ import { err, ok, type Result } from './result.ts'
 export const USER_UPDATE_FLOW = 'user-update'
 /**
  * What the input screen has staged before [確認], bound to the session: qualifications and
- * certificates to add and remove, and what was typed when [追加] of 電子証明書情報 led away to
- * the card read (so that nothing typed is lost on the way there and back).
+ * certificates to add and remove, and what was typed when [追加] or [削除] of 電子証明書情報 led
+ * away to a card read (so that nothing typed is lost on the way there and back).
  */
 export const STAGING_FLOW = 'user-update-staging'
 
@@ -104,7 +104,7 @@ export type UserUpdatePorts = {
   clock: Clock
 }
 
-/** What adding a certificate needs besides: the card, the trust anchors, the session's challenge. */
+/** What adding or removing a certificate needs besides: the card, the trust anchors, the session's challenge. */
 export type CertificatePorts = {
   sessions: SessionStore
   cardReader: CardReader
@@ -112,7 +112,7 @@ export type CertificatePorts = {
   audit: AuditLog
 }
 
-/** Why a certificate could not be added, each with its own message on the screen. */
+/** Why a certificate could not be added or removed, each with its own message on the screen. */
 export type CertificateRefusal =
   | ChallengedReadError
   | { kind: 'holder-differs'; holder: string; user: string }
@@ -154,7 +154,7 @@ export type UserUpdateError =
   | { kind: 'forbidden' }
   | { kind: 'invalid'; userErrors: UserFieldErrors; businessErrors: BusinessFieldErrors }
   | { kind: 'invalid-qualification'; errors: QualificationFieldErrors }
-  /** A certificate could not be added: the card, the certificate, or whose it is. */
+  /** A certificate could not be added or removed: the card, the certificate, or whose it is. */
   | { kind: 'certificate-refused'; reason: CertificateRefusal }
   /** The user's last certificate: without one they could never sign in again. */
   | { kind: 'last-certificate' }
@@ -188,7 +188,7 @@ export const loadStaging =
 const saveStaging = (ports: Pick<UserUpdatePorts, 'drafts'>, sessionId: string, staging: Staging) =>
   ports.drafts.save({ id: newId(), sessionId, flow: STAGING_FLOW, payload: staging, baseVersion: 0 })
 
-/** Keeps what was typed, before [追加] of 電子証明書情報 leads away to the card read. */
+/** Keeps what was typed, before [追加] or [削除] of 電子証明書情報 leads away to a card read. */
 export const keepTyped =
   (ports: Pick<UserUpdatePorts, 'drafts'>) =>
   async (cmd: {
@@ -282,9 +282,14 @@ export const stageCertificate =
     if (!overview.ok) return overview
     const { user, business, certificates } = overview.value
     if (!changesOwnCertificates(user)) return err({ kind: 'forbidden' })
-    const refuse = (reason: CertificateRefusal) => err({ kind: 'certificate-refused' as const, reason })
-    const read = await readAndVerify(ports, { ...cmd, flow: USER_UPDATE_FLOW }, cmd.input)
-    if (!read.ok) return refuse(read.error)
+    const context = { ...cmd, flow: USER_UPDATE_FLOW }
+    const read = await readAndVerify(ports, context, cmd.input)
+    if (!read.ok) return err({ kind: 'certificate-refused', reason: read.error })
+    // A certificate read well, but not one to add: the audit log records why, as for a failed read.
+    const refuse = async (reason: CertificateRefusal) => {
+      await recordRefusedRead(ports, context, cmd.input, reason.kind)
+      return err({ kind: 'certificate-refused' as const, reason })
+    }
     const { facts } = read.value
     if (facts.use !== 'private') return refuse({ kind: 'my-number-certificate' })
     if (facts.holderName !== user.name) {
@@ -325,7 +330,7 @@ export const stageCertificate =
  * age: the answer is `card-read-required`, and stageCertificateRemoval does it after the read.
  * Neither may leave the user without a certificate.
  */
-export const unstageCertificate =
+export const requestCertificateRemoval =
   (ports: UserUpdatePorts) =>
   async (cmd: {
     sessionId: string
@@ -401,14 +406,19 @@ export const stageCertificateRemoval =
     input: CardInput
     clientAddress?: string
   }): Promise<Result<void, UserUpdateError>> => {
-    const removal = await checkRegisteredRemoval(ports, cmd)
-    if (!removal.ok) return removal
-    const { overview, staging } = removal.value
-    const read = await readAndVerify(ports, { ...cmd, flow: USER_UPDATE_FLOW }, cmd.input)
+    const before = await checkRegisteredRemoval(ports, cmd)
+    if (!before.ok) return before
+    const context = { ...cmd, flow: USER_UPDATE_FLOW }
+    const read = await readAndVerify(ports, context, cmd.input)
     if (!read.ok) return err({ kind: 'certificate-refused', reason: read.error })
-    if (!overview.certificates.some((c) => c.fingerprint === read.value.facts.fingerprint)) {
+    if (!before.value.overview.certificates.some((c) => c.fingerprint === read.value.facts.fingerprint)) {
+      await recordRefusedRead(ports, context, cmd.input, 'not-own-certificate')
       return err({ kind: 'certificate-refused', reason: { kind: 'not-own-certificate' } })
     }
+    // Read again after the card: another tab may have staged something meanwhile.
+    const removal = await checkRegisteredRemoval(ports, cmd)
+    if (!removal.ok) return removal
+    const { staging } = removal.value
     const removed = [...new Set([...staging.certificates.removed, cmd.certificateId])]
     await saveStaging(ports, cmd.sessionId, {
       ...staging,

@@ -274,7 +274,7 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
       const input = await cardInputOf(body, c.get('portalOrigin'))
       if (!input.ok) return refuse(input.error)
       const result = await read(form, input.value, session.id, c.get('clientAddress'))
-      if (result.ok) return afterCardRead(c, ports.sessions, result.value)
+      if (result.ok) return afterCardRead(c, ports.sessions, session, result.value)
       if (result.error.kind === 'no-draft') return render(c, startAgain(result.error, step.title))
       // An outside service that is down or refuses is not the user's error: 503 or 502, and
       // nothing was changed.

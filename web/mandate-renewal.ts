@@ -204,7 +204,7 @@ ${cardReadForms({
           clientAddress: c.get('clientAddress'),
         })
       : input
-    if (read.ok) return afterCardRead(c, ports.sessions, '/mandate/renewal/request')
+    if (read.ok) return afterCardRead(c, ports.sessions, session, '/mandate/renewal/request')
     await challenge(session.id)
     const message = 'kind' in read.error ? renewalMessage(read.error) : read.error
     return render(c, {

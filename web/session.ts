@@ -8,7 +8,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { User } from '../core/account.ts'
 import { sameSecret } from '../core/digest.ts'
 import type { AccountStore, Clock, Session, SessionStore } from '../core/ports.ts'
-import { renewSessionId, resumeSession, type SessionLimits } from '../core/sessions.ts'
+import { resumeSession, rotateSessionId, type SessionLimits } from '../core/sessions.ts'
 import { startSession } from '../core/sign-in.ts'
 
 /**
@@ -120,20 +120,18 @@ export const toWholePage = (c: Context<AppEnv>, location: string): Response => {
 
 /**
  * The answer to a card read that succeeded: the read re-authenticated the user, so the session
- * gets a new id and CSRF token (renewSessionId) and the browser its new cookie, and the next page
+ * gets a new id and CSRF token (rotateSessionId) and the browser its new cookie, and the next page
  * is drawn whole, so that nothing on the page keeps the old token (the body's hx-headers, the
  * ログアウト form).
  */
 export const afterCardRead = async (
   c: Context<AppEnv>,
   sessions: SessionStore,
+  session: Session,
   location: string,
 ): Promise<Response> => {
-  const session = c.get('session')
-  if (session) {
-    const renewed = await renewSessionId({ sessions })(session.id)
-    setSessionCookie(c, renewed.id, c.get('secureCookies') === true)
-  }
+  const renewed = await rotateSessionId({ sessions })(session.id)
+  setSessionCookie(c, renewed.id, c.get('secureCookies') === true)
   return toWholePage(c, location)
 }
 

@@ -125,7 +125,7 @@ ${cardReadForms({
           clientAddress: c.get('clientAddress'),
         })
       : input
-    if (read.ok) return afterCardRead(c, ports.sessions, '/mandate/deletion/confirm')
+    if (read.ok) return afterCardRead(c, ports.sessions, session, '/mandate/deletion/confirm')
     if ('kind' in read.error && read.error.kind === 'forbidden') return render(c, FORBIDDEN)
     await challenge(session.id)
     const message = 'kind' in read.error ? deletionMessage(read.error) : read.error

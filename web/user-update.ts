@@ -27,6 +27,7 @@ import {
   userFieldsOf,
 } from '../core/account.ts'
 import type { BusinessFieldErrors, BusinessInput, UserFieldErrors, UserInput } from '../core/account-rules.ts'
+import type { CardInput } from '../core/card-proof.ts'
 import { formatDateJa } from '../core/format.ts'
 import {
   applyStaged,
@@ -39,6 +40,7 @@ import {
   REGIONS,
   registrablePeriods,
 } from '../core/qualifications.ts'
+import { ok, type Result } from '../core/result.ts'
 import { issueChallenge } from '../core/sign-in.ts'
 import {
   type CertificatePorts,
@@ -52,6 +54,7 @@ import {
   loadStaging,
   loadUserOverview,
   prepareUserUpdate,
+  requestCertificateRemoval,
   reviewUserUpdate,
   type StagedCertificate,
   stageCertificate,
@@ -60,7 +63,6 @@ import {
   type UpdateInput,
   type UserUpdateError,
   type UserUpdatePorts,
-  unstageCertificate,
   unstageQualification,
   viewOwnChange,
 } from '../core/user-update.ts'
@@ -453,46 +455,53 @@ const certificateRefusalMessage = (reason: CertificateRefusal): CardMessage => {
   }
 }
 
-const CERTIFICATE_READ_TITLE = '電子証明書の種別選択画面'
-
-const certificateReadPage = (
-  ports: CertificatePorts,
-  csrfToken: string,
-  state: { cardId?: string; message?: CardMessage } = {},
-) =>
-  html`<p>追加する電子証明書のカードを選び、PINを入力して［読込］を押してください。ファイルタイプの電子証明書は、ファイルとパスワードで読み込みます。読み込んだ電子証明書は、入力画面の電子証明書情報に追加されます（［確認］［更新］を押すまで登録されません）。</p>
-${cardReadForms({
-  action: '/user/certificates/add',
-  csrfToken,
-  reader: ports.cardReader,
-  state,
-  button: '読込',
-  fileHeading: 'ファイルタイプの電子証明書を読み込む',
-  fileButton: 'ファイルを読込',
-})}
-<p><a href="/user/edit">入力画面に戻る（追加しない）</a></p>`
+/** Refusals of [削除] of 電子証明書情報 that the input screen shows beside 電子証明書情報, keeping what was typed. */
+const CERTIFICATE_REMOVAL_REFUSALS: Partial<Record<UserUpdateError['kind'], string>> = {
+  'last-certificate':
+    '最後の電子証明書は削除できません。削除するとログインできなくなります。先に新しい電子証明書を［追加］してください。',
+  'certificate-not-found':
+    'この電子証明書は見つかりませんでした。すでに削除する予定になっているか、画面が古くなっています。表示されている電子証明書情報をご確認ください。',
+}
 
 const REMOVAL_READ_TITLE = '削除する電子証明書の本人確認画面'
 
-/** The card read before a registered certificate's removal is staged: which one, and why a read. */
-const removalReadPage = (
+/** A card read of 電子証明書情報's own: for [追加] (the certificate to add) or [削除] (who removes it). */
+type CertificateReadScreen = { title: string; action: string; intro: Html; fileHeading: string; back: string }
+
+const ADD_SCREEN: CertificateReadScreen = {
+  title: '電子証明書の種別選択画面',
+  action: '/user/certificates/add',
+  intro: html`<p>追加する電子証明書のカードを選び、PINを入力して［読込］を押してください。ファイルタイプの電子証明書は、ファイルとパスワードで読み込みます。読み込んだ電子証明書は、入力画面の電子証明書情報に追加されます（［確認］［更新］を押すまで登録されません）。</p>`,
+  fileHeading: 'ファイルタイプの電子証明書を読み込む',
+  back: '入力画面に戻る（追加しない）',
+}
+
+const removalScreen = (certificate: Certificate): CertificateReadScreen => ({
+  title: REMOVAL_READ_TITLE,
+  action: `/user/certificates/remove/${certificate.id}`,
+  intro: html`<p>次の電子証明書を削除します。ご本人の確認のため、登録されている電子証明書（削除するものでも、ほかのものでも構いません）のカードを選び、PINを入力して［読込］を押してください。削除は［確認］［更新］を押すまで行われません。</p>
+${certificateTable([certificate], { caption: '削除する電子証明書' })}`,
+  fileHeading: 'ファイルタイプの電子証明書で確認する',
+  back: '入力画面に戻る（削除しない）',
+})
+
+const certificateReadPage = (
   ports: CertificatePorts,
+  screen: CertificateReadScreen,
   csrfToken: string,
-  certificate: Certificate,
   state: { cardId?: string; message?: CardMessage } = {},
 ) =>
-  html`<p>次の電子証明書を削除します。ご本人の確認のため、登録されている電子証明書（削除するものでも、ほかのものでも構いません）のカードを選び、PINを入力して［読込］を押してください。削除は［確認］［更新］を押すまで行われません。</p>
-${certificateTable([certificate], { caption: '削除する電子証明書' })}
+  html`${screen.intro}
 ${cardReadForms({
-  action: `/user/certificates/remove/${certificate.id}`,
+  action: screen.action,
   csrfToken,
   reader: ports.cardReader,
   state,
   button: '読込',
-  fileHeading: 'ファイルタイプの電子証明書で確認する',
+  fileHeading: screen.fileHeading,
   fileButton: 'ファイルを読込',
 })}
-<p><a href="/user/edit">入力画面に戻る（削除しない）</a></p>`
+<p><a href="/user/edit">${screen.back}</a></p>`
 
 const errorPage = (error: UserUpdateError): Page => {
   switch (error.kind) {
@@ -509,13 +518,6 @@ const errorPage = (error: UserUpdateError): Page => {
         status: 404,
         body: html`<p>この電子証明書は、あなたの電子証明書情報に見つかりませんでした。すでに削除されたか、入力画面が古くなっています。</p>
 <p><a href="/user/edit">利用者情報の入力画面へ</a></p>`,
-      }
-    case 'card-read-required':
-      return {
-        title: REMOVAL_READ_TITLE,
-        status: 409,
-        body: html`<p>電子証明書を削除するには、カードの読み込みによる本人確認が必要です。</p>
-<p><a href="/user/certificates/remove/${error.certificateId}">本人確認に進む</a></p>`,
       }
     case 'last-certificate':
       return {
@@ -581,7 +583,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
   const stagingOf = loadStaging(ports)
   const keep = keepTyped(ports)
   const addCertificate = stageCertificate(ports)
-  const removeCertificate = unstageCertificate(ports)
+  const askToRemoveCertificate = requestCertificateRemoval(ports)
   const toRemove = certificateToRemove(ports)
   const removeAfterRead = stageCertificateRemoval(ports)
   const challenge = issueChallenge(ports)
@@ -707,19 +709,15 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
     }
     if (action.startsWith('remove-certificate:')) {
       const certificateId = action.slice('remove-certificate:'.length)
-      const removed = await removeCertificate({ sessionId: session.id, userId: user.id, certificateId })
+      const removed = await askToRemoveCertificate({ sessionId: session.id, userId: user.id, certificateId })
       if (!removed.ok && removed.error.kind === 'card-read-required') {
         // A registered certificate goes only after a card read, a page of its own, as for [追加].
         await keep({ sessionId: session.id, typed: input, typedQualification: parseQualification(body) })
         return c.redirect(`/user/certificates/remove/${removed.error.certificateId}`, 303)
       }
-      if (!removed.ok && removed.error.kind === 'last-certificate') {
-        return renderInput(c, {
-          values,
-          qualificationValues: parseQualification(body),
-          certificateError:
-            '最後の電子証明書は削除できません。削除するとログインできなくなります。先に新しい電子証明書を［追加］してください。',
-        })
+      const certificateError = removed.ok ? undefined : CERTIFICATE_REMOVAL_REFUSALS[removed.error.kind]
+      if (certificateError) {
+        return renderInput(c, { values, qualificationValues: parseQualification(body), certificateError })
       }
       if (!removed.ok) return render(c, errorPage(removed.error))
       return renderInput(c, { values, qualificationValues: parseQualification(body) })
@@ -753,85 +751,76 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
     return render(c, errorPage(prepared.error))
   })
 
-  app.get('/user/certificates/add', async (c) => {
-    const { session } = signedIn(c)
-    await challenge(session.id)
-    return render(c, { title: CERTIFICATE_READ_TITLE, body: certificateReadPage(ports, session.csrfToken) })
-  })
-
-  app.post('/user/certificates/add', async (c) => {
-    const { session, user } = signedIn(c)
-    const body = await c.req.parseBody()
-    const cardId = typeof body.cardId === 'string' ? body.cardId : undefined
-    const refuse = async (message: CardMessage) => {
+  /**
+   * A card read of 電子証明書情報 ([追加] or [削除]): its screen, and the step that posts to it. A
+   * read that succeeds gives the session a new id and returns to the input screen; a refusal
+   * shows the screen again with why, beside the form that was sent.
+   */
+  const certificateReadStep = (
+    path: string,
+    screenFor: (c: Context<AppEnv>) => Promise<Result<CertificateReadScreen, UserUpdateError>>,
+    read: (c: Context<AppEnv>, input: CardInput) => Promise<Result<unknown, UserUpdateError>>,
+  ) => {
+    app.get(path, async (c) => {
+      const { session } = signedIn(c)
+      const screen = await screenFor(c)
+      if (!screen.ok) return render(c, errorPage(screen.error))
       await challenge(session.id)
       return render(c, {
-        title: CERTIFICATE_READ_TITLE,
-        hasErrors: true,
-        status: 422,
-        body: certificateReadPage(ports, session.csrfToken, {
-          cardId,
-          message: besideItsForm(body, message),
-        }),
+        title: screen.value.title,
+        body: certificateReadPage(ports, screen.value, session.csrfToken),
       })
-    }
-    const input = await cardInputOf(body, c.get('portalOrigin'))
-    if (!input.ok) return refuse(input.error)
-    const added = await addCertificate({
-      sessionId: session.id,
-      userId: user.id,
-      input: input.value,
-      clientAddress: c.get('clientAddress'),
     })
-    if (added.ok) return afterCardRead(c, ports.sessions, '/user/edit')
-    if (added.error.kind !== 'certificate-refused') return render(c, errorPage(added.error))
-    return refuse(certificateRefusalMessage(added.error.reason))
-  })
-
-  app.get('/user/certificates/remove/:certificateId', async (c) => {
+    app.post(path, async (c) => {
+      const { session } = signedIn(c)
+      const screen = await screenFor(c)
+      if (!screen.ok) return render(c, errorPage(screen.error))
+      const body = await c.req.parseBody()
+      const refuse = async (message: CardMessage) => {
+        await challenge(session.id)
+        return render(c, {
+          title: screen.value.title,
+          hasErrors: true,
+          status: 422,
+          body: certificateReadPage(ports, screen.value, session.csrfToken, {
+            cardId: typeof body.cardId === 'string' ? body.cardId : undefined,
+            message: besideItsForm(body, message),
+          }),
+        })
+      }
+      const input = await cardInputOf(body, c.get('portalOrigin'))
+      if (!input.ok) return refuse(input.error)
+      const result = await read(c, input.value)
+      if (result.ok) return afterCardRead(c, ports.sessions, session, '/user/edit')
+      if (result.error.kind !== 'certificate-refused') return render(c, errorPage(result.error))
+      return refuse(certificateRefusalMessage(result.error.reason))
+    })
+  }
+  const removalOf = (c: Context<AppEnv>) => {
     const { session, user } = signedIn(c)
-    const certificate = await toRemove({
-      sessionId: session.id,
-      userId: user.id,
-      certificateId: c.req.param('certificateId'),
-    })
-    if (!certificate.ok) return render(c, errorPage(certificate.error))
-    await challenge(session.id)
-    return render(c, {
-      title: REMOVAL_READ_TITLE,
-      body: removalReadPage(ports, session.csrfToken, certificate.value),
-    })
-  })
-
-  app.post('/user/certificates/remove/:certificateId', async (c) => {
-    const { session, user } = signedIn(c)
-    const cmd = { sessionId: session.id, userId: user.id, certificateId: c.req.param('certificateId') }
-    const certificate = await toRemove(cmd)
-    if (!certificate.ok) return render(c, errorPage(certificate.error))
-    const body = await c.req.parseBody()
-    const refuse = async (message: CardMessage) => {
-      await challenge(session.id)
-      return render(c, {
-        title: REMOVAL_READ_TITLE,
-        hasErrors: true,
-        status: 422,
-        body: removalReadPage(ports, session.csrfToken, certificate.value, {
-          cardId: typeof body.cardId === 'string' ? body.cardId : undefined,
-          message: besideItsForm(body, message),
-        }),
+    return { sessionId: session.id, userId: user.id, certificateId: c.req.param('certificateId') ?? '' }
+  }
+  certificateReadStep(
+    '/user/certificates/add',
+    async () => ok(ADD_SCREEN),
+    (c, input) => {
+      const { session, user } = signedIn(c)
+      return addCertificate({
+        sessionId: session.id,
+        userId: user.id,
+        input,
+        clientAddress: c.get('clientAddress'),
       })
-    }
-    const input = await cardInputOf(body, c.get('portalOrigin'))
-    if (!input.ok) return refuse(input.error)
-    const removed = await removeAfterRead({
-      ...cmd,
-      input: input.value,
-      clientAddress: c.get('clientAddress'),
-    })
-    if (removed.ok) return afterCardRead(c, ports.sessions, '/user/edit')
-    if (removed.error.kind !== 'certificate-refused') return render(c, errorPage(removed.error))
-    return refuse(certificateRefusalMessage(removed.error.reason))
-  })
+    },
+  )
+  certificateReadStep(
+    '/user/certificates/remove/:certificateId',
+    async (c) => {
+      const certificate = await toRemove(removalOf(c))
+      return certificate.ok ? ok(removalScreen(certificate.value)) : certificate
+    },
+    (c, input) => removeAfterRead({ ...removalOf(c), input, clientAddress: c.get('clientAddress') }),
+  )
 
   app.get('/user/confirm', async (c) => {
     const { session, user } = signedIn(c)

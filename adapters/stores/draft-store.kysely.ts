@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
 import type { Draft, DraftStore } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 import { sessionKey } from './session-key.ts'
@@ -16,22 +16,16 @@ const toDraft = (r: Selectable<Database['drafts']>, sessionId: string): Draft =>
 })
 
 export const kyselyDraftStore = (db: Kysely<Database>): DraftStore => ({
+  // Only while the session lasts: a request still under way when its session got a new id (a card
+  // read in another tab) or ended saves nothing, rather than failing on the foreign key.
   save: async (d) => {
-    const values = {
-      id: d.id,
-      session_id: sessionKey(d.sessionId),
-      flow: d.flow,
-      payload: storableJson(d.payload),
-      base_version: d.baseVersion,
-      completed_change_id: null,
-      updated_at: new Date(),
-      user_id: d.userId ?? null,
-    }
-    await db
-      .insertInto('drafts')
-      .values(values)
-      .onConflict((oc) => oc.constraint('drafts_one_per_flow').doUpdateSet(values))
-      .execute()
+    await sql`
+      insert into drafts (id, session_id, flow, payload, base_version, completed_change_id, updated_at, user_id)
+      select ${d.id}, id, ${d.flow}, ${storableJson(d.payload)}::jsonb, ${d.baseVersion}, null, now(), ${d.userId ?? null}
+      from sessions where id = ${sessionKey(d.sessionId)}
+      on conflict on constraint drafts_one_per_flow do update set
+        id = excluded.id, payload = excluded.payload, base_version = excluded.base_version,
+        completed_change_id = null, updated_at = excluded.updated_at, user_id = excluded.user_id`.execute(db)
   },
   find: async (sessionId, flow) => {
     const r = await db

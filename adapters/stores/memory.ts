@@ -258,6 +258,7 @@ export const memoryStores = (state: MemoryState) => {
     },
     drafts: {
       save: async (d: Omit<Draft, 'completedChangeId'>) => {
+        if (!state.sessions.has(d.sessionId)) return // only while the session lasts
         for (const [k, old] of state.drafts)
           if (old.sessionId === d.sessionId && old.flow === d.flow) state.drafts.delete(k)
         state.drafts.set(d.id, copy({ ...d, payload: storableJson(d.payload) }))

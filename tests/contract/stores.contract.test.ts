@@ -591,6 +591,28 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       expect(read).toEqual({ ...entry, id: expect.any(String) })
     })
 
+    test('keeps no draft for a session that has ended or got a new id', async () => {
+      await s.sessions.create(session('short'))
+      await s.sessions.rotate('short', { id: 'short-2', csrfToken: 'token-2' })
+      await s.drafts.save({
+        id: crypto.randomUUID(),
+        sessionId: 'short',
+        flow: 'f',
+        payload: {},
+        baseVersion: 1,
+      })
+      expect(await s.drafts.find('short', 'f')).toBeUndefined()
+      await s.sessions.end('short-2')
+      await s.drafts.save({
+        id: crypto.randomUUID(),
+        sessionId: 'short-2',
+        flow: 'f',
+        payload: {},
+        baseVersion: 1,
+      })
+      expect(await s.drafts.find('short-2', 'f')).toBeUndefined()
+    })
+
     test('keeps a NUL in a draft or an audit detail as U+FFFD, which PostgreSQL can store', async () => {
       await s.sessions.create(session('nul'))
       const typed = { user: { title: 'a\u0000b', list: ['\u0000'] }, at: '2026-11-27T10:00:00.000Z' }

@@ -131,3 +131,30 @@ it('records a failed card read in a flow with its reason, the read that locks th
   expect(reads.map((r) => r.detail.cardLocked === true)).toEqual([false, false, false, false, true])
   expect(lines.at(-1)).toMatchObject({ action: 'sign-out', outcome: 'success', userId: lines[0]?.userId })
 })
+
+it('records a certificate read well but refused by the flow: someone else’s to add, or to prove a removal', async () => {
+  const started = new Date()
+  const hanako = formClient((path, init) => fetch(new URL(path, portal.url), init), portal.url)
+  await hanako.get('/sign-in')
+  expect((await hanako.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })).status).toBe(303)
+  const page = (await hanako.get('/user/edit?fresh=1')).text
+  await hanako.post('/user/edit', { ...textFieldsOf(page), action: 'add-certificate' })
+  await hanako.get('/user/certificates/add')
+  expect((await hanako.post('/user/certificates/add', { cardId: 'saburo-ic-new', pin: '5678' })).status).toBe(
+    422,
+  )
+  const registered = /value="remove-certificate:([0-9a-f-]{36})"/.exec(page)?.[1]
+  await hanako.get(`/user/certificates/remove/${registered}`)
+  const removal = await hanako.post(`/user/certificates/remove/${registered}`, {
+    cardId: 'saburo-ic-new',
+    pin: '5678',
+  })
+  expect(removal.status).toBe(422)
+
+  const reads = (await exported({ since: started }))
+    .map((l) => JSON.parse(l) as Line)
+    .filter((l) => l.action === 'card-read')
+  expect(reads.map((r) => r.detail.reason)).toEqual(['holder-differs', 'not-own-certificate'])
+  for (const r of reads)
+    expect(r).toMatchObject({ outcome: 'failure', detail: { flow: 'user-update', input: 'reader' } })
+})

@@ -303,6 +303,8 @@ describe('malformed requests', () => {
       // ---- Sending, and what every answer must be -------------------------------------------------
       const failures: string[] = []
       const statuses = new Map<number, number>()
+      /** Each visitor's field refusals: a visitor whose session had ended or whose token went stale would have none. */
+      const refusalsOf = new Map<string, number>()
       let namedRefusals = 0
       const tokenOf = (client: Client) => client.hiddenFields()._csrf ?? ''
       const cookieOf = (client: Client) => [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
@@ -330,6 +332,7 @@ describe('malformed requests', () => {
         }
         const text = await res.text()
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1)
+        if (res.status === 422) refusalsOf.set(visitor.name, (refusalsOf.get(visitor.name) ?? 0) + 1)
         return { status: res.status, text, location: res.headers.get('location') }
       }
       const check = (
@@ -555,6 +558,7 @@ describe('malformed requests', () => {
       expect(namedRefusals).toBeGreaterThan(200)
       // The requests reached the handlers: refusals of fields, not only of the whole request.
       expect(statuses.get(422) ?? 0).toBeGreaterThan(1000)
+      for (const { name } of visitors) expect(refusalsOf.get(name) ?? 0, name).toBeGreaterThan(100)
       expect(await snapshot()).toEqual(before)
     },
     20 * 60_000,

@@ -137,6 +137,17 @@ describe('agents’ certificates', () => {
     await c.get(first.location ?? '')
     const read = await c.post(first.location ?? '', { cardId: 'hanako-file', pin: 'hanako-2026' })
     expect(read.location).toBe('/user/edit')
+    // A [削除] of a certificate not (or no longer) shown: said beside 電子証明書情報, nothing typed lost.
+    await c.get('/user/edit') // the read gave the session a new token
+    const stale = await c.post('/user/edit', {
+      ...textFieldsOf(page),
+      title: '主任',
+      action: `remove-certificate:${crypto.randomUUID()}`,
+    })
+    expect(stale.status).toBe(422)
+    expect(stale.text).toContain('この電子証明書は見つかりませんでした。')
+    expect(stale.text).toContain('href="#field-certificates"')
+    expect(stale.text).toContain('value="主任"')
     // Another user's certificate is not hers to remove, read or not.
     const taros = await portal.database.db
       .selectFrom('certificates')

@@ -134,15 +134,25 @@ const agent = () => {
   }
 }
 
-/** Checks that a flow's section of /llms.txt names what the agent is about to use. */
-const named = (flow: string, words: string[]) => {
-  for (const word of words) expect(flow, `/llms.txt names ${word}`).toContain(word)
+/**
+ * Checks that a flow's section of /llms.txt, below its heading, names what the agent is about to
+ * use: each field by its name, each button as "button <label>".
+ */
+const named = (flow: string, uses: { fields?: string[]; buttons?: string[]; urls?: string[] }) => {
+  const body = flow.slice(flow.indexOf('\n') + 1)
+  for (const field of uses.fields ?? [])
+    expect(body, `/llms.txt names the field ${field}`).toMatch(
+      new RegExp(`(^|[^A-Za-z])${field}([^A-Za-z]|$)`, 'm'),
+    )
+  for (const button of uses.buttons ?? [])
+    expect(body, `/llms.txt names the button ${button}`).toMatch(new RegExp(`[Bb]utton:?\\s+${button}`))
+  for (const url of uses.urls ?? []) expect(body, `/llms.txt names ${url}`).toContain(url)
 }
 
 /** Signs in as /llms.txt says, with a card of the development reader. */
 const signIn = async (a: ReturnType<typeof agent>, cardId: string, pin: string) => {
   const flow = section('Sign in')
-  named(flow, ['cardId', 'pin', 'ログイン'])
+  named(flow, { fields: ['cardId', 'pin'], buttons: ['ログイン'] })
   await a.get(firstGet(flow))
   await a.submit('ログイン', { cardId, pin })
   expect(a.refusals()).toEqual([])
@@ -153,7 +163,7 @@ describe('an agent with HTTP and an HTML parser, from /llms.txt', () => {
     const a = agent()
     await signIn(a, 'hanako-file', 'hanako-2026')
     const flow = section('Update user information')
-    named(flow, ['title', 'phone', '確認', '更新'])
+    named(flow, { fields: ['title', 'phone'], buttons: ['確認', '更新'] })
     await a.get(firstGet(flow))
     expect(a.heading()).toBe('更新する利用者情報の入力画面(代表者以外の代理人等)')
     await a.submit('確認', { title: '係長', phone: '03-5555-0101' })
@@ -173,7 +183,7 @@ describe('an agent with HTTP and an HTML parser, from /llms.txt', () => {
     const a = agent()
     await signIn(a, 'taro-ic', '1234')
     const flow = section('Update user information')
-    named(flow, ['department', 'businessPhone', '確認', '更新'])
+    named(flow, { fields: ['department', 'businessPhone'], buttons: ['確認', '更新'] })
     await a.get(firstGet(flow))
     expect(a.heading()).toBe('更新する利用者情報の入力画面(代表者)')
     // A first try with a wrong phone number: refused by name, the agent corrects it.
@@ -195,7 +205,7 @@ describe('an agent with HTTP and an HTML parser, from /llms.txt', () => {
   it('renews an expired certificate without signing in (更新 三郎, F2)', async () => {
     const a = agent()
     const flow = section('Renew a certificate')
-    named(flow, ['kind', 'private', 'cardId', 'pin', '読込', '更新実行'])
+    named(flow, { fields: ['kind', 'private', 'cardId', 'pin'], buttons: ['読込', '更新実行'] })
     await a.get(firstGet(flow))
     await a.submit('読込', { kind: 'private', cardId: 'saburo-ic-expired', pin: '5678' })
     expect(a.heading()).toBe('更新する電子証明書の読み込み画面')
@@ -210,7 +220,11 @@ describe('an agent with HTTP and an HTML parser, from /llms.txt', () => {
     const a = agent()
     await signIn(a, 'jiro-mynumber', '4321')
     const f3 = section('Expired mandate')
-    named(f3, ['/mandate/expired', 'cardId', 'pin', 'referenceNumber', '電子委任状更新', '取得依頼'])
+    named(f3, {
+      urls: ['/mandate/expired'],
+      fields: ['cardId', 'pin', 'referenceNumber'],
+      buttons: ['電子委任状更新', '取得依頼'],
+    })
     // Signed in, he is sent to the expired-mandate screen, as /llms.txt says.
     expect(a.page().url).toBe('/mandate/expired')
     await a.submit('電子委任状更新', { cardId: 'jiro-mynumber-signing', pin: 'ABC123' })
@@ -222,7 +236,7 @@ describe('an agent with HTTP and an HTML parser, from /llms.txt', () => {
     expect(a.heading()).toBe('マイナンバーカード電子委任状更新完了画面')
 
     const f4 = section('Delete the agent')
-    named(f4, ['cardId', 'pin', '代理人情報削除', '削除'])
+    named(f4, { fields: ['cardId', 'pin'], buttons: ['代理人情報削除', '削除'] })
     await a.get(firstGet(f4))
     await a.submit('代理人情報削除', { cardId: 'jiro-mynumber', pin: '4321' })
     expect(a.heading()).toBe('利用者情報削除確認(代理人・マイナンバーカード)画面')
