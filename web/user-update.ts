@@ -465,6 +465,14 @@ const CERTIFICATE_REMOVAL_REFUSALS: Partial<Record<UserUpdateError['kind'], stri
 
 const REMOVAL_READ_TITLE = '削除する電子証明書の本人確認画面'
 
+/** For a My Number agent, whose certificates change with the card, through F2 only. */
+const CERTIFICATES_FORBIDDEN: Page = {
+  title: '電子証明書情報は変更できません',
+  status: 403,
+  body: html`<p>マイナンバーカードで登録した代理人の電子証明書は、ここでは追加も削除もできません。マイナンバーカードを更新したときは、ログイン画面の「電子証明書更新」から更新してください。何も変更していません。</p>
+<p><a href="/user/edit">利用者情報の入力画面へ</a></p>`,
+}
+
 /** A card read of 電子証明書情報's own: for [追加] (the certificate to add) or [削除] (who removes it). */
 type CertificateReadScreen = { title: string; action: string; intro: Html; fileHeading: string; back: string }
 
@@ -761,10 +769,12 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
     screenFor: (c: Context<AppEnv>) => Promise<Result<CertificateReadScreen, UserUpdateError>>,
     read: (c: Context<AppEnv>, input: CardInput) => Promise<Result<unknown, UserUpdateError>>,
   ) => {
+    const refusalPage = (error: UserUpdateError) =>
+      error.kind === 'forbidden' ? CERTIFICATES_FORBIDDEN : errorPage(error)
     app.get(path, async (c) => {
       const { session } = signedIn(c)
       const screen = await screenFor(c)
-      if (!screen.ok) return render(c, errorPage(screen.error))
+      if (!screen.ok) return render(c, refusalPage(screen.error))
       await challenge(session.id)
       return render(c, {
         title: screen.value.title,
@@ -774,7 +784,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
     app.post(path, async (c) => {
       const { session } = signedIn(c)
       const screen = await screenFor(c)
-      if (!screen.ok) return render(c, errorPage(screen.error))
+      if (!screen.ok) return render(c, refusalPage(screen.error))
       const body = await c.req.parseBody()
       const refuse = async (message: CardMessage) => {
         await challenge(session.id)
@@ -792,7 +802,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
       if (!input.ok) return refuse(input.error)
       const result = await read(c, input.value)
       if (result.ok) return afterCardRead(c, ports.sessions, session, '/user/edit')
-      if (result.error.kind !== 'certificate-refused') return render(c, errorPage(result.error))
+      if (result.error.kind !== 'certificate-refused') return render(c, refusalPage(result.error))
       return refuse(certificateRefusalMessage(result.error.reason))
     })
   }

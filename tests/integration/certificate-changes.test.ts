@@ -185,6 +185,15 @@ describe('agents’ certificates', () => {
     await c.get('/user/certificates/add')
     const refused = await c.post('/user/certificates/add', { cardId: 'saburo-ic-new', pin: '5678' })
     expect(refused.status).toBe(403)
+    expect(refused.text).toContain('ここでは追加も削除もできません')
+    const his = await portal.database.db
+      .selectFrom('certificates')
+      .select('id')
+      .where('user_id', '=', DEMO_USER_IDS.jiro)
+      .executeTakeFirstOrThrow()
+    const removal = await c.get(`/user/certificates/remove/${his.id}`)
+    expect(removal.status).toBe(403)
+    expect(removal.text).toContain('ここでは追加も削除もできません')
   })
 })
 
