@@ -18,6 +18,12 @@ beforeAll(async () => {
 })
 afterAll(async () => portal?.close())
 
+/** The ids of a user's registered certificates. */
+const certificateIdsOf = async (userId: string) =>
+  (
+    await portal.database.db.selectFrom('certificates').select('id').where('user_id', '=', userId).execute()
+  ).map((r) => r.id)
+
 /** Signs in, and says how the sign-in went (some cards here are meant to be refused). */
 const signedIn = async (cardId: string, pin: string) => {
   const c = portalClient(portal)
@@ -149,12 +155,7 @@ describe('agents’ certificates', () => {
     expect(stale.text).toContain('href="#field-certificates"')
     expect(stale.text).toContain('value="主任"')
     // Another user's certificate is not hers to remove, read or not.
-    const taros = await portal.database.db
-      .selectFrom('certificates')
-      .select('id')
-      .where('user_id', '=', DEMO_USER_IDS.taro)
-      .execute()
-    for (const { id } of taros) {
+    for (const id of await certificateIdsOf(DEMO_USER_IDS.taro)) {
       expect((await c.get(`/user/certificates/remove/${id}`)).status).toBe(404)
       const posted = await c.post(`/user/certificates/remove/${id}`, {
         cardId: 'hanako-file',
@@ -186,12 +187,8 @@ describe('agents’ certificates', () => {
     const refused = await c.post('/user/certificates/add', { cardId: 'saburo-ic-new', pin: '5678' })
     expect(refused.status).toBe(403)
     expect(refused.text).toContain('ここでは追加も削除もできません')
-    const his = await portal.database.db
-      .selectFrom('certificates')
-      .select('id')
-      .where('user_id', '=', DEMO_USER_IDS.jiro)
-      .executeTakeFirstOrThrow()
-    const removal = await c.get(`/user/certificates/remove/${his.id}`)
+    const [his] = await certificateIdsOf(DEMO_USER_IDS.jiro)
+    const removal = await c.get(`/user/certificates/remove/${his}`)
     expect(removal.status).toBe(403)
     expect(removal.text).toContain('ここでは追加も削除もできません')
   })
