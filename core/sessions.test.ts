@@ -17,28 +17,24 @@ describe('session lifetime', () => {
   })
 
   it('keeps a used session alive, writing its last use at most once a minute, and ends an idle one', async () => {
-    let now = at(0)
-    const portal = await memoryPortal()
-    const ports = { ...portal.ports, clock: { now: () => now } }
+    const { ports, clock } = await memoryPortal(at(0))
     const { id } = await startSession(ports)()
     const resume = resumeSession(ports, limits)
-    now = at(0.5 as number)
+    clock.set(at(0.5))
     expect((await resume(id))?.session.lastSeenAt).toEqual(at(0))
-    now = at(20)
+    clock.set(at(20))
     expect((await resume(id))?.session.lastSeenAt).toEqual(at(20))
-    now = at(45)
+    clock.set(at(45))
     expect(await resume(id)).toBeDefined()
-    now = at(76)
+    clock.set(at(76))
     expect(await resume(id)).toBeUndefined()
     expect(await ports.sessions.find(id)).toBeUndefined()
   })
 
   it('deletes every expired session on the scheduled clean-up', async () => {
-    let now = at(0)
-    const portal = await memoryPortal()
-    const ports = { ...portal.ports, clock: { now: () => now } }
+    const { ports, clock } = await memoryPortal(at(0))
     const old = await startSession(ports)()
-    now = at(40)
+    clock.set(at(40))
     const recent = await startSession(ports)()
     expect(await endExpiredSessions(ports, limits)()).toBe(1)
     expect(await ports.sessions.find(old.id)).toBeUndefined()

@@ -10,22 +10,39 @@ import { memoryJpki } from '../../adapters/jpki/jpki.memory.ts'
 import { memoryMandateProvider } from '../../adapters/mandates/mandate-provider.memory.ts'
 import { memoryFailureLog } from '../../adapters/stores/failure-log.memory.ts'
 import { emptyMemoryState, memoryStores, memoryUnitOfWork } from '../../adapters/stores/memory.ts'
+import { testClock } from './clock.ts'
 
-let cached: Promise<DemoData> | undefined
-/** The demo data, made once per test file (making keys takes a moment); each portal gets a copy. */
-export const demoData = (): Promise<DemoData> => {
-  cached ??= buildDemoData(new Date())
-  return cached
+const made = new Map<number, Promise<DemoData>>()
+let firstAsked: Date | undefined
+/** The instant of this test file's demo data: when the file first asked for it. */
+const fileInstant = () => (firstAsked ??= new Date())
+
+/**
+ * The demo data as made at `at`: by default the moment this test file first asked for it, so
+ * that a file makes its keys once. Each instant's is made once; each portal gets a copy.
+ */
+export const demoData = (at: Date = fileInstant()): Promise<DemoData> => {
+  let demo = made.get(at.getTime())
+  if (!demo) {
+    demo = buildDemoData(at)
+    made.set(at.getTime(), demo)
+  }
+  return demo
 }
 
-export const memoryPortal = async (now = new Date()) => {
-  const demo = structuredClone(await demoData())
+/**
+ * The use cases' ports over in-memory adapters holding the demo data. The portal's clock stands at
+ * `at` (by default the instant of the file's demo data) until a test moves it, and everything that
+ * depends on the time (the test PKI, its CRLs, the mandates, the notices) is made at that instant.
+ */
+export const memoryPortal = async (at: Date = fileInstant()) => {
+  const demo = structuredClone(await demoData(at))
   const state = emptyMemoryState()
   loadDemoIntoMemory(state, demo)
-  const clock = { now: () => now }
+  const clock = testClock(at)
   const stores = memoryStores(state)
   const jpki = memoryJpki()
-  const mandates = demoMandates(now)
+  const mandates = demoMandates(at)
   const mandateProviders = DEMO_MANDATE_PROVIDERS.map((p) =>
     memoryMandateProvider({ ...p, mandates: mandates[p.id] }),
   )
