@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   applyStaged,
+  currentCycle,
   periodName,
   type Qualification,
   registrablePeriods,
@@ -30,6 +31,20 @@ describe('有効期間', () => {
     expect(registrablePeriods(new Date('2027-06-01T00:00:00Z'))).toEqual([7, 10])
     expect(registrablePeriods(new Date('2028-04-01T00:00:00Z'))).toEqual([10])
     expect(periodName(7)).toBe('令和7・8・9年度')
+  })
+
+  it('turns at midnight Japan time, whatever the time zone of the machine', () => {
+    const at = (text: string) => new Date(text)
+    // The last minute of 令和8年度 and the first of 令和9年度, the cycle 令和7・8・9年度's last year.
+    expect(registrablePeriods(at('2027-03-31T23:59:30+09:00'))).toEqual([7])
+    expect(registrablePeriods(at('2027-04-01T00:00:30+09:00'))).toEqual([7, 10])
+    // The cycle's last day, and the first of the next cycle.
+    expect(registrablePeriods(at('2028-03-31T12:00:00+09:00'))).toEqual([7, 10])
+    expect(currentCycle(at('2028-03-31T23:59:59+09:00'))).toBe(7)
+    expect(currentCycle(at('2028-04-01T00:00:00+09:00'))).toBe(10)
+    expect(registrablePeriods(at('2028-04-01T00:00:00+09:00'))).toEqual([10])
+    expect(currentCycle(at('2031-06-15T12:00:00+09:00'))).toBe(13)
+    expect(periodName(currentCycle(at('2031-06-15T12:00:00+09:00')))).toBe('令和13・14・15年度')
   })
 })
 

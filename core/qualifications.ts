@@ -50,14 +50,19 @@ export const reiwaFiscalYear = (at: Date): number => {
   return year - 2018
 }
 
+/** The first fiscal year of the cycle a date falls in: cycles begin in 令和1, 4, 7, 10 ... */
+export const currentCycle = (at: Date): number => {
+  const year = reiwaFiscalYear(at)
+  return year - ((year - 1) % 3)
+}
+
 /**
  * The cycles a qualification may be registered for: the current one, and in the current cycle's
- * last year the next one too (its qualifications are granted then). Cycles begin in 令和1, 4, 7 ...
+ * last year the next one too (its qualifications are granted then).
  */
 export const registrablePeriods = (at: Date): number[] => {
-  const year = reiwaFiscalYear(at)
-  const current = year - ((year - 1) % 3)
-  return year === current + 2 ? [current, current + 3] : [current]
+  const current = currentCycle(at)
+  return reiwaFiscalYear(at) === current + 2 ? [current, current + 3] : [current]
 }
 
 /** A qualification whose kind the list already has for its cycle, if any: one kind per cycle. */

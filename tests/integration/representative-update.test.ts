@@ -4,13 +4,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
+import { currentCycle, periodName } from '../../core/qualifications.ts'
 import type { Portal } from '../../main.ts'
 import { pathOf, textFieldsOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'
 import { signedInClient } from '../support/portal-client.ts'
 
 let portal: Portal & { close(): Promise<void> }
+/** When the demo data was made: its qualification is of the cycle current then. */
+let demoMadeAt: Date
 beforeAll(async () => {
+  demoMadeAt = new Date()
   portal = await startTestPortal()
 })
 afterAll(async () => portal?.close())
@@ -154,21 +158,28 @@ describe('the representative’s update', () => {
 })
 
 describe('qualifications (資格情報)', () => {
+  /** The first 有効期間 the input screen offers (the current cycle), whatever the day. */
+  const offeredPeriod = (page: string) => {
+    const select = /<select id="field-qualificationPeriod"[^>]*>([\s\S]*?)<\/select>/.exec(page)?.[1] ?? ''
+    const [, firstYear, name] = /<option value="(\d+)">([^<]+)<\/option>/.exec(select) ?? []
+    if (!firstYear || !name) throw new Error('the input screen offers a 有効期間')
+    return { firstYear, name }
+  }
   const SALES = {
     qualificationSupplierCode: '0000012345',
     qualificationKind: '物品の販売',
     qualificationGrade: 'B',
     qualificationRegions: ['関東・甲信越', '近畿'],
-    qualificationPeriod: '7',
   }
 
   it('stages [追加] and [削除] on the one form, losing nothing typed, and registers them only at [更新]', async () => {
     const c = await signedIn('taro-ic', '1234')
     const page = (await c.get('/user/edit?fresh=1')).text
     expect(page).toContain('<h2>資格情報選択</h2>')
-    expect(page).toMatch(
-      /<td>令和7・8・9年度<\/td><td>役務の提供等<\/td><td>A<\/td><td>関東・甲信越、近畿<\/td>/,
-    )
+    const demoPeriod = periodName(currentCycle(demoMadeAt))
+    expect(page).toContain(`<td>${demoPeriod}</td><td>役務の提供等</td><td>A</td><td>関東・甲信越、近畿</td>`)
+    const period = offeredPeriod(page)
+    const sales = { ...SALES, qualificationPeriod: period.firstYear }
     const current = (name: string) =>
       new RegExp(`id="field-${name}"[^>]*value="([^"]*)"`).exec(page)?.[1] ?? ''
     const form = {
@@ -180,36 +191,35 @@ describe('qualifications (資格情報)', () => {
       department: '購買部',
     }
 
-    const added = await c.post('/user/edit', { ...form, ...SALES, action: 'add-qualification' })
+    const added = await c.post('/user/edit', { ...form, ...sales, action: 'add-qualification' })
     expect(added.status).toBe(200)
-    expect(added.text).toMatch(
-      /令和7・8・9年度 <span class="staged">（追加予定）<\/span><\/td><td>物品の販売<\/td><td>B<\/td><td>関東・甲信越、近畿<\/td>/,
+    expect(added.text).toContain(
+      `${period.name} <span class="staged">（追加予定）</span></td><td>物品の販売</td><td>B</td><td>関東・甲信越、近畿</td>`,
     )
     expect(added.text).toContain('value="購買部"') // typed, not yet confirmed: kept
 
     const twice = await c.post('/user/edit', {
       ...form,
-      ...SALES,
+      ...sales,
       qualificationGrade: 'C',
       action: 'add-qualification',
     })
     expect(twice.status).toBe(422)
-    expect(twice.text).toContain('令和7・8・9年度の「物品の販売」はすでに資格情報にあります')
+    expect(twice.text).toContain(`${period.name}の「物品の販売」はすでに資格情報にあります`)
     expect(twice.text).toContain('value="購買部"')
 
     const noD = await c.post('/user/edit', {
       ...form,
-      ...SALES,
+      ...sales,
       qualificationKind: '物品の買受け',
       qualificationGrade: 'D',
       action: 'add-qualification',
     })
     expect(noD.text).toContain('物品の買受けの等級はA、B、Cのいずれかです（Dはありません）。')
 
-    const demoId =
-      /value="remove-qualification:([0-9a-f-]{36})" aria-label="令和7・8・9年度 役務の提供等を削除"/.exec(
-        added.text,
-      )?.[1]
+    const demoId = new RegExp(
+      `value="remove-qualification:([0-9a-f-]{36})" aria-label="${demoPeriod} 役務の提供等を削除"`,
+    ).exec(added.text)?.[1]
     expect(demoId).toBeDefined()
     const removed = await c.post('/user/edit', { ...form, action: `remove-qualification:${demoId}` })
     expect(removed.status).toBe(200)
@@ -222,11 +232,11 @@ describe('qualifications (資格情報)', () => {
     expect((await c.post('/user/edit', { ...form, action: 'confirm' })).status).toBe(303)
     const confirm = (await c.get('/user/confirm')).text
     expect(confirm).toContain('<caption>資格情報</caption>')
-    expect(confirm).toMatch(
-      /<span class="badge">追加<\/span><\/th><td>令和7・8・9年度<\/td><td>物品の販売<\/td>/,
+    expect(confirm).toContain(
+      `<span class="badge">追加</span></th><td>${period.name}</td><td>物品の販売</td>`,
     )
-    expect(confirm).toMatch(
-      /<span class="badge">削除<\/span><\/th><td>令和7・8・9年度<\/td><td>役務の提供等<\/td>/,
+    expect(confirm).toContain(
+      `<span class="badge">削除</span></th><td>${demoPeriod}</td><td>役務の提供等</td>`,
     )
 
     const done = await c.post('/user/confirm', {})
@@ -242,9 +252,9 @@ describe('qualifications (資格情報)', () => {
       (m) => m.subject === USER_UPDATED_SUBJECT && m.text.includes('資格情報（追加）'),
     )
     expect(mail.text).toContain(
-      '資格情報（追加）: 令和7・8・9年度 物品の販売 B等級 関東・甲信越・近畿（業者コード 0000012345）',
+      `資格情報（追加）: ${period.name} 物品の販売 B等級 関東・甲信越・近畿（業者コード 0000012345）`,
     )
-    expect(mail.text).toContain('資格情報（削除）: 令和7・8・9年度 役務の提供等 A等級')
+    expect(mail.text).toContain(`資格情報（削除）: ${demoPeriod} 役務の提供等 A等級`)
     const sim = portal.gepsSimulator
     if (!sim) throw new Error('the test portal runs the GEPS simulator')
     let held: { kind: string }[] = []
@@ -260,6 +270,7 @@ describe('qualifications (資格情報)', () => {
     await hanako.get('/user/edit')
     const refused = await hanako.post('/user/edit', {
       ...SALES,
+      qualificationPeriod: String(currentCycle(new Date())), // valid: refused for who she is
       qualificationKind: '物品の製造',
       action: 'add-qualification',
     })
@@ -286,7 +297,8 @@ describe('qualifications (資格情報)', () => {
     const page = (await first.get('/user/edit?fresh=1')).text
     await second.get('/user/edit?fresh=1')
     const form = textFieldsOf(page)
-    const making = { ...SALES, qualificationKind: '物品の製造' }
+    const period = offeredPeriod(page)
+    const making = { ...SALES, qualificationPeriod: period.firstYear, qualificationKind: '物品の製造' }
     expect((await first.post('/user/edit', { ...form, ...making, action: 'add-qualification' })).status).toBe(
       200,
     )
@@ -299,7 +311,7 @@ describe('qualifications (資格情報)', () => {
 
     const clash = await first.post('/user/edit', { ...form, action: 'confirm' })
     expect(clash.status).toBe(422)
-    expect(clash.text).toContain('令和7・8・9年度の「物品の製造」はすでに資格情報にあります')
+    expect(clash.text).toContain(`${period.name}の「物品の製造」はすでに資格情報にあります`)
   })
 })
 
