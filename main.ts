@@ -14,6 +14,7 @@ import {
   kyselyTrustAnchors,
   kyselyVirtualCardStore,
 } from './adapters/card-reader/virtual-card-store.kysely.ts'
+import { systemClock } from './adapters/clock/system-clock.ts'
 import {
   type DatabaseHandle,
   type DatabaseTarget,
@@ -21,7 +22,13 @@ import {
   migrateToLatest,
   openDatabase,
 } from './adapters/db/database.ts'
-import { DEMO_CARDS, demoCertificateFile, loadDemoData } from './adapters/demo/demo-data.ts'
+import {
+  DEMO_CARDS,
+  DEMO_DATA_KEPT_DAYS,
+  type DemoDataLoad,
+  demoCertificateFile,
+  loadDemoData,
+} from './adapters/demo/demo-data.ts'
 import { DEMO_MANDATE_PROVIDERS, demoMandates } from './adapters/demo/demo-mandates.ts'
 import { httpGeps } from './adapters/geps/geps.http.ts'
 import { gepsSimulator } from './adapters/geps/geps.simulator.ts'
@@ -158,8 +165,8 @@ const htmxScript = () =>
   readFileSync(new URL('./node_modules/htmx.org/dist/htmx.min.js', import.meta.url), 'utf8')
 
 export const startPortal = async (config: PortalConfig): Promise<Portal> => {
-  const log = config.log ?? ((m: string) => console.log(`[${new Date().toISOString()}] ${m}`))
-  const clock = config.clock ?? { now: () => new Date() }
+  const clock = config.clock ?? systemClock
+  const log = config.log ?? ((m: string) => console.log(`[${clock.now().toISOString()}] ${m}`))
   const stops: (() => Promise<void>)[] = []
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch((e) => log(`while stopping: ${(e as Error).message}`))
@@ -168,12 +175,11 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     const database = await openDatabase(config.database)
     stops.push(() => database.close())
     await migrateToLatest(database.db)
-    if (config.demoData && (await loadDemoData(database.db, clock.now()))) log('demo data created')
 
     let mailSink: MailSink | undefined
     let smtpUrl = config.smtpUrl
     if (!smtpUrl) {
-      const sink = await startMailSink(config.mailSinkPort)
+      const sink = await startMailSink(config.mailSinkPort, clock)
       stops.push(() => sink.close())
       mailSink = sink
       smtpUrl = sink.url
@@ -188,7 +194,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
         url: smtpUrl,
         from: '政府電子調達システム <noreply@geps.example.go.jp>',
       })
-      const sim = gepsSimulator({ mailer: gepsMailer, noticeDelayMs: config.gepsNoticeDelayMs })
+      const sim = gepsSimulator({ mailer: gepsMailer, noticeDelayMs: config.gepsNoticeDelayMs, clock })
       const served: Served = await serveHttp(sim.app.fetch, {
         port: config.gepsSimulatorPort,
         hostname: '127.0.0.1',
@@ -201,6 +207,16 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       simulator = { ...sim, url: served.url }
       gepsUrl = served.url
     }
+    // The workers' queues, stopped before the GEPS simulator and the mail sink they deliver to.
+    const boss = newBoss(database, { maintenance: true })
+    boss.on('error', (e) => log(`pg-boss: ${(e as Error).message}`))
+    await boss.start()
+    stops.push(() => boss.stop({ graceful: true, timeout: 5000 }))
+    await createQueues(boss)
+    const jobQueue = pgBossJobQueue(boss, ALL_QUEUES)
+
+    if (config.demoData) log(describeDemoLoad(await loadDemoData(database.db, clock.now(), jobQueue)))
+
     const geps = httpGeps({ baseUrl: gepsUrl })
     const virtualCards = kyselyVirtualCardStore(database.db)
 
@@ -238,14 +254,8 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       httpMandateProvider({ id: p.id, name: p.name, baseUrl: p.url }),
     )
 
-    const boss = newBoss(database, { maintenance: true })
-    boss.on('error', (e) => log(`pg-boss: ${(e as Error).message}`))
-    await boss.start()
-    stops.push(() => boss.stop({ graceful: true, timeout: 5000 }))
-    await createQueues(boss)
-
     const ports = {
-      ...kyselyPorts(database.db, pgBossJobQueue(boss, ALL_QUEUES), clock),
+      ...kyselyPorts(database.db, jobQueue, clock),
       cardReader: virtualCardReader(virtualCards, {
         icCardPinTries: config.icCardPinTries,
       }),
@@ -296,6 +306,18 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
   } catch (e) {
     await stop()
     throw e
+  }
+}
+
+const describeDemoLoad = (load: DemoDataLoad): string => {
+  const day = (d: Date) => d.toISOString()
+  switch (load.outcome) {
+    case 'created':
+      return 'demo data created'
+    case 'kept':
+      return `demo data made for ${day(load.madeFor)} kept (it is made anew ${DEMO_DATA_KEPT_DAYS} days after)`
+    case 'remade':
+      return `demo data made anew for today: the one in the database ${load.previous ? `was made for ${day(load.previous)}` : 'had no date'}, and what was changed in it is gone`
   }
 }
 

@@ -14,6 +14,7 @@ import * as notices from './0011-notices.ts'
 import * as expiryReminders from './0012-expiry-reminders.ts'
 import * as draftUsers from './0013-draft-users.ts'
 import * as sentMails from './0014-sent-mails.ts'
+import * as demoData from './0015-demo-data.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012-expiry-reminders': expiryReminders,
   '0013-draft-users': draftUsers,
   '0014-sent-mails': sentMails,
+  '0015-demo-data': demoData,
 }

@@ -132,6 +132,7 @@ export type Database = {
     user_id: string
     sent_at: Timestamp
   }
+  demo_data: { made_for: Timestamp }
   trust_anchors: {
     name: string
     certificate: Uint8Array

@@ -8,7 +8,8 @@ import { describeCertificate } from '../../core/certificates.ts'
 import { newId, randomToken } from '../../core/ids.ts'
 import type { Mandate } from '../../core/mandates.ts'
 import type { Notice } from '../../core/notices.ts'
-import type { Qualification } from '../../core/qualifications.ts'
+import type { JobQueue } from '../../core/ports.ts'
+import { currentCycle, type Qualification } from '../../core/qualifications.ts'
 import { x509 } from '../../core/x509.ts'
 import { writePkcs12 } from '../card-reader/pkcs12-writer.ts'
 import {
@@ -95,6 +96,7 @@ const demoCard = (cardId: DemoCardId) => DEMO_CARDS[demoCardIndex(cardId)] as (t
 
 export const PRIVATE_CA_NAME = 'CN=テスト民間認証局, O=調達ポータル開発用, C=JP'
 export const JPKI_CA_NAME = 'CN=テスト公的個人認証局, O=公的個人認証サービス開発用, C=JP'
+const DEMO_TRUST_ANCHOR_NAMES = { private: 'private-ca', jpki: 'jpki-ca' } as const
 
 export type DemoData = {
   trustAnchors: { name: string; kind: 'private' | 'jpki'; certificate: Uint8Array; crl: Uint8Array }[]
@@ -109,15 +111,18 @@ export type DemoData = {
   notices: Notice[]
 }
 
-/** The business's one qualification (SPEC §6): 役務の提供等, A, 関東・甲信越 and 近畿, 令和7・8・9年度. */
-export const DEMO_QUALIFICATION: Qualification = {
+/**
+ * The business's one qualification (SPEC §6): 役務の提供等, A, 関東・甲信越 and 近畿, for the cycle
+ * current at `now` (令和7・8・9年度 from April 2025 to March 2028, then 令和10・11・12年度 ...).
+ */
+const demoQualification = (now: Date): Qualification => ({
   id: '00000000-0000-4000-8000-000000000021',
   supplierCode: '0000012345',
   kind: '役務の提供等',
   grade: 'A',
   regions: ['関東・甲信越', '近畿'],
-  firstYear: 7,
-}
+  firstYear: currentCycle(now),
+})
 
 const business: Business = {
   id: DEMO_BUSINESS_ID,
@@ -357,20 +362,20 @@ export const buildDemoData = async (now: Date): Promise<DemoData> => {
   return {
     trustAnchors: [
       {
-        name: 'jpki-ca',
+        name: DEMO_TRUST_ANCHOR_NAMES.jpki,
         kind: 'jpki',
         certificate: jpkiCa.certificate,
         crl: await revocationList(jpkiCa, [], now, crlUntil),
       },
       {
-        name: 'private-ca',
+        name: DEMO_TRUST_ANCHOR_NAMES.private,
         kind: 'private',
         certificate: privateCa.certificate,
         crl: await revocationList(privateCa, revoked ? [revoked] : [], now, crlUntil),
       },
     ],
     business: structuredClone(business),
-    qualifications: [structuredClone(DEMO_QUALIFICATION)],
+    qualifications: [demoQualification(now)],
     mandates: [{ userId: DEMO_USER_IDS.jiro, mandate: demoExpiredMandate(now) }],
     notices: users.flatMap((u) => demoNotices(u.id, now)),
     users: structuredClone(users),
@@ -379,20 +384,94 @@ export const buildDemoData = async (now: Date): Promise<DemoData> => {
   }
 }
 
-/** Loads the demo data unless the demo business is there already. Returns whether it loaded. */
-export const loadDemoData = async (db: Kysely<Database>, now: Date): Promise<boolean> => {
-  const exists = async (executor: Kysely<Database>) =>
-    (await executor
-      .selectFrom('businesses')
-      .select('id')
-      .where('id', '=', DEMO_BUSINESS_ID)
-      .executeTakeFirst()) !== undefined
-  if (await exists(db)) return false
+/**
+ * How long demo data is kept as it was made. Everything in it is relative to the day it was made
+ * for (入札 花子's certificate expires 25 days later, 委任 次郎's mandate lapsed 10 days before, the
+ * qualification is of that day's cycle): a start more than a week later, or at an earlier date,
+ * makes it anew for its own day, so that the demo shows on any day what the README describes.
+ */
+export const DEMO_DATA_KEPT_DAYS = 7
+
+/** Whether demo data made for `madeFor` is still the demo at `now`. */
+const demoDataIsCurrent = (madeFor: Date, now: Date): boolean =>
+  now >= daysFrom(madeFor, -1) && now <= daysFrom(madeFor, DEMO_DATA_KEPT_DAYS)
+
+/** What loading the demo data did; `previous` is the day the replaced demo data was made for. */
+export type DemoDataLoad =
+  | { outcome: 'created' }
+  | { outcome: 'kept'; madeFor: Date }
+  | { outcome: 'remade'; previous?: Date }
+
+/** Whether the demo business is there, and the day its data was made for (unknown: made before it was kept). */
+type DemoState = { present: false } | { present: true; madeFor?: Date }
+
+const demoStateIn = async (executor: Kysely<Database>): Promise<DemoState> => {
+  const business = await executor
+    .selectFrom('businesses')
+    .select('id')
+    .where('id', '=', DEMO_BUSINESS_ID)
+    .executeTakeFirst()
+  if (!business) return { present: false }
+  const made = await executor.selectFrom('demo_data').select('made_for').executeTakeFirst()
+  return { present: true, madeFor: made && new Date(made.made_for) }
+}
+
+/**
+ * Removes the demo data as F4 removes a user (their certificates, mandate, notices, sessions,
+ * changes and, with `jobs`, their queued jobs), then the business, the test PKI and the virtual
+ * cards. The audit log keeps what happened.
+ */
+const eraseDemoData = async (trx: Kysely<Database>, jobs: JobQueue | undefined) => {
+  const accounts = kyselyAccountStore(trx)
+  const users = await trx
+    .selectFrom('users')
+    .select('id')
+    .where('business_id', '=', DEMO_BUSINESS_ID)
+    .execute()
+  for (const { id } of users) {
+    await jobs?.forgetJobsOf(id)
+    await accounts.eraseUser(id)
+  }
+  await trx.deleteFrom('qualifications').where('business_id', '=', DEMO_BUSINESS_ID).execute()
+  await trx.deleteFrom('user_changes').where('business_id', '=', DEMO_BUSINESS_ID).execute()
+  await trx.deleteFrom('businesses').where('id', '=', DEMO_BUSINESS_ID).execute()
+  await trx.deleteFrom('trust_anchors').where('name', 'in', Object.values(DEMO_TRUST_ANCHOR_NAMES)).execute()
+  await trx
+    .deleteFrom('virtual_cards')
+    .where(
+      'id',
+      'in',
+      DEMO_CARDS.map((c) => c.cardId),
+    )
+    .execute()
+}
+
+/**
+ * Loads the demo data, made for `now`, unless current demo data is there already; demo data that
+ * has aged (see DEMO_DATA_KEPT_DAYS) is replaced. Two processes starting together on one database
+ * load it once. `jobsIn` lets the replacement forget the queued jobs of the users it removes.
+ */
+export const loadDemoData = async (
+  db: Kysely<Database>,
+  now: Date,
+  jobsIn?: (trx: Kysely<Database>) => JobQueue,
+): Promise<DemoDataLoad> => {
+  const kept = (state: DemoState): DemoDataLoad | undefined =>
+    state.present && state.madeFor && demoDataIsCurrent(state.madeFor, now)
+      ? { outcome: 'kept', madeFor: state.madeFor }
+      : undefined
+  const before = kept(await demoStateIn(db))
+  if (before) return before
   const demo = await buildDemoData(now)
-  return db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx): Promise<DemoDataLoad> => {
     // Two processes starting together on one database: the second waits here, then finds it done.
     await sql`select pg_advisory_xact_lock(hashtext('portal-demo-data'))`.execute(trx)
-    if (await exists(trx)) return false
+    const state = await demoStateIn(trx)
+    const done = kept(state)
+    if (done) return done
+    if (state.present) await eraseDemoData(trx, jobsIn?.(trx))
+    await trx.deleteFrom('demo_data').execute()
+    await trx.insertInto('demo_data').values({ made_for: now }).execute()
     await trx.insertInto('trust_anchors').values(demo.trustAnchors).execute()
     const b = demo.business
     await trx
@@ -460,7 +539,7 @@ export const loadDemoData = async (db: Kysely<Database>, now: Date): Promise<boo
         })),
       )
       .execute()
-    return true
+    return state.present ? { outcome: 'remade', previous: state.madeFor } : { outcome: 'created' }
   })
 }
 
