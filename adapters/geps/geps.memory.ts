@@ -1,12 +1,20 @@
-import type { DeliveryError, Geps, GepsReceipt, GepsUserChange, GepsUserDeletion } from '../../core/ports.ts'
+import type {
+  Clock,
+  DeliveryError,
+  Geps,
+  GepsReceipt,
+  GepsUserChange,
+  GepsUserDeletion,
+} from '../../core/ports.ts'
 import { err, ok, type Result } from '../../core/result.ts'
+import { systemClock } from '../clock/system-clock.ts'
 
 /**
  * GEPS in memory: applies each change and each deletion once per idempotency key (answering a
  * repeat with the same receipt), keeps every request it was sent, and can be told to fail the
  * next ones. A deleted user stays deleted: a change of theirs that arrives late is not applied.
  */
-export const memoryGeps = () => {
+export const memoryGeps = (clock: Clock = systemClock) => {
   const requests: GepsUserChange[] = []
   const deletionRequests: GepsUserDeletion[] = []
   const received = new Map<string, { change: GepsUserChange; receipt: GepsReceipt }>()
@@ -22,7 +30,7 @@ export const memoryGeps = () => {
     if (fault) return err({ kind: fault, message: `injected ${fault} failure` })
     if (known) return ok(known.receipt)
     sequence++
-    const receipt = { receiptNumber: `G-${sequence}`, receivedAt: new Date().toISOString() }
+    const receipt = { receiptNumber: `G-${sequence}`, receivedAt: clock.now().toISOString() }
     apply(receipt)
     return ok(receipt)
   }

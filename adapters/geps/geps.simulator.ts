@@ -8,7 +8,8 @@ import { Hono } from 'hono'
 import { html } from 'hono/html'
 import { z } from 'zod'
 import { formatDateTimeJa } from '../../core/format.ts'
-import type { Mailer } from '../../core/ports.ts'
+import type { Clock, Mailer } from '../../core/ports.ts'
+import { systemClock } from '../clock/system-clock.ts'
 import { simulateFaults } from '../http/simulated-faults.ts'
 
 export const GEPS_NOTICE_SUBJECT = '【政府電子調達システム】利用者情報登録完了のお知らせ'
@@ -76,7 +77,8 @@ export type ReceivedChange = z.infer<typeof UserChangeBody> & {
   applied: boolean
 }
 
-export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number }) => {
+export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number; clock?: Clock }) => {
+  const clock = options.clock ?? systemClock
   const received = new Map<string, ReceivedChange>()
   /** Each deletion by its idempotency key, and the users deleted. */
   const deletions = new Map<
@@ -133,7 +135,7 @@ export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number 
       ...body.data,
       idempotencyKey: key,
       receiptNumber: `GEPS-${String(sequence).padStart(8, '0')}`,
-      receivedAt: new Date().toISOString(),
+      receivedAt: clock.now().toISOString(),
       requests: 1,
       applied,
     }
@@ -161,7 +163,7 @@ export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number 
     const deletion = {
       ...body.data,
       receiptNumber: `GEPS-${String(sequence).padStart(8, '0')}`,
-      receivedAt: new Date().toISOString(),
+      receivedAt: clock.now().toISOString(),
       requests: 1,
     }
     deletions.set(key, deletion)

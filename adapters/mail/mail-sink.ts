@@ -4,6 +4,8 @@
  */
 import { simpleParser } from 'mailparser'
 import { SMTPServer } from 'smtp-server'
+import type { Clock } from '../../core/ports.ts'
+import { systemClock } from '../clock/system-clock.ts'
 
 export type ReceivedMail = {
   messageId: string
@@ -23,7 +25,7 @@ export type MailSink = {
   close(): Promise<void>
 }
 
-export const startMailSink = async (port = 0): Promise<MailSink> => {
+export const startMailSink = async (port = 0, clock: Clock = systemClock): Promise<MailSink> => {
   const mails: ReceivedMail[] = []
   const waiters = new Set<() => void>()
   const server = new SMTPServer({
@@ -40,7 +42,7 @@ export const startMailSink = async (port = 0): Promise<MailSink> => {
             to: session.envelope.rcptTo.map((r) => r.address),
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
-            receivedAt: new Date(),
+            receivedAt: clock.now(),
           })
           for (const wake of waiters) wake()
           callback()

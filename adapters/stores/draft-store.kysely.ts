@@ -56,7 +56,7 @@ export const kyselyDraftStore = (db: Kysely<Database>): DraftStore => ({
   markCompleted: async (draftId, changeId) => {
     await db
       .updateTable('drafts')
-      .set({ completed_change_id: changeId, updated_at: new Date() })
+      .set({ completed_change_id: changeId, updated_at: sql`now()` })
       .where('id', '=', draftId)
       .execute()
   },

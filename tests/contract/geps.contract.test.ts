@@ -6,6 +6,7 @@ import { gepsSimulator } from '../../adapters/geps/geps.simulator.ts'
 import { type Served, serveHttp } from '../../adapters/http/serve.ts'
 import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import type { Geps, GepsUserChange } from '../../core/ports.ts'
+import { testClock } from '../support/clock.ts'
 
 const change = (key: string, version = 1, title = '部長'): GepsUserChange => ({
   idempotencyKey: key,
@@ -55,6 +56,9 @@ const change = (key: string, version = 1, title = '部長'): GepsUserChange => (
   },
 })
 
+/** GEPS's own clock, far from the machine's: a receipt shows the time of the clock it is given. */
+const gepsClock = testClock(new Date('2031-06-15T03:00:00Z'))
+
 type Subject = {
   geps: Geps
   failNext(kind: 'transient' | 'permanent'): void
@@ -69,10 +73,12 @@ const contract = (name: string, make: () => Promise<Subject>) =>
     beforeAll(async () => {
       s = await make()
     })
-    it('takes a change and answers with a receipt', async () => {
+    it('takes a change and answers with a receipt, stamped by the clock it runs with', async () => {
       const result = await s.geps.syncUserChange(change('k-1'))
-      expect(result.ok).toBe(true)
-      if (result.ok) expect(result.value.receiptNumber).toMatch(/\S/)
+      expect(result).toMatchObject({
+        ok: true,
+        value: { receiptNumber: expect.stringMatching(/\S/), receivedAt: gepsClock.now().toISOString() },
+      })
     })
     it('answers a repeated idempotency key with the same receipt, applying it once', async () => {
       const before = s.receivedCount()
@@ -129,7 +135,7 @@ const contract = (name: string, make: () => Promise<Subject>) =>
   })
 
 contract('in-memory GEPS', async () => {
-  const m = memoryGeps()
+  const m = memoryGeps(gepsClock)
   return {
     geps: m.geps,
     failNext: (k) => m.failNext(k),
@@ -140,7 +146,7 @@ contract('in-memory GEPS', async () => {
 
 describe('GEPS over HTTP against the simulator', () => {
   const mail = memoryMailer()
-  const sim = gepsSimulator({ mailer: mail.mailer, noticeDelayMs: 10 })
+  const sim = gepsSimulator({ mailer: mail.mailer, noticeDelayMs: 10, clock: gepsClock })
   let served: Served
   /** Statuses to answer the next POSTs with, before the simulator sees them. */
   const answerNext: number[] = []

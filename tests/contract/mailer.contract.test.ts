@@ -5,6 +5,7 @@ import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import { smtpMailer } from '../../adapters/mail/mailer.smtp.ts'
 import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
 import type { Mail, Mailer } from '../../core/ports.ts'
+import { testClock } from '../support/clock.ts'
 
 const mail = (key: string): Mail => ({
   idempotencyKey: key,
@@ -38,8 +39,10 @@ contract('in-memory mailer', async () => {
 
 describe('SMTP', () => {
   let sink: MailSink
+  /** The development mail sink's clock, far from the machine's: the mailbox shows its time. */
+  const sinkClock = testClock(new Date('2031-06-15T03:00:00Z'))
   beforeAll(async () => {
-    sink = await startMailSink(0)
+    sink = await startMailSink(0, sinkClock)
   })
   afterAll(async () => sink.close())
 
@@ -55,6 +58,7 @@ describe('SMTP', () => {
     const ids = sink.mails.slice(-2).map((m) => m.messageId)
     expect(ids[0]).toBe(ids[1])
     expect(ids[0]).toMatch(/@example\.jp>$/)
+    expect(sink.mails.at(-1)?.receivedAt).toEqual(sinkClock.now())
   })
 
   it('reports a server that cannot be reached as a transient failure', async () => {

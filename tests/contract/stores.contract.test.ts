@@ -587,7 +587,12 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
         detail: { reason: 'card-wrong-pin', fields: ['title', 'email'] },
       }
       await s.audit.append(entry)
-      const [read] = await s.auditReader.page({ since: entry.at }, undefined, 10)
+      // Bounded on both sides: entries made at the real time, whatever day that is, stay out.
+      const [read] = await s.auditReader.page(
+        { since: entry.at, until: new Date(entry.at.getTime() + 1) },
+        undefined,
+        10,
+      )
       expect(read).toEqual({ ...entry, id: expect.any(String) })
     })
 
@@ -637,9 +642,11 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       const at = (minute: number) => new Date(Date.UTC(2030, 0, 1, 0, minute))
       for (const minute of [1, 2, 3])
         await s.audit.append({ at: at(minute), action: `paged-${minute}`, outcome: 'success' })
-      const first = await s.auditReader.page({ since: at(1) }, undefined, 2)
+      // Bounded on both sides: entries made at the real time, whatever day that is, stay out.
+      const range = { since: at(1), until: at(4) }
+      const first = await s.auditReader.page(range, undefined, 2)
       expect(first.map((e) => e.action)).toEqual(['paged-1', 'paged-2'])
-      const rest = await s.auditReader.page({ since: at(1) }, first.at(-1)?.id, 2)
+      const rest = await s.auditReader.page(range, first.at(-1)?.id, 2)
       expect(rest.map((e) => e.action)).toEqual(['paged-3'])
       expect(
         (await s.auditReader.page({ since: at(1), until: at(3) }, undefined, 10)).map((e) => e.action),
