@@ -18,6 +18,7 @@ import { promisify } from 'node:util'
 import autocannon from 'autocannon'
 import { sql } from 'kysely'
 import { fromKysely } from 'pg-boss'
+import { systemClock as clock } from '../../adapters/clock/system-clock.ts'
 import { openDatabase } from '../../adapters/db/database.ts'
 import { DEMO_USER_IDS } from '../../adapters/demo/demo-data.ts'
 import { newBoss } from '../../adapters/job-queue/boss.ts'
@@ -108,7 +109,7 @@ const main = async () => {
         version: 1,
       })
       .execute()
-    const now = new Date()
+    const now = clock.now()
     await db
       .insertInto('sessions')
       .values({
@@ -126,7 +127,7 @@ const main = async () => {
   if (PARTS.has('page')) {
     // 1. The page.
     say(
-      `## ${new Date().toISOString()} on ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s each, ${PAIRS} interleaved pairs`,
+      `## ${clock.now().toISOString()} on ${process.version}, ${CONNECTIONS} connections, ${SECONDS} s each, ${PAIRS} interleaved pairs`,
     )
     const hello = await start({}, 'tests/bench/hello.ts')
     const pageUrl = new URL('/user/edit', web.url).href
@@ -249,7 +250,7 @@ const main = async () => {
     const backlog = Array.from({ length: BACKLOG }, () => crypto.randomUUID())
     for (let i = 0; i < backlog.length; i += 1000) {
       const ids = backlog.slice(i, i + 1000)
-      const now = new Date()
+      const now = clock.now()
       await db
         .insertInto('user_changes')
         .values(ids.map((id) => benchChange(id, now)))
@@ -295,7 +296,7 @@ const main = async () => {
       const due = lagStarted + (i * 1000) / LAG_RATE
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()))
       const id = crypto.randomUUID()
-      const now = new Date()
+      const now = clock.now()
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('user_changes').values(benchChange(id, now)).execute()
         await boss.send('geps-sync', { changeId: id, userId: agent0 }, { db: fromKysely(trx) })
