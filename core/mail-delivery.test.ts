@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { memoryMailer } from '../adapters/mail/mailer.memory.ts'
 import { memorySentMailLog } from '../adapters/stores/sent-mail-log.memory.ts'
 import { sendMailOnce } from './mail-delivery.ts'
@@ -69,5 +69,32 @@ describe('sendMailOnce', () => {
       pause: noPause,
     })
     await expect(send(mail('k1'))).rejects.toThrow('connection refused')
+  })
+
+  it('keeps its patience when the wall clock jumps a day ahead meanwhile (an NTP step)', async () => {
+    const m = memoryMailer()
+    const log = memorySentMailLog()
+    let away = 2
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const send = sendMailOnce({
+        mailer: m.mailer,
+        sentMails: {
+          wasSent: log.wasSent,
+          record: async (...args) => {
+            if (away-- > 0) throw new Error('connection refused')
+            await log.record(...args)
+          },
+        },
+        clock,
+        recordRetry: { pauseMs: 5, forMs: 10_000 },
+        pause: async () => {
+          vi.setSystemTime(Date.now() + 24 * 3_600_000)
+        },
+      })
+      expect(await send(mail('k1'))).toEqual({ ok: true, value: 'sent' })
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

@@ -31,7 +31,8 @@ export const sendMailOnce =
     if (!sent.ok) return sent
     const retry = ports.recordRetry ?? DEFAULT_RECORD_RETRY
     const pause = ports.pause ?? ((ms) => new Promise((r) => setTimeout(r, ms)))
-    const giveUpAt = Date.now() + retry.forMs
+    // Patience is a duration, not a date: the monotonic clock, which no clock change moves.
+    const giveUpAt = performance.now() + retry.forMs
     for (;;) {
       const at = ports.clock.now()
       try {
@@ -39,7 +40,7 @@ export const sendMailOnce =
         return ok('sent')
       } catch (e) {
         // Past the patience the job fails and is retried: the mail may then go twice.
-        if (Date.now() >= giveUpAt) throw e
+        if (performance.now() >= giveUpAt) throw e
         await pause(retry.pauseMs)
       }
     }
