@@ -27,7 +27,11 @@ describe('reminderDue', () => {
 describe('sendExpiryReminders', () => {
   const setUp = async () => {
     const portal = await memoryPortal()
-    const at = (time: Date) => ({ ...portal.ports, clock: { now: () => time } })
+    /** The ports with the portal's clock moved to `time`. */
+    const at = (time: Date) => {
+      portal.clock.set(time)
+      return portal.ports
+    }
     const mails = () => portal.state.jobs.flatMap((j) => (j.queue === 'mail' ? [j.data as UserMail] : []))
     const hanakos = [...portal.state.certificates.values()].find(
       (c) =>

@@ -140,20 +140,24 @@ describe('F3 マイナンバーカード電子委任状更新', () => {
     ])
     const review = await reviewMandate(portal.ports)({ sessionId: session.id, userId: jiro })
     if (!review.ok) throw new Error(review.error.kind)
-    const at = (ms: number) => ({
-      ...portal.ports,
-      clock: { now: () => new Date(portal.clock.now().getTime() + ms) },
-    })
-    const complete = (ms: number) =>
-      completeMandateRenewal(at(ms))({ sessionId: session.id, userId: jiro, draftId: review.value.draftId })
+    const readAt = portal.clock.now()
+    /** [電子委任状更新] `ms` after the card read. */
+    const complete = (ms: number) => {
+      portal.clock.set(new Date(readAt.getTime() + ms))
+      return completeMandateRenewal(portal.ports)({
+        sessionId: session.id,
+        userId: jiro,
+        draftId: review.value.draftId,
+      })
+    }
     expect(await complete(16 * 60_000)).toEqual({ ok: false, error: { kind: 'card-not-read' } })
     // Within the read's lifetime, but past the mandate's end (POA-2026-0001 runs for a year).
-    const lapsed = { ...review.value.mandate, validTo: new Date(portal.clock.now().getTime() + 60_000) }
+    const lapsed = { ...review.value.mandate, validTo: new Date(readAt.getTime() + 60_000) }
     await portal.ports.drafts.save({
       id: review.value.draftId,
       sessionId: session.id,
       flow: MANDATE_RENEWAL_FLOW,
-      payload: { cardReadAt: portal.clock.now().toISOString(), mandate: lapsed },
+      payload: { cardReadAt: readAt.toISOString(), mandate: lapsed },
       baseVersion: 0,
     })
     expect(await complete(2 * 60_000)).toMatchObject({

@@ -90,19 +90,16 @@ describe('F4 利用者情報削除', () => {
     })
     expect((await readCard()).ok).toBe(true)
     const id = await draftId()
-    const later = {
-      ...portal.ports,
-      clock: { now: () => new Date(portal.clock.now().getTime() + 16 * 60_000) },
-    }
-    expect(await deleteAgent(later)({ sessionId: session.id, userId: jiro, draftId: id })).toEqual({
-      ok: false,
-      error: { kind: 'card-not-read' },
-    })
     expect(
       await deleteAgent(portal.ports)({ sessionId: session.id, userId: jiro, draftId: 'another' }),
     ).toEqual({
       ok: false,
       error: { kind: 'draft-replaced' },
+    })
+    portal.clock.advance(16 * 60_000)
+    expect(await deleteAgent(portal.ports)({ sessionId: session.id, userId: jiro, draftId: id })).toEqual({
+      ok: false,
+      error: { kind: 'card-not-read' },
     })
     expect(portal.state.users.has(jiro)).toBe(true)
   })

@@ -7,14 +7,13 @@ import type {
   GepsUserDeletion,
 } from '../../core/ports.ts'
 import { err, ok, type Result } from '../../core/result.ts'
-import { systemClock } from '../clock/system-clock.ts'
 
 /**
  * GEPS in memory: applies each change and each deletion once per idempotency key (answering a
  * repeat with the same receipt), keeps every request it was sent, and can be told to fail the
  * next ones. A deleted user stays deleted: a change of theirs that arrives late is not applied.
  */
-export const memoryGeps = (clock: Clock = systemClock) => {
+export const memoryGeps = (clock: Clock) => {
   const requests: GepsUserChange[] = []
   const deletionRequests: GepsUserDeletion[] = []
   const received = new Map<string, { change: GepsUserChange; receipt: GepsReceipt }>()

@@ -9,7 +9,6 @@ import { html } from 'hono/html'
 import { z } from 'zod'
 import { formatDateTimeJa } from '../../core/format.ts'
 import type { Clock, Mailer } from '../../core/ports.ts'
-import { systemClock } from '../clock/system-clock.ts'
 import { simulateFaults } from '../http/simulated-faults.ts'
 
 export const GEPS_NOTICE_SUBJECT = '【政府電子調達システム】利用者情報登録完了のお知らせ'
@@ -77,8 +76,8 @@ export type ReceivedChange = z.infer<typeof UserChangeBody> & {
   applied: boolean
 }
 
-export const gepsSimulator = (options: { mailer: Mailer; noticeDelayMs?: number; clock?: Clock }) => {
-  const clock = options.clock ?? systemClock
+export const gepsSimulator = (options: { mailer: Mailer; clock: Clock; noticeDelayMs?: number }) => {
+  const { clock } = options
   const received = new Map<string, ReceivedChange>()
   /** Each deletion by its idempotency key, and the users deleted. */
   const deletions = new Map<

@@ -5,7 +5,6 @@
 import { simpleParser } from 'mailparser'
 import { SMTPServer } from 'smtp-server'
 import type { Clock } from '../../core/ports.ts'
-import { systemClock } from '../clock/system-clock.ts'
 
 export type ReceivedMail = {
   messageId: string
@@ -25,7 +24,7 @@ export type MailSink = {
   close(): Promise<void>
 }
 
-export const startMailSink = async (port = 0, clock: Clock = systemClock): Promise<MailSink> => {
+export const startMailSink = async (port: number, clock: Clock): Promise<MailSink> => {
   const mails: ReceivedMail[] = []
   const waiters = new Set<() => void>()
   const server = new SMTPServer({

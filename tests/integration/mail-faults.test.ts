@@ -8,6 +8,7 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import { sql } from 'kysely'
 import type { PgBoss } from 'pg-boss'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { systemClock } from '../../adapters/clock/system-clock.ts'
 import { memoryGeps } from '../../adapters/geps/geps.memory.ts'
 import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
 import { type MailSink, startMailSink } from '../../adapters/mail/mail-sink.ts'
@@ -40,7 +41,7 @@ beforeAll(async () => {
   test = await openTestDatabase(backendUnderTest())
   boss = await startBoss(test.handle)
   await boss.updateQueue('mail', { retryDelay: 1, retryBackoff: false, retryLimit: 30 })
-  sink = await startMailSink(0)
+  sink = await startMailSink(0, systemClock)
 })
 afterAll(async () => {
   await boss?.stop({ graceful: false, timeout: 1000 })
@@ -78,10 +79,10 @@ it('retries through refused connections and a black hole, and delivers each mail
       return sent
     },
   }
-  const ports = kyselyPorts(test.handle.db, pgBossJobQueue(boss, ALL_QUEUES), { now: () => new Date() })
+  const ports = kyselyPorts(test.handle.db, pgBossJobQueue(boss, ALL_QUEUES), systemClock)
   await startWorkers(boss, {
     ...ports,
-    geps: memoryGeps().geps,
+    geps: memoryGeps(systemClock).geps,
     mailer,
     sessionLimits: DEFAULT_SESSION_LIMITS,
   })

@@ -6,6 +6,7 @@
 import { sql } from 'kysely'
 import type { PgBoss } from 'pg-boss'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { systemClock } from '../../adapters/clock/system-clock.ts'
 import { DEMO_USER_IDS, loadDemoData } from '../../adapters/demo/demo-data.ts'
 import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
 import { kyselyPorts, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
@@ -43,8 +44,7 @@ it('leaves neither the change nor its jobs when the transaction fails after the 
       },
     }
   }
-  const clock = { now: () => new Date() }
-  const ports = kyselyPorts(db, failingAtMail, clock)
+  const ports = kyselyPorts(db, failingAtMail, systemClock)
   const session = await startSession(ports)()
   const cmd = { sessionId: session.id, userId: DEMO_USER_IDS.hanako }
   const prepared = await prepareUserUpdate(ports)({
@@ -87,7 +87,7 @@ it('leaves neither the change nor its jobs when the transaction fails after the 
 
 it('commits one change when the same confirm screen is posted twice at the same moment', async () => {
   const db = test.handle.db
-  const ports = kyselyPorts(db, pgBossJobQueue(boss, ALL_QUEUES), { now: () => new Date() })
+  const ports = kyselyPorts(db, pgBossJobQueue(boss, ALL_QUEUES), systemClock)
   const session = await startSession(ports)()
   const cmd = { sessionId: session.id, userId: DEMO_USER_IDS.saburo }
   await prepareUserUpdate(ports)({

@@ -5,6 +5,7 @@
  */
 import type { PgBoss } from 'pg-boss'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { systemClock } from '../../adapters/clock/system-clock.ts'
 import { DEMO_USER_IDS, loadDemoData } from '../../adapters/demo/demo-data.ts'
 import { memoryGeps } from '../../adapters/geps/geps.memory.ts'
 import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
@@ -22,7 +23,7 @@ import { waitFor } from '../support/wait.ts'
 
 let test: TestDatabase
 let boss: PgBoss
-const geps = memoryGeps()
+const geps = memoryGeps(systemClock)
 const mail = memoryMailer()
 let ports: ReturnType<typeof kyselyPorts>
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
   test = await openTestDatabase(backendUnderTest())
   await loadDemoData(test.handle.db, new Date())
   boss = await startBoss(test.handle)
-  ports = kyselyPorts(test.handle.db, pgBossJobQueue(boss, ALL_QUEUES), { now: () => new Date() })
+  ports = kyselyPorts(test.handle.db, pgBossJobQueue(boss, ALL_QUEUES), systemClock)
   await startWorkers(boss, {
     ...ports,
     geps: geps.geps,

@@ -59,6 +59,7 @@ describe('the embedded default, started as `npm start` does', () => {
     const again = await startServerProcess(node, ['main.ts'], env)
     running = again
     expect(again.output()).not.toContain('demo data created')
+    expect(again.output()).toMatch(/demo data made for \S+ kept/)
     console.log(`second start: ${/Ready in [^\n]*/.exec(again.output())?.[0]}`)
     // The same cards still sign in, and the change made before the restart is still there.
     await agentUpdateOverHttp(again.url, { title: '次長', email: 'hanako.again@sample-shoji.example.jp' })

@@ -2,6 +2,7 @@
  * Portals run as their own processes on one PostgreSQL database, with their outside world in this
  * process: a GEPS simulator and an SMTP sink. For the fault tests and the benchmark.
  */
+import { systemClock } from '../../adapters/clock/system-clock.ts'
 import { gepsSimulator } from '../../adapters/geps/geps.simulator.ts'
 import { serveHttp } from '../../adapters/http/serve.ts'
 import { startMailSink } from '../../adapters/mail/mail-sink.ts'
@@ -10,13 +11,13 @@ import { type ServerProcess, startServerProcess } from './server-process.ts'
 
 export const startPortalWorld = async (databaseUrl: string) => {
   const stops: (() => Promise<unknown>)[] = []
-  const geps = gepsSimulator({ mailer: memoryMailer().mailer })
+  const geps = gepsSimulator({ mailer: memoryMailer().mailer, clock: systemClock })
   const served = await serveHttp(geps.app.fetch, { port: 0 })
   stops.push(
     async () => served.close(),
     async () => geps.stop(),
   )
-  const sink = await startMailSink(0)
+  const sink = await startMailSink(0, systemClock)
   stops.push(() => sink.close())
   const env = {
     DATABASE_URL: databaseUrl,

@@ -9,6 +9,7 @@
  * a run that only seems to be at another date is refused.
  */
 import { spawn, spawnSync } from 'node:child_process'
+import { constants as osConstants } from 'node:os'
 
 const USAGE = 'usage: npm run at -- <instant, e.g. 2027-03-31T23:59:30+09:00> <command> [args...]'
 
@@ -25,9 +26,7 @@ if (!/(Z|[+-]\d\d:\d\d)$/.test(instantText) || Number.isNaN(Date.parse(instantTe
 const instant = new Date(instantText)
 
 if (spawnSync('faketime', ['--version']).error) {
-  console.error(
-    'libfaketime is not installed: `apt-get install faketime` (Debian, Ubuntu), `brew install libfaketime` (macOS).',
-  )
+  console.error('libfaketime is not installed: `apt-get install faketime` (Debian, Ubuntu).')
   process.exit(2)
 }
 
@@ -54,4 +53,9 @@ console.log(`The clock is at ${instant.toISOString()} (${instantText}) for: ${[c
 const [runArgs, runOptions] = shifted([command, ...args])
 const child = spawn('faketime', runArgs, { ...runOptions, stdio: 'inherit' })
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal))
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+child.on('error', (e) => {
+  console.error(`could not run faketime: ${e.message}`)
+  process.exit(2)
+})
+// As a shell reports it: the child's code, or 128 + the number of the signal that ended it.
+child.on('exit', (code, signal) => process.exit(code ?? 128 + (signal ? osConstants.signals[signal] : 0)))
