@@ -7,12 +7,37 @@ import { describe, expect, it } from 'vitest'
 import { writePkcs12 } from '../adapters/card-reader/pkcs12-writer.ts'
 import { createAuthority, issueCertificate } from '../adapters/card-reader/test-pki.ts'
 import { signatureAlgorithm } from './certificates.ts'
-import { openPkcs12, PKCS12_MAX_BYTES, PKCS12_WORK_LIMIT } from './pkcs12.ts'
+import { openPkcs12, PKCS12_MAX_BYTES, PKCS12_TIME_LIMIT_MS, PKCS12_WORK_LIMIT } from './pkcs12.ts'
 import { x509 } from './x509.ts'
 
 const PASSWORD = 'p12-test-pass'
 const fixture = async (name: string) =>
   new Uint8Array(await readFile(new URL(`../tests/fixtures/pkcs12/${name}`, import.meta.url)))
+
+// A little DER, to craft files: an element from its tag and content, and the elements in a run.
+const der = (tag: number, ...parts: Uint8Array[]): Uint8Array<ArrayBuffer> => {
+  const content = new Uint8Array(parts.flatMap((p) => [...p]))
+  const n = content.length
+  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff]
+  return new Uint8Array([tag, ...length, ...content])
+}
+/** Where an element's content starts and ends (definite lengths of up to two octets). */
+const contentOf = (bytes: Uint8Array, at = 0): [number, number] => {
+  const first = bytes[at + 1] ?? 0
+  if (first < 0x80) return [at + 2, at + 2 + first]
+  const octets = first & 0x7f
+  const n = [...bytes.subarray(at + 2, at + 2 + octets)].reduce((sum, b) => sum * 256 + b, 0)
+  return [at + 2 + octets, at + 2 + octets + n]
+}
+const derElements = (bytes: Uint8Array): Uint8Array[] => {
+  const out: Uint8Array[] = []
+  for (let at = 0; at < bytes.length; ) {
+    const end = contentOf(bytes, at)[1]
+    out.push(bytes.subarray(at, end))
+    at = end
+  }
+  return out
+}
 
 /** Opens the file and proves the key signs for the certificate. */
 const opensAndSigns = async (name: string) => {
@@ -97,6 +122,35 @@ describe('openPkcs12', () => {
       error: { kind: 'unsupported-algorithm' },
     })
     expect(PKCS12_WORK_LIMIT).toBeGreaterThanOrEqual(10_000 * 3 * 2 + 10_000) // Java's defaults fit
+  })
+
+  it('refuses a MAC longer than its digest before deriving its key: the file chose the KDF’s cost', async () => {
+    // The fixture with its MAC replaced by one of 20,000 bytes under SHA-256 and 2048 rounds: the
+    // KDF runs every round again for each 32-byte block, 1.3 million hashes, a minute of CPU.
+    const file = await fixture('ec-modern.p12')
+    const [version, authSafe] = derElements(file.subarray(...contentOf(file)))
+    const algorithm = der(
+      0x30,
+      der(0x06, Uint8Array.of(0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01)),
+      der(0x05),
+    )
+    const macData = der(
+      0x30,
+      der(0x30, algorithm, der(0x04, new Uint8Array(20_000))),
+      der(0x04, new Uint8Array(8)),
+      der(0x02, Uint8Array.of(0x08, 0x00)),
+    )
+    const crafted = der(0x30, version as Uint8Array, authSafe as Uint8Array, macData)
+    expect(crafted.length).toBeLessThan(PKCS12_MAX_BYTES)
+    expect(await openPkcs12(crafted, PASSWORD)).toEqual({ ok: false, error: { kind: 'damaged' } })
+  })
+
+  it('stops opening a file after its time limit, whatever its work budget allows', async () => {
+    expect(await openPkcs12(await fixture('rsa-legacy-3des.p12'), PASSWORD, { timeLimitMs: 0 })).toEqual({
+      ok: false,
+      error: { kind: 'unsupported-algorithm', algorithm: '鍵導出にかかる時間（0秒を超過）' },
+    })
+    expect(PKCS12_TIME_LIMIT_MS).toBeLessThanOrEqual(5000)
   })
 
   it('refuses a file over the size limit before reading it', async () => {

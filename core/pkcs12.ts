@@ -28,6 +28,7 @@ export type OpenedPkcs12 = { certificate: Uint8Array<ArrayBuffer>; privateKey: C
 class Damaged extends Error {}
 class Unsupported extends Error {}
 class WrongPassword extends Error {}
+class TooLong extends Error {}
 
 /** An element: its tag, its content, its whole encoding, and where the next one starts. */
 type Der = { tag: number; content: Uint8Array<ArrayBuffer>; whole: Uint8Array<ArrayBuffer>; end: number }
@@ -116,11 +117,13 @@ const ID = {
   ec: '1.2.840.10045.2.1',
 } as const
 
-const HASHES: Record<string, { name: string; blockBytes: number }> = {
-  '1.3.14.3.2.26': { name: 'SHA-1', blockBytes: 64 },
-  '2.16.840.1.101.3.4.2.1': { name: 'SHA-256', blockBytes: 64 },
-  '2.16.840.1.101.3.4.2.2': { name: 'SHA-384', blockBytes: 128 },
-  '2.16.840.1.101.3.4.2.3': { name: 'SHA-512', blockBytes: 128 },
+type Hash = { name: string; blockBytes: number; digestBytes: number }
+const SHA1: Hash = { name: 'SHA-1', blockBytes: 64, digestBytes: 20 }
+const HASHES: Record<string, Hash> = {
+  '1.3.14.3.2.26': SHA1,
+  '2.16.840.1.101.3.4.2.1': { name: 'SHA-256', blockBytes: 64, digestBytes: 32 },
+  '2.16.840.1.101.3.4.2.2': { name: 'SHA-384', blockBytes: 128, digestBytes: 48 },
+  '2.16.840.1.101.3.4.2.3': { name: 'SHA-512', blockBytes: 128, digestBytes: 64 },
 }
 const HMACS: Record<string, string> = {
   '1.2.840.113549.2.7': 'SHA-1',
@@ -164,7 +167,11 @@ export const bmpPassword = (password: string): Uint8Array<ArrayBuffer> => {
   return out
 }
 
-/** The PKCS#12 key derivation (RFC 7292, appendix B.2); `purpose` 1 key, 2 IV, 3 MAC key. */
+/**
+ * The PKCS#12 key derivation (RFC 7292, appendix B.2); `purpose` 1 key, 2 IV, 3 MAC key. It runs
+ * all `iterations` again for every digest-sized block of `bytes`. Past `deadline` (a
+ * performance.now() value) it stops with TooLong.
+ */
 export const pkcs12Kdf = async (
   hash: { name: string; blockBytes: number },
   password: Uint8Array,
@@ -172,6 +179,7 @@ export const pkcs12Kdf = async (
   iterations: number,
   purpose: 1 | 2 | 3,
   bytes: number,
+  deadline = Number.POSITIVE_INFINITY,
 ): Promise<Uint8Array<ArrayBuffer>> => {
   const v = hash.blockBytes
   const fill = (source: Uint8Array) => {
@@ -183,7 +191,10 @@ export const pkcs12Kdf = async (
   const out: number[] = []
   while (out.length < bytes) {
     let a = new Uint8Array(await crypto.subtle.digest(hash.name, new Uint8Array([...d, ...i])))
-    for (let r = 1; r < iterations; r++) a = new Uint8Array(await crypto.subtle.digest(hash.name, a))
+    for (let r = 1; r < iterations; r++) {
+      a = new Uint8Array(await crypto.subtle.digest(hash.name, a))
+      if (r % 1024 === 0 && performance.now() > deadline) throw new TooLong()
+    }
     out.push(...a)
     if (out.length >= bytes) break
     const b = fill(a).subarray(0, v)
@@ -207,10 +218,29 @@ export const pkcs12Kdf = async (
  */
 export const PKCS12_WORK_LIMIT = 200_000
 
-type Work = { left: number }
+/** However little a file asks for, opening it stops after this long (its hashing is the cost). */
+export const PKCS12_TIME_LIMIT_MS = 3000
+
+/** What opening one file may still spend: hash rounds, and time until `deadline` (performance.now()). */
+type Work = { left: number; deadline: number }
 const spend = (work: Work, rounds: number) => {
   work.left -= rounds
   if (!(rounds >= 1) || work.left < 0) throw unsupported(`鍵導出の反復回数（${rounds}）`)
+  if (performance.now() > work.deadline) throw new TooLong()
+}
+
+/** The PKCS#12 KDF, its every round charged: `iterations` for each digest-sized block it makes. */
+const derive = (
+  work: Work,
+  hash: Hash,
+  password: string,
+  salt: Uint8Array,
+  iterations: number,
+  purpose: 1 | 2 | 3,
+  bytes: number,
+) => {
+  spend(work, iterations * Math.ceil(bytes / hash.digestBytes))
+  return pkcs12Kdf(hash, bmpPassword(password), salt, iterations, purpose, bytes, work.deadline)
 }
 
 /** Decrypts what an AlgorithmIdentifier (`algorithm`) encrypted under the password. */
@@ -219,11 +249,12 @@ const decrypt = async (algorithm: Der, data: Uint8Array<ArrayBuffer>, password: 
   const oid = oidOf(oidDer)
   if (oid === ID.pbeSha1TripleDes) {
     const [salt, iterations] = seq(params)
-    spend(work, integerOf(iterations) * 3) // the key takes two SHA-1 blocks, the IV one
-    const sha1 = { name: 'SHA-1', blockBytes: 64 }
-    const derive = (purpose: 1 | 2, bytes: number) =>
-      pkcs12Kdf(sha1, bmpPassword(password), octets(salt), integerOf(iterations), purpose, bytes)
-    const plain = tripleDesCbcDecrypt(await derive(1, 24), await derive(2, 8), data)
+    const rounds = integerOf(iterations)
+    const plain = tripleDesCbcDecrypt(
+      await derive(work, SHA1, password, octets(salt), rounds, 1, 24),
+      await derive(work, SHA1, password, octets(salt), rounds, 2, 8),
+      data,
+    )
     if (!plain) throw new WrongPassword()
     return plain
   }
@@ -265,9 +296,10 @@ const checkMac = async (macData: Der, content: Uint8Array<ArrayBuffer>, password
   const hash = HASHES[hashOid]
   if (!hash) throw unsupported(hashOid)
   const expected = octets(digest)
+  // An HMAC is as long as its digest. The file chooses the length, and the KDF's cost grows with it.
+  if (expected.length !== hash.digestBytes) throw new Damaged()
   const rounds = iterations ? integerOf(iterations) : 1
-  spend(work, rounds)
-  const macKey = await pkcs12Kdf(hash, bmpPassword(password), octets(salt), rounds, 3, expected.length)
+  const macKey = await derive(work, hash, password, octets(salt), rounds, 3, expected.length)
   const key = await crypto.subtle.importKey('raw', macKey, { name: 'HMAC', hash: hash.name }, false, [
     'verify',
   ])
@@ -315,9 +347,10 @@ const readSafeContents = async (der: Uint8Array<ArrayBuffer>, password: string, 
 export const openPkcs12 = async (
   file: Uint8Array,
   password: string,
-  options: { workLimit?: number } = {},
+  options: { workLimit?: number; timeLimitMs?: number } = {},
 ): Promise<Result<OpenedPkcs12, Pkcs12Error>> => {
   if (file.length > PKCS12_MAX_BYTES) return err({ kind: 'too-large', maxBytes: PKCS12_MAX_BYTES })
+  const timeLimitMs = options.timeLimitMs ?? PKCS12_TIME_LIMIT_MS
   try {
     const bytes = new Uint8Array(file)
     const [version, authSafe, macData] = seq(readDer(bytes))
@@ -325,7 +358,10 @@ export const openPkcs12 = async (
     const [contentType, content] = seq(authSafe)
     if (oidOf(contentType) !== ID.data) throw new Damaged() // public-key integrity mode: not in use
     const authenticatedSafe = octets(explicit0(content))
-    const work: Work = { left: options.workLimit ?? PKCS12_WORK_LIMIT }
+    const work: Work = {
+      left: options.workLimit ?? PKCS12_WORK_LIMIT,
+      deadline: performance.now() + timeLimitMs,
+    }
     if (macData) await checkMac(macData, authenticatedSafe, password, work)
     const found: Found = { certificates: [], keys: [] }
     for (const info of seq(readDer(authenticatedSafe))) {
@@ -353,6 +389,11 @@ export const openPkcs12 = async (
   } catch (e) {
     if (e instanceof WrongPassword) return err({ kind: 'wrong-password' })
     if (e instanceof Unsupported) return err({ kind: 'unsupported-algorithm', algorithm: e.message })
+    if (e instanceof TooLong)
+      return err({
+        kind: 'unsupported-algorithm',
+        algorithm: `鍵導出にかかる時間（${timeLimitMs / 1000}秒を超過）`,
+      })
     return err({ kind: 'damaged' })
   }
 }
