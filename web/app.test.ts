@@ -246,6 +246,12 @@ describe('the views', () => {
       '/\n/evil.example/x',
       '/\r\nSet-Cookie: sid=x',
       'javascript:alert(1)',
+      '/.//evil.example/phish',
+      '/..//evil.example/phish',
+      '/%2e//evil.example/phish',
+      '/%2E%2E//evil.example/phish',
+      '/./\\evil.example/phish',
+      '/a/..//evil.example/phish',
     ]) {
       const res = await c.get(`/view?mode=full&return=${encodeURIComponent(elsewhere)}`)
       expect(res.status, JSON.stringify(elsewhere)).toBe(303)

@@ -53,7 +53,10 @@ const THIS_SITE = 'http://this-site.invalid'
 export const pathOfThisSite = (value: string | undefined): string => {
   if (!value?.startsWith('/')) return '/'
   const url = new URL(value, THIS_SITE)
-  return url.origin === THIS_SITE ? url.pathname + url.search : '/'
+  const path = url.pathname + url.search
+  // What the browser will resolve is the path given back, not the value: `/.//evil.example` is a
+  // path of this site that becomes `//evil.example`, another site's, once its dot is gone.
+  return url.origin === THIS_SITE && new URL(path, THIS_SITE).origin === THIS_SITE ? path : '/'
 }
 
 export type AppOptions = {
