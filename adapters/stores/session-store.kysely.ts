@@ -56,15 +56,23 @@ export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
       .execute()
   },
   takeChallenge: async (sessionId) => {
-    // One statement reads and clears it, so that two posts cannot both use one challenge.
+    // One statement locks the row, reads and clears it. A second taker waits for the lock, then
+    // finds no challenge: FOR UPDATE reads the row again once it is free (a self-join without it
+    // read the old one, and on PostgreSQL both takers had the challenge).
     const r = await db
-      .updateTable('sessions as s')
-      .from('sessions as old')
+      .with('taken', (q) =>
+        q
+          .selectFrom('sessions')
+          .select(['id', 'challenge', 'challenge_expires_at'])
+          .where('id', '=', sessionKey(sessionId))
+          .where('challenge', 'is not', null)
+          .forUpdate(),
+      )
+      .updateTable('sessions')
+      .from('taken')
       .set({ challenge: null, challenge_expires_at: null })
-      .whereRef('s.id', '=', 'old.id')
-      .where('s.id', '=', sessionKey(sessionId))
-      .where('old.challenge', 'is not', null)
-      .returning(['old.challenge', 'old.challenge_expires_at'])
+      .whereRef('sessions.id', '=', 'taken.id')
+      .returning(['taken.challenge', 'taken.challenge_expires_at'])
       .executeTakeFirst()
     return r?.challenge && r.challenge_expires_at
       ? { challenge: r.challenge, expiresAt: new Date(r.challenge_expires_at) }

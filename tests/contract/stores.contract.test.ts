@@ -328,6 +328,16 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       expect(await s.drafts.find('signed-1', 'f')).toBeUndefined()
     })
 
+    test('gives a challenge to one of two takers racing for it, never to both', async () => {
+      await s.sessions.create(session('raced'))
+      const expiresAt = new Date('2026-11-27T10:05:00Z')
+      for (let round = 0; round < 20; round++) {
+        await s.sessions.setChallenge('raced', `nonce-${round}`, expiresAt)
+        const taken = await Promise.all([1, 2, 3].map(() => s.sessions.takeChallenge('raced')))
+        expect(taken.filter(Boolean), `round ${round}`).toEqual([{ challenge: `nonce-${round}`, expiresAt }])
+      }
+    })
+
     test('rotates a session’s id and token at a card read, keeping its user, times and drafts', async () => {
       const before = session('reading', DEMO_USER_IDS.hanako)
       await s.sessions.create(before)
