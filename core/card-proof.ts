@@ -9,7 +9,16 @@
  *   covers the portal's origin, which is the portal's own, never taken from the token.
  */
 import {
+  type HeldAttempt,
+  holdForAddress,
+  holdForCertificate,
+  TOO_MANY_ATTEMPTS,
+  type TooManyAttempts,
+} from './card-read-limits.ts'
+import {
   type CertificateError,
+  fingerprintOf,
+  proofSignatureHolds,
   signatureAlgorithm,
   signedPayload,
   type VerifiedCertificate,
@@ -22,6 +31,7 @@ import type {
   CardReadError,
   CardReader,
   Clock,
+  FailureLog,
   HelperAlgorithm,
   SessionStore,
   TrustAnchors,
@@ -76,9 +86,51 @@ export const readProof = async (
 }
 
 export type ChallengedReadError =
+  | TooManyAttempts
   | { kind: 'challenge-missing' }
   | CardInputError
   | { kind: 'certificate'; error: CertificateError }
+
+type LimitPorts = { sessions: SessionStore; cardReader: CardReader; failures: FailureLog; clock: Clock }
+
+/**
+ * A card read under the limits (card-read-limits.ts): counted against the client address before
+ * anything is read (a refused client spends no PIN try), and against the certificate once its
+ * signature holds. The proof is not judged yet; `release` takes the counts back when it passes.
+ */
+export const readUnderLimits = async (
+  ports: LimitPorts,
+  cmd: { sessionId: string; clientAddress?: string; input: CardInput },
+): Promise<
+  Result<
+    { proof: CardProof; origin?: string; challenge: string; release(): Promise<void> },
+    TooManyAttempts | { kind: 'challenge-missing' } | CardInputError
+  >
+> => {
+  const now = ports.clock.now()
+  const address = await holdForAddress(ports.failures, now, cmd.clientAddress)
+  if (!address) return err(TOO_MANY_ATTEMPTS)
+  const taken = await ports.sessions.takeChallenge(cmd.sessionId)
+  if (!taken || taken.expiresAt < now) return err({ kind: 'challenge-missing' })
+  const read = await readProof(ports.cardReader, cmd.input, taken.challenge)
+  if (!read.ok) return read
+  const { proof, origin } = read.value
+  const held: HeldAttempt[] = [address]
+  if (await proofSignatureHolds(proof, taken.challenge, origin)) {
+    const fingerprint = await fingerprintOf(new Uint8Array(proof.certificate))
+    const certificate = await holdForCertificate(ports.failures, now, fingerprint)
+    if (!certificate) return err(TOO_MANY_ATTEMPTS)
+    held.push(certificate)
+  }
+  return ok({
+    proof,
+    origin,
+    challenge: taken.challenge,
+    release: async () => {
+      for (const h of held) await h.release()
+    },
+  })
+}
 
 /** What a card read outside sign-in is part of, for the audit log. */
 export type CardReadContext = { sessionId: string; flow: string; userId?: string; clientAddress?: string }
@@ -98,18 +150,12 @@ const lockedBy = (e: ChallengedReadError): boolean =>
  * verifier. A failed read goes to the audit log with its reason, and a lock says so.
  */
 export const readAndVerify = async (
-  ports: {
-    sessions: SessionStore
-    cardReader: CardReader
-    trustAnchors: TrustAnchors
-    clock: Clock
-    audit: AuditLog
-  },
+  ports: LimitPorts & { trustAnchors: TrustAnchors; audit: AuditLog },
   context: CardReadContext,
   input: CardInput,
   options: { allowExpired?: boolean } = {},
 ): Promise<Result<{ facts: VerifiedCertificate; proof: CardProof }, ChallengedReadError>> => {
-  const read = await readAndVerifyUnlogged(ports, context.sessionId, input, options)
+  const read = await readAndVerifyUnlogged(ports, context, input, options)
   if (!read.ok) {
     await recordRefusedRead(ports, context, input, auditReason(read.error), lockedBy(read.error))
   }
@@ -137,26 +183,19 @@ export const recordRefusedRead = (
   })
 
 const readAndVerifyUnlogged = async (
-  ports: { sessions: SessionStore; cardReader: CardReader; trustAnchors: TrustAnchors; clock: Clock },
-  sessionId: string,
+  ports: LimitPorts & { trustAnchors: TrustAnchors },
+  context: CardReadContext,
   input: CardInput,
   options: { allowExpired?: boolean },
 ): Promise<Result<{ facts: VerifiedCertificate; proof: CardProof }, ChallengedReadError>> => {
-  const now = ports.clock.now()
-  const taken = await ports.sessions.takeChallenge(sessionId)
-  if (!taken || taken.expiresAt < now) return err({ kind: 'challenge-missing' })
-  const read = await readProof(ports.cardReader, input, taken.challenge)
+  const read = await readUnderLimits(ports, { ...context, input })
   if (!read.ok) return read
-  const verified = await verifyProof(
-    read.value.proof,
-    taken.challenge,
-    await ports.trustAnchors.load(),
-    now,
-    {
-      ...options,
-      origin: read.value.origin,
-    },
-  )
+  const { proof, origin, challenge } = read.value
+  const verified = await verifyProof(proof, challenge, await ports.trustAnchors.load(), ports.clock.now(), {
+    ...options,
+    origin,
+  })
   if (!verified.ok) return err({ kind: 'certificate', error: verified.error })
-  return ok({ facts: verified.value, proof: read.value.proof })
+  await read.value.release()
+  return ok({ facts: verified.value, proof })
 }

@@ -24,6 +24,7 @@ import type {
   ChangeStore,
   Clock,
   DraftStore,
+  FailureLog,
   Jpki,
   SessionStore,
   TrustAnchors,
@@ -41,6 +42,7 @@ export type RenewalPorts = {
   sessions: SessionStore
   cardReader: CardReader
   trustAnchors: TrustAnchors
+  failures: FailureLog
   jpki: Jpki
   audit: AuditLog
   unitOfWork: UnitOfWork

@@ -77,6 +77,23 @@ const signatureHolds = async (
   return crypto.subtle.verify({ name: spec.key, hash: spec.hash }, key, signature, data)
 }
 
+/**
+ * Whether the proof's signature holds for its own certificate, the certificate not yet judged:
+ * whether the one who sent it holds the key (a certificate alone is public).
+ */
+export const proofSignatureHolds = async (
+  proof: CardProof,
+  challenge: string,
+  origin: string | undefined,
+): Promise<boolean> => {
+  try {
+    const cert = new x509.X509Certificate(new Uint8Array(proof.certificate))
+    return await signatureHolds(cert, proof, challenge, origin)
+  } catch {
+    return false
+  }
+}
+
 /** The signature scheme for a key, as both the card and the verifier use it. */
 export const signatureAlgorithm = (key: CryptoKey): AlgorithmIdentifier | EcdsaParams =>
   key.algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: key.algorithm.name }

@@ -22,6 +22,7 @@ import type {
   ChangeStore,
   Clock,
   DraftStore,
+  FailureLog,
   MandateProvider,
   MandateStore,
   SessionStore,
@@ -45,6 +46,7 @@ export type MandateRenewalPorts = {
   sessions: SessionStore
   cardReader: CardReader
   trustAnchors: TrustAnchors
+  failures: FailureLog
   mandateProviders: MandateProvider[]
   audit: AuditLog
   unitOfWork: UnitOfWork
@@ -130,7 +132,7 @@ export type OwnCardReadError =
 export const readOwnMyNumberCard = async (
   ports: Pick<
     MandateRenewalPorts,
-    'accounts' | 'drafts' | 'sessions' | 'cardReader' | 'trustAnchors' | 'clock' | 'audit'
+    'accounts' | 'drafts' | 'sessions' | 'cardReader' | 'trustAnchors' | 'failures' | 'clock' | 'audit'
   >,
   cmd: { sessionId: string; userId: string; input: CardInput; clientAddress?: string },
   step: { use: CertificateUse; flow: string },

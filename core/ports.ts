@@ -214,9 +214,17 @@ export type AuditLogReader = {
 }
 
 /** Failed sign-ins under a key (a client address, a certificate), for the rate limits. */
+/** Failed attempts under a key (a client address, a certificate), for the card-read limits. */
 export type FailureLog = {
-  /** Records a failure at `at`, and forgets this key's failures from before `forgetBefore`. */
-  record(key: string, at: Date, forgetBefore: Date): Promise<void>
+  /**
+   * Counts an attempt under `key` at `at`, as a failure until released, if the key has fewer than
+   * `limit` since `since`; count and check are one step, whoever else reserves at the same time.
+   * Returns the reservation's id, or undefined at the limit (then nothing is counted). Forgets
+   * this key's failures from before `since`.
+   */
+  reserve(key: string, at: Date, since: Date, limit: number): Promise<string | undefined>
+  /** Takes a reservation back: the attempt succeeded. */
+  release(id: string): Promise<void>
   countSince(key: string, since: Date): Promise<number>
 }
 

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import { DEMO_USER_IDS } from '../adapters/demo/demo-data.ts'
 import { memoryPortal } from '../tests/support/memory-portal.ts'
-import { issueChallenge, SIGN_IN_LIMITS, type SignInPorts, signIn, startSession } from './sign-in.ts'
+import { CARD_READ_LIMITS } from './card-read-limits.ts'
+import { issueChallenge, type SignInPorts, signIn, startSession } from './sign-in.ts'
+
+/** A fresh session with a challenge, and the card to read in it. */
+const challenged = async (
+  portal: Awaited<ReturnType<typeof memoryPortal>>,
+  cardId: string,
+  pin: string,
+): Promise<{ sessionId: string; cardId: string; pin: string; clientAddress: string }> => {
+  const session = await startSession(portal.ports)()
+  await issueChallenge(portal.ports)(session.id)
+  return { sessionId: session.id, cardId, pin, clientAddress: '192.0.2.44' }
+}
 
 /** Sign-in with a card in the (virtual) reader. */
 const signInWithCard =
@@ -123,7 +135,7 @@ describe('rate limits on failed sign-ins', () => {
       return signInWithCard(portal.ports)({ sessionId: session.id, cardId, pin, clientAddress })
     }
     // 入札 花子's file never locks, so only the address limit stops a guesser.
-    for (let i = 0; i < SIGN_IN_LIMITS.perAddress; i++) {
+    for (let i = 0; i < CARD_READ_LIMITS.perAddress; i++) {
       expect(await attempt('hanako-file', `guess-${i}`, '198.51.100.7')).toMatchObject({
         ok: false,
         error: { kind: 'card' },
@@ -152,13 +164,59 @@ describe('rate limits on failed sign-ins', () => {
         clientAddress,
       })
     }
-    for (let i = 0; i < SIGN_IN_LIMITS.perCertificate; i++) {
+    for (let i = 0; i < CARD_READ_LIMITS.perCertificate; i++) {
       expect(await attempt(`203.0.113.${i}`)).toMatchObject({
         ok: false,
         error: { kind: 'certificate', error: { kind: 'expired' } },
       })
     }
     expect(await attempt('203.0.113.200')).toMatchObject({ ok: false, error: { kind: 'too-many-attempts' } })
+  })
+
+  it('never locks a holder out for tokens that only show the certificate: they count against the address', async () => {
+    const portal = await memoryPortal()
+    const hanakos = portal.demo.cards.find((c) => c.cardId === 'hanako-file')?.certificate
+    if (!hanakos) throw new Error('the demo has 入札 花子’s file')
+    const forged = async (i: number) => {
+      const session = await startSession(portal.ports)()
+      await issueChallenge(portal.ports)(session.id)
+      return signIn(portal.ports)({
+        sessionId: session.id,
+        clientAddress: `203.0.113.${i}`,
+        input: {
+          kind: 'token',
+          token: { certificate: hanakos, algorithm: 'ES256', signature: new Uint8Array(64).fill(i) },
+          origin: 'http://localhost',
+        },
+      })
+    }
+    // Her certificate is public: anyone may send it with a signature that does not hold.
+    for (let i = 0; i < CARD_READ_LIMITS.perCertificate * 2; i++) {
+      expect(await forged(i)).toMatchObject({
+        ok: false,
+        error: { kind: 'certificate', error: { kind: 'bad-signature' } },
+      })
+    }
+    expect(
+      (await signInWithCard(portal.ports)(await challenged(portal, 'hanako-file', 'hanako-2026'))).ok,
+    ).toBe(true)
+  })
+
+  it('judges no more attempts than an address may make, however many arrive at once', async () => {
+    const portal = await memoryPortal()
+    const attempts = await Promise.all(
+      Array.from({ length: CARD_READ_LIMITS.perAddress + 40 }, async () => {
+        const session = await startSession(portal.ports)()
+        await issueChallenge(portal.ports)(session.id)
+        return signIn(portal.ports)({
+          sessionId: session.id,
+          clientAddress: '198.51.100.77',
+          input: { kind: 'file-unopened', error: { kind: 'damaged' } },
+        })
+      }),
+    )
+    const judged = attempts.filter((a) => !a.ok && a.error.kind !== 'too-many-attempts')
+    expect(judged).toHaveLength(CARD_READ_LIMITS.perAddress)
   })
 
   it('lets the limits pass with the window', async () => {
@@ -173,9 +231,9 @@ describe('rate limits on failed sign-ins', () => {
         clientAddress: '192.0.2.9',
       })
     }
-    for (let i = 0; i < SIGN_IN_LIMITS.perCertificate; i++) await attempt()
+    for (let i = 0; i < CARD_READ_LIMITS.perCertificate; i++) await attempt()
     expect(await attempt()).toMatchObject({ error: { kind: 'too-many-attempts' } })
-    clock.advance(SIGN_IN_LIMITS.windowMs + 1000)
+    clock.advance(CARD_READ_LIMITS.windowMs + 1000)
     expect(await attempt()).toMatchObject({ error: { kind: 'certificate', error: { kind: 'expired' } } })
   })
 })

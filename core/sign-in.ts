@@ -4,8 +4,8 @@
  * possession, and is registered to a user. The session then gets a new id.
  */
 import type { User } from './account.ts'
-import { type CardInput, type CardInputError, readProof } from './card-proof.ts'
-import { type CertificateError, fingerprintOf, verifyProof } from './certificates.ts'
+import { type CardInput, type ChallengedReadError, readUnderLimits } from './card-proof.ts'
+import { fingerprintOf, verifyProof } from './certificates.ts'
 import { randomToken } from './ids.ts'
 import type {
   AccountStore,
@@ -20,15 +20,6 @@ import { err, ok, type Result } from './result.ts'
 
 export const CHALLENGE_LIFETIME_MS = 5 * 60 * 1000
 
-/**
- * How many failed sign-ins a client address, and a certificate, may have in a window before
- * sign-in is refused for a while. The card's own PIN counter limits wrong PINs; these limit the
- * rest (a certificate that is refused, a client trying many cards). The address limit is high
- * enough for an office whose staff share one address: one person's mistakes must not lock
- * everyone else out.
- */
-export const SIGN_IN_LIMITS = { windowMs: 15 * 60 * 1000, perAddress: 60, perCertificate: 10 }
-
 export type SignInPorts = {
   sessions: SessionStore
   accounts: AccountStore
@@ -40,12 +31,8 @@ export type SignInPorts = {
 }
 
 export type SignInError =
-  /** Too many failures from this address or with this certificate: refused until the window passes. */
-  | { kind: 'too-many-attempts'; retryAfterMinutes: number }
-  | { kind: 'challenge-missing' }
-  /** The card refused (PIN), or a certificate file (.p12) could not be opened. */
-  | CardInputError
-  | { kind: 'certificate'; error: CertificateError }
+  /** Too many failures (card-read-limits.ts), no challenge, the card's or file's refusal, the certificate's. */
+  | ChallengedReadError
   | { kind: 'certificate-not-registered' }
   /** A My Number card's signing certificate: sign-in takes its user-authentication one. */
   | { kind: 'signing-certificate' }
@@ -78,20 +65,8 @@ export const signIn =
     clientAddress?: string
   }): Promise<Result<SignedIn, SignInError>> => {
     const now = ports.clock.now()
-    const windowStart = new Date(now.getTime() - SIGN_IN_LIMITS.windowMs)
-    const tooMany = {
-      kind: 'too-many-attempts' as const,
-      retryAfterMinutes: SIGN_IN_LIMITS.windowMs / 60_000,
-    }
-    // Without a known address (no socket, no trusted proxy header) only the certificate limit applies.
-    const addressKey = cmd.clientAddress ? `address:${cmd.clientAddress}` : undefined
-    let certificateKey: string | undefined
+    // A failure stays counted against the limits; only a sign-in releases its counts.
     const fail = async (error: SignInError, detail: Record<string, unknown> = {}) => {
-      if (error.kind !== 'too-many-attempts') {
-        for (const key of [addressKey, certificateKey]) {
-          if (key) await ports.failures.record(key, now, windowStart)
-        }
-      }
       await ports.audit.append({
         at: now,
         action: 'sign-in',
@@ -106,33 +81,19 @@ export const signIn =
       })
       return err(error)
     }
-    // Before the card is read, so that a refused client spends no PIN try.
-    if (
-      addressKey &&
-      (await ports.failures.countSince(addressKey, windowStart)) >= SIGN_IN_LIMITS.perAddress
-    ) {
-      return fail(tooMany)
-    }
-    const taken = await ports.sessions.takeChallenge(cmd.sessionId)
-    if (!taken || taken.expiresAt < now) return fail({ kind: 'challenge-missing' })
-
-    const read = await readProof(ports.cardReader, cmd.input, taken.challenge)
+    const read = await readUnderLimits(ports, cmd)
     if (!read.ok) return fail(read.error)
-    const { proof, origin } = read.value
+    const { proof, origin, challenge } = read.value
     const fingerprint = await fingerprintOf(new Uint8Array(proof.certificate))
-    certificateKey = `certificate:${fingerprint}`
-    if ((await ports.failures.countSince(certificateKey, windowStart)) >= SIGN_IN_LIMITS.perCertificate) {
-      return fail(tooMany)
-    }
 
     const trust = await ports.trustAnchors.load()
-    const verified = await verifyProof(proof, taken.challenge, trust, now, { origin })
+    const verified = await verifyProof(proof, challenge, trust, now, { origin })
     if (!verified.ok) {
       // An expired certificate that is not registered (any more: renewed, say) is told so, rather
       // than sent to F2, which would refuse it in turn; only when it proves its key, so that no
       // one learns from a bare certificate whether it is registered.
       if (verified.error.kind === 'expired') {
-        const heldButExpired = await verifyProof(proof, taken.challenge, trust, now, {
+        const heldButExpired = await verifyProof(proof, challenge, trust, now, {
           origin,
           allowExpired: true,
         })
@@ -157,6 +118,7 @@ export const signIn =
       lastSeenAt: now,
     }
     await ports.sessions.signIn(cmd.sessionId, session)
+    await read.value.release()
     await ports.audit.append({
       at: now,
       action: 'sign-in',

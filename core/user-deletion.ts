@@ -20,6 +20,7 @@ import type {
   ChangeStore,
   Clock,
   DraftStore,
+  FailureLog,
   MandateStore,
   SessionStore,
   TrustAnchors,
@@ -38,6 +39,7 @@ export type UserDeletionPorts = {
   sessions: SessionStore
   cardReader: CardReader
   trustAnchors: TrustAnchors
+  failures: FailureLog
   audit: AuditLog
   unitOfWork: UnitOfWork
   clock: Clock

@@ -35,6 +35,7 @@ import type {
   ChangeStore,
   Clock,
   DraftStore,
+  FailureLog,
   SessionStore,
   TrustAnchors,
   UnitOfWork,
@@ -109,6 +110,7 @@ export type CertificatePorts = {
   sessions: SessionStore
   cardReader: CardReader
   trustAnchors: TrustAnchors
+  failures: FailureLog
   audit: AuditLog
 }
 

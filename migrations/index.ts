@@ -15,6 +15,7 @@ import * as expiryReminders from './0012-expiry-reminders.ts'
 import * as draftUsers from './0013-draft-users.ts'
 import * as sentMails from './0014-sent-mails.ts'
 import * as demoData from './0015-demo-data.ts'
+import * as failureIds from './0016-failure-ids.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013-draft-users': draftUsers,
   '0014-sent-mails': sentMails,
   '0015-demo-data': demoData,
+  '0016-failure-ids': failureIds,
 }

@@ -1,6 +1,6 @@
 /** Route-level behaviour over the in-memory adapters: headers, origins, and the settings behind them. */
 import { describe, expect, it } from 'vitest'
-import { SIGN_IN_LIMITS } from '../core/sign-in.ts'
+import { CARD_READ_LIMITS } from '../core/card-read-limits.ts'
 import { configFromEnv } from '../main.ts'
 import { formClient } from '../tests/support/form-client.ts'
 import { memoryPortal } from '../tests/support/memory-portal.ts'
@@ -293,11 +293,24 @@ describe('limits', () => {
     const app = await appWith({ clientAddressOf: () => '198.51.100.9' })
     const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
     await c.get('/sign-in')
-    for (let i = 0; i < SIGN_IN_LIMITS.perAddress; i++)
+    for (let i = 0; i < CARD_READ_LIMITS.perAddress; i++)
       await c.post('/sign-in', { cardId: 'hanako-file', pin: `guess-${i}` })
     const refused = await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })
     expect(refused.status).toBe(429)
     expect(refused.text).toContain('ログインの失敗が続いたため、安全のため15分ほどログインを受け付けません。')
+  })
+
+  it('answers 429 on 電子証明書更新 too, which reads cards without sign-in, once a client has failed there too often', async () => {
+    const app = await appWith({ clientAddressOf: () => '198.51.100.10' })
+    const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
+    await c.get('/renewal')
+    for (let i = 0; i < CARD_READ_LIMITS.perAddress; i++) {
+      const wrong = await c.post('/renewal', { kind: 'private', cardId: 'hanako-file', pin: `guess-${i}` })
+      expect(wrong.status).toBe(422)
+    }
+    const refused = await c.post('/renewal', { kind: 'private', cardId: 'hanako-file', pin: 'hanako-2026' })
+    expect(refused.status).toBe(429)
+    expect(refused.text).toContain('カードの読み込みの失敗が続いたため、安全のため15分ほど受け付けません。')
   })
 
   it('labels a locked card as locked on the sign-in page', async () => {

@@ -124,9 +124,16 @@ export const fileMessage = (e: Pkcs12Error): CardMessage => {
   }
 }
 
+/** The status of a card read's refusal: 429 when it was too many, else 422 (correct and send again). */
+export const refusalStatus = (e: { kind: string }): 422 | 429 => (e.kind === 'too-many-attempts' ? 429 : 422)
+
 /** The refusals every card read shares: an expired read, the card's, the file's, the certificate's. */
 export const cardReadRefusalMessage = (e: ChallengedReadError): CardMessage => {
   switch (e.kind) {
+    case 'too-many-attempts':
+      return {
+        text: `カードの読み込みの失敗が続いたため、安全のため${e.retryAfterMinutes}分ほど受け付けません。時間をおいてもう一度お試しください。`,
+      }
     case 'file':
       return fileMessage(e.error)
     case 'challenge-missing':

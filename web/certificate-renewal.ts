@@ -29,6 +29,7 @@ import {
   cardInputOf,
   cardReadForms,
   cardReadRefusalMessage,
+  refusalStatus,
 } from './card-read.ts'
 import { certificateFacts } from './certificate-view.ts'
 import { postForm, readOnlyRows } from './forms.ts'
@@ -65,6 +66,7 @@ const renewalMessage = (e: RenewalError): CardMessage => {
         }
       }
       return cardReadRefusalMessage(e)
+    case 'too-many-attempts':
     case 'challenge-missing':
     case 'card':
     case 'file':
@@ -258,7 +260,7 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
       const session = await ensureSession(c, deps)
       const body = await c.req.parseBody()
       const form = ChoiceForm.parse(body)
-      const refuse = async (message: CardMessage, status: 422 | 502 | 503 = 422) => {
+      const refuse = async (message: CardMessage, status: 422 | 429 | 502 | 503 = 422) => {
         await challenge(session.id)
         return render(c, {
           title: step.title,
@@ -279,7 +281,11 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
       // An outside service that is down or refuses is not the user's error: 503 or 502, and
       // nothing was changed.
       const status =
-        result.error.kind === 'jpki-unavailable' ? 503 : result.error.kind === 'jpki-refused' ? 502 : 422
+        result.error.kind === 'jpki-unavailable'
+          ? 503
+          : result.error.kind === 'jpki-refused'
+            ? 502
+            : refusalStatus(result.error)
       return refuse(renewalMessage(result.error), status)
     })
   }

@@ -36,8 +36,9 @@ export const llmsTxt = (settings: {
   the form's \`_csrf\` is missing or stale (open the page again); 409 when the flow cannot go on
   (the page says why and links to where to continue); 413 when a request body exceeds 64 KB;
   400 when a form body cannot be read (a broken multipart): nothing changed, send it again;
-  429 on sign-in after too many failures from one address or with one certificate (the page
-  says after how many minutes to try again); 503 when the database or an outside service (JPKI,
+  429 on sign-in or any card read (certificate add and removal, 電子証明書更新, mandate renewal,
+  deletion) after too many failures from one address or with one certificate (the page says
+  after how many minutes to try again); 503 when the database or an outside service (JPKI,
   a mandate provider) is away for now: try again later (a repeated post never applies twice).
   Every answer of 400 or above has a title starting "エラー: ".
 

@@ -23,7 +23,13 @@ import {
 } from '../core/mandate-renewal.ts'
 import type { Mandate, MandateProblem } from '../core/mandates.ts'
 import { issueChallenge } from '../core/sign-in.ts'
-import { type CardMessage, cardInputOf, cardReadForms, cardReadRefusalMessage } from './card-read.ts'
+import {
+  type CardMessage,
+  cardInputOf,
+  cardReadForms,
+  cardReadRefusalMessage,
+  refusalStatus,
+} from './card-read.ts'
 import { errorSummary, postForm, readOnlyRows, selectField, textField } from './forms.ts'
 import { html, type Page, render } from './render.ts'
 import { type AppEnv, afterCardRead, signedIn, toSignIn, toWholePage } from './session.ts'
@@ -210,7 +216,7 @@ ${cardReadForms({
     return render(c, {
       title: await titleFor(c),
       hasErrors: true,
-      status: 422,
+      status: 'kind' in read.error ? refusalStatus(read.error) : 422,
       body: expiredPage(c, { cardId, message }),
     })
   })

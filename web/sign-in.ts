@@ -23,6 +23,7 @@ import {
   cardReadForms,
   cardReadRefusalMessage,
   NO_ORIGIN_MESSAGE,
+  refusalStatus,
 } from './card-read.ts'
 import { html, render } from './render.ts'
 import {
@@ -137,7 +138,7 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
       clientAddress: c.get('clientAddress'),
     })
     if (!result.ok) {
-      return refuse(signInMessage(result.error), result.error.kind === 'too-many-attempts' ? 429 : 422)
+      return refuse(signInMessage(result.error), refusalStatus(result.error))
     }
     setSessionCookie(c, result.value.sessionId, deps.secureCookies)
     return toWholePage(c, '/menu')
@@ -186,7 +187,7 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
     if (!result.ok) {
       return c.json(
         { error: result.error.kind, message: signInMessage(result.error).text },
-        result.error.kind === 'too-many-attempts' ? 429 : 422,
+        refusalStatus(result.error),
       )
     }
     setSessionCookie(c, result.value.sessionId, deps.secureCookies)

@@ -16,7 +16,13 @@ import {
   type UserDeletionPorts,
   viewDeletion,
 } from '../core/user-deletion.ts'
-import { type CardMessage, cardInputOf, cardReadForms, cardReadRefusalMessage } from './card-read.ts'
+import {
+  type CardMessage,
+  cardInputOf,
+  cardReadForms,
+  cardReadRefusalMessage,
+  refusalStatus,
+} from './card-read.ts'
 import { postForm, readOnlyRows } from './forms.ts'
 import { mandateFacts, myNumberAgentsOnly } from './mandate-renewal.ts'
 import { html, type Page, render } from './render.ts'
@@ -132,7 +138,7 @@ ${cardReadForms({
     return render(c, {
       title: READ_TITLE,
       hasErrors: true,
-      status: 422,
+      status: 'kind' in read.error ? refusalStatus(read.error) : 422,
       body: readPage(c, { cardId, message }),
     })
   })

@@ -72,6 +72,7 @@ import {
   cardInputOf,
   cardReadForms,
   cardReadRefusalMessage,
+  refusalStatus,
 } from './card-read.ts'
 import { nameIn } from './certificate-view.ts'
 import { checkboxGroup, errorSummary, postForm, readOnlyRows, selectField, textField } from './forms.ts'
@@ -422,6 +423,7 @@ const theirChanges = (changes: FieldChange[]) =>
 /** What each refusal of a certificate to add means for the user. */
 const certificateRefusalMessage = (reason: CertificateRefusal): CardMessage => {
   switch (reason.kind) {
+    case 'too-many-attempts':
     case 'challenge-missing':
     case 'card':
     case 'file':
@@ -786,12 +788,12 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
       const screen = await screenFor(c)
       if (!screen.ok) return render(c, refusalPage(screen.error))
       const body = await c.req.parseBody()
-      const refuse = async (message: CardMessage) => {
+      const refuse = async (message: CardMessage, status: 422 | 429 = 422) => {
         await challenge(session.id)
         return render(c, {
           title: screen.value.title,
           hasErrors: true,
-          status: 422,
+          status,
           body: certificateReadPage(ports, screen.value, session.csrfToken, {
             cardId: typeof body.cardId === 'string' ? body.cardId : undefined,
             message: besideItsForm(body, message),
@@ -803,7 +805,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
       const result = await read(c, input.value)
       if (result.ok) return afterCardRead(c, ports.sessions, session, '/user/edit')
       if (result.error.kind !== 'certificate-refused') return render(c, refusalPage(result.error))
-      return refuse(certificateRefusalMessage(result.error.reason))
+      return refuse(certificateRefusalMessage(result.error.reason), refusalStatus(result.error.reason))
     })
   }
   const removalOf = (c: Context<AppEnv>) => {

@@ -123,7 +123,7 @@ export type Database = {
     client_address: string | null
     detail: Json<Record<string, unknown>>
   }
-  sign_in_failures: { key: string; at: Timestamp }
+  sign_in_failures: { id: Generated<string>; key: string; at: Timestamp }
   sent_mails: { key_digest: string; sent_at: Timestamp }
   expiry_reminders: {
     subject_kind: 'certificate' | 'mandate'

@@ -1,15 +1,19 @@
+import { newId } from '../../core/ids.ts'
 import type { FailureLog } from '../../core/ports.ts'
 
-/** The failure log's in-memory twin. */
+/** The failure log's in-memory twin: each call runs to its end before another starts. */
 export const memoryFailureLog = (): FailureLog => {
-  const failures: { key: string; at: Date }[] = []
+  let failures: { id: string; key: string; at: Date }[] = []
   return {
-    record: async (key, at, forgetBefore) => {
-      for (let i = failures.length - 1; i >= 0; i--) {
-        const f = failures[i]
-        if (f && f.key === key && f.at < forgetBefore) failures.splice(i, 1)
-      }
-      failures.push({ key, at })
+    reserve: async (key, at, since, limit) => {
+      failures = failures.filter((f) => f.key !== key || f.at >= since)
+      if (failures.filter((f) => f.key === key).length >= limit) return undefined
+      const id = newId()
+      failures.push({ id, key, at })
+      return id
+    },
+    release: async (id) => {
+      failures = failures.filter((f) => f.id !== id)
     },
     countSince: async (key, since) => failures.filter((f) => f.key === key && f.at >= since).length,
   }

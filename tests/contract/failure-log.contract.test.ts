@@ -1,4 +1,4 @@
-/** The failure log behind the sign-in rate limits, in memory and in the database. */
+/** The failure log behind the card-read limits (core/card-read-limits.ts), in memory and in the database. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { kyselyFailureLog } from '../../adapters/stores/failure-log.kysely.ts'
 import { memoryFailureLog } from '../../adapters/stores/failure-log.memory.ts'
@@ -18,18 +18,34 @@ const contract = (
     })
     afterAll(async () => subject?.close())
 
-    it('counts a key’s failures since a time, and forgets the old ones on the next record', async (ctx) => {
+    it('counts an attempt before it is judged, up to a limit, and takes back a released one', async (ctx) => {
       if (!subject) return skipWithoutPostgres(ctx)
       const { log } = subject
-      await log.record('address:192.0.2.1', at(0), at(-60))
-      await log.record('address:192.0.2.1', at(10), at(-60))
-      await log.record('certificate:ab', at(10), at(-60))
-      expect(await log.countSince('address:192.0.2.1', at(-1))).toBe(2)
-      expect(await log.countSince('address:192.0.2.1', at(5))).toBe(1)
+      const key = 'address:192.0.2.1'
+      const first = await log.reserve(key, at(0), at(-60), 2)
+      expect(first).toEqual(expect.any(String))
+      expect(await log.reserve(key, at(10), at(-60), 2)).toEqual(expect.any(String))
+      expect(await log.reserve('certificate:ab', at(10), at(-60), 2)).toEqual(expect.any(String))
+      // At the limit: refused, and nothing more is counted.
+      expect(await log.reserve(key, at(11), at(-60), 2)).toBeUndefined()
+      expect(await log.countSince(key, at(-1))).toBe(2)
+      expect(await log.countSince(key, at(5))).toBe(1)
       expect(await log.countSince('address:192.0.2.2', at(-1))).toBe(0)
-      await log.record('address:192.0.2.1', at(20), at(5))
-      expect(await log.countSince('address:192.0.2.1', at(-100))).toBe(2)
+      // A released attempt (it succeeded) no longer counts.
+      await log.release(first ?? '')
+      expect(await log.countSince(key, at(-1))).toBe(1)
+      // Failures before the window are forgotten, and leave room again.
+      expect(await log.reserve(key, at(30), at(20), 1)).toEqual(expect.any(String))
+      expect(await log.countSince(key, at(-100))).toBe(1)
       expect(await log.countSince('certificate:ab', at(-100))).toBe(1)
+    })
+
+    it('lets no more attempts through than the limit when they arrive together', async (ctx) => {
+      if (!subject) return skipWithoutPostgres(ctx)
+      const reserved = await Promise.all(
+        Array.from({ length: 30 }, () => subject?.log.reserve('address:198.51.100.9', at(0), at(-60), 10)),
+      )
+      expect(reserved.filter(Boolean)).toHaveLength(10)
     })
   })
 
