@@ -21,7 +21,7 @@ export const TOO_MANY_ATTEMPTS: TooManyAttempts = {
 
 /** An attempt counted against a limit; released, it no longer counts. */
 export type HeldAttempt = { release(): Promise<void> }
-export const NOTHING_HELD: HeldAttempt = { release: async () => {} }
+const NOTHING_HELD: HeldAttempt = { release: async () => {} }
 
 const hold = async (failures: FailureLog, key: string, now: Date, limit: number) => {
   const since = new Date(now.getTime() - CARD_READ_LIMITS.windowMs)

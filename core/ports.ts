@@ -225,7 +225,6 @@ export type FailureLog = {
   reserve(key: string, at: Date, since: Date, limit: number): Promise<string | undefined>
   /** Takes a reservation back: the attempt succeeded. */
   release(id: string): Promise<void>
-  countSince(key: string, since: Date): Promise<number>
 }
 
 // ---- Jobs -----------------------------------------------------------------------------------

@@ -23,13 +23,4 @@ export const kyselyFailureLog = (db: Kysely<Database>): FailureLog => ({
   release: async (id) => {
     await db.deleteFrom('sign_in_failures').where('id', '=', id).execute()
   },
-  countSince: async (key, since) => {
-    const row = await db
-      .selectFrom('sign_in_failures')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('key', '=', key)
-      .where('at', '>=', since)
-      .executeTakeFirst()
-    return Number(row?.n ?? 0)
-  },
 })

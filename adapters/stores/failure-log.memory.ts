@@ -15,6 +15,5 @@ export const memoryFailureLog = (): FailureLog => {
     release: async (id) => {
       failures = failures.filter((f) => f.id !== id)
     },
-    countSince: async (key, since) => failures.filter((f) => f.key === key && f.at >= since).length,
   }
 }
