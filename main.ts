@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { noCardReader } from './adapters/card-reader/no-card-reader.ts'
 import {
   DEFAULT_IC_CARD_PIN_TRIES,
   linksOfRenewedCards,
@@ -19,8 +20,10 @@ import {
   type DatabaseHandle,
   type DatabaseTarget,
   isDatabaseUnavailable,
+  migrateDevelopmentParts,
   migrateToLatest,
   openDatabase,
+  removeDevelopmentParts,
 } from './adapters/db/database.ts'
 import {
   DEMO_CARDS,
@@ -37,7 +40,7 @@ import { newBoss } from './adapters/job-queue/boss.ts'
 import { pgBossJobQueue } from './adapters/job-queue/job-queue.pgboss.ts'
 import { httpJpki } from './adapters/jpki/jpki.http.ts'
 import { jpkiSimulator } from './adapters/jpki/jpki.simulator.ts'
-import { type MailSink, startMailSink } from './adapters/mail/mail-sink.ts'
+import type { MailSink } from './adapters/mail/mail-sink.ts'
 import { smtpMailer } from './adapters/mail/mailer.smtp.ts'
 import { httpMandateProvider } from './adapters/mandates/mandate-provider.http.ts'
 import { mandateProviderSimulator } from './adapters/mandates/mandate-provider.simulator.ts'
@@ -79,6 +82,7 @@ const Settings = z.object({
     .pipe(z.array(z.object({ id: z.string().min(1), name: z.string().min(1), url: z.string().url() })).min(1))
     .optional(),
   DEMO_DATA: flag.optional(),
+  SIMULATORS: flag.optional(),
   WORKERS: flag.default(true),
   PUBLIC_URL: z.string().url().optional(),
   SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
@@ -89,6 +93,12 @@ const Settings = z.object({
 })
 
 export type PortalConfig = {
+  /**
+   * Whether the development parts run: a simulator for every neighbour whose address is unset, the
+   * SMTP sink and its mailbox page, the virtual card reader and its table of test keys, /dev/*.
+   * Without them (production), every neighbour's address must be set.
+   */
+  development: boolean
   port: number
   host: string
   database: DatabaseTarget
@@ -115,11 +125,47 @@ export type PortalConfig = {
   log?: (message: string) => void
 }
 
+/** Settings the portal cannot start with; the message says which and what to set. */
+export class SettingsError extends Error {}
+
+/** Why a production configuration cannot start: a neighbour without an address, or demo data. */
+const productionProblems = (config: PortalConfig): string[] => {
+  if (config.development) return []
+  const unset = Object.entries({
+    GEPS_URL: config.gepsUrl,
+    JPKI_URL: config.jpkiUrl,
+    MANDATE_PROVIDERS: config.mandateProviders,
+    SMTP_URL: config.smtpUrl,
+  }).flatMap(([name, value]) => (value === undefined ? [name] : []))
+  return [
+    ...(unset.length > 0
+      ? [
+          `In production (DATABASE_URL set, SIMULATORS unset) the portal needs the address of every neighbour; ${unset.join(', ')} ${unset.length === 1 ? 'is' : 'are'} not set. ` +
+            'Set them, or set SIMULATORS=true for a development instance with simulators in their place.',
+        ]
+      : []),
+    ...(config.demoData
+      ? [
+          'DEMO_DATA=true needs the development parts (the demo cards): set SIMULATORS=true, or leave DEMO_DATA unset.',
+        ]
+      : []),
+  ]
+}
+
 export const configFromEnv = (env: Record<string, string | undefined>): PortalConfig => {
-  const s = Settings.parse(
+  const parsed = Settings.safeParse(
     Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
   )
+  if (!parsed.success)
+    throw new SettingsError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('\n'),
+    )
+  const s = parsed.data
+  // The embedded default is for development; with DATABASE_URL the portal is in production
+  // unless SIMULATORS=true says otherwise (startPortal then checks that it has what it needs).
+  const development = s.SIMULATORS ?? !s.DATABASE_URL
   return {
+    development,
     port: s.PORT,
     host: s.HOST,
     database: s.DATABASE_URL
@@ -167,6 +213,9 @@ const htmxScript = () =>
 export const startPortal = async (config: PortalConfig): Promise<Portal> => {
   const clock = config.clock ?? systemClock
   const log = config.log ?? ((m: string) => console.log(`[${clock.now().toISOString()}] ${m}`))
+  const problems = productionProblems(config)
+  if (problems.length > 0) throw new SettingsError(problems.join('\n'))
+  const { development } = config
   const stops: (() => Promise<void>)[] = []
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch((e) => log(`while stopping: ${(e as Error).message}`))
@@ -175,10 +224,15 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     const database = await openDatabase(config.database)
     stops.push(() => database.close())
     await migrateToLatest(database.db)
+    if (development) await migrateDevelopmentParts(database.db)
+    else if (await removeDevelopmentParts(database.db))
+      log('removed the development parts (the virtual cards and their test keys) from the database')
 
     let mailSink: MailSink | undefined
     let smtpUrl = config.smtpUrl
     if (!smtpUrl) {
+      // Development only (productionProblems): the sink and its parser are development packages.
+      const { startMailSink } = await import('./adapters/mail/mail-sink.ts')
       const sink = await startMailSink(config.mailSinkPort, clock)
       stops.push(() => sink.close())
       mailSink = sink
@@ -218,14 +272,14 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     if (config.demoData) log(describeDemoLoad(await loadDemoData(database.db, clock.now(), jobQueue)))
 
     const geps = httpGeps({ baseUrl: gepsUrl })
-    const virtualCards = kyselyVirtualCardStore(database.db)
+    const virtualCards = development ? kyselyVirtualCardStore(database.db) : undefined
 
     let jpkiSim: Portal['jpkiSimulator']
     let jpkiUrl = config.jpkiUrl
     if (!jpkiUrl) {
       const sim = jpkiSimulator()
-      // The simulator knows the renewed virtual cards (in development, the demo's) as JPKI would.
-      for (const link of linksOfRenewedCards(await virtualCards.list()))
+      // The simulator knows the renewed virtual cards (the demo's) as JPKI would.
+      for (const link of linksOfRenewedCards((await virtualCards?.list()) ?? []))
         await sim.link(link.certificate, link.previous)
       const served = await serveHttp(sim.app.fetch, {
         port: config.jpkiSimulatorPort ?? 0,
@@ -256,9 +310,10 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
 
     const ports = {
       ...kyselyPorts(database.db, jobQueue, clock),
-      cardReader: virtualCardReader(virtualCards, {
-        icCardPinTries: config.icCardPinTries,
-      }),
+      // In production the server reaches no card: the card helper reads IC cards where the user is.
+      cardReader: virtualCards
+        ? virtualCardReader(virtualCards, { icCardPinTries: config.icCardPinTries })
+        : noCardReader,
       trustAnchors: kyselyTrustAnchors(database.db),
       failures: kyselyFailureLog(database.db),
       jpki,
@@ -281,8 +336,8 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       isTemporarilyUnavailable: isDatabaseUnavailable,
       publicOrigin: config.publicOrigin,
       sessionLimits: config.sessionLimits,
-      devMailbox: mailSink,
-      demoCertificateFile: config.demoData ? demoCertificateFile(virtualCards) : undefined,
+      devMailbox: development ? mailSink : undefined,
+      demoCertificateFile: virtualCards && config.demoData ? demoCertificateFile(virtualCards) : undefined,
       clientAddressOf: (c) => {
         const forwarded = config.trustProxy
           ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim()
@@ -324,6 +379,15 @@ const describeDemoLoad = (load: DemoDataLoad): string => {
 const printWelcome = (portal: Portal, config: PortalConfig) => {
   const lines = [
     '',
+    ...(config.development && config.database.backend === 'postgres'
+      ? [
+          '!!! SIMULATORS=true: a DEVELOPMENT instance. Simulators stand in for every neighbour without an',
+          '!!! address, the virtual card reader holds test keys, and /dev/mailbox shows every mail without',
+          '!!! sign-in. Never let users reach it. Production: unset SIMULATORS and set GEPS_URL, JPKI_URL,',
+          '!!! MANDATE_PROVIDERS and SMTP_URL.',
+          '',
+        ]
+      : []),
     '調達ポータル 利用者情報メンテナンス is ready.',
     `  Portal:          ${portal.url}/`,
     portal.mailSink
@@ -354,7 +418,14 @@ const printWelcome = (portal: Portal, config: PortalConfig) => {
 
 if (import.meta.main) {
   const started = Date.now()
-  const config = configFromEnv(process.env)
+  const config = (() => {
+    try {
+      return configFromEnv(process.env)
+    } catch (e) {
+      console.error(`Could not start: ${(e as Error).message}`)
+      process.exit(1)
+    }
+  })()
   const portal = await startPortal(config).catch((e: Error & { code?: string }) => {
     console.error(`Could not start: ${e.message}`)
     if (e.code === 'EADDRINUSE') {

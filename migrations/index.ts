@@ -16,6 +16,7 @@ import * as draftUsers from './0013-draft-users.ts'
 import * as sentMails from './0014-sent-mails.ts'
 import * as demoData from './0015-demo-data.ts'
 import * as failureIds from './0016-failure-ids.ts'
+import * as developmentSchema from './0017-development-schema.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0014-sent-mails': sentMails,
   '0015-demo-data': demoData,
   '0016-failure-ids': failureIds,
+  '0017-development-schema': developmentSchema,
 }

@@ -145,15 +145,19 @@ export const cardReadRefusalMessage = (e: ChallengedReadError): CardMessage => {
   }
 }
 
-/** The cards in reach (each with the tries left before it locks) and the PIN field. */
-export const cardReadFields = async (
-  reader: CardReader,
-  state: { cardId?: string; errors: Partial<Record<string, string>>; use?: CardUse },
-) => {
-  const use = state.use ?? 'authentication'
+/** The cards a screen lists (each with the tries left before it locks): none in production. */
+const cardsInReach = async (reader: CardReader, use: CardUse) => {
   const cards = (await reader.listCards()).filter(usable[use])
   const tries = await Promise.all(cards.map((card) => reader.triesLeft(card.cardId)))
-  const { errors } = state
+  return cards.map((card, i) => ({ ...card, triesLeft: tries[i] }))
+}
+
+/** The cards in reach and the PIN field. */
+const cardReadFields = (
+  cards: Awaited<ReturnType<typeof cardsInReach>>,
+  state: { cardId?: string; errors: Partial<Record<string, string>>; use: CardUse },
+) => {
+  const { errors, use } = state
   return html`<fieldset id="field-cardId"${errors.cardId ? raw(' aria-describedby="field-cardId-error"') : ''}>
     <legend>カード（開発用の仮想カードリーダ）</legend>
     ${errors.cardId ? html`<p class="field-error" id="field-cardId-error">${errors.cardId}</p>` : ''}
@@ -163,11 +167,11 @@ export const cardReadFields = async (
         state.cardId === card.cardId || (!state.cardId && i === 0) ? ' checked' : ''
       }>
       <label for="card-${card.cardId}">${card.holderName}${
-        tries[i] === undefined
+        card.triesLeft === undefined
           ? ''
-          : tries[i] === 0
+          : card.triesLeft === 0
             ? html`<span class="tries">（ロック中）</span>`
-            : html`<span class="tries">（${PIN_NAMES[card.pinKind]}入力 残り${tries[i]}回）</span>`
+            : html`<span class="tries">（${PIN_NAMES[card.pinKind]}入力 残り${card.triesLeft}回）</span>`
       }</label>
     </div>`,
     )}
@@ -328,7 +332,7 @@ export const certificateFileForm = (f: {
  * its PIN, with what the screen adds around it) and the certificate file form, both posting to
  * the same step.
  */
-export const cardReadForms = (f: {
+export const cardReadForms = async (f: {
   action: string
   csrfToken: string
   reader: CardReader
@@ -342,24 +346,37 @@ export const cardReadForms = (f: {
   after?: Html
   /** Whether a certificate file and a card helper may answer too (not for a My Number card's signing read). */
   onlyCards?: boolean
-}): Html => {
+}): Promise<Html> => {
   const { message } = f.state
   const errors: Record<string, string> = message?.field ? { [message.field]: message.text } : {}
+  const use = f.use ?? 'authentication'
+  // In production the server's reader lists no card: cards are read by the card helper.
+  const cards = await cardsInReach(f.reader, use)
   return html`${errorSummary(errors, CARD_LABELS_WITH_CONSENT, message && !message.field ? message.text : undefined)}
-${postForm(
-  f.action,
-  f.csrfToken,
-  html`${f.before ?? ''}
-  ${cardReadFields(f.reader, { cardId: f.state.cardId, errors, use: f.use })}
+${
+  cards.length > 0
+    ? postForm(
+        f.action,
+        f.csrfToken,
+        html`${f.before ?? ''}
+  ${cardReadFields(cards, { cardId: f.state.cardId, errors, use })}
   ${f.after ?? ''}
   <button type="submit">${f.button}</button>`,
-)}
+      )
+    : ''
+}
 ${
   f.onlyCards
     ? ''
-    : html`${certificateFileForm({ action: f.action, csrfToken: f.csrfToken, errors, heading: f.fileHeading, button: f.fileButton })}
-${cardHelperForm(f.action, f.csrfToken)}`
-}`
+    : certificateFileForm({
+        action: f.action,
+        csrfToken: f.csrfToken,
+        errors,
+        heading: f.fileHeading,
+        button: f.fileButton,
+      })
+}
+${f.onlyCards && cards.length > 0 ? '' : cardHelperForm(f.action, f.csrfToken)}`
 }
 
 /**

@@ -3,7 +3,7 @@ import type { TrustAnchors } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 import type { VirtualCard, VirtualCardStore } from './virtual-card-reader.ts'
 
-const toCard = (r: Selectable<Database['virtual_cards']>): VirtualCard => ({
+const toCard = (r: Selectable<Database['development.virtual_cards']>): VirtualCard => ({
   cardId: r.id,
   holderName: r.holder_name,
   cardKind: r.card_kind,
@@ -19,16 +19,22 @@ const toCard = (r: Selectable<Database['virtual_cards']>): VirtualCard => ({
 
 export const kyselyVirtualCardStore = (db: Kysely<Database>): VirtualCardStore => ({
   list: async () =>
-    (await db.selectFrom('virtual_cards').selectAll().orderBy('sort_order').execute()).map(toCard),
+    (await db.selectFrom('development.virtual_cards').selectAll().orderBy('sort_order').execute()).map(
+      toCard,
+    ),
   find: async (cardId) => {
     // PostgreSQL text cannot hold NUL: no card has such an id, and the query would fail.
     if (cardId.includes('\u0000')) return undefined
-    const r = await db.selectFrom('virtual_cards').selectAll().where('id', '=', cardId).executeTakeFirst()
+    const r = await db
+      .selectFrom('development.virtual_cards')
+      .selectAll()
+      .where('id', '=', cardId)
+      .executeTakeFirst()
     return r && toCard(r)
   },
   takeTry: async (cardId, limit) => {
     const row = await db
-      .updateTable('virtual_cards')
+      .updateTable('development.virtual_cards')
       .set((eb) => ({ wrong_tries: eb('wrong_tries', '+', 1) }))
       .where('id', '=', cardId)
       .where('wrong_tries', '<', limit)
@@ -37,7 +43,11 @@ export const kyselyVirtualCardStore = (db: Kysely<Database>): VirtualCardStore =
     return row && limit - row.wrong_tries
   },
   resetTries: async (cardId) => {
-    await db.updateTable('virtual_cards').set({ wrong_tries: 0 }).where('id', '=', cardId).execute()
+    await db
+      .updateTable('development.virtual_cards')
+      .set({ wrong_tries: 0 })
+      .where('id', '=', cardId)
+      .execute()
   },
 })
 

@@ -12,12 +12,14 @@ import {
   type Driver,
   Kysely,
   PGliteDialect,
+  sql,
   type TransactionSettings,
 } from 'kysely'
 import { Migrator } from 'kysely/migration'
 import { PostgresJSDialect } from 'kysely-postgres-js'
 import { fromPglite } from 'pg-boss'
 import postgres from 'postgres'
+import { developmentMigrations } from '../../migrations/development/index.ts'
 import { migrations } from '../../migrations/index.ts'
 import type { Database } from './schema.ts'
 
@@ -135,11 +137,37 @@ export const openDatabase = async (target: DatabaseTarget): Promise<DatabaseHand
   }
 }
 
-export const migrateToLatest = async (db: Kysely<Database>): Promise<void> => {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+const runToLatest = async (migrator: Migrator): Promise<void> => {
   const { error, results } = await migrator.migrateToLatest()
   const failed = results?.find((r) => r.status === 'Error')
   if (error || failed) throw new Error(`Migration ${failed?.migrationName ?? ''} failed`, { cause: error })
+}
+
+export const migrateToLatest = (db: Kysely<Database>): Promise<void> =>
+  runToLatest(new Migrator({ db, provider: { getMigrations: async () => migrations } }))
+
+/** The development parts' tables (the virtual cards), in their own schema with their own migrations. */
+export const migrateDevelopmentParts = async (db: Kysely<Database>): Promise<void> => {
+  await sql`create schema if not exists development`.execute(db)
+  await runToLatest(
+    new Migrator({
+      db,
+      provider: { getMigrations: async () => developmentMigrations },
+      migrationTableSchema: 'development',
+    }),
+  )
+}
+
+/**
+ * Production keeps no development part: the schema `development` (the virtual cards and their
+ * test keys) is dropped if a migration or an earlier development start left it. True if it was there.
+ */
+export const removeDevelopmentParts = async (db: Kysely<Database>): Promise<boolean> => {
+  const found = await sql<{ n: number }>`select count(*)::int as n from information_schema.schemata
+    where schema_name = 'development'`.execute(db)
+  if (!found.rows[0]?.n) return false
+  await sql`drop schema development cascade`.execute(db)
+  return true
 }
 
 const UNAVAILABLE_CODES = new Set([

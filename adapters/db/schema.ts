@@ -139,7 +139,8 @@ export type Database = {
     crl: Uint8Array | null
     kind: Generated<'private' | 'jpki'>
   }
-  virtual_cards: {
+  /** Development only (migrations/development): production drops the schema. */
+  'development.virtual_cards': {
     id: string
     holder_name: string
     card_kind: 'ic-card' | 'file' | 'my-number'

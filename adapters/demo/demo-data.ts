@@ -437,7 +437,7 @@ const eraseDemoData = async (trx: Kysely<Database>, jobs: JobQueue | undefined) 
   await trx.deleteFrom('businesses').where('id', '=', DEMO_BUSINESS_ID).execute()
   await trx.deleteFrom('trust_anchors').where('name', 'in', Object.values(DEMO_TRUST_ANCHOR_NAMES)).execute()
   await trx
-    .deleteFrom('virtual_cards')
+    .deleteFrom('development.virtual_cards')
     .where(
       'id',
       'in',
@@ -521,7 +521,7 @@ export const loadDemoData = async (
     for (const { userId, mandate } of demo.mandates) await kyselyMandateStore(trx).replace(userId, mandate)
     await kyselyNoticeStore(trx).add(demo.notices)
     await trx
-      .insertInto('virtual_cards')
+      .insertInto('development.virtual_cards')
       .values(
         demo.cards.map((c, i) => ({
           id: c.cardId,

@@ -3,12 +3,24 @@
  * out: latency on every request, and the next requests answered 503, 400 or never answered.
  */
 import type { Hono, MiddlewareHandler } from 'hono'
+import { z } from 'zod'
 
 /**
  * `failNext` answers 503 (a transient failure), `rejectNext` 400 (a permanent one: the request is
  * refused as it is), `hangNext` never answers.
  */
 export type SimulatedFaults = { latencyMs: number; failNext: number; rejectNext: number; hangNext: number }
+
+const count = z.number().int().min(0).max(1000)
+const FaultSettings = z
+  .object({
+    latencyMs: z.number().int().min(0).max(60_000),
+    failNext: count,
+    rejectNext: count,
+    hangNext: count,
+  })
+  .partial()
+  .strict()
 
 /**
  * Applies the faults to POSTs of the `apiPaths` before the simulator's own answer, and lets
@@ -34,8 +46,17 @@ export const simulateFaults = (app: Hono, ...apiPaths: string[]): SimulatedFault
     await next()
   }
   for (const path of apiPaths) app.use(path, inject)
+  // Only a test or a developer's own tools may flip the switch, not a page they happen to visit:
+  // a cross-site form or fetch sends another Origin, or (to skip the preflight) no JSON.
   app.post('/_simulator/faults', async (c) => {
-    Object.assign(faults, await c.req.json())
+    const origin = c.req.header('origin')
+    if (origin !== undefined && origin !== new URL(c.req.url).origin)
+      return c.json({ error: 'cross-origin requests are refused' }, 403)
+    if (c.req.header('content-type')?.split(';')[0]?.trim() !== 'application/json')
+      return c.json({ error: 'send application/json' }, 415)
+    const body = FaultSettings.safeParse(await c.req.json().catch(() => undefined))
+    if (!body.success) return c.json({ error: 'unknown fault settings' }, 400)
+    Object.assign(faults, body.data)
     return c.json(faults)
   })
   return faults

@@ -27,7 +27,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
       const { context, page, scriptErrors } = await openPage(browser, javaScriptEnabled)
       try {
         const { rows } = await sql<{ certificate: Uint8Array; private_key: Uint8Array }>`
-          select certificate, private_key from virtual_cards where id = 'hanako-file'`.execute(
+          select certificate, private_key from development.virtual_cards where id = 'hanako-file'`.execute(
           portal.database.db,
         )
         const card = rows[0]

@@ -155,12 +155,12 @@ contract('virtual cards in memory', async () => {
 const inDatabase = async (test: TestDatabase) => {
   await loadDemoData(test.handle.db, new Date())
   const { pin_salt } = await test.handle.db
-    .selectFrom('virtual_cards')
+    .selectFrom('development.virtual_cards')
     .select('pin_salt')
     .where('id', '=', SIGNING_CARD)
     .executeTakeFirstOrThrow()
   await test.handle.db
-    .updateTable('virtual_cards')
+    .updateTable('development.virtual_cards')
     .set({ pin_kind: 'my-number-signing', pin_hash: await hashPin(pin_salt, SIGNING_PIN) })
     .where('id', '=', SIGNING_CARD)
     .execute()

@@ -60,15 +60,16 @@ const CHANGE_ALLOWED = ['sessions', 'drafts', 'sign_in_failures', 'audit_log']
 /** Every row of the portal's tables but those, sorted; the cards without their PIN tries; the jobs queued. */
 const snapshot = async () => {
   const db = portal.database.db
-  const { rows: tables } = await sql<{ name: string }>`
-    select table_name as name from information_schema.tables
-    where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`.execute(db)
+  const { rows: tables } = await sql<{ schema: string; name: string }>`
+    select table_schema as schema, table_name as name from information_schema.tables
+    where table_schema in ('public', 'development') and table_type = 'BASE TABLE'
+    order by table_schema, table_name`.execute(db)
   const out: Record<string, string[]> = {}
-  for (const { name } of tables) {
+  for (const { schema, name } of tables) {
     if (CHANGE_ALLOWED.includes(name)) continue
     const { rows } = await sql<{
       row: string
-    }>`select row_to_json(t)::text as row from ${sql.table(name)} t`.execute(db)
+    }>`select row_to_json(t)::text as row from ${sql.id(schema, name)} t`.execute(db)
     out[name] = rows
       .map((r) => (name === 'virtual_cards' ? r.row.replace(/"wrong_tries":\d+,?/, '') : r.row))
       .sort()

@@ -45,7 +45,7 @@ const counts = async () => {
     (select count(*)::int from businesses) as businesses,
     (select count(*)::int from users) as users,
     (select count(*)::int from certificates) as certificates,
-    (select count(*)::int from virtual_cards) as cards,
+    (select count(*)::int from development.virtual_cards) as cards,
     (select count(*)::int from trust_anchors) as anchors`.execute(test.handle.db)
   return rows[0]
 }

@@ -2,7 +2,7 @@
  * Migrations that reshape data keep it: a database made before 0007 keeps its cards' locks, the
  * trust anchors get their kinds (0009), and going down and up again loses nothing.
  */
-import { sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { Migrator } from 'kysely/migration'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { migrations } from '../../migrations/index.ts'
@@ -13,6 +13,19 @@ beforeAll(async () => {
   test = await openTestDatabase(backendUnderTest())
 })
 afterAll(async () => test?.drop())
+
+/** The cards as they were before 0017 moved them into the schema `development`. */
+type CardsBefore0017 = {
+  virtual_cards: {
+    id: string
+    pin_kind: string
+    wrong_tries: number
+    sort_order: number
+    companion_card_id: string | null
+    renews_card_id: string | null
+  }
+}
+const before0017 = () => test.handle.db as unknown as Kysely<CardsBefore0017>
 
 const migrateTo = async (name: string) => {
   const migrator = new Migrator({ db: test.handle.db, provider: { getMigrations: async () => migrations } })
@@ -30,7 +43,7 @@ it('0007 turns each card’s tries left into wrong tries counted, by card kind',
     ('mn', 'My Number', 'my-number', 's', 'h', 3, 0, '\\x00', '\\x00', 2)`.execute(test.handle.db)
   await migrateTo('0007-pin-kinds')
   const cards = () =>
-    test.handle.db
+    before0017()
       .selectFrom('virtual_cards')
       .select(['id', 'pin_kind', 'wrong_tries'])
       .orderBy('sort_order')
@@ -48,12 +61,12 @@ it('0007 turns each card’s tries left into wrong tries counted, by card kind',
 
 it('0008 adds the My Number card links, and down and up again keeps the cards', async () => {
   await migrateTo('0007-pin-kinds')
-  const before = await test.handle.db.selectFrom('virtual_cards').select('id').orderBy('sort_order').execute()
+  const before = await before0017().selectFrom('virtual_cards').select('id').orderBy('sort_order').execute()
   await migrateTo('0008-my-number-cards')
   await sql`update virtual_cards set companion_card_id = 'ic', renews_card_id = 'file' where id = 'mn'`.execute(
     test.handle.db,
   )
-  const links = await test.handle.db
+  const links = await before0017()
     .selectFrom('virtual_cards')
     .select(['id', 'companion_card_id', 'renews_card_id'])
     .where('id', '=', 'mn')
@@ -61,9 +74,9 @@ it('0008 adds the My Number card links, and down and up again keeps the cards', 
   expect(links).toEqual({ id: 'mn', companion_card_id: 'ic', renews_card_id: 'file' })
   await migrateTo('0007-pin-kinds')
   await migrateTo('0008-my-number-cards')
-  expect(
-    await test.handle.db.selectFrom('virtual_cards').select('id').orderBy('sort_order').execute(),
-  ).toEqual(before)
+  expect(await before0017().selectFrom('virtual_cards').select('id').orderBy('sort_order').execute()).toEqual(
+    before,
+  )
 })
 
 it('0009 marks the JPKI trust anchor as JPKI’s and every other as private', async () => {
@@ -85,4 +98,21 @@ it('0009 marks the JPKI trust anchor as JPKI’s and every other as private', as
   expect(
     await test.handle.db.selectFrom('trust_anchors').select(['name', 'kind']).orderBy('name').execute(),
   ).toEqual(kinds)
+})
+
+it('0017 moves the virtual cards, rows and all, into the schema development, and down moves them back', async () => {
+  await migrateTo('0016-failure-ids')
+  const before = await before0017().selectFrom('virtual_cards').select('id').orderBy('sort_order').execute()
+  expect(before.map((c) => c.id)).toEqual(['ic', 'file', 'mn'])
+  await migrateTo('0017-development-schema')
+  const tables = () =>
+    sql<{ table_schema: string }>`select table_schema from information_schema.tables
+      where table_name = 'virtual_cards'`.execute(test.handle.db)
+  expect((await tables()).rows).toEqual([{ table_schema: 'development' }])
+  expect(
+    await test.handle.db.selectFrom('development.virtual_cards').select('id').orderBy('sort_order').execute(),
+  ).toEqual(before)
+  await migrateTo('0016-failure-ids')
+  expect((await tables()).rows).toEqual([{ table_schema: 'public' }])
+  await migrateTo('0017-development-schema')
 })

@@ -69,7 +69,7 @@ it('writes no PIN and no private key to the database, the logs or a mail', async
 
   const { rows: keys } = await sql<{
     private_key: Uint8Array
-  }>`select private_key from virtual_cards`.execute(portal.database.db)
+  }>`select private_key from development.virtual_cards`.execute(portal.database.db)
   const keyForms = keys.flatMap(({ private_key }) => {
     const bytes = new Uint8Array(private_key)
     const base64 = btoa(String.fromCharCode(...bytes))

@@ -31,7 +31,7 @@ describe('under Deno', () => {
     dropDatabase = database.drop
     const databaseEnv: Record<string, string> =
       database.target.backend === 'postgres'
-        ? { DATABASE_URL: database.target.url, DEMO_DATA: 'true' }
+        ? { DATABASE_URL: database.target.url, SIMULATORS: 'true', DEMO_DATA: 'true' }
         : { DATA_DIR: join(dataDir, 'pglite') }
     server = await startServerProcess(deno, ['run', '--allow-all', 'main.ts'], {
       ...databaseEnv,

@@ -21,6 +21,8 @@ export const startPortalWorld = async (databaseUrl: string) => {
   stops.push(() => sink.close())
   const env = {
     DATABASE_URL: databaseUrl,
+    // A development instance on PostgreSQL: the demo cards, and simulators for JPKI and the providers.
+    SIMULATORS: 'true',
     DEMO_DATA: 'true',
     PORT: '0',
     MAIL_SINK_PORT: '0',

@@ -13,6 +13,7 @@ export const startTestPortal = async (
 ): Promise<Portal & { close(): Promise<void> }> => {
   const database = await portalDatabase()
   const portal = await startPortal({
+    development: true,
     port: 0,
     host: '127.0.0.1',
     database: database.target,

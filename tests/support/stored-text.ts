@@ -2,11 +2,11 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../../adapters/db/schema.ts'
 
-/** Every row of every table of the portal's and pg-boss's schemas but `except`, as text. */
+/** Every row of every table of the portal's, pg-boss's and the development parts' schemas but `except`, as text. */
 export const everythingStored = async (db: Kysely<Database>, except: string[]): Promise<string> => {
   const { rows: tables } = await sql<{ schema: string; name: string }>`
     select table_schema as schema, table_name as name from information_schema.tables
-    where table_schema in ('public', 'pgboss') and table_type = 'BASE TABLE'`.execute(db)
+    where table_schema in ('public', 'pgboss', 'development') and table_type = 'BASE TABLE'`.execute(db)
   let text = ''
   for (const t of tables.filter((t) => !except.includes(t.name))) {
     const { rows } = await sql<{ dump: string | null }>`
