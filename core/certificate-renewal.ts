@@ -356,6 +356,11 @@ export const completeRenewal =
         removed: removed.map((c) => c.id),
       })
       if (!registered) return err({ kind: 'already-registered' })
+      // The replaced certificates open nothing any more: the sessions they signed in end.
+      const sessionsEnded = await tx.sessions.endSignedInWith(
+        removed.map((c) => c.fingerprint),
+        cmd.sessionId,
+      )
       // The user's version moves on, so that an update confirmed meanwhile on an old base stops.
       await tx.accounts.updateUser(user.id, user.version, userFieldsOf(user))
       const change: UserChange = {
@@ -373,7 +378,11 @@ export const completeRenewal =
         change,
         draftId: draft.id,
         clientAddress: cmd.clientAddress,
-        auditDetail: { from: removed.map((c) => c.fingerprint), to: added.map((c) => c.fingerprint) },
+        auditDetail: {
+          from: removed.map((c) => c.fingerprint),
+          to: added.map((c) => c.fingerprint),
+          sessionsEnded,
+        },
         mails: [
           certificateRenewedMail({ changeId: change.id, user, business, from: removed, to: added, at: now }),
         ],

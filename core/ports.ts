@@ -158,6 +158,8 @@ export type Session = {
   id: string
   csrfToken: string
   userId?: string
+  /** The fingerprint of the certificate whose read signed this session in. */
+  signedInWith?: string
   createdAt: Date
   lastSeenAt: Date
 }
@@ -182,6 +184,11 @@ export type SessionStore = {
    */
   rotate(oldSessionId: string, renewed: { id: string; csrfToken: string }): Promise<void>
   end(sessionId: string): Promise<void>
+  /**
+   * Ends every session signed in with one of these certificates but `keep` (the session that
+   * removed or replaced them); returns how many.
+   */
+  endSignedInWith(fingerprints: string[], keep: string): Promise<number>
   /** Records that the session was used at `at`. */
   touch(sessionId: string, at: Date): Promise<void>
   /** Ends every session last seen before one time or begun before another; returns how many. */

@@ -114,6 +114,7 @@ export const signIn =
       id: randomToken(32),
       csrfToken: randomToken(32),
       userId: user.id,
+      signedInWith: verified.value.fingerprint,
       createdAt: now,
       lastSeenAt: now,
     }

@@ -587,6 +587,7 @@ export const completeUserUpdate =
         !payload.business ||
         (await tx.accounts.updateBusiness(business.id, payload.business.baseVersion, payload.business.fields))
       if (!userWritten || !businessWritten) return err({ kind: 'changed-by-someone-else', changes: theirs })
+      let sessionsEnded = 0
       if (payload.certificates) {
         const { added, removed } = payload.certificates
         const now = ports.clock.now()
@@ -611,6 +612,11 @@ export const completeUserUpdate =
           removed: removed.map((c) => c.id),
         })
         if (!registered) return err({ kind: 'certificate-refused', reason: { kind: 'already-registered' } })
+        // A removed certificate opens nothing any more: the sessions it signed in elsewhere end.
+        sessionsEnded = await tx.sessions.endSignedInWith(
+          removed.map((c) => c.fingerprint),
+          cmd.sessionId,
+        )
       }
       if (payload.qualifications) {
         // The business's version guards this, but a clash must never reach the unique key as a 500.
@@ -659,6 +665,7 @@ export const completeUserUpdate =
             payload.qualifications?.removed.map((q) => `${q.kind} ${periodName(q.firstYear)}`) ?? [],
           certificatesAdded: payload.certificates?.added.map((c) => c.fingerprint) ?? [],
           certificatesRemoved: payload.certificates?.removed.map((c) => c.fingerprint) ?? [],
+          sessionsEnded,
         },
         mails: [
           userUpdatedMail({

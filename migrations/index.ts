@@ -17,6 +17,7 @@ import * as sentMails from './0014-sent-mails.ts'
 import * as demoData from './0015-demo-data.ts'
 import * as failureIds from './0016-failure-ids.ts'
 import * as developmentSchema from './0017-development-schema.ts'
+import * as sessionCertificates from './0018-session-certificates.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0015-demo-data': demoData,
   '0016-failure-ids': failureIds,
   '0017-development-schema': developmentSchema,
+  '0018-session-certificates': sessionCertificates,
 }

@@ -75,6 +75,7 @@ export type Database = {
     challenge_expires_at: Timestamp | null
     created_at: Timestamp
     last_seen_at: Timestamp
+    signed_in_with: string | null
   }
   drafts: {
     id: string

@@ -69,6 +69,17 @@ export const memoryStores = (state: MemoryState) => {
       .filter((q) => q.businessId === businessId)
       .sort((a, b) => a.firstYear - b.firstYear || a.kind.localeCompare(b.kind))
       .map(({ businessId: _, ...q }) => q)
+  /** Ends the sessions that match, with their drafts; returns how many. */
+  const endSessionsWhere = (ends: (id: string, s: Session) => boolean): number => {
+    let ended = 0
+    for (const [id, s] of state.sessions) {
+      if (!ends(id, s)) continue
+      state.sessions.delete(id)
+      for (const [k, d] of state.drafts) if (d.sessionId === id) state.drafts.delete(k)
+      ended++
+    }
+    return ended
+  }
   const findSession = (id: string) => {
     const s = state.sessions.get(id)
     if (!s) return undefined
@@ -239,22 +250,12 @@ export const memoryStores = (state: MemoryState) => {
         const s = state.sessions.get(id)
         if (s) s.lastSeenAt = at
       },
-      endExpired: async ({
-        lastSeenBefore,
-        createdBefore,
-      }: {
-        lastSeenBefore: Date
-        createdBefore: Date
-      }) => {
-        let ended = 0
-        for (const [id, s] of state.sessions) {
-          if (s.lastSeenAt >= lastSeenBefore && s.createdAt >= createdBefore) continue
-          state.sessions.delete(id)
-          for (const [k, d] of state.drafts) if (d.sessionId === id) state.drafts.delete(k)
-          ended++
-        }
-        return ended
-      },
+      endSignedInWith: async (fingerprints: string[], keep: string) =>
+        endSessionsWhere(
+          (id, s) => id !== keep && s.signedInWith !== undefined && fingerprints.includes(s.signedInWith),
+        ),
+      endExpired: async ({ lastSeenBefore, createdBefore }: { lastSeenBefore: Date; createdBefore: Date }) =>
+        endSessionsWhere((_, s) => s.lastSeenAt < lastSeenBefore || s.createdAt < createdBefore),
     },
     drafts: {
       save: async (d: Omit<Draft, 'completedChangeId'>) => {

@@ -10,6 +10,7 @@ const toSession = (sessionId: string, r: Selectable<Database['sessions']>): Sess
   id: sessionId,
   csrfToken: r.csrf_token,
   userId: r.user_id ?? undefined,
+  signedInWith: r.signed_in_with ?? undefined,
   createdAt: new Date(r.created_at),
   lastSeenAt: new Date(r.last_seen_at),
 })
@@ -22,6 +23,7 @@ export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
         id: sessionKey(s.id),
         csrf_token: s.csrfToken,
         user_id: s.userId ?? null,
+        signed_in_with: s.signedInWith ?? null,
         created_at: s.createdAt,
         last_seen_at: s.lastSeenAt,
       })
@@ -87,6 +89,7 @@ export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
         id: sessionKey(s.id),
         csrf_token: s.csrfToken,
         user_id: s.userId ?? null,
+        signed_in_with: s.signedInWith ?? null,
         created_at: s.createdAt,
         last_seen_at: s.lastSeenAt,
         challenge: null,
@@ -110,6 +113,15 @@ export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
   },
   end: async (sessionId) => {
     await db.deleteFrom('sessions').where('id', '=', sessionKey(sessionId)).execute()
+  },
+  endSignedInWith: async (fingerprints, keep) => {
+    if (fingerprints.length === 0) return 0
+    const result = await db
+      .deleteFrom('sessions')
+      .where('signed_in_with', 'in', fingerprints)
+      .where('id', '<>', sessionKey(keep))
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
   },
   touch: async (sessionId, at) => {
     await db

@@ -382,6 +382,34 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       expect(await s.drafts.find('idle', 'f')).toBeUndefined()
     })
 
+    test('ends the sessions a certificate signed in, but the one that removed it, with their drafts', async () => {
+      const user = DEMO_USER_IDS.taro
+      await s.sessions.create({ ...session('by-a-1', user), signedInWith: 'fp-a' })
+      await s.sessions.create({ ...session('by-a-2', user), signedInWith: 'fp-a' })
+      await s.sessions.create({ ...session('by-a-remover', user), signedInWith: 'fp-a' })
+      await s.sessions.create({ ...session('by-b', user), signedInWith: 'fp-b' })
+      await s.sessions.create({ ...session('by-c', user), signedInWith: 'fp-c' })
+      await s.sessions.create(session('anonymous'))
+      await s.drafts.save({
+        id: crypto.randomUUID(),
+        sessionId: 'by-a-1',
+        flow: 'f',
+        payload: {},
+        baseVersion: 1,
+      })
+      expect((await s.sessions.find('by-a-1'))?.signedInWith).toBe('fp-a')
+      expect(await s.sessions.endSignedInWith(['fp-a', 'fp-c'], 'by-a-remover')).toBe(3)
+      for (const ended of ['by-a-1', 'by-a-2', 'by-c'])
+        expect(await s.sessions.find(ended), ended).toBeUndefined()
+      for (const kept of ['by-a-remover', 'by-b', 'anonymous'])
+        expect(await s.sessions.find(kept), kept).toBeDefined()
+      expect(await s.drafts.find('by-a-1', 'f')).toBeUndefined()
+      expect(await s.sessions.endSignedInWith([], 'by-a-remover')).toBe(0)
+      // A sign-in records its certificate on the new id.
+      await s.sessions.signIn('anonymous', { ...session('signed-in', user), signedInWith: 'fp-d' })
+      expect((await s.sessions.find('signed-in'))?.signedInWith).toBe('fp-d')
+    })
+
     test('keeps one draft per session and flow, and marks it completed', async () => {
       await s.sessions.create(session('drafting'))
       const first = crypto.randomUUID()
