@@ -21,6 +21,7 @@ import { fromPglite } from 'pg-boss'
 import postgres from 'postgres'
 import { developmentMigrations } from '../../migrations/development/index.ts'
 import { migrations } from '../../migrations/index.ts'
+import { assertPostgresJsMended } from './postgres-js-mend.ts'
 import type { Database } from './schema.ts'
 
 export type DatabaseTarget =
@@ -111,6 +112,7 @@ const lockDataFolder = (dataDir: string): (() => void) => {
 
 export const openDatabase = async (target: DatabaseTarget): Promise<DatabaseHandle> => {
   if (target.backend === 'postgres') {
+    assertPostgresJsMended()
     const client = postgres(target.url, { max: target.poolSize ?? 10, onnotice: () => {} })
     const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: client }) })
     return { db, target, boss: { connectionString: target.url }, close: () => db.destroy() }

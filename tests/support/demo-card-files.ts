@@ -14,7 +14,9 @@ export const TEST_ORIGIN = 'http://localhost'
 
 const cardRow = async (portal: Portal, cardId: string) => {
   const { rows } = await sql<{ certificate: Uint8Array; private_key: Uint8Array }>`
-    select certificate, private_key from development.virtual_cards where id = ${cardId}`.execute(portal.database.db)
+    select certificate, private_key from development.virtual_cards where id = ${cardId}`.execute(
+    portal.database.db,
+  )
   const card = rows[0]
   if (!card) throw new Error(`no demo card ${cardId}`)
   return { certificate: new Uint8Array(card.certificate), privateKey: new Uint8Array(card.private_key) }
