@@ -89,7 +89,7 @@ describe('verifyProof', () => {
     })
     expect(await verifyProof(await proofOf(issued, 'c'), 'c', trust, NOW)).toEqual({
       ok: false,
-      error: { kind: 'wrong-key-usage' },
+      error: { kind: 'wrong-key-usage', which: 'key-usage' },
     })
   })
 

@@ -1,42 +1,23 @@
 /**
  * The one certificate verifier: a card's proof (certificate + signature over the server's
- * challenge) is accepted when the certificate chains to a trust anchor, is valid now, may sign,
- * is not revoked by its authority's current CRL, and the signature proves the card holds its key.
+ * challenge) is accepted when its certificate passes path validation (certificate-path.ts: a
+ * path to a trust anchor, each kind's profile, key sizes, revocation) and the signature proves
+ * the card holds its key.
  * Pure: @peculiar/x509 over WebCrypto, which Node, Deno and the browser all have.
  */
+import {
+  type CertificateError,
+  type CertificateUse,
+  type TrustMaterial,
+  validateCertificate,
+} from './certificate-path.ts'
 import { sha256Hex } from './digest.ts'
 import { HELPER_HASHES, helperSignedData } from './helper-token.ts'
 import type { CardProof } from './ports.ts'
 import { err, ok, type Result } from './result.ts'
 import { x509 } from './x509.ts'
 
-export type CertificateError =
-  | { kind: 'malformed' }
-  | { kind: 'untrusted'; issuer: string }
-  | { kind: 'expired'; notAfter: Date }
-  | { kind: 'not-yet-valid'; notBefore: Date }
-  /** Its key usage does not allow signing (digitalSignature). */
-  | { kind: 'wrong-key-usage' }
-  | { kind: 'revoked'; revokedAt: Date }
-  /** No current CRL of its authority to check it against: refused rather than assumed good. */
-  | { kind: 'revocation-unknown' }
-  | { kind: 'bad-signature' }
-
-/**
- * The certificates of the authorities the portal trusts, each a private certification
- * authority's (IC cards, files) or JPKI's (My Number cards), and each one's current CRL (DER).
- */
-export type TrustMaterial = {
-  anchors: { certificate: Uint8Array; kind: 'private' | 'jpki' }[]
-  revocationLists: Uint8Array[]
-}
-
-/**
- * What a certificate is for. A private authority's serves everything; a My Number card holds two:
- * the signing one (署名用, with nonRepudiation: F2, F3) and the user-authentication one
- * (利用者証明用, digitalSignature only: sign-in, deletion).
- */
-export type CertificateUse = 'private' | 'my-number-signing' | 'my-number-user-authentication'
+export type { CertificateError, CertificateUse, TrustMaterial } from './certificate-path.ts'
 
 export type VerifiedCertificate = {
   fingerprint: string
@@ -121,29 +102,6 @@ export const describeCertificate = async (
 
 type Certificate = InstanceType<typeof x509.X509Certificate>
 
-/** Whether the anchor's current CRL lists the certificate; undefined when there is no current CRL. */
-const revocationOf = async (
-  cert: Certificate,
-  anchor: Certificate,
-  revocationLists: Uint8Array[],
-  now: Date,
-): Promise<{ revokedAt?: Date } | undefined> => {
-  for (const der of revocationLists) {
-    let crl: InstanceType<typeof x509.X509Crl>
-    try {
-      crl = new x509.X509Crl(new Uint8Array(der))
-    } catch {
-      continue
-    }
-    if (crl.issuer !== anchor.subject) continue
-    if (!(await crl.verify({ publicKey: anchor.publicKey }).catch(() => false))) continue
-    if (crl.thisUpdate > now || (crl.nextUpdate && crl.nextUpdate < now)) continue
-    const entry = crl.findRevoked(cert)
-    return entry ? { revokedAt: entry.revocationDate } : {}
-  }
-  return undefined
-}
-
 /**
  * Checks a proof. `allowExpired` accepts an expired certificate, and only that: F2 renews a
  * certificate precisely because it has expired.
@@ -155,7 +113,7 @@ export const verifyProof = async (
   now: Date,
   options: { allowExpired?: boolean; origin?: string } = {},
 ): Promise<Result<VerifiedCertificate, CertificateError>> => {
-  const checked = await checkCertificate(new Uint8Array(proof.certificate), trust, now, options)
+  const checked = await validateCertificate(new Uint8Array(proof.certificate), trust, now, options)
   if (!checked.ok) return checked
   const { cert, use } = checked.value
   const signatureOk = await signatureHolds(cert, proof, challenge, options.origin).catch(() => false)
@@ -173,47 +131,6 @@ export const verifyCertificate = async (
   trust: TrustMaterial,
   now: Date,
 ): Promise<Result<VerifiedCertificate, CertificateError>> => {
-  const checked = await checkCertificate(der, trust, now, {})
+  const checked = await validateCertificate(der, trust, now, {})
   return checked.ok ? ok(await describeCertificate(der, checked.value.use)) : checked
-}
-
-const checkCertificate = async (
-  der: Uint8Array<ArrayBuffer>,
-  trust: TrustMaterial,
-  now: Date,
-  options: { allowExpired?: boolean },
-): Promise<Result<{ cert: Certificate; use: CertificateUse }, CertificateError>> => {
-  let cert: Certificate
-  try {
-    cert = new x509.X509Certificate(der)
-  } catch {
-    return err({ kind: 'malformed' })
-  }
-  let anchor: Certificate | undefined
-  let anchorKind: TrustMaterial['anchors'][number]['kind'] = 'private'
-  for (const { certificate, kind } of trust.anchors) {
-    const candidate = new x509.X509Certificate(new Uint8Array(certificate))
-    if (candidate.subject !== cert.issuer) continue
-    if (await cert.verify({ publicKey: candidate.publicKey, signatureOnly: true })) {
-      anchor = candidate
-      anchorKind = kind
-      break
-    }
-  }
-  if (!anchor) return err({ kind: 'untrusted', issuer: cert.issuer })
-  if (now < cert.notBefore) return err({ kind: 'not-yet-valid', notBefore: cert.notBefore })
-  if (now > cert.notAfter && !options.allowExpired) return err({ kind: 'expired', notAfter: cert.notAfter })
-  const usage = cert.getExtension(x509.KeyUsagesExtension)
-  if (!usage || (usage.usages & x509.KeyUsageFlags.digitalSignature) === 0)
-    return err({ kind: 'wrong-key-usage' })
-  const revocation = await revocationOf(cert, anchor, trust.revocationLists, now)
-  if (!revocation) return err({ kind: 'revocation-unknown' })
-  if (revocation.revokedAt) return err({ kind: 'revoked', revokedAt: revocation.revokedAt })
-  const use: CertificateUse =
-    anchorKind === 'private'
-      ? 'private'
-      : usage.usages & x509.KeyUsageFlags.nonRepudiation
-        ? 'my-number-signing'
-        : 'my-number-user-authentication'
-  return ok({ cert, use })
 }

@@ -63,8 +63,18 @@ export const certificateMessage = (e: CertificateError): string => {
       return `電子証明書はまだ有効になっていません（${formatDateJa(e.notBefore)}から有効）。有効期間の開始後にもう一度お試しください。`
     case 'untrusted':
       return '調達ポータルで利用できる認証局の電子証明書ではありません。利用できる電子証明書かどうか、発行元にご確認ください。'
+    case 'authority-expired':
+      return `この電子証明書を発行した認証局の電子証明書が有効ではありません（${formatDateJa(e.notAfter)}まで）。お手数ですが、電子証明書の発行元にご確認ください。`
     case 'wrong-key-usage':
-      return 'この電子証明書は署名に使えない種類のものです。ログインや本人確認に使う電子証明書（署名用）をお使いください。'
+      return e.which === 'key-usage'
+        ? 'この電子証明書は署名に使えない種類のものです。ログインや本人確認に使う電子証明書（署名用）をお使いください。'
+        : 'この電子証明書は、ログインや本人確認（クライアント認証）に使えない用途のものです。ログインや本人確認に使う電子証明書をお使いください。'
+    case 'is-authority':
+      return 'これは認証局の電子証明書です。利用者ご本人の電子証明書をお使いください。'
+    case 'unsupported-extension':
+      return `この電子証明書には、調達ポータルが扱えない重要な拡張（${e.oid}）が含まれているため、使えません。お手数ですが、電子証明書の発行元にご確認ください。`
+    case 'weak-key':
+      return `この電子証明書の鍵（${e.key}）は、いまの基準では安全に使える強さに足りません。RSA 2048ビット以上、または楕円曲線P-256以上の鍵の電子証明書をお使いください。`
     case 'revoked':
       return `この電子証明書は${formatDateJa(e.revokedAt)}に失効しています。失効した電子証明書は、ログインにも電子証明書更新にも使えません。ほかに登録済みの電子証明書があればそちらを、なければヘルプデスクにご連絡ください。`
     case 'revocation-unknown':

@@ -13,19 +13,43 @@ export type CertificationAuthority = Issued & { name: string; keys: CryptoKeyPai
 const newKeys = () => crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']) as Promise<CryptoKeyPair>
 const pkcs8 = async (key: CryptoKey) => new Uint8Array(await crypto.subtle.exportKey('pkcs8', key))
 
-export const createAuthority = async (name: string, now: Date): Promise<CertificationAuthority> => {
+/**
+ * A certification authority: a self-signed anchor, or with `issuer` an intermediate authority
+ * under it. Valid from a year before `now` for ten years unless told otherwise; `pathLength`
+ * (default 0: no authority below it) limits the authorities below.
+ */
+export const createAuthority = async (
+  name: string,
+  now: Date,
+  options: {
+    issuer?: CertificationAuthority
+    pathLength?: number
+    validity?: { notBefore: Date; notAfter: Date }
+    /** Without basicConstraints cA: an end entity's certificate used as an authority's. */
+    notCa?: boolean
+  } = {},
+): Promise<CertificationAuthority> => {
   const keys = await newKeys()
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    name,
-    keys,
+  const common = {
     signingAlgorithm: ALGORITHM,
-    notBefore: new Date(now.getTime() - 365 * DAY),
-    notAfter: new Date(now.getTime() + 10 * 365 * DAY),
+    notBefore: options.validity?.notBefore ?? new Date(now.getTime() - 365 * DAY),
+    notAfter: options.validity?.notAfter ?? new Date(now.getTime() + 10 * 365 * DAY),
     extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
+      options.notCa
+        ? new x509.BasicConstraintsExtension(false, undefined, true)
+        : new x509.BasicConstraintsExtension(true, options.pathLength ?? 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
     ],
-  })
+  }
+  const cert = options.issuer
+    ? await x509.X509CertificateGenerator.create({
+        ...common,
+        subject: name,
+        issuer: options.issuer.name,
+        publicKey: keys.publicKey,
+        signingKey: options.issuer.keys.privateKey,
+      })
+    : await x509.X509CertificateGenerator.createSelfSigned({ ...common, name, keys })
   return { name, keys, certificate: new Uint8Array(cert.rawData), privateKey: await pkcs8(keys.privateKey) }
 }
 
@@ -33,9 +57,15 @@ export const issueCertificate = async (
   authority: CertificationAuthority,
   subject: string,
   validity: { notBefore: Date; notAfter: Date },
-  options: { keyUsage?: number } = {},
+  options: {
+    keyUsage?: number
+    /** Extensions besides the key usage (basic constraints, extended key usage, others). */
+    extensions?: InstanceType<typeof x509.Extension>[]
+    /** The holder's keys (default: a new ECDSA P-256 pair). */
+    keys?: CryptoKeyPair
+  } = {},
 ): Promise<Issued & { serialNumber: string }> => {
-  const keys = await newKeys()
+  const keys = options.keys ?? (await newKeys())
   const cert = await x509.X509CertificateGenerator.create({
     subject,
     issuer: authority.name,
@@ -44,7 +74,10 @@ export const issueCertificate = async (
     signingAlgorithm: ALGORITHM,
     notBefore: validity.notBefore,
     notAfter: validity.notAfter,
-    extensions: [new x509.KeyUsagesExtension(options.keyUsage ?? x509.KeyUsageFlags.digitalSignature, true)],
+    extensions: [
+      new x509.KeyUsagesExtension(options.keyUsage ?? x509.KeyUsageFlags.digitalSignature, true),
+      ...(options.extensions ?? []),
+    ],
   })
   return {
     certificate: new Uint8Array(cert.rawData),
@@ -53,12 +86,15 @@ export const issueCertificate = async (
   }
 }
 
-/** The authority's CRL listing `revoked` serial numbers, current from a day ago until `nextUpdate`. */
+/**
+ * The authority's CRL listing `revoked` serial numbers, current from a day ago until `nextUpdate`
+ * (undefined: a CRL without one, which the verifier takes as stale).
+ */
 export const revocationList = async (
   authority: CertificationAuthority,
   revoked: string[],
   at: Date,
-  nextUpdate: Date,
+  nextUpdate: Date | undefined,
 ): Promise<Uint8Array> => {
   const crl = await x509.X509CrlGenerator.create({
     issuer: authority.name,

@@ -1,0 +1,281 @@
+/**
+ * Certification path validation (RFC 5280 §6, the part a portal of client certificates needs),
+ * with a profile per kind of certificate. A certificate is accepted when:
+ * - a path leads from it through the known intermediate authorities to a trust anchor, every
+ *   signature on the way holds, and it is at most MAX_INTERMEDIATES long;
+ * - every authority on the path is valid now (the anchor too), is a CA (basicConstraints cA; key
+ *   usage keyCertSign where it states one), and allows as many authorities below it as there are
+ *   (pathLenConstraint);
+ * - the certificate itself is valid now (F2 may accept it expired: see allowExpired), is not an
+ *   authority, may sign (keyUsage digitalSignature), and, where it states an extended key usage,
+ *   may serve the portal's purpose (clientAuth, or anyExtendedKeyUsage; a JPKI signing
+ *   certificate also emailProtection or documentSigning);
+ * - no certificate on the path carries a critical extension this check does not know;
+ * - every key is RSA of at least 2048 bits or EC on P-256, P-384 or P-521;
+ * - no certificate on the path is on its issuer's current CRL. A CRL is current from its
+ *   thisUpdate until its nextUpdate; one without a nextUpdate is stale, as is one whose time
+ *   has passed: without a current CRL the answer is revocation-unknown, never "good".
+ * Pure: @peculiar/x509 over WebCrypto.
+ */
+import { err, ok, type Result } from './result.ts'
+import { x509 } from './x509.ts'
+
+type Certificate = InstanceType<typeof x509.X509Certificate>
+
+/** Which authority issued it: a private one (IC cards, files) or JPKI (My Number cards). */
+export type AuthorityKind = 'private' | 'jpki'
+
+/**
+ * What a certificate is for. A private authority's serves everything; a My Number card holds two:
+ * the signing one (署名用, with nonRepudiation: F2, F3) and the user-authentication one
+ * (利用者証明用, digitalSignature only: sign-in, deletion).
+ */
+export type CertificateUse = 'private' | 'my-number-signing' | 'my-number-user-authentication'
+
+export type CertificateError =
+  | { kind: 'malformed' }
+  /** No path to a trust anchor: `issuer` names the authority that was not found or not valid as one. */
+  | { kind: 'untrusted'; issuer: string }
+  /** An authority on the path (the anchor, or an intermediate) is not valid now. */
+  | { kind: 'authority-expired'; authority: string; notAfter: Date }
+  | { kind: 'expired'; notAfter: Date }
+  | { kind: 'not-yet-valid'; notBefore: Date }
+  /** Its key usage does not allow signing, or its extended key usage not the portal's purpose. */
+  | { kind: 'wrong-key-usage'; which: 'key-usage' | 'extended-key-usage' }
+  /** It is itself an authority's certificate (basicConstraints cA, or keyCertSign). */
+  | { kind: 'is-authority' }
+  | { kind: 'unsupported-extension'; oid: string }
+  | { kind: 'weak-key'; key: string }
+  | { kind: 'revoked'; revokedAt: Date }
+  /** No current CRL of its authority to check it against: refused rather than assumed good. */
+  | { kind: 'revocation-unknown' }
+  | { kind: 'bad-signature' }
+
+/**
+ * The authorities the portal trusts (each anchor a private authority's or JPKI's), the
+ * intermediate authorities it knows between them and the cards, and each one's current CRL (DER).
+ */
+export type TrustMaterial = {
+  anchors: { certificate: Uint8Array; kind: AuthorityKind }[]
+  intermediates?: Uint8Array[]
+  revocationLists: Uint8Array[]
+}
+
+/** Intermediate authorities a path may hold between a card's certificate and its anchor. */
+export const MAX_INTERMEDIATES = 3
+
+const OID = {
+  keyUsage: '2.5.29.15',
+  basicConstraints: '2.5.29.19',
+  extendedKeyUsage: '2.5.29.37',
+  certificatePolicies: '2.5.29.32',
+  subjectAltName: '2.5.29.17',
+  issuerAltName: '2.5.29.18',
+  subjectKeyIdentifier: '2.5.29.14',
+  authorityKeyIdentifier: '2.5.29.35',
+  crlDistributionPoints: '2.5.29.31',
+  subjectDirectoryAttributes: '2.5.29.9',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+  anyExtendedKeyUsage: '2.5.29.37.0',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+  emailProtection: '1.3.6.1.5.5.7.3.4',
+  documentSigning: '1.3.6.1.5.5.7.3.36',
+} as const
+
+/**
+ * The extensions this check processes or may ignore when marked critical. Certificate policies
+ * are accepted whatever they say: the portal asks for no policy (no policy constraints), so any is
+ * acceptable (RFC 5280 §6.1 with initial-any-policy). Name constraints are not processed, so a
+ * critical one is refused like any other unknown extension.
+ */
+const KNOWN_EXTENSIONS: ReadonlySet<string> = new Set([
+  OID.keyUsage,
+  OID.basicConstraints,
+  OID.extendedKeyUsage,
+  OID.certificatePolicies,
+  OID.subjectAltName,
+  OID.issuerAltName,
+  OID.subjectKeyIdentifier,
+  OID.authorityKeyIdentifier,
+  OID.crlDistributionPoints,
+  OID.subjectDirectoryAttributes,
+  OID.authorityInfoAccess,
+])
+
+/** The extended key usages that let a certificate serve each use, where it states any. */
+const PURPOSES: Record<CertificateUse, readonly string[]> = {
+  private: [OID.clientAuth, OID.anyExtendedKeyUsage],
+  'my-number-user-authentication': [OID.clientAuth, OID.anyExtendedKeyUsage],
+  'my-number-signing': [OID.clientAuth, OID.anyExtendedKeyUsage, OID.emailProtection, OID.documentSigning],
+}
+
+const STRONG_CURVES: ReadonlySet<string> = new Set(['P-256', 'P-384', 'P-521'])
+const MIN_RSA_BITS = 2048
+
+const unknownCriticalExtension = (cert: Certificate): string | undefined =>
+  cert.extensions.find((e) => e.critical && !KNOWN_EXTENSIONS.has(e.type))?.type
+
+/** The key's name when it is too weak (or of a kind the portal does not take); else undefined. */
+const weakKey = async (cert: Certificate): Promise<string | undefined> => {
+  let key: CryptoKey
+  try {
+    key = await cert.publicKey.export(crypto)
+  } catch {
+    return 'unknown'
+  }
+  const algorithm = key.algorithm as Partial<RsaHashedKeyAlgorithm & EcKeyAlgorithm>
+  if (algorithm.modulusLength !== undefined)
+    return algorithm.modulusLength >= MIN_RSA_BITS ? undefined : `RSA ${algorithm.modulusLength}`
+  if (algorithm.namedCurve !== undefined)
+    return STRONG_CURVES.has(algorithm.namedCurve) ? undefined : `EC ${algorithm.namedCurve}`
+  return algorithm.name ?? 'unknown'
+}
+
+const signedBy = async (cert: Certificate, issuer: Certificate): Promise<boolean> =>
+  cert.issuer === issuer.subject &&
+  (await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true }).catch(() => false))
+
+/** Whether `issuer`'s current CRL lists `cert`; undefined when there is no current CRL. */
+const revocationOf = async (
+  cert: Certificate,
+  issuer: Certificate,
+  revocationLists: Uint8Array[],
+  now: Date,
+): Promise<{ revokedAt?: Date } | undefined> => {
+  for (const der of revocationLists) {
+    let crl: InstanceType<typeof x509.X509Crl>
+    try {
+      crl = new x509.X509Crl(new Uint8Array(der))
+    } catch {
+      continue
+    }
+    if (crl.issuer !== issuer.subject) continue
+    if (!(await crl.verify({ publicKey: issuer.publicKey }).catch(() => false))) continue
+    // A CRL without nextUpdate says nothing of when it stops being current: stale.
+    if (crl.thisUpdate > now || !crl.nextUpdate || crl.nextUpdate <= now) continue
+    const entry = crl.findRevoked(cert)
+    return entry ? { revokedAt: entry.revocationDate } : {}
+  }
+  return undefined
+}
+
+const parse = (der: Uint8Array): Certificate | undefined => {
+  try {
+    return new x509.X509Certificate(new Uint8Array(der))
+  } catch {
+    return undefined
+  }
+}
+
+/** The path from `leaf` up to an anchor: the authorities above it, nearest first, the anchor last. */
+const buildPath = async (
+  leaf: Certificate,
+  trust: TrustMaterial,
+): Promise<Result<{ authorities: Certificate[]; kind: AuthorityKind }, CertificateError>> => {
+  const anchors = trust.anchors.flatMap((a) => {
+    const certificate = parse(a.certificate)
+    return certificate ? [{ certificate, kind: a.kind }] : []
+  })
+  const intermediates = (trust.intermediates ?? []).flatMap((der) => parse(der) ?? [])
+  const authorities: Certificate[] = []
+  let current = leaf
+  for (let depth = 0; depth <= MAX_INTERMEDIATES; depth++) {
+    for (const anchor of anchors)
+      if (await signedBy(current, anchor.certificate))
+        return ok({ authorities: [...authorities, anchor.certificate], kind: anchor.kind })
+    let next: Certificate | undefined
+    for (const candidate of intermediates) {
+      if (authorities.includes(candidate)) continue
+      if (await signedBy(current, candidate)) {
+        next = candidate
+        break
+      }
+    }
+    if (!next) break
+    authorities.push(next)
+    current = next
+  }
+  return err({ kind: 'untrusted', issuer: current.issuer })
+}
+
+/** An authority on the path: valid now, a CA allowed `below` authorities under it, no unknown critical extension. */
+const checkAuthority = async (
+  authority: Certificate,
+  below: number,
+  now: Date,
+): Promise<CertificateError | undefined> => {
+  if (now < authority.notBefore || now > authority.notAfter)
+    return { kind: 'authority-expired', authority: authority.subject, notAfter: authority.notAfter }
+  const constraints = authority.getExtension(x509.BasicConstraintsExtension)
+  if (!constraints?.ca) return { kind: 'untrusted', issuer: authority.subject }
+  if (constraints.pathLength !== undefined && constraints.pathLength < below)
+    return { kind: 'untrusted', issuer: authority.subject }
+  const usage = authority.getExtension(x509.KeyUsagesExtension)
+  if (usage && (usage.usages & x509.KeyUsageFlags.keyCertSign) === 0)
+    return { kind: 'untrusted', issuer: authority.subject }
+  const critical = unknownCriticalExtension(authority)
+  if (critical) return { kind: 'unsupported-extension', oid: critical }
+  const weak = await weakKey(authority)
+  if (weak) return { kind: 'weak-key', key: weak }
+  return undefined
+}
+
+/**
+ * Validates a card's certificate against the trust material at `now`, and says what it is for.
+ * `allowExpired` accepts the certificate itself expired, and only that (F2 renews a certificate
+ * precisely because it has expired); its authorities must still be valid, and its authority's
+ * current CRL must not list it.
+ */
+export const validateCertificate = async (
+  der: Uint8Array,
+  trust: TrustMaterial,
+  now: Date,
+  options: { allowExpired?: boolean } = {},
+): Promise<Result<{ cert: Certificate; use: CertificateUse }, CertificateError>> => {
+  const cert = parse(der)
+  if (!cert) return err({ kind: 'malformed' })
+  const path = await buildPath(cert, trust)
+  if (!path.ok) return path
+  const { authorities, kind } = path.value
+  for (const [i, authority] of authorities.entries()) {
+    const problem = await checkAuthority(authority, i, now)
+    if (problem) return err(problem)
+  }
+
+  if (now < cert.notBefore) return err({ kind: 'not-yet-valid', notBefore: cert.notBefore })
+  if (now > cert.notAfter && !options.allowExpired) return err({ kind: 'expired', notAfter: cert.notAfter })
+  const usage = cert.getExtension(x509.KeyUsagesExtension)
+  if (
+    cert.getExtension(x509.BasicConstraintsExtension)?.ca ||
+    (usage && usage.usages & x509.KeyUsageFlags.keyCertSign)
+  )
+    return err({ kind: 'is-authority' })
+  const critical = unknownCriticalExtension(cert)
+  if (critical) return err({ kind: 'unsupported-extension', oid: critical })
+  const weak = await weakKey(cert)
+  if (weak) return err({ kind: 'weak-key', key: weak })
+  if (!usage || (usage.usages & x509.KeyUsageFlags.digitalSignature) === 0)
+    return err({ kind: 'wrong-key-usage', which: 'key-usage' })
+  const use: CertificateUse =
+    kind === 'private'
+      ? 'private'
+      : usage.usages & x509.KeyUsageFlags.nonRepudiation
+        ? 'my-number-signing'
+        : 'my-number-user-authentication'
+  const purposes = cert.getExtension(x509.ExtendedKeyUsageExtension)?.usages
+  if (purposes && !purposes.some((p) => PURPOSES[use].includes(String(p))))
+    return err({ kind: 'wrong-key-usage', which: 'extended-key-usage' })
+
+  // Revocation, of each certificate on the path below the anchor, by its issuer's CRL.
+  const chain = [cert, ...authorities]
+  for (let i = 0; i < chain.length - 1; i++) {
+    const [subject, issuer] = [chain[i] as Certificate, chain[i + 1] as Certificate]
+    const revocation = await revocationOf(subject, issuer, trust.revocationLists, now)
+    if (!revocation) return err({ kind: 'revocation-unknown' })
+    if (revocation.revokedAt)
+      return subject === cert
+        ? err({ kind: 'revoked', revokedAt: revocation.revokedAt })
+        : err({ kind: 'untrusted', issuer: subject.subject })
+  }
+  return ok({ cert, use })
+}
