@@ -44,6 +44,10 @@ import type { MailSink } from './adapters/mail/mail-sink.ts'
 import { smtpMailer } from './adapters/mail/mailer.smtp.ts'
 import { httpMandateProvider } from './adapters/mandates/mandate-provider.http.ts'
 import { mandateProviderSimulator } from './adapters/mandates/mandate-provider.simulator.ts'
+import { kyselyCrlCache } from './adapters/revocation/crl-cache.ts'
+import { demoCrlDistribution, trustTableCrls } from './adapters/revocation/crl-distribution.demo.ts'
+import { httpCrlDistribution } from './adapters/revocation/crl-distribution.http.ts'
+import { withDistributedCrls } from './adapters/revocation/distributed-crls.ts'
 import { kyselyFailureLog } from './adapters/stores/failure-log.kysely.ts'
 import { kyselyPorts } from './adapters/stores/unit-of-work.kysely.ts'
 import type { Clock } from './core/ports.ts'
@@ -314,7 +318,14 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       cardReader: virtualCards
         ? virtualCardReader(virtualCards, { icCardPinTries: config.icCardPinTries })
         : noCardReader,
-      trustAnchors: kyselyTrustAnchors(database.db),
+      // The anchors' own CRLs, and those the certificate names, fetched and kept until their
+      // nextUpdate; in development the demo's distribution points are answered from the table.
+      trustAnchors: withDistributedCrls(kyselyTrustAnchors(database.db), {
+        distribution: development ? demoCrlDistribution(trustTableCrls(database.db)) : httpCrlDistribution(),
+        cache: kyselyCrlCache(database.db),
+        clock,
+        log,
+      }),
       failures: kyselyFailureLog(database.db),
       jpki,
       mandateProviders,

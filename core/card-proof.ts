@@ -191,10 +191,16 @@ const readAndVerifyUnlogged = async (
   const read = await readUnderLimits(ports, { ...context, input })
   if (!read.ok) return read
   const { proof, origin, challenge } = read.value
-  const verified = await verifyProof(proof, challenge, await ports.trustAnchors.load(), ports.clock.now(), {
-    ...options,
-    origin,
-  })
+  const verified = await verifyProof(
+    proof,
+    challenge,
+    await ports.trustAnchors.load(proof.certificate),
+    ports.clock.now(),
+    {
+      ...options,
+      origin,
+    },
+  )
   if (!verified.ok) return err({ kind: 'certificate', error: verified.error })
   await read.value.release()
   return ok({ facts: verified.value, proof })

@@ -328,6 +328,7 @@ const ROWS: Row[] = [
   },
 
   // Revocation.
+  ...expiredRows(),
   {
     name: 'a CRL without nextUpdate: stale',
     make: async () => ({
@@ -372,6 +373,55 @@ const ROWS: Row[] = [
     expected: { kind: 'revocation-unknown' },
   },
 ]
+
+/**
+ * F2 and an expired certificate: a CRL may drop a revoked certificate once it has expired, so
+ * its silence counts only while it must still list it, or when it says it keeps such entries.
+ */
+function expiredRows(): Row[] {
+  const expiredLongAgo = { notBefore: daysFrom(NOW, -800), notAfter: daysFrom(NOW, -40) }
+  const withCrl = async (crl: Uint8Array, revoke = false) => {
+    const leaf = await issueCertificate(anchor, SUBJECT, expiredLongAgo)
+    const list = revoke ? await revocationList(anchor, [leaf.serialNumber], NOW, daysFrom(NOW, 1)) : crl
+    return { leaf, trust: { ...trust, revocationLists: [list] }, allowExpired: true }
+  }
+  /** A daily CRL that says it keeps the entries of certificates expired since `since`. */
+  const keepingExpired = async (since: Date) => {
+    const time = since.toISOString().replace(/[-:T]|\.\d{3}/g, '')
+    const value = new Uint8Array([0x18, time.length, ...new TextEncoder().encode(time)])
+    const crl = await x509.X509CrlGenerator.create({
+      issuer: anchor.name,
+      thisUpdate: daysFrom(NOW, -1),
+      nextUpdate: daysFrom(NOW, 1),
+      extensions: [new x509.Extension('2.5.29.60', false, value)],
+      signingKey: anchor.keys.privateKey,
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+    })
+    return new Uint8Array(crl.rawData)
+  }
+  return [
+    {
+      name: 'expired 40 days ago, and the daily CRL may have dropped it: its status is unknown',
+      make: async () => withCrl(await revocationList(anchor, [], NOW, daysFrom(NOW, 1))),
+      expected: { kind: 'expired-status-unknown' },
+    },
+    {
+      name: 'expired 40 days ago, on a CRL that keeps expired entries from before then',
+      make: async () => withCrl(await keepingExpired(daysFrom(NOW, -3650))),
+      expected: { use: 'private' },
+    },
+    {
+      name: 'expired 40 days ago, on a CRL that keeps expired entries only from after then',
+      make: async () => withCrl(await keepingExpired(daysFrom(NOW, -10))),
+      expected: { kind: 'expired-status-unknown' },
+    },
+    {
+      name: 'expired 40 days ago and still listed as revoked',
+      make: async () => withCrl(new Uint8Array(), true),
+      expected: { kind: 'revoked' },
+    },
+  ]
+}
 
 describe('validateCertificate', () => {
   it.each(ROWS)('$name', async (row) => {

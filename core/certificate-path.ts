@@ -14,7 +14,8 @@
  * - every key is RSA of at least 2048 bits or EC on P-256, P-384 or P-521;
  * - no certificate on the path is on its issuer's current CRL. A CRL is current from its
  *   thisUpdate until its nextUpdate; one without a nextUpdate is stale, as is one whose time
- *   has passed: without a current CRL the answer is revocation-unknown, never "good".
+ *   has passed: without a current CRL the answer is revocation-unknown, never "good". For an
+ *   expired certificate (F2) the CRL must still speak for it (expiredStatusKnown).
  * Pure: @peculiar/x509 over WebCrypto.
  */
 import { err, ok, type Result } from './result.ts'
@@ -49,6 +50,11 @@ export type CertificateError =
   | { kind: 'revoked'; revokedAt: Date }
   /** No current CRL of its authority to check it against: refused rather than assumed good. */
   | { kind: 'revocation-unknown' }
+  /**
+   * Expired (F2), and its authority's current CRL may no longer list it even if it was revoked
+   * (see expiredStatusKnown): refused rather than assumed good.
+   */
+  | { kind: 'expired-status-unknown'; notAfter: Date }
   | { kind: 'bad-signature' }
 
 /**
@@ -135,13 +141,55 @@ const signedBy = async (cert: Certificate, issuer: Certificate): Promise<boolean
   cert.issuer === issuer.subject &&
   (await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true }).catch(() => false))
 
-/** Whether `issuer`'s current CRL lists `cert`; undefined when there is no current CRL. */
+/** ExpiredCertsOnCRL (X.509, 2.5.29.60): the CRL keeps the entries of certificates expired since then. */
+const EXPIRED_CERTS_ON_CRL = '2.5.29.60'
+
+/** The GeneralizedTime an ExpiredCertsOnCRL extension holds (DER: 0x18, length, YYYYMMDDHHMMSSZ). */
+const expiredCertsOnCrl = (crl: InstanceType<typeof x509.X509Crl>): Date | undefined => {
+  const value = crl.extensions.find((e) => e.type === EXPIRED_CERTS_ON_CRL)?.value
+  if (!value) return undefined
+  const bytes = new Uint8Array(value)
+  if (bytes[0] !== 0x18) return undefined
+  const text = new TextDecoder().decode(bytes.subarray(2, 2 + (bytes[1] ?? 0)))
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+  if (!m) return undefined
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second))
+}
+
+/**
+ * Whether a CRL's silence about an expired certificate means it was not revoked. An authority
+ * may drop a revoked certificate's entry once it has expired, but not before the first regularly
+ * scheduled CRL issued after its expiry (RFC 5280 §3.3, §5). So the CRL speaks for it if it says
+ * it keeps expired entries from before the certificate's expiry (ExpiredCertsOnCRL), or if it is
+ * that first CRL: its previous issue (thisUpdate less one CRL period) came no later than the
+ * expiry. Any later CRL may have dropped the entry, and F2 must not take it as "not revoked".
+ */
+const expiredStatusKnown = (crl: InstanceType<typeof x509.X509Crl>, notAfter: Date): boolean => {
+  const keptSince = expiredCertsOnCrl(crl)
+  if (keptSince && keptSince <= notAfter) return true
+  if (!crl.nextUpdate) return false
+  const period = crl.nextUpdate.getTime() - crl.thisUpdate.getTime()
+  return crl.thisUpdate.getTime() - period <= notAfter.getTime()
+}
+
+/**
+ * Whether `issuer`'s current CRL lists `cert`; undefined when there is no current CRL, and
+ * `statusKnown` false when `cert` has expired and the CRL no longer speaks for it.
+ */
 const revocationOf = async (
   cert: Certificate,
   issuer: Certificate,
   revocationLists: Uint8Array[],
   now: Date,
-): Promise<{ revokedAt?: Date } | undefined> => {
+): Promise<{ revokedAt?: Date; statusKnown: boolean } | undefined> => {
   for (const der of revocationLists) {
     let crl: InstanceType<typeof x509.X509Crl>
     try {
@@ -154,7 +202,8 @@ const revocationOf = async (
     // A CRL without nextUpdate says nothing of when it stops being current: stale.
     if (crl.thisUpdate > now || !crl.nextUpdate || crl.nextUpdate <= now) continue
     const entry = crl.findRevoked(cert)
-    return entry ? { revokedAt: entry.revocationDate } : {}
+    if (entry) return { revokedAt: entry.revocationDate, statusKnown: true }
+    return { statusKnown: now <= cert.notAfter || expiredStatusKnown(crl, cert.notAfter) }
   }
   return undefined
 }
@@ -276,6 +325,7 @@ export const validateCertificate = async (
       return subject === cert
         ? err({ kind: 'revoked', revokedAt: revocation.revokedAt })
         : err({ kind: 'untrusted', issuer: subject.subject })
+    if (!revocation.statusKnown) return err({ kind: 'expired-status-unknown', notAfter: subject.notAfter })
   }
   return ok({ cert, use })
 }

@@ -197,7 +197,7 @@ export const readRenewedMyNumberCard =
     const { facts: signing, der: signingDer, userAuthenticationCertificate: authDer } = read.value
     if (signing.use !== 'my-number-signing' || !authDer) return err({ kind: 'not-my-number' })
     const now = ports.clock.now()
-    const auth = await verifyCertificate(new Uint8Array(authDer), await ports.trustAnchors.load(), now)
+    const auth = await verifyCertificate(new Uint8Array(authDer), await ports.trustAnchors.load(authDer), now)
     if (!auth.ok) return err({ kind: 'certificate', error: auth.error })
     if (auth.value.use !== 'my-number-user-authentication') return err({ kind: 'not-my-number' })
     const renewed = [

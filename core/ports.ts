@@ -392,5 +392,11 @@ export type MandateProvider = {
   }): Promise<Result<Mandate | undefined, DeliveryError>>
 }
 
-/** The certification authorities whose certificates the portal accepts, with their current CRLs. */
-export type TrustAnchors = { load(): Promise<TrustMaterial> }
+/**
+ * The certification authorities whose certificates the portal accepts, with their current CRLs.
+ * Given the certificate about to be judged, it adds the CRLs of its distribution points.
+ */
+export type TrustAnchors = { load(certificate?: Uint8Array): Promise<TrustMaterial> }
+
+/** A CRL distribution point, asked for its CRL (DER) at the URL a certificate names. */
+export type CrlDistribution = { fetch(url: string): Promise<Result<Uint8Array, DeliveryError>> }

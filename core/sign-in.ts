@@ -86,7 +86,7 @@ export const signIn =
     const { proof, origin, challenge } = read.value
     const fingerprint = await fingerprintOf(new Uint8Array(proof.certificate))
 
-    const trust = await ports.trustAnchors.load()
+    const trust = await ports.trustAnchors.load(proof.certificate)
     const verified = await verifyProof(proof, challenge, trust, now, { origin })
     if (!verified.ok) {
       // An expired certificate that is not registered (any more: renewed, say) is told so, rather

@@ -18,6 +18,7 @@ import * as demoData from './0015-demo-data.ts'
 import * as failureIds from './0016-failure-ids.ts'
 import * as developmentSchema from './0017-development-schema.ts'
 import * as sessionCertificates from './0018-session-certificates.ts'
+import * as crlCache from './0019-crl-cache.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '0016-failure-ids': failureIds,
   '0017-development-schema': developmentSchema,
   '0018-session-certificates': sessionCertificates,
+  '0019-crl-cache': crlCache,
 }

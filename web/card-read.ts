@@ -77,6 +77,8 @@ export const certificateMessage = (e: CertificateError): string => {
       return `この電子証明書の鍵（${e.key}）は、いまの基準では安全に使える強さに足りません。RSA 2048ビット以上、または楕円曲線P-256以上の鍵の電子証明書をお使いください。`
     case 'revoked':
       return `この電子証明書は${formatDateJa(e.revokedAt)}に失効しています。失効した電子証明書は、ログインにも電子証明書更新にも使えません。ほかに登録済みの電子証明書があればそちらを、なければヘルプデスクにご連絡ください。`
+    case 'expired-status-unknown':
+      return `この電子証明書は有効期限（${formatDateJa(e.notAfter)}）から日数がたっているため、失効していないことを認証局の失効リストで確かめられません。この電子証明書では更新できませんので、お手数ですがヘルプデスクにご連絡ください。`
     case 'revocation-unknown':
       return '電子証明書が失効していないかを、いま確認できませんでした。しばらくしてからもう一度お試しください。'
     case 'bad-signature':

@@ -134,6 +134,7 @@ export type Database = {
     sent_at: Timestamp
   }
   demo_data: { made_for: Timestamp }
+  crl_cache: { url: string; crl: Uint8Array; next_update: Timestamp | null; fetched_at: Timestamp }
   trust_anchors: {
     name: string
     certificate: Uint8Array

@@ -98,6 +98,10 @@ export const PRIVATE_CA_NAME = 'CN=テスト民間認証局, O=調達ポータ�
 export const JPKI_CA_NAME = 'CN=テスト公的個人認証局, O=公的個人認証サービス開発用, C=JP'
 const DEMO_TRUST_ANCHOR_NAMES = { private: 'private-ca', jpki: 'jpki-ca' } as const
 
+/** Where the demo certificates say their authority's CRL is published (the development twin answers). */
+export const DEMO_CRL_HOST = 'crl.portal-demo.invalid'
+const demoCrlUrl = (anchorName: string) => `http://${DEMO_CRL_HOST}/${anchorName}.crl`
+
 export type DemoData = {
   trustAnchors: { name: string; kind: 'private' | 'jpki'; certificate: Uint8Array; crl: Uint8Array }[]
   business: Business
@@ -323,7 +327,11 @@ export const buildDemoData = async (now: Date): Promise<DemoData> => {
     const card = demoCard(p.cardId)
     // A My Number card's certificate names only the person; a private one names the business too.
     const name = p.kind === 'my-number' ? `CN=${card.holder}, C=JP` : subject(card.holder)
-    const issued = await issueCertificate(p.ca, name, p.validity, { keyUsage: p.keyUsage })
+    const anchorName = p.ca === jpkiCa ? DEMO_TRUST_ANCHOR_NAMES.jpki : DEMO_TRUST_ANCHOR_NAMES.private
+    const issued = await issueCertificate(p.ca, name, p.validity, {
+      keyUsage: p.keyUsage,
+      extensions: [new x509.CRLDistributionPointsExtension([demoCrlUrl(anchorName)])],
+    })
     serials.set(p.cardId, issued.serialNumber)
     const salt = randomToken(16)
     cards.push({
