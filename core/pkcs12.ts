@@ -168,6 +168,40 @@ export const bmpPassword = (password: string): Uint8Array<ArrayBuffer> => {
 }
 
 /**
+ * node:crypto where the runtime has it (Node, Deno: the server), found without an import so that
+ * the page, which has only WebCrypto, loads this module too. Its hashes are synchronous: a
+ * derivation of thousands of rounds costs milliseconds there, where each WebCrypto digest is a
+ * trip to a worker thread and queues behind everything else the server is doing.
+ */
+const nodeCrypto = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.('node:crypto') as typeof import('node:crypto') | undefined
+
+/** `data` hashed, then its hash hashed again, `rounds` times in all. */
+const hashRounds = async (
+  name: string,
+  data: Uint8Array<ArrayBuffer>,
+  rounds: number,
+  deadline: number,
+): Promise<Uint8Array<ArrayBuffer>> => {
+  if (nodeCrypto) {
+    const algorithm = name.replace('-', '').toLowerCase()
+    let a: Uint8Array = data
+    for (let r = 0; r < rounds; r++) {
+      a = nodeCrypto.createHash(algorithm).update(a).digest()
+      if (r % 1024 === 1023 && performance.now() > deadline) throw new TooLong()
+    }
+    return new Uint8Array(a)
+  }
+  let a = data
+  for (let r = 0; r < rounds; r++) {
+    a = new Uint8Array(await crypto.subtle.digest(name, a))
+    if (r % 1024 === 1023 && performance.now() > deadline) throw new TooLong()
+  }
+  return a
+}
+
+/**
  * The PKCS#12 key derivation (RFC 7292, appendix B.2); `purpose` 1 key, 2 IV, 3 MAC key. It runs
  * all `iterations` again for every digest-sized block of `bytes`. Past `deadline` (a
  * performance.now() value) it stops with TooLong.
@@ -190,11 +224,7 @@ export const pkcs12Kdf = async (
   const i = new Uint8Array([...fill(salt), ...fill(password)])
   const out: number[] = []
   while (out.length < bytes) {
-    let a = new Uint8Array(await crypto.subtle.digest(hash.name, new Uint8Array([...d, ...i])))
-    for (let r = 1; r < iterations; r++) {
-      a = new Uint8Array(await crypto.subtle.digest(hash.name, a))
-      if (r % 1024 === 0 && performance.now() > deadline) throw new TooLong()
-    }
+    const a = await hashRounds(hash.name, new Uint8Array([...d, ...i]), iterations, deadline)
     out.push(...a)
     if (out.length >= bytes) break
     const b = fill(a).subarray(0, v)
