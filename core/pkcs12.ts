@@ -1,15 +1,21 @@
 /**
  * Opens a PKCS#12 file (.p12/.pfx, ファイルタイプ) with its password: the certificate and its
- * private key, as a non-extractable WebCrypto key that can only sign. Pure (WebCrypto only), so
- * the same code opens the file in the browser and, for a browser without JavaScript, on the
- * server, which signs and drops the key at once.
+ * private key, as a non-extractable WebCrypto key that can only sign. The same module opens the
+ * file in the page (WebCrypto) and, for a browser without JavaScript or a file the page cannot
+ * open, on the server, which signs and drops the key at once.
  *
- * Read: PBES2 (PBKDF2 with HMAC-SHA-1/256/384/512, AES-128/192/256-CBC), legacy
- * pbeWithSHAAnd3-KeyTripleDES-CBC (see triple-des.ts), the PKCS#12 MAC, and RSA and ECDSA
- * (P-256/384/521) keys. Each way a file can fail has its own error.
+ * No cryptography or ASN.1 of its own: the file is decoded by asn1js (BER and DER, bounded for
+ * untrusted input), modern files are opened with WebCrypto, and what WebCrypto lacks comes from
+ * the server's runtime: node:crypto (SHA for the PKCS#12 KDF, 3DES) and node-forge's RC2.
+ *
+ * Read: PBES2 (PBKDF2 with HMAC-SHA-1/256/384/512, AES-128/192/256-CBC), the PKCS#12 MAC, and
+ * RSA and ECDSA (P-256/384/521) keys everywhere; on the server also the legacy PKCS#12 PBEs
+ * pbeWithSHAAnd3-KeyTripleDES-CBC and pbeWithSHAAnd40BitRC2-CBC / 128BitRC2-CBC (OpenSSL's
+ * `-legacy`, and OpenSSL 1.x's default). The page meets those as 'legacy-algorithm' and sends
+ * the file to the server instead. Each way a file can fail has its own error.
  */
+import * as asn1js from 'asn1js'
 import { err, ok, type Result } from './result.ts'
-import { tripleDesCbcDecrypt } from './triple-des.ts'
 
 /** Four times a .p12 with a chain of three RSA-4096 certificates; below the body limit of a form. */
 export const PKCS12_MAX_BYTES = 32 * 1024
@@ -20,86 +26,73 @@ export type Pkcs12Error =
   | { kind: 'damaged' }
   | { kind: 'wrong-password' }
   | { kind: 'unsupported-algorithm'; algorithm: string }
+  /** An algorithm of old files that only the server reads (the page sends the file there). */
+  | { kind: 'legacy-algorithm'; algorithm: string }
 
 export type OpenedPkcs12 = { certificate: Uint8Array<ArrayBuffer>; privateKey: CryptoKey }
 
-// ---- A small DER reader: PKCS#12 files are DER, and only a few structures are needed. ------
+// ---- Reading the decoded file --------------------------------------------------------------
 
 class Damaged extends Error {}
 class Unsupported extends Error {}
+class Legacy extends Error {}
 class WrongPassword extends Error {}
 class TooLong extends Error {}
 
-/** An element: its tag, its content, its whole encoding, and where the next one starts. */
-type Der = { tag: number; content: Uint8Array<ArrayBuffer>; whole: Uint8Array<ArrayBuffer>; end: number }
+type Node = asn1js.AsnType
 
-const readDer = (bytes: Uint8Array<ArrayBuffer>, offset = 0): Der => {
-  const tag = bytes[offset]
-  let length = bytes[offset + 1]
-  if (tag === undefined || length === undefined) throw new Damaged()
-  let at = offset + 2
-  if (length & 0x80) {
-    const octets = length & 0x7f
-    if (octets === 0 || octets > 4) throw new Damaged() // indefinite or absurd lengths
-    length = 0
-    for (let i = 0; i < octets; i++) length = length * 256 + (bytes[at++] ?? Number.NaN)
-  }
-  if (!Number.isFinite(length) || at + length > bytes.length) throw new Damaged()
-  return {
-    tag,
-    content: bytes.subarray(at, at + length),
-    whole: bytes.subarray(offset, at + length),
-    end: at + length,
-  }
+/** Bounds for a file of at most PKCS12_MAX_BYTES: nothing a real .p12 comes near. */
+const PARSE_LIMITS = {
+  maxDepth: 32,
+  maxNodes: 4000,
+  maxContentLength: PKCS12_MAX_BYTES,
+  parseEmbedded: false,
 }
 
-const children = (der: Der): Der[] => {
-  const out: Der[] = []
-  for (let at = 0; at < der.content.length; at = out[out.length - 1]?.end ?? der.content.length) {
-    out.push(readDer(der.content, at))
-  }
-  return out
+/** One whole element, BER or DER; anything left over or cut short is damage. */
+const decode = (bytes: Uint8Array): Node => {
+  const { offset, result } = asn1js.fromBER(new Uint8Array(bytes), PARSE_LIMITS)
+  if (offset === -1 || offset !== bytes.byteLength || result.error) throw new Damaged()
+  return result
 }
 
-const tagged = (der: Der | undefined, tag: number): Der => {
-  if (!der || der.tag !== tag) throw new Damaged()
-  return der
+const seq = (node: Node | undefined): Node[] => {
+  if (!(node instanceof asn1js.Sequence)) throw new Damaged()
+  return node.valueBlock.value
 }
-
-const SEQUENCE = 0x30
-const OCTET_STRING = 0x04
-const INTEGER = 0x02
-const OID = 0x06
-const EXPLICIT_0 = 0xa0
-
-const oidOf = (der: Der | undefined): string => {
-  const bytes = tagged(der, OID).content
-  const first = bytes[0] ?? 0
-  const parts = [Math.min(2, Math.floor(first / 40)), first - Math.min(2, Math.floor(first / 40)) * 40]
-  let value = 0
-  for (const b of bytes.subarray(1)) {
-    value = value * 128 + (b & 0x7f)
-    if (!(b & 0x80)) {
-      parts.push(value)
-      value = 0
-    }
-  }
-  return parts.join('.')
+const oidOf = (node: Node | undefined): string => {
+  if (!(node instanceof asn1js.ObjectIdentifier)) throw new Damaged()
+  return node.valueBlock.toString()
 }
-
-const integerOf = (der: Der | undefined): number => {
-  let value = 0
-  for (const b of tagged(der, INTEGER).content) value = value * 256 + b
+const integerOf = (node: Node | undefined): number => {
+  if (!(node instanceof asn1js.Integer)) throw new Damaged()
+  const value = node.valueBlock.valueDec
+  if (!Number.isSafeInteger(value) || value < 0) throw new Damaged()
   return value
 }
-
-const seq = (der: Der | undefined): Der[] => children(tagged(der, SEQUENCE))
-const explicit0 = (der: Der | undefined): Der => {
-  const [inner] = children(tagged(der, EXPLICIT_0))
+/** An OCTET STRING's bytes, joined when it is constructed (BER). */
+const octets = (node: Node | undefined): Uint8Array<ArrayBuffer> => {
+  if (!(node instanceof asn1js.OctetString)) throw new Damaged()
+  return new Uint8Array(node.getValue())
+}
+const isContext0 = (node: Node | undefined) => node?.idBlock.tagClass === 3 && node.idBlock.tagNumber === 0
+/** The element inside an [0] EXPLICIT tag. */
+const explicit0 = (node: Node | undefined): Node => {
+  if (!isContext0(node) || !(node instanceof asn1js.Constructed)) throw new Damaged()
+  const [inner] = node.valueBlock.value
   if (!inner) throw new Damaged()
   return inner
 }
-const octets = (der: Der | undefined) => tagged(der, OCTET_STRING).content
+/** An [0] IMPLICIT OCTET STRING (EncryptedContentInfo's content): primitive, or constructed of parts. */
+const implicitOctets0 = (node: Node | undefined): Uint8Array<ArrayBuffer> => {
+  if (!isContext0(node)) throw new Damaged()
+  if (node instanceof asn1js.Constructed)
+    return new Uint8Array(node.valueBlock.value.flatMap((part) => [...octets(part)]))
+  if (node instanceof asn1js.Primitive) return new Uint8Array(node.valueBlock.valueHexView)
+  throw new Damaged()
+}
+/** The element's own encoding, as it was in the file. */
+const encodingOf = (node: Node): Uint8Array<ArrayBuffer> => new Uint8Array(node.valueBeforeDecodeView)
 
 // ---- Object identifiers ---------------------------------------------------------------------
 
@@ -112,6 +105,8 @@ const ID = {
   x509Certificate: '1.2.840.113549.1.9.22.1',
   pbes2: '1.2.840.113549.1.5.13',
   pbeSha1TripleDes: '1.2.840.113549.1.12.1.3',
+  pbeSha1Rc2_128: '1.2.840.113549.1.12.1.5',
+  pbeSha1Rc2_40: '1.2.840.113549.1.12.1.6',
   pbkdf2: '1.2.840.113549.1.5.12',
   rsa: '1.2.840.113549.1.1.1',
   ec: '1.2.840.10045.2.1',
@@ -146,8 +141,9 @@ const KNOWN_UNSUPPORTED: Record<string, string> = {
   '1.2.840.113549.1.12.1.1': 'RC4-128',
   '1.2.840.113549.1.12.1.2': 'RC4-40',
   '1.2.840.113549.1.12.1.4': '2-key 3DES',
-  '1.2.840.113549.1.12.1.5': 'RC2-128',
-  '1.2.840.113549.1.12.1.6': 'RC2-40',
+  '1.3.14.3.2.7': 'DES-CBC',
+  '1.2.840.113549.1.5.3': 'PBES1 (MD5, DES)',
+  '1.2.840.113549.1.5.10': 'PBES1 (SHA-1, DES)',
   '1.3.101.112': 'Ed25519',
   '1.3.101.113': 'Ed448',
 }
@@ -273,15 +269,54 @@ const derive = (
   return pkcs12Kdf(hash, bmpPassword(password), salt, iterations, purpose, bytes, work.deadline)
 }
 
+/** The legacy PKCS#12 PBEs (RFC 7292, appendix C): the PKCS#12 KDF with SHA-1 for key and IV. */
+const LEGACY_PBES: Record<string, { name: string; keyBytes: number; cipher: 'des-ede3-cbc' | 'rc2' }> = {
+  [ID.pbeSha1TripleDes]: { name: '3DES', keyBytes: 24, cipher: 'des-ede3-cbc' },
+  [ID.pbeSha1Rc2_128]: { name: 'RC2-128', keyBytes: 16, cipher: 'rc2' },
+  [ID.pbeSha1Rc2_40]: { name: 'RC2-40', keyBytes: 5, cipher: 'rc2' },
+}
+
+/**
+ * CBC decryption with a legacy cipher: 3DES from node:crypto, RC2 (which OpenSSL 3 keeps only in
+ * its legacy provider, and Deno lacks) from node-forge, decrypt only. Undefined when the padding
+ * does not check out: the key was wrong.
+ */
+const legacyDecrypt = async (
+  cipher: 'des-ede3-cbc' | 'rc2',
+  key: Uint8Array,
+  iv: Uint8Array,
+  data: Uint8Array,
+): Promise<Uint8Array<ArrayBuffer> | undefined> => {
+  if (!nodeCrypto) return undefined
+  if (cipher === 'des-ede3-cbc') {
+    try {
+      const decipher = nodeCrypto.createDecipheriv(cipher, key, iv)
+      return new Uint8Array([...decipher.update(data), ...decipher.final()])
+    } catch {
+      return undefined
+    }
+  }
+  const { default: forge } = await import('node-forge')
+  const raw = forge.util.binary.raw
+  const decipher = forge.rc2.createDecryptionCipher(forge.util.createBuffer(raw.encode(key)), key.length * 8)
+  decipher.start(forge.util.createBuffer(raw.encode(iv)))
+  decipher.update(forge.util.createBuffer(raw.encode(data)))
+  return decipher.finish() ? new Uint8Array(raw.decode(decipher.output.getBytes())) : undefined
+}
+
 /** Decrypts what an AlgorithmIdentifier (`algorithm`) encrypted under the password. */
-const decrypt = async (algorithm: Der, data: Uint8Array<ArrayBuffer>, password: string, work: Work) => {
-  const [oidDer, params] = seq(algorithm)
-  const oid = oidOf(oidDer)
-  if (oid === ID.pbeSha1TripleDes) {
+const decrypt = async (algorithm: Node, data: Uint8Array<ArrayBuffer>, password: string, work: Work) => {
+  const [oidNode, params] = seq(algorithm)
+  const oid = oidOf(oidNode)
+  const legacy = LEGACY_PBES[oid]
+  if (legacy) {
+    // The page has neither cipher: the server opens such a file.
+    if (!nodeCrypto) throw new Legacy(legacy.name)
     const [salt, iterations] = seq(params)
     const rounds = integerOf(iterations)
-    const plain = tripleDesCbcDecrypt(
-      await derive(work, SHA1, password, octets(salt), rounds, 1, 24),
+    const plain = await legacyDecrypt(
+      legacy.cipher,
+      await derive(work, SHA1, password, octets(salt), rounds, 1, legacy.keyBytes),
       await derive(work, SHA1, password, octets(salt), rounds, 2, 8),
       data,
     )
@@ -293,8 +328,8 @@ const decrypt = async (algorithm: Der, data: Uint8Array<ArrayBuffer>, password: 
   const [kdfOid, kdfParams] = seq(kdf)
   if (oidOf(kdfOid) !== ID.pbkdf2) throw unsupported(oidOf(kdfOid))
   const [salt, iterations, ...rest] = seq(kdfParams)
-  const prfDer = rest.find((d) => d.tag === SEQUENCE)
-  const prf = prfDer ? (HMACS[oidOf(seq(prfDer)[0])] ?? unsupportedHash(prfDer)) : 'SHA-1'
+  const prfNode = rest.find((d) => d instanceof asn1js.Sequence)
+  const prf = prfNode ? (HMACS[oidOf(seq(prfNode)[0])] ?? unsupportedHash(prfNode)) : 'SHA-1'
   const [schemeOid, iv] = seq(scheme)
   const aesBits = AES_CBC[oidOf(schemeOid)]
   if (!aesBits) throw unsupported(oidOf(schemeOid))
@@ -314,12 +349,12 @@ const decrypt = async (algorithm: Der, data: Uint8Array<ArrayBuffer>, password: 
   }
 }
 
-const unsupportedHash = (prf: Der): never => {
+const unsupportedHash = (prf: Node): never => {
   throw unsupported(oidOf(seq(prf)[0]))
 }
 
 /** Checks the file's MAC, when it has one: the surest sign of a wrong password. */
-const checkMac = async (macData: Der, content: Uint8Array<ArrayBuffer>, password: string, work: Work) => {
+const checkMac = async (macData: Node, content: Uint8Array<ArrayBuffer>, password: string, work: Work) => {
   const [digestInfo, salt, iterations] = seq(macData)
   const [algorithm, digest] = seq(digestInfo)
   const hashOid = oidOf(seq(algorithm)[0])
@@ -337,9 +372,9 @@ const checkMac = async (macData: Der, content: Uint8Array<ArrayBuffer>, password
 }
 
 const importPrivateKey = async (pkcs8: Uint8Array<ArrayBuffer>): Promise<CryptoKey> => {
-  const [, algorithm] = seq(readDer(pkcs8))
-  const [oidDer, params] = seq(algorithm)
-  const oid = oidOf(oidDer)
+  const [, algorithm] = seq(decode(pkcs8))
+  const [oidNode, params] = seq(algorithm)
+  const oid = oidOf(oidNode)
   if (oid === ID.rsa) {
     return crypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, [
       'sign',
@@ -358,7 +393,7 @@ const importPrivateKey = async (pkcs8: Uint8Array<ArrayBuffer>): Promise<CryptoK
 type Found = { certificates: Uint8Array<ArrayBuffer>[]; keys: Uint8Array<ArrayBuffer>[] }
 
 const readSafeContents = async (der: Uint8Array<ArrayBuffer>, password: string, found: Found, work: Work) => {
-  for (const bag of seq(readDer(der))) {
+  for (const bag of seq(decode(der))) {
     const [bagId, bagValue] = seq(bag)
     const id = oidOf(bagId)
     const value = explicit0(bagValue)
@@ -367,9 +402,10 @@ const readSafeContents = async (der: Uint8Array<ArrayBuffer>, password: string, 
       if (oidOf(certId) === ID.x509Certificate) found.certificates.push(octets(explicit0(certValue)))
     } else if (id === ID.shroudedKeyBag) {
       const [algorithm, encrypted] = seq(value)
-      found.keys.push(await decrypt(tagged(algorithm, SEQUENCE), octets(encrypted), password, work))
+      if (!algorithm) throw new Damaged()
+      found.keys.push(await decrypt(algorithm, octets(encrypted), password, work))
     } else if (id === ID.keyBag) {
-      found.keys.push(value.whole.slice())
+      found.keys.push(encodingOf(value))
     }
   }
 }
@@ -382,8 +418,7 @@ export const openPkcs12 = async (
   if (file.length > PKCS12_MAX_BYTES) return err({ kind: 'too-large', maxBytes: PKCS12_MAX_BYTES })
   const timeLimitMs = options.timeLimitMs ?? PKCS12_TIME_LIMIT_MS
   try {
-    const bytes = new Uint8Array(file)
-    const [version, authSafe, macData] = seq(readDer(bytes))
+    const [version, authSafe, macData] = seq(decode(file))
     if (integerOf(version) !== 3) throw new Damaged()
     const [contentType, content] = seq(authSafe)
     if (oidOf(contentType) !== ID.data) throw new Damaged() // public-key integrity mode: not in use
@@ -394,7 +429,7 @@ export const openPkcs12 = async (
     }
     if (macData) await checkMac(macData, authenticatedSafe, password, work)
     const found: Found = { certificates: [], keys: [] }
-    for (const info of seq(readDer(authenticatedSafe))) {
+    for (const info of seq(decode(authenticatedSafe))) {
       const [type, body] = seq(info)
       const inner = explicit0(body)
       if (oidOf(type) === ID.data) {
@@ -402,23 +437,16 @@ export const openPkcs12 = async (
       } else if (oidOf(type) === ID.encryptedData) {
         const [, encryptedContentInfo] = seq(inner)
         const [, algorithm, encrypted] = seq(encryptedContentInfo)
-        if (!encrypted || (encrypted.tag !== 0x80 && encrypted.tag !== 0xa0)) throw new Damaged()
-        const data =
-          encrypted.tag === 0x80
-            ? encrypted.content
-            : new Uint8Array(children(encrypted).flatMap((part) => [...octets(part)]))
-        await readSafeContents(
-          await decrypt(tagged(algorithm, SEQUENCE), data, password, work),
-          password,
-          found,
-          work,
-        )
+        if (!algorithm) throw new Damaged()
+        const data = implicitOctets0(encrypted)
+        await readSafeContents(await decrypt(algorithm, data, password, work), password, found, work)
       }
     }
     return await pairKeyWithCertificate(found)
   } catch (e) {
     if (e instanceof WrongPassword) return err({ kind: 'wrong-password' })
     if (e instanceof Unsupported) return err({ kind: 'unsupported-algorithm', algorithm: e.message })
+    if (e instanceof Legacy) return err({ kind: 'legacy-algorithm', algorithm: e.message })
     if (e instanceof TooLong)
       return err({
         kind: 'unsupported-algorithm',
@@ -430,20 +458,15 @@ export const openPkcs12 = async (
 
 /**
  * A certificate's public key, imported for the private key's algorithm (it fails when they
- * differ). Read with this module's DER reader rather than an X.509 library, so that this module
- * runs in the page as it is: tbsCertificate's subjectPublicKeyInfo follows the subject.
+ * differ). Read with asn1js rather than an X.509 library, so that this module runs in the page
+ * with asn1js alone: tbsCertificate's subjectPublicKeyInfo follows the subject.
  */
 const importPublicKeyOf = async (certificate: Uint8Array<ArrayBuffer>, privateKey: CryptoKey) => {
-  const [tbs] = seq(readDer(certificate))
+  const [tbs] = seq(decode(certificate))
   const fields = seq(tbs)
-  const spki = fields[fields[0]?.tag === EXPLICIT_0 ? 6 : 5]
-  return crypto.subtle.importKey(
-    'spki',
-    new Uint8Array(tagged(spki, SEQUENCE).whole),
-    privateKey.algorithm,
-    false,
-    ['verify'],
-  )
+  const spki = fields[isContext0(fields[0]) ? 6 : 5]
+  if (!(spki instanceof asn1js.Sequence)) throw new Damaged()
+  return crypto.subtle.importKey('spki', encodingOf(spki), privateKey.algorithm, false, ['verify'])
 }
 
 /** The certificate whose public key verifies what the key signs: the holder's, not a CA's. */

@@ -402,16 +402,23 @@ describe('the modules the page loads', () => {
     expect(pkcs12.status).toBe(200)
     expect(pkcs12.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
     const script = await pkcs12.text()
-    expect(script).toContain("from './triple-des.js'")
+    expect(script).toContain("from './result.js'")
+    expect(script).toContain("from '/assets/modules/vendor/asn1js.js'")
     expect(script).not.toMatch(/from '[^']+\.ts'/)
     // Types are gone: no annotation of the exported function's parameters is left.
     expect(script).toMatch(
       /export const openPkcs12 = async \(\s*file\s*,\s*password\s*,\s*options\s*=\s*\{\}\s*,?\s*\)/,
     )
+    // The package it imports, from its ES module build, its own imports pointed likewise.
+    const asn1js = await app.request('/assets/modules/vendor/asn1js.js')
+    expect(asn1js.status).toBe(200)
+    expect(await asn1js.text()).toContain("from '/assets/modules/vendor/pvutils.js'")
     for (const path of [
       '/assets/modules/core/sign-in.js',
       '/assets/modules/../main.js',
       '/assets/modules/core/x509.js',
+      '/assets/modules/vendor/node-forge.js',
+      '/assets/modules/vendor/tslib.js',
     ]) {
       expect((await app.request(path)).status, path).toBe(404)
     }

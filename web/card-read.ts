@@ -133,6 +133,13 @@ export const fileMessage = (e: Pkcs12Error): CardMessage => {
         field: 'p12',
         text: `このファイルは、調達ポータルが扱えない暗号方式（${e.algorithm}）で保護されています。発行元のツールで、AES または 3DES の方式で書き出し直してください。`,
       }
+    // Only the page meets it, and it sends such a file to the server, which reads it: said here
+    // only should a runtime without the legacy ciphers ever open one.
+    case 'legacy-algorithm':
+      return {
+        field: 'p12',
+        text: `このファイルの暗号方式（${e.algorithm}）は、いまこのサーバでは開けません。しばらくしてからもう一度お試しいただくか、発行元のツールで AES の方式で書き出し直してください。`,
+      }
   }
 }
 

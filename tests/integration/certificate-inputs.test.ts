@@ -85,9 +85,9 @@ describe('certificate add (F1) with a file', () => {
     expect(errorOf(wrong.text, 'password')).toContain('パスワードが正しくありません。')
     const unsupported = await c.post('/user/certificates/add', {
       fileError: 'unsupported-algorithm',
-      fileErrorDetail: 'RC2-40',
+      fileErrorDetail: 'RC4-128',
     })
-    expect(errorOf(unsupported.text, 'p12')).toContain('調達ポータルが扱えない暗号方式（RC2-40）')
+    expect(errorOf(unsupported.text, 'p12')).toContain('調達ポータルが扱えない暗号方式（RC4-128）')
   })
 })
 

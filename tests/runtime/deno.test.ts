@@ -46,7 +46,10 @@ describe('under Deno', () => {
     // The page's modules are the core's sources with the types stripped, by Deno as by Node.
     const pageModule = await fetch(`${server.url}/assets/modules/core/pkcs12.js`)
     expect(pageModule.status).toBe(200)
-    expect(await pageModule.text()).toContain("from './triple-des.js'")
+    expect(await pageModule.text()).toContain("from '/assets/modules/vendor/asn1js.js'")
+    const vendor = await fetch(`${server.url}/assets/modules/vendor/asn1js.js`)
+    expect(vendor.status).toBe(200)
+    expect(await vendor.text()).toContain("from '/assets/modules/vendor/pvtsutils.js'")
     expect(await server.stop()).toBe(0)
     server = undefined
   }, 180_000)

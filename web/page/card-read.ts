@@ -5,8 +5,9 @@
  * - A certificate file (form data-certificate-file): the page opens the .p12 with WebCrypto (the
  *   same reader the server uses without JavaScript), signs a fresh challenge together with the
  *   portal's origin, and sends only the certificate and the signature; when the file cannot be
- *   opened, only the reason. The file and its password never leave the page. Should anything
- *   here fail, the form goes to the server as it is.
+ *   opened, only the reason. The file and its password never leave the page, but for an old
+ *   file whose cipher WebCrypto lacks (3DES, RC2): that one goes to the server, as it does
+ *   without JavaScript. Should anything here fail, the form goes to the server as it is.
  * - A local card helper (form data-card-helper, shown only here): the page asks the helper, in
  *   the message protocol of the Web eID browser extension, to read the IC card and sign a fresh
  *   challenge with the portal's origin; the PIN goes to the helper only. The page sends the
@@ -52,6 +53,8 @@ const prepareFile = async (form: HTMLFormElement): Promise<void> => {
     return
   }
   const opened = await openPkcs12(new Uint8Array(await file.arrayBuffer()), passwordInput.value)
+  // An old file's cipher (3DES, RC2) is not in WebCrypto: the server opens it, as without JavaScript.
+  if (!opened.ok && opened.error.kind === 'legacy-algorithm') return
   if (opened.ok) {
     const nonce = await freshChallenge()
     const { certificate, privateKey } = opened.value
