@@ -5,9 +5,13 @@
  *   npm run ops -- dead-letters                          lists the jobs that gave up, and why
  *   npm run ops -- redrive <dead-letter queue> [id ...]  sends those (or all) back to their queue
  *   npm run ops -- audit [--since <time>] [--until <time>]  the audit log as JSON lines (UTC)
+ *   npm run ops -- trust list                           the trust anchors and intermediate authorities
+ *   npm run ops -- trust add <name> <anchor|intermediate> <private|jpki> <certificate file>
+ *   npm run ops -- trust remove <name>
  *
  * The workers of a running portal pick re-driven jobs up.
  */
+import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { type DatabaseHandle, DataFolderInUseError, openDatabase } from '../adapters/db/database.ts'
 import { newBoss } from '../adapters/job-queue/boss.ts'
@@ -15,11 +19,70 @@ import { kyselyAuditLogReader } from '../adapters/stores/audit-log.kysely.ts'
 import { configFromEnv } from '../main.ts'
 import { type AuditRange, exportAuditLog } from './audit-export.ts'
 import { isDeadLetterQueue, listDeadLetters, redriveDeadLetters } from './dead-letters.ts'
+import { addTrust, certificateFromFile, listTrust, removeTrust } from './trust-store.ts'
 
 const USAGE = `usage:
   npm run ops -- dead-letters
   npm run ops -- redrive <geps-sync-dead | mail-dead> [job id ...]
-  npm run ops -- audit [--since <time>] [--until <time>]   (times in ISO 8601, e.g. 2026-11-01T00:00:00Z)`
+  npm run ops -- audit [--since <time>] [--until <time>]   (times in ISO 8601, e.g. 2026-11-01T00:00:00Z)
+  npm run ops -- trust list
+  npm run ops -- trust add <name> <anchor | intermediate> <private | jpki> <certificate file, PEM or DER>
+  npm run ops -- trust remove <name>`
+
+const TrustAdd = z.tuple([
+  z.literal('add'),
+  z.string().regex(/^[\w.-]{1,64}$/),
+  z.enum(['anchor', 'intermediate']),
+  z.enum(['private', 'jpki']),
+  z.string().min(1),
+])
+const TrustCommand = z.union([
+  z.tuple([z.literal('list')]),
+  TrustAdd,
+  z.tuple([z.literal('remove'), z.string().min(1)]),
+])
+
+/** `trust list | add | remove`, on an open database; the exit code. */
+const runTrust = async (database: DatabaseHandle, command: z.infer<typeof TrustCommand>): Promise<number> => {
+  if (command[0] === 'list') {
+    const entries = await listTrust(database.db)
+    if (entries.length === 0) console.log('No trust anchors: no card is accepted.')
+    for (const e of entries)
+      console.log(
+        `${e.name}\t${e.role}\t${e.kind}\t${e.subject}\tuntil ${e.notAfter.toISOString()}\t${e.fingerprint}`,
+      )
+    return 0
+  }
+  if (command[0] === 'remove') {
+    if (await removeTrust(database.db, command[1])) {
+      console.log(`Removed ${command[1]}.`)
+      return 0
+    }
+    console.error(`No trust entry named ${command[1]}.`)
+    return 1
+  }
+  const [, name, role, kind, file] = command
+  let bytes: Uint8Array
+  try {
+    bytes = new Uint8Array(readFileSync(file))
+  } catch (e) {
+    console.error(`Cannot read ${file}: ${(e as Error).message}`)
+    return 1
+  }
+  const added = await addTrust(
+    database.db,
+    { name, role, kind, certificate: certificateFromFile(bytes) },
+    new Date(),
+  )
+  if (!added.ok) {
+    console.error(`Not added: ${added.error}.`)
+    return 1
+  }
+  console.log(
+    `Added ${name} (${role}, ${kind}): ${added.value.subject}, until ${added.value.notAfter.toISOString()}.`,
+  )
+  return 0
+}
 
 const Time = z.iso.datetime({ offset: true }).transform((t) => new Date(t))
 
@@ -39,16 +102,25 @@ const auditRangeOf = (args: string[]): AuditRange | undefined => {
 export const runOps = async (args: string[], env: Record<string, string | undefined>): Promise<number> => {
   const [command, queue, ...ids] = args
   const auditRange = command === 'audit' ? auditRangeOf(args.slice(1)) : undefined
+  const trust = command === 'trust' ? TrustCommand.safeParse(args.slice(1)) : undefined
   const understood =
     command === 'dead-letters' ||
     (command === 'redrive' && queue && isDeadLetterQueue(queue)) ||
-    auditRange !== undefined
+    auditRange !== undefined ||
+    trust?.success
   if (!understood) {
     console.error(USAGE)
     return 2
   }
   const database = await open(env)
   if (!database) return 1
+  if (trust?.success) {
+    try {
+      return await runTrust(database, trust.data)
+    } finally {
+      await database.close()
+    }
+  }
   if (auditRange) {
     try {
       await exportAuditLog(kyselyAuditLogReader(database.db), auditRange, (line) => console.log(line))

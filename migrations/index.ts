@@ -19,6 +19,7 @@ import * as failureIds from './0016-failure-ids.ts'
 import * as developmentSchema from './0017-development-schema.ts'
 import * as sessionCertificates from './0018-session-certificates.ts'
 import * as crlCache from './0019-crl-cache.ts'
+import * as intermediateAuthorities from './0020-intermediate-authorities.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0017-development-schema': developmentSchema,
   '0018-session-certificates': sessionCertificates,
   '0019-crl-cache': crlCache,
+  '0020-intermediate-authorities': intermediateAuthorities,
 }

@@ -51,16 +51,22 @@ export const kyselyVirtualCardStore = (db: Kysely<Database>): VirtualCardStore =
   },
 })
 
-/** The trust anchors and their CRLs kept in the database (the test PKI's, in development). */
+/**
+ * The trust anchors, the intermediate authorities under them, and the CRLs kept beside them, in
+ * the database (the test PKI's in development; `npm run ops -- trust` in production).
+ */
 export const kyselyTrustAnchors = (db: Kysely<Database>): TrustAnchors => ({
   load: async () => {
     const rows = await db
       .selectFrom('trust_anchors')
-      .select(['certificate', 'crl', 'kind'])
+      .select(['certificate', 'crl', 'kind', 'role'])
       .orderBy('name')
       .execute()
     return {
-      anchors: rows.map((r) => ({ certificate: new Uint8Array(r.certificate), kind: r.kind })),
+      anchors: rows
+        .filter((r) => r.role === 'anchor')
+        .map((r) => ({ certificate: new Uint8Array(r.certificate), kind: r.kind })),
+      intermediates: rows.filter((r) => r.role === 'intermediate').map((r) => new Uint8Array(r.certificate)),
       revocationLists: rows.flatMap((r) => (r.crl ? [new Uint8Array(r.crl)] : [])),
     }
   },

@@ -140,6 +140,8 @@ export type Database = {
     certificate: Uint8Array
     crl: Uint8Array | null
     kind: Generated<'private' | 'jpki'>
+    /** A trust anchor, or an intermediate authority under one. */
+    role: Generated<'anchor' | 'intermediate'>
   }
   /** Development only (migrations/development): production drops the schema. */
   'development.virtual_cards': {
