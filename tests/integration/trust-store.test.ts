@@ -1,7 +1,7 @@
 /**
  * The trust store as the operator keeps it (`npm run ops -- trust`): anchors and intermediate
- * authorities, each checked before it is stored, and what the verifier then gets from it. On
- * PostgreSQL the command runs as the operator types it.
+ * authorities, each checked before it is stored, and what the verifier then gets from it; and the
+ * command as the operator types it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,6 +14,7 @@ import {
   revocationList,
 } from '../../adapters/card-reader/test-pki.ts'
 import { kyselyTrustAnchors } from '../../adapters/card-reader/virtual-card-store.kysely.ts'
+import { migrateToLatest, openDatabase } from '../../adapters/db/database.ts'
 import { toBase64 } from '../../core/base64.ts'
 import { validateCertificate } from '../../core/certificate-path.ts'
 import { runOps } from '../../jobs/ops.ts'
@@ -30,6 +31,14 @@ afterAll(async () => {
   await test?.drop()
   rmSync(folder, { recursive: true, force: true })
 })
+
+/** A PGlite folder with the portal's tables, closed again for the command to open. */
+const migratedFolder = async (dataDir: string) => {
+  const handle = await openDatabase({ backend: 'pglite', dataDir })
+  await migrateToLatest(handle.db)
+  await handle.close()
+  return dataDir
+}
 
 const pem = (der: Uint8Array) =>
   `-----BEGIN CERTIFICATE-----\n${toBase64(der).replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE-----\n`
@@ -122,17 +131,19 @@ describe('the trust store', () => {
     })
   })
 
-  it('is kept with the operator command, as typed (on PostgreSQL)', async (ctx) => {
-    const target = test.target
-    if (target.backend !== 'postgres')
-      return ctx.skip('the command opens the database by DATABASE_URL: run in the PostgreSQL suite')
+  it('is kept with the operator command, as typed', async () => {
+    // On PostgreSQL the command opens the test's database; on PGlite a folder of its own, as an
+    // operator of the embedded default would (the portal stopped).
+    const env =
+      test.target.backend === 'postgres'
+        ? { DATABASE_URL: test.target.url }
+        : { DATABASE_URL: '', DATA_DIR: await migratedFolder(join(folder, 'pglite')) }
     const root = await createAuthority('CN=コマンドのルート, C=JP', NOW)
     writeFileSync(join(folder, 'root.pem'), pem(root.certificate))
     const lines: string[] = []
     const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
     try {
-      const env = { DATABASE_URL: target.url }
       expect(
         await runOps(['trust', 'add', 'cmd-root', 'anchor', 'private', join(folder, 'root.pem')], env),
       ).toBe(0)
