@@ -31,6 +31,7 @@ import {
   type DemoDataLoad,
   demoCertificateFile,
   loadDemoData,
+  removeDemoData,
 } from './adapters/demo/demo-data.ts'
 import { DEMO_MANDATE_PROVIDERS, demoMandates } from './adapters/demo/demo-mandates.ts'
 import { httpGeps } from './adapters/geps/geps.http.ts'
@@ -229,8 +230,6 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     stops.push(() => database.close())
     await migrateToLatest(database.db)
     if (development) await migrateDevelopmentParts(database.db)
-    else if (await removeDevelopmentParts(database.db))
-      log('removed the development parts (the virtual cards and their test keys) from the database')
 
     let mailSink: MailSink | undefined
     let smtpUrl = config.smtpUrl
@@ -274,6 +273,16 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     const jobQueue = pgBossJobQueue(boss, ALL_QUEUES)
 
     if (config.demoData) log(describeDemoLoad(await loadDemoData(database.db, clock.now(), jobQueue)))
+    if (!development) {
+      // A database a development start used: its demo users, their certificates and the test
+      // PKI's anchors go first (their keys were handed out), then the virtual cards' schema.
+      if (await removeDemoData(database.db, jobQueue))
+        log(
+          'removed the demo data (its business, users, certificates and test trust anchors) from the database',
+        )
+      if (await removeDevelopmentParts(database.db))
+        log('removed the development parts (the virtual cards and their test keys) from the database')
+    }
 
     const geps = httpGeps({ baseUrl: gepsUrl })
     const virtualCards = development ? kyselyVirtualCardStore(database.db) : undefined

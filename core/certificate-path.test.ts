@@ -146,11 +146,28 @@ const ROWS: Row[] = [
     expected: { use: 'private' },
   },
   {
-    name: 'an expired certificate when F2 allows it (its authorities valid, its CRL current)',
+    name: 'an expired certificate when F2 allows it, on a CRL that keeps expired entries',
     make: async () => ({
       leaf: await issueCertificate(anchor, SUBJECT, {
         notBefore: daysFrom(NOW, -400),
         notAfter: daysFrom(NOW, -5),
+      }),
+      trust: {
+        ...trust,
+        revocationLists: [
+          await revocationList(anchor, [], NOW, CRL_UNTIL, { keepsExpiredSince: daysFrom(NOW, -3650) }),
+        ],
+      },
+      allowExpired: true,
+    }),
+    expected: { use: 'private' },
+  },
+  {
+    name: 'expired twelve hours ago, on a CRL issued a day ago while it was valid',
+    make: async () => ({
+      leaf: await issueCertificate(anchor, SUBJECT, {
+        notBefore: daysFrom(NOW, -400),
+        notAfter: daysFrom(NOW, -0.5),
       }),
       allowExpired: true,
     }),
@@ -329,6 +346,7 @@ const ROWS: Row[] = [
 
   // Revocation.
   ...expiredRows(),
+  ...crlChoiceRows(),
   {
     name: 'a CRL without nextUpdate: stale',
     make: async () => ({
@@ -386,22 +404,11 @@ function expiredRows(): Row[] {
     return { leaf, trust: { ...trust, revocationLists: [list] }, allowExpired: true }
   }
   /** A daily CRL that says it keeps the entries of certificates expired since `since`. */
-  const keepingExpired = async (since: Date) => {
-    const time = since.toISOString().replace(/[-:T]|\.\d{3}/g, '')
-    const value = new Uint8Array([0x18, time.length, ...new TextEncoder().encode(time)])
-    const crl = await x509.X509CrlGenerator.create({
-      issuer: anchor.name,
-      thisUpdate: daysFrom(NOW, -1),
-      nextUpdate: daysFrom(NOW, 1),
-      extensions: [new x509.Extension('2.5.29.60', false, value)],
-      signingKey: anchor.keys.privateKey,
-      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    })
-    return new Uint8Array(crl.rawData)
-  }
+  const keepingExpired = (since: Date) =>
+    revocationList(anchor, [], NOW, daysFrom(NOW, 1), { keepsExpiredSince: since })
   return [
     {
-      name: 'expired 40 days ago, and the daily CRL may have dropped it: its status is unknown',
+      name: 'expired 40 days ago, and the CRL, issued since, may have dropped it: its status is unknown',
       make: async () => withCrl(await revocationList(anchor, [], NOW, daysFrom(NOW, 1))),
       expected: { kind: 'expired-status-unknown' },
     },
@@ -419,6 +426,53 @@ function expiredRows(): Row[] {
       name: 'expired 40 days ago and still listed as revoked',
       make: async () => withCrl(new Uint8Array(), true),
       expected: { kind: 'revoked' },
+    },
+  ]
+}
+
+/** Which CRLs count: every full, current CRL of the issuer; not a delta, a partition, or one it cannot read. */
+function crlChoiceRows(): Row[] {
+  const crlWith = async (extension: InstanceType<typeof x509.Extension>) =>
+    new Uint8Array(
+      (
+        await x509.X509CrlGenerator.create({
+          issuer: anchor.name,
+          thisUpdate: daysFrom(NOW, -1),
+          nextUpdate: CRL_UNTIL,
+          extensions: [extension],
+          signingKey: anchor.keys.privateKey,
+          signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+        })
+      ).rawData,
+    )
+  const onlyCrl = (crl: () => Promise<Uint8Array>) => async () => ({
+    leaf: await issueCertificate(anchor, SUBJECT, VALID),
+    trust: { ...trust, revocationLists: [await crl()] },
+  })
+  return [
+    {
+      name: 'listed on one of two current CRLs of its issuer, whichever comes first',
+      make: async () => {
+        const leaf = await issueCertificate(anchor, SUBJECT, VALID)
+        const listing = await revocationList(anchor, [leaf.serialNumber], daysFrom(NOW, -2), CRL_UNTIL)
+        return { leaf, trust: { ...trust, revocationLists: [crls.anchor as Uint8Array, listing] } }
+      },
+      expected: { kind: 'revoked' },
+    },
+    {
+      name: 'only a delta CRL: not the whole list',
+      make: onlyCrl(() => crlWith(new x509.Extension('2.5.29.27', true, new Uint8Array([2, 1, 1])))),
+      expected: { kind: 'revocation-unknown' },
+    },
+    {
+      name: 'only a partitioned CRL (issuingDistributionPoint)',
+      make: onlyCrl(() => crlWith(new x509.Extension('2.5.29.28', true, new Uint8Array([0x30, 0])))),
+      expected: { kind: 'revocation-unknown' },
+    },
+    {
+      name: 'only a CRL with an unknown critical extension',
+      make: onlyCrl(() => crlWith(new x509.Extension('1.2.392.99999.2', true, new Uint8Array([5, 0])))),
+      expected: { kind: 'revocation-unknown' },
     },
   ]
 }

@@ -142,7 +142,7 @@ const signedBy = async (cert: Certificate, issuer: Certificate): Promise<boolean
   (await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true }).catch(() => false))
 
 /** ExpiredCertsOnCRL (X.509, 2.5.29.60): the CRL keeps the entries of certificates expired since then. */
-const EXPIRED_CERTS_ON_CRL = '2.5.29.60'
+export const EXPIRED_CERTS_ON_CRL = '2.5.29.60'
 
 /** The GeneralizedTime an ExpiredCertsOnCRL extension holds (DER: 0x18, length, YYYYMMDDHHMMSSZ). */
 const expiredCertsOnCrl = (crl: InstanceType<typeof x509.X509Crl>): Date | undefined => {
@@ -165,31 +165,35 @@ const expiredCertsOnCrl = (crl: InstanceType<typeof x509.X509Crl>): Date | undef
 }
 
 /**
- * Whether a CRL's silence about an expired certificate means it was not revoked. An authority
- * may drop a revoked certificate's entry once it has expired, but not before the first regularly
- * scheduled CRL issued after its expiry (RFC 5280 §3.3, §5). So the CRL speaks for it if it says
- * it keeps expired entries from before the certificate's expiry (ExpiredCertsOnCRL), or if it is
- * that first CRL: its previous issue (thisUpdate less one CRL period) came no later than the
- * expiry. Any later CRL may have dropped the entry, and F2 must not take it as "not revoked".
+ * Whether a CRL's silence about an expired certificate means it was not revoked. An authority may
+ * drop a revoked certificate's entry once the certificate has expired, so only two kinds of CRL
+ * still speak for it: one issued while it was valid (thisUpdate no later than its notAfter: no
+ * entry could have been dropped yet), and one that says it keeps the entries of certificates
+ * expired since a time no later than its notAfter (ExpiredCertsOnCRL). Any other may have dropped
+ * the entry, and F2 must not take it as "not revoked".
  */
 const expiredStatusKnown = (crl: InstanceType<typeof x509.X509Crl>, notAfter: Date): boolean => {
+  if (crl.thisUpdate <= notAfter) return true
   const keptSince = expiredCertsOnCrl(crl)
-  if (keptSince && keptSince <= notAfter) return true
-  if (!crl.nextUpdate) return false
-  const period = crl.nextUpdate.getTime() - crl.thisUpdate.getTime()
-  return crl.thisUpdate.getTime() - period <= notAfter.getTime()
+  return keptSince !== undefined && keptSince <= notAfter
 }
 
 /**
- * Whether `issuer`'s current CRL lists `cert`; undefined when there is no current CRL, and
- * `statusKnown` false when `cert` has expired and the CRL no longer speaks for it.
+ * CRL extensions a full CRL of its issuer may carry, critical or not (RFC 5280 §5.2): a delta CRL
+ * (deltaCRLIndicator) or a partitioned one (issuingDistributionPoint) is not the whole list, and
+ * one with another critical extension cannot be read safely: such CRLs are not used.
  */
-const revocationOf = async (
-  cert: Certificate,
-  issuer: Certificate,
-  revocationLists: Uint8Array[],
-  now: Date,
-): Promise<{ revokedAt?: Date; statusKnown: boolean } | undefined> => {
+const CRL_EXTENSIONS: ReadonlySet<string> = new Set([
+  '2.5.29.20', // cRLNumber
+  '2.5.29.35', // authorityKeyIdentifier
+  '2.5.29.18', // issuerAltName
+  '2.5.29.46', // freshestCRL (a pointer to deltas, which are not used)
+  EXPIRED_CERTS_ON_CRL,
+])
+
+/** The issuer's full CRLs that are current at `now` and signed by it. */
+const currentCrlsOf = async (issuer: Certificate, revocationLists: Uint8Array[], now: Date) => {
+  const current: InstanceType<typeof x509.X509Crl>[] = []
   for (const der of revocationLists) {
     let crl: InstanceType<typeof x509.X509Crl>
     try {
@@ -198,14 +202,39 @@ const revocationOf = async (
       continue
     }
     if (crl.issuer !== issuer.subject) continue
+    if (
+      crl.extensions.some(
+        (e) =>
+          !CRL_EXTENSIONS.has(e.type) && (e.critical || e.type === '2.5.29.27' || e.type === '2.5.29.28'),
+      )
+    )
+      continue
     if (!(await crl.verify({ publicKey: issuer.publicKey }).catch(() => false))) continue
     // A CRL without nextUpdate says nothing of when it stops being current: stale.
     if (crl.thisUpdate > now || !crl.nextUpdate || crl.nextUpdate <= now) continue
-    const entry = crl.findRevoked(cert)
-    if (entry) return { revokedAt: entry.revocationDate, statusKnown: true }
-    return { statusKnown: now <= cert.notAfter || expiredStatusKnown(crl, cert.notAfter) }
+    current.push(crl)
   }
-  return undefined
+  return current
+}
+
+/**
+ * Whether `issuer`'s current CRLs list `cert` (on any of them: revoked); undefined when there is no
+ * current CRL, and `statusKnown` false when `cert` has expired and none of them speaks for it.
+ */
+const revocationOf = async (
+  cert: Certificate,
+  issuer: Certificate,
+  revocationLists: Uint8Array[],
+  now: Date,
+): Promise<{ revokedAt?: Date; statusKnown: boolean } | undefined> => {
+  const current = await currentCrlsOf(issuer, revocationLists, now)
+  if (current.length === 0) return undefined
+  const entries = current.flatMap((crl) => crl.findRevoked(cert) ?? [])
+  const revokedAt = entries.map((e) => e.revocationDate).sort((x, y) => x.getTime() - y.getTime())[0]
+  if (revokedAt) return { revokedAt, statusKnown: true }
+  return {
+    statusKnown: now <= cert.notAfter || current.some((crl) => expiredStatusKnown(crl, cert.notAfter)),
+  }
 }
 
 const parse = (der: Uint8Array): Certificate | undefined => {

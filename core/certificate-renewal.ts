@@ -360,6 +360,7 @@ export const completeRenewal =
       const sessionsEnded = await tx.sessions.endSignedInWith(
         removed.map((c) => c.fingerprint),
         cmd.sessionId,
+        added[0]?.fingerprint ?? '',
       )
       // The user's version moves on, so that an update confirmed meanwhile on an old base stops.
       await tx.accounts.updateUser(user.id, user.version, userFieldsOf(user))

@@ -3,7 +3,7 @@
  * encryption, RSA and ECDSA keys, and each way a file can fail.
  */
 import { readFile } from 'node:fs/promises'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { writePkcs12 } from '../adapters/card-reader/pkcs12-writer.ts'
 import { createAuthority, issueCertificate } from '../adapters/card-reader/test-pki.ts'
 import { signatureAlgorithm } from './certificates.ts'
@@ -148,6 +148,18 @@ describe('openPkcs12', () => {
       error: { kind: 'unsupported-algorithm', algorithm: '鍵導出にかかる時間（0秒を超過）' },
     })
     expect(PKCS12_TIME_LIMIT_MS).toBeLessThanOrEqual(5000)
+  })
+
+  it('lets the server serve others while it derives a heavy file’s keys (it hashes synchronously)', async () => {
+    const yielded = vi.spyOn(globalThis, 'setImmediate')
+    try {
+      const opened = await openPkcs12(await fixture('ec-legacy-3des-25000-rounds.p12'), PASSWORD)
+      expect(opened.ok).toBe(true)
+      // About 175,000 hash rounds: the event loop was let through every 1024 of them.
+      expect(yielded.mock.calls.length).toBeGreaterThan(150)
+    } finally {
+      yielded.mockRestore()
+    }
   })
 
   it('refuses a file over the size limit before reading it', async () => {

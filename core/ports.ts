@@ -186,9 +186,11 @@ export type SessionStore = {
   end(sessionId: string): Promise<void>
   /**
    * Ends every session signed in with one of these certificates but `keep` (the session that
-   * removed or replaced them); returns how many.
+   * removed or replaced them, which has just proved itself with a card read); returns how many.
+   * If `keep` was signed in with one of them, it is bound to `keptWith` (a certificate of its user
+   * still registered), since a session whose certificate is gone opens nothing.
    */
-  endSignedInWith(fingerprints: string[], keep: string): Promise<number>
+  endSignedInWith(fingerprints: string[], keep: string, keptWith: string): Promise<number>
   /** Records that the session was used at `at`. */
   touch(sessionId: string, at: Date): Promise<void>
   /** Ends every session last seen before one time or begun before another; returns how many. */

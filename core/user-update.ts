@@ -613,9 +613,12 @@ export const completeUserUpdate =
         })
         if (!registered) return err({ kind: 'certificate-refused', reason: { kind: 'already-registered' } })
         // A removed certificate opens nothing any more: the sessions it signed in elsewhere end.
+        // This session proved itself with a card read; it stays, bound to a certificate still registered.
+        const stillRegistered = remaining[0]?.fingerprint ?? added[0]?.fingerprint ?? ''
         sessionsEnded = await tx.sessions.endSignedInWith(
           removed.map((c) => c.fingerprint),
           cmd.sessionId,
+          stillRegistered,
         )
       }
       if (payload.qualifications) {

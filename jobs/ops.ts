@@ -7,6 +7,7 @@
  *   npm run ops -- audit [--since <time>] [--until <time>]  the audit log as JSON lines (UTC)
  *   npm run ops -- trust list                           the trust anchors and intermediate authorities
  *   npm run ops -- trust add <name> <anchor|intermediate> <private|jpki> <certificate file>
+ *   npm run ops -- trust crl <name> <CRL file>             keeps an authority's CRL beside it
  *   npm run ops -- trust remove <name>
  *
  * The workers of a running portal pick re-driven jobs up.
@@ -19,7 +20,14 @@ import { kyselyAuditLogReader } from '../adapters/stores/audit-log.kysely.ts'
 import { configFromEnv } from '../main.ts'
 import { type AuditRange, exportAuditLog } from './audit-export.ts'
 import { isDeadLetterQueue, listDeadLetters, redriveDeadLetters } from './dead-letters.ts'
-import { addTrust, certificateFromFile, listTrust, removeTrust } from './trust-store.ts'
+import {
+  addTrust,
+  certificateFromFile,
+  crlFromFile,
+  listTrust,
+  removeTrust,
+  setTrustCrl,
+} from './trust-store.ts'
 
 const USAGE = `usage:
   npm run ops -- dead-letters
@@ -27,6 +35,7 @@ const USAGE = `usage:
   npm run ops -- audit [--since <time>] [--until <time>]   (times in ISO 8601, e.g. 2026-11-01T00:00:00Z)
   npm run ops -- trust list
   npm run ops -- trust add <name> <anchor | intermediate> <private | jpki> <certificate file, PEM or DER>
+  npm run ops -- trust crl <name> <CRL file, PEM or DER>
   npm run ops -- trust remove <name>`
 
 const TrustAdd = z.tuple([
@@ -40,9 +49,19 @@ const TrustCommand = z.union([
   z.tuple([z.literal('list')]),
   TrustAdd,
   z.tuple([z.literal('remove'), z.string().min(1)]),
+  z.tuple([z.literal('crl'), z.string().min(1), z.string().min(1)]),
 ])
 
-/** `trust list | add | remove`, on an open database; the exit code. */
+const readFileOrSay = (file: string): Uint8Array | undefined => {
+  try {
+    return new Uint8Array(readFileSync(file))
+  } catch (e) {
+    console.error(`Cannot read ${file}: ${(e as Error).message}`)
+    return undefined
+  }
+}
+
+/** `trust list | add | crl | remove`, on an open database; the exit code. */
 const runTrust = async (database: DatabaseHandle, command: z.infer<typeof TrustCommand>): Promise<number> => {
   if (command[0] === 'list') {
     const entries = await listTrust(database.db)
@@ -61,14 +80,21 @@ const runTrust = async (database: DatabaseHandle, command: z.infer<typeof TrustC
     console.error(`No trust entry named ${command[1]}.`)
     return 1
   }
-  const [, name, role, kind, file] = command
-  let bytes: Uint8Array
-  try {
-    bytes = new Uint8Array(readFileSync(file))
-  } catch (e) {
-    console.error(`Cannot read ${file}: ${(e as Error).message}`)
-    return 1
+  if (command[0] === 'crl') {
+    const [, name, file] = command
+    const bytes = readFileOrSay(file)
+    if (!bytes) return 1
+    const kept = await setTrustCrl(database.db, name, crlFromFile(bytes), new Date())
+    if (!kept.ok) {
+      console.error(`Not kept: ${kept.error}.`)
+      return 1
+    }
+    console.log(`Kept the CRL of ${name}, current until ${kept.value.nextUpdate?.toISOString()}.`)
+    return 0
   }
+  const [, name, role, kind, file] = command
+  const bytes = readFileOrSay(file)
+  if (!bytes) return 1
   const added = await addTrust(
     database.db,
     { name, role, kind, certificate: certificateFromFile(bytes) },

@@ -2,8 +2,11 @@
  * The operator's hand on the trust store (`npm run ops -- trust ...`): the certification
  * authorities whose cards the portal accepts (anchors, each a private authority's or JPKI's), and
  * the intermediate authorities under them. A certificate is checked before it is stored: an
- * anchor must be a self-signed CA valid now, an intermediate a CA valid now; a CRL is fetched
- * from the distribution points the cards name, so none need be stored here.
+ * anchor must be a self-signed CA valid now, an intermediate a CA valid now. CRLs are fetched
+ * from the http(s) distribution points the cards name; an authority that publishes its CRL
+ * otherwise (LDAP, a directory name, as JPKI does to its verifiers) has it kept here
+ * (`trust crl`), replaced by the operator before its nextUpdate, or its cards are refused as
+ * revocation-unknown. An intermediate's kind is stored but not used: the anchor's decides.
  */
 import type { Kysely } from 'kysely'
 import type { Database } from '../adapters/db/schema.ts'
@@ -21,12 +24,17 @@ export type TrustEntry = {
   fingerprint: string
 }
 
-/** A certificate file as authorities publish them: DER, or PEM (the first certificate in it). */
-export const certificateFromFile = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => {
+/** A file as authorities publish them: DER, or PEM (the first block labelled `label` in it). */
+const derFromFile = (bytes: Uint8Array, label: string): Uint8Array<ArrayBuffer> => {
   const text = new TextDecoder().decode(bytes)
-  const pem = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(text)
+  const pem = new RegExp(`-----BEGIN ${label}-----([\\s\\S]+?)-----END ${label}-----`).exec(text)
   return pem?.[1] ? fromBase64(pem[1].replace(/\s+/g, '')) : new Uint8Array(bytes)
 }
+
+/** A certificate file: DER, or PEM (the first certificate in it). */
+export const certificateFromFile = (bytes: Uint8Array) => derFromFile(bytes, 'CERTIFICATE')
+/** A CRL file: DER, or PEM (X509 CRL). */
+export const crlFromFile = (bytes: Uint8Array) => derFromFile(bytes, 'X509 CRL')
 
 export const listTrust = async (db: Kysely<Database>): Promise<TrustEntry[]> => {
   const rows = await db
@@ -92,6 +100,41 @@ export const addTrust = async (
     notAfter: cert.notAfter,
     fingerprint: await fingerprintOf(new Uint8Array(entry.certificate)),
   })
+}
+
+/** Keeps `crl` beside the authority `name`, if that authority signed it and it is current. */
+export const setTrustCrl = async (
+  db: Kysely<Database>,
+  name: string,
+  crl: Uint8Array,
+  now: Date,
+): Promise<Result<{ thisUpdate: Date; nextUpdate?: Date }, string>> => {
+  const row = await db
+    .selectFrom('trust_anchors')
+    .select('certificate')
+    .where('name', '=', name)
+    .executeTakeFirst()
+  if (!row) return err(`no trust entry named ${name}`)
+  let list: InstanceType<typeof x509.X509Crl>
+  try {
+    list = new x509.X509Crl(new Uint8Array(crl))
+  } catch {
+    return err('not a CRL (DER or PEM)')
+  }
+  const authority = new x509.X509Certificate(new Uint8Array(row.certificate))
+  if (
+    list.issuer !== authority.subject ||
+    !(await list.verify({ publicKey: authority.publicKey }).catch(() => false))
+  )
+    return err(`the CRL is not signed by ${authority.subject}`)
+  if (!list.nextUpdate || list.nextUpdate <= now)
+    return err('the CRL is not current (its nextUpdate has passed, or it has none)')
+  await db
+    .updateTable('trust_anchors')
+    .set({ crl: new Uint8Array(crl) })
+    .where('name', '=', name)
+    .execute()
+  return ok({ thisUpdate: list.thisUpdate, nextUpdate: list.nextUpdate })
 }
 
 export const removeTrust = async (db: Kysely<Database>, name: string): Promise<boolean> => {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 
 /**
  * Each session remembers the certificate that signed it in (its fingerprint), so that removing
@@ -6,6 +6,8 @@ import type { Kysely } from 'kysely'
  */
 export const up = async (db: Kysely<unknown>): Promise<void> => {
   await db.schema.alterTable('sessions').addColumn('signed_in_with', 'text').execute()
+  // Sessions signed in before this knew no certificate: they end, and their users sign in again.
+  await sql`delete from sessions where user_id is not null`.execute(db)
   await db.schema.createIndex('sessions_signed_in_with').on('sessions').column('signed_in_with').execute()
 }
 

@@ -365,6 +365,8 @@ export const cardReadForms = async (f: {
   after?: Html
   /** Whether a certificate file and a card helper may answer too (not for a My Number card's signing read). */
   onlyCards?: boolean
+  /** Said in place of the card form when this server reaches no card (production). */
+  withoutReader?: Html
 }): Promise<Html> => {
   const { message } = f.state
   const errors: Record<string, string> = message?.field ? { [message.field]: message.text } : {}
@@ -382,7 +384,7 @@ ${
   ${f.after ?? ''}
   <button type="submit">${f.button}</button>`,
       )
-    : ''
+    : (f.withoutReader ?? '')
 }
 ${
   f.onlyCards

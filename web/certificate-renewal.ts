@@ -182,6 +182,9 @@ ${cardReadForms({
   fileButton: 'ファイルを読込',
   before: step.myNumber ? kindField(state) : undefined,
   after: step.myNumber ? consentField(errors, state.choice) : undefined,
+  withoutReader: step.myNumber
+    ? html`<p class="notice">マイナンバーカードでの更新は、カードリーダでマイナンバーカードを読み込んで行いますが、このサーバではいまカードを読み込めません。民間電子証明書（ファイルタイプ）の更新は、下のファイルの読込から行えます。ICカードの場合は、カードヘルパーをお使いください。</p>`
+    : undefined,
 })}`
 }
 

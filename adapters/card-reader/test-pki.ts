@@ -86,20 +86,33 @@ export const issueCertificate = async (
   }
 }
 
+/** An ExpiredCertsOnCRL extension (2.5.29.60): its GeneralizedTime, DER. */
+const expiredCertsOnCrl = (since: Date) => {
+  const time = since.toISOString().replace(/[-:T]|\.\d{3}/g, '')
+  return new x509.Extension(
+    '2.5.29.60',
+    false,
+    new Uint8Array([0x18, time.length, ...new TextEncoder().encode(time)]),
+  )
+}
+
 /**
  * The authority's CRL listing `revoked` serial numbers, current from a day ago until `nextUpdate`
- * (undefined: a CRL without one, which the verifier takes as stale).
+ * (undefined: a CRL without one, which the verifier takes as stale). With `keepsExpiredSince` it
+ * says it keeps the entries of certificates expired since then (ExpiredCertsOnCRL).
  */
 export const revocationList = async (
   authority: CertificationAuthority,
   revoked: string[],
   at: Date,
   nextUpdate: Date | undefined,
+  options: { keepsExpiredSince?: Date } = {},
 ): Promise<Uint8Array> => {
   const crl = await x509.X509CrlGenerator.create({
     issuer: authority.name,
     thisUpdate: daysFrom(at, -1),
     nextUpdate,
+    extensions: options.keepsExpiredSince ? [expiredCertsOnCrl(options.keepsExpiredSince)] : [],
     entries: revoked.map((serialNumber) => ({ serialNumber, revocationDate: daysFrom(at, -1) })),
     signingKey: authority.keys.privateKey,
     signingAlgorithm: ALGORITHM,

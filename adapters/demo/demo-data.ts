@@ -367,19 +367,24 @@ export const buildDemoData = async (now: Date): Promise<DemoData> => {
   // development database keeps working: real CRLs are fetched again before their nextUpdate.
   const revoked = serials.get('hanako-revoked')
   const crlUntil = daysFrom(now, 3650)
+  // Both authorities keep the entries of expired certificates (ExpiredCertsOnCRL), so that F2
+  // can renew 更新 三郎's expired card: a CRL that may have dropped them would not do.
+  const keptSince = daysFrom(now, -3650)
   return {
     trustAnchors: [
       {
         name: DEMO_TRUST_ANCHOR_NAMES.jpki,
         kind: 'jpki',
         certificate: jpkiCa.certificate,
-        crl: await revocationList(jpkiCa, [], now, crlUntil),
+        crl: await revocationList(jpkiCa, [], now, crlUntil, { keepsExpiredSince: keptSince }),
       },
       {
         name: DEMO_TRUST_ANCHOR_NAMES.private,
         kind: 'private',
         certificate: privateCa.certificate,
-        crl: await revocationList(privateCa, revoked ? [revoked] : [], now, crlUntil),
+        crl: await revocationList(privateCa, revoked ? [revoked] : [], now, crlUntil, {
+          keepsExpiredSince: keptSince,
+        }),
       },
     ],
     business: structuredClone(business),
@@ -444,15 +449,43 @@ const eraseDemoData = async (trx: Kysely<Database>, jobs: JobQueue | undefined) 
   await trx.deleteFrom('user_changes').where('business_id', '=', DEMO_BUSINESS_ID).execute()
   await trx.deleteFrom('businesses').where('id', '=', DEMO_BUSINESS_ID).execute()
   await trx.deleteFrom('trust_anchors').where('name', 'in', Object.values(DEMO_TRUST_ANCHOR_NAMES)).execute()
-  await trx
-    .deleteFrom('development.virtual_cards')
-    .where(
-      'id',
-      'in',
-      DEMO_CARDS.map((c) => c.cardId),
-    )
-    .execute()
+  await trx.deleteFrom('demo_data').execute()
+  // The virtual cards are gone with the schema `development` once production has started here.
+  const cards = await sql<{
+    table: string | null
+  }>`select to_regclass('development.virtual_cards')::text as table`.execute(trx)
+  if (cards.rows[0]?.table)
+    await trx
+      .deleteFrom('development.virtual_cards')
+      .where(
+        'id',
+        'in',
+        DEMO_CARDS.map((c) => c.cardId),
+      )
+      .execute()
 }
+
+/**
+ * Production keeps no demo data: the demo business, its users with their registered
+ * certificates, and the test PKI's trust anchors (whose file keys /dev/certificate-files handed
+ * out, with their passwords in the README) are erased if a development start left them. True if
+ * they were there.
+ */
+export const removeDemoData = async (
+  db: Kysely<Database>,
+  jobsIn?: (trx: Kysely<Database>) => JobQueue,
+): Promise<boolean> =>
+  db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('portal-demo-data'))`.execute(trx)
+    const anchors = await trx
+      .selectFrom('trust_anchors')
+      .select('name')
+      .where('name', 'in', Object.values(DEMO_TRUST_ANCHOR_NAMES))
+      .execute()
+    if (!(await demoStateIn(trx)).present && anchors.length === 0) return false
+    await eraseDemoData(trx, jobsIn?.(trx))
+    return true
+  })
 
 /**
  * Loads the demo data, made for `now`, unless current demo data is there already; demo data that

@@ -56,7 +56,8 @@ const setUp = () => {
       revocationLists: [],
     }),
   }
-  const trust = withDistributedCrls(anchors, { distribution, cache: memoryCrlCache(), clock })
+  const cache = memoryCrlCache()
+  const trust = withDistributedCrls(anchors, { distribution, cache, clock })
   const judge = async () => {
     const result = await validateCertificate(
       card.certificate,
@@ -65,12 +66,12 @@ const setUp = () => {
     )
     return result.ok ? 'accepted' : result.error.kind
   }
-  return { clock, state, judge }
+  return { clock, state, judge, cache }
 }
 
 describe('CRLs from distribution points', () => {
   it('reads the http(s) points a certificate names, each once, at most four', async () => {
-    expect(distributionPointsOf([card.certificate, card.certificate])).toEqual([URL_OF_CA])
+    expect(distributionPointsOf(card.certificate)).toEqual([URL_OF_CA])
     const many = await issueCertificate(ca, 'CN=多すぎる, C=JP', VALID, {
       extensions: [
         new x509.CRLDistributionPointsExtension(
@@ -78,8 +79,8 @@ describe('CRLs from distribution points', () => {
         ),
       ],
     })
-    expect(distributionPointsOf([many.certificate])).toHaveLength(MAX_DISTRIBUTION_POINTS)
-    expect(distributionPointsOf([new Uint8Array([1, 2, 3])])).toEqual([])
+    expect(distributionPointsOf(many.certificate)).toHaveLength(MAX_DISTRIBUTION_POINTS)
+    expect(distributionPointsOf(new Uint8Array([1, 2, 3]))).toEqual([])
   })
 
   it('fetches the CRL once and keeps it until its nextUpdate, then fetches it again', async () => {
@@ -129,8 +130,25 @@ describe('CRLs from distribution points', () => {
     expect(asked).toBe(1)
   })
 
+  it('keeps no CRL a known authority did not sign, and none older than the one kept', async () => {
+    const { clock, state, judge, cache } = setUp()
+    const fresh = await revocationList(ca, [], NOW, daysFrom(NOW, 1))
+    state.crl = fresh
+    expect(await judge()).toBe('accepted')
+    clock.advance(2 * 24 * 3600_000)
+    // Over plain HTTP, someone answers in the authority's place: its name, another key.
+    const impostor = await createAuthority('CN=配布点のある認証局, C=JP', NOW)
+    state.crl = await revocationList(impostor, [], clock.now(), daysFrom(clock.now(), 3650))
+    expect(await judge()).toBe('revocation-unknown')
+    expect((await cache.find(URL_OF_CA))?.crl).toEqual(fresh)
+    // A replay of a list older than the one kept.
+    state.crl = await revocationList(ca, [], daysFrom(NOW, -10), daysFrom(clock.now(), 3650))
+    expect(await judge()).toBe('revocation-unknown')
+    expect((await cache.find(URL_OF_CA))?.crl).toEqual(fresh)
+  })
+
   it('refuses rather than assumes good when the point cannot be reached', async () => {
-    const { clock, state, judge } = setUp()
+    const { clock, state, judge, cache } = setUp()
     state.down = true
     expect(await judge()).toBe('revocation-unknown')
     // A CRL kept from before, once its time is up, is stale: still unknown, never "good".
@@ -140,9 +158,12 @@ describe('CRLs from distribution points', () => {
     clock.advance(2 * 24 * 3600_000)
     state.down = true
     expect(await judge()).toBe('revocation-unknown')
-    // What the point answers that is not a CRL is not kept, and changes nothing.
+    // What the point answers that is not a CRL is not kept: the stale one stays.
+    const keptBefore = (await cache.find(URL_OF_CA))?.crl
     state.down = false
     state.crl = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00])
     expect(await judge()).toBe('revocation-unknown')
+    expect((await cache.find(URL_OF_CA))?.crl).toEqual(keptBefore)
+    expect(keptBefore).toBeDefined()
   })
 })

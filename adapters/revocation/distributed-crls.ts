@@ -1,53 +1,99 @@
 /**
  * Trust material with the CRLs a certificate names: for each CRL distribution point of the
- * certificate being judged (and of the intermediate authorities the portal knows), the CRL kept
- * from an earlier fetch while it is current (until its nextUpdate), else a fresh one from the
- * distribution point, kept in turn. When the point cannot be reached, the kept CRL is used
- * whatever its age: the validator then finds it stale and answers revocation-unknown, so a card
- * is never taken as unrevoked for want of a CRL. One fetch per URL at a time in this process.
- * Only a certificate that a known authority signed gets its points asked: anyone can make a
- * certificate naming any URL, and the portal must not fetch an internal address for them.
+ * certificate being judged and of the intermediate authorities above it, the CRL kept from an
+ * earlier fetch while it is current (until its nextUpdate), else a fresh one from the point, kept
+ * in turn. When the point cannot be reached, the kept CRL is used whatever its age: the validator
+ * then finds it stale and answers revocation-unknown, so a card is never taken as unrevoked for
+ * want of a CRL. One fetch per URL at a time in this process.
+ *
+ * What the outside world could do to it, and what stops it:
+ * - anyone can make a certificate naming any URL: only a certificate a known authority signed gets
+ *   its points asked, so the portal fetches no address an attacker chooses;
+ * - a CRL travels over plain HTTP: one is kept only if a known authority signed it and it is not
+ *   older than the one kept (no replay of an old list, no foreign list in its place);
+ * - a certificate may name many points: at most MAX_DISTRIBUTION_POINTS each.
+ * Only http(s) points are asked; an authority that publishes otherwise (LDAP, a directory name)
+ * keeps its CRL beside its certificate in the trust store (`npm run ops -- trust crl`).
  */
 import type { TrustMaterial } from '../../core/certificate-path.ts'
 import type { Clock, CrlDistribution, TrustAnchors } from '../../core/ports.ts'
 import { x509 } from '../../core/x509.ts'
 import type { CrlCache } from './crl-cache.ts'
 
-/** Distribution points asked per judgement, at most: a certificate cannot make the portal fetch a hundred. */
-export const MAX_DISTRIBUTION_POINTS = 4
+type Certificate = InstanceType<typeof x509.X509Certificate>
+type Crl = InstanceType<typeof x509.X509Crl>
 
-/** The http(s) URLs of the certificates' CRL distribution points, each once. */
-export const distributionPointsOf = (certificates: Uint8Array[]): string[] => {
-  const urls = new Set<string>()
-  for (const der of certificates) {
-    let points: InstanceType<typeof x509.CRLDistributionPointsExtension> | null
-    try {
-      points = new x509.X509Certificate(new Uint8Array(der)).getExtension(x509.CRLDistributionPointsExtension)
-    } catch {
-      continue
-    }
-    for (const point of points?.distributionPoints ?? [])
-      for (const name of point.distributionPoint?.fullName ?? []) {
-        const uri = name.uniformResourceIdentifier
-        if (uri && /^https?:\/\//i.test(uri)) urls.add(uri)
-      }
+/** Distribution points asked per certificate, at most: a certificate cannot make the portal fetch a hundred. */
+export const MAX_DISTRIBUTION_POINTS = 4
+/** Authorities above a card whose points are asked: as many as a path may hold (core/certificate-path.ts). */
+const MAX_AUTHORITIES_ABOVE = 4
+
+const parseCertificate = (der: Uint8Array): Certificate | undefined => {
+  try {
+    return new x509.X509Certificate(new Uint8Array(der))
+  } catch {
+    return undefined
   }
+}
+
+/** The http(s) URLs of a certificate's CRL distribution points, each once, at most MAX_DISTRIBUTION_POINTS. */
+export const distributionPointsOf = (der: Uint8Array): string[] => {
+  const urls = new Set<string>()
+  let points: InstanceType<typeof x509.CRLDistributionPointsExtension> | null | undefined
+  try {
+    points = parseCertificate(der)?.getExtension(x509.CRLDistributionPointsExtension)
+  } catch {
+    return []
+  }
+  for (const point of points?.distributionPoints ?? [])
+    for (const name of point.distributionPoint?.fullName ?? []) {
+      const uri = name.uniformResourceIdentifier
+      if (uri && /^https?:\/\//i.test(uri)) urls.add(uri)
+    }
   return [...urls].slice(0, MAX_DISTRIBUTION_POINTS)
 }
 
-/** Whether an anchor or a known intermediate authority signed the certificate. */
-const issuedByKnownAuthority = async (der: Uint8Array, trust: TrustMaterial): Promise<boolean> => {
-  try {
-    const cert = new x509.X509Certificate(new Uint8Array(der))
-    for (const authority of [...trust.anchors.map((a) => a.certificate), ...(trust.intermediates ?? [])]) {
-      const issuer = new x509.X509Certificate(new Uint8Array(authority))
-      if (issuer.subject !== cert.issuer) continue
-      if (await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true }).catch(() => false))
-        return true
-    }
-  } catch {
-    // Not a certificate: it names no point.
+const signedBy = async (cert: Certificate, issuer: Certificate) =>
+  cert.issuer === issuer.subject &&
+  (await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true }).catch(() => false))
+
+/**
+ * The certificates whose points are asked: the card's, if a known authority signed it, and the
+ * known intermediates above it, each signed by the next (none when nothing known signed the card).
+ */
+const certificatesToAsk = async (
+  der: Uint8Array,
+  authorities: Certificate[],
+  intermediates: Certificate[],
+) => {
+  const card = parseCertificate(der)
+  if (!card) return []
+  const path: Certificate[] = []
+  let current = card
+  for (let depth = 0; depth < MAX_AUTHORITIES_ABOVE; depth++) {
+    const above = await firstSigner(current, authorities)
+    if (!above) break
+    if (depth === 0) path.push(card)
+    if (!intermediates.includes(above)) break
+    path.push(above)
+    current = above
   }
+  return path
+}
+
+const firstSigner = async (cert: Certificate, candidates: Certificate[]) => {
+  for (const candidate of candidates) if (await signedBy(cert, candidate)) return candidate
+  return undefined
+}
+
+/** Whether a known authority signed the CRL. */
+const crlSignedByKnown = async (crl: Crl, authorities: Certificate[]) => {
+  for (const authority of authorities)
+    if (
+      authority.subject === crl.issuer &&
+      (await crl.verify({ publicKey: authority.publicKey }).catch(() => false))
+    )
+      return true
   return false
 }
 
@@ -57,7 +103,7 @@ export const withDistributedCrls = (
 ): TrustAnchors => {
   const inFlight = new Map<string, Promise<Uint8Array | undefined>>()
 
-  const fetchAndKeep = async (url: string): Promise<Uint8Array | undefined> => {
+  const fetchAndKeep = async (url: string, authorities: Certificate[]): Promise<Uint8Array | undefined> => {
     const kept = await deps.cache.find(url)
     if (kept?.nextUpdate && kept.nextUpdate > deps.clock.now()) return kept.crl
     const fetched = await deps.distribution.fetch(url)
@@ -65,11 +111,20 @@ export const withDistributedCrls = (
       deps.log?.(`CRL ${url}: ${fetched.error.message}`)
       return kept?.crl
     }
-    let crl: InstanceType<typeof x509.X509Crl>
+    let crl: Crl
     try {
       crl = new x509.X509Crl(new Uint8Array(fetched.value))
     } catch {
       deps.log?.(`CRL ${url}: not a CRL`)
+      return kept?.crl
+    }
+    if (!(await crlSignedByKnown(crl, authorities))) {
+      deps.log?.(`CRL ${url}: not signed by an authority the portal knows; kept the one before`)
+      return kept?.crl
+    }
+    const keptThisUpdate = kept && new x509.X509Crl(new Uint8Array(kept.crl)).thisUpdate
+    if (keptThisUpdate && crl.thisUpdate < keptThisUpdate) {
+      deps.log?.(`CRL ${url}: older than the one kept; kept the newer`)
       return kept?.crl
     }
     await deps.cache.save(url, {
@@ -80,10 +135,10 @@ export const withDistributedCrls = (
     return fetched.value
   }
 
-  const currentCrl = (url: string): Promise<Uint8Array | undefined> => {
+  const currentCrl = (url: string, authorities: Certificate[]): Promise<Uint8Array | undefined> => {
     let pending = inFlight.get(url)
     if (!pending) {
-      pending = fetchAndKeep(url).finally(() => inFlight.delete(url))
+      pending = fetchAndKeep(url, authorities).finally(() => inFlight.delete(url))
       inFlight.set(url, pending)
     }
     return pending
@@ -91,11 +146,14 @@ export const withDistributedCrls = (
 
   return {
     load: async (certificate) => {
-      const trust = await trustAnchors.load(certificate)
+      const trust: TrustMaterial = await trustAnchors.load(certificate)
       if (!certificate) return trust
-      const known = await issuedByKnownAuthority(certificate, trust)
-      const urls = distributionPointsOf([...(known ? [certificate] : []), ...(trust.intermediates ?? [])])
-      const crls = await Promise.all(urls.map(currentCrl))
+      const anchors = trust.anchors.flatMap((a) => parseCertificate(a.certificate) ?? [])
+      const intermediates = (trust.intermediates ?? []).flatMap((der) => parseCertificate(der) ?? [])
+      const authorities = [...anchors, ...intermediates]
+      const asked = await certificatesToAsk(certificate, authorities, intermediates)
+      const urls = [...new Set(asked.flatMap((cert) => distributionPointsOf(new Uint8Array(cert.rawData))))]
+      const crls = await Promise.all(urls.map((url) => currentCrl(url, authorities)))
       return { ...trust, revocationLists: [...trust.revocationLists, ...crls.flatMap((c) => (c ? [c] : []))] }
     },
   }

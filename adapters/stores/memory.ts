@@ -215,6 +215,10 @@ export const memoryStores = (state: MemoryState) => {
       find: async (id: string) => findSession(id),
       findWithUser: async (id: string) => {
         const session = findSession(id)
+        // A session whose certificate is no longer registered opens nothing (see the Kysely store).
+        const signedWith = session?.signedInWith
+        if (signedWith && ![...state.certificates.values()].some((c) => c.fingerprint === signedWith))
+          return undefined
         return (
           session && { session, user: session.userId ? copy(state.users.get(session.userId)) : undefined }
         )
@@ -250,10 +254,13 @@ export const memoryStores = (state: MemoryState) => {
         const s = state.sessions.get(id)
         if (s) s.lastSeenAt = at
       },
-      endSignedInWith: async (fingerprints: string[], keep: string) =>
-        endSessionsWhere(
+      endSignedInWith: async (fingerprints: string[], keep: string, keptWith: string) => {
+        const kept = state.sessions.get(keep)
+        if (kept?.signedInWith && fingerprints.includes(kept.signedInWith)) kept.signedInWith = keptWith
+        return endSessionsWhere(
           (id, s) => id !== keep && s.signedInWith !== undefined && fingerprints.includes(s.signedInWith),
-        ),
+        )
+      },
       endExpired: async ({ lastSeenBefore, createdBefore }: { lastSeenBefore: Date; createdBefore: Date }) =>
         endSessionsWhere((_, s) => s.lastSeenAt < lastSeenBefore || s.createdAt < createdBefore),
     },

@@ -39,6 +39,19 @@ export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
         ).as('user'),
       )
       .where('sessions.id', '=', sessionKey(sessionId))
+      // A session whose certificate is no longer registered opens nothing, even one written by a
+      // sign-in that raced the certificate's removal (F1) or replacement (F2) past its clean-up.
+      .where((eb) =>
+        eb.or([
+          eb('sessions.signed_in_with', 'is', null),
+          eb.exists(
+            eb
+              .selectFrom('certificates')
+              .select('certificates.id')
+              .whereRef('certificates.fingerprint', '=', 'sessions.signed_in_with'),
+          ),
+        ]),
+      )
       .executeTakeFirst()
     return r && { session: toSession(sessionId, r), user: r.user ? toUser(r.user) : undefined }
   },
@@ -114,8 +127,14 @@ export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
   end: async (sessionId) => {
     await db.deleteFrom('sessions').where('id', '=', sessionKey(sessionId)).execute()
   },
-  endSignedInWith: async (fingerprints, keep) => {
+  endSignedInWith: async (fingerprints, keep, keptWith) => {
     if (fingerprints.length === 0) return 0
+    await db
+      .updateTable('sessions')
+      .set({ signed_in_with: keptWith })
+      .where('id', '=', sessionKey(keep))
+      .where('signed_in_with', 'in', fingerprints)
+      .execute()
     const result = await db
       .deleteFrom('sessions')
       .where('signed_in_with', 'in', fingerprints)

@@ -398,16 +398,35 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
         baseVersion: 1,
       })
       expect((await s.sessions.find('by-a-1'))?.signedInWith).toBe('fp-a')
-      expect(await s.sessions.endSignedInWith(['fp-a', 'fp-c'], 'by-a-remover')).toBe(3)
+      expect(await s.sessions.endSignedInWith(['fp-a', 'fp-c'], 'by-a-remover', 'fp-b')).toBe(3)
       for (const ended of ['by-a-1', 'by-a-2', 'by-c'])
         expect(await s.sessions.find(ended), ended).toBeUndefined()
       for (const kept of ['by-a-remover', 'by-b', 'anonymous'])
         expect(await s.sessions.find(kept), kept).toBeDefined()
       expect(await s.drafts.find('by-a-1', 'f')).toBeUndefined()
-      expect(await s.sessions.endSignedInWith([], 'by-a-remover')).toBe(0)
+      // The remover stays, bound to a certificate still registered.
+      expect((await s.sessions.find('by-a-remover'))?.signedInWith).toBe('fp-b')
+      expect(await s.sessions.endSignedInWith([], 'by-a-remover', 'fp-b')).toBe(0)
       // A sign-in records its certificate on the new id.
       await s.sessions.signIn('anonymous', { ...session('signed-in', user), signedInWith: 'fp-d' })
       expect((await s.sessions.find('signed-in'))?.signedInWith).toBe('fp-d')
+    })
+
+    test('opens no session whose certificate is no longer registered', async () => {
+      const [registered] = await s.accounts.listCertificates(DEMO_USER_IDS.hanako)
+      if (!registered) throw new Error('the demo gives 入札 花子 a certificate')
+      await s.sessions.create({
+        ...session('by-registered', DEMO_USER_IDS.hanako),
+        signedInWith: registered.fingerprint,
+      })
+      await s.sessions.create({
+        ...session('by-removed', DEMO_USER_IDS.hanako),
+        signedInWith: 'f'.repeat(64),
+      })
+      await s.sessions.create(session('before-0018', DEMO_USER_IDS.hanako))
+      expect((await s.sessions.findWithUser('by-registered'))?.user?.id).toBe(DEMO_USER_IDS.hanako)
+      expect(await s.sessions.findWithUser('by-removed')).toBeUndefined()
+      expect(await s.sessions.findWithUser('before-0018')).toBeDefined()
     })
 
     test('keeps one draft per session and flow, and marks it completed', async () => {

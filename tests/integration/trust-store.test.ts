@@ -18,7 +18,14 @@ import { migrateToLatest, openDatabase } from '../../adapters/db/database.ts'
 import { toBase64 } from '../../core/base64.ts'
 import { validateCertificate } from '../../core/certificate-path.ts'
 import { runOps } from '../../jobs/ops.ts'
-import { addTrust, certificateFromFile, listTrust, removeTrust } from '../../jobs/trust-store.ts'
+import {
+  addTrust,
+  certificateFromFile,
+  crlFromFile,
+  listTrust,
+  removeTrust,
+  setTrustCrl,
+} from '../../jobs/trust-store.ts'
 import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
 
 const NOW = new Date()
@@ -129,6 +136,43 @@ describe('the trust store', () => {
       ok: false,
       error: expect.stringContaining('is taken'),
     })
+  })
+
+  it('keeps a CRL beside an authority that publishes it other than over HTTP, if that authority signed it', async () => {
+    const db = test.handle.db
+    const ldapOnly = await createAuthority('CN=LDAPで公開する認証局, C=JP', NOW)
+    const other = await createAuthority('CN=別の認証局, C=JP', NOW)
+    expect(
+      await addTrust(
+        db,
+        { name: 'ldap-only', role: 'anchor', kind: 'jpki', certificate: ldapOnly.certificate },
+        NOW,
+      ),
+    ).toMatchObject({ ok: true })
+    const crl = await revocationList(ldapOnly, [], NOW, daysFrom(NOW, 2))
+    const pemCrl = `-----BEGIN X509 CRL-----\n${toBase64(crl)}\n-----END X509 CRL-----\n`
+    expect(crlFromFile(new TextEncoder().encode(pemCrl))).toEqual(new Uint8Array(crl))
+    expect(
+      await setTrustCrl(db, 'ldap-only', await revocationList(other, [], NOW, daysFrom(NOW, 2)), NOW),
+    ).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('is not signed by'),
+    })
+    expect(
+      await setTrustCrl(db, 'ldap-only', await revocationList(ldapOnly, [], NOW, undefined), NOW),
+    ).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('not current'),
+    })
+    expect(await setTrustCrl(db, 'nobody', crl, NOW)).toMatchObject({ ok: false })
+    expect(await setTrustCrl(db, 'ldap-only', crl, NOW)).toMatchObject({ ok: true })
+    // The verifier gets it: a JPKI card under it is judged on it.
+    const card = await issueCertificate(ldapOnly, 'CN=委任 次郎, C=JP', {
+      notBefore: daysFrom(NOW, -1),
+      notAfter: daysFrom(NOW, 300),
+    })
+    const judged = await validateCertificate(card.certificate, await kyselyTrustAnchors(db).load(), NOW)
+    expect(judged.ok && judged.value.use).toBe('my-number-user-authentication')
   })
 
   it('is kept with the operator command, as typed', async () => {
