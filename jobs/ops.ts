@@ -17,9 +17,6 @@ import { z } from 'zod'
 import { type DatabaseHandle, DataFolderInUseError, openDatabase } from '../adapters/db/database.ts'
 import { newBoss } from '../adapters/job-queue/boss.ts'
 import { kyselyAuditLogReader } from '../adapters/stores/audit-log.kysely.ts'
-import { configFromEnv } from '../main.ts'
-import { type AuditRange, exportAuditLog } from './audit-export.ts'
-import { isDeadLetterQueue, listDeadLetters, redriveDeadLetters } from './dead-letters.ts'
 import {
   addTrust,
   certificateFromFile,
@@ -27,7 +24,10 @@ import {
   listTrust,
   removeTrust,
   setTrustCrl,
-} from './trust-store.ts'
+} from '../adapters/stores/trust-store.kysely.ts'
+import { configFromEnv } from '../main.ts'
+import { type AuditRange, exportAuditLog } from './audit-export.ts'
+import { isDeadLetterQueue, listDeadLetters, redriveDeadLetters } from './dead-letters.ts'
 
 const USAGE = `usage:
   npm run ops -- dead-letters

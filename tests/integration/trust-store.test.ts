@@ -15,9 +15,6 @@ import {
 } from '../../adapters/card-reader/test-pki.ts'
 import { kyselyTrustAnchors } from '../../adapters/card-reader/virtual-card-store.kysely.ts'
 import { migrateToLatest, openDatabase } from '../../adapters/db/database.ts'
-import { toBase64 } from '../../core/base64.ts'
-import { validateCertificate } from '../../core/certificate-path.ts'
-import { runOps } from '../../jobs/ops.ts'
 import {
   addTrust,
   certificateFromFile,
@@ -25,7 +22,10 @@ import {
   listTrust,
   removeTrust,
   setTrustCrl,
-} from '../../jobs/trust-store.ts'
+} from '../../adapters/stores/trust-store.kysely.ts'
+import { toBase64 } from '../../core/base64.ts'
+import { validateCertificate } from '../../core/certificate-path.ts'
+import { runOps } from '../../jobs/ops.ts'
 import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
 
 const NOW = new Date()

@@ -9,11 +9,11 @@
  * revocation-unknown. An intermediate's kind is stored but not used: the anchor's decides.
  */
 import type { Kysely } from 'kysely'
-import type { Database } from '../adapters/db/schema.ts'
-import { fromBase64 } from '../core/base64.ts'
-import { fingerprintOf } from '../core/certificates.ts'
-import { err, ok, type Result } from '../core/result.ts'
-import { x509 } from '../core/x509.ts'
+import { fromBase64 } from '../../core/base64.ts'
+import { fingerprintOf } from '../../core/certificates.ts'
+import { err, ok, type Result } from '../../core/result.ts'
+import { x509 } from '../../core/x509.ts'
+import type { Database } from '../db/schema.ts'
 
 export type TrustEntry = {
   name: string
