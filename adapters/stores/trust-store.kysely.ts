@@ -42,19 +42,25 @@ export const listTrust = async (db: Kysely<Database>): Promise<TrustEntry[]> => 
     .select(['name', 'role', 'kind', 'certificate'])
     .orderBy('name')
     .execute()
-  return Promise.all(
-    rows.map(async (r) => {
-      const cert = new x509.X509Certificate(new Uint8Array(r.certificate))
-      return {
-        name: r.name,
-        role: r.role,
-        kind: r.kind,
-        subject: cert.subject,
-        notAfter: cert.notAfter,
-        fingerprint: await fingerprintOf(new Uint8Array(r.certificate)),
-      }
-    }),
-  )
+  return Promise.all(rows.map((r) => entryOf(r)))
+}
+
+/** What the store says of an entry: its name, role and kind, and its certificate's facts. */
+const entryOf = async (e: {
+  name: string
+  role: TrustEntry['role']
+  kind: TrustEntry['kind']
+  certificate: Uint8Array
+}): Promise<TrustEntry> => {
+  const cert = new x509.X509Certificate(new Uint8Array(e.certificate))
+  return {
+    name: e.name,
+    role: e.role,
+    kind: e.kind,
+    subject: cert.subject,
+    notAfter: cert.notAfter,
+    fingerprint: await fingerprintOf(new Uint8Array(e.certificate)),
+  }
 }
 
 export const addTrust = async (
@@ -92,14 +98,7 @@ export const addTrust = async (
       crl: null,
     })
     .execute()
-  return ok({
-    name: entry.name,
-    role: entry.role,
-    kind: entry.kind,
-    subject: cert.subject,
-    notAfter: cert.notAfter,
-    fingerprint: await fingerprintOf(new Uint8Array(entry.certificate)),
-  })
+  return ok(await entryOf(entry))
 }
 
 /** Keeps `crl` beside the authority `name`, if that authority signed it and it is current. */
