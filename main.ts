@@ -6,15 +6,6 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { noCardReader } from './adapters/card-reader/no-card-reader.ts'
-import {
-  DEFAULT_IC_CARD_PIN_TRIES,
-  linksOfRenewedCards,
-  virtualCardReader,
-} from './adapters/card-reader/virtual-card-reader.ts'
-import {
-  kyselyTrustAnchors,
-  kyselyVirtualCardStore,
-} from './adapters/card-reader/virtual-card-store.kysely.ts'
 import { systemClock } from './adapters/clock/system-clock.ts'
 import {
   type DatabaseHandle,
@@ -25,6 +16,7 @@ import {
   openDatabase,
   removeDevelopmentParts,
 } from './adapters/db/database.ts'
+import { demoCrlDistribution, trustTableCrls } from './adapters/dev/crl-distribution.demo.ts'
 import {
   DEMO_CARDS,
   DEMO_DATA_KEPT_DAYS,
@@ -32,27 +24,33 @@ import {
   demoCertificateFile,
   loadDemoData,
   removeDemoData,
-} from './adapters/demo/demo-data.ts'
-import { DEMO_MANDATE_PROVIDERS, demoMandates } from './adapters/demo/demo-mandates.ts'
+} from './adapters/dev/demo-data.ts'
+import { DEMO_MANDATE_PROVIDERS, demoMandates } from './adapters/dev/demo-mandates.ts'
+import { gepsSimulator } from './adapters/dev/geps.simulator.ts'
+import { jpkiSimulator } from './adapters/dev/jpki.simulator.ts'
+import type { MailSink } from './adapters/dev/mail-sink.ts'
+import { mandateProviderSimulator } from './adapters/dev/mandate-provider.simulator.ts'
+import {
+  DEFAULT_IC_CARD_PIN_TRIES,
+  linksOfRenewedCards,
+  virtualCardReader,
+} from './adapters/dev/virtual-card-reader.ts'
+import { kyselyVirtualCardStore } from './adapters/dev/virtual-card-store.kysely.ts'
 import { httpGeps } from './adapters/geps/geps.http.ts'
-import { gepsSimulator } from './adapters/geps/geps.simulator.ts'
 import { remoteAddressOf, type Served, serveHttp } from './adapters/http/serve.ts'
 import { newBoss } from './adapters/job-queue/boss.ts'
 import { pgBossJobQueue } from './adapters/job-queue/job-queue.pgboss.ts'
 import { httpJpki } from './adapters/jpki/jpki.http.ts'
-import { jpkiSimulator } from './adapters/jpki/jpki.simulator.ts'
-import type { MailSink } from './adapters/mail/mail-sink.ts'
 import { smtpMailer } from './adapters/mail/mailer.smtp.ts'
 import { httpMandateProvider } from './adapters/mandates/mandate-provider.http.ts'
-import { mandateProviderSimulator } from './adapters/mandates/mandate-provider.simulator.ts'
 import { kyselyCrlCache } from './adapters/revocation/crl-cache.ts'
-import { demoCrlDistribution, trustTableCrls } from './adapters/revocation/crl-distribution.demo.ts'
 import { httpCrlDistribution } from './adapters/revocation/crl-distribution.http.ts'
 import { withDistributedCrls } from './adapters/revocation/distributed-crls.ts'
 import { kyselyFailureLog } from './adapters/stores/failure-log.kysely.ts'
+import { kyselyTrustAnchors } from './adapters/stores/trust-store.kysely.ts'
 import { kyselyPorts } from './adapters/stores/unit-of-work.kysely.ts'
 import type { Clock } from './core/ports.ts'
-import type { SessionLimits } from './core/sessions.ts'
+import type { SessionLimits } from './core/use-cases/sessions/sessions.ts'
 import { ALL_QUEUES, createQueues } from './jobs/queues.ts'
 import { CONCURRENCY_ON_POSTGRES, startWorkers } from './jobs/workers.ts'
 import { createApp } from './web/app.ts'
@@ -235,7 +233,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     let smtpUrl = config.smtpUrl
     if (!smtpUrl) {
       // Development only (productionProblems): the sink and its parser are development packages.
-      const { startMailSink } = await import('./adapters/mail/mail-sink.ts')
+      const { startMailSink } = await import('./adapters/dev/mail-sink.ts')
       const sink = await startMailSink(config.mailSinkPort, clock)
       stops.push(() => sink.close())
       mailSink = sink

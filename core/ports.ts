@@ -2,12 +2,15 @@
  * The ports: what the core needs from the world, as types of functions. Each has a real adapter
  * and an in-memory or simulated twin under adapters/, checked by one shared contract test.
  */
-import type { Business, BusinessFields, Certificate, User, UserFields } from './account.ts'
-import type { TrustMaterial } from './certificates.ts'
-import type { Mandate } from './mandates.ts'
-import type { Notice } from './notices.ts'
-import type { Qualification } from './qualifications.ts'
-import type { Result } from './result.ts'
+import type { Business, BusinessFields, Certificate, User, UserFields } from './domain/account.ts'
+import type { TrustMaterial } from './domain/certificates.ts'
+import type { Mandate } from './domain/mandates.ts'
+import type { Notice } from './domain/notices.ts'
+import type { Qualification } from './domain/qualifications.ts'
+import type { HelperAlgorithm } from './lib/helper-token.ts'
+import type { Result } from './lib/result.ts'
+
+export type { HelperAlgorithm }
 
 export type Clock = { now(): Date }
 
@@ -278,7 +281,7 @@ export type Mailer = { send(mail: Mail): Promise<Result<{ messageId: string }, D
 
 /**
  * The mails the mail server has accepted, by idempotency key. SMTP cannot tell a mail sent twice,
- * so the mail worker asks here before it sends (see core/mail-delivery.ts).
+ * so the mail worker asks here before it sends (see core/use-cases/sync/mail-delivery.ts).
  */
 export type SentMailLog = {
   wasSent(idempotencyKey: string): Promise<boolean>
@@ -336,9 +339,6 @@ export type CardProof = {
   userAuthenticationCertificate?: Uint8Array
 }
 
-/** The signature algorithms a card helper may name (JWS names, as Web eID uses them). */
-export type HelperAlgorithm = 'ES256' | 'ES384' | 'ES512' | 'RS256' | 'RS384' | 'RS512'
-
 export type CardReadError =
   | { kind: 'no-card' }
   /** `triesLeft` is absent for a file, which never locks. */
@@ -378,7 +378,7 @@ export type Jpki = {
 
 /**
  * A mandate-handling business (電子委任状取扱事業者), asked for a mandate it issued (F3
- * マイナンバーカード電子委任状取得依頼). The portal then checks what it returns (core/mandates.ts).
+ * マイナンバーカード電子委任状取得依頼). The portal then checks what it returns (core/domain/mandates.ts).
  */
 export type MandateProvider = {
   id: string

@@ -4,11 +4,11 @@
  * that pg-boss retries it later, a permanent one goes to the dead-letter queue.
  */
 import type { Job, JobResult, PgBoss } from 'pg-boss'
-import { type ReminderPorts, sendExpiryReminders } from '../core/expiry-reminders.ts'
-import { type MailDeliveryPorts, sendMailOnce } from '../core/mail-delivery.ts'
 import type { Mail, SessionStore } from '../core/ports.ts'
-import { endExpiredSessions, type SessionLimits } from '../core/sessions.ts'
-import { deliverChangeToGeps, type SyncPorts } from '../core/sync.ts'
+import { endExpiredSessions, type SessionLimits } from '../core/use-cases/sessions/sessions.ts'
+import { type ReminderPorts, sendExpiryReminders } from '../core/use-cases/sync/expiry-reminders.ts'
+import { type MailDeliveryPorts, sendMailOnce } from '../core/use-cases/sync/mail-delivery.ts'
+import { deliverChangeToGeps, type SyncPorts } from '../core/use-cases/sync/sync.ts'
 import { QUEUES, SCHEDULED } from './queues.ts'
 
 export type WorkerPorts = SyncPorts &
@@ -28,9 +28,9 @@ export type WorkerPorts = SyncPorts &
  * backlog drains as fast as GEPS and the mail server answer. A poll each second stays as the
  * backstop (a wake-up can be missed); without LISTEN/NOTIFY (PGlite) they poll every half second.
  * A batch is recorded done when its last job is: a crash before that hands its jobs out again,
- * which GEPS (idempotency keys) and the mail (core/mail-delivery.ts) take without a second
+ * which GEPS (idempotency keys) and the mail (core/use-cases/sync/mail-delivery.ts) take without a second
  * delivery. GEPS may get two changes of one user out of order: it keeps the newest version (see
- * core/sync.ts).
+ * core/use-cases/sync/sync.ts).
  */
 const POLLING = {
   pollingIntervalSeconds: 0.5,

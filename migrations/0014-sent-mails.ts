@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 
 /**
  * The mails the mail server has accepted, so that a mail job handed out again (its completion was
- * lost with the database) sends nothing (core/mail-delivery.ts). A digest of the key, no address.
+ * lost with the database) sends nothing (core/use-cases/sync/mail-delivery.ts). A digest of the key, no address.
  */
 export const up = async (db: Kysely<unknown>): Promise<void> => {
   await db.schema

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 
 /**
  * The trust store holds intermediate authorities beside the anchors: a card's certificate may be
- * issued under an intermediate the portal knows (core/certificate-path.ts builds the path).
+ * issued under an intermediate the portal knows (core/domain/certificate-path.ts builds the path).
  */
 export const up = async (db: Kysely<unknown>): Promise<void> => {
   await db.schema

@@ -1,6 +1,6 @@
 /** Route-level behaviour over the in-memory adapters: headers, origins, and the settings behind them. */
 import { describe, expect, it } from 'vitest'
-import { CARD_READ_LIMITS } from '../core/card-read-limits.ts'
+import { CARD_READ_LIMITS } from '../core/use-cases/shared/card-read-limits.ts'
 import { configFromEnv } from '../main.ts'
 import { formClient } from '../tests/support/form-client.ts'
 import { memoryPortal } from '../tests/support/memory-portal.ts'
@@ -398,7 +398,7 @@ describe('settings', () => {
 describe('the modules the page loads', () => {
   it('serves the listed core and page modules as JavaScript importing .js, and nothing else', async () => {
     const app = await appWith()
-    const pkcs12 = await app.request('/assets/modules/core/pkcs12.js')
+    const pkcs12 = await app.request('/assets/modules/core/lib/pkcs12.js')
     expect(pkcs12.status).toBe(200)
     expect(pkcs12.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
     const script = await pkcs12.text()
@@ -414,9 +414,9 @@ describe('the modules the page loads', () => {
     expect(asn1js.status).toBe(200)
     expect(await asn1js.text()).toContain("from '/assets/modules/vendor/pvutils.js'")
     for (const path of [
-      '/assets/modules/core/sign-in.js',
+      '/assets/modules/core/use-cases/sign-in/sign-in.js',
       '/assets/modules/../main.js',
-      '/assets/modules/core/x509.js',
+      '/assets/modules/core/lib/x509.js',
       '/assets/modules/vendor/node-forge.js',
       '/assets/modules/vendor/tslib.js',
     ]) {

@@ -11,10 +11,10 @@ import { createRequire, stripTypeScriptTypes } from 'node:module'
 import { dirname, join } from 'node:path'
 
 export const BROWSER_MODULES = [
-  'core/base64',
-  'core/helper-token',
-  'core/pkcs12',
-  'core/result',
+  'core/lib/base64',
+  'core/lib/helper-token',
+  'core/lib/pkcs12',
+  'core/lib/result',
   'web/page/card-read',
 ] as const
 

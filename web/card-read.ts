@@ -4,14 +4,14 @@
  * what each refusal of the card, the file or the certificate means for the user.
  */
 import { z } from 'zod'
-import { BASE64_PATTERN, fromBase64 } from '../core/base64.ts'
-import type { CardInput, ChallengedReadError } from '../core/card-proof.ts'
-import type { CertificateError } from '../core/certificates.ts'
-import { formatDateJa } from '../core/format.ts'
-import { HELPER_ALGORITHMS } from '../core/helper-token.ts'
-import { PKCS12_MAX_BYTES, type Pkcs12Error } from '../core/pkcs12.ts'
+import type { CertificateError } from '../core/domain/certificates.ts'
+import { BASE64_PATTERN, fromBase64 } from '../core/lib/base64.ts'
+import { formatDateJa } from '../core/lib/format.ts'
+import { HELPER_ALGORITHMS } from '../core/lib/helper-token.ts'
+import { PKCS12_MAX_BYTES, type Pkcs12Error } from '../core/lib/pkcs12.ts'
+import { err, ok, type Result } from '../core/lib/result.ts'
 import type { CardReadError, CardReader, CardSummary } from '../core/ports.ts'
-import { err, ok, type Result } from '../core/result.ts'
+import type { CardInput, ChallengedReadError } from '../core/use-cases/shared/card-proof.ts'
 import { blankInputField, csrfField, errorSummary, postForm } from './forms.ts'
 import { type Html, html, raw } from './render.ts'
 

@@ -6,7 +6,9 @@
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
-import type { CardInput } from '../core/card-proof.ts'
+import type { CertificateUse } from '../core/domain/certificates.ts'
+import { formatDateJa } from '../core/lib/format.ts'
+import { ok, type Result } from '../core/lib/result.ts'
 import {
   completeRenewal,
   type RenewalError,
@@ -17,11 +19,9 @@ import {
   renewalProgress,
   reviewRenewal,
   viewRenewal,
-} from '../core/certificate-renewal.ts'
-import type { CertificateUse } from '../core/certificates.ts'
-import { formatDateJa } from '../core/format.ts'
-import { ok, type Result } from '../core/result.ts'
-import { issueChallenge } from '../core/sign-in.ts'
+} from '../core/use-cases/certificate-renewal/certificate-renewal.ts'
+import type { CardInput } from '../core/use-cases/shared/card-proof.ts'
+import { issueChallenge } from '../core/use-cases/sign-in/sign-in.ts'
 import {
   besideItsForm,
   type CardMessage,

@@ -1,6 +1,6 @@
 /** Certificates as people read them: by name, not by distinguished name. */
-import type { Certificate } from '../core/account.ts'
-import { formatDateJa } from '../core/format.ts'
+import type { Certificate } from '../core/domain/account.ts'
+import { formatDateJa } from '../core/lib/format.ts'
 import { html } from './render.ts'
 
 /** One attribute of a distinguished name, such as the holder's CN, for display. */

@@ -1,9 +1,9 @@
 /** 変更履歴: the business's committed changes, for the representative, newest first. */
 import { Hono } from 'hono'
-import { formatDateTimeJa } from '../core/format.ts'
-import { businessHistory, HISTORY_LENGTH } from '../core/history.ts'
+import { periodName } from '../core/domain/qualifications.ts'
+import { formatDateTimeJa } from '../core/lib/format.ts'
 import type { AccountStore, ChangeStore } from '../core/ports.ts'
-import { periodName } from '../core/qualifications.ts'
+import { businessHistory, HISTORY_LENGTH } from '../core/use-cases/history/history.ts'
 import { html, render } from './render.ts'
 import { type AppEnv, signedIn, toSignIn } from './session.ts'
 import { SYNC_LABELS } from './sync-status.ts'

@@ -1,4 +1,4 @@
-import type { SessionLimits } from '../core/sessions.ts'
+import type { SessionLimits } from '../core/use-cases/sessions/sessions.ts'
 import { sessionCookieName } from './session.ts'
 
 const inWords = (ms: number) =>

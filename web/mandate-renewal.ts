@@ -8,7 +8,8 @@
  */
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { z } from 'zod'
-import { formatDateJa } from '../core/format.ts'
+import type { Mandate, MandateProblem } from '../core/domain/mandates.ts'
+import { formatDateJa } from '../core/lib/format.ts'
 import {
   completeMandateRenewal,
   type MandateRenewalError,
@@ -20,9 +21,8 @@ import {
   requestMandate,
   reviewMandate,
   viewMandateRenewal,
-} from '../core/mandate-renewal.ts'
-import type { Mandate, MandateProblem } from '../core/mandates.ts'
-import { issueChallenge } from '../core/sign-in.ts'
+} from '../core/use-cases/mandate-renewal/mandate-renewal.ts'
+import { issueChallenge } from '../core/use-cases/sign-in/sign-in.ts'
 import {
   type CardMessage,
   cardInputOf,

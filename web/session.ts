@@ -5,11 +5,11 @@
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import type { User } from '../core/account.ts'
-import { sameSecret } from '../core/digest.ts'
+import type { User } from '../core/domain/account.ts'
+import { sameSecret } from '../core/lib/digest.ts'
 import type { AccountStore, Clock, Session, SessionStore } from '../core/ports.ts'
-import { resumeSession, rotateSessionId, type SessionLimits } from '../core/sessions.ts'
-import { startSession } from '../core/sign-in.ts'
+import { resumeSession, rotateSessionId, type SessionLimits } from '../core/use-cases/sessions/sessions.ts'
+import { startSession } from '../core/use-cases/sign-in/sign-in.ts'
 
 /**
  * The session cookie's name. Over HTTPS it is `__Host-sid`: the browser keeps such a cookie only if

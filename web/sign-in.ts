@@ -6,8 +6,8 @@
  */
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
-import { BASE64_PATTERN, fromBase64 } from '../core/base64.ts'
-import { HELPER_ALGORITHMS } from '../core/helper-token.ts'
+import { BASE64_PATTERN, fromBase64 } from '../core/lib/base64.ts'
+import { HELPER_ALGORITHMS } from '../core/lib/helper-token.ts'
 import type { CardReader } from '../core/ports.ts'
 import {
   issueChallenge,
@@ -15,7 +15,7 @@ import {
   type SignInPorts,
   signIn as signInWith,
   signOut,
-} from '../core/sign-in.ts'
+} from '../core/use-cases/sign-in/sign-in.ts'
 import {
   besideItsForm,
   type CardMessage,

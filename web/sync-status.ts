@@ -1,7 +1,7 @@
 /** Where a change stands with GEPS, as every screen that shows a change shows it. */
 
 import type { Context } from 'hono'
-import { formatDateTimeJa } from '../core/format.ts'
+import { formatDateTimeJa } from '../core/lib/format.ts'
 import type { SyncState, UserChange } from '../core/ports.ts'
 import { html } from './render.ts'
 

@@ -7,7 +7,7 @@
  * sessions have all ended). Anyone else gets 403 (the /mandate/* guard, and the use cases).
  */
 import { type Context, Hono } from 'hono'
-import { issueChallenge } from '../core/sign-in.ts'
+import { issueChallenge } from '../core/use-cases/sign-in/sign-in.ts'
 import {
   deleteAgent,
   readCardForDeletion,
@@ -15,7 +15,7 @@ import {
   type UserDeletionError,
   type UserDeletionPorts,
   viewDeletion,
-} from '../core/user-deletion.ts'
+} from '../core/use-cases/user-deletion/user-deletion.ts'
 import {
   type CardMessage,
   cardInputOf,

@@ -25,10 +25,13 @@ import {
   type UserField,
   type UserFields,
   userFieldsOf,
-} from '../core/account.ts'
-import type { BusinessFieldErrors, BusinessInput, UserFieldErrors, UserInput } from '../core/account-rules.ts'
-import type { CardInput } from '../core/card-proof.ts'
-import { formatDateJa } from '../core/format.ts'
+} from '../core/domain/account.ts'
+import type {
+  BusinessFieldErrors,
+  BusinessInput,
+  UserFieldErrors,
+  UserInput,
+} from '../core/domain/account-rules.ts'
 import {
   applyStaged,
   GRADES,
@@ -39,9 +42,11 @@ import {
   type QualificationInput,
   REGIONS,
   registrablePeriods,
-} from '../core/qualifications.ts'
-import { ok, type Result } from '../core/result.ts'
-import { issueChallenge } from '../core/sign-in.ts'
+} from '../core/domain/qualifications.ts'
+import { formatDateJa } from '../core/lib/format.ts'
+import { ok, type Result } from '../core/lib/result.ts'
+import type { CardInput } from '../core/use-cases/shared/card-proof.ts'
+import { issueChallenge } from '../core/use-cases/sign-in/sign-in.ts'
 import {
   type CertificatePorts,
   type CertificateRefusal,
@@ -65,7 +70,7 @@ import {
   type UserUpdatePorts,
   unstageQualification,
   viewOwnChange,
-} from '../core/user-update.ts'
+} from '../core/use-cases/user-update/user-update.ts'
 import {
   besideItsForm,
   type CardMessage,

@@ -3,8 +3,9 @@
  * where the user is, by the card helper (a signed token), and a certificate file in the page or
  * on the server path; the screens offer no server-side card when this reader lists none.
  */
+
+import { err } from '../../core/lib/result.ts'
 import type { CardReader } from '../../core/ports.ts'
-import { err } from '../../core/result.ts'
 
 export const noCardReader: CardReader = {
   listCards: async () => [],

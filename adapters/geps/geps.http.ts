@@ -3,8 +3,9 @@
  * request with the receipt it already gave. A 4xx is permanent (but 408 and 429); a 5xx, a timeout
  * or a refused connection is transient and worth retrying.
  */
+
+import { err, ok, type Result } from '../../core/lib/result.ts'
 import type { DeliveryError, Geps, GepsReceipt } from '../../core/ports.ts'
-import { err, ok, type Result } from '../../core/result.ts'
 import { endpoint } from '../http/endpoint.ts'
 
 export const httpGeps = (config: { baseUrl: string; timeoutMs?: number }): Geps => {

@@ -1,3 +1,4 @@
+import { err, ok, type Result } from '../../core/lib/result.ts'
 import type {
   Clock,
   DeliveryError,
@@ -6,7 +7,6 @@ import type {
   GepsUserChange,
   GepsUserDeletion,
 } from '../../core/ports.ts'
-import { err, ok, type Result } from '../../core/result.ts'
 
 /**
  * GEPS in memory: applies each change and each deletion once per idempotency key (answering a

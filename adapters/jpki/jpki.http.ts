@@ -3,9 +3,9 @@
  * a refusal (permanent); a 5xx, a timeout or a refused connection is transient: the user is told
  * to try again shortly, and nothing they entered is lost.
  */
-import { BASE64_PATTERN, fromBase64, toBase64 } from '../../core/base64.ts'
+import { BASE64_PATTERN, fromBase64, toBase64 } from '../../core/lib/base64.ts'
+import { err, ok } from '../../core/lib/result.ts'
 import type { Jpki } from '../../core/ports.ts'
-import { err, ok } from '../../core/result.ts'
 import { endpoint } from '../http/endpoint.ts'
 
 export const httpJpki = (config: { baseUrl: string; timeoutMs?: number }): Jpki => ({

@@ -1,6 +1,6 @@
-import { fingerprintOf } from '../../core/certificates.ts'
+import { fingerprintOf } from '../../core/domain/certificates.ts'
+import { err, ok } from '../../core/lib/result.ts'
 import type { Jpki } from '../../core/ports.ts'
-import { err, ok } from '../../core/result.ts'
 
 /** JPKI's old-to-new link in memory, for use-case tests; can be told to fail the next look-ups. */
 export const memoryJpki = () => {

@@ -1,5 +1,5 @@
+import { err, ok } from '../../core/lib/result.ts'
 import type { Mail, Mailer } from '../../core/ports.ts'
-import { err, ok } from '../../core/result.ts'
 
 /** A mailer that keeps every mail it is asked to send, as an SMTP server would, and can be told to fail. */
 export const memoryMailer = () => {

@@ -4,9 +4,9 @@
  * permanent; 4xx answers, timeouts and refused connections are transient.
  */
 import nodemailer from 'nodemailer'
-import { sha256Hex } from '../../core/digest.ts'
+import { sha256Hex } from '../../core/lib/digest.ts'
+import { err, ok } from '../../core/lib/result.ts'
 import type { Mailer } from '../../core/ports.ts'
-import { err, ok } from '../../core/result.ts'
 
 export const messageIdFor = async (idempotencyKey: string, domain: string): Promise<string> =>
   `<${(await sha256Hex(idempotencyKey)).slice(0, 40)}@${domain}>`

@@ -1,6 +1,6 @@
 /** A mandate as it crosses HTTP between the portal and a mandate-handling business: dates in ISO 8601. */
 import { z } from 'zod'
-import type { Mandate } from '../../core/mandates.ts'
+import type { Mandate } from '../../core/domain/mandates.ts'
 
 export const MandateJson = z.object({
   delegator: z.object({

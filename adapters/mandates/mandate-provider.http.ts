@@ -3,8 +3,9 @@
  * 4xx is a refusal (permanent); a 5xx, 408, 429, a timeout, a refused connection or an answer that
  * is not a mandate is transient: the user is told to ask again shortly, and nothing is changed.
  */
+
+import { err, ok } from '../../core/lib/result.ts'
 import type { MandateProvider } from '../../core/ports.ts'
-import { err, ok } from '../../core/result.ts'
 import { endpoint } from '../http/endpoint.ts'
 import { MandateJson, mandateFromJson } from './mandate-json.ts'
 

@@ -1,6 +1,6 @@
-import type { Mandate } from '../../core/mandates.ts'
+import type { Mandate } from '../../core/domain/mandates.ts'
+import { err, ok } from '../../core/lib/result.ts'
 import type { MandateProvider } from '../../core/ports.ts'
-import { err, ok } from '../../core/result.ts'
 
 /** A mandate-handling business in memory, for use-case tests; can be told to fail the next look-ups. */
 export const memoryMandateProvider = (provider: { id: string; name: string; mandates: Mandate[] }) => {

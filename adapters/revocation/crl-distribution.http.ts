@@ -4,8 +4,9 @@
  * authority is a few megabytes); a 5xx, 408, 429, a timeout or a refused connection is
  * transient, anything else that is not a 200 is permanent.
  */
+
+import { err, ok } from '../../core/lib/result.ts'
 import type { CrlDistribution } from '../../core/ports.ts'
-import { err, ok } from '../../core/result.ts'
 
 export const MAX_CRL_BYTES = 20 * 1024 * 1024
 

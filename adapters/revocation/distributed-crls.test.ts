@@ -3,10 +3,10 @@
  * fetched again after, and never taken as "not revoked" when the point cannot be reached.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { validateCertificate } from '../../core/certificate-path.ts'
+import { validateCertificate } from '../../core/domain/certificate-path.ts'
+import { err, ok } from '../../core/lib/result.ts'
+import { x509 } from '../../core/lib/x509.ts'
 import type { CrlDistribution } from '../../core/ports.ts'
-import { err, ok } from '../../core/result.ts'
-import { x509 } from '../../core/x509.ts'
 import { testClock } from '../../tests/support/clock.ts'
 import {
   type CertificationAuthority,
@@ -15,7 +15,7 @@ import {
   type Issued,
   issueCertificate,
   revocationList,
-} from '../card-reader/test-pki.ts'
+} from '../dev/test-pki.ts'
 import { memoryCrlCache } from './crl-cache.ts'
 import { distributionPointsOf, MAX_DISTRIBUTION_POINTS, withDistributedCrls } from './distributed-crls.ts'
 

@@ -15,9 +15,9 @@
  * Only http(s) points are asked; an authority that publishes otherwise (LDAP, a directory name)
  * keeps its CRL beside its certificate in the trust store (`npm run ops -- trust crl`).
  */
-import type { TrustMaterial } from '../../core/certificate-path.ts'
+import type { TrustMaterial } from '../../core/domain/certificate-path.ts'
+import { x509 } from '../../core/lib/x509.ts'
 import type { Clock, CrlDistribution, TrustAnchors } from '../../core/ports.ts'
-import { x509 } from '../../core/x509.ts'
 import type { CrlCache } from './crl-cache.ts'
 
 type Certificate = InstanceType<typeof x509.X509Certificate>
@@ -25,7 +25,7 @@ type Crl = InstanceType<typeof x509.X509Crl>
 
 /** Distribution points asked per certificate, at most: a certificate cannot make the portal fetch a hundred. */
 export const MAX_DISTRIBUTION_POINTS = 4
-/** Authorities above a card whose points are asked: as many as a path may hold (core/certificate-path.ts). */
+/** Authorities above a card whose points are asked: as many as a path may hold (core/domain/certificate-path.ts). */
 const MAX_AUTHORITIES_ABOVE = 4
 
 const parseCertificate = (der: Uint8Array): Certificate | undefined => {

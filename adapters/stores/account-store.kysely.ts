@@ -1,8 +1,8 @@
 import type { Kysely, Selectable } from 'kysely'
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres'
-import type { Business, Certificate, User } from '../../core/account.ts'
+import type { Business, Certificate, User } from '../../core/domain/account.ts'
+import type { Qualification } from '../../core/domain/qualifications.ts'
 import type { AccountStore } from '../../core/ports.ts'
-import type { Qualification } from '../../core/qualifications.ts'
 import type { Database } from '../db/schema.ts'
 
 const toBusiness = (r: Selectable<Database['businesses']>): Business => ({

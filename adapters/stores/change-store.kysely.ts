@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely'
-import type { BusinessFields, UserFields } from '../../core/account.ts'
+import type { BusinessFields, UserFields } from '../../core/domain/account.ts'
 import type { ChangeStore, UserChange } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import { newId } from '../../core/ids.ts'
+import { newId } from '../../core/lib/ids.ts'
 import type { FailureLog } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 

@@ -1,4 +1,4 @@
-import { newId } from '../../core/ids.ts'
+import { newId } from '../../core/lib/ids.ts'
 import type { FailureLog } from '../../core/ports.ts'
 
 /** The failure log's in-memory twin: each call runs to its end before another starts. */

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely'
-import type { Mandate } from '../../core/mandates.ts'
+import type { Mandate } from '../../core/domain/mandates.ts'
 import type { MandateStore } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 

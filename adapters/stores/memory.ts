@@ -2,9 +2,10 @@
  * The in-memory twin of every store and of the job queue: one state object, so that its unit of
  * work can run on a copy and keep it only when the work succeeds, as a transaction would.
  */
-import type { Business, BusinessFields, Certificate, User, UserFields } from '../../core/account.ts'
-import type { Mandate } from '../../core/mandates.ts'
-import type { Notice } from '../../core/notices.ts'
+import type { Business, BusinessFields, Certificate, User, UserFields } from '../../core/domain/account.ts'
+import type { Mandate } from '../../core/domain/mandates.ts'
+import type { Notice } from '../../core/domain/notices.ts'
+import type { Qualification } from '../../core/domain/qualifications.ts'
 import type {
   AuditEntry,
   AuditLogReader,
@@ -16,7 +17,6 @@ import type {
   UnitOfWork,
   UserChange,
 } from '../../core/ports.ts'
-import type { Qualification } from '../../core/qualifications.ts'
 import { storableJson } from './storable-json.ts'
 import { rollsBack } from './unit-of-work.ts'
 

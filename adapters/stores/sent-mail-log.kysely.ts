@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { sha256Hex } from '../../core/digest.ts'
+import { sha256Hex } from '../../core/lib/digest.ts'
 import type { SentMailLog } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 

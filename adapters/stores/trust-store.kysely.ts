@@ -9,10 +9,11 @@
  * revocation-unknown. An intermediate's kind is stored but not used: the anchor's decides.
  */
 import type { Kysely } from 'kysely'
-import { fromBase64 } from '../../core/base64.ts'
-import { fingerprintOf } from '../../core/certificates.ts'
-import { err, ok, type Result } from '../../core/result.ts'
-import { x509 } from '../../core/x509.ts'
+import { fingerprintOf } from '../../core/domain/certificates.ts'
+import { fromBase64 } from '../../core/lib/base64.ts'
+import { err, ok, type Result } from '../../core/lib/result.ts'
+import { x509 } from '../../core/lib/x509.ts'
+import type { TrustAnchors } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 
 export type TrustEntry = {
@@ -140,3 +141,24 @@ export const removeTrust = async (db: Kysely<Database>, name: string): Promise<b
   const result = await db.deleteFrom('trust_anchors').where('name', '=', name).executeTakeFirst()
   return Number(result.numDeletedRows) > 0
 }
+
+/**
+ * The trust anchors, the intermediate authorities under them, and the CRLs kept beside them, in
+ * the database (the test PKI's in development; `npm run ops -- trust` in production).
+ */
+export const kyselyTrustAnchors = (db: Kysely<Database>): TrustAnchors => ({
+  load: async () => {
+    const rows = await db
+      .selectFrom('trust_anchors')
+      .select(['certificate', 'crl', 'kind', 'role'])
+      .orderBy('name')
+      .execute()
+    return {
+      anchors: rows
+        .filter((r) => r.role === 'anchor')
+        .map((r) => ({ certificate: new Uint8Array(r.certificate), kind: r.kind })),
+      intermediates: rows.filter((r) => r.role === 'intermediate').map((r) => new Uint8Array(r.certificate)),
+      revocationLists: rows.flatMap((r) => (r.crl ? [new Uint8Array(r.crl)] : [])),
+    }
+  },
+})

@@ -4,8 +4,8 @@
  */
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GEPS_NOTICE_SUBJECT } from '../../adapters/geps/geps.simulator.ts'
-import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
+import { GEPS_NOTICE_SUBJECT } from '../../adapters/dev/geps.simulator.ts'
+import { USER_UPDATED_SUBJECT } from '../../core/domain/mails.ts'
 import { launchChromium, openPage } from '../support/browser.ts'
 import { startTestPortal } from '../support/portal.ts'
 

@@ -5,7 +5,7 @@
  */
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
+import { USER_UPDATED_SUBJECT } from '../../core/domain/mails.ts'
 import { launchChromium, openPage } from '../support/browser.ts'
 import { startTestPortal } from '../support/portal.ts'
 

@@ -6,8 +6,8 @@
  */
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { demoCrlDistribution } from '../../adapters/dev/crl-distribution.demo.ts'
 import { type Served, serveHttp } from '../../adapters/http/serve.ts'
-import { demoCrlDistribution } from '../../adapters/revocation/crl-distribution.demo.ts'
 import { httpCrlDistribution } from '../../adapters/revocation/crl-distribution.http.ts'
 import type { CrlDistribution } from '../../core/ports.ts'
 

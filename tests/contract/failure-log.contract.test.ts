@@ -1,4 +1,4 @@
-/** The failure log behind the card-read limits (core/card-read-limits.ts), in memory and in the database. */
+/** The failure log behind the card-read limits (core/use-cases/shared/card-read-limits.ts), in memory and in the database. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { kyselyFailureLog } from '../../adapters/stores/failure-log.kysely.ts'
 import { memoryFailureLog } from '../../adapters/stores/failure-log.memory.ts'

@@ -1,8 +1,8 @@
 /** One contract for the GEPS port: the in-memory twin, and the HTTP adapter against the simulator. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { gepsSimulator } from '../../adapters/dev/geps.simulator.ts'
 import { httpGeps } from '../../adapters/geps/geps.http.ts'
 import { memoryGeps } from '../../adapters/geps/geps.memory.ts'
-import { gepsSimulator } from '../../adapters/geps/geps.simulator.ts'
 import { type Served, serveHttp } from '../../adapters/http/serve.ts'
 import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import type { Geps, GepsUserChange } from '../../core/ports.ts'

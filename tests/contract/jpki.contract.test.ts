@@ -3,11 +3,11 @@
  * in-memory twin, and the HTTP adapter against the simulator, with its faults.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createAuthority, daysFrom, issueCertificate } from '../../adapters/card-reader/test-pki.ts'
+import { jpkiSimulator } from '../../adapters/dev/jpki.simulator.ts'
+import { createAuthority, daysFrom, issueCertificate } from '../../adapters/dev/test-pki.ts'
 import { type Served, serveHttp } from '../../adapters/http/serve.ts'
 import { httpJpki } from '../../adapters/jpki/jpki.http.ts'
 import { memoryJpki } from '../../adapters/jpki/jpki.memory.ts'
-import { jpkiSimulator } from '../../adapters/jpki/jpki.simulator.ts'
 import type { Jpki } from '../../core/ports.ts'
 
 type Subject = {

@@ -1,9 +1,9 @@
 /** One contract for the mailer port: the in-memory twin, and nodemailer over SMTP to a real SMTP server. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type MailSink, startMailSink } from '../../adapters/mail/mail-sink.ts'
+import { type MailSink, startMailSink } from '../../adapters/dev/mail-sink.ts'
 import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import { smtpMailer } from '../../adapters/mail/mailer.smtp.ts'
-import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
+import { USER_UPDATED_SUBJECT } from '../../core/domain/mails.ts'
 import type { Mail, Mailer } from '../../core/ports.ts'
 import { testClock } from '../support/clock.ts'
 

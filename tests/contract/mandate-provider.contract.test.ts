@@ -3,11 +3,11 @@
  * simulator, with a provider that is down, slow, or answers something that is not a mandate.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { demoMandates } from '../../adapters/demo/demo-mandates.ts'
+import { demoMandates } from '../../adapters/dev/demo-mandates.ts'
+import { mandateProviderSimulator } from '../../adapters/dev/mandate-provider.simulator.ts'
 import { type Served, serveHttp } from '../../adapters/http/serve.ts'
 import { httpMandateProvider } from '../../adapters/mandates/mandate-provider.http.ts'
 import { memoryMandateProvider } from '../../adapters/mandates/mandate-provider.memory.ts'
-import { mandateProviderSimulator } from '../../adapters/mandates/mandate-provider.simulator.ts'
 import type { MandateProvider } from '../../core/ports.ts'
 
 const NOW = new Date('2026-11-27T09:00:00Z')

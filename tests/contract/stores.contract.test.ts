@@ -5,7 +5,7 @@
 import { sql } from 'kysely'
 import type { PgBoss } from 'pg-boss'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEMO_USER_IDS, loadDemoData, loadDemoIntoMemory } from '../../adapters/demo/demo-data.ts'
+import { DEMO_USER_IDS, loadDemoData, loadDemoIntoMemory } from '../../adapters/dev/demo-data.ts'
 import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
 import { kyselyAuditLogReader } from '../../adapters/stores/audit-log.kysely.ts'
 import {
@@ -16,9 +16,9 @@ import {
 } from '../../adapters/stores/memory.ts'
 import { kyselySessionStore } from '../../adapters/stores/session-store.kysely.ts'
 import { kyselyStores, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
+import { currentCycle } from '../../core/domain/qualifications.ts'
+import { err, ok } from '../../core/lib/result.ts'
 import type { AuditEntry, AuditLogReader, Transactional, UnitOfWork, UserChange } from '../../core/ports.ts'
-import { currentCycle } from '../../core/qualifications.ts'
-import { err, ok } from '../../core/result.ts'
 import { ALL_QUEUES } from '../../jobs/queues.ts'
 import { countJobs, startBoss } from '../support/boss.ts'
 import {

@@ -5,14 +5,14 @@
  * certificate (PIN SIGN2026) for the signing-PIN rules.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadDemoData } from '../../adapters/dev/demo-data.ts'
 import {
   hashPin,
   memoryVirtualCardStore,
   type VirtualCardStore,
   virtualCardReader,
-} from '../../adapters/card-reader/virtual-card-reader.ts'
-import { kyselyVirtualCardStore } from '../../adapters/card-reader/virtual-card-store.kysely.ts'
-import { loadDemoData } from '../../adapters/demo/demo-data.ts'
+} from '../../adapters/dev/virtual-card-reader.ts'
+import { kyselyVirtualCardStore } from '../../adapters/dev/virtual-card-store.kysely.ts'
 import {
   openTestDatabase,
   postgresServer,

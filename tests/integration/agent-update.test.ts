@@ -3,8 +3,8 @@
  * information, and the change reaches the GEPS simulator over HTTP and the mail a real SMTP server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GEPS_NOTICE_SUBJECT } from '../../adapters/geps/geps.simulator.ts'
-import { ADDRESS_CHANGED_SUBJECT, USER_UPDATED_SUBJECT } from '../../core/mails.ts'
+import { GEPS_NOTICE_SUBJECT } from '../../adapters/dev/geps.simulator.ts'
+import { ADDRESS_CHANGED_SUBJECT, USER_UPDATED_SUBJECT } from '../../core/domain/mails.ts'
 import type { Portal } from '../../main.ts'
 import { contactInput } from '../support/contact-input.ts'
 import { formClient, pathOf } from '../support/form-client.ts'

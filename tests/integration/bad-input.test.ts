@@ -19,7 +19,7 @@
  */
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEMO_USER_IDS } from '../../adapters/demo/demo-data.ts'
+import { DEMO_USER_IDS } from '../../adapters/dev/demo-data.ts'
 import type { Portal } from '../../main.ts'
 import { pathOf, textFieldsOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'

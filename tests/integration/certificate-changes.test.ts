@@ -5,8 +5,8 @@
  * stages the removal; both are written only at [更新].
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEMO_USER_IDS } from '../../adapters/demo/demo-data.ts'
-import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
+import { DEMO_USER_IDS } from '../../adapters/dev/demo-data.ts'
+import { USER_UPDATED_SUBJECT } from '../../core/domain/mails.ts'
 import type { Portal } from '../../main.ts'
 import { pathOf, textFieldsOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'

@@ -6,8 +6,8 @@
  */
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { writePkcs12 } from '../../adapters/card-reader/pkcs12-writer.ts'
-import { openPkcs12 } from '../../core/pkcs12.ts'
+import { writePkcs12 } from '../../adapters/dev/pkcs12-writer.ts'
+import { openPkcs12 } from '../../core/lib/pkcs12.ts'
 import type { Portal } from '../../main.ts'
 import {
   OPENSSL_FORMATS,

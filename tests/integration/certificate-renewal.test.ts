@@ -3,7 +3,7 @@
  * has expired, replaces it with his new card; every refusal on the way has its own message.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CERTIFICATE_RENEWED_SUBJECT } from '../../core/mails.ts'
+import { CERTIFICATE_RENEWED_SUBJECT } from '../../core/domain/mails.ts'
 import type { Portal } from '../../main.ts'
 import { demoCardFile } from '../support/demo-card-files.ts'
 import { pathOf } from '../support/form-client.ts'

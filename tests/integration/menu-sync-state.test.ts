@@ -5,7 +5,7 @@
  * itself through htmx while a change is on its way and stops when all are final.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { CERTIFICATE_EXPIRY_SUBJECT } from '../../core/mails.ts'
+import { CERTIFICATE_EXPIRY_SUBJECT } from '../../core/domain/mails.ts'
 import type { Portal } from '../../main.ts'
 import { textFieldsOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'

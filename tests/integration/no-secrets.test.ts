@@ -6,7 +6,7 @@
  */
 import { sql } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
+import { USER_UPDATED_SUBJECT } from '../../core/domain/mails.ts'
 import type { Portal } from '../../main.ts'
 import { demoCardFile } from '../support/demo-card-files.ts'
 import { textFieldsOf } from '../support/form-client.ts'

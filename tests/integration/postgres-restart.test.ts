@@ -6,7 +6,7 @@
  */
 import postgres from 'postgres'
 import { afterAll, expect, it } from 'vitest'
-import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
+import { USER_UPDATED_SUBJECT } from '../../core/domain/mails.ts'
 import { formClient, pathOf } from '../support/form-client.ts'
 import { startPortalWorld } from '../support/portal-processes.ts'
 import { startPrivatePostgres } from '../support/private-postgres.ts'

@@ -3,8 +3,8 @@
  * on the backend under test, with the GEPS simulator over HTTP and the mail at a real SMTP server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { USER_UPDATED_SUBJECT } from '../../core/mails.ts'
-import { currentCycle } from '../../core/qualifications.ts'
+import { USER_UPDATED_SUBJECT } from '../../core/domain/mails.ts'
+import { currentCycle } from '../../core/domain/qualifications.ts'
 import type { Portal } from '../../main.ts'
 import { pathOf, textFieldsOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'

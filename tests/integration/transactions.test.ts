@@ -7,11 +7,15 @@ import { sql } from 'kysely'
 import type { PgBoss } from 'pg-boss'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { systemClock } from '../../adapters/clock/system-clock.ts'
-import { DEMO_USER_IDS, loadDemoData } from '../../adapters/demo/demo-data.ts'
+import { DEMO_USER_IDS, loadDemoData } from '../../adapters/dev/demo-data.ts'
 import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
 import { kyselyPorts, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
-import { startSession } from '../../core/sign-in.ts'
-import { completeUserUpdate, prepareUserUpdate, reviewUserUpdate } from '../../core/user-update.ts'
+import { startSession } from '../../core/use-cases/sign-in/sign-in.ts'
+import {
+  completeUserUpdate,
+  prepareUserUpdate,
+  reviewUserUpdate,
+} from '../../core/use-cases/user-update/user-update.ts'
 import { ALL_QUEUES } from '../../jobs/queues.ts'
 import { countJobs, startBoss } from '../support/boss.ts'
 import { contactInput } from '../support/contact-input.ts'

@@ -7,24 +7,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import {
-  createAuthority,
-  daysFrom,
-  issueCertificate,
-  revocationList,
-} from '../../adapters/card-reader/test-pki.ts'
-import { kyselyTrustAnchors } from '../../adapters/card-reader/virtual-card-store.kysely.ts'
 import { migrateToLatest, openDatabase } from '../../adapters/db/database.ts'
+import { createAuthority, daysFrom, issueCertificate, revocationList } from '../../adapters/dev/test-pki.ts'
 import {
   addTrust,
   certificateFromFile,
   crlFromFile,
+  kyselyTrustAnchors,
   listTrust,
   removeTrust,
   setTrustCrl,
 } from '../../adapters/stores/trust-store.kysely.ts'
-import { toBase64 } from '../../core/base64.ts'
-import { validateCertificate } from '../../core/certificate-path.ts'
+import { validateCertificate } from '../../core/domain/certificate-path.ts'
+import { toBase64 } from '../../core/lib/base64.ts'
 import { runOps } from '../../jobs/ops.ts'
 import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
 

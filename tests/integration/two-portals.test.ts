@@ -6,7 +6,7 @@
  */
 import postgres from 'postgres'
 import { afterAll, expect, it } from 'vitest'
-import { CERTIFICATE_EXPIRY_SUBJECT, USER_UPDATED_SUBJECT } from '../../core/mails.ts'
+import { CERTIFICATE_EXPIRY_SUBJECT, USER_UPDATED_SUBJECT } from '../../core/domain/mails.ts'
 import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../support/database.ts'
 import { formClient, textFieldsOf } from '../support/form-client.ts'
 import { startPortalWorld } from '../support/portal-processes.ts'

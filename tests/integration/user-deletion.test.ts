@@ -7,8 +7,8 @@
  */
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DEMO_USER_IDS } from '../../adapters/demo/demo-data.ts'
-import { MANDATE_RENEWED_SUBJECT } from '../../core/mails.ts'
+import { DEMO_USER_IDS } from '../../adapters/dev/demo-data.ts'
+import { MANDATE_RENEWED_SUBJECT } from '../../core/domain/mails.ts'
 import type { Portal } from '../../main.ts'
 import { pathOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'

@@ -44,7 +44,7 @@ describe('under Deno', () => {
     expect(server.output()).toContain('demo data created')
     await agentUpdateOverHttp(server.url, { title: '部長', email: 'hanako.deno@sample-shoji.example.jp' })
     // The page's modules are the core's sources with the types stripped, by Deno as by Node.
-    const pageModule = await fetch(`${server.url}/assets/modules/core/pkcs12.js`)
+    const pageModule = await fetch(`${server.url}/assets/modules/core/lib/pkcs12.js`)
     expect(pageModule.status).toBe(200)
     expect(await pageModule.text()).toContain("from '/assets/modules/vendor/asn1js.js'")
     const vendor = await fetch(`${server.url}/assets/modules/vendor/asn1js.js`)

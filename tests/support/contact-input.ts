@@ -1,4 +1,4 @@
-import type { UserInput } from '../../core/account-rules.ts'
+import type { UserInput } from '../../core/domain/account-rules.ts'
 
 /** An agent's input screen as a user fills it in: valid values, the e-mail typed twice. */
 export const contactInput = (overrides: UserInput = {}): UserInput => {

@@ -3,9 +3,9 @@
  * and the token a card helper (or the page, for a file it opened) makes with the card's key.
  */
 import { sql } from 'kysely'
-import { writePkcs12 } from '../../adapters/card-reader/pkcs12-writer.ts'
-import { toBase64 } from '../../core/base64.ts'
-import { helperSignedData } from '../../core/helper-token.ts'
+import { writePkcs12 } from '../../adapters/dev/pkcs12-writer.ts'
+import { toBase64 } from '../../core/lib/base64.ts'
+import { helperSignedData } from '../../core/lib/helper-token.ts'
 import type { HelperAlgorithm } from '../../core/ports.ts'
 import type { Portal } from '../../main.ts'
 

@@ -1,11 +1,12 @@
 /** The core's ports over in-memory adapters and the demo data, for use-case tests. */
+
+import { buildDemoData, type DemoData, loadDemoIntoMemory } from '../../adapters/dev/demo-data.ts'
+import { DEMO_MANDATE_PROVIDERS, demoMandates } from '../../adapters/dev/demo-mandates.ts'
 import {
   linksOfRenewedCards,
   memoryVirtualCardStore,
   virtualCardReader,
-} from '../../adapters/card-reader/virtual-card-reader.ts'
-import { buildDemoData, type DemoData, loadDemoIntoMemory } from '../../adapters/demo/demo-data.ts'
-import { DEMO_MANDATE_PROVIDERS, demoMandates } from '../../adapters/demo/demo-mandates.ts'
+} from '../../adapters/dev/virtual-card-reader.ts'
 import { memoryJpki } from '../../adapters/jpki/jpki.memory.ts'
 import { memoryMandateProvider } from '../../adapters/mandates/mandate-provider.memory.ts'
 import { memoryFailureLog } from '../../adapters/stores/failure-log.memory.ts'

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { toBase64 } from '../../core/base64.ts'
+import { toBase64 } from '../../core/lib/base64.ts'
 import { inCi } from './database.ts'
 
 export const opensslAvailable = (): boolean => {

@@ -3,9 +3,9 @@
  * process: a GEPS simulator and an SMTP sink. For the fault tests and the benchmark.
  */
 import { systemClock } from '../../adapters/clock/system-clock.ts'
-import { gepsSimulator } from '../../adapters/geps/geps.simulator.ts'
+import { gepsSimulator } from '../../adapters/dev/geps.simulator.ts'
+import { startMailSink } from '../../adapters/dev/mail-sink.ts'
 import { serveHttp } from '../../adapters/http/serve.ts'
-import { startMailSink } from '../../adapters/mail/mail-sink.ts'
 import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import { type ServerProcess, startServerProcess } from './server-process.ts'
 

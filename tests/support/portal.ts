@@ -1,5 +1,5 @@
 /** A whole portal for tests: the backend under test, real SMTP sink, GEPS simulator, workers. */
-import { DEFAULT_SESSION_LIMITS } from '../../core/sessions.ts'
+import { DEFAULT_SESSION_LIMITS } from '../../core/use-cases/sessions/sessions.ts'
 import { type Portal, type PortalConfig, startPortal } from '../../main.ts'
 import { portalDatabase } from './database.ts'
 

@@ -1,14 +1,14 @@
 /** Commits a contact change through the use cases, as the three screens do: [確認], review, [更新]. */
 
-import type { UserInput } from '../../core/account-rules.ts'
+import type { UserInput } from '../../core/domain/account-rules.ts'
 import type { SessionStore } from '../../core/ports.ts'
-import { startSession } from '../../core/sign-in.ts'
+import { startSession } from '../../core/use-cases/sign-in/sign-in.ts'
 import {
   completeUserUpdate,
   prepareUserUpdate,
   reviewUserUpdate,
   type UserUpdatePorts,
-} from '../../core/user-update.ts'
+} from '../../core/use-cases/user-update/user-update.ts'
 
 export const commitContactChange = async (
   ports: UserUpdatePorts & { sessions: SessionStore },

@@ -13,9 +13,9 @@
  *   challenge with the portal's origin; the PIN goes to the helper only. The page sends the
  *   helper's token, or, when the helper is missing or the read fails, only why.
  */
-import { toBase64 } from '../../core/base64.ts'
-import { helperSignedData } from '../../core/helper-token.ts'
-import { openPkcs12 } from '../../core/pkcs12.ts'
+import { toBase64 } from '../../core/lib/base64.ts'
+import { helperSignedData } from '../../core/lib/helper-token.ts'
+import { openPkcs12 } from '../../core/lib/pkcs12.ts'
 
 /** Forms already prepared, whose next submit goes out as it is. */
 const prepared = new WeakSet<HTMLFormElement>()

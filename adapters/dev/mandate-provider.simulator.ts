@@ -1,0 +1,41 @@
+/**
+ * A simulator of one mandate-handling business (電子委任状取扱事業者): a small HTTP server of its
+ * own that answers a mandate by its reference number. Each provider the portal is configured with
+ * is a simulator instance of its own. Faults can be injected: latency, 5xx, no answer.
+ */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { Mandate } from '../../core/domain/mandates.ts'
+import { mandateToJson } from '../mandates/mandate-json.ts'
+import { simulateFaults } from './simulated-faults.ts'
+
+const LookupBody = z.object({
+  corporateNumber: z.string().max(20),
+  referenceNumber: z.string().min(1).max(100),
+})
+
+export const mandateProviderSimulator = (provider: { name: string; mandates: Mandate[] }) => {
+  const mandates = new Map(provider.mandates.map((m) => [m.referenceNumber, m]))
+  /** Each look-up, as asked: which business asked for which reference number. */
+  const lookups: z.infer<typeof LookupBody>[] = []
+  const app = new Hono()
+  const faults = simulateFaults(app, '/api/v1/mandates/lookup')
+  app.post('/api/v1/mandates/lookup', async (c) => {
+    const body = LookupBody.safeParse(await c.req.json().catch(() => undefined))
+    if (!body.success) return c.json({ error: 'invalid body' }, 400)
+    lookups.push(body.data)
+    // Found by its reference number; whether it names the asking business is the portal's to check.
+    const mandate = mandates.get(body.data.referenceNumber)
+    if (!mandate) return c.json({ error: 'no such mandate' }, 404)
+    return c.json(mandateToJson(mandate))
+  })
+  app.get('/', (c) =>
+    c.html(`<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><title>電子委任状取扱事業者シミュレータ</title></head>
+<body><h1>電子委任状取扱事業者シミュレータ: ${provider.name}</h1>
+<p>電子委任状 ${mandates.size}件、照会 ${lookups.length}件</p>
+<p>POST /api/v1/mandates/lookup {"corporateNumber", "referenceNumber"} → 電子委任状（JSON）、なければ 404</p>
+</body></html>`),
+  )
+  return { app, faults, lookups, add: (m: Mandate) => mandates.set(m.referenceNumber, m) }
+}

@@ -1,0 +1,190 @@
+/** The portal's own mails, as text. GEPS sends its own notice when it has taken a change. */
+
+import { formatDateJa, formatDateTimeJa } from '../lib/format.ts'
+import type { Expiring, UserMail } from '../ports.ts'
+import type { Business, Certificate, FieldChange, User } from './account.ts'
+import type { Mandate } from './mandates.ts'
+import { periodName, type Qualification } from './qualifications.ts'
+
+const certificateLine = (c: Omit<Certificate, 'userId'>) =>
+  `シリアル番号 ${c.serialNumber}、発行者 ${c.issuer}、有効期限 ${formatDateJa(c.notAfter)}`
+
+const qualificationLine = (q: Qualification) =>
+  `${periodName(q.firstYear)} ${q.kind} ${q.grade}等級 ${q.regions.join('・')}（業者コード ${q.supplierCode}）`
+
+/** The lines every completion mail shares around its own: who, what was done, when, and the warning. */
+const completionText = (args: {
+  business: Business
+  user: User
+  done: string
+  changeId: string
+  at: Date
+  body: string[]
+}) =>
+  [
+    `${args.business.name}`,
+    `${args.user.name} 様`,
+    '',
+    `調達ポータルで${args.done}が完了しました。`,
+    `更新日時: ${formatDateTimeJa(args.at)}`,
+    `受付番号: ${args.changeId}`,
+    '',
+    ...args.body,
+    '',
+    'この更新に心当たりがない場合は、至急、調達ポータルのヘルプデスクにご連絡ください。',
+    '',
+    '調達ポータル',
+  ].join('\n')
+
+export const USER_UPDATED_SUBJECT = '[重要]利用者更新完了通知'
+export const ADDRESS_CHANGED_SUBJECT = '[重要]メールアドレス変更のお知らせ'
+
+export const userUpdatedMail = (args: {
+  changeId: string
+  user: User
+  business: Business
+  changes: FieldChange[]
+  qualifications?: { added: Qualification[]; removed: Qualification[] }
+  certificates?: { added: Omit<Certificate, 'userId'>[]; removed: Certificate[] }
+  to: string
+  at: Date
+}): UserMail => ({
+  userId: args.user.id,
+  idempotencyKey: `user-updated:${args.changeId}:${args.to}`,
+  to: args.to,
+  subject: USER_UPDATED_SUBJECT,
+  text: completionText({
+    ...args,
+    done: '利用者情報の更新',
+    body: [
+      '更新した項目:',
+      ...args.changes.map((c) => `  ${c.label}: ${c.before || '（なし）'} → ${c.after || '（なし）'}`),
+      ...(args.qualifications?.added ?? []).map((q) => `  資格情報（追加）: ${qualificationLine(q)}`),
+      ...(args.qualifications?.removed ?? []).map((q) => `  資格情報（削除）: ${qualificationLine(q)}`),
+      ...(args.certificates?.added ?? []).map((c) => `  電子証明書（追加）: ${certificateLine(c)}`),
+      ...(args.certificates?.removed ?? []).map((c) => `  電子証明書（削除）: ${certificateLine(c)}`),
+      '',
+      '更新した利用者情報は政府電子調達システム(GEPS)に連携されます。',
+      '連携が完了すると、政府電子調達システム(GEPS)から登録完了のメールが届きます。',
+    ],
+  }),
+})
+
+/** A short notice to the address that stops receiving mail, so a hijacked account is noticed. */
+export const addressChangedMail = (args: {
+  changeId: string
+  user: User
+  oldAddress: string
+  at: Date
+}): UserMail => ({
+  userId: args.user.id,
+  idempotencyKey: `address-changed:${args.changeId}:${args.oldAddress}`,
+  to: args.oldAddress,
+  subject: ADDRESS_CHANGED_SUBJECT,
+  text: [
+    `${args.user.name} 様`,
+    '',
+    `調達ポータルに登録されたメールアドレスが ${formatDateTimeJa(args.at)} に変更されました。`,
+    '今後の通知は新しいメールアドレスに送信され、このアドレスには届きません。',
+    '',
+    'この変更に心当たりがない場合は、至急、調達ポータルのヘルプデスクにご連絡ください。',
+    '',
+    '調達ポータル',
+  ].join('\n'),
+})
+
+export const MANDATE_RENEWED_SUBJECT = '[重要]電子委任状更新完了通知'
+
+/** F3: the registered address learns that the mandate was renewed, and which one is registered now. */
+export const mandateRenewedMail = (args: {
+  changeId: string
+  user: User
+  business: Business
+  mandate: Mandate
+  providerName: string
+  at: Date
+}): UserMail => ({
+  userId: args.user.id,
+  idempotencyKey: `mandate-renewed:${args.changeId}`,
+  to: args.user.email,
+  subject: MANDATE_RENEWED_SUBJECT,
+  text: completionText({
+    ...args,
+    done: 'マイナンバーカード電子委任状の更新',
+    body: [
+      `委任者: ${args.mandate.delegator.businessName}（法人番号 ${args.mandate.delegator.corporateNumber}） ${args.mandate.delegator.representativeName}`,
+      `受任者: ${args.mandate.delegate.name}`,
+      `代理権: ${args.mandate.authorities.join('、')}`,
+      `有効期間: ${formatDateJa(args.mandate.validFrom)}〜${formatDateJa(args.mandate.validTo)}`,
+      `電子委任状取扱事業者: ${args.providerName}（受付番号 ${args.mandate.referenceNumber}）`,
+      '',
+      '更新した電子委任状は政府電子調達システム(GEPS)に連携されます。',
+    ],
+  }),
+})
+
+export const CERTIFICATE_RENEWED_SUBJECT = '[重要]電子証明書更新完了通知'
+
+/** F2: the registered address learns that a certificate was replaced, and by which. */
+export const certificateRenewedMail = (args: {
+  changeId: string
+  user: User
+  business: Business
+  from: Omit<Certificate, 'userId'>[]
+  to: Omit<Certificate, 'userId'>[]
+  at: Date
+}): UserMail => ({
+  userId: args.user.id,
+  idempotencyKey: `certificate-renewed:${args.changeId}`,
+  to: args.user.email,
+  subject: CERTIFICATE_RENEWED_SUBJECT,
+  text: completionText({
+    ...args,
+    done: '電子証明書の更新',
+    body: [
+      ...args.from.map((c) => `更新元の電子証明書: ${certificateLine(c)}`),
+      ...args.to.map((c) => `更新先の電子証明書: ${certificateLine(c)}`),
+      '',
+      '今後は更新先の電子証明書でログインしてください。更新した電子証明書情報は政府電子調達システム(GEPS)に連携され、',
+      '連携が完了すると、政府電子調達システム(GEPS)から登録完了のメールが届きます。',
+    ],
+  }),
+})
+
+export const CERTIFICATE_EXPIRY_SUBJECT = '[重要]電子証明書の有効期限のお知らせ'
+export const MANDATE_EXPIRY_SUBJECT = '[重要]電子委任状の有効期限のお知らせ'
+
+/** A reminder, 60, 30 or 7 days ahead, that a registered certificate or mandate will expire, and what to do. */
+export const expiryReminderMail = (args: {
+  user: User
+  expiring: Expiring
+  subjectId: string
+  daysBefore: number
+  daysLeft: number
+}): UserMail => {
+  const { expiring, user } = args
+  const until = formatDateJa(expiring.expiresAt)
+  const what =
+    expiring.kind === 'certificate'
+      ? [
+          `調達ポータルに登録されている電子証明書の有効期限は ${until} です（あと${args.daysLeft}日）。`,
+          `電子証明書: ${certificateLine(expiring.certificate)}`,
+          '',
+          user.cardKind === 'my-number'
+            ? 'マイナンバーカードの電子証明書を市区町村の窓口で更新した後、調達ポータルの「電子証明書更新」で新しい電子証明書に切り替えてください。'
+            : '新しい電子証明書を認証局から取得し、有効期限が切れる前に「利用者情報更新」で追加してください。期限が切れた後は、ログインせずに「電子証明書更新」で切り替えられます。',
+        ]
+      : [
+          `調達ポータルに登録されている電子委任状の有効期限は ${until} です（あと${args.daysLeft}日）。`,
+          `電子委任状: 受付番号 ${expiring.mandate.referenceNumber}、委任者 ${expiring.mandate.delegator.businessName}`,
+          '',
+          '有効期限が切れると、政府電子調達システムでの手続きができなくなります。電子委任状取扱事業者で新しい電子委任状を取得し、調達ポータルの「電子委任状更新」で登録してください。',
+        ]
+  return {
+    userId: user.id,
+    idempotencyKey: `expiry:${expiring.kind}:${args.subjectId}:${args.daysBefore}`,
+    to: user.email,
+    subject: expiring.kind === 'certificate' ? CERTIFICATE_EXPIRY_SUBJECT : MANDATE_EXPIRY_SUBJECT,
+    text: [`${user.name} 様`, '', ...what, '', '調達ポータル'].join('\n'),
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The business's change history (変更履歴): every committed change, who made it and when, what
+ * changed from what to what, and where it stands with GEPS. Only the representative sees it.
+ */
+import { businessFieldChanges, type FieldChange, userFieldChanges } from '../../domain/account.ts'
+import { err, ok, type Result } from '../../lib/result.ts'
+import type { AccountStore, ChangeStore, UserChange } from '../../ports.ts'
+
+export type HistoryEntry = {
+  change: UserChange
+  /** Who made the change: the user's name, or a note when the user has since been deleted. */
+  madeBy: string
+  fieldChanges: FieldChange[]
+}
+
+export const HISTORY_LENGTH = 100
+
+export const businessHistory =
+  (ports: { accounts: AccountStore; changes: ChangeStore }) =>
+  async (
+    userId: string,
+  ): Promise<Result<HistoryEntry[], { kind: 'forbidden' } | { kind: 'user-not-found' }>> => {
+    const user = await ports.accounts.findUser(userId)
+    if (!user) return err({ kind: 'user-not-found' })
+    if (user.role !== 'representative') return err({ kind: 'forbidden' })
+    const changes = await ports.changes.listForBusiness(user.businessId, HISTORY_LENGTH)
+    const names = new Map<string, string>()
+    for (const id of new Set(changes.map((c) => c.userId))) {
+      names.set(id, (await ports.accounts.findUser(id))?.name ?? '（削除された利用者）')
+    }
+    return ok(
+      changes.map((change) => ({
+        change,
+        madeBy: names.get(change.userId) ?? '',
+        fieldChanges: [
+          ...(change.business ? businessFieldChanges(change.business.before, change.business.after) : []),
+          ...userFieldChanges(change.before, change.after),
+        ],
+      })),
+    )
+  }

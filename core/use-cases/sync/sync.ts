@@ -1,0 +1,112 @@
+/**
+ * Delivering a committed change to GEPS. The change's id is the idempotency key, so that a retry
+ * after a lost answer never applies it twice; the change records each outcome for the user to see.
+ * GEPS always gets the user's data as it is now, not as the change left it, with the user's
+ * version: a request that waited in retry, or was overtaken on the way, must not put older data
+ * back, and GEPS keeps the newest version it has seen. A deletion (F4) sends ids only; GEPS must
+ * keep a deleted user deleted, for a change of theirs already on its way may arrive after it.
+ */
+import { businessFieldsOf, userFieldsOf } from '../../domain/account.ts'
+import { err, ok, type Result } from '../../lib/result.ts'
+import type {
+  AccountStore,
+  ChangeStore,
+  Clock,
+  DeliveryError,
+  Geps,
+  GepsReceipt,
+  GepsUserChange,
+  MandateStore,
+  UserChange,
+} from '../../ports.ts'
+
+export type SyncPorts = {
+  accounts: AccountStore
+  mandates: MandateStore
+  changes: ChangeStore
+  geps: Geps
+  clock: Clock
+}
+
+export type SyncOutcome = { receiptNumber: string; alreadyDone: boolean }
+
+/**
+ * Sends GEPS the user as they are now, with their business, qualifications, certificates and
+ * mandate: two reads (the overview and the mandate, at once), for a backlog drains as fast as
+ * these round trips allow.
+ */
+const sendUserAsItIsNow = async (
+  ports: SyncPorts,
+  change: UserChange,
+  kind: GepsUserChange['kind'],
+): Promise<Result<GepsReceipt, DeliveryError>> => {
+  const [overview, mandate] = await Promise.all([
+    ports.accounts.findUserOverview(change.userId),
+    ports.mandates.findForUser(change.userId),
+  ])
+  if (!overview) return err({ kind: 'permanent', message: 'the user no longer exists' })
+  const { user, business, qualifications, certificates } = overview
+  return ports.geps.syncUserChange({
+    idempotencyKey: change.id,
+    kind,
+    corporateNumber: business.corporateNumber,
+    business: { ...businessFieldsOf(business), version: business.version },
+    qualifications: qualifications.map(({ id: _, ...q }) => q),
+    certificates: certificates.map((c) => ({
+      fingerprint: c.fingerprint,
+      serialNumber: c.serialNumber,
+      issuer: c.issuer,
+      notAfter: c.notAfter.toISOString(),
+    })),
+    user: { userId: user.id, name: user.name, version: user.version, ...userFieldsOf(user) },
+    ...(mandate && {
+      mandate: {
+        providerId: mandate.providerId,
+        referenceNumber: mandate.referenceNumber,
+        validFrom: mandate.validFrom.toISOString(),
+        validTo: mandate.validTo.toISOString(),
+        authorities: mandate.authorities,
+      },
+    }),
+  })
+}
+
+/** Tells GEPS that a user was deleted (F4): ids only. */
+const deleteUserInGeps = async (
+  ports: SyncPorts,
+  change: UserChange,
+): Promise<Result<GepsReceipt, DeliveryError>> => {
+  const business = await ports.accounts.findBusiness(change.businessId)
+  if (!business) return err({ kind: 'permanent', message: 'the business no longer exists' })
+  return ports.geps.deleteUser({
+    idempotencyKey: change.id,
+    corporateNumber: business.corporateNumber,
+    userId: change.userId,
+  })
+}
+
+export const deliverChangeToGeps =
+  (ports: SyncPorts) =>
+  async (cmd: { changeId: string; finalAttempt: boolean }): Promise<Result<SyncOutcome, DeliveryError>> => {
+    const change = await ports.changes.find(cmd.changeId)
+    if (!change) return err({ kind: 'permanent', message: `change ${cmd.changeId} does not exist` })
+    if (change.sync.state === 'done' && change.sync.receipt) {
+      return ok({ receiptNumber: change.sync.receipt, alreadyDone: true })
+    }
+    const sent =
+      change.kind === 'user-deleted'
+        ? await deleteUserInGeps(ports, change)
+        : await sendUserAsItIsNow(ports, change, change.kind)
+    const at = ports.clock.now()
+    if (sent.ok) {
+      await ports.changes.recordSync(change.id, { state: 'done', receipt: sent.value.receiptNumber, at })
+      return ok({ receiptNumber: sent.value.receiptNumber, alreadyDone: false })
+    }
+    const gaveUp = sent.error.kind === 'permanent' || cmd.finalAttempt
+    await ports.changes.recordSync(change.id, {
+      state: gaveUp ? 'failed' : 'retrying',
+      at,
+      error: sent.error.message,
+    })
+    return sent
+  }

@@ -1,0 +1,192 @@
+/**
+ * F4 利用者情報削除: an agent registered with a My Number card deletes themself. From
+ * マイナンバーカード電子委任状失効画面, [代理人情報削除] reads their own card with the
+ * user-authentication PIN; 利用者情報削除確認(代理人・マイナンバーカード)画面 shows what will go;
+ * [削除] deletes, in one transaction, the user and everything held about them (certificates,
+ * mandate, notices and recommendations, sessions, drafts, their changes and their jobs), records
+ * the deletion (ids only) with its GEPS sync job and an audit entry, and leaves the browser a
+ * fresh anonymous session that can show the completion screen and nothing else.
+ */
+import type { Business, Certificate, User, UserFields } from '../../domain/account.ts'
+import type { Mandate } from '../../domain/mandates.ts'
+import { newId, randomToken } from '../../lib/ids.ts'
+import { err, ok, type Result } from '../../lib/result.ts'
+import type {
+  AccountStore,
+  AuditLog,
+  CardReader,
+  ChangeStore,
+  Clock,
+  DraftStore,
+  FailureLog,
+  MandateStore,
+  SessionStore,
+  TrustAnchors,
+  UnitOfWork,
+  UserChange,
+} from '../../ports.ts'
+import { cardReadIsRecent, myNumberAgent, readOwnMyNumberCard } from '../mandate-renewal/mandate-renewal.ts'
+import type { CardInput, ChallengedReadError } from '../shared/card-proof.ts'
+import { commitChange, viewCompletedChange } from '../shared/completed-change.ts'
+
+export const USER_DELETION_FLOW = 'user-deletion'
+
+export type UserDeletionPorts = {
+  accounts: AccountStore
+  mandates: MandateStore
+  changes: ChangeStore
+  drafts: DraftStore
+  sessions: SessionStore
+  cardReader: CardReader
+  trustAnchors: TrustAnchors
+  failures: FailureLog
+  audit: AuditLog
+  unitOfWork: UnitOfWork
+  clock: Clock
+}
+
+export type UserDeletionError =
+  | ChallengedReadError
+  /** Not a My Number card's user-authentication certificate: F4 asks for the 4-digit PIN. */
+  | { kind: 'not-authentication-certificate' }
+  /** A certificate registered to someone else, or to no one. */
+  | { kind: 'not-your-card' }
+  /** The user is not a My Number agent: F4 is theirs only. */
+  | { kind: 'forbidden' }
+  /** The card was not read in this flow, or too long ago. */
+  | { kind: 'card-not-read' }
+  /** The confirmation shown is not this session's latest: the card was read again since. */
+  | { kind: 'draft-replaced' }
+  /** The user is deleted already (a second [削除] that waited for the first). */
+  | { kind: 'already-deleted' }
+
+type DeletionDraft = { cardReadAt: string }
+
+/** A deletion keeps none of the user's fields. */
+export const NO_USER_FIELDS: UserFields = {
+  nameKana: '',
+  department: '',
+  title: '',
+  postalCode: '',
+  address: '',
+  phone: '',
+  fax: '',
+  email: '',
+}
+
+/** Whether the session's card read for F4 stands: made in this flow, not used yet, recent enough. */
+const standingRead = (
+  now: Date,
+  draft: { payload: unknown; completedChangeId?: string } | undefined,
+): boolean => {
+  const cardReadAt = (draft?.payload as Partial<DeletionDraft> | undefined)?.cardReadAt
+  return (
+    !!draft && !draft.completedChangeId && typeof cardReadAt === 'string' && cardReadIsRecent(now, cardReadAt)
+  )
+}
+
+/** [代理人情報削除]: the agent's own card, with its user-authentication PIN. */
+export const readCardForDeletion =
+  (ports: UserDeletionPorts) =>
+  async (cmd: {
+    sessionId: string
+    userId: string
+    input: CardInput
+    clientAddress?: string
+  }): Promise<Result<void, UserDeletionError>> => {
+    const read = await readOwnMyNumberCard(ports, cmd, {
+      use: 'my-number-user-authentication',
+      flow: USER_DELETION_FLOW,
+    })
+    if (read.ok) return read
+    const e = read.error
+    return err(e.kind === 'wrong-certificate' ? { kind: 'not-authentication-certificate' } : e)
+  }
+
+export type DeletionReview = {
+  user: User
+  business: Business
+  certificates: Certificate[]
+  mandate?: Mandate
+  draftId: string
+}
+
+/** 利用者情報削除確認(代理人・マイナンバーカード)画面: everything that [削除] deletes. */
+export const reviewDeletion =
+  (ports: UserDeletionPorts) =>
+  async (cmd: { sessionId: string; userId: string }): Promise<Result<DeletionReview, UserDeletionError>> => {
+    const user = await myNumberAgent(ports, cmd.userId)
+    if (!user) return err({ kind: 'forbidden' })
+    const draft = await ports.drafts.find(cmd.sessionId, USER_DELETION_FLOW)
+    if (!standingRead(ports.clock.now(), draft) || !draft) return err({ kind: 'card-not-read' })
+    const business = await ports.accounts.findBusiness(user.businessId)
+    if (!business) return err({ kind: 'forbidden' })
+    return ok({
+      user,
+      business,
+      certificates: await ports.accounts.listCertificates(user.id),
+      mandate: await ports.mandates.findForUser(user.id),
+      draftId: draft.id,
+    })
+  }
+
+/**
+ * [削除]: deletes the user with everything held about them, once. Every session of theirs ends,
+ * this one too: the browser gets a new anonymous session, which alone shows the completion screen.
+ */
+export const deleteAgent =
+  (ports: UserDeletionPorts) =>
+  async (cmd: {
+    sessionId: string
+    userId: string
+    draftId: string
+    clientAddress?: string
+  }): Promise<Result<{ changeId: string; sessionId: string }, UserDeletionError>> =>
+    ports.unitOfWork.run(async (tx) => {
+      // The user's row first, always: two [削除] (or a change of the user's own) queue up behind
+      // it instead of deadlocking over their drafts, and nothing of theirs commits after this.
+      const user = await tx.accounts.findUserForUpdate(cmd.userId)
+      if (!user) return err({ kind: 'already-deleted' as const })
+      if (user.role !== 'agent' || user.cardKind !== 'my-number') return err({ kind: 'forbidden' as const })
+      const draft = await tx.drafts.findForCompletion(cmd.sessionId, USER_DELETION_FLOW)
+      const now = ports.clock.now()
+      if (!draft || !standingRead(now, draft)) return err({ kind: 'card-not-read' as const })
+      if (draft.id !== cmd.draftId) return err({ kind: 'draft-replaced' as const })
+
+      await tx.accounts.eraseUser(user.id)
+      await tx.jobs.forgetJobsOf(user.id)
+
+      const session = { id: randomToken(32), csrfToken: randomToken(32), createdAt: now, lastSeenAt: now }
+      await tx.sessions.create(session) // in the transaction: startSession would write outside it
+      const completionDraftId = newId()
+      await tx.drafts.save({
+        id: completionDraftId,
+        sessionId: session.id,
+        flow: USER_DELETION_FLOW,
+        payload: {},
+        baseVersion: 0,
+      })
+      const change: UserChange = {
+        id: newId(),
+        userId: user.id,
+        businessId: user.businessId,
+        kind: 'user-deleted',
+        before: NO_USER_FIELDS,
+        after: NO_USER_FIELDS,
+        createdAt: now,
+        sync: { state: 'waiting', attempts: 0, updatedAt: now },
+      }
+      // The audit record and the GEPS job hold ids only; no mail: the address is gone with the user.
+      await commitChange(tx, {
+        change,
+        draftId: completionDraftId,
+        clientAddress: cmd.clientAddress,
+        auditDetail: {},
+        mails: [],
+      })
+      return ok({ changeId: change.id, sessionId: session.id })
+    })
+
+/** 利用者情報削除完了(代理人・マイナンバーカード)画面: the deletion this browser's session completed, and no other. */
+export const viewDeletion = (ports: Pick<UserDeletionPorts, 'drafts' | 'changes'>) =>
+  viewCompletedChange(ports, USER_DELETION_FLOW)
