@@ -6,9 +6,10 @@
  * → マイナンバーカード電子委任状更新完了画面 (/mandate/renewal/complete/:id).
  * A My Number agent whose mandate is not in force reaches nothing else (mandateGate).
  */
+
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { z } from 'zod'
-import type { Mandate, MandateProblem } from '../core/domain/mandates.ts'
+import type { MandateProblem } from '../core/domain/mandates.ts'
 import { formatDateJa } from '../core/lib/format.ts'
 import {
   completeMandateRenewal,
@@ -30,9 +31,10 @@ import {
   cardReadRefusalMessage,
   refusalStatus,
 } from './card-read.ts'
-import { errorSummary, postForm, readOnlyRows, selectField, textField } from './forms.ts'
+import { errorSummary, postForm, selectField, textField } from './forms.ts'
+import { mandateFacts, myNumberAgentsOnly } from './my-number-agent.ts'
 import { html, type Page, render } from './render.ts'
-import { type AppEnv, afterCardRead, signedIn, toSignIn, toWholePage } from './session.ts'
+import { type AppEnv, afterCardRead, signedIn, toWholePage } from './session.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
 
 const EXPIRED_TITLE = 'マイナンバーカード電子委任状失効画面'
@@ -58,20 +60,6 @@ export const mandateGate =
     // htmx would swap the screen into a fragment's place: the whole page goes there instead.
     return toWholePage(c, '/mandate/expired')
   }
-
-/** Only a signed-in My Number agent passes: F3 and F4 are theirs only (their use cases refuse anyone else too). */
-export const myNumberAgentsOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const user = c.get('user')
-  if (!user) return toSignIn(c)
-  if (user.role !== 'agent' || user.cardKind !== 'my-number') {
-    return render(c, {
-      title: 'この手続きは利用できません',
-      status: 403,
-      body: html`<p>この手続きは、マイナンバーカードで登録した代理人の方のものです。</p><p><a href="/menu">メニューへ</a></p>`,
-    })
-  }
-  return next()
-}
 
 const problemMessage = (p: MandateProblem): string => {
   switch (p.kind) {
@@ -115,21 +103,6 @@ const startAgain = (title: string): Page => ({
   status: 409,
   body: html`<p>この画面は、マイナンバーカードを読み込んだ後に使います。電子委任状失効画面から始めてください。</p><p><a href="/mandate/expired">電子委任状失効画面へ</a></p>`,
 })
-
-export const mandateFacts = (
-  m: Mandate & { providerName?: string },
-) => html`<section><h2>委任者情報</h2>${readOnlyRows([
-  ['法人番号', m.delegator.corporateNumber],
-  ['商号又は名称', m.delegator.businessName],
-  ['代表者氏名', m.delegator.representativeName],
-])}</section>
-<section><h2>受任者情報</h2>${readOnlyRows([['氏名', m.delegate.name]])}</section>
-<section><h2>代理権情報</h2>${readOnlyRows([
-  ['代理権', m.authorities.join('、') || 'なし'],
-  ['有効期間', `${formatDateJa(m.validFrom)}〜${formatDateJa(m.validTo)}`],
-  ['電子委任状取扱事業者', m.providerName ?? m.providerId],
-  ['受付番号', m.referenceNumber],
-])}</section>`
 
 const RequestForm = z.object({
   providerId: z.string().catch(''),

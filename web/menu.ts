@@ -1,5 +1,7 @@
 /** メニュー: where a signed-in user starts, with their お知らせ and レコメンド. */
+
 import { Hono } from 'hono'
+import { isMyNumberAgent } from '../core/domain/account.ts'
 import type { Notice } from '../core/domain/notices.ts'
 import { formatDateJa } from '../core/lib/format.ts'
 import { isId } from '../core/lib/ids.ts'
@@ -82,7 +84,7 @@ export const menuRoutes = (ports: {
         : '役職名、住所、電話番号、メールアドレス、電子証明書を更新します。'
     }</p></li>
     ${
-      user.role === 'agent' && user.cardKind === 'my-number'
+      isMyNumberAgent(user)
         ? html`<li><a href="/mandate/expired">電子委任状更新</a><p class="hint">電子委任状取扱事業者から取得した新しい電子委任状を、有効期限の前でも登録できます。代理人情報の削除もここから行います。</p></li>`
         : ''
     }

@@ -23,12 +23,12 @@ import {
   cardReadRefusalMessage,
   refusalStatus,
 } from './card-read.ts'
+import { certificateTable } from './certificate-view.ts'
 import { postForm, readOnlyRows } from './forms.ts'
-import { mandateFacts, myNumberAgentsOnly } from './mandate-renewal.ts'
+import { mandateFacts, myNumberAgentsOnly } from './my-number-agent.ts'
 import { html, type Page, render } from './render.ts'
 import { type AppEnv, afterCardRead, setSessionCookie, signedIn, toWholePage } from './session.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
-import { certificateTable } from './user-update.ts'
 
 const READ_TITLE = '代理人情報削除(マイナンバーカードの読込)'
 const CONFIRM_TITLE = '利用者情報削除確認(代理人・マイナンバーカード)画面'

@@ -20,6 +20,7 @@ import {
   editableUserFields,
   FIELD_LABELS,
   type FieldChange,
+  isMyNumberAgent,
   USER_FIELDS,
   type User,
   type UserField,
@@ -43,7 +44,6 @@ import {
   REGIONS,
   registrablePeriods,
 } from '../core/domain/qualifications.ts'
-import { formatDateJa } from '../core/lib/format.ts'
 import { ok, type Result } from '../core/lib/result.ts'
 import type { CardInput } from '../core/use-cases/shared/card-proof.ts'
 import { issueChallenge } from '../core/use-cases/sign-in/sign-in.ts'
@@ -79,7 +79,7 @@ import {
   cardReadRefusalMessage,
   refusalStatus,
 } from './card-read.ts'
-import { nameIn } from './certificate-view.ts'
+import { certificateTable } from './certificate-view.ts'
 import { checkboxGroup, errorSummary, postForm, readOnlyRows, selectField, textField } from './forms.ts'
 import { type Html, html, type Page, raw, render } from './render.ts'
 import { type AppEnv, afterCardRead, signedIn, toSignIn } from './session.ts'
@@ -227,32 +227,6 @@ const SUMMARY_LABELS: Record<string, string> = {
   ...Object.fromEntries(BUSINESS_FIELDS.map((f) => [BUSINESS_FORM_NAMES[f], businessFieldName(f)])),
   certificates: '電子証明書情報',
 }
-
-/**
- * The certificates, each named by holder and issuer. On the input screen, `removable` adds a
- * [削除] to each, and `staged` marks those to be added.
- */
-export const certificateTable = (
-  certificates: StagedCertificate[],
-  options: { caption?: string; staged?: Set<string>; removable?: boolean } = {},
-) =>
-  html`<table class="certificates">
-  <caption>${options.caption ?? '登録されている電子証明書'}</caption>
-  <thead><tr><th scope="col">名義人</th><th scope="col">発行者</th><th scope="col">有効期間</th><th scope="col">シリアル番号</th>${
-    options.removable ? html`<th scope="col"><span class="visually-hidden">操作</span></th>` : ''
-  }</tr></thead>
-  <tbody>${certificates.map((c) => {
-    const organisation = nameIn(c.subject, 'O')
-    const added = options.staged?.has(c.id)
-    return html`<tr><td>${nameIn(c.subject, 'CN') || c.subject}${organisation ? html`<br>${organisation}` : ''}${
-      added ? html` <span class="staged">（追加予定）</span>` : ''
-    }</td><td>${nameIn(c.issuer, 'CN') || c.issuer}</td><td>${formatDateJa(c.notBefore)}〜${formatDateJa(c.notAfter)}</td><td class="serial">${c.serialNumber}</td>${
-      options.removable
-        ? html`<td><button type="submit" class="button-small" name="action" value="remove-certificate:${c.id}" aria-label="シリアル番号 ${c.serialNumber} の電子証明書を削除">削除</button></td>`
-        : ''
-    }</tr>`
-  })}</tbody>
-</table>`
 
 const inputForm = (args: {
   user: User
@@ -638,7 +612,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
         0 ||
       state.message !== undefined ||
       state.certificateError !== undefined
-    const canChangeCertificates = user.role === 'representative' || user.cardKind !== 'my-number'
+    const canChangeCertificates = !isMyNumberAgent(user)
     return render(c, {
       title: inputTitle(user),
       hasErrors: refused,

@@ -7,6 +7,14 @@ export type Role = 'representative' | 'agent'
 /** How the user signs in: an IC card, a file (PKCS#12) or a My Number card (JPKI). */
 export type CardKind = 'ic-card' | 'file' | 'my-number'
 
+/**
+ * A My Number agent: an agent (代理人等) registered with a My Number card, whose authority rests on
+ * an electronic mandate (電子委任状). F3 and F4 are theirs only, and only F2 changes their
+ * certificates: the user-update screen lets them change neither.
+ */
+export const isMyNumberAgent = (user: { role: Role; cardKind: CardKind }): boolean =>
+  user.role === 'agent' && user.cardKind === 'my-number'
+
 /** 利用者基本情報(事業者情報): what the representative keeps up to date (法人番号 never changes). */
 export type BusinessFields = {
   name: string // 商号又は名称

@@ -8,8 +8,7 @@
  * commit together.
  */
 import type { Business, User } from '../../domain/account.ts'
-import { userFieldsOf } from '../../domain/account.ts'
-import type { CertificateUse } from '../../domain/certificates.ts'
+import { isMyNumberAgent, userFieldsOf } from '../../domain/account.ts'
 import { mandateRenewedMail } from '../../domain/mails.ts'
 import { type Mandate, type MandateProblem, mandateInForce, mandateProblems } from '../../domain/mandates.ts'
 import { corporateNumber } from '../../domain/text-rules.ts'
@@ -30,13 +29,11 @@ import type {
   UnitOfWork,
   UserChange,
 } from '../../ports.ts'
-import { type CardInput, type ChallengedReadError, readAndVerify } from '../shared/card-proof.ts'
+import type { CardInput, ChallengedReadError } from '../shared/card-proof.ts'
 import { commitChange, viewCompletedChange } from '../shared/completed-change.ts'
+import { cardReadIsRecent, findMyNumberAgent, readOwnMyNumberCard } from '../shared/my-number-card.ts'
 
 export const MANDATE_RENEWAL_FLOW = 'mandate-renewal'
-
-/** How long one read of the card stands for the steps after it: asking the provider, and [電子委任状更新]. */
-export const MANDATE_CARD_READ_LIFETIME_MS = 15 * 60 * 1000
 
 export type MandateRenewalPorts = {
   accounts: AccountStore
@@ -58,7 +55,7 @@ export const mandateGateApplies = async (
   ports: Pick<MandateRenewalPorts, 'mandates' | 'clock'>,
   user: User,
 ): Promise<boolean> => {
-  if (user.role !== 'agent' || user.cardKind !== 'my-number') return false
+  if (!isMyNumberAgent(user)) return false
   const mandate = await ports.mandates.findForUser(user.id)
   return !mandate || !mandateInForce(mandate, ports.clock.now())
 }
@@ -99,59 +96,11 @@ const draftOf = (stored: unknown): MandateDraft => {
     : d
 }
 
-/** Whether a card read at `cardReadAt` still stands at `now` (F3 and F4). */
-export const cardReadIsRecent = (now: Date, cardReadAt: string): boolean => {
-  const age = now.getTime() - new Date(cardReadAt).getTime()
-  return age >= 0 && age <= MANDATE_CARD_READ_LIFETIME_MS
-}
-
 /** The card read of this flow, if it is recent enough to go on from. */
 const currentRead = (ports: Pick<MandateRenewalPorts, 'clock'>, draft: { payload: unknown } | undefined) => {
   if (!draft) return undefined
   const read = draftOf(draft.payload)
   return cardReadIsRecent(ports.clock.now(), read.cardReadAt) ? read : undefined
-}
-
-/** The user, if they are an agent registered with a My Number card: F3 and F4 are theirs only. */
-export const myNumberAgent = async (ports: Pick<MandateRenewalPorts, 'accounts'>, userId: string) => {
-  const user = await ports.accounts.findUser(userId)
-  return user?.role === 'agent' && user.cardKind === 'my-number' ? user : undefined
-}
-
-export type OwnCardReadError =
-  | ChallengedReadError
-  | { kind: 'forbidden' }
-  /** Not the certificate the step asks for (signing for F3, user authentication for F4). */
-  | { kind: 'wrong-certificate' }
-  | { kind: 'not-your-card' }
-
-/**
- * F3 and F4 begin alike: the My Number agent's own card, read with the PIN of the certificate the
- * step asks for; the read starts the flow's draft (a new one), which the later steps go on from.
- */
-export const readOwnMyNumberCard = async (
-  ports: Pick<
-    MandateRenewalPorts,
-    'accounts' | 'drafts' | 'sessions' | 'cardReader' | 'trustAnchors' | 'failures' | 'clock' | 'audit'
-  >,
-  cmd: { sessionId: string; userId: string; input: CardInput; clientAddress?: string },
-  step: { use: CertificateUse; flow: string },
-): Promise<Result<void, OwnCardReadError>> => {
-  if (!(await myNumberAgent(ports, cmd.userId))) return err({ kind: 'forbidden' })
-  const read = await readAndVerify(ports, { ...cmd, flow: step.flow }, cmd.input)
-  if (!read.ok) return read
-  const { facts } = read.value
-  if (facts.use !== step.use) return err({ kind: 'wrong-certificate' })
-  const registered = await ports.accounts.findCertificateByFingerprint(facts.fingerprint)
-  if (registered?.userId !== cmd.userId) return err({ kind: 'not-your-card' })
-  await ports.drafts.save({
-    id: newId(),
-    sessionId: cmd.sessionId,
-    flow: step.flow,
-    payload: { cardReadAt: ports.clock.now().toISOString() },
-    baseVersion: 0,
-  })
-  return ok(undefined)
 }
 
 /** マイナンバーカード電子委任状失効画面, [電子委任状更新]: the agent's own card, with its signing PIN. */
@@ -186,7 +135,7 @@ export const requestMandate =
   async (
     cmd: { sessionId: string; userId: string; clientAddress?: string } & MandateRequestFields,
   ): Promise<Result<void, MandateRenewalError>> => {
-    if (!(await myNumberAgent(ports, cmd.userId))) return err({ kind: 'forbidden' })
+    if (!(await findMyNumberAgent(ports, cmd.userId))) return err({ kind: 'forbidden' })
     const draft = await ports.drafts.find(cmd.sessionId, MANDATE_RENEWAL_FLOW)
     const read = draft && !draft.completedChangeId ? currentRead(ports, draft) : undefined
     if (!read) return err({ kind: 'card-not-read' })
@@ -258,7 +207,7 @@ export type MandateReview = {
 export const reviewMandate =
   (ports: MandateRenewalPorts) =>
   async (cmd: { sessionId: string; userId: string }): Promise<Result<MandateReview, MandateRenewalError>> => {
-    const user = await myNumberAgent(ports, cmd.userId)
+    const user = await findMyNumberAgent(ports, cmd.userId)
     if (!user) return err({ kind: 'forbidden' })
     const draft = await ports.drafts.find(cmd.sessionId, MANDATE_RENEWAL_FLOW)
     const mandate = currentRead(ports, draft)?.mandate
@@ -285,7 +234,7 @@ export const completeMandateRenewal =
     ports.unitOfWork.run(async (tx): Promise<Result<{ changeId: string }, MandateRenewalError>> => {
       // The user's row, then the draft: the order every completion and F4 take their locks in.
       const user = await tx.accounts.findUserForUpdate(cmd.userId)
-      if (user?.role !== 'agent' || user.cardKind !== 'my-number') return err({ kind: 'forbidden' })
+      if (!user || !isMyNumberAgent(user)) return err({ kind: 'forbidden' })
       const draft = await tx.drafts.findForCompletion(cmd.sessionId, MANDATE_RENEWAL_FLOW)
       if (!draft) return err({ kind: 'card-not-read' })
       if (draft.id !== cmd.draftId) return err({ kind: 'draft-replaced' })

@@ -7,7 +7,13 @@
  * the deletion (ids only) with its GEPS sync job and an audit entry, and leaves the browser a
  * fresh anonymous session that can show the completion screen and nothing else.
  */
-import type { Business, Certificate, User, UserFields } from '../../domain/account.ts'
+import {
+  type Business,
+  type Certificate,
+  isMyNumberAgent,
+  type User,
+  type UserFields,
+} from '../../domain/account.ts'
 import type { Mandate } from '../../domain/mandates.ts'
 import { newId, randomToken } from '../../lib/ids.ts'
 import { err, ok, type Result } from '../../lib/result.ts'
@@ -25,9 +31,9 @@ import type {
   UnitOfWork,
   UserChange,
 } from '../../ports.ts'
-import { cardReadIsRecent, myNumberAgent, readOwnMyNumberCard } from '../mandate-renewal/mandate-renewal.ts'
 import type { CardInput, ChallengedReadError } from '../shared/card-proof.ts'
 import { commitChange, viewCompletedChange } from '../shared/completed-change.ts'
+import { cardReadIsRecent, findMyNumberAgent, readOwnMyNumberCard } from '../shared/my-number-card.ts'
 
 export const USER_DELETION_FLOW = 'user-deletion'
 
@@ -115,7 +121,7 @@ export type DeletionReview = {
 export const reviewDeletion =
   (ports: UserDeletionPorts) =>
   async (cmd: { sessionId: string; userId: string }): Promise<Result<DeletionReview, UserDeletionError>> => {
-    const user = await myNumberAgent(ports, cmd.userId)
+    const user = await findMyNumberAgent(ports, cmd.userId)
     if (!user) return err({ kind: 'forbidden' })
     const draft = await ports.drafts.find(cmd.sessionId, USER_DELETION_FLOW)
     if (!standingRead(ports.clock.now(), draft) || !draft) return err({ kind: 'card-not-read' })
@@ -147,7 +153,7 @@ export const deleteAgent =
       // it instead of deadlocking over their drafts, and nothing of theirs commits after this.
       const user = await tx.accounts.findUserForUpdate(cmd.userId)
       if (!user) return err({ kind: 'already-deleted' as const })
-      if (user.role !== 'agent' || user.cardKind !== 'my-number') return err({ kind: 'forbidden' as const })
+      if (!isMyNumberAgent(user)) return err({ kind: 'forbidden' as const })
       const draft = await tx.drafts.findForCompletion(cmd.sessionId, USER_DELETION_FLOW)
       const now = ports.clock.now()
       if (!draft || !standingRead(now, draft)) return err({ kind: 'card-not-read' as const })

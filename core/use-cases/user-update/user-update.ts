@@ -10,7 +10,7 @@ import {
   businessFieldsOf,
   type Certificate,
   type FieldChange,
-  type User,
+  isMyNumberAgent,
   type UserFields,
   userFieldChanges,
   userFieldsOf,
@@ -263,9 +263,6 @@ export const unstageQualification =
     return ok(undefined)
   }
 
-/** Whether the user may add and remove certificates here (a My Number agent does so by F2 only). */
-const changesOwnCertificates = (user: User) => user.role === 'representative' || user.cardKind !== 'my-number'
-
 /** The user's certificates as they will be: registered, less staged removals, plus staged additions. */
 export const certificatesAfter = (
   registered: Certificate[],
@@ -288,7 +285,7 @@ export const stageCertificate =
     const overview = await loadUserOverview(ports)(cmd.userId)
     if (!overview.ok) return overview
     const { user, business, certificates } = overview.value
-    if (!changesOwnCertificates(user)) return err({ kind: 'forbidden' })
+    if (isMyNumberAgent(user)) return err({ kind: 'forbidden' })
     const context = { ...cmd, flow: USER_UPDATE_FLOW }
     const read = await readAndVerify(ports, context, cmd.input)
     if (!read.ok) return err({ kind: 'certificate-refused', reason: read.error })
@@ -366,7 +363,7 @@ const checkRemoval = async (
 ): Promise<Result<{ overview: UserOverview; staging: Staging }, UserUpdateError>> => {
   const overview = await loadUserOverview(ports)(cmd.userId)
   if (!overview.ok) return overview
-  if (!changesOwnCertificates(overview.value.user)) return err({ kind: 'forbidden' })
+  if (isMyNumberAgent(overview.value.user)) return err({ kind: 'forbidden' })
   const staging = await loadStaging(ports)(cmd.sessionId)
   const after = certificatesAfter(overview.value.certificates, staging.certificates)
   if (!after.some((c) => c.id === cmd.certificateId)) return err({ kind: 'certificate-not-found' })
@@ -463,7 +460,7 @@ export const prepareUserUpdate =
     const forbidden =
       forbiddenUserFields(cmd.input.user, user.role).length > 0 ||
       ((cmd.input.business || qualificationsChanged) && !representative) ||
-      (certificatesChanged && !changesOwnCertificates(user))
+      (certificatesChanged && isMyNumberAgent(user))
     if (forbidden) return err({ kind: 'forbidden' })
     const userFields = validateUserFields(cmd.input.user, user.role, userFieldsOf(user))
     const businessFields = cmd.input.business ? validateBusinessFields(cmd.input.business) : undefined
