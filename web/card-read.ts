@@ -251,7 +251,8 @@ const fileErrorOf = (e: z.infer<typeof PageFileError> & { fileError: Pkcs12Error
       return { kind: 'too-large', maxBytes: PKCS12_MAX_BYTES }
     case 'unsupported-algorithm':
       return { kind: 'unsupported-algorithm', algorithm: e.fileErrorDetail || '不明' }
-    default:
+    case 'damaged':
+    case 'wrong-password':
       return { kind: e.fileError }
   }
 }

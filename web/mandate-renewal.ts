@@ -13,7 +13,7 @@ import type { MandateProblem } from '../core/domain/mandates.ts'
 import { formatDateJa } from '../core/lib/format.ts'
 import {
   completeMandateRenewal,
-  type MandateRenewalError,
+  type MandateCardReadError,
   type MandateRenewalPorts,
   type MandateRequestFields,
   mandateCardReadStands,
@@ -32,7 +32,7 @@ import {
   refusalStatus,
 } from './card-read.ts'
 import { errorSummary, postForm, selectField, textField } from './forms.ts'
-import { mandateFacts, myNumberAgentsOnly } from './my-number-agent.ts'
+import { mandateFacts, myNumberAgentsOnly, NOT_A_MY_NUMBER_AGENT } from './my-number-agent.ts'
 import { html, type Page, render } from './render.ts'
 import { type AppEnv, afterCardRead, signedIn, toWholePage } from './session.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
@@ -76,8 +76,9 @@ const problemMessage = (p: MandateProblem): string => {
   }
 }
 
-const renewalMessage = (e: MandateRenewalError): CardMessage => {
+const renewalMessage = (e: MandateCardReadError): CardMessage => {
   switch (e.kind) {
+    case 'too-many-attempts':
     case 'challenge-missing':
     case 'card':
     case 'file':
@@ -93,8 +94,8 @@ const renewalMessage = (e: MandateRenewalError): CardMessage => {
         field: 'cardId',
         text: 'このマイナンバーカードは、ログインしている利用者に登録されたものではありません。ご自分のマイナンバーカードを読み込んでください。カードを新しくした場合は、先に電子証明書更新を行ってください。',
       }
-    default:
-      return { text: '手続きを続けられませんでした。最初からやり直してください。' }
+    case 'forbidden':
+      return { text: NOT_A_MY_NUMBER_AGENT }
   }
 }
 
@@ -269,7 +270,8 @@ ${postForm(
           {},
           '電子委任状取扱事業者が依頼を受け付けませんでした。登録内容は変更していません。事業者にお問い合わせください。',
         )
-      default:
+      case 'forbidden':
+      case 'card-not-read':
         return render(c, startAgain(REQUEST_TITLE))
     }
   })
@@ -310,16 +312,25 @@ ${
       clientAddress: c.get('clientAddress'),
     })
     if (result.ok) return c.redirect(`/mandate/renewal/complete/${result.value.changeId}`, 303)
-    if (result.error.kind === 'mandate-problems') {
-      return render(c, {
-        title: CONFIRM_TITLE,
-        hasErrors: true,
-        status: 422,
-        body: html`<div class="error-summary" id="error-summary" role="alert" tabindex="-1"><h2>この電子委任状では更新できません</h2><ul>${result.error.problems.map((p) => html`<li>${problemMessage(p)}</li>`)}</ul></div>
+    switch (result.error.kind) {
+      case 'mandate-problems':
+        return render(c, {
+          title: CONFIRM_TITLE,
+          hasErrors: true,
+          status: 422,
+          body: html`<div class="error-summary" id="error-summary" role="alert" tabindex="-1"><h2>この電子委任状では更新できません</h2><ul>${result.error.problems.map((p) => html`<li>${problemMessage(p)}</li>`)}</ul></div>
 <p>登録内容は変更していません。<a href="/mandate/renewal/request">取得依頼画面に戻る</a></p>`,
-      })
+        })
+      case 'draft-replaced':
+        return render(c, {
+          title: CONFIRM_TITLE,
+          status: 409,
+          body: html`<p>この確認画面の後に、別の画面で電子委任状の取得依頼がやり直されたため、更新しませんでした。登録内容は変更していません。</p><p><a href="/mandate/renewal/confirm">最新の確認画面を開く</a></p>`,
+        })
+      case 'forbidden':
+      case 'card-not-read':
+        return render(c, startAgain(CONFIRM_TITLE))
     }
-    return render(c, startAgain(CONFIRM_TITLE))
   })
 
   app.get('/mandate/renewal/complete/:changeId', async (c) => {

@@ -10,6 +10,8 @@ import { readOnlyRows } from './forms.ts'
 import { html, render } from './render.ts'
 import { type AppEnv, toSignIn } from './session.ts'
 
+export const NOT_A_MY_NUMBER_AGENT = 'この手続きは、マイナンバーカードで登録した代理人の方のものです。'
+
 /** Only a signed-in My Number agent passes: F3 and F4 are theirs only (their use cases refuse anyone else too). */
 export const myNumberAgentsOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   const user = c.get('user')
@@ -18,7 +20,7 @@ export const myNumberAgentsOnly: MiddlewareHandler<AppEnv> = async (c, next) => 
     return render(c, {
       title: 'この手続きは利用できません',
       status: 403,
-      body: html`<p>この手続きは、マイナンバーカードで登録した代理人の方のものです。</p><p><a href="/menu">メニューへ</a></p>`,
+      body: html`<p>${NOT_A_MY_NUMBER_AGENT}</p><p><a href="/menu">メニューへ</a></p>`,
     })
   }
   return next()

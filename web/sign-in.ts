@@ -52,7 +52,9 @@ export const signInMessage = (e: SignInError): CardMessage => {
       return {
         text: 'マイナンバーカードでログインするときは、利用者証明用電子証明書のパスワード（数字4桁）を使います。署名用電子証明書ではログインできません。',
       }
-    default:
+    case 'card':
+    case 'file':
+    case 'certificate':
       return cardReadRefusalMessage(e)
   }
 }

@@ -9,10 +9,11 @@
 import { type Context, Hono } from 'hono'
 import { issueChallenge } from '../core/use-cases/sign-in/sign-in.ts'
 import {
+  type DeletionCardReadError,
+  type DeletionStepError,
   deleteAgent,
   readCardForDeletion,
   reviewDeletion,
-  type UserDeletionError,
   type UserDeletionPorts,
   viewDeletion,
 } from '../core/use-cases/user-deletion/user-deletion.ts'
@@ -25,7 +26,7 @@ import {
 } from './card-read.ts'
 import { certificateTable } from './certificate-view.ts'
 import { postForm, readOnlyRows } from './forms.ts'
-import { mandateFacts, myNumberAgentsOnly } from './my-number-agent.ts'
+import { mandateFacts, myNumberAgentsOnly, NOT_A_MY_NUMBER_AGENT } from './my-number-agent.ts'
 import { html, type Page, render } from './render.ts'
 import { type AppEnv, afterCardRead, setSessionCookie, signedIn, toWholePage } from './session.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
@@ -41,7 +42,7 @@ const FORBIDDEN: Page = {
 }
 
 /** Why [削除] or the 確認画面 could not go on, and where to go from there. */
-const refusal = (e: UserDeletionError): Page => {
+const refusal = (e: DeletionStepError): Page => {
   switch (e.kind) {
     case 'forbidden':
       return FORBIDDEN
@@ -57,7 +58,7 @@ const refusal = (e: UserDeletionError): Page => {
         status: 409,
         body: html`<p>この確認画面の後にマイナンバーカードが読み込み直されたため、削除しませんでした。利用者情報は削除していません。最新の確認画面で内容を確かめてから削除してください。</p><p><a href="/mandate/deletion/confirm">確認画面を開き直す</a></p>`,
       }
-    default:
+    case 'card-not-read':
       return {
         title: CONFIRM_TITLE,
         status: 409,
@@ -66,8 +67,9 @@ const refusal = (e: UserDeletionError): Page => {
   }
 }
 
-const deletionMessage = (e: UserDeletionError): CardMessage => {
+const deletionMessage = (e: DeletionCardReadError): CardMessage => {
   switch (e.kind) {
+    case 'too-many-attempts':
     case 'challenge-missing':
     case 'card':
     case 'file':
@@ -83,8 +85,8 @@ const deletionMessage = (e: UserDeletionError): CardMessage => {
         field: 'cardId',
         text: 'このマイナンバーカードは、ログインしている利用者に登録されたものではありません。ご自分のマイナンバーカードを読み込んでください。',
       }
-    default:
-      return { text: '手続きを続けられませんでした。最初からやり直してください。' }
+    case 'forbidden':
+      return { text: NOT_A_MY_NUMBER_AGENT }
   }
 }
 

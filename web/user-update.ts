@@ -552,11 +552,33 @@ ${theirChanges(error.changes)}
 <p>現在の登録内容から、もう一度入力してください。</p>
 <p><a href="/user/edit?fresh=1">現在の登録内容で入力し直す</a></p>`,
       }
-    default:
+    case 'user-not-found':
       return {
         title: '利用者情報を表示できません',
         status: 404,
         body: html`<p>利用者情報が見つかりませんでした。もう一度ログインしてください。</p><p><a href="/sign-in">ログイン</a></p>`,
+      }
+    // The input screen shows these three beside its fields (the routes below); a page of their own
+    // is for a request that reaches them some other way.
+    case 'invalid':
+      return {
+        title: '更新する利用者情報の入力画面',
+        status: 422,
+        body: html`<p>入力内容に誤りがあるため、更新できませんでした。変更は行っていません。</p>
+<p><a href="/user/edit">利用者情報の入力画面で確認する</a></p>`,
+      }
+    case 'nothing-changed':
+      return {
+        title: CONFIRM_TITLE,
+        status: 422,
+        body: html`<p>変更された項目がありません。変更する項目を入力してください。</p><p><a href="/user/edit">利用者情報の入力画面へ</a></p>`,
+      }
+    case 'card-read-required':
+      return {
+        title: '電子証明書の削除',
+        status: 409,
+        body: html`<p>登録されている電子証明書を削除するには、先にカードの読み取りが必要です。</p>
+<p><a href="/user/certificates/remove/${error.certificateId}">カードを読み取って削除する</a></p>`,
       }
   }
 }

@@ -173,3 +173,25 @@ describe('F3 for 委任 次郎', () => {
     expect(mail.text).toContain('受付番号 POA-2026-0001')
   })
 })
+
+describe('F3 after the mandate was asked for again', () => {
+  it('refuses the 確認画面 shown before, says why, and leads to the latest one', async () => {
+    const [sample] = portal.mandateSimulators ?? []
+    if (!sample) throw new Error('the test portal runs the simulators')
+    const c = await signedInClient(portal, 'jiro-mynumber', '4321')
+    await c.get('/mandate/expired')
+    expect((await c.post('/mandate/expired', { cardId: 'jiro-mynumber-signing', pin: 'ABC123' })).status).toBe(303)
+    const ask = { providerId: sample.id, corporateNumber: '7123456789012', referenceNumber: 'POA-2026-0001' }
+    await c.get('/mandate/renewal/request')
+    expect((await c.post('/mandate/renewal/request', ask)).location).toBe('/mandate/renewal/confirm')
+    const shown = (await c.get('/mandate/renewal/confirm')).text
+    const draftId = /name="draftId" value="([^"]+)"/.exec(shown)?.[1]
+    expect(draftId).toBeDefined()
+    // Another tab asks again: the screen shown first no longer stands.
+    await c.post('/mandate/renewal/request', ask)
+    const stale = await c.post('/mandate/renewal/confirm', { draftId: draftId ?? '' })
+    expect(stale.status).toBe(409)
+    expect(stale.text).toContain('電子委任状の取得依頼がやり直されたため、更新しませんでした。')
+    expect(stale.text).toContain('href="/mandate/renewal/confirm"')
+  })
+})

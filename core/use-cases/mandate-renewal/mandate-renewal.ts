@@ -62,7 +62,8 @@ export const mandateGateApplies = async (
 
 export type MandateRequestFields = { providerId: string; corporateNumber: string; referenceNumber: string }
 
-export type MandateRenewalError =
+/** Why [電子委任状更新]'s card read was refused. */
+export type MandateCardReadError =
   | ChallengedReadError
   /** Not a My Number card's signing certificate: F3 asks for the signing PIN. */
   | { kind: 'not-signing-certificate' }
@@ -70,15 +71,31 @@ export type MandateRenewalError =
   | { kind: 'not-your-card' }
   /** The user is not a My Number agent: F3 is theirs only. */
   | { kind: 'forbidden' }
+
+/** Why a step after the card read cannot go on. */
+export type MandateStepError =
+  /** The user is not a My Number agent: F3 is theirs only. */
+  | { kind: 'forbidden' }
   /** A step out of order: the card was not read in this flow, or the mandate was not fetched. */
   | { kind: 'card-not-read' }
+
+/** Why [取得依頼] got no mandate. */
+export type MandateRequestError =
+  | MandateStepError
   | { kind: 'invalid-request'; errors: Partial<Record<keyof MandateRequestFields, string>> }
   | { kind: 'mandate-not-found' }
   /** The provider could not be asked now (down, slow, or answering garbage); ask again later. */
   | { kind: 'provider-unavailable' }
   | { kind: 'provider-refused' }
+
+/** Why [電子委任状更新] on the 確認画面 changed nothing. */
+export type MandateCompletionError =
+  | MandateStepError
   | { kind: 'mandate-problems'; problems: MandateProblem[] }
+  /** The 確認画面 posted is not the latest: the mandate was asked for again since. */
   | { kind: 'draft-replaced' }
+
+export type MandateRenewalError = MandateCardReadError | MandateRequestError | MandateCompletionError
 
 type MandateDraft = { cardReadAt: string; mandate?: Mandate & { providerName: string } }
 
@@ -111,7 +128,7 @@ export const readCardForMandate =
     userId: string
     input: CardInput
     clientAddress?: string
-  }): Promise<Result<void, MandateRenewalError>> => {
+  }): Promise<Result<void, MandateCardReadError>> => {
     const read = await readOwnMyNumberCard(ports, cmd, {
       use: 'my-number-signing',
       flow: MANDATE_RENEWAL_FLOW,
@@ -134,7 +151,7 @@ export const requestMandate =
   (ports: MandateRenewalPorts) =>
   async (
     cmd: { sessionId: string; userId: string; clientAddress?: string } & MandateRequestFields,
-  ): Promise<Result<void, MandateRenewalError>> => {
+  ): Promise<Result<void, MandateRequestError>> => {
     if (!(await findMyNumberAgent(ports, cmd.userId))) return err({ kind: 'forbidden' })
     const draft = await ports.drafts.find(cmd.sessionId, MANDATE_RENEWAL_FLOW)
     const read = draft && !draft.completedChangeId ? currentRead(ports, draft) : undefined
@@ -206,7 +223,7 @@ export type MandateReview = {
 /** マイナンバーカード電子委任状確認画面: 委任者情報, 受任者情報, 代理権情報 as the provider returned them. */
 export const reviewMandate =
   (ports: MandateRenewalPorts) =>
-  async (cmd: { sessionId: string; userId: string }): Promise<Result<MandateReview, MandateRenewalError>> => {
+  async (cmd: { sessionId: string; userId: string }): Promise<Result<MandateReview, MandateStepError>> => {
     const user = await findMyNumberAgent(ports, cmd.userId)
     if (!user) return err({ kind: 'forbidden' })
     const draft = await ports.drafts.find(cmd.sessionId, MANDATE_RENEWAL_FLOW)
@@ -230,8 +247,8 @@ export const completeMandateRenewal =
     userId: string
     draftId: string
     clientAddress?: string
-  }): Promise<Result<{ changeId: string }, MandateRenewalError>> =>
-    ports.unitOfWork.run(async (tx): Promise<Result<{ changeId: string }, MandateRenewalError>> => {
+  }): Promise<Result<{ changeId: string }, MandateCompletionError>> =>
+    ports.unitOfWork.run(async (tx): Promise<Result<{ changeId: string }, MandateCompletionError>> => {
       // The user's row, then the draft: the order every completion and F4 take their locks in.
       const user = await tx.accounts.findUserForUpdate(cmd.userId)
       if (!user || !isMyNumberAgent(user)) return err({ kind: 'forbidden' })

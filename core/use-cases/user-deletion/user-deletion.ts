@@ -51,7 +51,8 @@ export type UserDeletionPorts = {
   clock: Clock
 }
 
-export type UserDeletionError =
+/** Why [代理人情報削除]'s card read was refused. */
+export type DeletionCardReadError =
   | ChallengedReadError
   /** Not a My Number card's user-authentication certificate: F4 asks for the 4-digit PIN. */
   | { kind: 'not-authentication-certificate' }
@@ -59,12 +60,18 @@ export type UserDeletionError =
   | { kind: 'not-your-card' }
   /** The user is not a My Number agent: F4 is theirs only. */
   | { kind: 'forbidden' }
+
+/** Why the 確認画面 or [削除] cannot go on. */
+export type DeletionStepError =
+  | { kind: 'forbidden' }
   /** The card was not read in this flow, or too long ago. */
   | { kind: 'card-not-read' }
   /** The confirmation shown is not this session's latest: the card was read again since. */
   | { kind: 'draft-replaced' }
   /** The user is deleted already (a second [削除] that waited for the first). */
   | { kind: 'already-deleted' }
+
+export type UserDeletionError = DeletionCardReadError | DeletionStepError
 
 type DeletionDraft = { cardReadAt: string }
 
@@ -99,7 +106,7 @@ export const readCardForDeletion =
     userId: string
     input: CardInput
     clientAddress?: string
-  }): Promise<Result<void, UserDeletionError>> => {
+  }): Promise<Result<void, DeletionCardReadError>> => {
     const read = await readOwnMyNumberCard(ports, cmd, {
       use: 'my-number-user-authentication',
       flow: USER_DELETION_FLOW,
@@ -120,7 +127,7 @@ export type DeletionReview = {
 /** 利用者情報削除確認(代理人・マイナンバーカード)画面: everything that [削除] deletes. */
 export const reviewDeletion =
   (ports: UserDeletionPorts) =>
-  async (cmd: { sessionId: string; userId: string }): Promise<Result<DeletionReview, UserDeletionError>> => {
+  async (cmd: { sessionId: string; userId: string }): Promise<Result<DeletionReview, DeletionStepError>> => {
     const user = await findMyNumberAgent(ports, cmd.userId)
     if (!user) return err({ kind: 'forbidden' })
     const draft = await ports.drafts.find(cmd.sessionId, USER_DELETION_FLOW)
@@ -147,7 +154,7 @@ export const deleteAgent =
     userId: string
     draftId: string
     clientAddress?: string
-  }): Promise<Result<{ changeId: string; sessionId: string }, UserDeletionError>> =>
+  }): Promise<Result<{ changeId: string; sessionId: string }, DeletionStepError>> =>
     ports.unitOfWork.run(async (tx) => {
       // The user's row first, always: two [削除] (or a change of the user's own) queue up behind
       // it instead of deadlocking over their drafts, and nothing of theirs commits after this.
