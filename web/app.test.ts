@@ -316,20 +316,23 @@ describe('limits', () => {
   it.each([
     ['電子委任状更新 (F3)', '/mandate/expired', 'jiro-mynumber-signing', 'ABC123'],
     ['代理人情報削除 (F4)', '/mandate/deletion', 'jiro-mynumber', '4321'],
-  ])('answers 429 with its reason on %s too, once a client has failed there too often', async (_, path, cardId, pin) => {
-    const app = await appWith({ clientAddressOf: () => '198.51.100.11' })
-    const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
-    await c.get('/sign-in')
-    expect((await c.post('/sign-in', { cardId: 'jiro-mynumber', pin: '4321' })).status).toBe(303)
-    await c.get(path)
-    for (let i = 0; i < CARD_READ_LIMITS.perAddress; i++) {
-      const wrong = await c.post(path, { cardId: 'hanako-file', pin: `guess-${i}` })
-      expect(wrong.status).toBe(422)
-    }
-    const refused = await c.post(path, { cardId, pin })
-    expect(refused.status).toBe(429)
-    expect(refused.text).toContain('カードの読み込みの失敗が続いたため、安全のため15分ほど受け付けません。')
-  })
+  ])(
+    'answers 429 with its reason on %s too, once a client has failed there too often',
+    async (_, path, cardId, pin) => {
+      const app = await appWith({ clientAddressOf: () => '198.51.100.11' })
+      const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
+      await c.get('/sign-in')
+      expect((await c.post('/sign-in', { cardId: 'jiro-mynumber', pin: '4321' })).status).toBe(303)
+      await c.get(path)
+      for (let i = 0; i < CARD_READ_LIMITS.perAddress; i++) {
+        const wrong = await c.post(path, { cardId: 'hanako-file', pin: `guess-${i}` })
+        expect(wrong.status).toBe(422)
+      }
+      const refused = await c.post(path, { cardId, pin })
+      expect(refused.status).toBe(429)
+      expect(refused.text).toContain('カードの読み込みの失敗が続いたため、安全のため15分ほど受け付けません。')
+    },
+  )
 
   it('labels a locked card as locked on the sign-in page', async () => {
     const app = await appWith()

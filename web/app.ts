@@ -24,7 +24,7 @@ import { html, rememberView, render } from './render.ts'
 import { type AppEnv, loadSession, requireCsrfToken } from './session.ts'
 import { signInRoutes } from './sign-in.ts'
 import { userDeletionRoutes } from './user-deletion.ts'
-import { userUpdateRoutes } from './user-update.ts'
+import { userUpdateRoutes } from './user-update/routes.ts'
 
 export type AppPorts = SignInPorts &
   UserUpdatePorts &

@@ -18,11 +18,11 @@ import { dirname, join, normalize, relative } from 'node:path'
 /** The packages core may import: encoding and X.509, which run in the page and on every runtime. */
 export const CORE_PACKAGES = ['asn1js', '@peculiar/x509', 'reflect-metadata', 'node-forge']
 
-/** The web modules of one screen flow each; app.ts mounts them, and none imports another. */
+/** The web modules (or folders) of one screen flow each; app.ts mounts them, and none imports another. */
 export const WEB_FLOWS = [
   'web/sign-in.ts',
   'web/menu.ts',
-  'web/user-update.ts',
+  'web/user-update/',
   'web/history.ts',
   'web/certificate-renewal.ts',
   'web/mandate-renewal.ts',
@@ -42,6 +42,8 @@ export const importsOf = (source: string): Import[] => {
 }
 
 const isUnder = (path: string, folder: string) => path.startsWith(`${folder}/`)
+const webFlowOf = (path: string) =>
+  WEB_FLOWS.find((flow) => path === flow || (flow.endsWith('/') && path.startsWith(flow)))
 const flowOf = (path: string) => /^core\/use-cases\/([^/]+)\//.exec(path)?.[1]
 
 /**
@@ -78,7 +80,9 @@ export const ruleBroken = (file: string, target: string, typeOnly: boolean): str
       return 'web imports no adapter: it gets use cases from the composition root'
     if (isUnder(target, 'jobs')) return 'web imports no job'
     if (target === 'main.ts') return 'web imports not the composition root'
-    if (WEB_FLOWS.includes(file) && WEB_FLOWS.includes(target) && file !== target)
+    const from = webFlowOf(file)
+    const to = webFlowOf(target)
+    if (from && to && from !== to)
       return "a screen's module imports no other screen's: what both show belongs in a module of its own"
     return undefined
   }

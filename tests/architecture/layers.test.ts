@@ -45,7 +45,7 @@ describe('the layer rules', () => {
     ['web/menu.ts', "const { x } = await import('../jobs/queues.ts')", 'web imports no job'],
     [
       'web/user-deletion.ts',
-      "import {\n  certificateTable,\n} from './user-update.ts'",
+      "import {\n  certificateTable,\n} from './user-update/views.ts'",
       "a screen's module imports no other screen's",
     ],
     ['jobs/workers.ts', "import { render } from '../web/render.ts'", 'jobs import no web'],
@@ -69,6 +69,7 @@ describe('the layer rules', () => {
     ],
     ['core/lib/a.ts', "import * as asn1js from 'asn1js'"],
     ['web/user-deletion.ts', "import { certificateTable } from './certificate-view.ts'"],
+    ['web/user-update/routes.ts', "import { inputForm } from './views.ts'"],
     ['adapters/dev/demo-data.ts', "import { demoMandates } from './demo-mandates.ts'"],
   ])('lets %s import %s', (file, source) => {
     expect(layerViolations(new Map([[file, source]]))).toEqual([])

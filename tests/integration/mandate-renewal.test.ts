@@ -180,7 +180,9 @@ describe('F3 after the mandate was asked for again', () => {
     if (!sample) throw new Error('the test portal runs the simulators')
     const c = await signedInClient(portal, 'jiro-mynumber', '4321')
     await c.get('/mandate/expired')
-    expect((await c.post('/mandate/expired', { cardId: 'jiro-mynumber-signing', pin: 'ABC123' })).status).toBe(303)
+    expect(
+      (await c.post('/mandate/expired', { cardId: 'jiro-mynumber-signing', pin: 'ABC123' })).status,
+    ).toBe(303)
     const ask = { providerId: sample.id, corporateNumber: '7123456789012', referenceNumber: 'POA-2026-0001' }
     await c.get('/mandate/renewal/request')
     expect((await c.post('/mandate/renewal/request', ask)).location).toBe('/mandate/renewal/confirm')

@@ -15,7 +15,7 @@ import {
   completeUserUpdate,
   prepareUserUpdate,
   reviewUserUpdate,
-} from '../../core/use-cases/user-update/user-update.ts'
+} from '../../core/use-cases/user-update/update.ts'
 import { ALL_QUEUES } from '../../jobs/queues.ts'
 import { countJobs, startBoss } from '../support/boss.ts'
 import { contactInput } from '../support/contact-input.ts'

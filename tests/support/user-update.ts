@@ -7,8 +7,8 @@ import {
   completeUserUpdate,
   prepareUserUpdate,
   reviewUserUpdate,
-  type UserUpdatePorts,
-} from '../../core/use-cases/user-update/user-update.ts'
+} from '../../core/use-cases/user-update/update.ts'
+import type { UserUpdatePorts } from '../../core/use-cases/user-update/user-update.ts'
 
 export const commitContactChange = async (
   ports: UserUpdatePorts & { sessions: SessionStore },
