@@ -3,6 +3,7 @@
  * forms (a card and its PIN, a certificate file, a card helper), the card input they send, and
  * what each refusal of the card, the file or the certificate means for the user.
  */
+import type { Context } from 'hono'
 import { z } from 'zod'
 import type { CertificateError } from '../core/domain/certificates.ts'
 import { BASE64_PATTERN, fromBase64 } from '../core/lib/base64.ts'
@@ -10,10 +11,11 @@ import { formatDateJa } from '../core/lib/format.ts'
 import { HELPER_ALGORITHMS } from '../core/lib/helper-token.ts'
 import { PKCS12_MAX_BYTES, type Pkcs12Error } from '../core/lib/pkcs12.ts'
 import { err, ok, type Result } from '../core/lib/result.ts'
-import type { CardReadError, CardReader, CardSummary } from '../core/ports.ts'
+import type { CardReadError, CardReader, CardSummary, SessionStore } from '../core/ports.ts'
 import type { CardInput, ChallengedReadError } from '../core/use-cases/shared/card-proof.ts'
 import { blankInputField, csrfField, errorSummary, postForm } from './forms.ts'
-import { type Html, html, raw } from './render.ts'
+import { type Html, html, type Page, raw, render } from './render.ts'
+import { type AppEnv, afterCardRead, signedIn } from './session.ts'
 
 export type CardMessage = { field?: 'cardId' | 'pin' | 'consent' | 'p12' | 'password'; text: string }
 
@@ -413,3 +415,38 @@ const cardHelperForm = (action: string, csrfToken: string): Html =>
   <p class="hint">カードヘルパー（Web eID 方式）がカードを読み込みます。PINはカードヘルパーの画面で入力し、調達ポータルには送られません。</p>
   <button type="submit">カードヘルパーで読込</button>
 </form>`
+
+/**
+ * The POST of a screen whose one step is a card read of the signed-in user's (F3's and F4's): the
+ * card, file or helper token the page sent, read by `read`. A read that stands gives the session a
+ * new id and goes on to `next`; an error with a page of its own (`pageOf`) shows that page; any
+ * other refusal issues a new challenge and shows the screen again (`again`) with why, beside the
+ * card that was chosen.
+ */
+export const postOwnCardRead = async <E extends { kind: string }>(
+  c: Context<AppEnv>,
+  step: {
+    read: (input: CardInput) => Promise<Result<unknown, E>>
+    next: string
+    sessions: SessionStore
+    challenge: (sessionId: string) => Promise<unknown>
+    message: (error: E) => CardMessage
+    pageOf?: (error: E) => Page | undefined
+    again: (state: { cardId?: string; message: CardMessage }, status: 422 | 429) => Promise<Response>
+  },
+): Promise<Response> => {
+  const { session } = signedIn(c)
+  const body = await c.req.parseBody()
+  const cardId = typeof body.cardId === 'string' ? body.cardId : undefined
+  const input = await cardInputOf(body, c.get('portalOrigin'))
+  if (!input.ok) {
+    await step.challenge(session.id)
+    return step.again({ cardId, message: input.error }, 422)
+  }
+  const read = await step.read(input.value)
+  if (read.ok) return afterCardRead(c, step.sessions, session, step.next)
+  const page = step.pageOf?.(read.error)
+  if (page) return render(c, page)
+  await step.challenge(session.id)
+  return step.again({ cardId, message: step.message(read.error) }, refusalStatus(read.error))
+}

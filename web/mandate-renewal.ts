@@ -24,17 +24,11 @@ import {
   viewMandateRenewal,
 } from '../core/use-cases/mandate-renewal/mandate-renewal.ts'
 import { issueChallenge } from '../core/use-cases/sign-in/sign-in.ts'
-import {
-  type CardMessage,
-  cardInputOf,
-  cardReadForms,
-  cardReadRefusalMessage,
-  refusalStatus,
-} from './card-read.ts'
+import { type CardMessage, cardReadForms, cardReadRefusalMessage, postOwnCardRead } from './card-read.ts'
 import { errorSummary, postForm, selectField, textField } from './forms.ts'
 import { mandateFacts, myNumberAgentsOnly, NOT_A_MY_NUMBER_AGENT } from './my-number-agent.ts'
 import { html, type Page, render } from './render.ts'
-import { type AppEnv, afterCardRead, signedIn, toWholePage } from './session.ts'
+import { type AppEnv, signedIn, toWholePage } from './session.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
 
 const EXPIRED_TITLE = 'マイナンバーカード電子委任状失効画面'
@@ -171,29 +165,23 @@ ${cardReadForms({
     return render(c, { title: await titleFor(c), body: expiredPage(c) })
   })
 
-  app.post('/mandate/expired', async (c) => {
-    const { session, user } = signedIn(c)
-    const body = await c.req.parseBody()
-    const cardId = typeof body.cardId === 'string' ? body.cardId : undefined
-    const input = await cardInputOf(body, c.get('portalOrigin'))
-    const read = input.ok
-      ? await readCard({
-          sessionId: session.id,
-          userId: user.id,
-          input: input.value,
+  app.post('/mandate/expired', (c) =>
+    postOwnCardRead(c, {
+      read: (input) =>
+        readCard({
+          sessionId: signedIn(c).session.id,
+          userId: signedIn(c).user.id,
+          input,
           clientAddress: c.get('clientAddress'),
-        })
-      : input
-    if (read.ok) return afterCardRead(c, ports.sessions, session, '/mandate/renewal/request')
-    await challenge(session.id)
-    const message = 'kind' in read.error ? renewalMessage(read.error) : read.error
-    return render(c, {
-      title: await titleFor(c),
-      hasErrors: true,
-      status: 'kind' in read.error ? refusalStatus(read.error) : 422,
-      body: expiredPage(c, { cardId, message }),
-    })
-  })
+        }),
+      next: '/mandate/renewal/request',
+      sessions: ports.sessions,
+      challenge,
+      message: renewalMessage,
+      again: async (state, status) =>
+        render(c, { title: await titleFor(c), hasErrors: true, status, body: expiredPage(c, state) }),
+    }),
+  )
 
   const requestPage = (
     csrfToken: string,

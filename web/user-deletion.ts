@@ -17,18 +17,12 @@ import {
   type UserDeletionPorts,
   viewDeletion,
 } from '../core/use-cases/user-deletion/user-deletion.ts'
-import {
-  type CardMessage,
-  cardInputOf,
-  cardReadForms,
-  cardReadRefusalMessage,
-  refusalStatus,
-} from './card-read.ts'
+import { type CardMessage, cardReadForms, cardReadRefusalMessage, postOwnCardRead } from './card-read.ts'
 import { certificateTable } from './certificate-view.ts'
 import { postForm, readOnlyRows } from './forms.ts'
 import { mandateFacts, myNumberAgentsOnly, NOT_A_MY_NUMBER_AGENT } from './my-number-agent.ts'
 import { html, type Page, render } from './render.ts'
-import { type AppEnv, afterCardRead, setSessionCookie, signedIn, toWholePage } from './session.ts'
+import { type AppEnv, setSessionCookie, signedIn, toWholePage } from './session.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
 
 const READ_TITLE = '代理人情報削除(マイナンバーカードの読込)'
@@ -120,30 +114,24 @@ ${cardReadForms({
     return render(c, { title: READ_TITLE, body: readPage(c) })
   })
 
-  app.post('/mandate/deletion', async (c) => {
-    const { session, user } = signedIn(c)
-    const body = await c.req.parseBody()
-    const cardId = typeof body.cardId === 'string' ? body.cardId : undefined
-    const input = await cardInputOf(body, c.get('portalOrigin'))
-    const read = input.ok
-      ? await readCard({
-          sessionId: session.id,
-          userId: user.id,
-          input: input.value,
+  app.post('/mandate/deletion', (c) =>
+    postOwnCardRead(c, {
+      read: (input) =>
+        readCard({
+          sessionId: signedIn(c).session.id,
+          userId: signedIn(c).user.id,
+          input,
           clientAddress: c.get('clientAddress'),
-        })
-      : input
-    if (read.ok) return afterCardRead(c, ports.sessions, session, '/mandate/deletion/confirm')
-    if ('kind' in read.error && read.error.kind === 'forbidden') return render(c, FORBIDDEN)
-    await challenge(session.id)
-    const message = 'kind' in read.error ? deletionMessage(read.error) : read.error
-    return render(c, {
-      title: READ_TITLE,
-      hasErrors: true,
-      status: 'kind' in read.error ? refusalStatus(read.error) : 422,
-      body: readPage(c, { cardId, message }),
-    })
-  })
+        }),
+      next: '/mandate/deletion/confirm',
+      sessions: ports.sessions,
+      challenge,
+      message: deletionMessage,
+      pageOf: (error) => (error.kind === 'forbidden' ? FORBIDDEN : undefined),
+      again: async (state, status) =>
+        render(c, { title: READ_TITLE, hasErrors: true, status, body: readPage(c, state) }),
+    }),
+  )
 
   app.get('/mandate/deletion/confirm', async (c) => {
     const { session, user } = signedIn(c)
