@@ -51,6 +51,7 @@ import { kyselyTrustAnchors } from './adapters/stores/trust-store.kysely.ts'
 import { kyselyPorts } from './adapters/stores/unit-of-work.kysely.ts'
 import type { Clock } from './core/ports.ts'
 import type { SessionLimits } from './core/use-cases/sessions/sessions.ts'
+import { makeUseCases } from './core/use-cases/use-cases.ts'
 import { ALL_QUEUES, createQueues } from './jobs/queues.ts'
 import { CONCURRENCY_ON_POSTGRES, startWorkers } from './jobs/workers.ts'
 import { createApp } from './web/app.ts'
@@ -337,18 +338,16 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       jpki,
       mandateProviders,
     }
+    const useCases = makeUseCases({ ...ports, geps, mailer }, { sessionLimits: config.sessionLimits })
     if (config.workers)
       await startWorkers(boss, {
-        ...ports,
-        geps,
-        mailer,
-        sessionLimits: config.sessionLimits,
+        useCases,
         concurrency: database.target.backend === 'postgres' ? CONCURRENCY_ON_POSTGRES : undefined,
         log,
       })
 
     const app = createApp({
-      ports,
+      useCases,
       htmxScript: htmxScript(),
       secureCookies: config.secureCookies,
       isTemporarilyUnavailable: isDatabaseUnavailable,

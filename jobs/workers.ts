@@ -4,22 +4,17 @@
  * that pg-boss retries it later, a permanent one goes to the dead-letter queue.
  */
 import type { Job, JobResult, PgBoss } from 'pg-boss'
-import type { Mail, SessionStore } from '../core/ports.ts'
-import { endExpiredSessions, type SessionLimits } from '../core/use-cases/sessions/sessions.ts'
-import { type ReminderPorts, sendExpiryReminders } from '../core/use-cases/sync/expiry-reminders.ts'
-import { type MailDeliveryPorts, sendMailOnce } from '../core/use-cases/sync/mail-delivery.ts'
-import { deliverChangeToGeps, type SyncPorts } from '../core/use-cases/sync/sync.ts'
+import type { Mail } from '../core/ports.ts'
+import type { UseCases } from '../core/use-cases/use-cases.ts'
 import { QUEUES, SCHEDULED } from './queues.ts'
 
-export type WorkerPorts = SyncPorts &
-  ReminderPorts &
-  MailDeliveryPorts & {
-    sessions: SessionStore
-    sessionLimits: SessionLimits
-    /** How many GEPS deliveries and mails run at once: 1 each on PGlite, which has one connection. */
-    concurrency?: { geps: Concurrency; mail: Concurrency }
-    log?: (message: string) => void
-  }
+export type WorkerOptions = {
+  /** The use cases the jobs run (core/use-cases/use-cases.ts's makeUseCases). */
+  useCases: Pick<UseCases, 'sync' | 'sessions'>
+  /** How many GEPS deliveries and mails run at once: 1 each on PGlite, which has one connection. */
+  concurrency?: { geps: Concurrency; mail: Concurrency }
+  log?: (message: string) => void
+}
 
 /**
  * Several fetchers (`localConcurrency`) each take a batch of jobs, handle the batch's jobs at once
@@ -72,14 +67,14 @@ const settle = async <T>(
     }),
   )
 
-export const startWorkers = async (boss: PgBoss, ports: WorkerPorts): Promise<void> => {
-  const log = ports.log ?? (() => {})
-  const deliver = deliverChangeToGeps(ports)
+export const startWorkers = async (boss: PgBoss, options: WorkerOptions): Promise<void> => {
+  const log = options.log ?? (() => {})
+  const { sync, sessions } = options.useCases
 
-  await boss.work<{ changeId: string }>('geps-sync', workOptions(ports.concurrency?.geps), (jobs) =>
+  await boss.work<{ changeId: string }>('geps-sync', workOptions(options.concurrency?.geps), (jobs) =>
     settle(jobs, async (job) => {
       const finalAttempt = job.retryCount >= QUEUES['geps-sync'].retryLimit
-      const result = await deliver({ changeId: job.data.changeId, finalAttempt })
+      const result = await sync.deliverChange({ changeId: job.data.changeId, finalAttempt })
       if (result.ok) return 'completed'
       log(`geps-sync ${job.data.changeId}: ${result.error.kind} failure: ${result.error.message}`)
       if (result.error.kind === 'permanent') return { deadletter: result.error.message }
@@ -87,25 +82,22 @@ export const startWorkers = async (boss: PgBoss, ports: WorkerPorts): Promise<vo
     }),
   )
 
-  const endExpired = endExpiredSessions(ports, ports.sessionLimits)
   await boss.schedule('session-cleanup', SCHEDULED['session-cleanup'])
   await boss.work('session-cleanup', async () => {
-    const ended = await endExpired()
+    const ended = await sessions.endExpired()
     if (ended > 0) log(`session-cleanup: ended ${ended} expired sessions`)
   })
 
-  const remind = sendExpiryReminders(ports)
   await boss.schedule('expiry-reminders', SCHEDULED['expiry-reminders'])
   await boss.send('expiry-reminders', {}) // and once now, not only at the next hour
   await boss.work('expiry-reminders', async () => {
-    const sent = await remind()
+    const sent = await sync.sendExpiryReminders()
     if (sent > 0) log(`expiry-reminders: ${sent} reminders to send`)
   })
 
-  const sendOnce = sendMailOnce(ports)
-  await boss.work<Mail>('mail', workOptions(ports.concurrency?.mail), (jobs) =>
+  await boss.work<Mail>('mail', workOptions(options.concurrency?.mail), (jobs) =>
     settle(jobs, async (job) => {
-      const sent = await sendOnce(job.data)
+      const sent = await sync.sendMail(job.data)
       if (sent.ok) return 'completed'
       // The job's id, not the address: logs keep no one's personal data.
       log(`mail job ${job.id}: ${sent.error.kind} failure: ${sent.error.message}`)

@@ -8,13 +8,18 @@ import { createApp } from './app.ts'
 
 const appWith = async (options: { publicOrigin?: string; clientAddressOf?: () => string } = {}) => {
   const portal = await memoryPortal()
-  return createApp({ ports: portal.ports, htmxScript: '/* htmx */', secureCookies: false, ...options })
+  return createApp({
+    useCases: portal.useCases(),
+    htmxScript: '/* htmx */',
+    secureCookies: false,
+    ...options,
+  })
 }
 
 /** 入札 花子 signed in on a portal of her own: its app and state, the menu, her cookie and CSRF token. */
 const signedInAsHanako = async () => {
   const portal = await memoryPortal()
-  const app = createApp({ ports: portal.ports, htmxScript: '', secureCookies: false })
+  const app = createApp({ useCases: portal.useCases(), htmxScript: '', secureCookies: false })
   const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
   await c.get('/sign-in')
   expect((await c.post('/sign-in', { cardId: 'hanako-file', pin: 'hanako-2026' })).status).toBe(303)
@@ -80,7 +85,7 @@ describe('security headers', () => {
 describe('the session cookie', () => {
   it('is __Host-sid over HTTPS: Secure, HttpOnly, SameSite, the whole site of this host alone', async () => {
     const portal = await memoryPortal()
-    const app = createApp({ ports: portal.ports, htmxScript: '', secureCookies: true })
+    const app = createApp({ useCases: portal.useCases(), htmxScript: '', secureCookies: true })
     const origin = 'https://portal.example.go.jp'
     const c = formClient(
       (path, init) => Promise.resolve(app.request(new URL(path, origin).href, init)),
@@ -200,11 +205,12 @@ describe('sessions', () => {
     // on it: a fixed instant that meets no other clock.
     const signedInAt = new Date('2026-11-27T09:00:00Z')
     const portal = await memoryPortal(signedInAt)
+    const sessionLimits = { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 }
     const app = createApp({
-      ports: portal.ports,
+      useCases: portal.useCases({ sessionLimits }),
       htmxScript: '',
       secureCookies: false,
-      sessionLimits: { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 },
+      sessionLimits,
     })
     const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
     await c.get('/sign-in')
@@ -492,11 +498,12 @@ describe('/llms.txt', () => {
     expect(byDefault).toContain('session cookie `sid`')
     expect(byDefault).toContain('ends after\n  30 minutes without a request, and 12 hours after sign-in')
     const portal = await memoryPortal()
+    const sessionLimits = { idleMs: 15 * 60_000, absoluteMs: 8 * 3_600_000 }
     const configured = createApp({
-      ports: portal.ports,
+      useCases: portal.useCases({ sessionLimits }),
       htmxScript: '',
       secureCookies: true,
-      sessionLimits: { idleMs: 15 * 60_000, absoluteMs: 8 * 3_600_000 },
+      sessionLimits,
     })
     const text = await (await configured.request('/llms.txt')).text()
     // What each refusal means, the rarer ones included.

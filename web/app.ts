@@ -1,16 +1,12 @@
 /**
  * The web application: every screen, the assets, and the middleware that every request passes
- * (session, CSRF). It gets the core's ports from the composition root and knows no driver.
+ * (session, CSRF). It gets the core's use cases from the composition root and knows no port.
  */
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { NONCE, secureHeaders } from 'hono/secure-headers'
-import type { NoticeStore } from '../core/ports.ts'
-import type { RenewalPorts } from '../core/use-cases/certificate-renewal/certificate-renewal.ts'
-import type { MandateRenewalPorts } from '../core/use-cases/mandate-renewal/mandate-renewal.ts'
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../core/use-cases/sessions/sessions.ts'
-import type { SignInPorts } from '../core/use-cases/sign-in/sign-in.ts'
-import type { UserUpdatePorts } from '../core/use-cases/user-update/user-update.ts'
+import type { UseCases } from '../core/use-cases/use-cases.ts'
 import { APP_CSS } from './assets.ts'
 import { browserModules } from './browser-modules.ts'
 import { certificateRenewalRoutes } from './certificate-renewal.ts'
@@ -25,11 +21,6 @@ import { type AppEnv, loadSession, requireCsrfToken } from './session.ts'
 import { signInRoutes } from './sign-in.ts'
 import { userDeletionRoutes } from './user-deletion.ts'
 import { userUpdateRoutes } from './user-update/routes.ts'
-
-export type AppPorts = SignInPorts &
-  UserUpdatePorts &
-  Pick<RenewalPorts, 'jpki'> &
-  Pick<MandateRenewalPorts, 'mandates' | 'mandateProviders'> & { notices: NoticeStore }
 
 export const MAX_BODY_BYTES = 64 * 1024
 
@@ -60,7 +51,8 @@ export const pathOfThisSite = (value: string | undefined): string => {
 }
 
 export type AppOptions = {
-  ports: AppPorts
+  /** Every use case (core/use-cases/use-cases.ts's makeUseCases): the routes call these, never a port. */
+  useCases: UseCases
   /** The htmx script, served from this origin. */
   htmxScript: string
   /** Secure cookies: on for HTTPS, off for plain-HTTP local development. */
@@ -84,10 +76,10 @@ export type AppOptions = {
 }
 
 export const createApp = (options: AppOptions) => {
-  const { ports } = options
+  const { useCases } = options
   const app = new Hono<AppEnv>()
   const sessionDeps = {
-    ...ports,
+    sessions: useCases.sessions,
     secureCookies: options.secureCookies,
     sessionLimits: options.sessionLimits ?? DEFAULT_SESSION_LIMITS,
   }
@@ -204,14 +196,14 @@ export const createApp = (options: AppOptions) => {
     await next()
   })
 
-  app.use('*', mandateGate(ports))
-  app.route('/', menuRoutes(ports))
-  app.route('/', signInRoutes(ports, sessionDeps))
-  app.route('/', userUpdateRoutes(ports))
-  app.route('/', historyRoutes(ports))
-  app.route('/', certificateRenewalRoutes(ports, sessionDeps))
-  app.route('/', mandateRenewalRoutes(ports))
-  app.route('/', userDeletionRoutes(ports))
+  app.use('*', mandateGate(useCases.mandateRenewal.gateApplies))
+  app.route('/', menuRoutes(useCases.menu))
+  app.route('/', signInRoutes(useCases, sessionDeps))
+  app.route('/', userUpdateRoutes(useCases))
+  app.route('/', historyRoutes(useCases.history))
+  app.route('/', certificateRenewalRoutes(useCases, sessionDeps))
+  app.route('/', mandateRenewalRoutes(useCases))
+  app.route('/', userDeletionRoutes(useCases))
   if (options.devMailbox) app.route('/', devMailboxRoutes(options.devMailbox))
   if (options.demoCertificateFile) app.route('/', devFileRoutes(options.demoCertificateFile))
 

@@ -11,8 +11,9 @@ import { formatDateJa } from '../core/lib/format.ts'
 import { HELPER_ALGORITHMS } from '../core/lib/helper-token.ts'
 import { PKCS12_MAX_BYTES, type Pkcs12Error } from '../core/lib/pkcs12.ts'
 import { err, ok, type Result } from '../core/lib/result.ts'
-import type { CardReadError, CardReader, CardSummary, SessionStore } from '../core/ports.ts'
-import type { CardInput, ChallengedReadError } from '../core/use-cases/shared/card-proof.ts'
+import type { CardReadError, CardSummary } from '../core/ports.ts'
+import type { CardInput, CardInReach, ChallengedReadError } from '../core/use-cases/shared/card-proof.ts'
+import type { UseCases } from '../core/use-cases/use-cases.ts'
 import { blankInputField, csrfField, errorSummary, postForm } from './forms.ts'
 import { type Html, html, type Page, raw, render } from './render.ts'
 import { type AppEnv, afterCardRead, signedIn } from './session.ts'
@@ -166,16 +167,9 @@ export const cardReadRefusalMessage = (e: ChallengedReadError): CardMessage => {
   }
 }
 
-/** The cards a screen lists (each with the tries left before it locks): none in production. */
-const cardsInReach = async (reader: CardReader, use: CardUse) => {
-  const cards = (await reader.listCards()).filter(usable[use])
-  const tries = await Promise.all(cards.map((card) => reader.triesLeft(card.cardId)))
-  return cards.map((card, i) => ({ ...card, triesLeft: tries[i] }))
-}
-
 /** The cards in reach and the PIN field. */
 const cardReadFields = (
-  cards: Awaited<ReturnType<typeof cardsInReach>>,
+  cards: CardInReach[],
   state: { cardId?: string; errors: Partial<Record<string, string>>; use: CardUse },
 ) => {
   const { errors, use } = state
@@ -357,7 +351,8 @@ export const certificateFileForm = (f: {
 export const cardReadForms = async (f: {
   action: string
   csrfToken: string
-  reader: CardReader
+  /** The cards in the server's reader a screen may offer (UseCases['cards']['inReach']). */
+  cardsInReach: (offered: (card: CardSummary) => boolean) => Promise<CardInReach[]>
   use?: CardUse
   state: { cardId?: string; message?: CardMessage }
   button: string
@@ -375,7 +370,7 @@ export const cardReadForms = async (f: {
   const errors: Record<string, string> = message?.field ? { [message.field]: message.text } : {}
   const use = f.use ?? 'authentication'
   // In production the server's reader lists no card: cards are read by the card helper.
-  const cards = await cardsInReach(f.reader, use)
+  const cards = await f.cardsInReach(usable[use])
   return html`${errorSummary(errors, CARD_LABELS_WITH_CONSENT, message && !message.field ? message.text : undefined)}
 ${
   cards.length > 0
@@ -428,7 +423,7 @@ export const postOwnCardRead = async <E extends { kind: string }>(
   step: {
     read: (input: CardInput) => Promise<Result<unknown, E>>
     next: string
-    sessions: SessionStore
+    sessions: Pick<UseCases['sessions'], 'rotate'>
     challenge: (sessionId: string) => Promise<unknown>
     message: (error: E) => CardMessage
     pageOf?: (error: E) => Page | undefined

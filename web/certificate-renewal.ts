@@ -9,19 +9,9 @@ import { z } from 'zod'
 import type { CertificateUse } from '../core/domain/certificates.ts'
 import { formatDateJa } from '../core/lib/format.ts'
 import { ok, type Result } from '../core/lib/result.ts'
-import {
-  completeRenewal,
-  type RenewalError,
-  type RenewalPorts,
-  readNewCertificate,
-  readRegisteredCertificate,
-  readRenewedMyNumberCard,
-  renewalProgress,
-  reviewRenewal,
-  viewRenewal,
-} from '../core/use-cases/certificate-renewal/certificate-renewal.ts'
+import type { RenewalError } from '../core/use-cases/certificate-renewal/certificate-renewal.ts'
 import type { CardInput } from '../core/use-cases/shared/card-proof.ts'
-import { issueChallenge } from '../core/use-cases/sign-in/sign-in.ts'
+import type { UseCases } from '../core/use-cases/use-cases.ts'
 import {
   besideItsForm,
   type CardMessage,
@@ -162,7 +152,7 @@ type ReadState = { cardId?: string; message?: CardMessage; choice?: Choice }
 
 /** A card-read page: what it is for, the card and its PIN or a certificate file, and [読込]. */
 const readPage = (
-  ports: RenewalPorts,
+  cardsInReach: UseCases['cards']['inReach'],
   step: { path: string; intro: Html; use: CardUse; myNumber?: boolean },
   csrfToken: string,
   state: ReadState = {},
@@ -174,7 +164,7 @@ const readPage = (
 ${cardReadForms({
   action: step.path,
   csrfToken,
-  reader: ports.cardReader,
+  cardsInReach,
   use: step.use,
   state,
   button: '読込',
@@ -217,17 +207,21 @@ const CHOICE_INTRO = html`<p>電子証明書の有効期限切れなどでログ
 
 const READ_INTRO = html`<p>更新先の新しい電子証明書のカードを選び、PINを入力して［読込］を押してください。登録済みの電子証明書と同じ名義・同じ事業者の、有効な電子証明書が必要です。</p>`
 
-export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps) => {
+export const certificateRenewalRoutes = (
+  useCases: Pick<UseCases, 'certificateRenewal' | 'cards'>,
+  deps: SessionDeps,
+) => {
   const app = new Hono<AppEnv>()
-  const challenge = issueChallenge(ports)
-  const readOld = readRegisteredCertificate(ports)
-  const readNew = readNewCertificate(ports)
-  const review = reviewRenewal(ports)
-  const complete = completeRenewal(ports)
-  const view = viewRenewal(ports)
-  const progress = renewalProgress(ports)
-
-  const readMyNumber = readRenewedMyNumberCard(ports)
+  const { challenge, inReach } = useCases.cards
+  const {
+    readRegistered: readOld,
+    readNew,
+    review,
+    complete,
+    view,
+    progress,
+    readRenewedMyNumberCard: readMyNumber,
+  } = useCases.certificateRenewal
 
   /**
    * One card-read step: its page, and its [読込], which goes on to the next screen the read names,
@@ -257,7 +251,7 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
         }
       }
       await challenge(session.id)
-      return render(c, { title: step.title, body: readPage(ports, step, session.csrfToken) })
+      return render(c, { title: step.title, body: readPage(inReach, step, session.csrfToken) })
     })
     app.post(step.path, async (c) => {
       const session = await ensureSession(c, deps)
@@ -269,7 +263,7 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
           title: step.title,
           hasErrors: true,
           status,
-          body: readPage(ports, step, session.csrfToken, {
+          body: readPage(inReach, step, session.csrfToken, {
             cardId: form.cardId,
             choice: form,
             message: besideItsForm(body, message),
@@ -279,7 +273,7 @@ export const certificateRenewalRoutes = (ports: RenewalPorts, deps: SessionDeps)
       const input = await cardInputOf(body, c.get('portalOrigin'))
       if (!input.ok) return refuse(input.error)
       const result = await read(form, input.value, session.id, c.get('clientAddress'))
-      if (result.ok) return afterCardRead(c, ports.sessions, session, result.value)
+      if (result.ok) return afterCardRead(c, deps.sessions, session, result.value)
       if (result.error.kind === 'no-draft') return render(c, startAgain(result.error, step.title))
       // An outside service that is down or refuses is not the user's error: 503 or 502, and
       // nothing was changed.

@@ -2,17 +2,17 @@
 import { Hono } from 'hono'
 import { periodName } from '../core/domain/qualifications.ts'
 import { formatDateTimeJa } from '../core/lib/format.ts'
-import type { AccountStore, ChangeStore } from '../core/ports.ts'
-import { businessHistory, HISTORY_LENGTH } from '../core/use-cases/history/history.ts'
+import { HISTORY_LENGTH } from '../core/use-cases/history/history.ts'
+import type { UseCases } from '../core/use-cases/use-cases.ts'
 import { html, render } from './render.ts'
 import { type AppEnv, signedIn, toSignIn } from './session.ts'
 import { SYNC_LABELS } from './sync-status.ts'
 
 const TITLE = '変更履歴'
 
-export const historyRoutes = (ports: { accounts: AccountStore; changes: ChangeStore }) => {
+export const historyRoutes = (history: UseCases['history']) => {
   const app = new Hono<AppEnv>()
-  const historyOf = businessHistory(ports)
+  const historyOf = history.ofBusiness
 
   app.get('/business/history', async (c) => {
     if (!c.get('user')) return toSignIn(c)

@@ -11,19 +11,11 @@ import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import type { MandateProblem } from '../core/domain/mandates.ts'
 import { formatDateJa } from '../core/lib/format.ts'
-import {
-  completeMandateRenewal,
-  type MandateCardReadError,
-  type MandateRenewalPorts,
-  type MandateRequestFields,
-  mandateCardReadStands,
-  mandateGateApplies,
-  readCardForMandate,
-  requestMandate,
-  reviewMandate,
-  viewMandateRenewal,
+import type {
+  MandateCardReadError,
+  MandateRequestFields,
 } from '../core/use-cases/mandate-renewal/mandate-renewal.ts'
-import { issueChallenge } from '../core/use-cases/sign-in/sign-in.ts'
+import type { UseCases } from '../core/use-cases/use-cases.ts'
 import { type CardMessage, cardReadForms, cardReadRefusalMessage, postOwnCardRead } from './card-read.ts'
 import { errorSummary, postForm, selectField, textField } from './forms.ts'
 import { mandateFacts, myNumberAgentsOnly, NOT_A_MY_NUMBER_AGENT } from './my-number-agent.ts'
@@ -46,11 +38,11 @@ const openWhileGated = (path: string) =>
 
 /** Sends a My Number agent whose mandate is not in force to マイナンバーカード電子委任状失効画面, from anywhere else. */
 export const mandateGate =
-  (ports: Pick<MandateRenewalPorts, 'mandates' | 'clock'>): MiddlewareHandler<AppEnv> =>
+  (gateApplies: UseCases['mandateRenewal']['gateApplies']): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     const user = c.get('user')
     if (!user || openWhileGated(c.req.path)) return next()
-    if (!(await mandateGateApplies(ports, user))) return next()
+    if (!(await gateApplies(user))) return next()
     // htmx would swap the screen into a fragment's place: the whole page goes there instead.
     return toWholePage(c, '/mandate/expired')
   }
@@ -110,26 +102,31 @@ const REQUEST_LABELS = {
   referenceNumber: '受付番号',
 }
 
-export const mandateRenewalRoutes = (ports: MandateRenewalPorts) => {
+export const mandateRenewalRoutes = (useCases: Pick<UseCases, 'mandateRenewal' | 'cards' | 'sessions'>) => {
   const app = new Hono<AppEnv>()
-  const challenge = issueChallenge(ports)
-  const readCard = readCardForMandate(ports)
-  const request = requestMandate(ports)
-  const review = reviewMandate(ports)
-  const complete = completeMandateRenewal(ports)
-  const view = viewMandateRenewal(ports)
-  const cardReadStands = mandateCardReadStands(ports)
+  const { challenge, inReach } = useCases.cards
+  const {
+    readCard,
+    request,
+    review,
+    complete,
+    view,
+    cardReadStands,
+    standing,
+    providerChoices,
+    requestDefaults,
+  } = useCases.mandateRenewal
 
   app.use('/mandate/*', myNumberAgentsOnly)
 
   /** The screen's name: the manual's 失効画面 once the mandate is not in force; before, the renewal it offers. */
   const titleFor = async (c: Context<AppEnv>) =>
-    (await mandateGateApplies(ports, signedIn(c).user)) ? EXPIRED_TITLE : EARLY_RENEWAL_TITLE
+    (await standing(signedIn(c).user)).lapsed ? EXPIRED_TITLE : EARLY_RENEWAL_TITLE
 
   const expiredPage = async (c: Context<AppEnv>, state: { cardId?: string; message?: CardMessage } = {}) => {
     const { session, user } = signedIn(c)
-    const mandate = await ports.mandates.findForUser(user.id)
-    const inForce = mandate && !(await mandateGateApplies(ports, user))
+    const { mandate, lapsed } = await standing(user)
+    const inForce = mandate && !lapsed
     return html`<div class="notice" role="status"><p>${
       !mandate
         ? '電子委任状が登録されていません。政府電子調達システムでの手続きを続けるには、電子委任状を更新してください。'
@@ -143,7 +140,7 @@ export const mandateRenewalRoutes = (ports: MandateRenewalPorts) => {
 ${cardReadForms({
   action: '/mandate/expired',
   csrfToken: session.csrfToken,
-  reader: ports.cardReader,
+  cardsInReach: inReach,
   use: 'my-number-signing',
   state,
   button: '電子委任状更新',
@@ -175,7 +172,7 @@ ${cardReadForms({
           clientAddress: c.get('clientAddress'),
         }),
       next: '/mandate/renewal/request',
-      sessions: ports.sessions,
+      sessions: useCases.sessions,
       challenge,
       message: renewalMessage,
       again: async (state, status) =>
@@ -198,7 +195,7 @@ ${postForm(
     label: REQUEST_LABELS.providerId,
     value: values.providerId,
     error: errors.providerId,
-    options: ports.mandateProviders.map((p) => ({ value: p.id, text: p.name })),
+    options: providerChoices().map((p) => ({ value: p.id, text: p.name })),
   })}
   ${textField({ name: 'corporateNumber', label: REQUEST_LABELS.corporateNumber, value: values.corporateNumber, error: errors.corporateNumber, hint: '13桁の数字' })}
   ${textField({ name: 'referenceNumber', label: REQUEST_LABELS.referenceNumber, value: values.referenceNumber, error: errors.referenceNumber, hint: '電子委任状取扱事業者から通知された受付番号（例: POA-2026-0001）' })}
@@ -208,12 +205,7 @@ ${postForm(
   app.get('/mandate/renewal/request', async (c) => {
     const { session, user } = signedIn(c)
     if (!(await cardReadStands(session.id))) return render(c, startAgain(REQUEST_TITLE))
-    const business = await ports.accounts.findBusiness(user.businessId)
-    const values = {
-      providerId: ports.mandateProviders[0]?.id ?? '',
-      corporateNumber: business?.corporateNumber ?? '',
-      referenceNumber: '',
-    }
+    const values = await requestDefaults(user)
     return render(c, { title: REQUEST_TITLE, body: requestPage(session.csrfToken, values) })
   })
 

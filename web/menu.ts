@@ -4,9 +4,8 @@ import { Hono } from 'hono'
 import { isMyNumberAgent } from '../core/domain/account.ts'
 import type { Notice } from '../core/domain/notices.ts'
 import { formatDateJa } from '../core/lib/format.ts'
-import { isId } from '../core/lib/ids.ts'
-import type { AccountStore, ChangeStore, Clock, MandateStore, NoticeStore } from '../core/ports.ts'
-import { type ExpiringSoon, expiringSoonFor } from '../core/use-cases/sync/expiry-reminders.ts'
+import type { ExpiringSoon } from '../core/use-cases/menu/menu.ts'
+import type { UseCases } from '../core/use-cases/use-cases.ts'
 import { html, render } from './render.ts'
 import { type AppEnv, toSignIn } from './session.ts'
 import { recentChanges } from './sync-status.ts'
@@ -52,27 +51,15 @@ const expiringList = (items: ExpiringSoon[], cardKind: string) =>
   })}</ul>
 </section>`
 
-/** How many of the user's own changes the menu shows. */
-const RECENT_CHANGES = 5
 const CHANGES_POLL = '/menu/changes'
 
-export const menuRoutes = (ports: {
-  accounts: AccountStore
-  notices: NoticeStore
-  changes: ChangeStore
-  mandates: MandateStore
-  clock: Clock
-}) => {
+export const menuRoutes = (menu: UseCases['menu']) => {
   const app = new Hono<AppEnv>()
-  const expiringSoon = expiringSoonFor(ports)
   app.get('/', (c) => c.redirect(c.get('user') ? '/menu' : '/sign-in', 303))
   app.get('/menu', async (c) => {
     const user = c.get('user')
     if (!user) return toSignIn(c)
-    const business = await ports.accounts.findBusiness(user.businessId)
-    const notices = await ports.notices.listForUser(user.id)
-    const changes = await ports.changes.listForUser(user.id, RECENT_CHANGES)
-    const expiring = await expiringSoon(user.id)
+    const { business, notices, changes, expiring } = await menu.overview(user)
     return render(c, {
       title: 'メニュー',
       body: html`<p>${business?.name ?? ''}　${user.name} 様（${ROLE_LABELS[user.role]}）</p>
@@ -109,17 +96,14 @@ ${noticeList('recommendation', notices)}`,
     c.header('Cache-Control', 'no-store')
     c.header('Vary', 'HX-Request, Cookie')
     if (c.req.header('hx-request') !== 'true') return c.redirect('/menu', 303)
-    return c.html(recentChanges(await ports.changes.listForUser(user.id, RECENT_CHANGES), CHANGES_POLL))
+    return c.html(recentChanges(await menu.recentChanges(user.id), CHANGES_POLL))
   })
 
   // One notice or recommendation of the user's own; reading it marks it read.
   app.get('/notices/:noticeId', async (c) => {
     const user = c.get('user')
     if (!user) return toSignIn(c)
-    const noticeId = c.req.param('noticeId')
-    const notice = isId(noticeId)
-      ? (await ports.notices.listForUser(user.id)).find((n) => n.id === noticeId)
-      : undefined
+    const notice = await menu.openNotice({ userId: user.id, noticeId: c.req.param('noticeId') })
     if (!notice) {
       return render(c, {
         title: 'お知らせ',
@@ -127,7 +111,6 @@ ${noticeList('recommendation', notices)}`,
         body: html`<p>このお知らせは見つかりませんでした。</p><p><a href="/menu">メニューへ</a></p>`,
       })
     }
-    await ports.notices.markRead(user.id, notice.id, ports.clock.now())
     return render(c, {
       title: KIND_HEADINGS[notice.kind],
       body: html`<article><h2>${notice.title}</h2><p class="hint">${formatDateJa(notice.publishedAt)}</p><p>${notice.body}</p></article>

@@ -7,9 +7,9 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { User } from '../core/domain/account.ts'
 import { sameSecret } from '../core/lib/digest.ts'
-import type { AccountStore, Clock, Session, SessionStore } from '../core/ports.ts'
-import { resumeSession, rotateSessionId, type SessionLimits } from '../core/use-cases/sessions/sessions.ts'
-import { startSession } from '../core/use-cases/sign-in/sign-in.ts'
+import type { Session } from '../core/ports.ts'
+import type { SessionLimits } from '../core/use-cases/sessions/sessions.ts'
+import type { UseCases } from '../core/use-cases/use-cases.ts'
 
 /**
  * The session cookie's name. Over HTTPS it is `__Host-sid`: the browser keeps such a cookie only if
@@ -40,9 +40,7 @@ export type AppEnv = {
 }
 
 export type SessionDeps = {
-  sessions: SessionStore
-  accounts: AccountStore
-  clock: Clock
+  sessions: UseCases['sessions']
   secureCookies: boolean
   sessionLimits: SessionLimits
 }
@@ -57,10 +55,9 @@ export const clearSessionCookie = (c: Context<AppEnv>) => {
 
 /** Finds the request's session and its user, if the session is still current. */
 export const loadSession = (deps: SessionDeps): MiddlewareHandler<AppEnv> => {
-  const resume = resumeSession(deps, deps.sessionLimits)
   return async (c, next) => {
     const token = getCookie(c, sessionCookieName(deps.secureCookies))
-    const resumed = token && token.length <= 100 ? await resume(token) : undefined
+    const resumed = token && token.length <= 100 ? await deps.sessions.resume(token) : undefined
     // A stale cookie is left in place: it opens nothing, and until the next sign-in replaces it,
     // it lets every request say that the session ended rather than that cookies are refused.
     if (token && !resumed) c.set('sessionEnded', true)
@@ -76,10 +73,8 @@ export const loadSession = (deps: SessionDeps): MiddlewareHandler<AppEnv> => {
 export const ensureSession = async (c: Context<AppEnv>, deps: SessionDeps): Promise<Session> => {
   const existing = c.get('session')
   if (existing) return existing
-  const created = await startSession(deps)()
-  setSessionCookie(c, created.id, deps.secureCookies)
-  const now = deps.clock.now()
-  const session = { ...created, createdAt: now, lastSeenAt: now }
+  const session = await deps.sessions.start()
+  setSessionCookie(c, session.id, deps.secureCookies)
   c.set('session', session)
   return session
 }
@@ -126,11 +121,11 @@ export const toWholePage = (c: Context<AppEnv>, location: string): Response => {
  */
 export const afterCardRead = async (
   c: Context<AppEnv>,
-  sessions: SessionStore,
+  sessions: Pick<UseCases['sessions'], 'rotate'>,
   session: Session,
   location: string,
 ): Promise<Response> => {
-  const renewed = await rotateSessionId({ sessions })(session.id)
+  const renewed = await sessions.rotate(session.id)
   setSessionCookie(c, renewed.id, c.get('secureCookies') === true)
   return toWholePage(c, location)
 }

@@ -8,14 +8,8 @@ import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { BASE64_PATTERN, fromBase64 } from '../core/lib/base64.ts'
 import { HELPER_ALGORITHMS } from '../core/lib/helper-token.ts'
-import type { CardReader } from '../core/ports.ts'
-import {
-  issueChallenge,
-  type SignInError,
-  type SignInPorts,
-  signIn as signInWith,
-  signOut,
-} from '../core/use-cases/sign-in/sign-in.ts'
+import type { SignInError } from '../core/use-cases/sign-in/sign-in.ts'
+import type { UseCases } from '../core/use-cases/use-cases.ts'
 import {
   besideItsForm,
   type CardMessage,
@@ -78,7 +72,7 @@ const HelperToken = z.object({
 })
 
 const signInPage = (
-  reader: CardReader,
+  cardsInReach: UseCases['cards']['inReach'],
   csrfToken: string,
   state: { cardId?: string; message?: CardMessage } = {},
 ) =>
@@ -86,7 +80,7 @@ const signInPage = (
 ${cardReadForms({
   action: '/sign-in',
   csrfToken,
-  reader,
+  cardsInReach,
   state,
   button: 'ログイン',
   fileHeading: '電子証明書ファイル（ファイルタイプ）でログイン',
@@ -94,11 +88,10 @@ ${cardReadForms({
 })}
 <p>電子証明書の有効期限が切れてログインできない方は、<a href="/renewal">電子証明書更新</a>（ログイン不要）で新しい電子証明書に更新できます。</p>`
 
-export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
+export const signInRoutes = (useCases: Pick<UseCases, 'signIn' | 'cards'>, deps: SessionDeps) => {
   const app = new Hono<AppEnv>()
-  const signIn = signInWith(ports)
-  const challenge = issueChallenge(ports)
-  const endSession = signOut(ports)
+  const { signIn, signOut: endSession } = useCases.signIn
+  const { challenge, inReach } = useCases.cards
 
   app.get('/sign-in', async (c) => {
     if (c.get('user')) return c.redirect('/menu', 303)
@@ -108,7 +101,7 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
     return render(c, {
       title: 'ログイン',
       body: html`${why ? html`<div class="notice" role="status"><p>${why}</p></div>` : ''}${signInPage(
-        ports.cardReader,
+        inReach,
         session.csrfToken,
       )}`,
     })
@@ -126,7 +119,7 @@ export const signInRoutes = (ports: SignInPorts, deps: SessionDeps) => {
         title: 'ログイン',
         hasErrors: true,
         status,
-        body: signInPage(ports.cardReader, session.csrfToken, {
+        body: signInPage(inReach, session.csrfToken, {
           cardId,
           message: besideItsForm(body, message),
         }),

@@ -7,15 +7,10 @@
  * sessions have all ended). Anyone else gets 403 (the /mandate/* guard, and the use cases).
  */
 import { type Context, Hono } from 'hono'
-import { issueChallenge } from '../core/use-cases/sign-in/sign-in.ts'
-import {
-  type DeletionCardReadError,
-  type DeletionStepError,
-  deleteAgent,
-  readCardForDeletion,
-  reviewDeletion,
-  type UserDeletionPorts,
-  viewDeletion,
+import type { UseCases } from '../core/use-cases/use-cases.ts'
+import type {
+  DeletionCardReadError,
+  DeletionStepError,
 } from '../core/use-cases/user-deletion/user-deletion.ts'
 import { type CardMessage, cardReadForms, cardReadRefusalMessage, postOwnCardRead } from './card-read.ts'
 import { certificateTable } from './certificate-view.ts'
@@ -84,13 +79,10 @@ const deletionMessage = (e: DeletionCardReadError): CardMessage => {
   }
 }
 
-export const userDeletionRoutes = (ports: UserDeletionPorts) => {
+export const userDeletionRoutes = (useCases: Pick<UseCases, 'userDeletion' | 'cards' | 'sessions'>) => {
   const app = new Hono<AppEnv>()
-  const challenge = issueChallenge(ports)
-  const readCard = readCardForDeletion(ports)
-  const review = reviewDeletion(ports)
-  const remove = deleteAgent(ports)
-  const view = viewDeletion(ports)
+  const { challenge, inReach } = useCases.cards
+  const { readCard, review, remove, view } = useCases.userDeletion
   app.use('/mandate/deletion', myNumberAgentsOnly)
   app.use('/mandate/deletion/*', myNumberAgentsOnly)
 
@@ -99,7 +91,7 @@ export const userDeletionRoutes = (ports: UserDeletionPorts) => {
 ${cardReadForms({
   action: '/mandate/deletion',
   csrfToken: signedIn(c).session.csrfToken,
-  reader: ports.cardReader,
+  cardsInReach: inReach,
   use: 'my-number-authentication',
   state,
   button: '代理人情報削除',
@@ -124,7 +116,7 @@ ${cardReadForms({
           clientAddress: c.get('clientAddress'),
         }),
       next: '/mandate/deletion/confirm',
-      sessions: ports.sessions,
+      sessions: useCases.sessions,
       challenge,
       message: deletionMessage,
       pageOf: (error) => (error.kind === 'forbidden' ? FORBIDDEN : undefined),

@@ -15,11 +15,11 @@ import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
 import { smtpMailer } from '../../adapters/mail/mailer.smtp.ts'
 import { kyselyPorts } from '../../adapters/stores/unit-of-work.kysely.ts'
 import type { Mailer, UserMail } from '../../core/ports.ts'
-import { DEFAULT_SESSION_LIMITS } from '../../core/use-cases/sessions/sessions.ts'
 import { ALL_QUEUES } from '../../jobs/queues.ts'
 import { startWorkers } from '../../jobs/workers.ts'
 import { startBoss } from '../support/boss.ts'
 import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
+import { workerUseCases } from '../support/worker-use-cases.ts'
 
 // Short, so that the black hole's attempts end soon; not shorter, for a server that accepted a mail
 // but whose answer came after the timeout would have it sent again (SMTP cannot tell), and a
@@ -81,10 +81,7 @@ it('retries through refused connections and a black hole, and delivers each mail
   }
   const ports = kyselyPorts(test.handle.db, pgBossJobQueue(boss, ALL_QUEUES), systemClock)
   await startWorkers(boss, {
-    ...ports,
-    geps: memoryGeps(systemClock).geps,
-    mailer,
-    sessionLimits: DEFAULT_SESSION_LIMITS,
+    useCases: workerUseCases(ports, { geps: memoryGeps(systemClock).geps, mailer }),
   })
 
   const mails: UserMail[] = [1, 2, 3].map((i) => ({

@@ -20,6 +20,7 @@ import { contactInput } from '../support/contact-input.ts'
 import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
 import { commitContactChange } from '../support/user-update.ts'
 import { waitFor } from '../support/wait.ts'
+import { workerUseCases } from '../support/worker-use-cases.ts'
 
 let test: TestDatabase
 let boss: PgBoss
@@ -32,12 +33,7 @@ beforeAll(async () => {
   await loadDemoData(test.handle.db, new Date())
   boss = await startBoss(test.handle)
   ports = kyselyPorts(test.handle.db, pgBossJobQueue(boss, ALL_QUEUES), systemClock)
-  await startWorkers(boss, {
-    ...ports,
-    geps: geps.geps,
-    mailer: mail.mailer,
-    sessionLimits: DEFAULT_SESSION_LIMITS,
-  })
+  await startWorkers(boss, { useCases: workerUseCases(ports, { geps: geps.geps, mailer: mail.mailer }) })
 })
 afterAll(async () => {
   await boss?.stop({ graceful: false, timeout: 1000 })

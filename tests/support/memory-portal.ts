@@ -7,10 +7,15 @@ import {
   memoryVirtualCardStore,
   virtualCardReader,
 } from '../../adapters/dev/virtual-card-reader.ts'
+import { memoryGeps } from '../../adapters/geps/geps.memory.ts'
 import { memoryJpki } from '../../adapters/jpki/jpki.memory.ts'
+import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import { memoryMandateProvider } from '../../adapters/mandates/mandate-provider.memory.ts'
 import { memoryFailureLog } from '../../adapters/stores/failure-log.memory.ts'
 import { emptyMemoryState, memoryStores, memoryUnitOfWork } from '../../adapters/stores/memory.ts'
+import { memorySentMailLog } from '../../adapters/stores/sent-mail-log.memory.ts'
+import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../../core/use-cases/sessions/sessions.ts'
+import { makeUseCases, type Ports } from '../../core/use-cases/use-cases.ts'
 import { testClock } from './clock.ts'
 
 const made = new Map<number, Promise<DemoData>>()
@@ -48,26 +53,33 @@ export const memoryPortal = async (at: Date = fileInstant()) => {
     memoryMandateProvider({ ...p, mandates: mandates[p.id] }),
   )
   for (const link of linksOfRenewedCards(demo.cards)) await jpki.link(link.certificate, link.previous)
+  const ports = {
+    ...stores,
+    unitOfWork: memoryUnitOfWork(state),
+    cardReader: virtualCardReader(memoryVirtualCardStore(demo.cards)),
+    trustAnchors: {
+      load: async () => ({
+        anchors: demo.trustAnchors.map((a) => ({ certificate: a.certificate, kind: a.kind })),
+        revocationLists: demo.trustAnchors.map((a) => a.crl),
+      }),
+    },
+    failures: memoryFailureLog(),
+    jpki: jpki.jpki,
+    mandateProviders: mandateProviders.map((p) => p.port),
+    geps: memoryGeps(clock).geps,
+    mailer: memoryMailer().mailer,
+    sentMails: memorySentMailLog(),
+    clock,
+  } satisfies Ports
   return {
     state,
     demo,
     clock,
     jpki,
     mandateProviders,
-    ports: {
-      ...stores,
-      unitOfWork: memoryUnitOfWork(state),
-      cardReader: virtualCardReader(memoryVirtualCardStore(demo.cards)),
-      trustAnchors: {
-        load: async () => ({
-          anchors: demo.trustAnchors.map((a) => ({ certificate: a.certificate, kind: a.kind })),
-          revocationLists: demo.trustAnchors.map((a) => a.crl),
-        }),
-      },
-      failures: memoryFailureLog(),
-      jpki: jpki.jpki,
-      mandateProviders: mandateProviders.map((p) => p.port),
-      clock,
-    },
+    ports,
+    /** Every use case over these ports, as main.ts builds them for the web app and the workers. */
+    useCases: (settings: { sessionLimits: SessionLimits } = { sessionLimits: DEFAULT_SESSION_LIMITS }) =>
+      makeUseCases(ports, settings),
   }
 }

@@ -1,3 +1,4 @@
+/** What each refusal of F1 says, on the input screen or on a page of its own. */
 import type { CertificateRefusal, UserUpdateError } from '../../core/use-cases/user-update/user-update.ts'
 import { type CardMessage, cardReadRefusalMessage } from '../card-read.ts'
 import { html, type Page } from '../render.ts'

@@ -1,3 +1,4 @@
+/** F1's input form: the name and label of each field, its options, and the form as the core takes it. */
 import { z } from 'zod'
 import {
   BUSINESS_FIELDS,

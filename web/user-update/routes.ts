@@ -13,38 +13,12 @@ import {
   applyStaged,
   type QualificationFieldErrors,
   type QualificationInput,
-  registrablePeriods,
 } from '../../core/domain/qualifications.ts'
 import { ok, type Result } from '../../core/lib/result.ts'
 import type { CardInput } from '../../core/use-cases/shared/card-proof.ts'
-import { issueChallenge } from '../../core/use-cases/sign-in/sign-in.ts'
-import {
-  certificateToRemove,
-  requestCertificateRemoval,
-  stageCertificate,
-  stageCertificateRemoval,
-} from '../../core/use-cases/user-update/certificate-reads.ts'
-import {
-  certificatesAfter,
-  discardStaging,
-  keepTyped,
-  loadStaging,
-  loadUserOverview,
-  stageQualification,
-  unstageQualification,
-} from '../../core/use-cases/user-update/staging.ts'
-import {
-  completeUserUpdate,
-  draftValues,
-  prepareUserUpdate,
-  reviewUserUpdate,
-  viewOwnChange,
-} from '../../core/use-cases/user-update/update.ts'
-import type {
-  CertificatePorts,
-  UserUpdateError,
-  UserUpdatePorts,
-} from '../../core/use-cases/user-update/user-update.ts'
+import type { UseCases } from '../../core/use-cases/use-cases.ts'
+import { certificatesAfter } from '../../core/use-cases/user-update/staging.ts'
+import type { UserUpdateError } from '../../core/use-cases/user-update/user-update.ts'
 import { besideItsForm, type CardMessage, cardInputOf, refusalStatus } from '../card-read.ts'
 import { certificateTable } from '../certificate-view.ts'
 import { postForm } from '../forms.ts'
@@ -73,24 +47,27 @@ import {
   userRows,
 } from './views.ts'
 
-export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
+export const userUpdateRoutes = (useCases: Pick<UseCases, 'userUpdate' | 'cards' | 'sessions'>) => {
   const app = new Hono<AppEnv>()
-  const overviewOf = loadUserOverview(ports)
-  const prepare = prepareUserUpdate(ports)
-  const review = reviewUserUpdate(ports)
-  const complete = completeUserUpdate(ports)
-  const viewChange = viewOwnChange(ports)
-  const draftOf = draftValues(ports)
-  const stagingOf = loadStaging(ports)
-  const keep = keepTyped(ports)
-  const addCertificate = stageCertificate(ports)
-  const askToRemoveCertificate = requestCertificateRemoval(ports)
-  const toRemove = certificateToRemove(ports)
-  const removeAfterRead = stageCertificateRemoval(ports)
-  const challenge = issueChallenge(ports)
-  const stage = stageQualification(ports)
-  const unstage = unstageQualification(ports)
-  const discard = discardStaging(ports)
+  const {
+    userOverview,
+    loadStaging,
+    keepTyped,
+    discardStaging,
+    stageQualification,
+    unstageQualification,
+    qualificationPeriods,
+    stageCertificate,
+    requestCertificateRemoval,
+    certificateToRemove,
+    stageCertificateRemoval,
+    prepare,
+    draftValues,
+    review,
+    complete,
+    viewChange,
+  } = useCases.userUpdate
+  const { challenge, inReach } = useCases.cards
 
   // Every route here needs a signed-in user.
   app.use('/user/*', async (c, next) => {
@@ -113,10 +90,10 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
     } = {},
   ) => {
     const { session, user } = signedIn(c)
-    const overview = await overviewOf(user.id)
+    const overview = await userOverview(user.id)
     if (!overview.ok) return render(c, errorPage(overview.error))
     const { business, certificates, qualifications } = overview.value
-    const staging = await stagingOf(session.id)
+    const staging = await loadStaging(session.id)
     const refused =
       Object.keys(state.userErrors ?? {}).length +
         Object.keys(state.businessErrors ?? {}).length +
@@ -159,7 +136,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
         qualificationValues:
           state.qualificationValues ?? (state.values ? undefined : staging.typedQualification),
         qualificationErrors: state.qualificationErrors,
-        periods: registrablePeriods(ports.clock.now()),
+        periods: qualificationPeriods(),
       })}`,
     })
   }
@@ -169,12 +146,12 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
     // What the user confirmed but has not yet committed comes back (the browser's Back button, the
     // 入力画面に戻る link, a return later in the session), unless they ask for the registered values.
     if (c.req.query('fresh') === '1') {
-      await discard(session.id)
+      await discardStaging(session.id)
       return renderInput(c)
     }
-    const kept = await draftOf(session.id)
+    const kept = await draftValues(session.id)
     if (!kept) return renderInput(c)
-    const overview = await overviewOf(user.id)
+    const overview = await userOverview(user.id)
     const registeredBusiness =
       overview.ok && user.role === 'representative' ? businessFieldsOf(overview.value.business) : undefined
     return renderInput(c, {
@@ -196,7 +173,11 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
 
     if (action === 'add-qualification') {
       const qualificationValues = parseQualification(body)
-      const staged = await stage({ sessionId: session.id, userId: user.id, input: qualificationValues })
+      const staged = await stageQualification({
+        sessionId: session.id,
+        userId: user.id,
+        input: qualificationValues,
+      })
       if (staged.ok) return renderInput(c, { values })
       if (staged.error.kind === 'invalid-qualification') {
         return renderInput(c, { values, qualificationValues, qualificationErrors: staged.error.errors })
@@ -205,15 +186,19 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
     }
     if (action === 'add-certificate') {
       // The card read is a page of its own: what was typed waits in the session meanwhile.
-      await keep({ sessionId: session.id, typed: input, typedQualification: parseQualification(body) })
+      await keepTyped({ sessionId: session.id, typed: input, typedQualification: parseQualification(body) })
       return c.redirect('/user/certificates/add', 303)
     }
     if (action.startsWith('remove-certificate:')) {
       const certificateId = action.slice('remove-certificate:'.length)
-      const removed = await askToRemoveCertificate({ sessionId: session.id, userId: user.id, certificateId })
+      const removed = await requestCertificateRemoval({
+        sessionId: session.id,
+        userId: user.id,
+        certificateId,
+      })
       if (!removed.ok && removed.error.kind === 'card-read-required') {
         // A registered certificate goes only after a card read, a page of its own, as for [追加].
-        await keep({ sessionId: session.id, typed: input, typedQualification: parseQualification(body) })
+        await keepTyped({ sessionId: session.id, typed: input, typedQualification: parseQualification(body) })
         return c.redirect(`/user/certificates/remove/${removed.error.certificateId}`, 303)
       }
       const certificateError = removed.ok ? undefined : CERTIFICATE_REMOVAL_REFUSALS[removed.error.kind]
@@ -225,7 +210,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
     }
     if (action.startsWith('remove-qualification:')) {
       const qualificationId = action.slice('remove-qualification:'.length)
-      const removed = await unstage({ sessionId: session.id, userId: user.id, qualificationId })
+      const removed = await unstageQualification({ sessionId: session.id, userId: user.id, qualificationId })
       if (!removed.ok) return render(c, errorPage(removed.error))
       return renderInput(c, { values, qualificationValues: parseQualification(body) })
     }
@@ -271,7 +256,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
       await challenge(session.id)
       return render(c, {
         title: screen.value.title,
-        body: certificateReadPage(ports, screen.value, session.csrfToken),
+        body: certificateReadPage(inReach, screen.value, session.csrfToken),
       })
     })
     app.post(path, async (c) => {
@@ -285,7 +270,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
           title: screen.value.title,
           hasErrors: true,
           status,
-          body: certificateReadPage(ports, screen.value, session.csrfToken, {
+          body: certificateReadPage(inReach, screen.value, session.csrfToken, {
             cardId: typeof body.cardId === 'string' ? body.cardId : undefined,
             message: besideItsForm(body, message),
           }),
@@ -294,7 +279,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
       const input = await cardInputOf(body, c.get('portalOrigin'))
       if (!input.ok) return refuse(input.error)
       const result = await read(c, input.value)
-      if (result.ok) return afterCardRead(c, ports.sessions, session, '/user/edit')
+      if (result.ok) return afterCardRead(c, useCases.sessions, session, '/user/edit')
       if (result.error.kind !== 'certificate-refused') return render(c, refusalPage(result.error))
       return refuse(certificateRefusalMessage(result.error.reason), refusalStatus(result.error.reason))
     })
@@ -308,7 +293,7 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
     async () => ok(ADD_SCREEN),
     (c, input) => {
       const { session, user } = signedIn(c)
-      return addCertificate({
+      return stageCertificate({
         sessionId: session.id,
         userId: user.id,
         input,
@@ -319,10 +304,10 @@ export const userUpdateRoutes = (ports: UserUpdatePorts & CertificatePorts) => {
   certificateReadStep(
     '/user/certificates/remove/:certificateId',
     async (c) => {
-      const certificate = await toRemove(removalOf(c))
+      const certificate = await certificateToRemove(removalOf(c))
       return certificate.ok ? ok(removalScreen(certificate.value)) : certificate
     },
-    (c, input) => removeAfterRead({ ...removalOf(c), input, clientAddress: c.get('clientAddress') }),
+    (c, input) => stageCertificateRemoval({ ...removalOf(c), input, clientAddress: c.get('clientAddress') }),
   )
 
   app.get('/user/confirm', async (c) => {

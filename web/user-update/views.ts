@@ -1,3 +1,4 @@
+/** F1's screens as HTML: the input screen, the tables of the 確認画面, and the card-read screen of 電子証明書情報. */
 import {
   BUSINESS_FIELD_LABELS,
   BUSINESS_FIELDS,
@@ -24,7 +25,8 @@ import {
   type QualificationInput,
   REGIONS,
 } from '../../core/domain/qualifications.ts'
-import type { CertificatePorts, StagedCertificate } from '../../core/use-cases/user-update/user-update.ts'
+import type { UseCases } from '../../core/use-cases/use-cases.ts'
+import type { StagedCertificate } from '../../core/use-cases/user-update/user-update.ts'
 import { type CardMessage, cardReadForms } from '../card-read.ts'
 import { certificateTable } from '../certificate-view.ts'
 import { checkboxGroup, errorSummary, postForm, readOnlyRows, selectField, textField } from '../forms.ts'
@@ -245,7 +247,7 @@ ${certificateTable([certificate], { caption: '削除する電子証明書' })}`,
 })
 
 export const certificateReadPage = (
-  ports: CertificatePorts,
+  cardsInReach: UseCases['cards']['inReach'],
   screen: CertificateReadScreen,
   csrfToken: string,
   state: { cardId?: string; message?: CardMessage } = {},
@@ -254,7 +256,7 @@ export const certificateReadPage = (
 ${cardReadForms({
   action: screen.action,
   csrfToken,
-  reader: ports.cardReader,
+  cardsInReach,
   state,
   button: '読込',
   fileHeading: screen.fileHeading,

@@ -60,6 +60,36 @@ export const mandateGateApplies = async (
   return !mandate || !mandateInForce(mandate, ports.clock.now())
 }
 
+/** What マイナンバーカード電子委任状失効画面 says of the registered mandate, and which name the screen has. */
+export type MandateStanding = {
+  mandate?: Mandate
+  /** Not in force (expired, not yet valid, or none): the gate applies, the screen is the manual's 失効画面. */
+  lapsed: boolean
+}
+
+export const mandateStanding =
+  (ports: Pick<MandateRenewalPorts, 'mandates' | 'clock'>) =>
+  async (user: User): Promise<MandateStanding> => {
+    const mandate = await ports.mandates.findForUser(user.id)
+    return {
+      mandate,
+      lapsed: isMyNumberAgent(user) && !(mandate && mandateInForce(mandate, ports.clock.now())),
+    }
+  }
+
+/** The mandate-handling businesses to choose from on the 取得依頼画面. */
+export const mandateProviderChoices = (ports: Pick<MandateRenewalPorts, 'mandateProviders'>) => () =>
+  ports.mandateProviders.map((p) => ({ id: p.id, name: p.name }))
+
+/** The 取得依頼画面 as it first opens: the first provider chosen, the business's 法人番号 filled in. */
+export const mandateRequestDefaults =
+  (ports: Pick<MandateRenewalPorts, 'accounts' | 'mandateProviders'>) =>
+  async (user: User): Promise<MandateRequestFields> => ({
+    providerId: ports.mandateProviders[0]?.id ?? '',
+    corporateNumber: (await ports.accounts.findBusiness(user.businessId))?.corporateNumber ?? '',
+    referenceNumber: '',
+  })
+
 export type MandateRequestFields = { providerId: string; corporateNumber: string; referenceNumber: string }
 
 /** Why [電子委任状更新]'s card read was refused. */

@@ -25,6 +25,7 @@ import type {
   CardProof,
   CardReadError,
   CardReader,
+  CardSummary,
   Clock,
   FailureLog,
   HelperAlgorithm,
@@ -206,3 +207,18 @@ const readAndVerifyUnlogged = async (
   await read.value.release()
   return ok({ facts: verified.value, proof })
 }
+
+/** A card the server's reader reaches, with the PIN tries it has left (a file never locks). */
+export type CardInReach = CardSummary & { triesLeft?: number }
+
+/**
+ * The cards in the server's reader that a screen may offer (`offered`), each with its tries left:
+ * the virtual cards in development, none in production, where the card helper reads the user's.
+ */
+export const cardsInReach =
+  (ports: { cardReader: CardReader }) =>
+  async (offered: (card: CardSummary) => boolean): Promise<CardInReach[]> => {
+    const cards = (await ports.cardReader.listCards()).filter(offered)
+    const tries = await Promise.all(cards.map((card) => ports.cardReader.triesLeft(card.cardId)))
+    return cards.map((card, i) => ({ ...card, triesLeft: tries[i] }))
+  }

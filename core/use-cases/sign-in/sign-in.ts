@@ -13,6 +13,7 @@ import type {
   CardReader,
   Clock,
   FailureLog,
+  Session,
   SessionStore,
   TrustAnchors,
 } from '../../ports.ts'
@@ -134,8 +135,7 @@ export const signIn =
 
 /** A new anonymous session, for a visitor who has none. */
 export const startSession =
-  (ports: Pick<SignInPorts, 'sessions' | 'clock'>) =>
-  async (): Promise<{ id: string; csrfToken: string }> => {
+  (ports: Pick<SignInPorts, 'sessions' | 'clock'>) => async (): Promise<Session> => {
     const now = ports.clock.now()
     const session = { id: randomToken(32), csrfToken: randomToken(32), createdAt: now, lastSeenAt: now }
     await ports.sessions.create(session)

@@ -2,10 +2,12 @@
 import { describe, expect, it } from 'vitest'
 import { DEMO_USER_IDS } from '../../../adapters/dev/demo-data.ts'
 import { memoryPortal } from '../../../tests/support/memory-portal.ts'
+import { reminderDue } from '../../domain/expiry.ts'
 import { CERTIFICATE_EXPIRY_SUBJECT, MANDATE_EXPIRY_SUBJECT } from '../../domain/mails.ts'
 import type { Mandate } from '../../domain/mandates.ts'
 import type { UserMail } from '../../ports.ts'
-import { expiringSoonFor, reminderDue, sendExpiryReminders } from './expiry-reminders.ts'
+import { expiringSoonFor } from '../menu/menu.ts'
+import { sendExpiryReminders } from './expiry-reminders.ts'
 
 const DAY = 24 * 60 * 60 * 1000
 const now = new Date('2026-11-27T00:00:00Z')

@@ -4,27 +4,9 @@
  * menu shows the user what expires within 60 days. One that has already expired gets no mail: the
  * user meets it at sign-in (F2) or at the mandate gate (F3).
  */
+import { DAY_MS, daysLeft, REMINDER_DAYS, reminderDue } from '../../domain/expiry.ts'
 import { expiryReminderMail } from '../../domain/mails.ts'
-import type { AccountStore, Clock, Expiring, MandateStore, ReminderStore, UnitOfWork } from '../../ports.ts'
-
-/** The thresholds, tightest first. */
-export const REMINDER_DAYS = [7, 30, 60] as const
-const DAY_MS = 24 * 60 * 60 * 1000
-
-/**
- * The reminder due for something expiring at `expiresAt`: the tightest threshold reached (a
- * certificate registered with 20 days left gets the 30-day one, not the 60-day one too); none
- * beyond 60 days, or once expired.
- */
-export const reminderDue = (expiresAt: Date, now: Date): number | undefined => {
-  const left = expiresAt.getTime() - now.getTime()
-  if (left <= 0) return undefined
-  return REMINDER_DAYS.find((days) => left <= days * DAY_MS)
-}
-
-/** Whole days left, counting a part day as one (あと1日 on the last day). */
-export const daysLeft = (expiresAt: Date, now: Date): number =>
-  Math.max(0, Math.ceil((expiresAt.getTime() - now.getTime()) / DAY_MS))
+import type { Clock, Expiring, ReminderStore, UnitOfWork } from '../../ports.ts'
 
 /** What a reminder is about: the certificate's fingerprint, or the mandate's provider and number. */
 export const subjectIdOf = (e: Expiring): string =>
@@ -74,27 +56,3 @@ export const sendExpiryReminders = (ports: ReminderPorts) => async (): Promise<n
   }
   return sent
 }
-
-export type ExpiringSoon = Expiring & { daysLeft: number; expired: boolean }
-
-/** For the menu: the user's certificates and mandate that expire within 60 days, or have expired. */
-export const expiringSoonFor =
-  (ports: { accounts: AccountStore; mandates: MandateStore; clock: Clock }) =>
-  async (userId: string): Promise<ExpiringSoon[]> => {
-    const now = ports.clock.now()
-    const horizon = now.getTime() + Math.max(...REMINDER_DAYS) * DAY_MS
-    const mandate = await ports.mandates.findForUser(userId)
-    const all: Expiring[] = [
-      ...(await ports.accounts.listCertificates(userId)).map((certificate) => ({
-        kind: 'certificate' as const,
-        userId,
-        expiresAt: certificate.notAfter,
-        certificate,
-      })),
-      ...(mandate ? [{ kind: 'mandate' as const, userId, expiresAt: mandate.validTo, mandate }] : []),
-    ]
-    return all
-      .filter((e) => e.expiresAt.getTime() <= horizon)
-      .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime())
-      .map((e) => ({ ...e, daysLeft: daysLeft(e.expiresAt, now), expired: e.expiresAt <= now }))
-  }

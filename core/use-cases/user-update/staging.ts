@@ -5,6 +5,7 @@
 import type { Certificate } from '../../domain/account.ts'
 import {
   type QualificationInput,
+  registrablePeriods,
   stageAddition,
   stageRemoval,
   validateQualification,
@@ -116,3 +117,7 @@ export const certificatesAfter = (
   registered: Certificate[],
   staged: Staging['certificates'],
 ): StagedCertificate[] => [...registered.filter((c) => !staged.removed.includes(c.id)), ...staged.added]
+
+/** The fiscal-year periods a qualification may be registered for, today. */
+export const qualificationPeriods = (ports: Pick<UserUpdatePorts, 'clock'>) => (): number[] =>
+  registrablePeriods(ports.clock.now())
