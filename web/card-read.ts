@@ -413,7 +413,7 @@ const cardHelperForm = (action: string, csrfToken: string): Html =>
 
 /**
  * The POST of a screen whose one step is a card read of the signed-in user's (F3's and F4's): the
- * card, file or helper token the page sent, read by `read`. A read that stands gives the session a
+ * card, file or helper token the page sent, read by `read` for this session and user. A read that stands gives the session a
  * new id and goes on to `next`; an error with a page of its own (`pageOf`) shows that page; any
  * other refusal issues a new challenge and shows the screen again (`again`) with why, beside the
  * card that was chosen.
@@ -421,7 +421,13 @@ const cardHelperForm = (action: string, csrfToken: string): Html =>
 export const postOwnCardRead = async <E extends { kind: string }>(
   c: Context<AppEnv>,
   step: {
-    read: (input: CardInput) => Promise<Result<unknown, E>>
+    /** The use case that reads the signed-in user's card in this flow. */
+    read: (cmd: {
+      sessionId: string
+      userId: string
+      input: CardInput
+      clientAddress?: string
+    }) => Promise<Result<unknown, E>>
     next: string
     sessions: Pick<UseCases['sessions'], 'rotate'>
     challenge: (sessionId: string) => Promise<unknown>
@@ -430,7 +436,7 @@ export const postOwnCardRead = async <E extends { kind: string }>(
     again: (state: { cardId?: string; message: CardMessage }, status: 422 | 429) => Promise<Response>
   },
 ): Promise<Response> => {
-  const { session } = signedIn(c)
+  const { session, user } = signedIn(c)
   const body = await c.req.parseBody()
   const cardId = typeof body.cardId === 'string' ? body.cardId : undefined
   const input = await cardInputOf(body, c.get('portalOrigin'))
@@ -438,7 +444,12 @@ export const postOwnCardRead = async <E extends { kind: string }>(
     await step.challenge(session.id)
     return step.again({ cardId, message: input.error }, 422)
   }
-  const read = await step.read(input.value)
+  const read = await step.read({
+    sessionId: session.id,
+    userId: user.id,
+    input: input.value,
+    clientAddress: c.get('clientAddress'),
+  })
   if (read.ok) return afterCardRead(c, step.sessions, session, step.next)
   const page = step.pageOf?.(read.error)
   if (page) return render(c, page)

@@ -164,13 +164,7 @@ ${cardReadForms({
 
   app.post('/mandate/expired', (c) =>
     postOwnCardRead(c, {
-      read: (input) =>
-        readCard({
-          sessionId: signedIn(c).session.id,
-          userId: signedIn(c).user.id,
-          input,
-          clientAddress: c.get('clientAddress'),
-        }),
+      read: readCard,
       next: '/mandate/renewal/request',
       sessions: useCases.sessions,
       challenge,

@@ -108,13 +108,7 @@ ${cardReadForms({
 
   app.post('/mandate/deletion', (c) =>
     postOwnCardRead(c, {
-      read: (input) =>
-        readCard({
-          sessionId: signedIn(c).session.id,
-          userId: signedIn(c).user.id,
-          input,
-          clientAddress: c.get('clientAddress'),
-        }),
+      read: readCard,
       next: '/mandate/deletion/confirm',
       sessions: useCases.sessions,
       challenge,

@@ -12,7 +12,7 @@ import { newId, randomToken } from '../../core/lib/ids.ts'
 import { x509 } from '../../core/lib/x509.ts'
 import type { JobQueue } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
-import { kyselyAccountStore } from '../stores/account-store.kysely.ts'
+import { businessRow, kyselyAccountStore, userRow } from '../stores/account-store.kysely.ts'
 import { kyselyMandateStore } from '../stores/mandate-store.kysely.ts'
 import type { MemoryState } from '../stores/memory.ts'
 import { kyselyNoticeStore } from '../stores/notice-store.kysely.ts'
@@ -510,44 +510,8 @@ export const loadDemoData = async (
     await trx.insertInto('demo_data').values({ made_for: now }).execute()
     await trx.insertInto('trust_anchors').values(demo.trustAnchors).execute()
     const b = demo.business
-    await trx
-      .insertInto('businesses')
-      .values({
-        id: b.id,
-        corporate_number: b.corporateNumber,
-        name: b.name,
-        name_kana: b.nameKana,
-        representative_title: b.representativeTitle,
-        representative_name: b.representativeName,
-        representative_name_kana: b.representativeNameKana,
-        postal_code: b.postalCode,
-        address: b.address,
-        phone: b.phone,
-        fax: b.fax,
-        version: b.version,
-      })
-      .execute()
-    await trx
-      .insertInto('users')
-      .values(
-        demo.users.map((u) => ({
-          id: u.id,
-          business_id: u.businessId,
-          role: u.role,
-          card_kind: u.cardKind,
-          name: u.name,
-          name_kana: u.nameKana,
-          department: u.department,
-          title: u.title,
-          postal_code: u.postalCode,
-          address: u.address,
-          phone: u.phone,
-          fax: u.fax,
-          email: u.email,
-          version: u.version,
-        })),
-      )
-      .execute()
+    await trx.insertInto('businesses').values(businessRow(b)).execute()
+    await trx.insertInto('users').values(demo.users.map(userRow)).execute()
     const accounts = kyselyAccountStore(trx)
     for (const u of demo.users) {
       const added = demo.certificates.filter((c) => c.userId === u.id)

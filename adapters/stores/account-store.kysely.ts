@@ -1,10 +1,14 @@
-import type { Kysely, Selectable } from 'kysely'
+import type { Insertable, Kysely, Selectable } from 'kysely'
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres'
-import type { Business, Certificate, User } from '../../core/domain/account.ts'
+import type { Business, BusinessFields, Certificate, User, UserFields } from '../../core/domain/account.ts'
 import type { Qualification } from '../../core/domain/qualifications.ts'
 import type { AccountStore } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 
+/**
+ * Each table's one mapping between its row (snake_case columns) and the core's value, both ways;
+ * every query here and the demo data's inserts go through these.
+ */
 const toBusiness = (r: Selectable<Database['businesses']>): Business => ({
   id: r.id,
   corporateNumber: r.corporate_number,
@@ -18,6 +22,26 @@ const toBusiness = (r: Selectable<Database['businesses']>): Business => ({
   phone: r.phone,
   fax: r.fax,
   version: r.version,
+})
+
+/** The columns of 利用者基本情報(事業者情報) that the representative changes. */
+const businessFieldColumns = (f: BusinessFields) => ({
+  name: f.name,
+  name_kana: f.nameKana,
+  representative_title: f.representativeTitle,
+  representative_name: f.representativeName,
+  representative_name_kana: f.representativeNameKana,
+  postal_code: f.postalCode,
+  address: f.address,
+  phone: f.phone,
+  fax: f.fax,
+})
+
+export const businessRow = (b: Business): Insertable<Database['businesses']> => ({
+  id: b.id,
+  corporate_number: b.corporateNumber,
+  ...businessFieldColumns(b),
+  version: b.version,
 })
 
 export const toUser = (r: Selectable<Database['users']>): User => ({
@@ -37,6 +61,28 @@ export const toUser = (r: Selectable<Database['users']>): User => ({
   version: r.version,
 })
 
+/** The columns of 利用者基本情報(利用者情報) that the user changes. */
+const userFieldColumns = (f: UserFields) => ({
+  name_kana: f.nameKana,
+  department: f.department,
+  title: f.title,
+  postal_code: f.postalCode,
+  address: f.address,
+  phone: f.phone,
+  fax: f.fax,
+  email: f.email,
+})
+
+export const userRow = (u: User): Insertable<Database['users']> => ({
+  id: u.id,
+  business_id: u.businessId,
+  role: u.role,
+  card_kind: u.cardKind,
+  name: u.name,
+  ...userFieldColumns(u),
+  version: u.version,
+})
+
 const toQualification = (r: Selectable<Database['qualifications']>): Qualification => ({
   id: r.id,
   supplierCode: r.supplier_code,
@@ -44,6 +90,16 @@ const toQualification = (r: Selectable<Database['qualifications']>): Qualificati
   grade: r.grade as Qualification['grade'],
   regions: r.regions as Qualification['regions'],
   firstYear: r.first_year,
+})
+
+const qualificationRow = (q: Qualification, businessId: string): Insertable<Database['qualifications']> => ({
+  id: q.id,
+  business_id: businessId,
+  supplier_code: q.supplierCode,
+  kind: q.kind,
+  grade: q.grade,
+  regions: q.regions,
+  first_year: q.firstYear,
 })
 
 /** A row of certificates, read as a row or as JSON (where its timestamps are strings). */
@@ -61,6 +117,20 @@ export const toCertificate = (r: CertificateRow): Certificate => ({
   issuer: r.issuer,
   notBefore: new Date(r.not_before),
   notAfter: new Date(r.not_after),
+})
+
+const certificateRow = (
+  c: Omit<Certificate, 'userId'>,
+  userId: string,
+): Insertable<Database['certificates']> => ({
+  id: c.id,
+  user_id: userId,
+  fingerprint: c.fingerprint,
+  serial_number: c.serialNumber,
+  subject: c.subject,
+  issuer: c.issuer,
+  not_before: c.notBefore,
+  not_after: c.notAfter,
 })
 
 export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
@@ -147,17 +217,7 @@ export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
   updateUser: async (userId, baseVersion, fields) => {
     const result = await db
       .updateTable('users')
-      .set((eb) => ({
-        name_kana: fields.nameKana,
-        department: fields.department,
-        title: fields.title,
-        postal_code: fields.postalCode,
-        address: fields.address,
-        phone: fields.phone,
-        fax: fields.fax,
-        email: fields.email,
-        version: eb('version', '+', 1),
-      }))
+      .set((eb) => ({ ...userFieldColumns(fields), version: eb('version', '+', 1) }))
       .where('id', '=', userId)
       .where('version', '=', baseVersion)
       .executeTakeFirst()
@@ -166,18 +226,7 @@ export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
   updateBusiness: async (businessId, baseVersion, fields) => {
     const result = await db
       .updateTable('businesses')
-      .set((eb) => ({
-        name: fields.name,
-        name_kana: fields.nameKana,
-        representative_title: fields.representativeTitle,
-        representative_name: fields.representativeName,
-        representative_name_kana: fields.representativeNameKana,
-        postal_code: fields.postalCode,
-        address: fields.address,
-        phone: fields.phone,
-        fax: fields.fax,
-        version: eb('version', '+', 1),
-      }))
+      .set((eb) => ({ ...businessFieldColumns(fields), version: eb('version', '+', 1) }))
       .where('id', '=', businessId)
       .where('version', '=', baseVersion)
       .executeTakeFirst()
@@ -204,17 +253,7 @@ export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
     if (changes.added.length > 0) {
       await db
         .insertInto('qualifications')
-        .values(
-          changes.added.map((q) => ({
-            id: q.id,
-            business_id: businessId,
-            supplier_code: q.supplierCode,
-            kind: q.kind,
-            grade: q.grade,
-            regions: q.regions,
-            first_year: q.firstYear,
-          })),
-        )
+        .values(changes.added.map((q) => qualificationRow(q, businessId)))
         .execute()
     }
   },
@@ -230,18 +269,7 @@ export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
     try {
       await db
         .insertInto('certificates')
-        .values(
-          changes.added.map((c) => ({
-            id: c.id,
-            user_id: userId,
-            fingerprint: c.fingerprint,
-            serial_number: c.serialNumber,
-            subject: c.subject,
-            issuer: c.issuer,
-            not_before: c.notBefore,
-            not_after: c.notAfter,
-          })),
-        )
+        .values(changes.added.map((c) => certificateRow(c, userId)))
         .execute()
       return true
     } catch (e) {
