@@ -50,7 +50,6 @@ import { kyselyFailureLog } from './adapters/stores/failure-log.kysely.ts'
 import { kyselyTrustAnchors } from './adapters/stores/trust-store.kysely.ts'
 import { kyselyPorts } from './adapters/stores/unit-of-work.kysely.ts'
 import type { Clock } from './core/ports.ts'
-import type { SessionLimits } from './core/use-cases/sessions/sessions.ts'
 import { makeUseCases } from './core/use-cases/use-cases.ts'
 import { ALL_QUEUES, createQueues } from './jobs/queues.ts'
 import { CONCURRENCY_ON_POSTGRES, startWorkers } from './jobs/workers.ts'
@@ -58,76 +57,91 @@ import { createApp } from './web/app.ts'
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 
-/** The settings, from the environment. Every one has a default that runs the embedded default. */
-const Settings = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('127.0.0.1'),
-  DATABASE_URL: z.string().url().optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
-  DATA_DIR: z.string().default('./.data/pglite'),
-  SMTP_URL: z.string().url().optional(),
-  MAIL_FROM: z.string().default('調達ポータル <noreply@portal.example.go.jp>'),
-  MAIL_SINK_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
-  GEPS_URL: z.string().url().optional(),
-  GEPS_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
-  GEPS_NOTICE_DELAY_MS: z.coerce.number().int().min(0).default(1000),
-  JPKI_URL: z.string().url().optional(),
-  JPKI_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
-  MANDATE_PROVIDERS: z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'MANDATE_PROVIDERS must be JSON' })
-        return z.NEVER
-      }
-    })
-    .pipe(z.array(z.object({ id: z.string().min(1), name: z.string().min(1), url: z.string().url() })).min(1))
-    .optional(),
-  DEMO_DATA: flag.optional(),
-  SIMULATORS: flag.optional(),
-  WORKERS: flag.default(true),
-  PUBLIC_URL: z.string().url().optional(),
-  SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
-  SESSION_MAX_HOURS: z.coerce.number().positive().default(12),
-  SECURE_COOKIES: flag.optional(),
-  TRUST_PROXY: flag.default(false),
-  IC_CARD_PIN_TRIES: z.coerce.number().int().min(1).max(15).default(DEFAULT_IC_CARD_PIN_TRIES),
-})
+/**
+ * The settings: what the environment may set (every one has a default that runs the embedded
+ * default), and the portal's configuration made of them. PortalConfig is this schema's output.
+ */
+const Settings = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('127.0.0.1'),
+    DATABASE_URL: z.string().url().optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    DATA_DIR: z.string().default('./.data/pglite'),
+    SMTP_URL: z.string().url().optional(),
+    MAIL_FROM: z.string().default('調達ポータル <noreply@portal.example.go.jp>'),
+    MAIL_SINK_PORT: z.coerce.number().int().min(0).max(65535).default(2525),
+    GEPS_URL: z.string().url().optional(),
+    GEPS_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+    GEPS_NOTICE_DELAY_MS: z.coerce.number().int().min(0).default(1000),
+    JPKI_URL: z.string().url().optional(),
+    JPKI_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
+    MANDATE_PROVIDERS: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'MANDATE_PROVIDERS must be JSON' })
+          return z.NEVER
+        }
+      })
+      .pipe(
+        z.array(z.object({ id: z.string().min(1), name: z.string().min(1), url: z.string().url() })).min(1),
+      )
+      .optional(),
+    DEMO_DATA: flag.optional(),
+    SIMULATORS: flag.optional(),
+    WORKERS: flag.default(true),
+    PUBLIC_URL: z.string().url().optional(),
+    SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
+    SESSION_MAX_HOURS: z.coerce.number().positive().default(12),
+    SECURE_COOKIES: flag.optional(),
+    TRUST_PROXY: flag.default(false),
+    IC_CARD_PIN_TRIES: z.coerce.number().int().min(1).max(15).default(DEFAULT_IC_CARD_PIN_TRIES),
+  })
+  .transform((s) => {
+    // The embedded default is for development; with DATABASE_URL the portal is in production
+    // unless SIMULATORS=true says otherwise (startPortal then checks that it has what it needs).
+    const development = s.SIMULATORS ?? !s.DATABASE_URL
+    const database: DatabaseTarget = s.DATABASE_URL
+      ? { backend: 'postgres', url: s.DATABASE_URL, poolSize: s.DATABASE_POOL_SIZE }
+      : { backend: 'pglite', dataDir: s.DATA_DIR }
+    return {
+      /**
+       * Whether the development parts run: a simulator for every neighbour whose address is unset,
+       * the SMTP sink and its mailbox page, the virtual card reader and its table of test keys,
+       * /dev/*. Without them (production), every neighbour's address must be set.
+       */
+      development,
+      port: s.PORT,
+      host: s.HOST,
+      database: database as DatabaseTarget,
+      smtpUrl: s.SMTP_URL,
+      mailFrom: s.MAIL_FROM,
+      mailSinkPort: s.MAIL_SINK_PORT,
+      gepsUrl: s.GEPS_URL,
+      gepsSimulatorPort: s.GEPS_SIMULATOR_PORT,
+      gepsNoticeDelayMs: s.GEPS_NOTICE_DELAY_MS,
+      jpkiUrl: s.JPKI_URL,
+      jpkiSimulatorPort: s.JPKI_SIMULATOR_PORT,
+      /** The mandate-handling businesses; unset, a simulator of each demo provider runs. */
+      mandateProviders: s.MANDATE_PROVIDERS,
+      demoData: s.DEMO_DATA ?? !s.DATABASE_URL,
+      workers: s.WORKERS,
+      // Secure cookies whenever users reach the portal over HTTPS, unless told otherwise.
+      secureCookies: s.SECURE_COOKIES ?? s.PUBLIC_URL?.startsWith('https:') ?? false,
+      publicOrigin: s.PUBLIC_URL ? new URL(s.PUBLIC_URL).origin : undefined,
+      /** Behind a proxy: the client's address is the last hop of X-Forwarded-For, which it appends. */
+      trustProxy: s.TRUST_PROXY,
+      /** Wrong PINs in a row before a virtual private IC card locks (real cards keep their own). */
+      icCardPinTries: s.IC_CARD_PIN_TRIES,
+      sessionLimits: { idleMs: s.SESSION_IDLE_MINUTES * 60_000, absoluteMs: s.SESSION_MAX_HOURS * 3_600_000 },
+    }
+  })
 
-export type PortalConfig = {
-  /**
-   * Whether the development parts run: a simulator for every neighbour whose address is unset, the
-   * SMTP sink and its mailbox page, the virtual card reader and its table of test keys, /dev/*.
-   * Without them (production), every neighbour's address must be set.
-   */
-  development: boolean
-  port: number
-  host: string
-  database: DatabaseTarget
-  smtpUrl?: string
-  mailFrom: string
-  mailSinkPort: number
-  gepsUrl?: string
-  gepsSimulatorPort: number
-  gepsNoticeDelayMs: number
-  jpkiUrl?: string
-  jpkiSimulatorPort?: number
-  /** The mandate-handling businesses; unset, a simulator of each demo provider runs. */
-  mandateProviders?: { id: string; name: string; url: string }[]
-  demoData: boolean
-  workers: boolean
-  secureCookies: boolean
-  publicOrigin?: string
-  /** Behind a proxy: the client's address is the last hop of X-Forwarded-For, which it appends. */
-  trustProxy?: boolean
-  /** Wrong PINs in a row before a virtual private IC card locks (real cards keep their own). */
-  icCardPinTries?: number
-  sessionLimits: SessionLimits
-  clock?: Clock
-  log?: (message: string) => void
-}
+/** The portal's configuration (see Settings), and what a test or an embedder may add: a clock, a log. */
+export type PortalConfig = z.output<typeof Settings> & { clock?: Clock; log?: (message: string) => void }
 
 /** Settings the portal cannot start with; the message says which and what to set. */
 export class SettingsError extends Error {}
@@ -164,35 +178,7 @@ export const configFromEnv = (env: Record<string, string | undefined>): PortalCo
     throw new SettingsError(
       parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('\n'),
     )
-  const s = parsed.data
-  // The embedded default is for development; with DATABASE_URL the portal is in production
-  // unless SIMULATORS=true says otherwise (startPortal then checks that it has what it needs).
-  const development = s.SIMULATORS ?? !s.DATABASE_URL
-  return {
-    development,
-    port: s.PORT,
-    host: s.HOST,
-    database: s.DATABASE_URL
-      ? { backend: 'postgres', url: s.DATABASE_URL, poolSize: s.DATABASE_POOL_SIZE }
-      : { backend: 'pglite', dataDir: s.DATA_DIR },
-    smtpUrl: s.SMTP_URL,
-    mailFrom: s.MAIL_FROM,
-    mailSinkPort: s.MAIL_SINK_PORT,
-    gepsUrl: s.GEPS_URL,
-    gepsSimulatorPort: s.GEPS_SIMULATOR_PORT,
-    gepsNoticeDelayMs: s.GEPS_NOTICE_DELAY_MS,
-    jpkiUrl: s.JPKI_URL,
-    jpkiSimulatorPort: s.JPKI_SIMULATOR_PORT,
-    mandateProviders: s.MANDATE_PROVIDERS,
-    demoData: s.DEMO_DATA ?? !s.DATABASE_URL,
-    workers: s.WORKERS,
-    // Secure cookies whenever users reach the portal over HTTPS, unless told otherwise.
-    secureCookies: s.SECURE_COOKIES ?? s.PUBLIC_URL?.startsWith('https:') ?? false,
-    publicOrigin: s.PUBLIC_URL ? new URL(s.PUBLIC_URL).origin : undefined,
-    trustProxy: s.TRUST_PROXY,
-    icCardPinTries: s.IC_CARD_PIN_TRIES,
-    sessionLimits: { idleMs: s.SESSION_IDLE_MINUTES * 60_000, absoluteMs: s.SESSION_MAX_HOURS * 3_600_000 },
-  }
+  return parsed.data
 }
 
 export type Portal = {

@@ -1,6 +1,6 @@
 /** A whole portal for tests: the backend under test, real SMTP sink, GEPS simulator, workers. */
 import { DEFAULT_SESSION_LIMITS } from '../../core/use-cases/sessions/sessions.ts'
-import { type Portal, type PortalConfig, startPortal } from '../../main.ts'
+import { configFromEnv, type Portal, type PortalConfig, startPortal } from '../../main.ts'
 import { portalDatabase } from './database.ts'
 
 export const startTestPortal = async (
@@ -13,6 +13,7 @@ export const startTestPortal = async (
 ): Promise<Portal & { close(): Promise<void> }> => {
   const database = await portalDatabase()
   const portal = await startPortal({
+    ...configFromEnv({}),
     development: true,
     port: 0,
     host: '127.0.0.1',
@@ -27,7 +28,7 @@ export const startTestPortal = async (
     secureCookies: false,
     sessionLimits: DEFAULT_SESSION_LIMITS,
     log: options.log ?? (() => {}),
-    icCardPinTries: options.icCardPinTries,
+    ...(options.icCardPinTries === undefined ? {} : { icCardPinTries: options.icCardPinTries }),
   })
   return {
     ...portal,
