@@ -16,7 +16,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, normalize, relative } from 'node:path'
 
 /** The packages core may import: encoding and X.509, which run in the page and on every runtime. */
-export const CORE_PACKAGES = ['asn1js', '@peculiar/x509', 'reflect-metadata', 'node-forge']
+export const CORE_PACKAGES = ['asn1js', '@peculiar/x509', 'reflect-metadata', 'node-forge', 'zod']
 
 /** The web modules (or folders) of one screen flow each; app.ts mounts them, and none imports another. */
 export const WEB_FLOWS = [

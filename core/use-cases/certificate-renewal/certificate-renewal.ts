@@ -11,6 +11,7 @@
  *   the one it replaced; those must be registered to one user, and both are replaced. JPKI's
  *   link, not the name, says it is the same person: a name may change with a new card.
  */
+import { z } from 'zod'
 import { type Business, type Certificate, type User, userFieldsOf } from '../../domain/account.ts'
 import {
   type CertificateUse,
@@ -37,6 +38,7 @@ import type {
 } from '../../ports.ts'
 import { type CardInput, type ChallengedReadError, readAndVerify } from '../shared/card-proof.ts'
 import { commitChange, viewCompletedChange } from '../shared/completed-change.ts'
+import { CERTIFICATE_USES, CertificateCodec, decodeDraft } from '../shared/draft-codecs.ts'
 
 export const RENEWAL_FLOW = 'certificate-renewal'
 
@@ -105,16 +107,15 @@ export type RenewalReview = {
   draftId: string
 }
 
-/** Dates come back from a stored draft as text. */
-const withDates = <T extends { notBefore: Date; notAfter: Date }>(c: T): T => ({
-  ...c,
-  notBefore: new Date(c.notBefore),
-  notAfter: new Date(c.notAfter),
-})
-const draftOf = (stored: unknown): RenewalDraft => {
-  const d = stored as RenewalDraft
-  return { kind: d.kind ?? 'private', old: d.old.map(withDates), new: d.new?.map(withDates) }
-}
+const described = { holderName: z.string(), organisation: z.string(), use: z.enum(CERTIFICATE_USES) }
+const RenewalDraftCodec = z.object({
+  kind: z.enum(['private', 'my-number']).default('private'),
+  old: z.array(CertificateCodec.extend(described)),
+  new: z.array(CertificateCodec.omit({ id: true, userId: true }).extend(described)).optional(),
+}) satisfies z.ZodType<RenewalDraft>
+
+/** The renewal the draft holds, or undefined when it is not one this portal wrote (then: no draft). */
+const draftOf = (stored: unknown): RenewalDraft | undefined => decodeDraft(RenewalDraftCodec, stored)
 
 /** The session is no one's (F2 runs before sign-in): the draft names whose certificates it holds. */
 const saveDraft = (ports: RenewalPorts, sessionId: string, payload: RenewalDraft) =>
@@ -260,11 +261,10 @@ export const readNewCertificate =
     clientAddress?: string
   }): Promise<Result<void, RenewalError>> => {
     const draft = await ports.drafts.find(cmd.sessionId, RENEWAL_FLOW)
-    if (!draft || draft.completedChangeId) return err({ kind: 'no-draft' })
-    const { kind, old } = draftOf(draft.payload)
+    const renewal = draft && !draft.completedChangeId ? draftOf(draft.payload) : undefined
     // A My Number renewal (its certificates found through JPKI) has no second read.
-    const [registered] = old
-    if (!registered || kind !== 'private') return err({ kind: 'no-draft' })
+    const registered = renewal?.old[0]
+    if (!draft || !registered || renewal?.kind !== 'private') return err({ kind: 'no-draft' })
     const read = await readCard(ports, cmd, { allowExpired: false })
     if (!read.ok) return read
     const { facts } = read.value
@@ -282,7 +282,7 @@ export const readNewCertificate =
     if (await ports.accounts.findCertificateByFingerprint(facts.fingerprint)) {
       return err({ kind: 'already-registered' })
     }
-    await saveDraft(ports, cmd.sessionId, { kind, old, new: [facts] })
+    await saveDraft(ports, cmd.sessionId, { kind: renewal.kind, old: renewal.old, new: [facts] })
     return ok(undefined)
   }
 
@@ -303,6 +303,7 @@ export const renewalProgress =
     if (!draft) return { step: 'none' }
     if (draft.completedChangeId) return { step: 'completed', changeId: draft.completedChangeId }
     const renewal = draftOf(draft.payload)
+    if (!renewal) return { step: 'none' }
     return renewal.new ? { step: 'confirm' } : { step: 'new-certificate' }
   }
 
@@ -311,9 +312,8 @@ export const reviewRenewal =
   (ports: RenewalPorts) =>
   async (sessionId: string): Promise<Result<RenewalReview, RenewalError>> => {
     const draft = await ports.drafts.find(sessionId, RENEWAL_FLOW)
-    if (!draft || draft.completedChangeId) return err({ kind: 'no-draft' })
-    const renewal = draftOf(draft.payload)
-    if (!renewal.new) return err({ kind: 'no-draft' })
+    const renewal = draft && !draft.completedChangeId ? draftOf(draft.payload) : undefined
+    if (!draft || !renewal?.new) return err({ kind: 'no-draft' })
     const user = await ports.accounts.findUser(renewal.old[0]?.userId ?? '')
     const business = user && (await ports.accounts.findBusiness(user.businessId))
     if (!user || !business) return err({ kind: 'changed-meanwhile' })
@@ -334,7 +334,7 @@ export const completeRenewal =
       if (draft.id !== cmd.draftId) return err({ kind: 'draft-replaced' })
       if (draft.completedChangeId) return ok({ changeId: draft.completedChangeId })
       const renewal = draftOf(draft.payload)
-      if (!renewal.new?.length || renewal.old.length === 0) return err({ kind: 'no-draft' })
+      if (!renewal?.new?.length || renewal.old.length === 0) return err({ kind: 'no-draft' })
       const now = ports.clock.now()
       const lapsed = renewal.new.find((c) => c.notAfter < now)
       if (lapsed) return err({ kind: 'certificate', error: { kind: 'expired', notAfter: lapsed.notAfter } })

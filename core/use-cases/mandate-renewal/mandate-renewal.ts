@@ -7,6 +7,7 @@
  * force and include the procurement authority. The new mandate, its GEPS sync job and its mail
  * commit together.
  */
+import { z } from 'zod'
 import type { Business, User } from '../../domain/account.ts'
 import { isMyNumberAgent, userFieldsOf } from '../../domain/account.ts'
 import { mandateRenewedMail } from '../../domain/mails.ts'
@@ -31,6 +32,7 @@ import type {
 } from '../../ports.ts'
 import type { CardInput, ChallengedReadError } from '../shared/card-proof.ts'
 import { commitChange, viewCompletedChange } from '../shared/completed-change.ts'
+import { CardReadAtCodec, decodeDraft, MandateCodec } from '../shared/draft-codecs.ts'
 import { cardReadIsRecent, findMyNumberAgent, readOwnMyNumberCard } from '../shared/my-number-card.ts'
 
 export const MANDATE_RENEWAL_FLOW = 'mandate-renewal'
@@ -129,25 +131,14 @@ export type MandateRenewalError = MandateCardReadError | MandateRequestError | M
 
 type MandateDraft = { cardReadAt: string; mandate?: Mandate & { providerName: string } }
 
-const draftOf = (stored: unknown): MandateDraft => {
-  const d = stored as MandateDraft
-  return d.mandate
-    ? {
-        ...d,
-        mandate: {
-          ...d.mandate,
-          validFrom: new Date(d.mandate.validFrom),
-          validTo: new Date(d.mandate.validTo),
-        },
-      }
-    : d
-}
+const MandateDraftCodec = CardReadAtCodec.extend({
+  mandate: MandateCodec.extend({ providerName: z.string() }).optional(),
+}) satisfies z.ZodType<MandateDraft>
 
 /** The card read of this flow, if it is recent enough to go on from. */
 const currentRead = (ports: Pick<MandateRenewalPorts, 'clock'>, draft: { payload: unknown } | undefined) => {
-  if (!draft) return undefined
-  const read = draftOf(draft.payload)
-  return cardReadIsRecent(ports.clock.now(), read.cardReadAt) ? read : undefined
+  const read = draft && decodeDraft(MandateDraftCodec, draft.payload)
+  return read && cardReadIsRecent(ports.clock.now(), read.cardReadAt) ? read : undefined
 }
 
 /** マイナンバーカード電子委任状失効画面, [電子委任状更新]: the agent's own card, with its signing PIN. */

@@ -33,6 +33,7 @@ import type {
 } from '../../ports.ts'
 import type { CardInput, ChallengedReadError } from '../shared/card-proof.ts'
 import { commitChange, viewCompletedChange } from '../shared/completed-change.ts'
+import { CardReadAtCodec, decodeDraft } from '../shared/draft-codecs.ts'
 import { cardReadIsRecent, findMyNumberAgent, readOwnMyNumberCard } from '../shared/my-number-card.ts'
 
 export const USER_DELETION_FLOW = 'user-deletion'
@@ -73,8 +74,6 @@ export type DeletionStepError =
 
 export type UserDeletionError = DeletionCardReadError | DeletionStepError
 
-type DeletionDraft = { cardReadAt: string }
-
 /** A deletion keeps none of the user's fields. */
 export const NO_USER_FIELDS: UserFields = {
   nameKana: '',
@@ -92,10 +91,8 @@ const standingRead = (
   now: Date,
   draft: { payload: unknown; completedChangeId?: string } | undefined,
 ): boolean => {
-  const cardReadAt = (draft?.payload as Partial<DeletionDraft> | undefined)?.cardReadAt
-  return (
-    !!draft && !draft.completedChangeId && typeof cardReadAt === 'string' && cardReadIsRecent(now, cardReadAt)
-  )
+  const read = draft && !draft.completedChangeId ? decodeDraft(CardReadAtCodec, draft.payload) : undefined
+  return !!read && cardReadIsRecent(now, read.cardReadAt)
 }
 
 /** [代理人情報削除]: the agent's own card, with its user-authentication PIN. */

@@ -137,8 +137,8 @@ export const reviewUserUpdate =
     const overview = await loadUserOverview(ports)(cmd.userId)
     if (!overview.ok) return overview
     const draft = await ports.drafts.find(cmd.sessionId, USER_UPDATE_FLOW)
-    if (!draft || draft.completedChangeId) return err({ kind: 'no-draft' })
-    const payload = payloadOf(draft.payload)
+    const payload = draft && !draft.completedChangeId ? payloadOf(draft.payload) : undefined
+    if (!draft || !payload) return err({ kind: 'no-draft' })
     const { user, business } = overview.value
     return ok({
       overview: overview.value,
@@ -158,9 +158,8 @@ export const draftValues =
   (ports: Pick<UserUpdatePorts, 'drafts'>) =>
   async (sessionId: string): Promise<{ user: UserFields; business?: BusinessFields } | undefined> => {
     const draft = await ports.drafts.find(sessionId, USER_UPDATE_FLOW)
-    if (!draft || draft.completedChangeId) return undefined
-    const payload = payloadOf(draft.payload)
-    return { user: payload.user, business: payload.business?.fields }
+    const payload = draft && !draft.completedChangeId ? payloadOf(draft.payload) : undefined
+    return payload && { user: payload.user, business: payload.business?.fields }
   }
 
 /**
@@ -186,6 +185,7 @@ export const completeUserUpdate =
       const business = user && (await tx.accounts.findBusiness(user.businessId))
       if (!user || !business) return err({ kind: 'user-not-found' })
       const payload = payloadOf(draft.payload)
+      if (!payload) return err({ kind: 'no-draft' })
 
       const userBefore = userFieldsOf(user)
       const businessBefore = businessFieldsOf(business)

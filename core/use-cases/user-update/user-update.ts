@@ -8,7 +8,15 @@
  * staging.ts (what the input screen stages before [確認]), certificate-reads.ts ([追加] and
  * [削除] of 電子証明書情報, each after a card read) and update.ts ([確認], the 確認画面, [更新]).
  */
-import type { BusinessFields, Certificate, FieldChange, UserFields } from '../../domain/account.ts'
+import { z } from 'zod'
+import {
+  BUSINESS_FIELDS,
+  type BusinessFields,
+  type Certificate,
+  type FieldChange,
+  USER_FIELDS,
+  type UserFields,
+} from '../../domain/account.ts'
 import type {
   BusinessFieldErrors,
   BusinessInput,
@@ -33,6 +41,13 @@ import type {
   UnitOfWork,
 } from '../../ports.ts'
 import type { ChallengedReadError } from '../shared/card-proof.ts'
+import {
+  BusinessFieldsCodec,
+  CertificateCodec,
+  decodeDraft,
+  QualificationCodec,
+  UserFieldsCodec,
+} from '../shared/draft-codecs.ts'
 
 export const USER_UPDATE_FLOW = 'user-update'
 /**
@@ -57,20 +72,35 @@ export const NOTHING_STAGED: Staging = {
   certificates: { added: [], removed: [] },
 }
 
-/** A certificate as it comes back from a stored draft: its dates as text, made dates again. */
-const withDates = <T extends { notBefore: Date; notAfter: Date }>(c: T): T => ({
-  ...c,
-  notBefore: new Date(c.notBefore),
-  notAfter: new Date(c.notAfter),
-})
+const StagedCertificateCodec = CertificateCodec.omit({ userId: true }) satisfies z.ZodType<StagedCertificate>
+const NO_CHANGE = { added: [], removed: [] }
 
-export const stagingOf = (stored: unknown): Staging => {
-  const staging = { ...NOTHING_STAGED, ...(stored as Partial<Staging>) }
-  return {
-    ...staging,
-    certificates: { ...staging.certificates, added: staging.certificates.added.map(withDates) },
-  }
-}
+const StagingCodec = z.object({
+  qualifications: z
+    .object({ added: z.array(QualificationCodec), removed: z.array(z.string()) })
+    .default(NO_CHANGE),
+  certificates: z
+    .object({ added: z.array(StagedCertificateCodec), removed: z.array(z.string()) })
+    .default(NO_CHANGE),
+  typed: z
+    .object({
+      user: z.partialRecord(z.enum([...USER_FIELDS, 'emailConfirmation']), z.string()),
+      business: z.partialRecord(z.enum(BUSINESS_FIELDS), z.string()).optional(),
+    })
+    .optional(),
+  typedQualification: z
+    .object({
+      supplierCode: z.string(),
+      kind: z.string(),
+      grade: z.string(),
+      regions: z.array(z.string()),
+      firstYear: z.string(),
+    })
+    .optional(),
+}) satisfies z.ZodType<Staging>
+
+/** What the session has staged; nothing, when the stored staging is not one this portal wrote. */
+export const stagingOf = (stored: unknown): Staging => decodeDraft(StagingCodec, stored) ?? NOTHING_STAGED
 
 /** What the input screen sent: the user's fields, and the business's when the screen has them. */
 export type UpdateInput = { user: UserInput; business?: BusinessInput }
@@ -115,18 +145,22 @@ export type DraftPayload = {
   certificates?: { added: StagedCertificate[]; removed: Certificate[] }
 }
 
-export const payloadOf = (stored: unknown): DraftPayload => {
-  const payload = stored as DraftPayload
-  return payload.certificates
-    ? {
-        ...payload,
-        certificates: {
-          added: payload.certificates.added.map(withDates),
-          removed: payload.certificates.removed.map(withDates),
-        },
-      }
-    : payload
-}
+const DraftPayloadCodec = z.object({
+  user: UserFieldsCodec,
+  userBase: UserFieldsCodec,
+  business: z
+    .object({ fields: BusinessFieldsCodec, base: BusinessFieldsCodec, baseVersion: z.number().int() })
+    .optional(),
+  qualifications: z
+    .object({ added: z.array(QualificationCodec), removed: z.array(QualificationCodec) })
+    .optional(),
+  certificates: z
+    .object({ added: z.array(StagedCertificateCodec), removed: z.array(CertificateCodec) })
+    .optional(),
+}) satisfies z.ZodType<DraftPayload>
+
+/** The confirmed draft, or undefined when the stored one is not one this portal wrote (then: no draft). */
+export const payloadOf = (stored: unknown): DraftPayload | undefined => decodeDraft(DraftPayloadCodec, stored)
 
 export type UserUpdateError =
   | { kind: 'user-not-found' }
