@@ -12,6 +12,7 @@ import { browserModules } from './browser-modules.ts'
 import { certificateRenewalRoutes } from './certificate-renewal.ts'
 import { type DemoCertificateFile, devFileRoutes } from './dev/certificate-files.ts'
 import { type DevMail, devMailboxRoutes } from './dev/mailbox.ts'
+import { UNREADABLE_FORM } from './forms.ts'
 import { historyRoutes } from './history.ts'
 import { llmsTxt } from './llms-txt.ts'
 import { mandateGate, mandateRenewalRoutes } from './mandate-renewal.ts'
@@ -186,13 +187,7 @@ export const createApp = (options: AppOptions) => {
         return true
       }
     }
-    if (c.req.method === 'POST' && isForm && (await unreadable()))
-      return render(c, {
-        title: '送信内容を読み取れませんでした',
-        status: 400,
-        body: html`<p>送信された内容の形式が正しくないため、読み取れませんでした。変更は行われていません。</p>
-<p>画面を開き直して、もう一度送信してください。</p><p><a href="/">トップへ</a></p>`,
-      })
+    if (c.req.method === 'POST' && isForm && (await unreadable())) return render(c, UNREADABLE_FORM)
     await next()
   })
 

@@ -22,7 +22,7 @@ import {
   refusalStatus,
 } from './card-read.ts'
 import { certificateFacts } from './certificate-view.ts'
-import { postForm, readOnlyRows } from './forms.ts'
+import { DraftForm, postForm, readOnlyRows, validForm } from './forms.ts'
 import { type Html, html, type Page, raw, render } from './render.ts'
 import { type AppEnv, afterCardRead, ensureSession, type SessionDeps } from './session.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
@@ -42,8 +42,6 @@ const ChoiceForm = CardForm.extend({
     .catch(false),
 })
 type Choice = z.infer<typeof ChoiceForm>
-
-const ConfirmForm = z.object({ draftId: z.string().catch('') })
 
 const renewalMessage = (e: RenewalError): CardMessage => {
   switch (e.kind) {
@@ -333,9 +331,9 @@ ${fresh.map((c) => certificateFacts(`更新先電子証明書情報${whichCertif
     })
   })
 
-  app.post('/renewal/confirm', async (c) => {
+  app.post('/renewal/confirm', validForm(DraftForm), async (c) => {
     const session = await ensureSession(c, deps)
-    const { draftId } = ConfirmForm.parse(await c.req.parseBody())
+    const { draftId } = c.req.valid('form')
     const result = await complete({ sessionId: session.id, draftId, clientAddress: c.get('clientAddress') })
     if (!result.ok) return render(c, startAgain(result.error))
     return c.redirect(`/renewal/complete/${result.value.changeId}`, 303)

@@ -1,6 +1,10 @@
 /** Pieces every form uses: the CSRF field, labelled inputs with their errors, the error summary. */
+import { zValidator } from '@hono/zod-validator'
+import type { Context } from 'hono'
 import { html, raw } from 'hono/html'
-import type { Html } from './render.ts'
+import { z } from 'zod'
+import { type Html, type Page, render } from './render.ts'
+import type { AppEnv } from './session.ts'
 
 export type FieldErrors = Partial<Record<string, string>>
 
@@ -127,3 +131,25 @@ export const checkboxGroup = (f: {
   )}
 </fieldset>`
 }
+
+/** What a form body that cannot be read gets: 400, and nothing changed. */
+export const UNREADABLE_FORM: Page = {
+  title: '送信内容を読み取れませんでした',
+  status: 400,
+  body: html`<p>送信された内容の形式が正しくないため、読み取れませんでした。変更は行われていません。</p>
+<p>画面を開き直して、もう一度送信してください。</p><p><a href="/">トップへ</a></p>`,
+}
+
+/**
+ * A form's zod schema, applied before its route (`c.req.valid('form')` then gives the form typed).
+ * The schemas read what a browser sends, catching what it may leave out; one a hand-made body
+ * does not fit gets UNREADABLE_FORM, never a 500.
+ */
+export const validForm = <T extends z.ZodType>(schema: T) =>
+  zValidator('form', schema, (result, c) => {
+    // The hook gets the app's context, typed as any app's: it is this one's (AppEnv).
+    if (!result.success) return render(c as Context<AppEnv>, UNREADABLE_FORM)
+  })
+
+/** The form of a screen that confirms a draft: the id of the draft it showed (stale, it commits nothing). */
+export const DraftForm = z.object({ draftId: z.string().catch('') })

@@ -17,7 +17,7 @@ import type {
 } from '../core/use-cases/mandate-renewal/mandate-renewal.ts'
 import type { UseCases } from '../core/use-cases/use-cases.ts'
 import { type CardMessage, cardReadForms, cardReadRefusalMessage, postOwnCardRead } from './card-read.ts'
-import { errorSummary, postForm, selectField, textField } from './forms.ts'
+import { DraftForm, errorSummary, postForm, selectField, textField, validForm } from './forms.ts'
 import { mandateFacts, myNumberAgentsOnly, NOT_A_MY_NUMBER_AGENT } from './my-number-agent.ts'
 import { html, type Page, render } from './render.ts'
 import { type AppEnv, signedIn, toWholePage } from './session.ts'
@@ -203,9 +203,9 @@ ${postForm(
     return render(c, { title: REQUEST_TITLE, body: requestPage(session.csrfToken, values) })
   })
 
-  app.post('/mandate/renewal/request', async (c) => {
+  app.post('/mandate/renewal/request', validForm(RequestForm), async (c) => {
     const { session, user } = signedIn(c)
-    const values = RequestForm.parse(await c.req.parseBody())
+    const values = c.req.valid('form')
     const result = await request({
       sessionId: session.id,
       userId: user.id,
@@ -276,9 +276,9 @@ ${
     })
   })
 
-  app.post('/mandate/renewal/confirm', async (c) => {
+  app.post('/mandate/renewal/confirm', validForm(DraftForm), async (c) => {
     const { session, user } = signedIn(c)
-    const { draftId } = z.object({ draftId: z.string().catch('') }).parse(await c.req.parseBody())
+    const { draftId } = c.req.valid('form')
     const result = await complete({
       sessionId: session.id,
       userId: user.id,

@@ -14,7 +14,7 @@ import type {
 } from '../core/use-cases/user-deletion/user-deletion.ts'
 import { type CardMessage, cardReadForms, cardReadRefusalMessage, postOwnCardRead } from './card-read.ts'
 import { certificateTable } from './certificate-view.ts'
-import { postForm, readOnlyRows } from './forms.ts'
+import { DraftForm, postForm, readOnlyRows, validForm } from './forms.ts'
 import { mandateFacts, myNumberAgentsOnly, NOT_A_MY_NUMBER_AGENT } from './my-number-agent.ts'
 import { html, type Page, render } from './render.ts'
 import { type AppEnv, setSessionCookie, signedIn, toWholePage } from './session.ts'
@@ -152,10 +152,9 @@ ${postForm(
     })
   })
 
-  app.post('/mandate/deletion/confirm', async (c) => {
+  app.post('/mandate/deletion/confirm', validForm(DraftForm), async (c) => {
     const { session, user } = signedIn(c)
-    const body = await c.req.parseBody()
-    const draftId = typeof body.draftId === 'string' ? body.draftId : ''
+    const { draftId } = c.req.valid('form')
     const deleted = await remove({
       sessionId: session.id,
       userId: user.id,

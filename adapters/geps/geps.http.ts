@@ -3,10 +3,16 @@
  * request with the receipt it already gave. A 4xx is permanent (but 408 and 429); a 5xx, a timeout
  * or a refused connection is transient and worth retrying.
  */
-
+import { z } from 'zod'
 import { err, ok, type Result } from '../../core/lib/result.ts'
 import type { DeliveryError, Geps, GepsReceipt } from '../../core/ports.ts'
-import { endpoint } from '../http/endpoint.ts'
+import { endpoint, parseJson } from '../http/endpoint.ts'
+
+/** GEPS's receipt for a change or a deletion it accepted. */
+const ReceiptJson = z.object({
+  receiptNumber: z.string().min(1),
+  receivedAt: z.string(),
+}) satisfies z.ZodType<GepsReceipt>
 
 export const httpGeps = (config: { baseUrl: string; timeoutMs?: number }): Geps => {
   /** Posts `body` under `idempotencyKey`, and reads GEPS's receipt. */
@@ -36,16 +42,10 @@ export const httpGeps = (config: { baseUrl: string; timeoutMs?: number }): Geps 
         kind: 'permanent',
         message: `GEPS refused the request (${response.status}): ${text.slice(0, 200)}`,
       })
-    try {
-      const receipt = JSON.parse(text) as GepsReceipt
-      if (typeof receipt.receiptNumber !== 'string') throw new Error('no receipt number')
-      return ok(receipt)
-    } catch (e) {
-      return err({
-        kind: 'transient',
-        message: `GEPS answered something unreadable: ${(e as Error).message}`,
-      })
-    }
+    const receipt = ReceiptJson.safeParse(parseJson(text))
+    return receipt.success
+      ? ok(receipt.data)
+      : err({ kind: 'transient', message: `GEPS answered something unreadable: ${text.slice(0, 200)}` })
   }
   return {
     syncUserChange: ({ idempotencyKey, ...body }) => post('/api/v1/user-changes', idempotencyKey, body),

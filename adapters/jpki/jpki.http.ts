@@ -3,10 +3,14 @@
  * a refusal (permanent); a 5xx, a timeout or a refused connection is transient: the user is told
  * to try again shortly, and nothing they entered is lost.
  */
+import { z } from 'zod'
 import { BASE64_PATTERN, fromBase64, toBase64 } from '../../core/lib/base64.ts'
 import { err, ok } from '../../core/lib/result.ts'
 import type { Jpki } from '../../core/ports.ts'
-import { endpoint } from '../http/endpoint.ts'
+import { endpoint, parseJson } from '../http/endpoint.ts'
+
+/** JPKI's answer when it links the certificate to an earlier one. */
+const PreviousCertificateJson = z.object({ previousCertificate: z.string().regex(BASE64_PATTERN) })
 
 export const httpJpki = (config: { baseUrl: string; timeoutMs?: number }): Jpki => ({
   findPreviousCertificate: async (certificate) => {
@@ -29,17 +33,9 @@ export const httpJpki = (config: { baseUrl: string; timeoutMs?: number }): Jpki 
     if (!response.ok) {
       return err({ kind: 'permanent', message: `JPKI refused (${response.status}): ${text.slice(0, 200)}` })
     }
-    try {
-      const { previousCertificate } = JSON.parse(text) as { previousCertificate?: unknown }
-      if (typeof previousCertificate !== 'string' || !BASE64_PATTERN.test(previousCertificate)) {
-        throw new Error('no previousCertificate')
-      }
-      return ok(fromBase64(previousCertificate))
-    } catch (e) {
-      return err({
-        kind: 'transient',
-        message: `JPKI answered something unreadable: ${(e as Error).message}`,
-      })
-    }
+    const answer = PreviousCertificateJson.safeParse(parseJson(text))
+    return answer.success
+      ? ok(fromBase64(answer.data.previousCertificate))
+      : err({ kind: 'transient', message: `JPKI answered something unreadable: ${text.slice(0, 200)}` })
   },
 })

@@ -148,12 +148,13 @@ describe('GEPS over HTTP against the simulator', () => {
   const mail = memoryMailer()
   const sim = gepsSimulator({ mailer: mail.mailer, noticeDelayMs: 10, clock: gepsClock })
   let served: Served
-  /** Statuses to answer the next POSTs with, before the simulator sees them. */
-  const answerNext: number[] = []
+  /** Statuses (or whole answers) to answer the next POSTs with, before the simulator sees them. */
+  const answerNext: (number | Response)[] = []
   beforeAll(async () => {
     served = await serveHttp(
       (req) => {
         const status = req.method === 'POST' ? answerNext.shift() : undefined
+        if (status instanceof Response) return status
         if (status) return new Response('{"error":"from the test"}', { status })
         return sim.app.fetch(req)
       },
@@ -210,5 +211,21 @@ describe('GEPS over HTTP against the simulator', () => {
       change('k-x'),
     )
     expect(nowhere).toMatchObject({ ok: false, error: { kind: 'transient' } })
+  })
+
+  it('treats an answer that is no receipt as transient: the change is sent again, never lost', async () => {
+    const geps = httpGeps({ baseUrl: served.url })
+    for (const body of [
+      'not json',
+      '{}',
+      '{"receiptNumber":42,"receivedAt":"2026-12-03T00:00:00Z"}',
+      'null',
+    ]) {
+      answerNext.push(new Response(body, { status: 201 }))
+      expect(await geps.syncUserChange(change(`k-garbled-${body.length}`)), body).toMatchObject({
+        ok: false,
+        error: { kind: 'transient' },
+      })
+    }
   })
 })

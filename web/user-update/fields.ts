@@ -52,46 +52,78 @@ export const EMPTY_QUALIFICATION: QualificationInput = {
   firstYear: '',
 }
 
-export const parseQualification = (form: Record<string, unknown>): QualificationInput => {
-  const one = (name: string) => {
-    const v = form[name]
-    return typeof v === 'string' ? v : ''
-  }
-  const regions = form[QUALIFICATION_FORM_NAMES.regions]
-  return {
-    supplierCode: one(QUALIFICATION_FORM_NAMES.supplierCode),
-    kind: one(QUALIFICATION_FORM_NAMES.kind),
-    grade: one(QUALIFICATION_FORM_NAMES.grade),
-    regions: (Array.isArray(regions) ? regions : [regions]).filter((r): r is string => typeof r === 'string'),
-    firstYear: one(QUALIFICATION_FORM_NAMES.firstYear),
-  }
-}
+/** A text field as sent: a field sent twice (a hand-made request) counts as empty. */
+const text = z
+  .unknown()
+  .optional()
+  .transform((v) => (typeof v === 'string' ? v : ''))
+/** A text field the form may not have: absent stays absent, so that the core can tell a field an agent may not change from one they left empty. */
+const present = z
+  .unknown()
+  .transform((v) => (typeof v === 'string' ? v : ''))
+  .optional()
+
+/** What a press of one of the input screen's buttons asks for (the button's `action` value). */
+export type EditAction =
+  | { kind: 'confirm' }
+  | { kind: 'add-qualification' }
+  | { kind: 'add-certificate' }
+  | { kind: 'remove-certificate'; certificateId: string }
+  | { kind: 'remove-qualification'; qualificationId: string }
+
+const EditActionField = z
+  .unknown()
+  .optional()
+  .transform((value): EditAction => {
+    if (value === 'add-qualification' || value === 'add-certificate') return { kind: value }
+    // [削除] buttons carry what they remove after the colon: remove-certificate:<id>.
+    const [kind, id] = typeof value === 'string' ? value.split(/:(.*)/s) : []
+    if (kind === 'remove-certificate' && id !== undefined) return { kind, certificateId: id }
+    if (kind === 'remove-qualification' && id !== undefined) return { kind, qualificationId: id }
+    return { kind: 'confirm' }
+  })
 
 /**
- * zod at the edge: the form as strings; a field the form did not send stays absent, so that the
- * core can tell a field an agent may not change from one they left empty. The core judges content.
+ * The input screen's one form, whichever button sent it: the action, the user's and (on the
+ * representative's screen) the business's fields, and 資格情報選択. zod at the edge reads the
+ * form as strings; the core judges their content.
  */
-const FormFields = z.record(z.string(), z.union([z.string(), z.array(z.unknown()), z.unknown()]))
-export const ConfirmForm = z.object({ draftId: z.string().catch('') })
-
-export const parseUpdate = (body: Record<string, unknown>): UpdateInput => {
-  const form = FormFields.parse(body)
-  const text = (name: string): string | undefined => {
-    const value = form[name]
-    return value === undefined ? undefined : typeof value === 'string' ? value : ''
-  }
-  const user: UserInput = {}
-  for (const field of [...USER_FIELDS, 'emailConfirmation'] as const) {
-    const value = text(field)
-    if (value !== undefined) user[field] = value
-  }
-  const business: BusinessInput = {}
-  for (const field of BUSINESS_FIELDS) {
-    const value = text(BUSINESS_FORM_NAMES[field])
-    if (value !== undefined) business[field] = value
-  }
-  return { user, business: Object.keys(business).length > 0 ? business : undefined }
-}
+export const EditForm = z
+  .object({
+    action: EditActionField,
+    ...Object.fromEntries([...USER_FIELDS, 'emailConfirmation'].map((field) => [field, present])),
+    ...Object.fromEntries(BUSINESS_FIELDS.map((field) => [BUSINESS_FORM_NAMES[field], present])),
+    [QUALIFICATION_FORM_NAMES.supplierCode]: text,
+    [QUALIFICATION_FORM_NAMES.kind]: text,
+    [QUALIFICATION_FORM_NAMES.grade]: text,
+    [QUALIFICATION_FORM_NAMES.regions]: z
+      .unknown()
+      .optional()
+      .transform((v) => (Array.isArray(v) ? v : [v]).filter((r): r is string => typeof r === 'string')),
+    [QUALIFICATION_FORM_NAMES.firstYear]: text,
+  })
+  .transform((form: Record<string, unknown>) => {
+    const sent = (name: string) => form[name] as string | undefined
+    const user: UserInput = {}
+    for (const field of [...USER_FIELDS, 'emailConfirmation'] as const) {
+      const value = sent(field)
+      if (value !== undefined) user[field] = value
+    }
+    const business: BusinessInput = {}
+    for (const field of BUSINESS_FIELDS) {
+      const value = sent(BUSINESS_FORM_NAMES[field])
+      if (value !== undefined) business[field] = value
+    }
+    const input: UpdateInput = { user, business: Object.keys(business).length > 0 ? business : undefined }
+    const qualification: QualificationInput = {
+      supplierCode: sent(QUALIFICATION_FORM_NAMES.supplierCode) ?? '',
+      kind: sent(QUALIFICATION_FORM_NAMES.kind) ?? '',
+      grade: sent(QUALIFICATION_FORM_NAMES.grade) ?? '',
+      regions: form[QUALIFICATION_FORM_NAMES.regions] as string[],
+      firstYear: sent(QUALIFICATION_FORM_NAMES.firstYear) ?? '',
+    }
+    return { action: form.action as EditAction, input, qualification }
+  })
 
 /** What the input screen shows: every field as text, the e-mail twice. */
 export type FormValues = { user: UserInput; business?: BusinessInput }

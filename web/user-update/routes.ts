@@ -21,7 +21,7 @@ import { certificatesAfter } from '../../core/use-cases/user-update/staging.ts'
 import type { UserUpdateError } from '../../core/use-cases/user-update/user-update.ts'
 import { besideItsForm, type CardMessage, cardInputOf, refusalStatus } from '../card-read.ts'
 import { certificateTable } from '../certificate-view.ts'
-import { postForm } from '../forms.ts'
+import { DraftForm, postForm, validForm } from '../forms.ts'
 import { type Html, html, render } from '../render.ts'
 import { type AppEnv, afterCardRead, signedIn, toSignIn } from '../session.ts'
 import { syncStatus, syncStatusAnswer } from '../sync-status.ts'
@@ -31,7 +31,7 @@ import {
   certificateRefusalMessage,
   errorPage,
 } from './error-pages.ts'
-import { ConfirmForm, type FormValues, formValuesOf, parseQualification, parseUpdate } from './fields.ts'
+import { EditForm, type FormValues, formValuesOf } from './fields.ts'
 import {
   ADD_SCREEN,
   businessRows,
@@ -164,55 +164,61 @@ export const userUpdateRoutes = (useCases: Pick<UseCases, 'userUpdate' | 'cards'
    * The input screen's one form: [確認], or [追加] of 資格情報選択, or a [削除] of 資格情報. Every
    * press sends the whole form, so that without JavaScript nothing typed is lost on the way.
    */
-  app.post('/user/edit', async (c) => {
+  app.post('/user/edit', validForm(EditForm), async (c) => {
     const { session, user } = signedIn(c)
-    const body = await c.req.parseBody({ all: true })
-    const action = typeof body.action === 'string' ? body.action : 'confirm'
-    const input = parseUpdate(body)
+    const { action, input, qualification } = c.req.valid('form')
     const values: FormValues = { user: input.user, business: input.business }
+    const typed = { sessionId: session.id, typed: input, typedQualification: qualification }
 
-    if (action === 'add-qualification') {
-      const qualificationValues = parseQualification(body)
-      const staged = await stageQualification({
-        sessionId: session.id,
-        userId: user.id,
-        input: qualificationValues,
-      })
-      if (staged.ok) return renderInput(c, { values })
-      if (staged.error.kind === 'invalid-qualification') {
-        return renderInput(c, { values, qualificationValues, qualificationErrors: staged.error.errors })
+    switch (action.kind) {
+      case 'add-qualification': {
+        const staged = await stageQualification({
+          sessionId: session.id,
+          userId: user.id,
+          input: qualification,
+        })
+        if (staged.ok) return renderInput(c, { values })
+        if (staged.error.kind === 'invalid-qualification') {
+          return renderInput(c, {
+            values,
+            qualificationValues: qualification,
+            qualificationErrors: staged.error.errors,
+          })
+        }
+        return render(c, errorPage(staged.error))
       }
-      return render(c, errorPage(staged.error))
-    }
-    if (action === 'add-certificate') {
-      // The card read is a page of its own: what was typed waits in the session meanwhile.
-      await keepTyped({ sessionId: session.id, typed: input, typedQualification: parseQualification(body) })
-      return c.redirect('/user/certificates/add', 303)
-    }
-    if (action.startsWith('remove-certificate:')) {
-      const certificateId = action.slice('remove-certificate:'.length)
-      const removed = await requestCertificateRemoval({
-        sessionId: session.id,
-        userId: user.id,
-        certificateId,
-      })
-      if (!removed.ok && removed.error.kind === 'card-read-required') {
-        // A registered certificate goes only after a card read, a page of its own, as for [追加].
-        await keepTyped({ sessionId: session.id, typed: input, typedQualification: parseQualification(body) })
-        return c.redirect(`/user/certificates/remove/${removed.error.certificateId}`, 303)
+      case 'add-certificate':
+        // The card read is a page of its own: what was typed waits in the session meanwhile.
+        await keepTyped(typed)
+        return c.redirect('/user/certificates/add', 303)
+      case 'remove-certificate': {
+        const removed = await requestCertificateRemoval({
+          sessionId: session.id,
+          userId: user.id,
+          certificateId: action.certificateId,
+        })
+        if (!removed.ok && removed.error.kind === 'card-read-required') {
+          // A registered certificate goes only after a card read, a page of its own, as for [追加].
+          await keepTyped(typed)
+          return c.redirect(`/user/certificates/remove/${removed.error.certificateId}`, 303)
+        }
+        const certificateError = removed.ok ? undefined : CERTIFICATE_REMOVAL_REFUSALS[removed.error.kind]
+        if (certificateError)
+          return renderInput(c, { values, qualificationValues: qualification, certificateError })
+        if (!removed.ok) return render(c, errorPage(removed.error))
+        return renderInput(c, { values, qualificationValues: qualification })
       }
-      const certificateError = removed.ok ? undefined : CERTIFICATE_REMOVAL_REFUSALS[removed.error.kind]
-      if (certificateError) {
-        return renderInput(c, { values, qualificationValues: parseQualification(body), certificateError })
+      case 'remove-qualification': {
+        const removed = await unstageQualification({
+          sessionId: session.id,
+          userId: user.id,
+          qualificationId: action.qualificationId,
+        })
+        if (!removed.ok) return render(c, errorPage(removed.error))
+        return renderInput(c, { values, qualificationValues: qualification })
       }
-      if (!removed.ok) return render(c, errorPage(removed.error))
-      return renderInput(c, { values, qualificationValues: parseQualification(body) })
-    }
-    if (action.startsWith('remove-qualification:')) {
-      const qualificationId = action.slice('remove-qualification:'.length)
-      const removed = await unstageQualification({ sessionId: session.id, userId: user.id, qualificationId })
-      if (!removed.ok) return render(c, errorPage(removed.error))
-      return renderInput(c, { values, qualificationValues: parseQualification(body) })
+      case 'confirm':
+        break
     }
 
     const prepared = await prepare({ sessionId: session.id, userId: user.id, input })
@@ -222,7 +228,7 @@ export const userUpdateRoutes = (useCases: Pick<UseCases, 'userUpdate' | 'cards'
         values,
         userErrors: prepared.error.userErrors,
         businessErrors: prepared.error.businessErrors,
-        qualificationValues: parseQualification(body),
+        qualificationValues: qualification,
       })
     }
     if (prepared.error.kind === 'invalid-qualification') {
@@ -360,9 +366,9 @@ ${qualificationCount > 0 ? qualificationChangeTable(qualificationChanges) : ''}
     })
   })
 
-  app.post('/user/confirm', async (c) => {
+  app.post('/user/confirm', validForm(DraftForm), async (c) => {
     const { session, user } = signedIn(c)
-    const { draftId } = ConfirmForm.parse(await c.req.parseBody())
+    const { draftId } = c.req.valid('form')
     const result = await complete({
       sessionId: session.id,
       draftId,
