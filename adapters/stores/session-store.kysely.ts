@@ -15,18 +15,21 @@ const toSession = (sessionId: string, r: Selectable<Database['sessions']>): Sess
   lastSeenAt: new Date(r.last_seen_at),
 })
 
+/** A session as its row holds it: the id as its key (session-key.ts), never the id itself. */
+const sessionRow = (s: Session) => ({
+  id: sessionKey(s.id),
+  csrf_token: s.csrfToken,
+  user_id: s.userId ?? null,
+  signed_in_with: s.signedInWith ?? null,
+  created_at: s.createdAt,
+  last_seen_at: s.lastSeenAt,
+})
+
 export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
   create: async (s) => {
     await db
       .insertInto('sessions')
-      .values({
-        id: sessionKey(s.id),
-        csrf_token: s.csrfToken,
-        user_id: s.userId ?? null,
-        signed_in_with: s.signedInWith ?? null,
-        created_at: s.createdAt,
-        last_seen_at: s.lastSeenAt,
-      })
+      .values(sessionRow(s))
       .execute()
   },
   findWithUser: async (sessionId) => {
@@ -99,12 +102,7 @@ export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
     await db
       .updateTable('sessions')
       .set({
-        id: sessionKey(s.id),
-        csrf_token: s.csrfToken,
-        user_id: s.userId ?? null,
-        signed_in_with: s.signedInWith ?? null,
-        created_at: s.createdAt,
-        last_seen_at: s.lastSeenAt,
+        ...sessionRow(s),
         challenge: null,
         challenge_expires_at: null,
       })
