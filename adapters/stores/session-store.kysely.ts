@@ -27,10 +27,7 @@ const sessionRow = (s: Session) => ({
 
 export const kyselySessionStore = (db: Kysely<Database>): SessionStore => ({
   create: async (s) => {
-    await db
-      .insertInto('sessions')
-      .values(sessionRow(s))
-      .execute()
+    await db.insertInto('sessions').values(sessionRow(s)).execute()
   },
   findWithUser: async (sessionId) => {
     const r = await db
