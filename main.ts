@@ -338,7 +338,6 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       secureCookies: config.secureCookies,
       isTemporarilyUnavailable: isDatabaseUnavailable,
       publicOrigin: config.publicOrigin,
-      sessionLimits: config.sessionLimits,
       devMailbox: development ? mailSink : undefined,
       demoCertificateFile: virtualCards && config.demoData ? demoCertificateFile(virtualCards) : undefined,
       clientAddressOf: (c) => {

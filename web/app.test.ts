@@ -210,7 +210,6 @@ describe('sessions', () => {
       useCases: portal.useCases({ sessionLimits }),
       htmxScript: '',
       secureCookies: false,
-      sessionLimits,
     })
     const c = formClient((path, init) => Promise.resolve(app.request(path, init)))
     await c.get('/sign-in')
@@ -503,7 +502,6 @@ describe('/llms.txt', () => {
       useCases: portal.useCases({ sessionLimits }),
       htmxScript: '',
       secureCookies: true,
-      sessionLimits,
     })
     const text = await (await configured.request('/llms.txt')).text()
     // What each refusal means, the rarer ones included.

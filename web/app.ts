@@ -5,7 +5,6 @@
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { NONCE, secureHeaders } from 'hono/secure-headers'
-import { DEFAULT_SESSION_LIMITS, type SessionLimits } from '../core/use-cases/sessions/sessions.ts'
 import type { UseCases } from '../core/use-cases/use-cases.ts'
 import { APP_CSS } from './assets.ts'
 import { browserModules } from './browser-modules.ts'
@@ -60,8 +59,6 @@ export type AppOptions = {
   secureCookies: boolean
   /** Whether an error means a service (the database) is down for now: answered 503, try again. */
   isTemporarilyUnavailable?: (error: unknown) => boolean
-  /** How long a session lives without use, and at most. */
-  sessionLimits?: SessionLimits
   /**
    * The origin users reach the portal at (scheme, host, port), when a proxy in front of it makes
    * the request's own URL differ; a POST from any other origin is refused.
@@ -82,7 +79,7 @@ export const createApp = (options: AppOptions) => {
   const sessionDeps = {
     sessions: useCases.sessions,
     secureCookies: options.secureCookies,
-    sessionLimits: options.sessionLimits ?? DEFAULT_SESSION_LIMITS,
+    sessionLimits: useCases.sessions.limits,
   }
   const log = options.log ?? ((m: string, e?: unknown) => console.error(m, e))
 

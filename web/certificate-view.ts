@@ -1,7 +1,6 @@
 /** Certificates as people read them: by name, not by distinguished name. */
 import type { Certificate } from '../core/domain/account.ts'
 import { formatDateJa } from '../core/lib/format.ts'
-import type { StagedCertificate } from '../core/use-cases/user-update/user-update.ts'
 import { html } from './render.ts'
 
 /** One attribute of a distinguished name, such as the holder's CN, for display. */
@@ -26,7 +25,7 @@ export const certificateFacts = (heading: string, c: Omit<Certificate, 'id' | 'u
  * [削除] to each, and `staged` marks those to be added.
  */
 export const certificateTable = (
-  certificates: StagedCertificate[],
+  certificates: Omit<Certificate, 'userId'>[],
   options: { caption?: string; staged?: Set<string>; removable?: boolean } = {},
 ) =>
   html`<table class="certificates">

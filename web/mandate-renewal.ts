@@ -248,6 +248,8 @@ ${postForm(
       case 'card-not-read':
         return render(c, startAgain(REQUEST_TITLE))
     }
+    // Every kind is answered above: a new one does not compile until it is.
+    return result.error satisfies never
   })
 
   app.get('/mandate/renewal/confirm', async (c) => {
@@ -305,6 +307,8 @@ ${
       case 'card-not-read':
         return render(c, startAgain(CONFIRM_TITLE))
     }
+    // Every kind is answered above: a new one does not compile until it is.
+    return result.error satisfies never
   })
 
   app.get('/mandate/renewal/complete/:changeId', async (c) => {

@@ -8,7 +8,6 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import type { User } from '../core/domain/account.ts'
 import { sameSecret } from '../core/lib/digest.ts'
 import type { Session } from '../core/ports.ts'
-import type { SessionLimits } from '../core/use-cases/sessions/sessions.ts'
 import type { UseCases } from '../core/use-cases/use-cases.ts'
 
 /**
@@ -42,7 +41,6 @@ export type AppEnv = {
 export type SessionDeps = {
   sessions: UseCases['sessions']
   secureCookies: boolean
-  sessionLimits: SessionLimits
 }
 
 export const setSessionCookie = (c: Context, sessionId: string, secure: boolean) =>

@@ -8,10 +8,10 @@ import { err, ok, type Result } from '../../core/lib/result.ts'
 import type { DeliveryError, Geps, GepsReceipt } from '../../core/ports.ts'
 import { endpoint, parseJson } from '../http/endpoint.ts'
 
-/** GEPS's receipt for a change or a deletion it accepted. */
+/** GEPS's receipt for a change or a deletion it accepted: its number is what the portal keeps. */
 const ReceiptJson = z.object({
-  receiptNumber: z.string().min(1),
-  receivedAt: z.string(),
+  receiptNumber: z.string(),
+  receivedAt: z.string().catch(''),
 }) satisfies z.ZodType<GepsReceipt>
 
 export const httpGeps = (config: { baseUrl: string; timeoutMs?: number }): Geps => {
@@ -45,7 +45,7 @@ export const httpGeps = (config: { baseUrl: string; timeoutMs?: number }): Geps 
     const receipt = ReceiptJson.safeParse(parseJson(text))
     return receipt.success
       ? ok(receipt.data)
-      : err({ kind: 'transient', message: `GEPS answered something unreadable: ${text.slice(0, 200)}` })
+      : err({ kind: 'transient', message: 'GEPS answered something that is not a receipt' })
   }
   return {
     syncUserChange: ({ idempotencyKey, ...body }) => post('/api/v1/user-changes', idempotencyKey, body),

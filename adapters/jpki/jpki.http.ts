@@ -36,6 +36,6 @@ export const httpJpki = (config: { baseUrl: string; timeoutMs?: number }): Jpki 
     const answer = PreviousCertificateJson.safeParse(parseJson(text))
     return answer.success
       ? ok(fromBase64(answer.data.previousCertificate))
-      : err({ kind: 'transient', message: `JPKI answered something unreadable: ${text.slice(0, 200)}` })
+      : err({ kind: 'transient', message: 'JPKI answered something that is not a certificate link' })
   },
 })

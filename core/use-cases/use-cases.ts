@@ -85,6 +85,8 @@ export type Ports = SignInPorts &
 
 export const makeUseCases = (ports: Ports, settings: { sessionLimits: SessionLimits }) => ({
   sessions: {
+    /** How long a session lives without use, and at most: what resume and endExpired enforce. */
+    limits: settings.sessionLimits,
     start: startSession(ports),
     resume: resumeSession(ports, settings.sessionLimits),
     /** After a card read in a flow: a new id and CSRF token for the same session. */

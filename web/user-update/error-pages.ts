@@ -2,7 +2,7 @@
 import type { CertificateRefusal, UserUpdateError } from '../../core/use-cases/user-update/user-update.ts'
 import { type CardMessage, cardReadRefusalMessage } from '../card-read.ts'
 import { html, type Page } from '../render.ts'
-import { CONFIRM_TITLE, theirChanges } from './views.ts'
+import { CONFIRM_TITLE, REMOVAL_READ_TITLE, theirChanges } from './views.ts'
 
 /** What each refusal of a certificate to add means for the user. */
 export const certificateRefusalMessage = (reason: CertificateRefusal): CardMessage => {
@@ -48,8 +48,6 @@ export const CERTIFICATE_REMOVAL_REFUSALS: Partial<Record<UserUpdateError['kind'
   'certificate-not-found':
     'この電子証明書は見つかりませんでした。すでに削除する予定になっているか、画面が古くなっています。表示されている電子証明書情報をご確認ください。',
 }
-
-export const REMOVAL_READ_TITLE = '削除する電子証明書の本人確認画面'
 
 /** For a My Number agent, whose certificates change with the card, through F2 only. */
 export const CERTIFICATES_FORBIDDEN: Page = {
@@ -125,7 +123,7 @@ ${theirChanges(error.changes)}
         status: 404,
         body: html`<p>利用者情報が見つかりませんでした。もう一度ログインしてください。</p><p><a href="/sign-in">ログイン</a></p>`,
       }
-    // The input screen shows these three beside its fields (the routes below); a page of their own
+    // The input screen shows these three beside its fields (routes.ts); a page of their own
     // is for a request that reaches them some other way.
     case 'invalid':
       return {

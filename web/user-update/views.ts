@@ -31,7 +31,6 @@ import { type CardMessage, cardReadForms } from '../card-read.ts'
 import { certificateTable } from '../certificate-view.ts'
 import { checkboxGroup, errorSummary, postForm, readOnlyRows, selectField, textField } from '../forms.ts'
 import { type Html, html, raw } from '../render.ts'
-import { REMOVAL_READ_TITLE } from './error-pages.ts'
 import {
   BUSINESS_FIELD_OPTIONS,
   BUSINESS_FORM_NAMES,
@@ -47,6 +46,7 @@ export const inputTitle = (user: User) =>
     ? '更新する利用者情報の入力画面(代表者)'
     : '更新する利用者情報の入力画面(代表者以外の代理人等)'
 export const CONFIRM_TITLE = '利用者情報の更新確認画面'
+export const REMOVAL_READ_TITLE = '削除する電子証明書の本人確認画面'
 export const COMPLETE_TITLE = '利用者情報の更新完了画面'
 
 export const inputForm = (args: {

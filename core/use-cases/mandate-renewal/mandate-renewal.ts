@@ -52,32 +52,29 @@ export type MandateRenewalPorts = {
   clock: Clock
 }
 
-/** Whether the user must pass マイナンバーカード電子委任状失効画面: a My Number agent whose mandate is not in force. */
-export const mandateGateApplies = async (
-  ports: Pick<MandateRenewalPorts, 'mandates' | 'clock'>,
-  user: User,
-): Promise<boolean> => {
-  if (!isMyNumberAgent(user)) return false
-  const mandate = await ports.mandates.findForUser(user.id)
-  return !mandate || !mandateInForce(mandate, ports.clock.now())
-}
-
 /** What マイナンバーカード電子委任状失効画面 says of the registered mandate, and which name the screen has. */
 export type MandateStanding = {
   mandate?: Mandate
-  /** Not in force (expired, not yet valid, or none): the gate applies, the screen is the manual's 失効画面. */
+  /**
+   * A My Number agent whose mandate is not in force (expired, not yet valid, or none): the gate
+   * applies, and the screen is the manual's 失効画面.
+   */
   lapsed: boolean
 }
 
 export const mandateStanding =
   (ports: Pick<MandateRenewalPorts, 'mandates' | 'clock'>) =>
   async (user: User): Promise<MandateStanding> => {
+    if (!isMyNumberAgent(user)) return { lapsed: false }
     const mandate = await ports.mandates.findForUser(user.id)
-    return {
-      mandate,
-      lapsed: isMyNumberAgent(user) && !(mandate && mandateInForce(mandate, ports.clock.now())),
-    }
+    return { mandate, lapsed: !(mandate && mandateInForce(mandate, ports.clock.now())) }
   }
+
+/** Whether the user must pass マイナンバーカード電子委任状失効画面 before anything else. */
+export const mandateGateApplies = async (
+  ports: Pick<MandateRenewalPorts, 'mandates' | 'clock'>,
+  user: User,
+): Promise<boolean> => (await mandateStanding(ports)(user)).lapsed
 
 /** The mandate-handling businesses to choose from on the 取得依頼画面. */
 export const mandateProviderChoices = (ports: Pick<MandateRenewalPorts, 'mandateProviders'>) => () =>

@@ -44,7 +44,8 @@ describe('a draft read back', () => {
     expect(decodeDraft(MandateCodec, mandate)?.validTo).toEqual(new Date('2027-03-31T00:00:00.000Z'))
     expect(decodeDraft(MandateCodec, { ...mandate, delegate: undefined })).toBeUndefined()
     expect(decodeDraft(MandateCodec, { ...mandate, authorities: 'all' })).toBeUndefined()
-    expect(decodeDraft(MandateCodec, { ...mandate, validTo: 'soon' })).toBeUndefined()
+    for (const notADate of ['soon', null, 0, true, '2027-03-31'])
+      expect(decodeDraft(MandateCodec, { ...mandate, validTo: notADate }), String(notADate)).toBeUndefined()
     expect(decodeDraft(MandateCodec, null)).toBeUndefined()
   })
 

@@ -22,6 +22,9 @@ export const decodeDraft = <T>(codec: z.ZodType<T>, payload: unknown): T | undef
   return decoded.success ? decoded.data : undefined
 }
 
+/** A date as a draft keeps it: a Date in memory, its ISO text once stored; nothing else. */
+export const StoredDate = z.union([z.date(), z.iso.datetime({ offset: true })]).pipe(z.coerce.date())
+
 const fieldsOf = <F extends string>(names: readonly F[]) =>
   z.object(Object.fromEntries(names.map((name) => [name, z.string()])) as Record<F, z.ZodString>)
 
@@ -35,8 +38,8 @@ export const CertificateCodec = z.object({
   serialNumber: z.string(),
   subject: z.string(),
   issuer: z.string(),
-  notBefore: z.coerce.date(),
-  notAfter: z.coerce.date(),
+  notBefore: StoredDate,
+  notAfter: StoredDate,
 }) satisfies z.ZodType<Certificate>
 
 export const CERTIFICATE_USES = [
@@ -62,8 +65,8 @@ export const MandateCodec = z.object({
   }),
   delegate: z.object({ name: z.string() }),
   authorities: z.array(z.string()),
-  validFrom: z.coerce.date(),
-  validTo: z.coerce.date(),
+  validFrom: StoredDate,
+  validTo: StoredDate,
   providerId: z.string(),
   referenceNumber: z.string(),
 }) satisfies z.ZodType<Mandate>

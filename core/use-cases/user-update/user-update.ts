@@ -73,15 +73,16 @@ export const NOTHING_STAGED: Staging = {
 }
 
 const StagedCertificateCodec = CertificateCodec.omit({ userId: true }) satisfies z.ZodType<StagedCertificate>
-const NO_CHANGE = { added: [], removed: [] }
+/** Nothing staged: a new one for each draft read, never one shared. */
+const noChange = () => ({ added: [], removed: [] })
 
 const StagingCodec = z.object({
   qualifications: z
     .object({ added: z.array(QualificationCodec), removed: z.array(z.string()) })
-    .default(NO_CHANGE),
+    .default(noChange),
   certificates: z
     .object({ added: z.array(StagedCertificateCodec), removed: z.array(z.string()) })
-    .default(NO_CHANGE),
+    .default(noChange),
   typed: z
     .object({
       user: z.partialRecord(z.enum([...USER_FIELDS, 'emailConfirmation']), z.string()),
