@@ -146,6 +146,14 @@ export type Draft = {
   userId?: string
 }
 
+/**
+ * Reads a stored draft's payload back as its flow wrote it, its dates as dates, or gives undefined
+ * when it is not one (an older portal's, or one changed by hand): a flow treats that as no draft,
+ * and applies nothing from it. Each flow's format is a zod schema at the edge
+ * (adapters/stores/draft-formats.zod.ts).
+ */
+export type DraftFormat<T> = (stored: unknown) => T | undefined
+
 export type DraftStore = {
   /** Replaces the session's draft of this flow with a new one. */
   save(draft: Omit<Draft, 'completedChangeId'>): Promise<void>

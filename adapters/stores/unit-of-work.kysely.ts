@@ -4,6 +4,7 @@ import type { Database } from '../db/schema.ts'
 import { kyselyAccountStore } from './account-store.kysely.ts'
 import { kyselyAuditLog } from './audit-log.kysely.ts'
 import { kyselyChangeStore } from './change-store.kysely.ts'
+import { zodDraftFormats } from './draft-formats.zod.ts'
 import { kyselyDraftStore } from './draft-store.kysely.ts'
 import { kyselyMandateStore } from './mandate-store.kysely.ts'
 import { kyselyNoticeStore } from './notice-store.kysely.ts'
@@ -33,6 +34,7 @@ export const kyselyPorts = (
   ...kyselyStores(db),
   sentMails: kyselySentMailLog(db),
   unitOfWork: kyselyUnitOfWork(db, jobQueueIn),
+  draftFormats: zodDraftFormats,
   clock,
 })
 

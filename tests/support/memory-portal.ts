@@ -11,6 +11,7 @@ import { memoryGeps } from '../../adapters/geps/geps.memory.ts'
 import { memoryJpki } from '../../adapters/jpki/jpki.memory.ts'
 import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import { memoryMandateProvider } from '../../adapters/mandates/mandate-provider.memory.ts'
+import { zodDraftFormats } from '../../adapters/stores/draft-formats.zod.ts'
 import { memoryFailureLog } from '../../adapters/stores/failure-log.memory.ts'
 import { emptyMemoryState, memoryStores, memoryUnitOfWork } from '../../adapters/stores/memory.ts'
 import { memorySentMailLog } from '../../adapters/stores/sent-mail-log.memory.ts'
@@ -56,6 +57,7 @@ export const memoryPortal = async (at: Date = fileInstant()) => {
   const ports = {
     ...stores,
     unitOfWork: memoryUnitOfWork(state),
+    draftFormats: zodDraftFormats,
     cardReader: virtualCardReader(memoryVirtualCardStore(demo.cards)),
     trustAnchors: {
       load: async () => ({

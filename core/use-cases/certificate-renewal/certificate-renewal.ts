@@ -11,7 +11,6 @@
  *   the one it replaced; those must be registered to one user, and both are replaced. JPKI's
  *   link, not the name, says it is the same person: a name may change with a new card.
  */
-import { z } from 'zod'
 import { type Business, type Certificate, type User, userFieldsOf } from '../../domain/account.ts'
 import {
   type CertificateUse,
@@ -28,6 +27,7 @@ import type {
   CardReader,
   ChangeStore,
   Clock,
+  DraftFormat,
   DraftStore,
   FailureLog,
   Jpki,
@@ -38,7 +38,6 @@ import type {
 } from '../../ports.ts'
 import { type CardInput, type ChallengedReadError, readAndVerify } from '../shared/card-proof.ts'
 import { commitChange, viewCompletedChange } from '../shared/completed-change.ts'
-import { CERTIFICATE_USES, CertificateCodec, decodeDraft } from '../shared/draft-codecs.ts'
 
 export const RENEWAL_FLOW = 'certificate-renewal'
 
@@ -46,6 +45,7 @@ export type RenewalPorts = {
   accounts: AccountStore
   changes: ChangeStore
   drafts: DraftStore
+  draftFormats: { certificateRenewal: DraftFormat<RenewalDraft> }
   sessions: SessionStore
   cardReader: CardReader
   trustAnchors: TrustAnchors
@@ -87,17 +87,19 @@ export type RenewalError =
   /** My Number: JPKI refused the look-up; nothing was changed. */
   | { kind: 'jpki-refused' }
 
-type Read = Omit<Certificate, 'id' | 'userId'> & {
+/** A certificate read for a renewal, described. */
+export type Read = Omit<Certificate, 'id' | 'userId'> & {
   holderName: string
   organisation: string
   use: CertificateUse
 }
-type Registered = Certificate & { holderName: string; organisation: string; use: CertificateUse }
+/** A registered certificate a renewal replaces, described. */
+export type Registered = Certificate & { holderName: string; organisation: string; use: CertificateUse }
 /**
  * The certificates to replace and, once read, their replacements. A private renewal replaces one
  * by one; a My Number renewal replaces the card's registered certificates by both of the new card's.
  */
-type RenewalDraft = { kind: 'private' | 'my-number'; old: Registered[]; new?: Read[] }
+export type RenewalDraft = { kind: 'private' | 'my-number'; old: Registered[]; new?: Read[] }
 
 export type RenewalReview = {
   old: Registered[]
@@ -107,15 +109,9 @@ export type RenewalReview = {
   draftId: string
 }
 
-const described = { holderName: z.string(), organisation: z.string(), use: z.enum(CERTIFICATE_USES) }
-const RenewalDraftCodec = z.object({
-  kind: z.enum(['private', 'my-number']).default('private'),
-  old: z.array(CertificateCodec.extend(described)),
-  new: z.array(CertificateCodec.omit({ id: true, userId: true }).extend(described)).optional(),
-}) satisfies z.ZodType<RenewalDraft>
-
 /** The renewal the draft holds, or undefined when it is not one this portal wrote (then: no draft). */
-const draftOf = (stored: unknown): RenewalDraft | undefined => decodeDraft(RenewalDraftCodec, stored)
+const draftOf = (ports: Pick<RenewalPorts, 'draftFormats'>, stored: unknown): RenewalDraft | undefined =>
+  ports.draftFormats.certificateRenewal(stored)
 
 /** The session is no one's (F2 runs before sign-in): the draft names whose certificates it holds. */
 const saveDraft = (ports: RenewalPorts, sessionId: string, payload: RenewalDraft) =>
@@ -261,7 +257,7 @@ export const readNewCertificate =
     clientAddress?: string
   }): Promise<Result<void, RenewalError>> => {
     const draft = await ports.drafts.find(cmd.sessionId, RENEWAL_FLOW)
-    const renewal = draft && !draft.completedChangeId ? draftOf(draft.payload) : undefined
+    const renewal = draft && !draft.completedChangeId ? draftOf(ports, draft.payload) : undefined
     // A My Number renewal (its certificates found through JPKI) has no second read.
     const registered = renewal?.old[0]
     if (!draft || !registered || renewal?.kind !== 'private') return err({ kind: 'no-draft' })
@@ -297,12 +293,12 @@ export type RenewalProgress =
   | { step: 'completed'; changeId: string }
 
 export const renewalProgress =
-  (ports: Pick<RenewalPorts, 'drafts'>) =>
+  (ports: Pick<RenewalPorts, 'drafts' | 'draftFormats'>) =>
   async (sessionId: string): Promise<RenewalProgress> => {
     const draft = await ports.drafts.find(sessionId, RENEWAL_FLOW)
     if (!draft) return { step: 'none' }
     if (draft.completedChangeId) return { step: 'completed', changeId: draft.completedChangeId }
-    const renewal = draftOf(draft.payload)
+    const renewal = draftOf(ports, draft.payload)
     if (!renewal) return { step: 'none' }
     return renewal.new ? { step: 'confirm' } : { step: 'new-certificate' }
   }
@@ -312,7 +308,7 @@ export const reviewRenewal =
   (ports: RenewalPorts) =>
   async (sessionId: string): Promise<Result<RenewalReview, RenewalError>> => {
     const draft = await ports.drafts.find(sessionId, RENEWAL_FLOW)
-    const renewal = draft && !draft.completedChangeId ? draftOf(draft.payload) : undefined
+    const renewal = draft && !draft.completedChangeId ? draftOf(ports, draft.payload) : undefined
     if (!draft || !renewal?.new) return err({ kind: 'no-draft' })
     const user = await ports.accounts.findUser(renewal.old[0]?.userId ?? '')
     const business = user && (await ports.accounts.findBusiness(user.businessId))
@@ -333,7 +329,7 @@ export const completeRenewal =
       if (!draft) return err({ kind: 'no-draft' })
       if (draft.id !== cmd.draftId) return err({ kind: 'draft-replaced' })
       if (draft.completedChangeId) return ok({ changeId: draft.completedChangeId })
-      const renewal = draftOf(draft.payload)
+      const renewal = draftOf(ports, draft.payload)
       if (!renewal?.new?.length || renewal.old.length === 0) return err({ kind: 'no-draft' })
       const now = ports.clock.now()
       const lapsed = renewal.new.find((c) => c.notAfter < now)

@@ -7,7 +7,6 @@
  * force and include the procurement authority. The new mandate, its GEPS sync job and its mail
  * commit together.
  */
-import { z } from 'zod'
 import type { Business, User } from '../../domain/account.ts'
 import { isMyNumberAgent, userFieldsOf } from '../../domain/account.ts'
 import { mandateRenewedMail } from '../../domain/mails.ts'
@@ -21,6 +20,7 @@ import type {
   CardReader,
   ChangeStore,
   Clock,
+  DraftFormat,
   DraftStore,
   FailureLog,
   MandateProvider,
@@ -32,8 +32,12 @@ import type {
 } from '../../ports.ts'
 import type { CardInput, ChallengedReadError } from '../shared/card-proof.ts'
 import { commitChange, viewCompletedChange } from '../shared/completed-change.ts'
-import { CardReadAtCodec, decodeDraft, MandateCodec } from '../shared/draft-codecs.ts'
-import { cardReadIsRecent, findMyNumberAgent, readOwnMyNumberCard } from '../shared/my-number-card.ts'
+import {
+  type CardReadDraft,
+  cardReadIsRecent,
+  findMyNumberAgent,
+  readOwnMyNumberCard,
+} from '../shared/my-number-card.ts'
 
 export const MANDATE_RENEWAL_FLOW = 'mandate-renewal'
 
@@ -42,6 +46,7 @@ export type MandateRenewalPorts = {
   mandates: MandateStore
   changes: ChangeStore
   drafts: DraftStore
+  draftFormats: { mandateRenewal: DraftFormat<MandateDraft> }
   sessions: SessionStore
   cardReader: CardReader
   trustAnchors: TrustAnchors
@@ -126,15 +131,15 @@ export type MandateCompletionError =
 
 export type MandateRenewalError = MandateCardReadError | MandateRequestError | MandateCompletionError
 
-type MandateDraft = { cardReadAt: string; mandate?: Mandate & { providerName: string } }
-
-const MandateDraftCodec = CardReadAtCodec.extend({
-  mandate: MandateCodec.extend({ providerName: z.string() }).optional(),
-}) satisfies z.ZodType<MandateDraft>
+/** F3's draft: when the card was read, and the mandate fetched since (with its provider's name). */
+export type MandateDraft = CardReadDraft & { mandate?: Mandate & { providerName: string } }
 
 /** The card read of this flow, if it is recent enough to go on from. */
-const currentRead = (ports: Pick<MandateRenewalPorts, 'clock'>, draft: { payload: unknown } | undefined) => {
-  const read = draft && decodeDraft(MandateDraftCodec, draft.payload)
+const currentRead = (
+  ports: Pick<MandateRenewalPorts, 'clock' | 'draftFormats'>,
+  draft: { payload: unknown } | undefined,
+) => {
+  const read = draft && ports.draftFormats.mandateRenewal(draft.payload)
   return read && cardReadIsRecent(ports.clock.now(), read.cardReadAt) ? read : undefined
 }
 
@@ -158,7 +163,7 @@ export const readCardForMandate =
 
 /** Whether the session's card read stands, so that the 取得依頼画面 may be shown. */
 export const mandateCardReadStands =
-  (ports: Pick<MandateRenewalPorts, 'drafts' | 'clock'>) =>
+  (ports: Pick<MandateRenewalPorts, 'drafts' | 'draftFormats' | 'clock'>) =>
   async (sessionId: string): Promise<boolean> => {
     const draft = await ports.drafts.find(sessionId, MANDATE_RENEWAL_FLOW)
     return !!draft && !draft.completedChangeId && currentRead(ports, draft) !== undefined

@@ -27,6 +27,9 @@ export const cardReadIsRecent = (now: Date, cardReadAt: string): boolean => {
   return age >= 0 && age <= MY_NUMBER_CARD_READ_LIFETIME_MS
 }
 
+/** What F3's and F4's drafts hold from the start: when the agent's own card was read. */
+export type CardReadDraft = { cardReadAt: string }
+
 type OwnCardReadPorts = {
   accounts: AccountStore
   drafts: DraftStore

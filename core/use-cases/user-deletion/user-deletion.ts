@@ -23,6 +23,7 @@ import type {
   CardReader,
   ChangeStore,
   Clock,
+  DraftFormat,
   DraftStore,
   FailureLog,
   MandateStore,
@@ -33,8 +34,12 @@ import type {
 } from '../../ports.ts'
 import type { CardInput, ChallengedReadError } from '../shared/card-proof.ts'
 import { commitChange, viewCompletedChange } from '../shared/completed-change.ts'
-import { CardReadAtCodec, decodeDraft } from '../shared/draft-codecs.ts'
-import { cardReadIsRecent, findMyNumberAgent, readOwnMyNumberCard } from '../shared/my-number-card.ts'
+import {
+  type CardReadDraft,
+  cardReadIsRecent,
+  findMyNumberAgent,
+  readOwnMyNumberCard,
+} from '../shared/my-number-card.ts'
 
 export const USER_DELETION_FLOW = 'user-deletion'
 
@@ -43,6 +48,7 @@ export type UserDeletionPorts = {
   mandates: MandateStore
   changes: ChangeStore
   drafts: DraftStore
+  draftFormats: { userDeletion: DraftFormat<CardReadDraft> }
   sessions: SessionStore
   cardReader: CardReader
   trustAnchors: TrustAnchors
@@ -88,14 +94,13 @@ export const NO_USER_FIELDS: UserFields = {
 
 /** Whether the session's card read for F4 stands: made in this flow, not used yet, recent enough. */
 const standingRead = (
-  now: Date,
+  ports: Pick<UserDeletionPorts, 'draftFormats' | 'clock'>,
   draft: { payload: unknown; completedChangeId?: string } | undefined,
 ): boolean => {
-  const read = draft && !draft.completedChangeId ? decodeDraft(CardReadAtCodec, draft.payload) : undefined
-  return !!read && cardReadIsRecent(now, read.cardReadAt)
+  const read = draft && !draft.completedChangeId ? ports.draftFormats.userDeletion(draft.payload) : undefined
+  return !!read && cardReadIsRecent(ports.clock.now(), read.cardReadAt)
 }
 
-/** [代理人情報削除]: the agent's own card, with its user-authentication PIN. */
 export const readCardForDeletion =
   (ports: UserDeletionPorts) =>
   async (cmd: {
@@ -128,7 +133,7 @@ export const reviewDeletion =
     const user = await findMyNumberAgent(ports, cmd.userId)
     if (!user) return err({ kind: 'forbidden' })
     const draft = await ports.drafts.find(cmd.sessionId, USER_DELETION_FLOW)
-    if (!standingRead(ports.clock.now(), draft) || !draft) return err({ kind: 'card-not-read' })
+    if (!standingRead(ports, draft) || !draft) return err({ kind: 'card-not-read' })
     const business = await ports.accounts.findBusiness(user.businessId)
     if (!business) return err({ kind: 'forbidden' })
     return ok({
@@ -160,7 +165,7 @@ export const deleteAgent =
       if (!isMyNumberAgent(user)) return err({ kind: 'forbidden' as const })
       const draft = await tx.drafts.findForCompletion(cmd.sessionId, USER_DELETION_FLOW)
       const now = ports.clock.now()
-      if (!draft || !standingRead(now, draft)) return err({ kind: 'card-not-read' as const })
+      if (!draft || !standingRead(ports, draft)) return err({ kind: 'card-not-read' as const })
       if (draft.id !== cmd.draftId) return err({ kind: 'draft-replaced' as const })
 
       await tx.accounts.eraseUser(user.id)

@@ -35,10 +35,10 @@ export const loadUserOverview =
 
 /** What the input screen has staged, not yet confirmed. */
 export const loadStaging =
-  (ports: Pick<UserUpdatePorts, 'drafts'>) =>
+  (ports: Pick<UserUpdatePorts, 'drafts' | 'draftFormats'>) =>
   async (sessionId: string): Promise<Staging> => {
     const draft = await ports.drafts.find(sessionId, STAGING_FLOW)
-    return draft ? stagingOf(draft.payload) : NOTHING_STAGED
+    return draft ? stagingOf(ports, draft.payload) : NOTHING_STAGED
   }
 
 export const saveStaging = (ports: Pick<UserUpdatePorts, 'drafts'>, sessionId: string, staging: Staging) =>
@@ -46,7 +46,7 @@ export const saveStaging = (ports: Pick<UserUpdatePorts, 'drafts'>, sessionId: s
 
 /** Keeps what was typed, before [追加] or [削除] of 電子証明書情報 leads away to a card read. */
 export const keepTyped =
-  (ports: Pick<UserUpdatePorts, 'drafts'>) =>
+  (ports: Pick<UserUpdatePorts, 'drafts' | 'draftFormats'>) =>
   async (cmd: {
     sessionId: string
     typed: UpdateInput

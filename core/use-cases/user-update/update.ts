@@ -137,7 +137,7 @@ export const reviewUserUpdate =
     const overview = await loadUserOverview(ports)(cmd.userId)
     if (!overview.ok) return overview
     const draft = await ports.drafts.find(cmd.sessionId, USER_UPDATE_FLOW)
-    const payload = draft && !draft.completedChangeId ? payloadOf(draft.payload) : undefined
+    const payload = draft && !draft.completedChangeId ? payloadOf(ports, draft.payload) : undefined
     if (!draft || !payload) return err({ kind: 'no-draft' })
     const { user, business } = overview.value
     return ok({
@@ -155,10 +155,10 @@ export const reviewUserUpdate =
 
 /** The draft's values, to fill the input screen again when the user goes back from confirm. */
 export const draftValues =
-  (ports: Pick<UserUpdatePorts, 'drafts'>) =>
+  (ports: Pick<UserUpdatePorts, 'drafts' | 'draftFormats'>) =>
   async (sessionId: string): Promise<{ user: UserFields; business?: BusinessFields } | undefined> => {
     const draft = await ports.drafts.find(sessionId, USER_UPDATE_FLOW)
-    const payload = draft && !draft.completedChangeId ? payloadOf(draft.payload) : undefined
+    const payload = draft && !draft.completedChangeId ? payloadOf(ports, draft.payload) : undefined
     return payload && { user: payload.user, business: payload.business?.fields }
   }
 
@@ -184,7 +184,7 @@ export const completeUserUpdate =
       if (draft.completedChangeId) return ok({ changeId: draft.completedChangeId })
       const business = user && (await tx.accounts.findBusiness(user.businessId))
       if (!user || !business) return err({ kind: 'user-not-found' })
-      const payload = payloadOf(draft.payload)
+      const payload = payloadOf(ports, draft.payload)
       if (!payload) return err({ kind: 'no-draft' })
 
       const userBefore = userFieldsOf(user)

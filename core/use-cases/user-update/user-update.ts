@@ -8,15 +8,7 @@
  * staging.ts (what the input screen stages before [確認]), certificate-reads.ts ([追加] and
  * [削除] of 電子証明書情報, each after a card read) and update.ts ([確認], the 確認画面, [更新]).
  */
-import { z } from 'zod'
-import {
-  BUSINESS_FIELDS,
-  type BusinessFields,
-  type Certificate,
-  type FieldChange,
-  USER_FIELDS,
-  type UserFields,
-} from '../../domain/account.ts'
+import type { BusinessFields, Certificate, FieldChange, UserFields } from '../../domain/account.ts'
 import type {
   BusinessFieldErrors,
   BusinessInput,
@@ -34,6 +26,7 @@ import type {
   CardReader,
   ChangeStore,
   Clock,
+  DraftFormat,
   DraftStore,
   FailureLog,
   SessionStore,
@@ -41,13 +34,6 @@ import type {
   UnitOfWork,
 } from '../../ports.ts'
 import type { ChallengedReadError } from '../shared/card-proof.ts'
-import {
-  BusinessFieldsCodec,
-  CertificateCodec,
-  decodeDraft,
-  QualificationCodec,
-  UserFieldsCodec,
-} from '../shared/draft-codecs.ts'
 
 export const USER_UPDATE_FLOW = 'user-update'
 /**
@@ -72,36 +58,9 @@ export const NOTHING_STAGED: Staging = {
   certificates: { added: [], removed: [] },
 }
 
-const StagedCertificateCodec = CertificateCodec.omit({ userId: true }) satisfies z.ZodType<StagedCertificate>
-/** Nothing staged: a new one for each draft read, never one shared. */
-const noChange = () => ({ added: [], removed: [] })
-
-const StagingCodec = z.object({
-  qualifications: z
-    .object({ added: z.array(QualificationCodec), removed: z.array(z.string()) })
-    .default(noChange),
-  certificates: z
-    .object({ added: z.array(StagedCertificateCodec), removed: z.array(z.string()) })
-    .default(noChange),
-  typed: z
-    .object({
-      user: z.partialRecord(z.enum([...USER_FIELDS, 'emailConfirmation']), z.string()),
-      business: z.partialRecord(z.enum(BUSINESS_FIELDS), z.string()).optional(),
-    })
-    .optional(),
-  typedQualification: z
-    .object({
-      supplierCode: z.string(),
-      kind: z.string(),
-      grade: z.string(),
-      regions: z.array(z.string()),
-      firstYear: z.string(),
-    })
-    .optional(),
-}) satisfies z.ZodType<Staging>
-
 /** What the session has staged; nothing, when the stored staging is not one this portal wrote. */
-export const stagingOf = (stored: unknown): Staging => decodeDraft(StagingCodec, stored) ?? NOTHING_STAGED
+export const stagingOf = (ports: Pick<UserUpdatePorts, 'draftFormats'>, stored: unknown): Staging =>
+  ports.draftFormats.userUpdateStaging(stored) ?? NOTHING_STAGED
 
 /** What the input screen sent: the user's fields, and the business's when the screen has them. */
 export type UpdateInput = { user: UserInput; business?: BusinessInput }
@@ -110,6 +69,7 @@ export type UserUpdatePorts = {
   accounts: AccountStore
   changes: ChangeStore
   drafts: DraftStore
+  draftFormats: { userUpdateStaging: DraftFormat<Staging>; userUpdate: DraftFormat<DraftPayload> }
   unitOfWork: UnitOfWork
   clock: Clock
 }
@@ -146,22 +106,11 @@ export type DraftPayload = {
   certificates?: { added: StagedCertificate[]; removed: Certificate[] }
 }
 
-const DraftPayloadCodec = z.object({
-  user: UserFieldsCodec,
-  userBase: UserFieldsCodec,
-  business: z
-    .object({ fields: BusinessFieldsCodec, base: BusinessFieldsCodec, baseVersion: z.number().int() })
-    .optional(),
-  qualifications: z
-    .object({ added: z.array(QualificationCodec), removed: z.array(QualificationCodec) })
-    .optional(),
-  certificates: z
-    .object({ added: z.array(StagedCertificateCodec), removed: z.array(CertificateCodec) })
-    .optional(),
-}) satisfies z.ZodType<DraftPayload>
-
 /** The confirmed draft, or undefined when the stored one is not one this portal wrote (then: no draft). */
-export const payloadOf = (stored: unknown): DraftPayload | undefined => decodeDraft(DraftPayloadCodec, stored)
+export const payloadOf = (
+  ports: Pick<UserUpdatePorts, 'draftFormats'>,
+  stored: unknown,
+): DraftPayload | undefined => ports.draftFormats.userUpdate(stored)
 
 export type UserUpdateError =
   | { kind: 'user-not-found' }

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { DEMO_USER_IDS } from '../../../adapters/dev/demo-data.ts'
-import { contactInput } from '../../../tests/support/contact-input.ts'
-import { memoryPortal } from '../../../tests/support/memory-portal.ts'
-import { startSession } from '../sign-in/sign-in.ts'
+import { startSession } from '../../core/use-cases/sign-in/sign-in.ts'
 import {
   completeUserUpdate,
   draftValues,
   prepareUserUpdate,
   reviewUserUpdate,
-} from '../user-update/update.ts'
-import { CertificateCodec, decodeDraft, MandateCodec } from './draft-codecs.ts'
+} from '../../core/use-cases/user-update/update.ts'
+import { contactInput } from '../../tests/support/contact-input.ts'
+import { memoryPortal } from '../../tests/support/memory-portal.ts'
+import { DEMO_USER_IDS } from '../dev/demo-data.ts'
+import { CertificateCodec, decodeDraft, MandateCodec } from './draft-formats.zod.ts'
 
 /** What the database gives back for a payload: JSON, its dates as text. */
 const throughJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value))
