@@ -411,12 +411,50 @@ const cardHelperForm = (action: string, csrfToken: string): Html =>
   <button type="submit">カードヘルパーで読込</button>
 </form>`
 
+/** How a card-read screen answers a refusal: 422, or 429 over the limits, or 502/503 when a neighbour failed. */
+export type RefusalStatus = 422 | 429 | 502 | 503
+
+/** What a card-read screen does with a refused read: a page of its own, or itself again with why. */
+export type CardRefusal = { page: Page } | { message: CardMessage; status: RefusalStatus }
+
 /**
- * The POST of a screen whose one step is a card read of the signed-in user's (F3's and F4's): the
- * card, file or helper token the page sent, read by `read` for this session and user. A read that stands gives the session a
- * new id and goes on to `next`; an error with a page of its own (`pageOf`) shows that page; any
- * other refusal issues a new challenge and shows the screen again (`again`) with why, beside the
- * card that was chosen.
+ * The POST of every card-read screen: the card, file or helper token the page sent (`body`), read
+ * by `read`. A read that stands goes on (`onRead`); a refusal with a page of its own shows that
+ * page; any other issues a new challenge and shows the screen again (`again`) with why, beside
+ * the form that sent it, and the card that was chosen (never the PIN).
+ */
+export const postCardRead = async <T, E>(
+  c: Context<AppEnv>,
+  body: Record<string, unknown>,
+  step: {
+    sessionId: string
+    challenge: (sessionId: string) => Promise<unknown>
+    read: (input: CardInput) => Promise<Result<T, E>>
+    onRead: (value: T) => Response | Promise<Response>
+    refusal: (error: E) => CardRefusal
+    again: (
+      state: { cardId?: string; message: CardMessage },
+      status: RefusalStatus,
+    ) => Response | Promise<Response>
+  },
+): Promise<Response> => {
+  const cardId = typeof body.cardId === 'string' ? body.cardId : undefined
+  const refuse = async (message: CardMessage, status: RefusalStatus) => {
+    await step.challenge(step.sessionId)
+    return step.again({ cardId, message: besideItsForm(body, message) }, status)
+  }
+  const input = await cardInputOf(body, c.get('portalOrigin'))
+  if (!input.ok) return refuse(input.error, 422)
+  const read = await step.read(input.value)
+  if (read.ok) return step.onRead(read.value)
+  const refusal = step.refusal(read.error)
+  return 'page' in refusal ? render(c, refusal.page) : refuse(refusal.message, refusal.status)
+}
+
+/**
+ * The POST of a screen whose one step is a card read of the signed-in user's own card (F3's and
+ * F4's), read by `read` for this session and user: a read that stands gives the session a new id
+ * and goes on to `next`; `pageOf` names the refusals that have a page of their own.
  */
 export const postOwnCardRead = async <E extends { kind: string }>(
   c: Context<AppEnv>,
@@ -433,26 +471,20 @@ export const postOwnCardRead = async <E extends { kind: string }>(
     challenge: (sessionId: string) => Promise<unknown>
     message: (error: E) => CardMessage
     pageOf?: (error: E) => Page | undefined
-    again: (state: { cardId?: string; message: CardMessage }, status: 422 | 429) => Promise<Response>
+    again: (state: { cardId?: string; message: CardMessage }, status: RefusalStatus) => Promise<Response>
   },
 ): Promise<Response> => {
   const { session, user } = signedIn(c)
-  const body = await c.req.parseBody()
-  const cardId = typeof body.cardId === 'string' ? body.cardId : undefined
-  const input = await cardInputOf(body, c.get('portalOrigin'))
-  if (!input.ok) {
-    await step.challenge(session.id)
-    return step.again({ cardId, message: input.error }, 422)
-  }
-  const read = await step.read({
+  return postCardRead(c, await c.req.parseBody(), {
     sessionId: session.id,
-    userId: user.id,
-    input: input.value,
-    clientAddress: c.get('clientAddress'),
+    challenge: step.challenge,
+    read: (input) =>
+      step.read({ sessionId: session.id, userId: user.id, input, clientAddress: c.get('clientAddress') }),
+    onRead: () => afterCardRead(c, step.sessions, session, step.next),
+    refusal: (error) => {
+      const page = step.pageOf?.(error)
+      return page ? { page } : { message: step.message(error), status: refusalStatus(error) }
+    },
+    again: step.again,
   })
-  if (read.ok) return afterCardRead(c, step.sessions, session, step.next)
-  const page = step.pageOf?.(read.error)
-  if (page) return render(c, page)
-  await step.challenge(session.id)
-  return step.again({ cardId, message: step.message(read.error) }, refusalStatus(read.error))
 }

@@ -13,12 +13,11 @@ import type { RenewalError } from '../core/use-cases/certificate-renewal/certifi
 import type { CardInput } from '../core/use-cases/shared/card-proof.ts'
 import type { UseCases } from '../core/use-cases/use-cases.ts'
 import {
-  besideItsForm,
   type CardMessage,
   type CardUse,
-  cardInputOf,
   cardReadForms,
   cardReadRefusalMessage,
+  postCardRead,
   refusalStatus,
 } from './card-read.ts'
 import { certificateFacts } from './certificate-view.ts'
@@ -255,33 +254,33 @@ export const certificateRenewalRoutes = (
       const session = await ensureSession(c, deps)
       const body = await c.req.parseBody()
       const form = ChoiceForm.parse(body)
-      const refuse = async (message: CardMessage, status: 422 | 429 | 502 | 503 = 422) => {
-        await challenge(session.id)
-        return render(c, {
-          title: step.title,
-          hasErrors: true,
-          status,
-          body: readPage(inReach, step, session.csrfToken, {
-            cardId: form.cardId,
-            choice: form,
-            message: besideItsForm(body, message),
+      return postCardRead(c, body, {
+        sessionId: session.id,
+        challenge,
+        read: (input) => read(form, input, session.id, c.get('clientAddress')),
+        onRead: (next) => afterCardRead(c, deps.sessions, session, next),
+        refusal: (error) =>
+          error.kind === 'no-draft'
+            ? { page: startAgain(error, step.title) }
+            : {
+                message: renewalMessage(error),
+                // An outside service that is down or refuses is not the user's error: 503 or 502,
+                // and nothing was changed.
+                status:
+                  error.kind === 'jpki-unavailable'
+                    ? 503
+                    : error.kind === 'jpki-refused'
+                      ? 502
+                      : refusalStatus(error),
+              },
+        again: (state, status) =>
+          render(c, {
+            title: step.title,
+            hasErrors: true,
+            status,
+            body: readPage(inReach, step, session.csrfToken, { ...state, cardId: form.cardId, choice: form }),
           }),
-        })
-      }
-      const input = await cardInputOf(body, c.get('portalOrigin'))
-      if (!input.ok) return refuse(input.error)
-      const result = await read(form, input.value, session.id, c.get('clientAddress'))
-      if (result.ok) return afterCardRead(c, deps.sessions, session, result.value)
-      if (result.error.kind === 'no-draft') return render(c, startAgain(result.error, step.title))
-      // An outside service that is down or refuses is not the user's error: 503 or 502, and
-      // nothing was changed.
-      const status =
-        result.error.kind === 'jpki-unavailable'
-          ? 503
-          : result.error.kind === 'jpki-refused'
-            ? 502
-            : refusalStatus(result.error)
-      return refuse(renewalMessage(result.error), status)
+      })
     })
   }
   cardStep(

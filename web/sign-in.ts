@@ -11,12 +11,11 @@ import { HELPER_ALGORITHMS } from '../core/lib/helper-token.ts'
 import type { SignInError } from '../core/use-cases/sign-in/sign-in.ts'
 import type { UseCases } from '../core/use-cases/use-cases.ts'
 import {
-  besideItsForm,
   type CardMessage,
-  cardInputOf,
   cardReadForms,
   cardReadRefusalMessage,
   NO_ORIGIN_MESSAGE,
+  postCardRead,
   refusalStatus,
 } from './card-read.ts'
 import { html, render } from './render.ts'
@@ -111,32 +110,23 @@ export const signInRoutes = (useCases: Pick<UseCases, 'signIn' | 'cards'>, deps:
   // page, or on the server without JavaScript): one handler, whichever form was sent.
   const signInWithForm = async (c: Context<AppEnv>) => {
     const session = await ensureSession(c, deps)
-    const body = await c.req.parseBody()
-    const cardId = typeof body.cardId === 'string' ? body.cardId : undefined
-    const refuse = async (message: CardMessage, status: 422 | 429 = 422) => {
-      await challenge(session.id)
-      return render(c, {
-        title: 'ログイン',
-        hasErrors: true,
-        status,
-        body: signInPage(inReach, session.csrfToken, {
-          cardId,
-          message: besideItsForm(body, message),
-        }),
-      })
-    }
-    const input = await cardInputOf(body, c.get('portalOrigin'))
-    if (!input.ok) return refuse(input.error)
-    const result = await signIn({
+    return postCardRead(c, await c.req.parseBody(), {
       sessionId: session.id,
-      input: input.value,
-      clientAddress: c.get('clientAddress'),
+      challenge,
+      read: (input) => signIn({ sessionId: session.id, input, clientAddress: c.get('clientAddress') }),
+      onRead: (signedIn) => {
+        setSessionCookie(c, signedIn.sessionId, deps.secureCookies)
+        return toWholePage(c, '/menu')
+      },
+      refusal: (error) => ({ message: signInMessage(error), status: refusalStatus(error) }),
+      again: (state, status) =>
+        render(c, {
+          title: 'ログイン',
+          hasErrors: true,
+          status,
+          body: signInPage(inReach, session.csrfToken, state),
+        }),
     })
-    if (!result.ok) {
-      return refuse(signInMessage(result.error), refusalStatus(result.error))
-    }
-    setSessionCookie(c, result.value.sessionId, deps.secureCookies)
-    return toWholePage(c, '/menu')
   }
   app.post('/sign-in', signInWithForm)
   app.post('/sign-in/file', signInWithForm)

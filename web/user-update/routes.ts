@@ -19,7 +19,7 @@ import type { CardInput } from '../../core/use-cases/shared/card-proof.ts'
 import type { UseCases } from '../../core/use-cases/use-cases.ts'
 import { certificatesAfter } from '../../core/use-cases/user-update/staging.ts'
 import type { UserUpdateError } from '../../core/use-cases/user-update/user-update.ts'
-import { besideItsForm, type CardMessage, cardInputOf, refusalStatus } from '../card-read.ts'
+import { postCardRead, refusalStatus } from '../card-read.ts'
 import { certificateTable } from '../certificate-view.ts'
 import { DraftForm, postForm, validForm } from '../forms.ts'
 import { type Html, html, render } from '../render.ts'
@@ -269,25 +269,23 @@ export const userUpdateRoutes = (useCases: Pick<UseCases, 'userUpdate' | 'cards'
       const { session } = signedIn(c)
       const screen = await screenFor(c)
       if (!screen.ok) return render(c, refusalPage(screen.error))
-      const body = await c.req.parseBody()
-      const refuse = async (message: CardMessage, status: 422 | 429 = 422) => {
-        await challenge(session.id)
-        return render(c, {
-          title: screen.value.title,
-          hasErrors: true,
-          status,
-          body: certificateReadPage(inReach, screen.value, session.csrfToken, {
-            cardId: typeof body.cardId === 'string' ? body.cardId : undefined,
-            message: besideItsForm(body, message),
+      return postCardRead(c, await c.req.parseBody(), {
+        sessionId: session.id,
+        challenge,
+        read: (input) => read(c, input),
+        onRead: () => afterCardRead(c, useCases.sessions, session, '/user/edit'),
+        refusal: (error) =>
+          error.kind === 'certificate-refused'
+            ? { message: certificateRefusalMessage(error.reason), status: refusalStatus(error.reason) }
+            : { page: refusalPage(error) },
+        again: (state, status) =>
+          render(c, {
+            title: screen.value.title,
+            hasErrors: true,
+            status,
+            body: certificateReadPage(inReach, screen.value, session.csrfToken, state),
           }),
-        })
-      }
-      const input = await cardInputOf(body, c.get('portalOrigin'))
-      if (!input.ok) return refuse(input.error)
-      const result = await read(c, input.value)
-      if (result.ok) return afterCardRead(c, useCases.sessions, session, '/user/edit')
-      if (result.error.kind !== 'certificate-refused') return render(c, refusalPage(result.error))
-      return refuse(certificateRefusalMessage(result.error.reason), refusalStatus(result.error.reason))
+      })
     })
   }
   const removalOf = (c: Context<AppEnv>) => {
