@@ -345,6 +345,12 @@ export type CardProof = {
    * which the card hands out without a PIN: F2 registers both of a renewed card's certificates.
    */
   userAuthenticationCertificate?: Uint8Array
+  /**
+   * A card helper's proof that it holds the user-authentication key too (its signature over the
+   * same data): the server's reader is trusted to hand over the card's own certificate, a helper
+   * on the user's computer is not, and the certificate alone is public.
+   */
+  userAuthenticationSignature?: { signature: Uint8Array; helperAlgorithm: HelperAlgorithm }
 }
 
 export type CardReadError =
@@ -373,6 +379,56 @@ export type CardReader = {
   /** Tries left before the card locks, shown before each attempt. */
   triesLeft(cardId: string): Promise<number | undefined>
   read(request: { cardId: string; pin: string; challenge: string }): Promise<Result<CardProof, CardReadError>>
+}
+
+// ---- The card helper's side: a card in the user's own reader, through PKCS#11 -------------
+
+/**
+ * What kind of PIN domain a token is. OpenSC presents a My Number card as two tokens, one per
+ * PIN (its JPKI emulation: "JPKI (User Authentication PIN)" and "JPKI (Digital Signature PIN)");
+ * a private-CA IC card is one token with one PIN.
+ */
+export type CardTokenKind = 'ic-card' | 'my-number-user-authentication' | 'my-number-signing'
+
+/** What the token's flags say of its PIN (CKF_USER_PIN_COUNT_LOW / FINAL_TRY / LOCKED). */
+export type PinStatus = 'fresh' | 'count-low' | 'final-try' | 'locked'
+
+/** A token in reach of the card helper: a card in a reader (or one PIN domain of it). */
+export type CardToken = {
+  /** The token's name for this run of the helper (its slot). */
+  tokenId: string
+  label: string
+  kind: CardTokenKind
+  /** The card's serial number: a My Number card's two tokens share it. */
+  serialNumber: string
+  pinStatus: PinStatus
+  pinLength: { min: number; max: number }
+  /** The certificate readable without a PIN, if any (a JPKI signing certificate is not). */
+  certificate?: Uint8Array
+}
+
+export type CardTokenError =
+  | { kind: 'no-token' }
+  | { kind: 'wrong-pin'; pinStatus: PinStatus }
+  | { kind: 'locked' }
+  | { kind: 'no-key' }
+  /** The module or the reader failed (card pulled out, reader unplugged): try again. */
+  | { kind: 'token-failed'; message: string }
+
+/** The card helper's reach into the user's cards (PKCS#11 in the helper; a memory twin in tests). */
+export type CardTokens = {
+  list(): Promise<CardToken[]>
+  /**
+   * Logs in to the token with `pin`, signs SHA-256(`data`) with its key (ECDSA as r‖s, or RSA
+   * PKCS#1 v1.5), and gives the key's certificate; the PIN is used for this call only.
+   */
+  sign(request: {
+    tokenId: string
+    pin: string
+    data: Uint8Array
+  }): Promise<
+    Result<{ certificate: Uint8Array; algorithm: 'ES256' | 'RS256'; signature: Uint8Array }, CardTokenError>
+  >
 }
 
 /**

@@ -5,6 +5,7 @@
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { NONCE, secureHeaders } from 'hono/secure-headers'
+import { DEFAULT_CARD_HELPER_URL } from '../core/lib/helper-token.ts'
 import type { UseCases } from '../core/use-cases/use-cases.ts'
 import { APP_CSS } from './assets.ts'
 import { browserModules } from './browser-modules.ts'
@@ -64,6 +65,11 @@ export type AppOptions = {
    * the request's own URL differ; a POST from any other origin is refused.
    */
   publicOrigin?: string
+  /**
+   * Where the user's card helper listens (CARD_HELPER_URL; its default is the helper's own,
+   * DEFAULT_CARD_HELPER_URL): the page opens its window there to read a card.
+   */
+  cardHelperUrl?: string
   /** The development mailbox, where the embedded default runs an SMTP sink. */
   devMailbox?: { mails: DevMail[] }
   /** With the demo data: its certificate files, to try sign-in with a file. */
@@ -102,6 +108,7 @@ export const createApp = (options: AppOptions) => {
     c.set('clientAddress', options.clientAddressOf?.(c))
     c.set('secureCookies', options.secureCookies)
     c.set('portalOrigin', options.publicOrigin ?? loopbackOriginOf(c.req.url))
+    c.set('cardHelperUrl', options.cardHelperUrl ?? DEFAULT_CARD_HELPER_URL)
     await next()
   })
   app.use(
@@ -122,6 +129,9 @@ export const createApp = (options: AppOptions) => {
       // Sent over HTTPS only (below): over plain HTTP a browser ignores it, and says nothing true.
       strictTransportSecurity: false,
       xFrameOptions: 'DENY',
+      // The card helper's window, opened by the page, answers it with postMessage: it must keep
+      // its opener, which COOP same-origin would cut.
+      crossOriginOpenerPolicy: 'same-origin-allow-popups',
       referrerPolicy: 'same-origin',
     }),
   )

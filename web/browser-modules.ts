@@ -66,10 +66,13 @@ const stripQuietly = (source: string): string => {
   }
 }
 
+/** The card helper's own page (web/card-helper): its script and the protocol's names. */
+export const HELPER_MODULES = ['core/lib/helper-token', 'web/card-helper/helper-page'] as const
+
 /** Each module's JavaScript by its path without extension, made once at start. */
-export const browserModules = (): Map<string, string> =>
+export const browserModules = (paths: readonly string[] = BROWSER_MODULES): Map<string, string> =>
   new Map([
-    ...BROWSER_MODULES.map((path): [string, string] => {
+    ...paths.map((path): [string, string] => {
       const source = readFileSync(new URL(`../${path}.ts`, import.meta.url), 'utf8')
       const script = stripQuietly(source).replace(/(from\s+'\.{1,2}\/[^']+)\.ts'/g, "$1.js'")
       return [path, pointVendorImports(script)]

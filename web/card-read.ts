@@ -202,11 +202,18 @@ const cardReadFields = (
 }
 
 const base64 = z.string().min(1).max(16_000).regex(BASE64_PATTERN)
-/** What the page sends for a certificate file it opened itself: the certificate and a signature. */
+/**
+ * What the page sends for a certificate file it opened itself, or for a card the card helper
+ * read: the certificate and a signature; for a My Number renewal through the helper, also the
+ * card's user-authentication certificate and its signature over the same data.
+ */
 const PageToken = z.object({
   tokenCertificate: base64,
   tokenAlgorithm: z.enum(HELPER_ALGORITHMS),
   tokenSignature: base64,
+  tokenAuthCertificate: base64.optional(),
+  tokenAuthAlgorithm: z.enum(HELPER_ALGORITHMS).optional(),
+  tokenAuthSignature: base64.optional(),
 })
 /** What the page sends for a certificate file it could not open: why, and nothing of the file. */
 const PageFileError = z.object({
@@ -220,7 +227,7 @@ export const NO_ORIGIN_MESSAGE =
 
 /** What the page sends when the card helper gave no token: why. */
 const HelperError = z.object({
-  helperError: z.enum(['unavailable', 'cancelled', 'timeout', 'failed']),
+  helperError: z.enum(['unavailable', 'blocked', 'cancelled', 'timeout', 'failed']),
   helperErrorDetail: z
     .string()
     .max(60)
@@ -231,9 +238,11 @@ const HelperError = z.object({
 const helperMessage = (e: z.infer<typeof HelperError>): string => {
   switch (e.helperError) {
     case 'unavailable':
-      return 'カードヘルパー（Web eID）が応答しませんでした。カードヘルパーをインストールして有効にしてから、もう一度お試しください。ICカードリーダをお持ちでない場合は、ファイルタイプの電子証明書をお使いください。'
+      return 'カードヘルパーが応答しませんでした。カードヘルパーを起動してから（npm run card-helper、またはインストールしたカードヘルパーのアプリ）、もう一度お試しください。ICカードリーダをお持ちでない場合は、ファイルタイプの電子証明書をお使いください。'
+    case 'blocked':
+      return 'カードヘルパーの画面を開けませんでした。ブラウザがポップアップを止めています。このサイトのポップアップを許可してから、もう一度お試しください。'
     case 'cancelled':
-      return 'カードの読み込みが取り消されました。もう一度お試しください。'
+      return 'カードの読み込みが取り消されました（カードヘルパーの画面が閉じられました）。もう一度お試しください。'
     case 'timeout':
       return 'PINが入力されないまま時間切れになりました。もう一度お試しください。'
     case 'failed':
@@ -291,6 +300,7 @@ export const cardInputOf = async (
   }
   if (token.success && !origin) return err({ text: NO_ORIGIN_MESSAGE })
   if (token.success && origin) {
+    const { tokenAuthCertificate, tokenAuthAlgorithm, tokenAuthSignature } = token.data
     return ok({
       kind: 'token',
       origin,
@@ -298,6 +308,15 @@ export const cardInputOf = async (
         certificate: fromBase64(token.data.tokenCertificate),
         algorithm: token.data.tokenAlgorithm,
         signature: fromBase64(token.data.tokenSignature),
+        ...(tokenAuthCertificate &&
+          tokenAuthAlgorithm &&
+          tokenAuthSignature && {
+            userAuthentication: {
+              certificate: fromBase64(tokenAuthCertificate),
+              algorithm: tokenAuthAlgorithm,
+              signature: fromBase64(tokenAuthSignature),
+            },
+          }),
       },
     })
   }
@@ -369,8 +388,15 @@ export const cardReadForms = async (f: {
   const { message } = f.state
   const errors: Record<string, string> = message?.field ? { [message.field]: message.text } : {}
   const use = f.use ?? 'authentication'
-  // In production the server's reader lists no card: cards are read by the card helper.
+  // In production the server's reader lists no card: cards are read by the card helper, whose
+  // form then carries what the screen adds around the card (F2's kind and JPKI consent).
   const cards = await f.cardsInReach(usable[use])
+  const helper =
+    cards.length === 0
+      ? cardHelperForm({ ...f, use, fields: html`${f.before ?? ''}${f.after ?? ''}` })
+      : f.onlyCards || f.before || f.after
+        ? ''
+        : cardHelperForm({ ...f, use })
   return html`${errorSummary(errors, CARD_LABELS_WITH_CONSENT, message && !message.field ? message.text : undefined)}
 ${
   cards.length > 0
@@ -384,6 +410,7 @@ ${
       )
     : (f.withoutReader ?? '')
 }
+${helper}
 ${
   f.onlyCards
     ? ''
@@ -394,22 +421,36 @@ ${
         heading: f.fileHeading,
         button: f.fileButton,
       })
-}
-${f.onlyCards && cards.length > 0 ? '' : cardHelperForm(f.action, f.csrfToken)}`
+}`
 }
 
 /**
- * The card helper form: an IC card in the user's own reader, read by a local card helper in the
- * style of Web eID. Hidden until the page's script shows it: without JavaScript there is no helper.
+ * The card helper form: an IC card or a My Number card in the user's own reader, read by the card
+ * helper (`npm run card-helper`) in a window of its own, where the user types the PIN. Hidden until
+ * the page's script shows it; without JavaScript the screen says what the card path needs instead,
+ * and where the file path is.
  */
-const cardHelperForm = (action: string, csrfToken: string): Html =>
-  html`<form method="post" action="${action}" data-card-helper hidden>
-  <h2>お手元のICカードリーダで読み込む</h2>
-  ${csrfField(csrfToken)}
+const cardHelperForm = (f: {
+  action: string
+  csrfToken: string
+  use: CardUse
+  onlyCards?: boolean
+  /** What the screen adds to the read (F2's kind and JPKI consent, when no card form has them). */
+  fields?: Html
+}): Html =>
+  html`<section class="card-helper" aria-labelledby="card-helper-heading">
+  <h2 id="card-helper-heading">お手元のカードリーダで読み込む（ICカード・マイナンバーカード）</h2>
+  <p class="notice" data-card-helper-needs-script>ICカードやマイナンバーカードの読み込みには、お使いのパソコンで動くカードヘルパーと、ブラウザのJavaScriptが必要です。JavaScriptを有効にしてから、この画面を開き直してください。${
+    f.onlyCards ? '' : 'ファイルタイプの電子証明書は、JavaScriptがなくても下のファイルの読込から使えます。'
+  }</p>
+  <form method="post" action="${f.action}" data-card-helper data-card-use="${f.use}" hidden>
+  ${csrfField(f.csrfToken)}
   <input type="hidden" name="via" value="helper">
-  <p class="hint">カードヘルパー（Web eID 方式）がカードを読み込みます。PINはカードヘルパーの画面で入力し、調達ポータルには送られません。</p>
+  ${f.fields ?? ''}
+  <p class="hint">カードヘルパーの画面が開きます。カードを選び、PINはカードヘルパーの画面で入力してください。PINは調達ポータルには送られません。</p>
   <button type="submit">カードヘルパーで読込</button>
-</form>`
+  </form>
+</section>`
 
 /** How a card-read screen answers a refusal: 422, or 429 over the limits, or 502/503 when a neighbour failed. */
 export type RefusalStatus = 422 | 429 | 502 | 503

@@ -124,6 +124,7 @@ ${footer(c, audience)}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${documentTitle(page)}</title>
 <meta name="htmx-config" content='{"includeIndicatorCSS": false, "mode": "same-origin"}'>
+<meta name="card-helper" content="${c.get('cardHelperUrl') ?? ''}">
 <link rel="stylesheet" href="/assets/app.css">
 <script src="/assets/htmx.min.js" nonce="${c.get('secureHeadersNonce') ?? ''}" defer></script>
 <script type="module" src="/assets/modules/web/page/card-read.js" nonce="${c.get('secureHeadersNonce') ?? ''}"></script>

@@ -35,3 +35,19 @@ export const helperSignedData = async (
   data.set(c, o.length)
   return data
 }
+
+/** Where the card helper listens unless told otherwise (its --port, the portal's CARD_HELPER_URL). */
+export const DEFAULT_CARD_HELPER_PORT = 24649
+export const DEFAULT_CARD_HELPER_URL = `http://127.0.0.1:${DEFAULT_CARD_HELPER_PORT}`
+
+/**
+ * The messages between the portal's page and the helper's window (postMessage, each sent to the
+ * other's origin only): the window says it is ready; the page sends the challenge; the window
+ * answers with the token, or says the user cancelled.
+ */
+export const HELPER_MESSAGES = {
+  ready: 'card-helper:ready',
+  read: 'card-helper:read',
+  answer: 'card-helper:answer',
+  cancelled: 'card-helper:cancelled',
+} as const

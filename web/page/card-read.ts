@@ -8,13 +8,14 @@
  *   opened, only the reason. The file and its password never leave the page, but for an old
  *   file whose cipher WebCrypto lacks (3DES, RC2): that one goes to the server, as it does
  *   without JavaScript. Should anything here fail, the form goes to the server as it is.
- * - A local card helper (form data-card-helper, shown only here): the page asks the helper, in
- *   the message protocol of the Web eID browser extension, to read the IC card and sign a fresh
- *   challenge with the portal's origin; the PIN goes to the helper only. The page sends the
- *   helper's token, or, when the helper is missing or the read fails, only why.
+ * - The card helper (form data-card-helper, shown only here): the page opens the helper's own
+ *   window (`npm run card-helper`, on the user's computer, at the address of the meta element
+ *   card-helper) and sends it a fresh challenge; the user picks the card and types the PIN there,
+ *   and the helper answers with a token signed over the challenge and the portal's origin. The
+ *   PIN never reaches the page. The page sends the token, or, when there is none, only why.
  */
 import { toBase64 } from '../../core/lib/base64.ts'
-import { helperSignedData } from '../../core/lib/helper-token.ts'
+import { HELPER_MESSAGES, helperSignedData } from '../../core/lib/helper-token.ts'
 import { openPkcs12 } from '../../core/lib/pkcs12.ts'
 
 /** Forms already prepared, whose next submit goes out as it is. */
@@ -79,77 +80,96 @@ const prepareFile = async (form: HTMLFormElement): Promise<void> => {
   passwordInput.disabled = true
 }
 
-/** How long the helper has to acknowledge (it is installed) and to answer (the user enters a PIN). */
-const HELPER_ACK_MS = 2_000
-const HELPER_ANSWER_MS = 120_000
+/** How long the helper's window has to say it is there, and the user to finish (pick a card, type a PIN). */
+const HELPER_READY_MS = 10_000
+const HELPER_ANSWER_MS = 300_000
 
-type HelperAnswer = {
-  action: string
-  unverifiedCertificate?: string
-  algorithm?: string
-  signature?: string
-  error?: { code?: string }
+type Signed = { certificate: string; algorithm: string; signature: string }
+type HelperAnswer =
+  | { outcome: 'answer'; token: Signed & { userAuthentication?: Signed } }
+  | { outcome: 'unavailable' | 'blocked' | 'cancelled' | 'timeout' }
+
+/** Which read the helper makes for this form: F2's kind choice turns a signing read into a My Number renewal. */
+const helperUseOf = (form: HTMLFormElement): string => {
+  const kind = form.querySelector<HTMLInputElement>('input[name="kind"]:checked')?.value
+  return kind === 'my-number' ? 'my-number-renewal' : (form.dataset.cardUse ?? 'authentication')
 }
 
-/** Asks the card helper (Web eID's window-message protocol) to authenticate with `nonce`. */
-const askHelper = (nonce: string): Promise<HelperAnswer> =>
-  new Promise((resolve) => {
+/**
+ * Opens the card helper's window, at once (a window may open only in the click's own task), and
+ * asks it for a token over the challenge that `nonce` gives: the window says it is ready, the page
+ * sends the challenge, the window answers. Every message goes to the other's origin only, and
+ * only the helper's window, at the helper's origin, is listened to.
+ */
+const askHelper = (helperUrl: URL, use: string, nonce: Promise<string>): Promise<HelperAnswer> => {
+  const address = new URL('/read', helperUrl)
+  address.searchParams.set('origin', location.origin)
+  address.searchParams.set('use', use)
+  const helper = window.open(address, 'card-helper', 'popup,width=560,height=720')
+  if (!helper) return Promise.resolve({ outcome: 'blocked' })
+  return new Promise((resolve) => {
     const finish = (answer: HelperAnswer) => {
-      clearTimeout(ackTimer)
+      clearTimeout(readyTimer)
       clearTimeout(answerTimer)
+      clearInterval(closedPoll)
       window.removeEventListener('message', listen)
+      if (answer.outcome !== 'answer' && answer.outcome !== 'cancelled') helper.close()
       resolve(answer)
     }
     const listen = (event: MessageEvent) => {
-      if (event.source !== window || event.origin !== location.origin) return
-      const data = event.data as HelperAnswer | undefined
-      if (data?.action === 'web-eid:authenticate-ack') clearTimeout(ackTimer)
-      if (data?.action === 'web-eid:authenticate-success' || data?.action === 'web-eid:authenticate-failure')
-        finish(data)
+      if (event.source !== helper || event.origin !== helperUrl.origin) return
+      const data = event.data as { action?: string; token?: Signed & { userAuthentication?: Signed } }
+      if (data?.action === HELPER_MESSAGES.ready) {
+        clearTimeout(readyTimer)
+        nonce.then(
+          (challenge) =>
+            helper.postMessage({ action: HELPER_MESSAGES.read, nonce: challenge }, helperUrl.origin),
+          () => finish({ outcome: 'unavailable' }),
+        )
+      }
+      if (data?.action === HELPER_MESSAGES.answer && data.token)
+        finish({ outcome: 'answer', token: data.token })
+      if (data?.action === HELPER_MESSAGES.cancelled) finish({ outcome: 'cancelled' })
     }
-    const ackTimer = setTimeout(() => finish({ action: 'unavailable' }), HELPER_ACK_MS)
-    const answerTimer = setTimeout(() => finish({ action: 'timeout' }), HELPER_ANSWER_MS)
+    // Not there (the helper is not running: the window shows the browser's own error), or gone.
+    const readyTimer = setTimeout(() => finish({ outcome: 'unavailable' }), HELPER_READY_MS)
+    const answerTimer = setTimeout(() => finish({ outcome: 'timeout' }), HELPER_ANSWER_MS)
+    const closedPoll = setInterval(() => {
+      if (helper.closed) finish({ outcome: 'cancelled' })
+    }, 500)
     window.addEventListener('message', listen)
-    window.postMessage(
-      {
-        action: 'web-eid:authenticate',
-        challengeNonce: nonce,
-        libraryVersion: '2.0.0',
-        options: { lang: 'ja' },
-      },
-      location.origin,
-    )
   })
+}
 
 /** Adds the helper's token to the form, or the reason there is none. */
 const prepareHelper = async (form: HTMLFormElement): Promise<void> => {
-  const answer = await askHelper(await freshChallenge())
-  if (answer.action === 'web-eid:authenticate-success') {
-    setHidden(form, 'tokenCertificate', answer.unverifiedCertificate ?? '')
-    setHidden(form, 'tokenAlgorithm', answer.algorithm ?? '')
-    setHidden(form, 'tokenSignature', answer.signature ?? '')
+  const helperUrl = document.querySelector<HTMLMetaElement>('meta[name="card-helper"]')?.content ?? ''
+  // The window opens before anything is awaited; the challenge is fetched while it loads.
+  const nonce = freshChallenge()
+  const answer = await askHelper(new URL(helperUrl), helperUseOf(form), nonce)
+  if (answer.outcome === 'answer') {
+    const { token } = answer
+    setHidden(form, 'tokenCertificate', token.certificate)
+    setHidden(form, 'tokenAlgorithm', token.algorithm)
+    setHidden(form, 'tokenSignature', token.signature)
+    if (token.userAuthentication) {
+      setHidden(form, 'tokenAuthCertificate', token.userAuthentication.certificate)
+      setHidden(form, 'tokenAuthAlgorithm', token.userAuthentication.algorithm)
+      setHidden(form, 'tokenAuthSignature', token.userAuthentication.signature)
+    }
     return
   }
-  const code = answer.error?.code ?? ''
-  setHidden(
-    form,
-    'helperError',
-    answer.action === 'web-eid:authenticate-failure'
-      ? code === 'ERR_WEBEID_USER_CANCELLED'
-        ? 'cancelled'
-        : code === 'ERR_WEBEID_USER_TIMEOUT'
-          ? 'timeout'
-          : 'failed'
-      : answer.action,
-  )
-  setHidden(form, 'helperErrorDetail', code)
+  setHidden(form, 'helperError', answer.outcome)
 }
 
-// The helper forms are of use with JavaScript only.
-for (const form of document.querySelectorAll<HTMLFormElement>('form[data-card-helper]')) form.hidden = false
-document.addEventListener('htmx:after:swap', () => {
+// The helper forms are of use with JavaScript only, and what says so without it is not needed here.
+const showHelperForms = () => {
   for (const form of document.querySelectorAll<HTMLFormElement>('form[data-card-helper]')) form.hidden = false
-})
+  for (const notice of document.querySelectorAll<HTMLElement>('[data-card-helper-needs-script]'))
+    notice.hidden = true
+}
+showHelperForms()
+document.addEventListener('htmx:after:swap', showHelperForms)
 
 /** Back to a page the browser kept: its forms start again as they were served. */
 window.addEventListener('pageshow', (event) => {

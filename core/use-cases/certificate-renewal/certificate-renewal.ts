@@ -191,9 +191,10 @@ export const readRenewedMyNumberCard =
   }): Promise<Result<void, RenewalError>> => {
     // Asked before the card is read, so that no PIN try is spent on a read that cannot go on.
     if (!cmd.consent) return err({ kind: 'consent-missing' })
-    // The card gives its signing certificate with the PIN and its user-authentication one without
-    // it, together: a card reader can; a file or a helper's token cannot.
-    if (cmd.input.kind !== 'reader') return err({ kind: 'my-number-needs-reader' })
+    // The card gives its signing certificate with the PIN and its user-authentication one
+    // together: a card reader can, and a card helper (which proves both keys); a file cannot.
+    if (cmd.input.kind === 'file' || cmd.input.kind === 'file-unopened')
+      return err({ kind: 'my-number-needs-reader' })
     const read = await readCard(ports, cmd, { allowExpired: false })
     if (!read.ok) return read
     const { facts: signing, der: signingDer, userAuthenticationCertificate: authDer } = read.value

@@ -40,7 +40,13 @@ import {
   type TooManyAttempts,
 } from './card-read-limits.ts'
 
-export type SignedToken = { certificate: Uint8Array; algorithm: HelperAlgorithm; signature: Uint8Array }
+export type SignedToken = {
+  certificate: Uint8Array
+  algorithm: HelperAlgorithm
+  signature: Uint8Array
+  /** A My Number renewal's second read: the card's user-authentication certificate, signing the same data. */
+  userAuthentication?: { certificate: Uint8Array; algorithm: HelperAlgorithm; signature: Uint8Array }
+}
 
 export type CardInput =
   | { kind: 'reader'; cardId: string; pin: string }
@@ -81,6 +87,13 @@ export const readProof = async (
           certificate: input.token.certificate,
           signature: input.token.signature,
           helperAlgorithm: input.token.algorithm,
+          ...(input.token.userAuthentication && {
+            userAuthenticationCertificate: input.token.userAuthentication.certificate,
+            userAuthenticationSignature: {
+              signature: input.token.userAuthentication.signature,
+              helperAlgorithm: input.token.userAuthentication.algorithm,
+            },
+          }),
         },
         origin: input.origin,
       })
@@ -204,6 +217,16 @@ const readAndVerifyUnlogged = async (
     },
   )
   if (!verified.ok) return err({ kind: 'certificate', error: verified.error })
+  const second = proof.userAuthenticationSignature
+  if (
+    second &&
+    !(await proofSignatureHolds(
+      { certificate: proof.userAuthenticationCertificate ?? new Uint8Array(), ...second },
+      challenge,
+      origin,
+    ))
+  )
+    return err({ kind: 'certificate', error: { kind: 'bad-signature' } })
   await read.value.release()
   return ok({ facts: verified.value, proof })
 }
