@@ -49,6 +49,7 @@ import { withDistributedCrls } from './adapters/revocation/distributed-crls.ts'
 import { kyselyFailureLog } from './adapters/stores/failure-log.kysely.ts'
 import { kyselyTrustAnchors } from './adapters/stores/trust-store.kysely.ts'
 import { kyselyPorts } from './adapters/stores/unit-of-work.kysely.ts'
+import { DEFAULT_CARD_HELPER_URL } from './core/lib/helper-token.ts'
 import type { Clock } from './core/ports.ts'
 import { makeUseCases } from './core/use-cases/use-cases.ts'
 import { ALL_QUEUES, createQueues } from './jobs/queues.ts'
@@ -99,6 +100,8 @@ const Settings = z
     SECURE_COOKIES: flag.optional(),
     TRUST_PROXY: flag.default(false),
     IC_CARD_PIN_TRIES: z.coerce.number().int().min(1).max(15).default(DEFAULT_IC_CARD_PIN_TRIES),
+    CARD_HELPER_URL: z.string().url().default(DEFAULT_CARD_HELPER_URL),
+    VIRTUAL_CARD_READER: flag.optional(),
   })
   .transform((s) => {
     // The embedded default is for development; with DATABASE_URL the portal is in production
@@ -136,6 +139,14 @@ const Settings = z
       trustProxy: s.TRUST_PROXY,
       /** Wrong PINs in a row before a virtual private IC card locks (real cards keep their own). */
       icCardPinTries: s.IC_CARD_PIN_TRIES,
+      /** Where the users' card helper listens (the page opens its window there). */
+      cardHelperUrl: new URL(s.CARD_HELPER_URL).origin,
+      /**
+       * Whether the server reads the demo's virtual cards (development only, on by default there);
+       * VIRTUAL_CARD_READER=false leaves a development instance only the card helper and files, as
+       * production has.
+       */
+      virtualCardReader: development && (s.VIRTUAL_CARD_READER ?? true),
       sessionLimits: { idleMs: s.SESSION_IDLE_MINUTES * 60_000, absoluteMs: s.SESSION_MAX_HOURS * 3_600_000 },
     }
   })
@@ -309,9 +320,10 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     const ports = {
       ...kyselyPorts(database.db, jobQueue, clock),
       // In production the server reaches no card: the card helper reads IC cards where the user is.
-      cardReader: virtualCards
-        ? virtualCardReader(virtualCards, { icCardPinTries: config.icCardPinTries })
-        : noCardReader,
+      cardReader:
+        virtualCards && config.virtualCardReader
+          ? virtualCardReader(virtualCards, { icCardPinTries: config.icCardPinTries })
+          : noCardReader,
       // The anchors' own CRLs, and those the certificate names, fetched and kept until their
       // nextUpdate; in development the demo's distribution points are answered from the table.
       trustAnchors: withDistributedCrls(kyselyTrustAnchors(database.db), {
@@ -338,6 +350,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       secureCookies: config.secureCookies,
       isTemporarilyUnavailable: isDatabaseUnavailable,
       publicOrigin: config.publicOrigin,
+      cardHelperUrl: config.cardHelperUrl,
       devMailbox: development ? mailSink : undefined,
       demoCertificateFile: virtualCards && config.demoData ? demoCertificateFile(virtualCards) : undefined,
       clientAddressOf: (c) => {

@@ -24,17 +24,28 @@ const makeCards = async (): Promise<SoftCard[]> => {
   return [
     { label: 'Contract IC card', pin: 'IC-PIN-739', id: '45', ...ic },
     { label: 'JPKI (User Authentication PIN)', pin: '4826', id: '01', ...auth },
-    { label: 'JPKI (Digital Signature PIN)', pin: 'SIGN7Q4Z9X', id: '02', certificateIsPrivate: true, ...signing },
+    {
+      label: 'JPKI (Digital Signature PIN)',
+      pin: 'SIGN7Q4Z9X',
+      id: '02',
+      certificateIsPrivate: true,
+      ...signing,
+    },
   ]
 }
 
 const verifies = async (certificate: Uint8Array, signature: Uint8Array, data: Uint8Array) => {
-  const { X509Certificate } = await import('@peculiar/x509')
+  const { X509Certificate } = (await import('../../core/lib/x509.ts')).x509
   const key = await new X509Certificate(new Uint8Array(certificate)).publicKey.export(
     { name: 'ECDSA', namedCurve: 'P-256' },
     ['verify'],
   )
-  return crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, new Uint8Array(signature), new Uint8Array(data))
+  return crypto.subtle.verify(
+    { name: 'ECDSA', hash: 'SHA-256' },
+    key,
+    new Uint8Array(signature),
+    new Uint8Array(data),
+  )
 }
 
 const contract = (
@@ -75,7 +86,11 @@ const contract = (
       if (!tokens) return ctx.skip()
       for (const [i, label] of ['Contract IC card', 'JPKI (Digital Signature PIN)'].entries()) {
         const card = cards[i === 0 ? 0 : 2]
-        const signed = await tokens.sign({ tokenId: (await tokenOf(label)).tokenId, pin: card?.pin ?? '', data })
+        const signed = await tokens.sign({
+          tokenId: (await tokenOf(label)).tokenId,
+          pin: card?.pin ?? '',
+          data,
+        })
         if (!signed.ok) throw new Error(`${label}: ${JSON.stringify(signed.error)}`)
         expect(signed.value.algorithm).toBe('ES256')
         expect(signed.value.certificate).toEqual(card?.certificate)
@@ -102,10 +117,16 @@ const contract = (
     it('gives the tries back on the right PIN, and knows no token it does not have', async (ctx) => {
       if (!tokens) return ctx.skip()
       const { tokenId } = await tokenOf('JPKI (User Authentication PIN)')
-      expect(await tokens.sign({ tokenId, pin: '0000', data })).toMatchObject({ ok: false, error: { kind: 'wrong-pin' } })
+      expect(await tokens.sign({ tokenId, pin: '0000', data })).toMatchObject({
+        ok: false,
+        error: { kind: 'wrong-pin' },
+      })
       expect((await tokens.sign({ tokenId, pin: '4826', data })).ok).toBe(true)
       expect((await tokenOf('JPKI (User Authentication PIN)')).pinStatus).toBe('fresh')
-      expect(await tokens.sign({ tokenId: 'none', pin: '4826', data })).toEqual({ ok: false, error: { kind: 'no-token' } })
+      expect(await tokens.sign({ tokenId: 'none', pin: '4826', data })).toEqual({
+        ok: false,
+        error: { kind: 'no-token' },
+      })
     })
   })
 
@@ -116,7 +137,11 @@ contract(
       cards.map((card) => ({
         ...card,
         kind:
-          card.id === '01' ? 'my-number-user-authentication' : card.id === '02' ? 'my-number-signing' : 'ic-card',
+          card.id === '01'
+            ? 'my-number-user-authentication'
+            : card.id === '02'
+              ? 'my-number-signing'
+              : 'ic-card',
         serialNumber: card.id === '45' ? 'ic-1' : 'jpki-1',
         tries: card.id === '01' ? 3 : card.id === '02' ? 5 : 3,
       })),

@@ -12,7 +12,8 @@ import type { Portal } from '../../main.ts'
 /** The test client's origin, and the portal's as it sees it through app.request(). */
 export const TEST_ORIGIN = 'http://localhost'
 
-const cardRow = async (portal: Portal, cardId: string) => {
+/** A demo card's certificate and key (PKCS#8), as the card itself would hold them. */
+export const cardRow = async (portal: Portal, cardId: string) => {
   const { rows } = await sql<{ certificate: Uint8Array; private_key: Uint8Array }>`
     select certificate, private_key from development.virtual_cards where id = ${cardId}`.execute(
     portal.database.db,

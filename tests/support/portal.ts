@@ -9,6 +9,10 @@ export const startTestPortal = async (
     icCardPinTries?: PortalConfig['icCardPinTries']
     /** Whether the GEPS and mail workers run (default true); without, jobs wait where they are put. */
     workers?: boolean
+    /** Whether the server reads the demo's virtual cards (default true); false: only the card helper and files. */
+    virtualCardReader?: boolean
+    /** Where the page finds the card helper. */
+    cardHelperUrl?: string
   } = {},
 ): Promise<Portal & { close(): Promise<void> }> => {
   const database = await portalDatabase()
@@ -29,6 +33,8 @@ export const startTestPortal = async (
     sessionLimits: DEFAULT_SESSION_LIMITS,
     log: options.log ?? (() => {}),
     ...(options.icCardPinTries === undefined ? {} : { icCardPinTries: options.icCardPinTries }),
+    ...(options.virtualCardReader === undefined ? {} : { virtualCardReader: options.virtualCardReader }),
+    ...(options.cardHelperUrl === undefined ? {} : { cardHelperUrl: options.cardHelperUrl }),
   })
   return {
     ...portal,

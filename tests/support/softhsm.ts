@@ -12,11 +12,14 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { X509Certificate } from '@peculiar/x509'
 import { toBase64 } from '../../core/lib/base64.ts'
+import { x509 } from '../../core/lib/x509.ts'
 import { inCi } from './database.ts'
 
-const SOFTHSM_MODULES = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so']
+const SOFTHSM_MODULES = [
+  '/usr/lib/softhsm/libsofthsm2.so',
+  '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so',
+]
 
 const commandThere = (command: string, args: string[]) => {
   try {
@@ -117,7 +120,10 @@ export const softTokens = (cards: SoftCard[], options: { tries?: number } = {}):
   const counts = join(dir, 'pin-counts')
   mkdirSync(tokens)
   mkdirSync(counts)
-  writeFileSync(join(dir, 'softhsm2.conf'), `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`)
+  writeFileSync(
+    join(dir, 'softhsm2.conf'),
+    `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`,
+  )
   const softhsm = SOFTHSM_MODULES.find((p) => existsSync(p)) ?? SOFTHSM_MODULES[0]
   const env = {
     SOFTHSM2_CONF: join(dir, 'softhsm2.conf'),
@@ -141,12 +147,32 @@ export const softTokens = (cards: SoftCard[], options: { tries?: number } = {}):
     join(import.meta.dirname, 'pkcs11-pin-counter.c'),
   ])
   for (const [i, card] of cards.entries()) {
-    run('softhsm2-util', ['--init-token', '--free', '--label', card.label, '--so-pin', 'so-pin-1234', '--pin', card.pin])
+    run('softhsm2-util', [
+      '--init-token',
+      '--free',
+      '--label',
+      card.label,
+      '--so-pin',
+      'so-pin-1234',
+      '--pin',
+      card.pin,
+    ])
     const key = join(dir, `key-${i}.pem`)
     const cert = join(dir, `cert-${i}.der`)
     writeFileSync(key, pem('PRIVATE KEY', card.privateKey))
     writeFileSync(cert, card.certificate)
-    run('softhsm2-util', ['--import', key, '--token', card.label, '--label', card.label, '--id', card.id, '--pin', card.pin])
+    run('softhsm2-util', [
+      '--import',
+      key,
+      '--token',
+      card.label,
+      '--label',
+      card.label,
+      '--id',
+      card.id,
+      '--pin',
+      card.pin,
+    ])
     rmSync(key)
   }
   // The certificates, through PKCS#11 itself (pkcs11-tool 0.23 cannot make one private), in a
@@ -156,7 +182,9 @@ export const softTokens = (cards: SoftCard[], options: { tries?: number } = {}):
     pin: card.pin,
     id: card.id,
     value: toBase64(card.certificate),
-    subject: toBase64(new Uint8Array(new X509Certificate(new Uint8Array(card.certificate)).subjectName.toArrayBuffer())),
+    subject: toBase64(
+      new Uint8Array(new x509.X509Certificate(new Uint8Array(card.certificate)).subjectName.toArrayBuffer()),
+    ),
     private: card.certificateIsPrivate === true,
   }))
   execFileSync(process.execPath, ['-e', WRITE_CERTIFICATES, softhsm ?? '', JSON.stringify(certificates)], {

@@ -12,7 +12,7 @@
  *   can read the page), and comes from this site itself (Origin); the origin signed for is the
  *   grant's, never the request's;
  * - a request whose Host is not this helper's own loopback address is refused (DNS rebinding);
- * - the pages cannot be framed, keep no referrer and are not cached.
+ * - the pages cannot be framed, give no referrer to another site and are not cached.
  * The PIN goes to the card (CardTokens.sign) and nowhere else: it is never logged, never kept,
  * never put back in a page.
  */
@@ -234,7 +234,8 @@ export const createHelperApp = (options: CardHelperOptions) => {
     )
     c.header('X-Frame-Options', 'DENY')
     c.header('X-Content-Type-Options', 'nosniff')
-    c.header('Referrer-Policy', 'no-referrer')
+    // Not no-referrer: under it a form's POST says Origin: null, and this site's own could not be told.
+    c.header('Referrer-Policy', 'same-origin')
     c.header('Cache-Control', 'no-store')
   })
 

@@ -87,7 +87,7 @@ const HELPER_ANSWER_MS = 300_000
 type Signed = { certificate: string; algorithm: string; signature: string }
 type HelperAnswer =
   | { outcome: 'answer'; token: Signed & { userAuthentication?: Signed } }
-  | { outcome: 'unavailable' | 'blocked' | 'cancelled' | 'timeout' }
+  | { outcome: 'unavailable' | 'blocked' | 'cancelled' | 'timeout' | 'failed' }
 
 /** Which read the helper makes for this form: F2's kind choice turns a signing read into a My Number renewal. */
 const helperUseOf = (form: HTMLFormElement): string => {
@@ -124,7 +124,8 @@ const askHelper = (helperUrl: URL, use: string, nonce: Promise<string>): Promise
         nonce.then(
           (challenge) =>
             helper.postMessage({ action: HELPER_MESSAGES.read, nonce: challenge }, helperUrl.origin),
-          () => finish({ outcome: 'unavailable' }),
+          // No challenge from the portal: the read cannot be made.
+          () => finish({ outcome: 'failed' }),
         )
       }
       if (data?.action === HELPER_MESSAGES.answer && data.token)

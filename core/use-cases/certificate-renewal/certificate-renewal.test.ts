@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { DEMO_USER_IDS } from '../../../adapters/dev/demo-data.ts'
 import { memoryPortal } from '../../../tests/support/memory-portal.ts'
 import { fingerprintOf } from '../../domain/certificates.ts'
+import { helperSignedData } from '../../lib/helper-token.ts'
 import { ok } from '../../lib/result.ts'
 import { issueChallenge, startSession } from '../sign-in/sign-in.ts'
 import {
@@ -121,7 +122,7 @@ describe('reading a renewed My Number card (F2)', () => {
     expect(lookups[0]?.detail).toMatchObject({ consent: true, reason: 'permanent' })
   })
 
-  it('refuses a file or a helper’s token: only a card reader gives both of the card’s certificates', async () => {
+  it('refuses a file: only a card, in a reader or through the card helper, gives both of its certificates', async () => {
     const { portal, session, staged } = await setUp()
     const result = await readRenewedMyNumberCard(portal.ports)({
       sessionId: session.id,
@@ -130,6 +131,61 @@ describe('reading a renewed My Number card (F2)', () => {
     })
     expect(result).toEqual({ ok: false, error: { kind: 'my-number-needs-reader' } })
     expect(await staged()).toBeUndefined()
+  })
+
+  it('takes a card helper’s token that proves both of the card’s keys, and no token that does not', async () => {
+    const { portal, session, staged } = await setUp()
+    const origin = 'https://portal.example.go.jp'
+    const keyOf = (cardId: string) => {
+      const card = portal.demo.cards.find((c) => c.cardId === cardId)
+      if (!card) throw new Error(`no demo card ${cardId}`)
+      return card
+    }
+    const signed = async (cardId: string, challenge: string, signWith = cardId) => {
+      const key = await crypto.subtle.importKey(
+        'pkcs8',
+        new Uint8Array(keyOf(signWith).privateKey),
+        { name: 'ECDSA', namedCurve: 'P-256' },
+        false,
+        ['sign'],
+      )
+      const data = await helperSignedData('ES256', origin, challenge)
+      return {
+        certificate: keyOf(cardId).certificate,
+        algorithm: 'ES256' as const,
+        signature: new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, data)),
+      }
+    }
+    const readToken = async (second: 'proven' | 'signed-by-the-signing-key' | 'absent') => {
+      const challenge = await issueChallenge(portal.ports)(session.id)
+      const token = await signed('jiro-mynumber-renewed-signing', challenge)
+      const userAuthentication =
+        second === 'absent'
+          ? undefined
+          : await signed(
+              'jiro-mynumber-renewed',
+              challenge,
+              second === 'proven' ? 'jiro-mynumber-renewed' : 'jiro-mynumber-renewed-signing',
+            )
+      return readRenewedMyNumberCard(portal.ports)({
+        sessionId: session.id,
+        input: {
+          kind: 'token',
+          origin,
+          token: { ...token, ...(userAuthentication && { userAuthentication }) },
+        },
+        consent: true,
+      })
+    }
+    // The user-authentication certificate is public: without its own signature it proves nothing.
+    expect(await readToken('signed-by-the-signing-key')).toEqual({
+      ok: false,
+      error: { kind: 'certificate', error: { kind: 'bad-signature' } },
+    })
+    expect(await readToken('absent')).toEqual({ ok: false, error: { kind: 'not-my-number' } })
+    expect(await staged()).toBeUndefined()
+    expect(await readToken('proven')).toEqual({ ok: true, value: undefined })
+    expect(await staged()).toBeDefined()
   })
 
   it('says JPKI is unavailable, stages nothing, and succeeds when read again', async () => {
