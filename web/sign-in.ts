@@ -132,7 +132,7 @@ export const signInRoutes = (useCases: Pick<UseCases, 'signIn' | 'cards'>, deps:
   app.post('/sign-in/file', signInWithForm)
 
   // A fresh challenge for the page's own card reads, on any card-read screen (it replaces the one
-  // the page came with): a certificate file the page opens, or a local card helper (Web eID style).
+  // the page came with): a certificate file the page opens, or the card helper's window.
   app.get('/card-read/challenge', async (c) => {
     const session = await ensureSession(c, deps)
     c.header('Cache-Control', 'no-store')

@@ -101,9 +101,16 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await page.getByLabel('電子証明書ファイル（.p12 / .pfx）').setInputFiles(file)
         await page.getByLabel('パスワード', { exact: true }).fill('p12-test-pass')
         const answered = page.waitForResponse((r) => r.request().method() === 'POST')
+        if (javaScriptEnabled) await page.evaluate(() => Object.assign(window, { beforeAnswer: true }))
         await page.getByRole('button', { name: 'ファイルでログイン' }).click()
         await answered
         await page.waitForLoadState('domcontentloaded')
+        // The answer's own document, with its script ready: a file chosen in the one before it
+        // (still shown a moment after the answer arrived) would go out unprepared.
+        if (javaScriptEnabled)
+          await page.waitForFunction(
+            () => !('beforeAnswer' in window) && document.documentElement.dataset.cardRead === 'ready',
+          )
       }
       const posted: string[] = []
       page.on('request', (request) => {

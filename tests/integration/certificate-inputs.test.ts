@@ -168,7 +168,9 @@ describe('a card helper that gave no token', () => {
     await c.get('/sign-in')
     const cancelled = await c.post('/sign-in', { helperError: 'cancelled' })
     expect(cancelled.status).toBe(422)
-    expect(cancelled.text).toContain('カードの読み込みが取り消されました。')
+    expect(cancelled.text).toContain(
+      'カードの読み込みが取り消されました（カードヘルパーの画面が閉じられました）。',
+    )
     const failed = await c.post('/sign-in', {
       helperError: 'failed',
       helperErrorDetail: 'ERR_WEBEID_NATIVE_FATAL',

@@ -233,3 +233,6 @@ document.addEventListener(
   },
   true,
 )
+
+// Says that the card-read forms are now the page's to prepare (a test waits for it after a reload).
+document.documentElement.dataset.cardRead = 'ready'

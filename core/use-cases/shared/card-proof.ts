@@ -4,9 +4,10 @@
  * - a card in a reader of the portal's (the virtual reader, in development), with its PIN;
  * - a certificate file sent to the server (a browser without JavaScript): the server opens it,
  *   signs, and lets the key go at once (it is never stored, and cannot be exported);
- * - a signed token made elsewhere, in the style of Web eID: by a local card helper that read an IC
- *   card, or by the page itself, which opened a certificate file with WebCrypto. Its signature
- *   covers the portal's origin, which is the portal's own, never taken from the token.
+ * - a signed token made elsewhere, in the style of Web eID: by the card helper on the user's
+ *   computer, which read an IC card or a My Number card through PKCS#11 (card-helper.ts), or by
+ *   the page itself, which opened a certificate file with WebCrypto. Its signature covers the
+ *   portal's origin, which is the portal's own, never taken from the token.
  */
 
 import {
