@@ -5,6 +5,7 @@
  * contract test, tests/contract/card-tokens.contract.test.ts); the helper's own tests and a demo
  * helper (`npm run card-helper -- --demo`) use it.
  */
+import { cardSigningKey, signatureAlgorithm } from '../../core/domain/certificates.ts'
 import { sameSecret } from '../../core/lib/digest.ts'
 import { err, ok } from '../../core/lib/result.ts'
 import type { CardTokenKind, CardTokens, PinStatus } from '../../core/ports.ts'
@@ -62,18 +63,8 @@ export const memoryCardTokens = (
         return err(pinStatus === 'locked' ? { kind: 'locked' } : { kind: 'wrong-pin', pinStatus })
       }
       wrong.set(tokenId, 0)
-      const key = await crypto.subtle.importKey(
-        'pkcs8',
-        new Uint8Array(card.privateKey),
-        { name: 'ECDSA', namedCurve: 'P-256' },
-        false,
-        ['sign'],
-      )
-      const signature = await crypto.subtle.sign(
-        { name: 'ECDSA', hash: 'SHA-256' },
-        key,
-        new Uint8Array(data),
-      )
+      const key = await cardSigningKey(card.privateKey)
+      const signature = await crypto.subtle.sign(signatureAlgorithm(key), key, new Uint8Array(data))
       return ok({ certificate: card.certificate, algorithm: 'ES256', signature: new Uint8Array(signature) })
     },
   }

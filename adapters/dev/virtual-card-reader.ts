@@ -3,7 +3,7 @@
  * card holds a certificate and its key, and a PIN that locks the card after too many wrong tries,
  * as a real card does. The PIN is kept only as a salted hash.
  */
-import { signatureAlgorithm, signedPayload } from '../../core/domain/certificates.ts'
+import { cardSigningKey, signatureAlgorithm, signedPayload } from '../../core/domain/certificates.ts'
 import { sameSecret, sha256Hex } from '../../core/lib/digest.ts'
 import { err, ok } from '../../core/lib/result.ts'
 import type { CardReader, CardSummary, PinKind } from '../../core/ports.ts'
@@ -109,13 +109,7 @@ export const virtualCardReader = (
         return left > 0 ? err({ kind: 'wrong-pin', triesLeft: left }) : err({ kind: 'locked' })
       }
       if (limit !== undefined) await store.resetTries(cardId)
-      const key = await crypto.subtle.importKey(
-        'pkcs8',
-        new Uint8Array(card.privateKey),
-        { name: 'ECDSA', namedCurve: 'P-256' },
-        false,
-        ['sign'],
-      )
+      const key = await cardSigningKey(card.privateKey)
       const signature = await crypto.subtle.sign(signatureAlgorithm(key), key, signedPayload(challenge))
       const companion = card.companionCardId ? await store.find(card.companionCardId) : undefined
       return ok({

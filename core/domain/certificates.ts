@@ -76,6 +76,12 @@ export const proofSignatureHolds = async (
   }
 }
 
+/** A card's key as the test PKI issues them (ECDSA P-256, PKCS#8), ready to sign: a card in memory holds these. */
+export const cardSigningKey = (pkcs8: Uint8Array): Promise<CryptoKey> =>
+  crypto.subtle.importKey('pkcs8', new Uint8Array(pkcs8), { name: 'ECDSA', namedCurve: 'P-256' }, false, [
+    'sign',
+  ])
+
 /** The signature scheme for a key, as both the card and the verifier use it. */
 export const signatureAlgorithm = (key: CryptoKey): AlgorithmIdentifier | EcdsaParams =>
   key.algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: key.algorithm.name }

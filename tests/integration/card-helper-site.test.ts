@@ -136,6 +136,15 @@ describe('the card helper’s site', () => {
     expect((await post(fields)).status).toBe(403)
   })
 
+  it('keeps the 50 newest windows’ grants only: any site can make it open one', async () => {
+    const first = await openWindow()
+    for (let i = 0; i < 50; i++) await openWindow()
+    const last = await openWindow()
+    const tokenId = first.tokenIds[0] ?? ''
+    expect((await post({ grant: first.grant, nonce: NONCE, tokenId, pin: 'IC-PIN-739' })).status).toBe(403)
+    expect((await post({ grant: last.grant, nonce: NONCE, tokenId, pin: 'IC-PIN-739' })).status).toBe(200)
+  })
+
   it('refuses a read posted by any page but its own (no Origin, another origin, no grant)', async () => {
     const { grant, tokenIds } = await openWindow()
     const tokenId = tokenIds[0] ?? ''

@@ -48,6 +48,9 @@ export type CardHelperOptions = {
   now?: () => number
 }
 
+/** The windows open at once that a helper serves; more is a page opening them on purpose. */
+const MAX_GRANTS = 50
+
 /** What a window may do: read for this origin and this use, until then. */
 type Grant = { origin: string; use: HelperUse; expiresAt: number }
 
@@ -215,8 +218,13 @@ export const createHelperApp = (options: CardHelperOptions) => {
   const now = options.now ?? Date.now
   const lifetime = options.grantLifetimeMs ?? 10 * 60_000
   const grants = new Map<string, Grant>()
-  const liveGrant = (secret: string): Grant | undefined => {
+  /** Drops the expired grants, and the oldest beyond MAX_GRANTS: any site can make a GET /read. */
+  const pruneGrants = () => {
     for (const [key, grant] of grants) if (grant.expiresAt < now()) grants.delete(key)
+    for (const key of [...grants.keys()].slice(0, Math.max(0, grants.size - MAX_GRANTS))) grants.delete(key)
+  }
+  const liveGrant = (secret: string): Grant | undefined => {
+    pruneGrants()
     return grants.get(secret)
   }
   const modules = browserModules(HELPER_MODULES)
@@ -273,6 +281,7 @@ export const createHelperApp = (options: CardHelperOptions) => {
     const grant = randomSecret()
     const grantOf = { origin, use, expiresAt: now() + lifetime }
     grants.set(grant, grantOf)
+    pruneGrants()
     const offered = await options.useCases.tokensFor(use)
     return c.html(
       page('カードの読み込み', readForm({ grant, grantOf, offered }), ` data-origin="${encodeURI(origin)}"`),
