@@ -1,7 +1,9 @@
 /**
  * The demo's mandate-handling businesses and their mandates (SPEC §6), with dates relative to
- * `now`: 委任 次郎's renewed mandate POA-2026-0001, and under POA-2026-0002 one that names another
- * business (the error path). POA-2026-0003 lacks the procurement authority.
+ * `now`: 委任 次郎's renewed mandate POA-2026-0001; POA-2026-0002 names another agent as 受任者
+ * and POA-2026-0003 lacks the procurement authority (the 確認画面's error paths). POA-2026-0004 is
+ * another business's: asked for with サンプル商事's 法人番号 it is not found, and another
+ * business's 法人番号 is refused before any provider is asked.
  */
 import { type Mandate, PROCUREMENT_AUTHORITY } from '../../core/domain/mandates.ts'
 import { daysFrom } from './test-pki.ts'
@@ -37,7 +39,8 @@ export const demoMandates = (now: Date): Record<(typeof DEMO_MANDATE_PROVIDERS)[
   return {
     'sample-mandates': [
       mandate('sample-mandates', 'POA-2026-0001'),
-      mandate('sample-mandates', 'POA-2026-0002', { delegator: other }),
+      mandate('sample-mandates', 'POA-2026-0002', { delegate: { name: '代理 三郎' } }),
+      mandate('sample-mandates', 'POA-2026-0004', { delegator: other }),
     ],
     'test-mandate-center': [
       mandate('test-mandate-center', 'POA-2026-0003', { authorities: ['入札・契約に関する手続'] }),

@@ -1,12 +1,14 @@
 /**
  * A simulator of one mandate-handling business (電子委任状取扱事業者): a small HTTP server of its
- * own that answers a mandate by its reference number. Each provider the portal is configured with
- * is a simulator instance of its own. Faults can be injected: latency, 5xx, no answer.
+ * own that answers a mandate by the 委任者's 法人番号 and its reference number, as a real provider
+ * does: a number of another business's mandate is unknown to whoever asks with their own 法人番号.
+ * Each provider the portal is configured with is a simulator instance of its own. Faults can be
+ * injected: latency, 5xx, no answer.
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { Mandate } from '../../core/domain/mandates.ts'
-import { mandateToJson } from '../mandates/mandate-json.ts'
+import { mandateKey, mandateToJson } from '../mandates/mandate-json.ts'
 import { simulateFaults } from './simulated-faults.ts'
 
 const LookupBody = z.object({
@@ -15,7 +17,7 @@ const LookupBody = z.object({
 })
 
 export const mandateProviderSimulator = (provider: { name: string; mandates: Mandate[] }) => {
-  const mandates = new Map(provider.mandates.map((m) => [m.referenceNumber, m]))
+  const mandates = new Map(provider.mandates.map((m) => [mandateKey(m), m]))
   /** Each look-up, as asked: which business asked for which reference number. */
   const lookups: z.infer<typeof LookupBody>[] = []
   const app = new Hono()
@@ -24,8 +26,9 @@ export const mandateProviderSimulator = (provider: { name: string; mandates: Man
     const body = LookupBody.safeParse(await c.req.json().catch(() => undefined))
     if (!body.success) return c.json({ error: 'invalid body' }, 400)
     lookups.push(body.data)
-    // Found by its reference number; whether it names the asking business is the portal's to check.
-    const mandate = mandates.get(body.data.referenceNumber)
+    const mandate = mandates.get(
+      mandateKey({ delegator: body.data, referenceNumber: body.data.referenceNumber }),
+    )
     if (!mandate) return c.json({ error: 'no such mandate' }, 404)
     return c.json(mandateToJson(mandate))
   })
@@ -34,8 +37,8 @@ export const mandateProviderSimulator = (provider: { name: string; mandates: Man
 <html lang="ja"><head><meta charset="utf-8"><title>電子委任状取扱事業者シミュレータ</title></head>
 <body><h1>電子委任状取扱事業者シミュレータ: ${provider.name}</h1>
 <p>電子委任状 ${mandates.size}件、照会 ${lookups.length}件</p>
-<p>POST /api/v1/mandates/lookup {"corporateNumber", "referenceNumber"} → 電子委任状（JSON）、なければ 404</p>
+<p>POST /api/v1/mandates/lookup {"corporateNumber", "referenceNumber"} → 委任者の法人番号と受付番号が一致する電子委任状（JSON）、なければ 404</p>
 </body></html>`),
   )
-  return { app, faults, lookups, add: (m: Mandate) => mandates.set(m.referenceNumber, m) }
+  return { app, faults, lookups, add: (m: Mandate) => mandates.set(mandateKey(m), m) }
 }

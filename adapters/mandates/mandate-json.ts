@@ -27,3 +27,7 @@ export const mandateFromJson = (m: z.infer<typeof MandateJson>): Mandate => ({
   validFrom: new Date(m.validFrom),
   validTo: new Date(m.validTo),
 })
+
+/** How a provider finds a mandate: by its 委任者's 法人番号 and its reference number, together. */
+export const mandateKey = (m: { delegator: { corporateNumber: string }; referenceNumber: string }): string =>
+  `${m.delegator.corporateNumber}/${m.referenceNumber}`

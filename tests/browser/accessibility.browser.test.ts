@@ -268,7 +268,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         )
         await keys.type('受付番号', 'POA-2026-0002')
         await keys.press('取得依頼')
-        await audit('F3: 確認（委任者が異なる）', 'マイナンバーカード電子委任状確認画面')
+        await audit('F3: 確認（受任者が異なる）', 'マイナンバーカード電子委任状確認画面')
         await keys.follow('取得依頼画面に戻る')
         await keys.type('受付番号', 'POA-2026-0001')
         await keys.press('取得依頼')

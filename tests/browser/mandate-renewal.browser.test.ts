@@ -1,7 +1,7 @@
 /**
  * F3 in Chromium as 委任 次郎 does it, with and without JavaScript: he signs in, meets
  * マイナンバーカード電子委任状失効画面, reads his card with the signing PIN, asks for POA-2026-0002
- * (refused: another business), then POA-2026-0001, renews, and reaches the menu.
+ * (refused: another agent), then POA-2026-0001, renews, and reaches the menu.
  */
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -37,7 +37,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await page.getByLabel('受付番号').fill('POA-2026-0002')
         await page.getByRole('button', { name: '取得依頼' }).click()
         await page.locator('h1', { hasText: 'マイナンバーカード電子委任状確認画面' }).waitFor()
-        await expect(page.locator('#error-summary').textContent()).resolves.toContain('委任者が異なります')
+        await expect(page.locator('#error-summary').textContent()).resolves.toContain('受任者が異なります')
         await page.getByRole('link', { name: '取得依頼画面に戻る' }).click()
 
         await page.locator('h1', { hasText: 'マイナンバーカード電子委任状取得依頼画面' }).waitFor()

@@ -27,9 +27,24 @@ const contract = (name: string, make: () => Promise<Subject>) =>
       expect(await s.provider.fetchMandate(asked)).toEqual({ ok: true, value: mandates[0] })
     })
 
-    it('returns one that names another business as it is: the portal judges it', async () => {
+    it('returns one with a flaw as it is: the portal judges it', async () => {
       const found = await s.provider.fetchMandate({ ...asked, referenceNumber: 'POA-2026-0002' })
-      expect(found.ok && found.value?.delegator.businessName).toBe('株式会社ほかの商事')
+      expect(found.ok && found.value?.delegate.name).toBe('代理 三郎')
+    })
+
+    it('answers by 法人番号 and 受付番号 together: another business’s number is not found under yours', async () => {
+      expect(await s.provider.fetchMandate({ ...asked, referenceNumber: 'POA-2026-0004' })).toEqual({
+        ok: true,
+        value: undefined,
+      })
+      expect(
+        await s.provider.fetchMandate({ corporateNumber: '7000012050002', referenceNumber: 'POA-2026-0001' }),
+      ).toEqual({ ok: true, value: undefined })
+      const theirs = await s.provider.fetchMandate({
+        corporateNumber: '9234567890123',
+        referenceNumber: 'POA-2026-0004',
+      })
+      expect(theirs.ok && theirs.value?.delegator.businessName).toBe('株式会社ほかの商事')
     })
 
     it('returns none for a number it never issued', async () => {

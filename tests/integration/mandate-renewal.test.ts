@@ -107,17 +107,39 @@ describe('F3 for 委任 次郎', () => {
     expect(down.status).toBe(503)
     expect(down.text).toContain('電子委任状取扱事業者にいま接続できませんでした。')
 
-    // POA-2026-0002 names another business: the confirm screen says so, and offers no [電子委任状更新].
+    // Another business's 法人番号 (the National Tax Agency's, valid): refused next to the field,
+    // with what was typed kept, and no provider is asked.
+    const askedBefore = sample.lookups.length
+    const otherNumber = await c.post('/mandate/renewal/request', {
+      providerId: sample.id,
+      corporateNumber: '7000012050002',
+      referenceNumber: 'POA-2026-0001',
+    })
+    expect(otherNumber.status).toBe(422)
+    expect(errorOf(otherNumber.text, 'corporateNumber')).toContain(
+      '法人番号は、あなたの事業者（株式会社サンプル商事）の法人番号 7123456789012 を入力してください。',
+    )
+    expect(otherNumber.text).toContain('value="7000012050002"')
+    expect(sample.lookups.length).toBe(askedBefore)
+    // Another business's mandate under our own number: the provider knows none.
+    const theirs = await c.post('/mandate/renewal/request', {
+      providerId: sample.id,
+      corporateNumber: '7123456789012',
+      referenceNumber: 'POA-2026-0004',
+    })
+    expect(errorOf(theirs.text, 'referenceNumber')).toContain('選んだ電子委任状取扱事業者にありませんでした')
+
+    // POA-2026-0002 names another agent: the confirm screen says so, and offers no [電子委任状更新].
     await c.post('/mandate/renewal/request', {
       providerId: sample.id,
       corporateNumber: '7123456789012',
       referenceNumber: 'POA-2026-0002',
     })
-    const otherBusiness = (await c.get('/mandate/renewal/confirm')).text
-    expect(otherBusiness).toContain(
-      '委任者が異なります。この電子委任状の委任者は株式会社ほかの商事（法人番号 9234567890123）で、株式会社サンプル商事（法人番号 7123456789012）ではありません。',
+    const otherAgent = (await c.get('/mandate/renewal/confirm')).text
+    expect(otherAgent).toContain(
+      '受任者が異なります。この電子委任状の受任者は「代理 三郎」で、ログインしている「委任 次郎」さんではありません。',
     )
-    expect(otherBusiness).not.toContain('<button type="submit">電子委任状更新</button>')
+    expect(otherAgent).not.toContain('<button type="submit">電子委任状更新</button>')
     // POA-2026-0003, at the other provider, lacks the procurement authority.
     await c.post('/mandate/renewal/request', {
       providerId: center.id,

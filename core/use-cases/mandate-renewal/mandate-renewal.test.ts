@@ -59,7 +59,65 @@ describe('F3 マイナンバーカード電子委任状更新', () => {
     })
   })
 
-  it('refuses at [電子委任状更新] a mandate of another business, whatever the screen showed, and changes nothing', async () => {
+  it('asks for a mandate only under the agent’s own business’s 法人番号, and takes none whose 委任者 is another', async () => {
+    const { portal, session, jiro, readCard } = await setUp()
+    expect((await readCard()).ok).toBe(true)
+    const sample = portal.mandateProviders[0]
+    if (!sample) throw new Error('no demo provider')
+    const request = { sessionId: session.id, userId: jiro, providerId: 'sample-mandates' }
+    // Another business's valid 法人番号 (the National Tax Agency's): refused, and no provider is asked.
+    expect(
+      await requestMandate(portal.ports)({
+        ...request,
+        corporateNumber: '7000012050002',
+        referenceNumber: 'POA-2026-0001',
+      }),
+    ).toEqual({
+      ok: false,
+      error: {
+        kind: 'invalid-request',
+        errors: {
+          corporateNumber: expect.stringContaining('株式会社サンプル商事）の法人番号 7123456789012'),
+        },
+      },
+    })
+    expect(sample.lookups).toHaveLength(0)
+    // Full-width digits with hyphens, as an IME types them, are the same number.
+    const typed = { ...request, corporateNumber: '７１２３ー４５６７ー８９０１２' }
+    expect((await requestMandate(portal.ports)({ ...typed, referenceNumber: 'POA-2026-0001' })).ok).toBe(true)
+    // A provider that answers with another business's mandate: refused next to 受付番号, nothing kept.
+    const theirs = await sample.port.fetchMandate({
+      corporateNumber: '9234567890123',
+      referenceNumber: 'POA-2026-0004',
+    })
+    if (!theirs.ok || !theirs.value) throw new Error('no demo mandate of the other business')
+    const foreign = theirs.value
+    const careless = { id: 'sample-mandates', name: 'x', fetchMandate: async () => ok(foreign) }
+    expect(
+      await requestMandate({ ...portal.ports, mandateProviders: [careless] })({
+        ...typed,
+        referenceNumber: 'POA-2026-0004',
+      }),
+    ).toEqual({
+      ok: false,
+      error: {
+        kind: 'invalid-request',
+        errors: {
+          referenceNumber: expect.stringContaining('委任者が株式会社ほかの商事（法人番号 9234567890123）'),
+        },
+      },
+    })
+    expect(await reviewMandate(portal.ports)({ sessionId: session.id, userId: jiro })).toEqual({
+      ok: false,
+      error: { kind: 'card-not-read' },
+    })
+    expect(portal.state.audit.filter((e) => e.action === 'mandate-request').at(-1)).toMatchObject({
+      outcome: 'failure',
+      detail: { delegator: '9234567890123' },
+    })
+  })
+
+  it('refuses at [電子委任状更新] a mandate naming another agent, whatever the screen showed, and changes nothing', async () => {
     const { portal, session, jiro, readCard, ask } = await setUp()
     expect((await readCard()).ok).toBe(true)
     expect((await ask('POA-2026-0002')).ok).toBe(true)
@@ -72,7 +130,7 @@ describe('F3 マイナンバーカード電子委任状更新', () => {
     })
     expect(done).toMatchObject({
       ok: false,
-      error: { kind: 'mandate-problems', problems: [{ kind: 'other-delegator' }] },
+      error: { kind: 'mandate-problems', problems: [{ kind: 'other-delegate' }] },
     })
     expect((await portal.ports.mandates.findForUser(jiro))?.referenceNumber).toBe('POA-2025-0042')
     expect(portal.state.jobs).toHaveLength(0)

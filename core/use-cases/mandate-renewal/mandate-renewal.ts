@@ -175,7 +175,8 @@ export const requestMandate =
   async (
     cmd: { sessionId: string; userId: string; clientAddress?: string } & MandateRequestFields,
   ): Promise<Result<void, MandateRequestError>> => {
-    if (!(await findMyNumberAgent(ports, cmd.userId))) return err({ kind: 'forbidden' })
+    const user = await findMyNumberAgent(ports, cmd.userId)
+    if (!user) return err({ kind: 'forbidden' })
     const draft = await ports.drafts.find(cmd.sessionId, MANDATE_RENEWAL_FLOW)
     const read = draft && !draft.completedChangeId ? currentRead(ports, draft) : undefined
     if (!read) return err({ kind: 'card-not-read' })
@@ -190,6 +191,15 @@ export const requestMandate =
       errors.referenceNumber = '受付番号は、半角英数字とハイフン（-）の50文字以内で入力してください。'
     }
     if (!provider || !number.ok || errors.referenceNumber) return err({ kind: 'invalid-request', errors })
+    // Asked for this business only: another business's 法人番号 asks no provider.
+    const business = await ports.accounts.findBusiness(user.businessId)
+    if (!business) return err({ kind: 'forbidden' })
+    if (number.value !== business.corporateNumber) {
+      return err({
+        kind: 'invalid-request',
+        errors: { corporateNumber: otherBusinessNumber(business) },
+      })
+    }
     // A mandate fetched before no longer stands once another is asked for, whatever the answer.
     const saveDraft = (payload: MandateDraft) =>
       ports.drafts.save({
@@ -209,20 +219,32 @@ export const requestMandate =
             message: `answered ${answer.value.referenceNumber} for ${reference}`,
           })
         : answer
+    // A mandate whose 委任者 is another business is not this business's to register, whatever the
+    // provider answered: the user is told so next to the number they typed.
+    const delegator = fetched.ok ? fetched.value?.delegator : undefined
+    const foreign = delegator && delegator.corporateNumber !== number.value ? delegator : undefined
     await ports.audit.append({
       at: ports.clock.now(),
       action: 'mandate-request',
-      outcome: fetched.ok && fetched.value ? 'success' : 'failure',
+      outcome: fetched.ok && fetched.value && !foreign ? 'success' : 'failure',
       userId: cmd.userId,
       clientAddress: cmd.clientAddress,
       detail: {
         providerId: provider.id,
         referenceNumber: reference,
         ...(fetched.ok
-          ? { found: fetched.value !== undefined }
+          ? { found: fetched.value !== undefined, ...(foreign && { delegator: foreign.corporateNumber }) }
           : { reason: fetched.error.kind, message: fetched.error.message }),
       },
     })
+    if (foreign) {
+      return err({
+        kind: 'invalid-request',
+        errors: {
+          referenceNumber: `受付番号 ${reference} の電子委任状は、委任者が${foreign.businessName}（法人番号 ${foreign.corporateNumber}）で、あなたの事業者のものではありません。あなたの事業者が委任者の電子委任状の受付番号を入力してください。`,
+        },
+      })
+    }
     if (!fetched.ok)
       return err({ kind: fetched.error.kind === 'permanent' ? 'provider-refused' : 'provider-unavailable' })
     if (!fetched.value) return err({ kind: 'mandate-not-found' })
@@ -233,6 +255,10 @@ export const requestMandate =
     })
     return ok(undefined)
   }
+
+/** The refusal of a 法人番号 that is not the agent's own business's. */
+const otherBusinessNumber = (business: Business): string =>
+  `法人番号は、あなたの事業者（${business.name}）の法人番号 ${business.corporateNumber} を入力してください。電子委任状は、委任者である自分の事業者の法人番号でのみ取得依頼できます。`
 
 export type MandateReview = {
   mandate: Mandate & { providerName: string }
