@@ -2,7 +2,7 @@
  * The ports: what the core needs from the world, as types of functions. Each has a real adapter
  * and an in-memory or simulated twin under adapters/, checked by one shared contract test.
  */
-import type { Business, BusinessFields, Certificate, User, UserFields } from './domain/account.ts'
+import type { Business, BusinessFields, Certificate, User, UserField, UserFields } from './domain/account.ts'
 import type { TrustMaterial } from './domain/certificates.ts'
 import type { Mandate } from './domain/mandates.ts'
 import type { Notice } from './domain/notices.ts'
@@ -44,10 +44,14 @@ export type AccountStore = {
   /**
    * Deletes the user and everything held about them (F4): their certificates, mandate, notices and
    * recommendations, reminders, sessions with their drafts, drafts of theirs in other sessions,
-   * and the changes they made (which hold their contact data). Nothing of theirs is left but the
-   * audit log's ids.
+   * and of the changes they made the values they typed (their contact data). Each change they made
+   * is kept for the business's 変更履歴 with their name (`madeByName`), its kind, the fields it
+   * touched (`erasedFields`, without values), its certificates' numbers and its GEPS state; one
+   * GEPS has not taken is 'superseded' (its job goes with the user's).
    */
   eraseUser(userId: string): Promise<void>
+  /** The business's representative (代表者). */
+  findRepresentative(businessId: string): Promise<User | undefined>
   /** Reads the user and holds their row until the transaction ends: changes to the user queue up behind it. */
   findUserForUpdate(userId: string): Promise<User | undefined>
   /** Registers and removes the business's qualifications (removing only its own). */
@@ -94,8 +98,11 @@ export type MandateStore = {
   replace(userId: string, mandate: Mandate): Promise<void>
 }
 
-/** Where a change stands with GEPS: 待機中 / 再試行中 / 連携完了 / 連携失敗. */
-export type SyncState = 'waiting' | 'retrying' | 'done' | 'failed'
+/**
+ * Where a change stands with GEPS: 待機中 / 再試行中 / 連携完了 / 連携失敗, or 不要 when its user
+ * was deleted (F4) before GEPS took it: the deletion GEPS receives replaces it.
+ */
+export type SyncState = 'waiting' | 'retrying' | 'done' | 'failed' | 'superseded'
 
 export type UserChange = {
   id: string
@@ -115,7 +122,19 @@ export type UserChange = {
   /** The certificates registered and removed, when the change touched them. */
   certificates?: { added: Omit<Certificate, 'userId'>[]; removed: Certificate[] }
   createdAt: Date
-  sync: { state: SyncState; receipt?: string; attempts: number; updatedAt: Date; lastError?: string }
+  sync: {
+    state: SyncState
+    receipt?: string
+    attempts: number
+    updatedAt: Date
+    lastError?: string
+    /** When the user was told that GEPS refused it for good (連携失敗): once only. */
+    failureNotifiedAt?: Date
+  }
+  /** Who made it, kept once that user is deleted (F4): the business's record of its agents. */
+  madeByName?: string
+  /** The user fields it changed, once their values were erased with the user (F4). */
+  erasedFields?: UserField[]
 }
 
 export type ChangeStore = {
@@ -125,10 +144,16 @@ export type ChangeStore = {
   listForBusiness(businessId: string, limit: number): Promise<UserChange[]>
   /** The changes the user made, newest first. */
   listForUser(userId: string, limit: number): Promise<UserChange[]>
+  /**
+   * Records an outcome of its delivery to GEPS; false, recording nothing, when it is 連携完了 or
+   * superseded already (a delivery that lost a race never takes that back).
+   */
   recordSync(
     changeId: string,
     sync: { state: SyncState; receipt?: string; at: Date; error?: string },
-  ): Promise<void>
+  ): Promise<boolean>
+  /** Marks that its user is being told of its 連携失敗; false when that was done already (by any worker). */
+  markFailureNotified(changeId: string, at: Date): Promise<boolean>
 }
 
 /** A wizard's state between its input and complete steps, bound to the session. */
@@ -251,8 +276,12 @@ export type FailureLog = {
 
 export type Mail = { idempotencyKey: string; to: string; subject: string; text: string }
 
-/** A mail to a user of the portal, marked with whom it is for, so that deleting them (F4) forgets it. */
-export type UserMail = Mail & { userId: string }
+/**
+ * A mail to a user of the portal, marked with whom it is for, so that deleting them (F4) forgets
+ * it. One that names someone the portal has erased (F4's own mails) is forgotten once sent: its
+ * job is the last place their address is kept.
+ */
+export type UserMail = Mail & { userId: string; forgetOnceSent?: boolean }
 
 /** Every job names the user it is about, so that deleting them (F4) forgets their jobs. */
 export type Job =

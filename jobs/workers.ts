@@ -4,7 +4,7 @@
  * that pg-boss retries it later, a permanent one goes to the dead-letter queue.
  */
 import type { Job, JobResult, PgBoss } from 'pg-boss'
-import type { Mail } from '../core/ports.ts'
+import type { UserMail } from '../core/ports.ts'
 import type { UseCases } from '../core/use-cases/use-cases.ts'
 import { QUEUES, SCHEDULED } from './queues.ts'
 
@@ -95,10 +95,14 @@ export const startWorkers = async (boss: PgBoss, options: WorkerOptions): Promis
     if (sent > 0) log(`expiry-reminders: ${sent} reminders to send`)
   })
 
-  await boss.work<Mail>('mail', workOptions(options.concurrency?.mail), (jobs) =>
+  await boss.work<UserMail>('mail', workOptions(options.concurrency?.mail), (jobs) =>
     settle(jobs, async (job) => {
       const sent = await sync.sendMail(job.data)
-      if (sent.ok) return 'completed'
+      if (sent.ok) {
+        // A mail to someone erased (F4): its job goes as soon as the mail is out, address and all.
+        if (job.data.forgetOnceSent) await boss.deleteJob('mail', job.id)
+        return 'completed'
+      }
       // The job's id, not the address: logs keep no one's personal data.
       log(`mail job ${job.id}: ${sent.error.kind} failure: ${sent.error.message}`)
       if (sent.error.kind === 'permanent') return { deadletter: sent.error.message }

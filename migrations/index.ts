@@ -20,6 +20,7 @@ import * as developmentSchema from './0017-development-schema.ts'
 import * as sessionCertificates from './0018-session-certificates.ts'
 import * as crlCache from './0019-crl-cache.ts'
 import * as intermediateAuthorities from './0020-intermediate-authorities.ts'
+import * as changeRecords from './0021-change-records.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '0018-session-certificates': sessionCertificates,
   '0019-crl-cache': crlCache,
   '0020-intermediate-authorities': intermediateAuthorities,
+  '0021-change-records': changeRecords,
 }

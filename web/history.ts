@@ -33,11 +33,12 @@ ${
     : html`<table class="history">
   <thead><tr><th scope="col">日時</th><th scope="col">変更者</th><th scope="col">変更内容</th><th scope="col">GEPS連携</th></tr></thead>
   <tbody>${history.value.map(
-    ({ change, madeBy, fieldChanges }) => html`<tr>
+    ({ change, madeBy, fieldChanges, erasedFields }) => html`<tr>
     <td>${formatDateTimeJa(change.createdAt)}</td>
     <td>${madeBy}</td>
     <td><ul>
       ${fieldChanges.map((f) => html`<li>${f.label}: ${f.before || '（なし）'} → ${f.after || '（なし）'}</li>`)}
+      ${erasedFields.map((label) => html`<li>${label}を変更（内容は利用者の削除に伴い消去）</li>`)}
       ${(change.qualifications?.added ?? []).map((q) => html`<li>資格情報を追加: ${periodName(q.firstYear)} ${q.kind} ${q.grade}</li>`)}
       ${(change.qualifications?.removed ?? []).map((q) => html`<li>資格情報を削除: ${periodName(q.firstYear)} ${q.kind} ${q.grade}</li>`)}
       ${change.kind === 'certificate-renewed' ? html`<li>電子証明書更新</li>` : ''}

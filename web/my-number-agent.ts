@@ -28,7 +28,7 @@ export const myNumberAgentsOnly: MiddlewareHandler<AppEnv> = async (c, next) => 
 
 /** The mandate's 委任者情報, 受任者情報 and 代理権情報, read-only. */
 export const mandateFacts = (
-  m: Mandate & { providerName?: string },
+  m: Mandate & { providerName: string },
 ) => html`<section><h2>委任者情報</h2>${readOnlyRows([
   ['法人番号', m.delegator.corporateNumber],
   ['商号又は名称', m.delegator.businessName],
@@ -38,6 +38,6 @@ export const mandateFacts = (
 <section><h2>代理権情報</h2>${readOnlyRows([
   ['代理権', m.authorities.join('、') || 'なし'],
   ['有効期間', `${formatDateJa(m.validFrom)}〜${formatDateJa(m.validTo)}`],
-  ['電子委任状取扱事業者', m.providerName ?? m.providerId],
+  ['電子委任状取扱事業者', m.providerName],
   ['受付番号', m.referenceNumber],
 ])}</section>`

@@ -1,6 +1,7 @@
 /** Where a change stands with GEPS, as every screen that shows a change shows it. */
 
 import type { Context } from 'hono'
+import { CHANGE_KIND_LABELS } from '../core/domain/mails.ts'
 import { formatDateTimeJa } from '../core/lib/format.ts'
 import type { SyncState, UserChange } from '../core/ports.ts'
 import { html } from './render.ts'
@@ -10,16 +11,10 @@ export const SYNC_LABELS: Record<SyncState, string> = {
   retrying: '再試行中',
   done: '連携完了',
   failed: '連携失敗',
+  superseded: '不要（利用者削除）',
 }
 
-export const CHANGE_KIND_LABELS: Record<UserChange['kind'], string> = {
-  'user-contact-updated': '利用者情報更新',
-  'certificate-renewed': '電子証明書更新',
-  'mandate-renewed': '電子委任状更新',
-  'user-deleted': '利用者情報削除',
-}
-
-const isFinal = (change: UserChange) => change.sync.state === 'done' || change.sync.state === 'failed'
+const isFinal = (change: UserChange) => change.sync.state !== 'waiting' && change.sync.state !== 'retrying'
 
 /**
  * The user's latest changes and where each stands with GEPS, for the menu. With JavaScript the

@@ -123,7 +123,7 @@ ${cardReadForms({
     const { session, user } = signedIn(c)
     const reviewed = await review({ sessionId: session.id, userId: user.id })
     if (!reviewed.ok) return render(c, refusal(reviewed.error))
-    const { business, certificates, mandate, draftId } = reviewed.value
+    const { business, certificates, mandate, providerName, draftId } = reviewed.value
     const shown = reviewed.value.user
     return render(c, {
       title: CONFIRM_TITLE,
@@ -142,7 +142,7 @@ ${cardReadForms({
         ['メールアドレス', shown.email],
       ])}</section>
 <section><h2>電子証明書情報</h2>${certificateTable(certificates, { caption: '削除する電子証明書' })}</section>
-<section><h2>電子委任状情報</h2>${mandate ? mandateFacts(mandate) : html`<p>登録されている電子委任状はありません。</p>`}</section>
+<section><h2>電子委任状情報</h2>${mandate ? mandateFacts({ ...mandate, providerName: providerName ?? mandate.providerId }) : html`<p>登録されている電子委任状はありません。</p>`}</section>
 ${postForm(
   '/mandate/deletion/confirm',
   session.csrfToken,

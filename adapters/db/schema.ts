@@ -95,7 +95,7 @@ export type Database = {
     before: Json<unknown>
     after: Json<unknown>
     created_at: Timestamp
-    sync_state: 'waiting' | 'retrying' | 'done' | 'failed'
+    sync_state: 'waiting' | 'retrying' | 'done' | 'failed' | 'superseded'
     sync_receipt: string | null
     sync_attempts: ColumnType<number, number | undefined, number>
     sync_updated_at: Timestamp
@@ -104,6 +104,9 @@ export type Database = {
     business_after: Json<unknown> | null
     qualifications: Json<unknown> | null
     certificates: Json<unknown> | null
+    failure_notified_at: Timestamp | null
+    made_by_name: string | null
+    erased_fields: Json<string[]> | null
   }
   qualifications: {
     id: string

@@ -148,6 +148,9 @@ export const gepsSimulator = (options: { mailer: Mailer; clock: Clock; noticeDel
     return c.json({ receiptNumber: change.receiptNumber, receivedAt: change.receivedAt }, 201)
   })
   app.get('/api/v1/user-changes', (c) => c.json([...received.values()]))
+  app.get('/api/v1/user-deletions', (c) =>
+    c.json([...deletions.entries()].map(([idempotencyKey, d]) => ({ idempotencyKey, ...d }))),
+  )
   app.post('/api/v1/user-deletions', async (c) => {
     const key = c.req.header('idempotency-key')
     if (!key) return c.json({ error: 'Idempotency-Key header is required' }, 400)
@@ -174,6 +177,7 @@ export const gepsSimulator = (options: { mailer: Mailer; clock: Clock; noticeDel
     c.html(html`<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><title>GEPSシミュレータ: 受信した利用者情報</title></head>
 <body><h1>GEPSシミュレータ: 受信した利用者情報</h1>
+<h2>受信した利用者情報の更新</h2>
 <p>${received.size}件</p>
 <table border="1"><tr><th>受付番号</th><th>受信日時</th><th>法人番号</th><th>氏名</th><th>役職名</th><th>郵便番号</th><th>住所</th><th>電話番号</th><th>FAX番号</th><th>メールアドレス</th><th>版</th><th>反映</th><th>受信回数</th></tr>
 ${[...received.values()]
@@ -181,6 +185,16 @@ ${[...received.values()]
   .map(
     (r) =>
       html`<tr><td>${r.receiptNumber}</td><td>${formatDateTimeJa(new Date(r.receivedAt))}</td><td>${r.corporateNumber}</td><td>${r.user.name}</td><td>${r.user.title}</td><td>${r.user.postalCode}</td><td>${r.user.address}</td><td>${r.user.phone}</td><td>${r.user.fax}</td><td>${r.user.email}</td><td>${r.user.version}</td><td>${r.applied ? '反映' : '新しい版を保持中のため反映せず'}</td><td>${r.requests}</td></tr>`,
+  )}
+</table>
+<h2>受信した利用者の削除</h2>
+<p>${deletions.size}件</p>
+<table border="1"><tr><th>受付番号</th><th>受信日時</th><th>法人番号</th><th>利用者ID</th><th>受信回数</th></tr>
+${[...deletions.values()]
+  .reverse()
+  .map(
+    (d) =>
+      html`<tr><td>${d.receiptNumber}</td><td>${formatDateTimeJa(new Date(d.receivedAt))}</td><td>${d.corporateNumber}</td><td>${d.userId}</td><td>${d.requests}</td></tr>`,
   )}
 </table></body></html>`),
   )

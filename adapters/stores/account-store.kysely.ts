@@ -1,9 +1,18 @@
-import type { Insertable, Kysely, Selectable } from 'kysely'
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres'
-import type { Business, BusinessFields, Certificate, User, UserFields } from '../../core/domain/account.ts'
+import {
+  type Business,
+  type BusinessFields,
+  type Certificate,
+  NO_USER_FIELDS,
+  type User,
+  type UserFields,
+} from '../../core/domain/account.ts'
 import type { Qualification } from '../../core/domain/qualifications.ts'
 import type { AccountStore } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
+
+const ERASED_FIELDS_JSON = JSON.stringify(NO_USER_FIELDS)
 
 /**
  * Each table's one mapping between its row (snake_case columns) and the core's value, both ways;
@@ -135,10 +144,31 @@ const certificateRow = (
 
 export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
   eraseUser: async (userId) => {
+    // Their changes stay as records: who (by name), which fields, no values. One statement: the
+    // fields a change touched are the keys whose values differ between before and after.
+    await sql`
+      update user_changes set
+        erased_fields = (
+          select coalesce(jsonb_agg(key), '[]'::jsonb) from jsonb_object_keys(before) as key
+          where before -> key is distinct from after -> key
+        ),
+        made_by_name = coalesce(made_by_name, (select name from users where id = ${userId})),
+        before = ${sql.lit(ERASED_FIELDS_JSON)}::jsonb,
+        after = ${sql.lit(ERASED_FIELDS_JSON)}::jsonb,
+        sync_state = case when sync_state = 'done' then sync_state else 'superseded' end
+      where user_id = ${userId} and erased_fields is null`.execute(db)
     // Certificates, mandate, notices, reminders, drafts naming the user, and sessions (and
     // through them, their drafts) go with the user: their keys cascade. Changes keep no key.
     await db.deleteFrom('users').where('id', '=', userId).execute()
-    await db.deleteFrom('user_changes').where('user_id', '=', userId).execute()
+  },
+  findRepresentative: async (businessId) => {
+    const row = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('business_id', '=', businessId)
+      .where('role', '=', 'representative')
+      .executeTakeFirst()
+    return row && toUser(row)
   },
   findUserForUpdate: async (userId) => {
     const row = await db

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely'
-import type { BusinessFields, UserFields } from '../../core/domain/account.ts'
+import { type BusinessFields, USER_FIELDS, type UserFields } from '../../core/domain/account.ts'
 import type { ChangeStore, UserChange } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 
@@ -35,7 +35,10 @@ const toChange = (r: Selectable<Database['user_changes']>): UserChange => ({
     attempts: r.sync_attempts,
     updatedAt: new Date(r.sync_updated_at),
     lastError: r.sync_error ?? undefined,
+    failureNotifiedAt: r.failure_notified_at ? new Date(r.failure_notified_at) : undefined,
   },
+  madeByName: r.made_by_name ?? undefined,
+  erasedFields: r.erased_fields ? USER_FIELDS.filter((f) => r.erased_fields?.includes(f)) : undefined,
 })
 
 const newestFirst = async (
@@ -74,6 +77,7 @@ export const kyselyChangeStore = (db: Kysely<Database>): ChangeStore => ({
         sync_receipt: c.sync.receipt ?? null,
         sync_attempts: c.sync.attempts,
         sync_updated_at: c.sync.updatedAt,
+        made_by_name: c.madeByName ?? null,
       })
       .execute()
   },
@@ -84,7 +88,7 @@ export const kyselyChangeStore = (db: Kysely<Database>): ChangeStore => ({
     return r && toChange(r)
   },
   recordSync: async (changeId, sync) => {
-    await db
+    const updated = await db
       .updateTable('user_changes')
       .set((eb) => ({
         sync_state: sync.state,
@@ -94,6 +98,17 @@ export const kyselyChangeStore = (db: Kysely<Database>): ChangeStore => ({
         sync_attempts: eb('sync_attempts', '+', 1),
       }))
       .where('id', '=', changeId)
-      .execute()
+      .where('sync_state', 'not in', ['done', 'superseded'])
+      .executeTakeFirst()
+    return updated.numUpdatedRows > 0n
+  },
+  markFailureNotified: async (changeId, at) => {
+    const updated = await db
+      .updateTable('user_changes')
+      .set({ failure_notified_at: at })
+      .where('id', '=', changeId)
+      .where('failure_notified_at', 'is', null)
+      .executeTakeFirst()
+    return updated.numUpdatedRows > 0n
   },
 })

@@ -2,7 +2,15 @@
  * The in-memory twin of every store and of the job queue: one state object, so that its unit of
  * work can run on a copy and keep it only when the work succeeds, as a transaction would.
  */
-import type { Business, BusinessFields, Certificate, User, UserFields } from '../../core/domain/account.ts'
+import {
+  type Business,
+  type BusinessFields,
+  type Certificate,
+  NO_USER_FIELDS,
+  USER_FIELDS,
+  type User,
+  type UserFields,
+} from '../../core/domain/account.ts'
 import type { Mandate } from '../../core/domain/mandates.ts'
 import type { Notice } from '../../core/domain/notices.ts'
 import type { Qualification } from '../../core/domain/qualifications.ts'
@@ -192,12 +200,20 @@ export const memoryStores = (state: MemoryState) => {
         return true
       },
       eraseUser: async (userId: string) => {
-        state.users.delete(userId)
         state.mandates.delete(userId)
         for (const [k, c] of state.certificates) if (c.userId === userId) state.certificates.delete(k)
         for (const [k, n] of state.notices) if (n.userId === userId) state.notices.delete(k)
         for (const [k, r] of state.reminders) if (r.userId === userId) state.reminders.delete(k)
-        for (const [k, c] of state.changes) if (c.userId === userId) state.changes.delete(k)
+        const name = state.users.get(userId)?.name
+        for (const c of state.changes.values()) {
+          if (c.userId !== userId || c.erasedFields) continue
+          c.erasedFields = USER_FIELDS.filter((f) => c.before[f] !== c.after[f])
+          c.madeByName ??= name
+          c.before = { ...NO_USER_FIELDS }
+          c.after = { ...NO_USER_FIELDS }
+          if (c.sync.state !== 'done') c.sync.state = 'superseded'
+        }
+        state.users.delete(userId)
         for (const [id, s] of state.sessions) {
           if (s.userId !== userId) continue
           state.sessions.delete(id)
@@ -205,6 +221,10 @@ export const memoryStores = (state: MemoryState) => {
         }
         for (const [k, d] of state.drafts) if (d.userId === userId) state.drafts.delete(k)
       },
+      findRepresentative: async (businessId: string) =>
+        copy(
+          [...state.users.values()].find((u) => u.businessId === businessId && u.role === 'representative'),
+        ),
       // The memory unit of work runs one at a time: holding the row is implied.
       findUserForUpdate: async (id: string) => copy(state.users.get(id)),
     } satisfies Transactional['accounts'],
@@ -298,14 +318,22 @@ export const memoryStores = (state: MemoryState) => {
         sync: { state: UserChange['sync']['state']; receipt?: string; at: Date; error?: string },
       ) => {
         const c = state.changes.get(id)
-        if (!c) return
+        if (!c || c.sync.state === 'done' || c.sync.state === 'superseded') return false
         c.sync = {
+          ...c.sync,
           state: sync.state,
           receipt: sync.receipt ?? c.sync.receipt,
           attempts: c.sync.attempts + 1,
           updatedAt: sync.at,
           lastError: sync.error,
         }
+        return true
+      },
+      markFailureNotified: async (id: string, at: Date) => {
+        const c = state.changes.get(id)
+        if (!c || c.sync.failureNotifiedAt) return false
+        c.sync.failureNotifiedAt = at
+        return true
       },
     } satisfies Transactional['changes'],
     audit: {

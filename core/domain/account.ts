@@ -66,6 +66,18 @@ export type Certificate = {
   notAfter: Date
 }
 
+/** No user fields at all: what a deletion (F4) records, and what its user's earlier changes keep. */
+export const NO_USER_FIELDS: UserFields = {
+  nameKana: '',
+  department: '',
+  title: '',
+  postalCode: '',
+  address: '',
+  phone: '',
+  fax: '',
+  email: '',
+}
+
 /** Every user field, in the order of the input screen. */
 export const USER_FIELDS = [
   'nameKana',

@@ -1,7 +1,7 @@
 /** The portal's own mails, as text. GEPS sends its own notice when it has taken a change. */
 
 import { formatDateJa, formatDateTimeJa } from '../lib/format.ts'
-import type { Expiring, UserMail } from '../ports.ts'
+import type { Expiring, UserChange, UserMail } from '../ports.ts'
 import type { Business, Certificate, FieldChange, User } from './account.ts'
 import type { Mandate } from './mandates.ts'
 import { periodName, type Qualification } from './qualifications.ts'
@@ -188,3 +188,167 @@ export const expiryReminderMail = (args: {
     text: [`${user.name} 様`, '', ...what, '', '調達ポータル'].join('\n'),
   }
 }
+
+/** What each kind of change is called, on screens and in mails. */
+export const CHANGE_KIND_LABELS: Record<UserChange['kind'], string> = {
+  'user-contact-updated': '利用者情報更新',
+  'certificate-renewed': '電子証明書更新',
+  'mandate-renewed': '電子委任状更新',
+  'user-deleted': '利用者情報削除',
+}
+
+export const SYNC_FAILED_SUBJECT = '[重要]政府電子調達システム(GEPS)への連携ができませんでした'
+export const SYNC_RECOVERED_SUBJECT = '[重要]政府電子調達システム(GEPS)への連携が完了しました'
+
+/** Whom a mail about someone's change goes to, and why they get it. */
+export type ChangeRecipient = { user: User; about: 'own' | 'agent' }
+
+const changeLine = (change: UserChange, madeBy: string) =>
+  `手続き: ${CHANGE_KIND_LABELS[change.kind]}（${formatDateTimeJa(change.createdAt)} 受付、${madeBy}）`
+
+/**
+ * 連携失敗: GEPS refused a change for good, or it could not be delivered however often it was
+ * tried. The portal keeps the change; the helpdesk re-sends it once the cause is removed.
+ */
+export const syncFailedMail = (args: {
+  change: UserChange
+  business: Business
+  madeBy: string
+  to: ChangeRecipient
+}): UserMail => ({
+  userId: args.to.user.id,
+  idempotencyKey: `sync-failed:${args.change.id}:${args.to.user.id}`,
+  to: args.to.user.email,
+  subject: SYNC_FAILED_SUBJECT,
+  text: [
+    args.business.name,
+    `${args.to.user.name} 様`,
+    '',
+    args.to.about === 'own'
+      ? '調達ポータルで受け付けたあなたの手続きを、政府電子調達システム(GEPS)に連携できませんでした。'
+      : `調達ポータルで受け付けた貴社の利用者（${args.madeBy}）の手続きを、政府電子調達システム(GEPS)に連携できませんでした。`,
+    '',
+    `受付番号: ${args.change.id}`,
+    changeLine(args.change, args.madeBy),
+    '',
+    '調達ポータルには登録されていますが、政府電子調達システム(GEPS)にはまだ反映されていません。',
+    'このままでは、政府電子調達システムでの入札等の手続きに反映されないことがあります。',
+    '',
+    'お手数ですが、上の受付番号を添えて調達ポータルのヘルプデスクにご連絡ください。',
+    'ヘルプデスクが原因を確認したうえで、同じ内容を政府電子調達システム(GEPS)に送り直します。',
+    '同じ手続きをもう一度行う必要はありません。送り直して連携が完了したときは、改めてお知らせします。',
+    '',
+    '調達ポータル',
+  ].join('\n'),
+})
+
+/** A change that had failed was re-sent by the helpdesk and GEPS has taken it now. */
+export const syncRecoveredMail = (args: {
+  change: UserChange
+  business: Business
+  madeBy: string
+  to: ChangeRecipient
+  at: Date
+}): UserMail => ({
+  userId: args.to.user.id,
+  idempotencyKey: `sync-recovered:${args.change.id}:${args.to.user.id}`,
+  to: args.to.user.email,
+  subject: SYNC_RECOVERED_SUBJECT,
+  text: [
+    args.business.name,
+    `${args.to.user.name} 様`,
+    '',
+    `先にお知らせした連携できなかった手続きは、${formatDateTimeJa(args.at)} に政府電子調達システム(GEPS)への連携が完了しました。`,
+    '',
+    `受付番号: ${args.change.id}`,
+    changeLine(args.change, args.madeBy),
+    '',
+    'ご対応は不要です。',
+    '',
+    '調達ポータル',
+  ].join('\n'),
+})
+
+export const USER_DELETED_SUBJECT = '[重要]利用者情報削除完了通知'
+export const AGENT_DELETED_SUBJECT = '[重要]代理人の利用者情報削除のお知らせ'
+
+/** What an F4 deletion took with it, for both of its mails. */
+const deletedLines = (args: {
+  certificates: Omit<Certificate, 'userId'>[]
+  mandate?: Mandate
+  providerName?: string
+}) => [
+  ...args.certificates.map((c) => `削除した電子証明書: ${certificateLine(c)}`),
+  ...(args.mandate
+    ? [
+        `削除した電子委任状: ${args.providerName ?? args.mandate.providerId}（受付番号 ${args.mandate.referenceNumber}）`,
+      ]
+    : []),
+]
+
+/**
+ * F4, to the address that was the agent's, sent after it is erased from the portal: the deletion
+ * is done, and no more mail will come.
+ */
+export const userDeletedMail = (args: {
+  changeId: string
+  user: User
+  business: Business
+  certificates: Omit<Certificate, 'userId'>[]
+  mandate?: Mandate
+  providerName?: string
+  at: Date
+}): UserMail => ({
+  userId: args.user.id,
+  idempotencyKey: `user-deleted:${args.changeId}`,
+  forgetOnceSent: true,
+  to: args.user.email,
+  subject: USER_DELETED_SUBJECT,
+  text: completionText({
+    ...args,
+    done: '利用者情報の削除',
+    body: [
+      ...deletedLines(args),
+      '',
+      'あなたの利用者情報は調達ポータルから削除され、政府電子調達システム(GEPS)にも連携されます。',
+      'このメールアドレスには、今後、調達ポータルからのお知らせは届きません。',
+      '再び利用するときは、利用者登録を行ってください。',
+    ],
+  }),
+})
+
+/** F4, to the business's representative: an agent of the business deleted themself, when, and what went. */
+export const agentDeletedMail = (args: {
+  changeId: string
+  user: User
+  representative: User
+  business: Business
+  certificates: Omit<Certificate, 'userId'>[]
+  mandate?: Mandate
+  providerName?: string
+  at: Date
+}): UserMail => ({
+  userId: args.representative.id,
+  idempotencyKey: `agent-deleted:${args.changeId}`,
+  forgetOnceSent: true,
+  to: args.representative.email,
+  subject: AGENT_DELETED_SUBJECT,
+  text: [
+    args.business.name,
+    `${args.representative.name} 様`,
+    '',
+    `貴社の代理人 ${args.user.name} さんの利用者情報が、調達ポータルから削除されました。`,
+    `削除した人: ${args.user.name}（本人。マイナンバーカードで本人確認のうえ削除）`,
+    `削除日時: ${formatDateTimeJa(args.at)}`,
+    `受付番号: ${args.changeId}`,
+    '',
+    ...deletedLines(args),
+    '',
+    'この代理人は、今後、貴社のために政府電子調達システムでの手続きを行えません。',
+    'これまでの変更の記録は、調達ポータルの「変更履歴」で確認できます（氏名と手続きの種類のみ。連絡先は削除されています）。',
+    '',
+    'この削除に心当たりがない場合は、至急、調達ポータルのヘルプデスクにご連絡ください。',
+    '',
+    '調達ポータル',
+  ].join('\n'),
+})

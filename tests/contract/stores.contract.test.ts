@@ -16,6 +16,7 @@ import {
 } from '../../adapters/stores/memory.ts'
 import { kyselySessionStore } from '../../adapters/stores/session-store.kysely.ts'
 import { kyselyStores, kyselyUnitOfWork } from '../../adapters/stores/unit-of-work.kysely.ts'
+import { NO_USER_FIELDS } from '../../core/domain/account.ts'
 import { currentCycle } from '../../core/domain/qualifications.ts'
 import { err, ok } from '../../core/lib/result.ts'
 import type { AuditEntry, AuditLogReader, Transactional, UnitOfWork, UserChange } from '../../core/ports.ts'
@@ -485,6 +486,24 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
         updatedAt: new Date('2026-11-27T10:02:00Z'),
         lastError: undefined,
       })
+      // A delivery that lost the race reports late: 連携完了 stands.
+      expect(await s.changes.recordSync(id, { state: 'failed', at: new Date(), error: 'late' })).toBe(false)
+      expect((await s.changes.find(id))?.sync).toMatchObject({ state: 'done', attempts: 2 })
+    })
+
+    test('marks a change’s 連携失敗 notice once', async () => {
+      const id = crypto.randomUUID()
+      await s.changes.record(change(id))
+      const at = new Date('2026-11-27T10:05:00Z')
+      expect(await s.changes.markFailureNotified(id, at)).toBe(true)
+      expect(await s.changes.markFailureNotified(id, new Date())).toBe(false)
+      expect((await s.changes.find(id))?.sync.failureNotifiedAt).toEqual(at)
+    })
+
+    test('finds the business’s representative', async () => {
+      const business = (await s.accounts.findUser(DEMO_USER_IDS.hanako))?.businessId ?? ''
+      expect((await s.accounts.findRepresentative(business))?.id).toBe(DEMO_USER_IDS.taro)
+      expect(await s.accounts.findRepresentative(crypto.randomUUID())).toBeUndefined()
     })
 
     test('commits a change with its jobs, and rolls both back on a throw or a failed result', async () => {
@@ -569,6 +588,7 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
         baseVersion: 0,
       })
       const his = crypto.randomUUID()
+      const hisDone = crypto.randomUUID()
       const hers = crypto.randomUUID()
       const mail = (userId: string) => ({
         userId,
@@ -579,6 +599,8 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       })
       await s.unitOfWork.run(async (tx) => {
         await tx.changes.record({ ...change(his), userId: jiro })
+        await tx.changes.record({ ...change(hisDone), userId: jiro })
+        await tx.changes.recordSync(hisDone, { state: 'done', receipt: 'GEPS-9', at: new Date() })
         await tx.changes.record(change(hers))
         await tx.jobs.enqueue({ queue: 'geps-sync', data: { changeId: his, userId: jiro } })
         await tx.jobs.enqueue({ queue: 'mail', data: mail(jiro) })
@@ -601,7 +623,21 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       expect(await s.mandates.findForUser(jiro)).toBeUndefined()
       expect(await s.sessions.find('erase-jiro')).toBeUndefined()
       expect(await s.drafts.find('erase-jiro', 'f')).toBeUndefined()
-      expect(await s.changes.find(his)).toBeUndefined()
+      // His changes stay as the business's records: who, what kind, which fields; no values. One
+      // GEPS had not taken is superseded by the deletion; one it took stays 連携完了.
+      expect(await s.changes.find(his)).toMatchObject({
+        userId: jiro,
+        kind: 'user-contact-updated',
+        madeByName: '委任 次郎',
+        erasedFields: ['title'],
+        before: NO_USER_FIELDS,
+        after: NO_USER_FIELDS,
+        sync: { state: 'superseded' },
+      })
+      expect((await s.changes.find(hisDone))?.sync).toMatchObject({ state: 'done', receipt: 'GEPS-9' })
+      expect(JSON.stringify(await s.changes.find(his))).not.toMatch(
+        /営業部|03-1111-2222|a@example\.jp|ニュウサツ/,
+      )
       expect([await s.jobCount('mail'), await s.jobCount('geps-sync')]).toEqual([mails - 1, syncs - 1])
       // Everyone else's stays.
       expect(await s.accounts.findUser(hanako)).toBeDefined()

@@ -1,10 +1,13 @@
 /**
  * A change GEPS refuses (400) goes to the dead-letter queue at once and shows 連携失敗; the
  * operator command lists it with the reason, and once the cause is fixed re-drives it: GEPS gets
- * it once and the change shows 連携完了. On PostgreSQL the command runs as the operator types it.
+ * it once and the change shows 連携完了. Its user is mailed the 連携失敗 once (not again when a
+ * re-drive fails again), and once more when a re-drive goes through. On PostgreSQL the command
+ * runs as the operator types it.
  */
 import type { PgBoss } from 'pg-boss'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
+import { SYNC_FAILED_SUBJECT, SYNC_RECOVERED_SUBJECT } from '../../core/domain/mails.ts'
 import { listDeadLetters, redriveDeadLetters } from '../../jobs/dead-letters.ts'
 import { runOps } from '../../jobs/ops.ts'
 import type { Portal } from '../../main.ts'
@@ -12,6 +15,7 @@ import { startBoss } from '../support/boss.ts'
 import { pathOf, textFieldsOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'
 import { signedInClient } from '../support/portal-client.ts'
+import { waitFor } from '../support/wait.ts'
 
 let portal: Portal & { close(): Promise<void> }
 let boss: PgBoss
@@ -90,12 +94,37 @@ it('lists a refused change with the reason and re-drives it once the cause is fi
     expect(listed).toContain(`change ${changeId}`)
   }
 
+  // 花子 is told, once, with the 受付番号 and what to do; she changed no business field, so the
+  // representative is not.
+  const sink = portal.mailSink
+  if (!sink) throw new Error('the test portal runs a mail sink')
+  const failed = await sink.waitFor((m) => m.subject === SYNC_FAILED_SUBJECT)
+  expect(failed.to).toEqual(['hanako@sample-shoji.example.jp'])
+  expect(failed.text).toContain(`受付番号: ${changeId}`)
+  expect(failed.text).toContain('ヘルプデスクにご連絡ください')
+  expect(failed.text).toContain('同じ手続きをもう一度行う必要はありません')
+
+  // Re-driven while the cause is still there: it fails again, and no second notice goes out.
+  geps.faults.rejectNext = 1
+  const redrive = async () => {
+    if (onPostgres()) expect(await ops('redrive', 'geps-sync-dead')).toContain('Re-drove 1 job(s)')
+    else expect(await redriveDeadLetters(boss, 'geps-sync-dead')).toBe(1)
+  }
+  await redrive()
+  await waitFor('the second refusal', async () => (await listDeadLetters(boss)).length === 1, 10_000)
+  await stateShown('連携失敗')
+
   // The cause is fixed (the simulator takes it now); the operator re-drives.
-  if (onPostgres()) expect(await ops('redrive', 'geps-sync-dead')).toContain('Re-drove 1 job(s)')
-  else expect(await redriveDeadLetters(boss, 'geps-sync-dead')).toBe(1)
+  await redrive()
   await stateShown('連携完了')
   const atGeps = [...geps.received.values()].filter((r) => r.idempotencyKey === changeId)
   expect(atGeps).toHaveLength(1)
   expect(atGeps[0]?.requests).toBe(1)
   expect(await listDeadLetters(boss)).toEqual([])
+  const recovered = await sink.waitFor((m) => m.subject === SYNC_RECOVERED_SUBJECT)
+  expect(recovered.to).toEqual(['hanako@sample-shoji.example.jp'])
+  expect(recovered.text).toContain(`受付番号: ${changeId}`)
+  await new Promise((r) => setTimeout(r, 500))
+  expect(sink.mails.filter((m) => m.subject === SYNC_FAILED_SUBJECT)).toHaveLength(1)
+  expect(sink.mails.filter((m) => m.subject === SYNC_RECOVERED_SUBJECT)).toHaveLength(1)
 })

@@ -1,14 +1,19 @@
 /**
  * F4 利用者情報削除 through app.request(): 委任 次郎 deletes himself. Before that he renews his
  * mandate (F3), so that a change of his, its GEPS job and a mail with his name and address are
- * stored too. After [削除] the database holds none of his personal data outside the audit log,
- * every session of his has ended, GEPS received the deletion once (its first attempt failing),
- * and no one else can delete anyone.
+ * stored too. After [削除] the database holds none of his personal data outside the audit log but
+ * his name on the records of his changes, he and the representative are mailed (and the mails'
+ * jobs go once sent), every session of his has ended, GEPS received the deletion once (its first
+ * attempt failing), and no one else can delete anyone.
  */
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_USER_IDS } from '../../adapters/dev/demo-data.ts'
-import { MANDATE_RENEWED_SUBJECT } from '../../core/domain/mails.ts'
+import {
+  AGENT_DELETED_SUBJECT,
+  MANDATE_RENEWED_SUBJECT,
+  USER_DELETED_SUBJECT,
+} from '../../core/domain/mails.ts'
 import type { Portal } from '../../main.ts'
 import { pathOf } from '../support/form-client.ts'
 import { startTestPortal } from '../support/portal.ts'
@@ -113,6 +118,9 @@ describe('F4 for 委任 次郎', () => {
     expect(confirm).toContain('削除した利用者情報は元に戻せません。')
     expect(confirm).toContain('jiro@sample-shoji.example.jp')
     expect(confirm).toContain('POA-2026-0001')
+    // The provider by its name, as on F3's screens; never its internal id.
+    expect(confirm).toContain('サンプル電子委任状サービス')
+    expect(confirm).not.toContain('sample-mandates')
     expect(confirm.indexOf('元に戻せません')).toBeLessThan(confirm.indexOf('>削除</button>'))
 
     // The same [削除] from another browser of his at the same moment: one deletes, the other is
@@ -164,10 +172,50 @@ describe('F4 for 委任 次郎', () => {
     expect(his[0]).toMatchObject({ corporateNumber: '7123456789012', requests: 1 })
     expect(geps.users.has(DEMO_USER_IDS.jiro)).toBe(false)
 
-    // Nothing of him is left outside the audit log, which keeps the deletion with ids only.
+    // GEPS lists the deletion on its page and in its API.
+    const gepsPage = await (await geps.app.request('/')).text()
+    expect(gepsPage).toContain('受信した利用者の削除')
+    expect(gepsPage).toContain(DEMO_USER_IDS.jiro)
+    const gepsDeletions = (await (await geps.app.request('/api/v1/user-deletions')).json()) as unknown[]
+    expect(gepsDeletions).toContainEqual(
+      expect.objectContaining({ idempotencyKey: changeId, userId: DEMO_USER_IDS.jiro, requests: 1 }),
+    )
+
+    // Two mails: to the address he had (the deletion is done) and to the representative (an
+    // agent of his business deleted himself, when, what went). Their jobs go once they are sent.
+    const toHim = await sink.waitFor((m) => m.subject === USER_DELETED_SUBJECT)
+    expect(toHim.to).toEqual(['jiro@sample-shoji.example.jp'])
+    expect(toHim.text).toContain(`受付番号: ${changeId}`)
+    expect(toHim.text).toContain('サンプル電子委任状サービス（受付番号 POA-2026-0001）')
+    const toTaro = await sink.waitFor((m) => m.subject === AGENT_DELETED_SUBJECT)
+    expect(toTaro.to).toEqual(['taro@sample-shoji.example.jp'])
+    expect(toTaro.text).toContain(
+      '貴社の代理人 委任 次郎 さんの利用者情報が、調達ポータルから削除されました。',
+    )
+    expect(toTaro.text).toContain('削除した人: 委任 次郎（本人。マイナンバーカードで本人確認のうえ削除）')
+    expect(toTaro.text).toContain(`受付番号: ${changeId}`)
+    const jobsNaming = sql<{
+      n: number
+    }>`select count(*)::int as n from pgboss.job where data::text like ${'%jiro@%'}`
+    await waitUntil(async () => (await jobsNaming.execute(db)).rows[0]?.n === 0, 'the mails’ jobs are gone')
+
+    // Nothing of him is left outside the audit log, which keeps the deletion with ids only, but
+    // his name on the records of the changes he made for the business.
     const stored = await everythingStored(db, ['audit_log', 'virtual_cards'])
     expect(stored.length).toBeGreaterThan(1000) // the search looked at real rows
-    for (const datum of JIRO) expect(stored, datum).not.toContain(datum)
+    for (const datum of JIRO.filter((d) => d !== '委任 次郎')) expect(stored, datum).not.toContain(datum)
+    const withoutChanges = await everythingStored(db, ['audit_log', 'virtual_cards', 'user_changes'])
+    expect(withoutChanges).not.toContain('委任 次郎')
+    const records = await db
+      .selectFrom('user_changes')
+      .select(['kind', 'made_by_name', 'before', 'after', 'sync_state'])
+      .where('user_id', '=', DEMO_USER_IDS.jiro)
+      .orderBy('created_at')
+      .execute()
+    expect(records.map((r) => [r.kind, r.made_by_name])).toEqual([
+      ['mandate-renewed', '委任 次郎'],
+      ['user-deleted', '委任 次郎'],
+    ])
     expect((await jobsOfHis.execute(db)).rows[0]?.n).toBe(1) // the deletion's own GEPS job, ids only
     expect(
       await db.selectFrom('notices').select('id').where('user_id', '=', DEMO_USER_IDS.jiro).execute(),
@@ -176,11 +224,14 @@ describe('F4 for 委任 次郎', () => {
     expect(audits).toHaveLength(1)
     expect(audits[0]).toMatchObject({ user_id: DEMO_USER_IDS.jiro, outcome: 'success', detail: { changeId } })
     for (const datum of JIRO) expect(JSON.stringify(audits[0])).not.toContain(datum)
-    // Someone else's data stays; the representative's history shows the deletion, by no name.
+    // Someone else's data stays; the representative's history keeps that he existed, what he
+    // did (his F3) and that he was deleted, by name.
     expect(stored).toContain('入札 花子')
     const taro = await signedInClient(portal, 'taro-ic', '1234')
     const history = (await taro.get('/business/history')).text
     expect(history).toContain('利用者情報削除（マイナンバーカードで登録した代理人）')
-    expect(history).toContain('（削除された利用者）')
+    expect(history).toContain('<td>委任 次郎（削除済みの利用者）</td>')
+    expect(history.match(/委任 次郎（削除済みの利用者）/g)).toHaveLength(2)
+    expect(history).toContain('<li>電子委任状更新</li>')
   })
 })

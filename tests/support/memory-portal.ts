@@ -54,6 +54,7 @@ export const memoryPortal = async (at: Date = fileInstant()) => {
     memoryMandateProvider({ ...p, mandates: mandates[p.id] }),
   )
   for (const link of linksOfRenewedCards(demo.cards)) await jpki.link(link.certificate, link.previous)
+  const geps = memoryGeps(clock)
   const ports = {
     ...stores,
     unitOfWork: memoryUnitOfWork(state),
@@ -68,7 +69,7 @@ export const memoryPortal = async (at: Date = fileInstant()) => {
     failures: memoryFailureLog(),
     jpki: jpki.jpki,
     mandateProviders: mandateProviders.map((p) => p.port),
-    geps: memoryGeps(clock).geps,
+    geps: geps.geps,
     mailer: memoryMailer().mailer,
     sentMails: memorySentMailLog(),
     clock,
@@ -78,6 +79,7 @@ export const memoryPortal = async (at: Date = fileInstant()) => {
     demo,
     clock,
     jpki,
+    geps,
     mandateProviders,
     ports,
     /** Every use case over these ports, as main.ts builds them for the web app and the workers. */

@@ -2,15 +2,25 @@
  * The business's change history (変更履歴): every committed change, who made it and when, what
  * changed from what to what, and where it stands with GEPS. Only the representative sees it.
  */
-import { businessFieldChanges, type FieldChange, userFieldChanges } from '../../domain/account.ts'
+import {
+  businessFieldChanges,
+  FIELD_LABELS,
+  type FieldChange,
+  userFieldChanges,
+} from '../../domain/account.ts'
 import { err, ok, type Result } from '../../lib/result.ts'
 import type { AccountStore, ChangeStore, UserChange } from '../../ports.ts'
 
 export type HistoryEntry = {
   change: UserChange
-  /** Who made the change: the user's name, or a note when the user has since been deleted. */
+  /** Who made the change: the user's name, marked when the user has since been deleted. */
   madeBy: string
   fieldChanges: FieldChange[]
+  /**
+   * The fields the change touched whose values were erased with its user (F4): the record keeps
+   * that they changed, not what they were.
+   */
+  erasedFields: string[]
 }
 
 export const HISTORY_LENGTH = 100
@@ -24,18 +34,21 @@ export const businessHistory =
     if (!user) return err({ kind: 'user-not-found' })
     if (user.role !== 'representative') return err({ kind: 'forbidden' })
     const changes = await ports.changes.listForBusiness(user.businessId, HISTORY_LENGTH)
-    const names = new Map<string, string>()
+    const names = new Map<string, string | undefined>()
     for (const id of new Set(changes.map((c) => c.userId))) {
-      names.set(id, (await ports.accounts.findUser(id))?.name ?? '（削除された利用者）')
+      names.set(id, (await ports.accounts.findUser(id))?.name)
     }
     return ok(
       changes.map((change) => ({
         change,
-        madeBy: names.get(change.userId) ?? '',
+        madeBy:
+          names.get(change.userId) ??
+          (change.madeByName ? `${change.madeByName}（削除済みの利用者）` : '（削除された利用者）'),
         fieldChanges: [
           ...(change.business ? businessFieldChanges(change.business.before, change.business.after) : []),
           ...userFieldChanges(change.before, change.after),
         ],
+        erasedFields: (change.erasedFields ?? []).map((f) => FIELD_LABELS[f]),
       })),
     )
   }

@@ -5,8 +5,12 @@
  * version: a request that waited in retry, or was overtaken on the way, must not put older data
  * back, and GEPS keeps the newest version it has seen. A deletion (F4) sends ids only; GEPS must
  * keep a deleted user deleted, for a change of theirs already on its way may arrive after it.
+ * A change GEPS refuses for good (or that runs out of tries) is 連携失敗: its user, and the
+ * representative for a change of the business or of a deleted agent, are mailed once, with what
+ * to do; if an operator re-drives it and it then goes through, they are mailed that too.
  */
-import { businessFieldsOf, userFieldsOf } from '../../domain/account.ts'
+import { type Business, businessFieldsOf, userFieldsOf } from '../../domain/account.ts'
+import { type ChangeRecipient, syncFailedMail, syncRecoveredMail } from '../../domain/mails.ts'
 import { err, ok, type Result } from '../../lib/result.ts'
 import type {
   AccountStore,
@@ -17,6 +21,7 @@ import type {
   GepsReceipt,
   GepsUserChange,
   MandateStore,
+  UnitOfWork,
   UserChange,
 } from '../../ports.ts'
 
@@ -25,6 +30,7 @@ export type SyncPorts = {
   mandates: MandateStore
   changes: ChangeStore
   geps: Geps
+  unitOfWork: UnitOfWork
   clock: Clock
 }
 
@@ -85,6 +91,27 @@ const deleteUserInGeps = async (
   })
 }
 
+/**
+ * Whom a mail about `change`'s delivery goes to: its user, about their own change, and the
+ * representative when it changed the business or its user is gone (deleted, or the deletion
+ * itself), about an agent's. Those without an address get none.
+ */
+const recipientsOf = async (
+  ports: Pick<SyncPorts, 'accounts'>,
+  change: UserChange,
+): Promise<{ business: Business; madeBy: string; to: ChangeRecipient }[]> => {
+  const business = await ports.accounts.findBusiness(change.businessId)
+  if (!business) return []
+  const user = change.kind === 'user-deleted' ? undefined : await ports.accounts.findUser(change.userId)
+  const to: ChangeRecipient[] = user ? [{ user, about: 'own' }] : []
+  if (change.business || !user) {
+    const representative = await ports.accounts.findRepresentative(business.id)
+    if (representative && representative.id !== user?.id) to.push({ user: representative, about: 'agent' })
+  }
+  const madeBy = user?.name ?? change.madeByName ?? '削除された利用者'
+  return to.filter((r) => r.user.email !== '').map((r) => ({ business, madeBy, to: r }))
+}
+
 export const deliverChangeToGeps =
   (ports: SyncPorts) =>
   async (cmd: { changeId: string; finalAttempt: boolean }): Promise<Result<SyncOutcome, DeliveryError>> => {
@@ -93,20 +120,37 @@ export const deliverChangeToGeps =
     if (change.sync.state === 'done' && change.sync.receipt) {
       return ok({ receiptNumber: change.sync.receipt, alreadyDone: true })
     }
+    if (change.sync.state === 'superseded') return ok({ receiptNumber: '', alreadyDone: true })
     const sent =
       change.kind === 'user-deleted'
         ? await deleteUserInGeps(ports, change)
         : await sendUserAsItIsNow(ports, change, change.kind)
     const at = ports.clock.now()
     if (sent.ok) {
-      await ports.changes.recordSync(change.id, { state: 'done', receipt: sent.value.receiptNumber, at })
+      const done = { state: 'done' as const, receipt: sent.value.receiptNumber, at }
+      // Its user was told it failed: an operator re-drove it, and they learn that it went through.
+      if (change.sync.failureNotifiedAt) {
+        await ports.unitOfWork.run(async (tx) => {
+          if (!(await tx.changes.recordSync(change.id, done))) return
+          for (const r of await recipientsOf(tx, change)) {
+            await tx.jobs.enqueue({ queue: 'mail', data: syncRecoveredMail({ ...r, change, at }) })
+          }
+        })
+      } else await ports.changes.recordSync(change.id, done)
       return ok({ receiptNumber: sent.value.receiptNumber, alreadyDone: false })
     }
-    const gaveUp = sent.error.kind === 'permanent' || cmd.finalAttempt
-    await ports.changes.recordSync(change.id, {
-      state: gaveUp ? 'failed' : 'retrying',
-      at,
-      error: sent.error.message,
+    const error = sent.error.message
+    if (sent.error.kind === 'transient' && !cmd.finalAttempt) {
+      await ports.changes.recordSync(change.id, { state: 'retrying', at, error })
+      return sent
+    }
+    // 連携失敗: recorded with its notice in one transaction, the notice once however often it fails.
+    await ports.unitOfWork.run(async (tx) => {
+      if (!(await tx.changes.recordSync(change.id, { state: 'failed', at, error }))) return
+      if (!(await tx.changes.markFailureNotified(change.id, at))) return
+      for (const r of await recipientsOf(tx, change)) {
+        await tx.jobs.enqueue({ queue: 'mail', data: syncFailedMail({ ...r, change }) })
+      }
     })
     return sent
   }

@@ -2,11 +2,12 @@
 import { describe, expect, it } from 'vitest'
 import { DEMO_USER_IDS } from '../../../adapters/dev/demo-data.ts'
 import { memoryPortal } from '../../../tests/support/memory-portal.ts'
+import { NO_USER_FIELDS } from '../../domain/account.ts'
+import { AGENT_DELETED_SUBJECT, USER_DELETED_SUBJECT } from '../../domain/mails.ts'
 import type { UserChange } from '../../ports.ts'
 import { issueChallenge, startSession } from '../sign-in/sign-in.ts'
 import {
   deleteAgent,
-  NO_USER_FIELDS,
   readCardForDeletion,
   reviewDeletion,
   USER_DELETION_FLOW,
@@ -170,7 +171,14 @@ describe('F4 利用者情報削除', () => {
     expect(portal.state.sessions.has(elsewhere.id)).toBe(false)
     expect(portal.state.sessions.has(hanakos.id)).toBe(true)
     expect(portal.state.users.has(DEMO_USER_IDS.hanako)).toBe(true)
-    expect(portal.state.changes.has('his')).toBe(false)
+    // His change stays as a record of the business: his name, its kind; no values.
+    expect(portal.state.changes.get('his')).toMatchObject({
+      madeByName: '委任 次郎',
+      erasedFields: [],
+      before: NO_USER_FIELDS,
+      sync: { state: 'superseded' },
+    })
+    expect(JSON.stringify(portal.state.changes.get('his'))).not.toContain('his@example.jp')
     expect(portal.state.changes.has('hers')).toBe(true)
     expect(portal.state.drafts.has('f2')).toBe(false)
     expect(portal.state.sessions.has(anonymous.id)).toBe(true)
@@ -181,11 +189,31 @@ describe('F4 利用者情報削除', () => {
       before: { email: '', nameKana: '' },
       after: { email: '', nameKana: '' },
     })
-    // His jobs are forgotten, hers stay; the deletion's own is the one left of his.
+    // His jobs are forgotten, hers stay; the deletion's own are left: its GEPS job and two mails,
+    // to the address he had and to the representative, each forgotten once sent.
     expect(portal.state.jobs).toEqual([
       { queue: 'geps-sync', data: { changeId: 'hers', userId: DEMO_USER_IDS.hanako } },
       { queue: 'mail', data: mail(DEMO_USER_IDS.hanako) },
       { queue: 'geps-sync', data: { changeId, userId: jiro } },
+      {
+        queue: 'mail',
+        data: expect.objectContaining({
+          userId: jiro,
+          to: 'jiro@sample-shoji.example.jp',
+          subject: USER_DELETED_SUBJECT,
+          forgetOnceSent: true,
+        }),
+      },
+      {
+        queue: 'mail',
+        data: expect.objectContaining({
+          userId: DEMO_USER_IDS.taro,
+          to: 'taro@sample-shoji.example.jp',
+          subject: AGENT_DELETED_SUBJECT,
+          text: expect.stringContaining('サンプル電子委任状サービス（受付番号 POA-2025-0042）'),
+          forgetOnceSent: true,
+        }),
+      },
     ])
     expect(portal.state.audit.at(-1)).toMatchObject({
       action: 'user-deleted',

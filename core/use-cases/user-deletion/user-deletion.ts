@@ -3,17 +3,20 @@
  * マイナンバーカード電子委任状失効画面, [代理人情報削除] reads their own card with the
  * user-authentication PIN; 利用者情報削除確認(代理人・マイナンバーカード)画面 shows what will go;
  * [削除] deletes, in one transaction, the user and everything held about them (certificates,
- * mandate, notices and recommendations, sessions, drafts, their changes and their jobs), records
- * the deletion (ids only) with its GEPS sync job and an audit entry, and leaves the browser a
- * fresh anonymous session that can show the completion screen and nothing else.
+ * mandate, notices and recommendations, sessions, drafts, their jobs, and the values of their
+ * changes, which stay as records: name, kind, fields touched), records the deletion (ids and
+ * name) with its GEPS sync job, an audit entry and two mails (to the address the agent had, and
+ * to the representative), and leaves the browser a fresh anonymous session that can show the
+ * completion screen and nothing else.
  */
 import {
   type Business,
   type Certificate,
   isMyNumberAgent,
+  NO_USER_FIELDS,
   type User,
-  type UserFields,
 } from '../../domain/account.ts'
+import { agentDeletedMail, userDeletedMail } from '../../domain/mails.ts'
 import type { Mandate } from '../../domain/mandates.ts'
 import { newId, randomToken } from '../../lib/ids.ts'
 import { err, ok, type Result } from '../../lib/result.ts'
@@ -26,6 +29,7 @@ import type {
   DraftFormat,
   DraftStore,
   FailureLog,
+  MandateProvider,
   MandateStore,
   SessionStore,
   TrustAnchors,
@@ -53,6 +57,7 @@ export type UserDeletionPorts = {
   cardReader: CardReader
   trustAnchors: TrustAnchors
   failures: FailureLog
+  mandateProviders: MandateProvider[]
   audit: AuditLog
   unitOfWork: UnitOfWork
   clock: Clock
@@ -79,18 +84,6 @@ export type DeletionStepError =
   | { kind: 'already-deleted' }
 
 export type UserDeletionError = DeletionCardReadError | DeletionStepError
-
-/** A deletion keeps none of the user's fields. */
-export const NO_USER_FIELDS: UserFields = {
-  nameKana: '',
-  department: '',
-  title: '',
-  postalCode: '',
-  address: '',
-  phone: '',
-  fax: '',
-  email: '',
-}
 
 /** Whether the session's card read for F4 stands: made in this flow, not used yet, recent enough. */
 const standingRead = (
@@ -123,8 +116,14 @@ export type DeletionReview = {
   business: Business
   certificates: Certificate[]
   mandate?: Mandate
+  /** The name of the mandate-handling business that issued it, as the screens and mails show it. */
+  providerName?: string
   draftId: string
 }
+
+/** A provider's name by its id; the id itself for one no longer configured. */
+const providerNameOf = (ports: Pick<UserDeletionPorts, 'mandateProviders'>, mandate?: Mandate) =>
+  mandate && (ports.mandateProviders.find((p) => p.id === mandate.providerId)?.name ?? mandate.providerId)
 
 /** 利用者情報削除確認(代理人・マイナンバーカード)画面: everything that [削除] deletes. */
 export const reviewDeletion =
@@ -136,11 +135,13 @@ export const reviewDeletion =
     if (!standingRead(ports, draft) || !draft) return err({ kind: 'card-not-read' })
     const business = await ports.accounts.findBusiness(user.businessId)
     if (!business) return err({ kind: 'forbidden' })
+    const mandate = await ports.mandates.findForUser(user.id)
     return ok({
       user,
       business,
       certificates: await ports.accounts.listCertificates(user.id),
-      mandate: await ports.mandates.findForUser(user.id),
+      mandate,
+      providerName: providerNameOf(ports, mandate),
       draftId: draft.id,
     })
   }
@@ -168,6 +169,11 @@ export const deleteAgent =
       if (!draft || !standingRead(ports, draft)) return err({ kind: 'card-not-read' as const })
       if (draft.id !== cmd.draftId) return err({ kind: 'draft-replaced' as const })
 
+      // What the mails say went, read before it goes.
+      const business = await tx.accounts.findBusiness(user.businessId)
+      const representative = await tx.accounts.findRepresentative(user.businessId)
+      const certificates = await tx.accounts.listCertificates(user.id)
+      const mandate = await tx.mandates.findForUser(user.id)
       await tx.accounts.eraseUser(user.id)
       await tx.jobs.forgetJobsOf(user.id)
 
@@ -190,14 +196,29 @@ export const deleteAgent =
         after: NO_USER_FIELDS,
         createdAt: now,
         sync: { state: 'waiting', attempts: 0, updatedAt: now },
+        madeByName: user.name,
       }
-      // The audit record and the GEPS job hold ids only; no mail: the address is gone with the user.
+      // The audit record and the GEPS job hold ids only. The mails go to the address the user had
+      // and to the representative: their jobs are the last place the address is kept, until sent.
+      const deleted = {
+        changeId: change.id,
+        user,
+        certificates,
+        mandate,
+        providerName: providerNameOf(ports, mandate),
+        at: now,
+      }
       await commitChange(tx, {
         change,
         draftId: completionDraftId,
         clientAddress: cmd.clientAddress,
         auditDetail: {},
-        mails: [],
+        mails: business
+          ? [
+              ...(user.email ? [userDeletedMail({ ...deleted, business })] : []),
+              ...(representative?.email ? [agentDeletedMail({ ...deleted, business, representative })] : []),
+            ]
+          : [],
       })
       return ok({ changeId: change.id, sessionId: session.id })
     })
