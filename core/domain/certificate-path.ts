@@ -218,6 +218,25 @@ const currentCrlsOf = async (issuer: Certificate, revocationLists: Uint8Array[],
 }
 
 /**
+ * Whether a registered certificate (by its issuer's name and serial number) is listed on one of
+ * `revocationLists` from that issuer. The lists' signatures are not checked: "revoked" here only
+ * keeps an expiry reminder going (core/use-cases/shared/certificate-succession.ts); it grants
+ * nothing. A list that cannot be read is passed over.
+ */
+export const listedAsRevoked = (
+  certificate: { issuer: string; serialNumber: string },
+  revocationLists: Uint8Array[],
+): boolean =>
+  revocationLists.some((der) => {
+    try {
+      const crl = new x509.X509Crl(new Uint8Array(der))
+      return crl.issuer === certificate.issuer && crl.findRevoked(certificate.serialNumber) !== null
+    } catch {
+      return false
+    }
+  })
+
+/**
  * Whether `issuer`'s current CRLs list `cert` (on any of them: revoked); undefined when there is no
  * current CRL, and `statusKnown` false when `cert` has expired and none of them speaks for it.
  */

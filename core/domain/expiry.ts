@@ -1,4 +1,5 @@
 /** When a registered certificate or mandate is reminded of, and how its time left is counted. */
+import type { CardKind, Certificate } from './account.ts'
 
 /** The thresholds, tightest first. */
 export const REMINDER_DAYS = [7, 30, 60] as const
@@ -18,3 +19,22 @@ export const reminderDue = (expiresAt: Date, now: Date): number | undefined => {
 /** Whole days left, counting a part day as one (あと1日 on the last day). */
 export const daysLeft = (expiresAt: Date, now: Date): number =>
   Math.max(0, Math.ceil((expiresAt.getTime() - now.getTime()) / DAY_MS))
+
+/**
+ * The user's other certificates that would take over from `expiring` on its expiry date: valid
+ * that day, and of its kind. All of an IC-card or file user's certificates sign in alike; a My
+ * Number card carries two kinds (user authentication and signing), which JPKI issues under
+ * separate authorities, so for a My Number user only one of the same issuer takes over.
+ */
+export const successorsOf = (
+  expiring: Certificate,
+  theirs: Certificate[],
+  cardKind: CardKind,
+): Certificate[] =>
+  theirs.filter(
+    (other) =>
+      other.fingerprint !== expiring.fingerprint &&
+      (cardKind !== 'my-number' || other.issuer === expiring.issuer) &&
+      other.notBefore <= expiring.notAfter &&
+      other.notAfter > expiring.notAfter,
+  )

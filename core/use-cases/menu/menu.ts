@@ -13,14 +13,17 @@ import type {
   Expiring,
   MandateStore,
   NoticeStore,
+  TrustAnchors,
   UserChange,
 } from '../../ports.ts'
+import { leftWithoutCertificate } from '../shared/certificate-succession.ts'
 
 export type MenuPorts = {
   accounts: AccountStore
   notices: NoticeStore
   changes: ChangeStore
   mandates: MandateStore
+  trustAnchors: TrustAnchors
   clock: Clock
 }
 
@@ -31,22 +34,26 @@ export type ExpiringSoon = Expiring & { daysLeft: number; expired: boolean }
 
 /** For the menu: the user's certificates and mandate that expire within 60 days, or have expired. */
 export const expiringSoonFor =
-  (ports: Pick<MenuPorts, 'accounts' | 'mandates' | 'clock'>) =>
-  async (userId: string): Promise<ExpiringSoon[]> => {
+  (ports: Pick<MenuPorts, 'accounts' | 'mandates' | 'trustAnchors' | 'clock'>) =>
+  async (user: Pick<User, 'id' | 'cardKind'>): Promise<ExpiringSoon[]> => {
     const now = ports.clock.now()
     const horizon = now.getTime() + Math.max(...REMINDER_DAYS) * DAY_MS
-    const mandate = await ports.mandates.findForUser(userId)
-    const all: Expiring[] = [
-      ...(await ports.accounts.listCertificates(userId)).map((certificate) => ({
-        kind: 'certificate' as const,
-        userId,
-        expiresAt: certificate.notAfter,
-        certificate,
-      })),
-      ...(mandate ? [{ kind: 'mandate' as const, userId, expiresAt: mandate.validTo, mandate }] : []),
-    ]
-    return all
-      .filter((e) => e.expiresAt.getTime() <= horizon)
+    const userId = user.id
+    const [mandate, certificates] = await Promise.all([
+      ports.mandates.findForUser(userId),
+      ports.accounts.listCertificates(userId),
+    ])
+    const soon: Expiring[] = []
+    for (const certificate of certificates) {
+      if (certificate.notAfter.getTime() > horizon) continue
+      // One that another of theirs takes over from is nothing to act on.
+      if (!(await leftWithoutCertificate(ports, certificate, certificates, user.cardKind))) continue
+      soon.push({ kind: 'certificate', userId, expiresAt: certificate.notAfter, certificate })
+    }
+    if (mandate && mandate.validTo.getTime() <= horizon) {
+      soon.push({ kind: 'mandate', userId, expiresAt: mandate.validTo, mandate })
+    }
+    return soon
       .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime())
       .map((e) => ({ ...e, daysLeft: daysLeft(e.expiresAt, now), expired: e.expiresAt <= now }))
   }
@@ -63,7 +70,7 @@ export const menuOverview =
   (ports: MenuPorts) =>
   async (user: User): Promise<MenuOverview> => ({
     business: await ports.accounts.findBusiness(user.businessId),
-    expiring: await expiringSoonFor(ports)(user.id),
+    expiring: await expiringSoonFor(ports)(user),
     changes: await ports.changes.listForUser(user.id, RECENT_CHANGES),
     notices: await ports.notices.listForUser(user.id),
   })

@@ -91,7 +91,11 @@ describe('sendExpiryReminders', () => {
 
   it('lists for the menu what expires within 60 days, and what has expired', async () => {
     const { portal, hanakos } = await setUp()
-    const soon = expiringSoonFor(portal.ports)
+    const soon = async (id: string) => {
+      const user = await portal.ports.accounts.findUser(id)
+      if (!user) throw new Error(id)
+      return expiringSoonFor(portal.ports)(user)
+    }
     expect(await soon(DEMO_USER_IDS.hanako)).toEqual([
       expect.objectContaining({ kind: 'certificate', daysLeft: 25, expired: false, certificate: hanakos }),
     ])
@@ -99,5 +103,40 @@ describe('sendExpiryReminders', () => {
     expect(await soon(DEMO_USER_IDS.jiro)).toEqual([
       expect.objectContaining({ kind: 'mandate', expired: true }),
     ])
+  })
+
+  it('neither mails nor lists a certificate another of the user’s takes over from, unless that one is revoked', async () => {
+    const { portal, at, mails, hanakos } = await setUp()
+    const hanako = await portal.ports.accounts.findUser(DEMO_USER_IDS.hanako)
+    if (!hanako) throw new Error('no 入札 花子')
+    // Her other registered file is newer, but revoked by its authority: it takes over nothing, and
+    // she is reminded (the demo's case).
+    const revoked = [...portal.state.certificates.values()].find(
+      (c) => c.userId === hanako.id && c.fingerprint !== hanakos.fingerprint,
+    )
+    expect(revoked?.notAfter.getTime()).toBeGreaterThan(hanakos.notAfter.getTime())
+    expect(await expiringSoonFor(portal.ports)(hanako)).toHaveLength(1)
+    // A newer certificate of hers, valid on the day hers expires: no reminder, nothing listed.
+    portal.state.certificates.set('newer', {
+      ...hanakos,
+      id: 'newer',
+      fingerprint: 'f'.repeat(64),
+      serialNumber: '7e57',
+      notBefore: portal.clock.now(),
+      notAfter: inDays(400),
+    })
+    expect(await expiringSoonFor(portal.ports)(hanako)).toEqual([])
+    expect(await sendExpiryReminders(at(portal.clock.now()))()).toBe(0)
+    expect(mails()).toEqual([])
+    // One that only begins after hers has ended leaves a gap: she is reminded.
+    portal.state.certificates.set('newer', {
+      ...hanakos,
+      id: 'newer',
+      fingerprint: 'f'.repeat(64),
+      serialNumber: '7e57',
+      notBefore: new Date(hanakos.notAfter.getTime() + DAY),
+      notAfter: inDays(400),
+    })
+    expect(await sendExpiryReminders(at(portal.clock.now()))()).toBe(1)
   })
 })

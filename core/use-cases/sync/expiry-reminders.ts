@@ -2,11 +2,13 @@
  * Expiry reminders: a registered certificate or mandate that will expire is mailed about 60, 30
  * and 7 days ahead, each threshold once (whatever number of workers scan, and however often); the
  * menu shows the user what expires within 60 days. One that has already expired gets no mail: the
- * user meets it at sign-in (F2) or at the mandate gate (F3).
+ * user meets it at sign-in (F2) or at the mandate gate (F3). A certificate that another of the
+ * user's takes over from by its expiry date is neither mailed about nor listed.
  */
 import { DAY_MS, daysLeft, REMINDER_DAYS, reminderDue } from '../../domain/expiry.ts'
 import { expiryReminderMail } from '../../domain/mails.ts'
-import type { Clock, Expiring, ReminderStore, UnitOfWork } from '../../ports.ts'
+import type { Clock, Expiring, ReminderStore, TrustAnchors, UnitOfWork } from '../../ports.ts'
+import { leftWithoutCertificate } from '../shared/certificate-succession.ts'
 
 /** What a reminder is about: the certificate's fingerprint, or the mandate's provider and number. */
 export const subjectIdOf = (e: Expiring): string =>
@@ -16,6 +18,7 @@ export const subjectIdOf = (e: Expiring): string =>
 
 export type ReminderPorts = {
   reminders: ReminderStore
+  trustAnchors: TrustAnchors
   unitOfWork: UnitOfWork
   clock: Clock
 }
@@ -32,6 +35,18 @@ export const sendExpiryReminders = (ports: ReminderPorts) => async (): Promise<n
     const claimed = await ports.unitOfWork.run(async (tx) => {
       const user = await tx.accounts.findUser(expiring.userId)
       if (!user) return false
+      // A certificate another of theirs takes over from is not worth a mail (a mandate is only
+      // ever replaced whole, so a registered one has none).
+      if (
+        expiring.kind === 'certificate' &&
+        !(await leftWithoutCertificate(
+          ports,
+          expiring.certificate,
+          await tx.accounts.listCertificates(user.id),
+          user.cardKind,
+        ))
+      )
+        return false
       const first = await tx.reminders.claim({
         kind: expiring.kind,
         subjectId,
