@@ -4,6 +4,7 @@
  * as a real card does. The PIN is kept only as a salted hash.
  */
 import { cardSigningKey, signatureAlgorithm, signedPayload } from '../../core/domain/certificates.ts'
+import { myNumberPinFormatError, normalisePin } from '../../core/domain/pins.ts'
 import { sameSecret, sha256Hex } from '../../core/lib/digest.ts'
 import { err, ok } from '../../core/lib/result.ts'
 import type { CardReader, CardSummary, PinKind } from '../../core/ports.ts'
@@ -43,38 +44,27 @@ export type VirtualCardStore = {
 type PinRule = {
   /** Wrong PINs in a row before the card locks; absent for a file, which never locks. */
   tries?: number
-  format?: { pattern: RegExp; message: string }
 }
 
 /**
- * PIN rules of each kind, checked before a try is counted. The My Number rules are the card's
+ * How many wrong PINs each kind takes (its format is core/domain/pins.ts's). The My Number counts are the card's
  * own (J-LIS); a private IC card's lock count depends on its issuer, hence the setting.
  */
 export const pinRules = (icCardTries: number): Record<PinKind, PinRule> => ({
   'ic-card': { tries: icCardTries },
   file: {},
-  'my-number-user-authentication': {
-    tries: 3,
-    format: { pattern: /^\d{4}$/, message: '利用者証明用電子証明書のパスワードは半角数字4桁です。' },
-  },
-  'my-number-signing': {
-    tries: 5,
-    format: {
-      pattern: /^[A-Z0-9]{6,16}$/,
-      message: '署名用電子証明書のパスワードは、半角英大文字と数字の6〜16文字です。',
-    },
-  },
+  'my-number-user-authentication': { tries: 3 },
+  'my-number-signing': { tries: 5 },
 })
 
 export const DEFAULT_IC_CARD_PIN_TRIES = 5
 
 export const hashPin = (salt: string, pin: string): Promise<string> => sha256Hex(`${salt}:${pin}`)
 
-const pinFormatError = (card: VirtualCard, rule: PinRule, pin: string): string | undefined => {
+const pinFormatError = (card: VirtualCard, pin: string): string | undefined => {
   if (pin.length === 0)
     return card.pinKind === 'file' ? 'パスワードを入力してください。' : 'PINを入力してください。'
-  if (rule.format && !rule.format.pattern.test(pin)) return rule.format.message
-  return undefined
+  return myNumberPinFormatError(card.pinKind, pin)
 }
 
 export const virtualCardReader = (
@@ -95,11 +85,13 @@ export const virtualCardReader = (
       const limit = card && rules[card.pinKind].tries
       return card && limit !== undefined ? Math.max(0, limit - card.wrongTries) : undefined
     },
-    read: async ({ cardId, pin, challenge }) => {
+    read: async ({ cardId, pin: typed, challenge }) => {
       const card = await store.find(cardId)
       if (!card) return err({ kind: 'no-card' })
       const rule = rules[card.pinKind]
-      const formatError = pinFormatError(card, rule, pin)
+      // As a real card's middleware takes it: an IME's full width, a lower-case signing PIN.
+      const pin = normalisePin(card.pinKind, typed)
+      const formatError = pinFormatError(card, pin)
       if (formatError) return err({ kind: 'pin-format', message: formatError })
       const limit = rule.tries
       const left = limit === undefined ? undefined : await store.takeTry(cardId, limit)

@@ -72,8 +72,21 @@ describe('メールアドレス', () => {
     'ha nako@example.jp',
     'はなこ@example.jp',
     'a@b@example.jp',
+    `${'a'.repeat(65)}@example.jp`,
   ])('refuses %j', (typed) => {
     expect(emailAddress(typed).ok).toBe(false)
+  })
+  it('takes an address typed in full width as the half-width one, and a local part of 64 characters', () => {
+    expect(emailAddress('ｈａｎａｋｏ＠ｓａｍｐｌｅ－ｓｈｏｊｉ．ｅｘａｍｐｌｅ．ｊｐ')).toEqual({
+      ok: true,
+      value: 'hanako@sample-shoji.example.jp',
+    })
+    expect(emailAddress(`${'a'.repeat(64)}@example.jp`).ok).toBe(true)
+    expect(emailAddress(`${'a'.repeat(65)}@example.jp`)).toEqual({
+      ok: false,
+      error: 'メールアドレスの@より前は64文字以内で入力してください。',
+    })
+    expect(sameEmailAgain('ａ＠example.jp', 'a@example.jp')).toEqual({ ok: true, value: 'a@example.jp' })
   })
   it('asks for the same address twice', () => {
     expect(sameEmailAgain('a@example.jp', 'a@example.jp').ok).toBe(true)

@@ -57,14 +57,19 @@ export const phoneNumber = (value: string, label = '電話番号'): Result<strin
 export const faxNumber = (value: string, label = 'FAX番号'): Result<string, FieldRefusal> =>
   normaliseDigits(value) === '' ? ok('') : phoneLike(label, value)
 
+/** An address as typed through an IME: full-width letters, digits, ＠ and ． are the ASCII ones. */
+const typedAddress = (value: string): string => value.normalize('NFKC').trim()
+
 /**
- * メールアドレス. A pragmatic check (one @, a dotted domain, no spaces), since the
- * real test is the mail that is sent to it.
+ * メールアドレス. A pragmatic check (one @, a dotted domain, no spaces, the lengths of RFC 5321),
+ * since the real test is the mail that is sent to it. Full width is taken as half width.
  */
 export const emailAddress = (value: string): Result<string, FieldRefusal> => {
-  const v = value.trim()
+  const v = typedAddress(value)
   if (v === '') return err('メールアドレスを入力してください。')
   if (v.length > 254) return err('メールアドレスは254文字以内で入力してください。')
+  const at = v.lastIndexOf('@')
+  if (at > 64) return err('メールアドレスの@より前は64文字以内で入力してください。')
   if (/[^\x21-\x7e]/.test(v)) return err('メールアドレスは半角英数字と記号で入力してください。')
   if (!/^[^@]+@[^@.]+(\.[^@.]+)+$/.test(v)) {
     return err('メールアドレスの形式が正しくありません（例: taro@example.co.jp）。')
@@ -155,6 +160,6 @@ export const corporateNumber = (value: string): Result<string, FieldRefusal> => 
 
 /** メールアドレス(確認): the second entry must repeat the first. */
 export const sameEmailAgain = (email: string, confirmation: string): Result<string, FieldRefusal> =>
-  email.trim() === confirmation.trim()
-    ? ok(email.trim())
+  typedAddress(email) === typedAddress(confirmation)
+    ? ok(typedAddress(email))
     : err('メールアドレス(確認)がメールアドレスと一致しません。')

@@ -90,8 +90,11 @@ const contract = (
       if (!subject) return skipWithoutPostgres(ctx)
       const reader = virtualCardReader(subject.store)
       const read = (pin: string) => reader.read({ cardId: 'jiro-mynumber', pin, challenge: 'c' })
-      expect(await read('43210')).toMatchObject({ ok: false, error: { kind: 'pin-format' } })
+      for (const malformed of ['43210', '４３２', '432a'])
+        expect(await read(malformed), malformed).toMatchObject({ ok: false, error: { kind: 'pin-format' } })
       expect(await reader.triesLeft('jiro-mynumber')).toBe(3) // a malformed PIN costs no try
+      // Full-width digits, as an IME types them, are the PIN.
+      expect((await read('４３２１')).ok).toBe(true)
       expect(await read('0000')).toEqual({ ok: false, error: { kind: 'wrong-pin', triesLeft: 2 } })
       expect(await read('0001')).toEqual({ ok: false, error: { kind: 'wrong-pin', triesLeft: 1 } })
       expect(await read('0002')).toEqual({ ok: false, error: { kind: 'locked' } })
@@ -99,16 +102,19 @@ const contract = (
       expect(await reader.triesLeft('jiro-mynumber')).toBe(0)
     })
 
-    it('My Number signing PIN: 6-16 of A-Z and 0-9, locks after 5 wrong in a row and stays locked', async (ctx) => {
+    it('My Number signing PIN: 6-16 of A-Z and 0-9 (after NFKC and upper case), locks after 5 wrong in a row and stays locked', async (ctx) => {
       if (!subject) return skipWithoutPostgres(ctx)
       const reader = virtualCardReader(subject.store)
       const read = (pin: string) => reader.read({ cardId: SIGNING_CARD, pin, challenge: 'c' })
-      for (const malformed of ['SIGN1', 'sign2026', 'SIGN-2026', 'A'.repeat(17)]) {
+      // Full width and lower case are the PIN as the JPKI client takes it; still malformed costs no try.
+      expect((await read('sign2026')).ok).toBe(true)
+      expect((await read('ｓｉｇｎ２０２６')).ok).toBe(true)
+      for (const malformed of ['SIGN1', 'SIGN-2026', 'ＳＩＧＮ－２０２６', 'A'.repeat(17), 'sign 2026']) {
         expect(await read(malformed)).toEqual({
           ok: false,
           error: {
             kind: 'pin-format',
-            message: '署名用電子証明書のパスワードは、半角英大文字と数字の6〜16文字です。',
+            message: '署名用電子証明書のパスワードは、英字と数字の6〜16文字です。',
           },
         })
       }

@@ -89,7 +89,12 @@ describe('an agent updates their user information (F1)', () => {
   it('confirms, completes once, syncs to GEPS and mails both addresses and GEPS’s notice', async () => {
     const c = await signedInAsHanako()
     await c.get('/user/edit')
-    const toConfirm = await c.post('/user/edit', NEW_VALUES)
+    // The address typed through an IME, in full width: the half-width address is registered.
+    const toConfirm = await c.post('/user/edit', {
+      ...NEW_VALUES,
+      email: 'ｈａｎａｋｏ．ｎｅｗ＠ｓａｍｐｌｅ－ｓｈｏｊｉ．ｅｘａｍｐｌｅ．ｊｐ',
+      emailConfirmation: 'hanako.new@sample-shoji.example.jp',
+    })
     expect(toConfirm.status).toBe(303)
     expect(pathOf(toConfirm.location)).toBe('/user/confirm')
 

@@ -181,7 +181,7 @@ describe('the card helper’s site', () => {
     const { grant, tokenIds } = await openWindow('my-number-authentication')
     const tokenId = tokenIds[0] ?? ''
     const read = await post({ grant, nonce: NONCE, tokenId, pin: '12' })
-    expect(await read.text()).toContain('利用者証明用電子証明書のパスワードは半角数字4桁です')
+    expect(await read.text()).toContain('利用者証明用電子証明書のパスワードは数字4桁です')
     expect(tokens.wrongTries(tokenId)).toBe(0)
   })
 
@@ -204,7 +204,14 @@ describe('the card helper’s site', () => {
       authenticationPin: '0000',
     })
     expect(await wrongSecond.text()).toContain('PINが正しくありません')
-    const read = await post({ grant, nonce: NONCE, tokenId, pin: 'SIGN7Q4Z9X', authenticationPin: '4826' })
+    // Typed through an IME: full-width, the signing PIN in lower case. Taken as the card expects.
+    const read = await post({
+      grant,
+      nonce: NONCE,
+      tokenId,
+      pin: 'ｓｉｇｎ７ｑ４ｚ９ｘ',
+      authenticationPin: '４８２６',
+    })
     const answer = await answerOf(read)
     expect(await holds(answer, PORTAL)).toBe(true)
     if (!answer.userAuthentication) throw new Error('no user-authentication proof')

@@ -167,7 +167,7 @@ describe('F2 with a My Number card', () => {
     expect(jpki.requests()).toBe(lookupsBefore)
 
     const wrongFormat = await c.post('/renewal', { ...renewed, pin: '4321', consent: 'yes' })
-    expect(wrongFormat.text).toContain('署名用電子証明書のパスワードは、半角英大文字と数字の6〜16文字です。')
+    expect(wrongFormat.text).toContain('署名用電子証明書のパスワードは、英字と数字の6〜16文字です。')
     const notMyNumber = await c.post('/renewal', {
       kind: 'my-number',
       cardId: 'taro-ic',

@@ -7,6 +7,7 @@
  * nowhere else; no key leaves the card.
  */
 import { describeCertificate } from '../../domain/certificates.ts'
+import { myNumberPinFormatError, normalisePin } from '../../domain/pins.ts'
 import { helperSignedData } from '../../lib/helper-token.ts'
 import { err, ok, type Result } from '../../lib/result.ts'
 import type { CardToken, CardTokenError, CardTokenKind, CardTokens, PinStatus } from '../../ports.ts'
@@ -34,23 +35,13 @@ const offered: Record<HelperUse, (kind: CardTokenKind) => boolean> = {
   'my-number-renewal': (kind) => kind === 'my-number-signing',
 }
 
-/** The PIN rules of a My Number card's two PINs (J-LIS's), checked before a try is spent. */
-const MY_NUMBER_PIN_RULES: Partial<Record<CardTokenKind, { pattern: RegExp; message: string }>> = {
-  'my-number-user-authentication': {
-    pattern: /^\d{4}$/,
-    message: '利用者証明用電子証明書のパスワードは半角数字4桁です。',
-  },
-  'my-number-signing': {
-    pattern: /^[A-Z0-9]{6,16}$/,
-    message: '署名用電子証明書のパスワードは、半角英大文字と数字の6〜16文字です。',
-  },
-}
-
-/** Why a PIN cannot be right for its token, before the token counts a try; undefined if it may be. */
+/**
+ * Why a PIN (normalised, core/domain/pins.ts) cannot be right for its token, before the token
+ * counts a try; undefined if it may be.
+ */
 export const pinFormatError = (token: CardToken, pin: string): string | undefined => {
   if (pin === '') return 'PINを入力してください。'
-  const rule = MY_NUMBER_PIN_RULES[token.kind]
-  if (rule) return rule.pattern.test(pin) ? undefined : rule.message
+  if (token.kind !== 'ic-card') return myNumberPinFormatError(token.kind, pin)
   const { min, max } = token.pinLength
   return pin.length < min || pin.length > max
     ? `このカードのPINは${min === max ? `${min}文字` : `${min}〜${max}文字`}です。`
@@ -134,17 +125,19 @@ export const readForPage =
     if (!token) return err({ kind: 'no-token' })
     const companion = request.use === 'my-number-renewal' ? companionOf(tokens, token) : undefined
     if (request.use === 'my-number-renewal' && !companion) return err({ kind: 'no-companion' })
-    // Every PIN's form first: a read that cannot go on spends no try of either PIN.
-    const formatError = pinFormatError(token, request.pin)
+    // Every PIN as the card expects it (an IME's full width, a lower-case signing PIN), and its
+    // form first: a read that cannot go on spends no try of either PIN.
+    const pin = normalisePin(token.kind, request.pin)
+    const formatError = pinFormatError(token, pin)
     if (formatError) return err({ kind: 'pin-format', field: 'pin', message: formatError })
-    const companionPin = request.authenticationPin ?? ''
+    const companionPin = normalisePin('my-number-user-authentication', request.authenticationPin ?? '')
     const companionError = companion && pinFormatError(companion, companionPin)
     if (companionError)
       return err({ kind: 'pin-format', field: 'authenticationPin', message: companionError })
 
     // ES256 and RS256 both hash with SHA-256: the data is the same whichever key the card holds.
     const data = await helperSignedData('ES256', request.origin, request.nonce)
-    const signed = await ports.tokens.sign({ tokenId: token.tokenId, pin: request.pin, data })
+    const signed = await ports.tokens.sign({ tokenId: token.tokenId, pin, data })
     if (!signed.ok) return err({ ...signed.error, field: 'pin' })
     if (!companion) return ok(signed.value)
     // The user-authentication certificate proves itself too: the portal links the renewed card to
