@@ -106,6 +106,8 @@ export type SyncState = 'waiting' | 'retrying' | 'done' | 'failed' | 'superseded
 
 export type UserChange = {
   id: string
+  /** 受付番号, as people read it (core/domain/receipt-numbers.ts); `id` stays the key. */
+  receiptNumber: string
   userId: string
   businessId: string
   /**
@@ -152,6 +154,10 @@ export type ChangeStore = {
     changeId: string,
     sync: { state: SyncState; receipt?: string; at: Date; error?: string },
   ): Promise<boolean>
+  /** The next number of the 受付番号 sequence, never given twice. */
+  nextReceiptSequence(): Promise<number>
+  /** The change with that 受付番号 (for the helpdesk). */
+  findByReceiptNumber(receiptNumber: string): Promise<UserChange | undefined>
   /** Marks that its user is being told of its 連携失敗; false when that was done already (by any worker). */
   markFailureNotified(changeId: string, at: Date): Promise<boolean>
 }
@@ -329,6 +335,8 @@ export type SentMailLog = {
 /** What GEPS receives of a change: the user as they are now (a deletion sends ids only, see GepsUserDeletion). */
 export type GepsUserChange = {
   idempotencyKey: string
+  /** The portal's 受付番号 of the change, which the user and the helpdesk quote. */
+  portalReceiptNumber: string
   kind: Exclude<UserChange['kind'], 'user-deleted'>
   corporateNumber: string
   /** The business as it is now, with its version, so GEPS can ignore one that arrives late. */
@@ -351,7 +359,12 @@ export type GepsUserChange = {
 export type GepsReceipt = { receiptNumber: string; receivedAt: string }
 
 /** A user deleted in the portal (F4), for GEPS to delete too: ids only, no personal data. */
-export type GepsUserDeletion = { idempotencyKey: string; corporateNumber: string; userId: string }
+export type GepsUserDeletion = {
+  idempotencyKey: string
+  portalReceiptNumber: string
+  corporateNumber: string
+  userId: string
+}
 
 export type Geps = {
   syncUserChange(change: GepsUserChange): Promise<Result<GepsReceipt, DeliveryError>>

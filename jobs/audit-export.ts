@@ -2,11 +2,13 @@
  * The audit log as JSON lines, oldest first, for the operator (`npm run ops -- audit`): one object
  * per line with its time in UTC (ISO 8601), the action, the outcome, the user, business and client
  * address, and the detail. The log holds no PIN, key or certificate (see core/ports.ts AuditEntry),
- * so neither does the export. It is read a page at a time, however long the log.
+ * so neither does the export. It is read a page at a time, however long the log. The helpdesk
+ * finds a change by the 受付番号 a user reads out (`--receipt 20261203-000123`).
  */
 import type { AuditLogReader } from '../core/ports.ts'
 
-export type AuditRange = { since?: Date; until?: Date }
+/** Which entries: a time range, and for the helpdesk, those of one change by its 受付番号. */
+export type AuditRange = { since?: Date; until?: Date; receiptNumber?: string }
 
 const PAGE = 1000
 
@@ -21,6 +23,7 @@ export const exportAuditLog = async (
   for (;;) {
     const entries = await log.page(range, afterId, PAGE)
     for (const e of entries) {
+      if (range.receiptNumber && e.detail?.receiptNumber !== range.receiptNumber) continue
       write(
         JSON.stringify({
           id: e.id,
@@ -34,7 +37,9 @@ export const exportAuditLog = async (
         }),
       )
     }
-    count += entries.length
+    count += range.receiptNumber
+      ? entries.filter((e) => e.detail?.receiptNumber === range.receiptNumber).length
+      : entries.length
     afterId = entries.at(-1)?.id
     if (entries.length < PAGE) return count
   }

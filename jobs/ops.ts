@@ -4,7 +4,8 @@
  *
  *   npm run ops -- dead-letters                          lists the jobs that gave up, and why
  *   npm run ops -- redrive <dead-letter queue> [id ...]  sends those (or all) back to their queue
- *   npm run ops -- audit [--since <time>] [--until <time>]  the audit log as JSON lines (UTC)
+ *   npm run ops -- audit [--since <time>] [--until <time>] [--receipt <受付番号>]
+ *                                                        the audit log as JSON lines (UTC)
  *   npm run ops -- trust list                           the trust anchors and intermediate authorities
  *   npm run ops -- trust add <name> <anchor|intermediate> <private|jpki> <certificate file>
  *   npm run ops -- trust crl <name> <CRL file>             keeps an authority's CRL beside it
@@ -25,6 +26,7 @@ import {
   removeTrust,
   setTrustCrl,
 } from '../adapters/stores/trust-store.kysely.ts'
+import { RECEIPT_NUMBER_PATTERN } from '../core/domain/receipt-numbers.ts'
 import { configFromEnv } from '../main.ts'
 import { type AuditRange, exportAuditLog } from './audit-export.ts'
 import { isDeadLetterQueue, listDeadLetters, redriveDeadLetters } from './dead-letters.ts'
@@ -32,7 +34,8 @@ import { isDeadLetterQueue, listDeadLetters, redriveDeadLetters } from './dead-l
 const USAGE = `usage:
   npm run ops -- dead-letters
   npm run ops -- redrive <geps-sync-dead | mail-dead> [job id ...]
-  npm run ops -- audit [--since <time>] [--until <time>]   (times in ISO 8601, e.g. 2026-11-01T00:00:00Z)
+  npm run ops -- audit [--since <time>] [--until <time>] [--receipt <受付番号>]
+                       (times in ISO 8601, e.g. 2026-11-01T00:00:00Z; 受付番号 as 20261203-000123)
   npm run ops -- trust list
   npm run ops -- trust add <name> <anchor | intermediate> <private | jpki> <certificate file, PEM or DER>
   npm run ops -- trust crl <name> <CRL file, PEM or DER>
@@ -112,11 +115,16 @@ const runTrust = async (database: DatabaseHandle, command: z.infer<typeof TrustC
 
 const Time = z.iso.datetime({ offset: true }).transform((t) => new Date(t))
 
-/** `--since <time>` and `--until <time>`, in any order; undefined when anything else is there. */
+/** `--since <time>`, `--until <time>` and `--receipt <受付番号>`, in any order; undefined when anything else is there. */
 const auditRangeOf = (args: string[]): AuditRange | undefined => {
   const range: AuditRange = {}
   for (let i = 0; i < args.length; i += 2) {
-    const time = Time.safeParse(args[i + 1])
+    const value = args[i + 1] ?? ''
+    if (args[i] === '--receipt' && !range.receiptNumber && RECEIPT_NUMBER_PATTERN.test(value)) {
+      range.receiptNumber = value
+      continue
+    }
+    const time = Time.safeParse(value)
     if (!time.success) return undefined
     if (args[i] === '--since' && !range.since) range.since = time.data
     else if (args[i] === '--until' && !range.until) range.until = time.data

@@ -21,6 +21,7 @@ import * as sessionCertificates from './0018-session-certificates.ts'
 import * as crlCache from './0019-crl-cache.ts'
 import * as intermediateAuthorities from './0020-intermediate-authorities.ts'
 import * as changeRecords from './0021-change-records.ts'
+import * as receiptNumbers from './0022-receipt-numbers.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '0019-crl-cache': crlCache,
   '0020-intermediate-authorities': intermediateAuthorities,
   '0021-change-records': changeRecords,
+  '0022-receipt-numbers': receiptNumbers,
 }

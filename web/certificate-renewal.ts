@@ -353,7 +353,7 @@ ${fresh.map((c) => certificateFacts(`更新先電子証明書情報${whichCertif
       title: COMPLETE_TITLE,
       body: html`<p class="notice-success">電子証明書の更新が完了しました。</p>
 <p>今後は更新先の電子証明書でログインしてください。登録されたメールアドレスに「[重要]電子証明書更新完了通知」を送信します。</p>
-<p>受付番号: ${change.id}</p>
+<p>受付番号: ${change.receiptNumber}</p>
 ${syncStatus(change, urls)}
 <p><a href="/sign-in">ログイン画面へ</a></p>`,
     })

@@ -328,7 +328,7 @@ ${
       title: COMPLETE_TITLE,
       body: html`<p class="notice-success">マイナンバーカード電子委任状の更新が完了しました。</p>
 <p>登録されたメールアドレスに「[重要]電子委任状更新完了通知」を送信します。</p>
-<p>受付番号: ${change.id}</p>
+<p>受付番号: ${change.receiptNumber}</p>
 ${syncStatus(change, urls)}
 <p><a href="/menu">メニューへ</a></p>`,
     })

@@ -76,7 +76,7 @@ export const syncStatus = (change: UserChange, urls: { poll: string; reload: str
     change.sync.state === 'retrying'
       ? html`<p>GEPSが一時的に応答していないため、自動で再送しています。変更は失われません。</p>`
       : change.sync.state === 'failed'
-        ? html`<p>GEPSへの連携ができませんでした。変更は調達ポータルに保存されています。ヘルプデスクにお問い合わせください（受付番号 ${change.id}）。</p>`
+        ? html`<p>GEPSへの連携ができませんでした。変更は調達ポータルに保存されています。ヘルプデスクにお問い合わせください（受付番号 ${change.receiptNumber}）。</p>`
         : ''
   }
   ${final ? '' : html`<p><a href="${urls.reload}">最新の状況を表示</a></p>`}

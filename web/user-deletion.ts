@@ -185,7 +185,7 @@ ${postForm(
       title: COMPLETE_TITLE,
       body: html`<p class="notice-success">利用者情報の削除が完了しました。</p>
 <p>利用者情報・電子証明書情報・電子委任状情報と、お知らせ・レコメンドを削除し、ログアウトしました。利用者情報の削除は、政府電子調達システム(GEPS)にも反映します（連携状況は下に表示します）。</p>
-<p>受付番号: ${change.id}</p>
+<p>受付番号: ${change.receiptNumber}</p>
 ${syncStatus(change, urls)}
 <p>再び調達ポータルを利用する場合は、改めて利用者登録を行ってください。</p>
 <p><a href="/sign-in">ログイン画面へ</a></p>`,

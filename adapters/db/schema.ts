@@ -107,6 +107,7 @@ export type Database = {
     failure_notified_at: Timestamp | null
     made_by_name: string | null
     erased_fields: Json<string[]> | null
+    receipt_number: string
   }
   qualifications: {
     id: string

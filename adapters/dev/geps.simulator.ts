@@ -14,6 +14,7 @@ import { simulateFaults } from './simulated-faults.ts'
 export const GEPS_NOTICE_SUBJECT = '【政府電子調達システム】利用者情報登録完了のお知らせ'
 
 const UserChangeBody = z.object({
+  portalReceiptNumber: z.string().min(1),
   kind: z.string(),
   corporateNumber: z.string(),
   business: z.object({
@@ -65,7 +66,11 @@ const UserChangeBody = z.object({
 })
 
 /** A user deleted in the portal (F4): ids only. */
-const UserDeletionBody = z.object({ corporateNumber: z.string(), userId: z.string() })
+const UserDeletionBody = z.object({
+  portalReceiptNumber: z.string().min(1),
+  corporateNumber: z.string(),
+  userId: z.string(),
+})
 
 export type ReceivedChange = z.infer<typeof UserChangeBody> & {
   idempotencyKey: string
@@ -179,22 +184,22 @@ export const gepsSimulator = (options: { mailer: Mailer; clock: Clock; noticeDel
 <body><h1>GEPSシミュレータ: 受信した利用者情報</h1>
 <h2>受信した利用者情報の更新</h2>
 <p>${received.size}件</p>
-<table border="1"><tr><th>受付番号</th><th>受信日時</th><th>法人番号</th><th>氏名</th><th>役職名</th><th>郵便番号</th><th>住所</th><th>電話番号</th><th>FAX番号</th><th>メールアドレス</th><th>版</th><th>反映</th><th>受信回数</th></tr>
+<table border="1"><tr><th>受付番号</th><th>調達ポータルの受付番号</th><th>受信日時</th><th>法人番号</th><th>氏名</th><th>役職名</th><th>郵便番号</th><th>住所</th><th>電話番号</th><th>FAX番号</th><th>メールアドレス</th><th>版</th><th>反映</th><th>受信回数</th></tr>
 ${[...received.values()]
   .reverse()
   .map(
     (r) =>
-      html`<tr><td>${r.receiptNumber}</td><td>${formatDateTimeJa(new Date(r.receivedAt))}</td><td>${r.corporateNumber}</td><td>${r.user.name}</td><td>${r.user.title}</td><td>${r.user.postalCode}</td><td>${r.user.address}</td><td>${r.user.phone}</td><td>${r.user.fax}</td><td>${r.user.email}</td><td>${r.user.version}</td><td>${r.applied ? '反映' : '新しい版を保持中のため反映せず'}</td><td>${r.requests}</td></tr>`,
+      html`<tr><td>${r.receiptNumber}</td><td>${r.portalReceiptNumber}</td><td>${formatDateTimeJa(new Date(r.receivedAt))}</td><td>${r.corporateNumber}</td><td>${r.user.name}</td><td>${r.user.title}</td><td>${r.user.postalCode}</td><td>${r.user.address}</td><td>${r.user.phone}</td><td>${r.user.fax}</td><td>${r.user.email}</td><td>${r.user.version}</td><td>${r.applied ? '反映' : '新しい版を保持中のため反映せず'}</td><td>${r.requests}</td></tr>`,
   )}
 </table>
 <h2>受信した利用者の削除</h2>
 <p>${deletions.size}件</p>
-<table border="1"><tr><th>受付番号</th><th>受信日時</th><th>法人番号</th><th>利用者ID</th><th>受信回数</th></tr>
+<table border="1"><tr><th>受付番号</th><th>調達ポータルの受付番号</th><th>受信日時</th><th>法人番号</th><th>利用者ID</th><th>受信回数</th></tr>
 ${[...deletions.values()]
   .reverse()
   .map(
     (d) =>
-      html`<tr><td>${d.receiptNumber}</td><td>${formatDateTimeJa(new Date(d.receivedAt))}</td><td>${d.corporateNumber}</td><td>${d.userId}</td><td>${d.requests}</td></tr>`,
+      html`<tr><td>${d.receiptNumber}</td><td>${d.portalReceiptNumber}</td><td>${formatDateTimeJa(new Date(d.receivedAt))}</td><td>${d.corporateNumber}</td><td>${d.userId}</td><td>${d.requests}</td></tr>`,
   )}
 </table></body></html>`),
   )

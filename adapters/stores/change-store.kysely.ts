@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
 import { type BusinessFields, USER_FIELDS, type UserFields } from '../../core/domain/account.ts'
 import type { ChangeStore, UserChange } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
@@ -17,6 +17,7 @@ const certificatesOf = (value: unknown): UserChange['certificates'] => {
 
 const toChange = (r: Selectable<Database['user_changes']>): UserChange => ({
   id: r.id,
+  receiptNumber: r.receipt_number,
   userId: r.user_id,
   businessId: r.business_id,
   kind: r.kind as UserChange['kind'],
@@ -63,6 +64,7 @@ export const kyselyChangeStore = (db: Kysely<Database>): ChangeStore => ({
       .insertInto('user_changes')
       .values({
         id: c.id,
+        receipt_number: c.receiptNumber,
         user_id: c.userId,
         business_id: c.businessId,
         kind: c.kind,
@@ -101,6 +103,18 @@ export const kyselyChangeStore = (db: Kysely<Database>): ChangeStore => ({
       .where('sync_state', 'not in', ['done', 'superseded'])
       .executeTakeFirst()
     return updated.numUpdatedRows > 0n
+  },
+  nextReceiptSequence: async () => {
+    const { rows } = await sql<{ n: string }>`select nextval('user_change_receipts')::text as n`.execute(db)
+    return Number(rows[0]?.n)
+  },
+  findByReceiptNumber: async (receiptNumber) => {
+    const r = await db
+      .selectFrom('user_changes')
+      .selectAll()
+      .where('receipt_number', '=', receiptNumber)
+      .executeTakeFirst()
+    return r && toChange(r)
   },
   markFailureNotified: async (changeId, at) => {
     const updated = await db

@@ -41,6 +41,8 @@ export type MemoryState = {
   sessions: Map<string, Session & { challenge?: { challenge: string; expiresAt: Date } }>
   drafts: Map<string, Draft>
   changes: Map<string, UserChange>
+  /** The last number of the 受付番号 sequence given. */
+  receiptSequence: number
   audit: AuditEntry[]
   jobs: Job[]
 }
@@ -57,6 +59,7 @@ export const emptyMemoryState = (): MemoryState => ({
   drafts: new Map(),
   changes: new Map(),
   audit: [],
+  receiptSequence: 0,
   jobs: [],
 })
 
@@ -329,6 +332,12 @@ export const memoryStores = (state: MemoryState) => {
         }
         return true
       },
+      nextReceiptSequence: async () => {
+        state.receiptSequence += 1
+        return state.receiptSequence
+      },
+      findByReceiptNumber: async (receiptNumber: string) =>
+        copy([...state.changes.values()].find((c) => c.receiptNumber === receiptNumber)),
       markFailureNotified: async (id: string, at: Date) => {
         const c = state.changes.get(id)
         if (!c || c.sync.failureNotifiedAt) return false

@@ -18,6 +18,7 @@ const completionText = (args: {
   user: User
   done: string
   changeId: string
+  receiptNumber: string
   at: Date
   body: string[]
 }) =>
@@ -27,7 +28,7 @@ const completionText = (args: {
     '',
     `調達ポータルで${args.done}が完了しました。`,
     `更新日時: ${formatDateTimeJa(args.at)}`,
-    `受付番号: ${args.changeId}`,
+    `受付番号: ${args.receiptNumber}`,
     '',
     ...args.body,
     '',
@@ -41,6 +42,7 @@ export const ADDRESS_CHANGED_SUBJECT = '[重要]メールアドレス変更の�
 
 export const userUpdatedMail = (args: {
   changeId: string
+  receiptNumber: string
   user: User
   business: Business
   changes: FieldChange[]
@@ -73,6 +75,7 @@ export const userUpdatedMail = (args: {
 /** A short notice to the address that stops receiving mail, so a hijacked account is noticed. */
 export const addressChangedMail = (args: {
   changeId: string
+  receiptNumber: string
   user: User
   oldAddress: string
   at: Date
@@ -98,6 +101,7 @@ export const MANDATE_RENEWED_SUBJECT = '[重要]電子委任状更新完了通�
 /** F3: the registered address learns that the mandate was renewed, and which one is registered now. */
 export const mandateRenewedMail = (args: {
   changeId: string
+  receiptNumber: string
   user: User
   business: Business
   mandate: Mandate
@@ -128,6 +132,7 @@ export const CERTIFICATE_RENEWED_SUBJECT = '[重要]電子証明書更新完了�
 /** F2: the registered address learns that a certificate was replaced, and by which. */
 export const certificateRenewedMail = (args: {
   changeId: string
+  receiptNumber: string
   user: User
   business: Business
   from: Omit<Certificate, 'userId'>[]
@@ -228,7 +233,7 @@ export const syncFailedMail = (args: {
       ? '調達ポータルで受け付けたあなたの手続きを、政府電子調達システム(GEPS)に連携できませんでした。'
       : `調達ポータルで受け付けた貴社の利用者（${args.madeBy}）の手続きを、政府電子調達システム(GEPS)に連携できませんでした。`,
     '',
-    `受付番号: ${args.change.id}`,
+    `受付番号: ${args.change.receiptNumber}`,
     changeLine(args.change, args.madeBy),
     '',
     '調達ポータルには登録されていますが、政府電子調達システム(GEPS)にはまだ反映されていません。',
@@ -260,7 +265,7 @@ export const syncRecoveredMail = (args: {
     '',
     `先にお知らせした連携できなかった手続きは、${formatDateTimeJa(args.at)} に政府電子調達システム(GEPS)への連携が完了しました。`,
     '',
-    `受付番号: ${args.change.id}`,
+    `受付番号: ${args.change.receiptNumber}`,
     changeLine(args.change, args.madeBy),
     '',
     'ご対応は不要です。',
@@ -292,6 +297,7 @@ const deletedLines = (args: {
  */
 export const userDeletedMail = (args: {
   changeId: string
+  receiptNumber: string
   user: User
   business: Business
   certificates: Omit<Certificate, 'userId'>[]
@@ -320,6 +326,7 @@ export const userDeletedMail = (args: {
 /** F4, to the business's representative: an agent of the business deleted themself, when, and what went. */
 export const agentDeletedMail = (args: {
   changeId: string
+  receiptNumber: string
   user: User
   representative: User
   business: Business
@@ -340,7 +347,7 @@ export const agentDeletedMail = (args: {
     `貴社の代理人 ${args.user.name} さんの利用者情報が、調達ポータルから削除されました。`,
     `削除した人: ${args.user.name}（本人。マイナンバーカードで本人確認のうえ削除）`,
     `削除日時: ${formatDateTimeJa(args.at)}`,
-    `受付番号: ${args.changeId}`,
+    `受付番号: ${args.receiptNumber}`,
     '',
     ...deletedLines(args),
     '',

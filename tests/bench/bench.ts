@@ -236,6 +236,7 @@ const main = async () => {
   /** A committed change waiting for GEPS, as the use case records one. */
   const benchChange = (id: string, now: Date) => ({
     id,
+    receipt_number: `bench-${id}`,
     user_id: agent0,
     business_id: hanako.business_id,
     kind: 'user-contact-updated',

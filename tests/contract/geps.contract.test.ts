@@ -10,6 +10,7 @@ import { testClock } from '../support/clock.ts'
 
 const change = (key: string, version = 1, title = '部長'): GepsUserChange => ({
   idempotencyKey: key,
+  portalReceiptNumber: `20261127-${key}`,
   kind: 'user-contact-updated',
   corporateNumber: '7123456789012',
   certificates: [
@@ -65,6 +66,8 @@ type Subject = {
   receivedCount(): number
   /** The user as GEPS now holds them. */
   heldUser(userId: string): GepsUserChange['user'] | undefined
+  /** The portal's 受付番号 GEPS keeps with what it received under `idempotencyKey`. */
+  portalReceiptOf(idempotencyKey: string): string | undefined
 }
 
 const contract = (name: string, make: () => Promise<Subject>) =>
@@ -105,10 +108,17 @@ const contract = (name: string, make: () => Promise<Subject>) =>
       }
       await s.geps.syncUserChange(theirs('k-d-1', 1))
       expect(s.heldUser(userId)).toBeDefined()
-      const deletion = { idempotencyKey: 'k-del-1', corporateNumber: '7123456789012', userId }
+      const deletion = {
+        idempotencyKey: 'k-del-1',
+        portalReceiptNumber: '20261127-000901',
+        corporateNumber: '7123456789012',
+        userId,
+      }
       const first = await s.geps.deleteUser(deletion)
       expect(first.ok).toBe(true)
       expect(await s.geps.deleteUser(deletion)).toEqual(first)
+      expect(s.portalReceiptOf('k-del-1')).toBe('20261127-000901')
+      expect(s.portalReceiptOf('k-d-1')).toBe('20261127-k-d-1')
       expect(s.heldUser(userId)).toBeUndefined()
       expect((await s.geps.syncUserChange(theirs('k-d-2', 2))).ok).toBe(true)
       expect(s.heldUser(userId)).toBeUndefined()
@@ -141,6 +151,8 @@ contract('in-memory GEPS', async () => {
     failNext: (k) => m.failNext(k),
     receivedCount: () => m.received.size,
     heldUser: (id) => m.users.get(id),
+    portalReceiptOf: (key) =>
+      m.received.get(key)?.change.portalReceiptNumber ?? m.deletions.get(key)?.deletion.portalReceiptNumber,
   }
 })
 
@@ -174,6 +186,8 @@ describe('GEPS over HTTP against the simulator', () => {
     },
     receivedCount: () => sim.received.size,
     heldUser: (id) => sim.users.get(id),
+    portalReceiptOf: (key) =>
+      sim.received.get(key)?.portalReceiptNumber ?? sim.deletions.get(key)?.portalReceiptNumber,
   }))
 
   it('mails GEPS’s registration-complete notice to the user’s address a moment later', async () => {

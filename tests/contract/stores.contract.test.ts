@@ -88,6 +88,7 @@ const change = (id: string): UserChange => {
   }
   return {
     id,
+    receiptNumber: `20261127-${id}`,
     userId: DEMO_USER_IDS.hanako,
     businessId: '00000000-0000-4000-8000-000000000001',
     kind: 'user-contact-updated',
@@ -489,6 +490,15 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       // A delivery that lost the race reports late: 連携完了 stands.
       expect(await s.changes.recordSync(id, { state: 'failed', at: new Date(), error: 'late' })).toBe(false)
       expect((await s.changes.find(id))?.sync).toMatchObject({ state: 'done', attempts: 2 })
+    })
+
+    test('gives each 受付番号 number once, and finds a change by its 受付番号', async () => {
+      const [a, b] = [await s.changes.nextReceiptSequence(), await s.changes.nextReceiptSequence()]
+      expect(b).toBeGreaterThan(a)
+      const id = crypto.randomUUID()
+      await s.changes.record({ ...change(id), receiptNumber: '20261127-777777' })
+      expect((await s.changes.findByReceiptNumber('20261127-777777'))?.id).toBe(id)
+      expect(await s.changes.findByReceiptNumber('20261127-000000')).toBeUndefined()
     })
 
     test('marks a change’s 連携失敗 notice once', async () => {

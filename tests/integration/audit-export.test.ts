@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { kyselyAuditLogReader } from '../../adapters/stores/audit-log.kysely.ts'
-import { exportAuditLog } from '../../jobs/audit-export.ts'
+import { type AuditRange, exportAuditLog } from '../../jobs/audit-export.ts'
 import { runOps } from '../../jobs/ops.ts'
 import type { Portal } from '../../main.ts'
 import { formClient, textFieldsOf } from '../support/form-client.ts'
@@ -27,7 +27,7 @@ type Line = {
   detail: Record<string, unknown>
 }
 
-const exported = async (range: { since?: Date; until?: Date } = {}) => {
+const exported = async (range: AuditRange = {}) => {
   const lines: string[] = []
   await exportAuditLog(kyselyAuditLogReader(portal.database.db), range, (line) => void lines.push(line))
   return lines
@@ -65,6 +65,14 @@ it('exports each sign-in attempt and change as a JSON line in UTC, oldest first,
   expect(Number(lines[1]?.id)).toBeGreaterThan(Number(lines[0]?.id))
   expect(text.join('\n')).not.toMatch(/hanako-2026|not-her-pin/)
 
+  // The helpdesk finds the change by the 受付番号 the user reads out, in the screen's own form.
+  const receiptNumber = String(lines[2]?.detail.receiptNumber)
+  expect(receiptNumber).toMatch(/^\d{8}-\d{6,}$/)
+  const found = (await exported({ receiptNumber })).map((l) => JSON.parse(l) as Line)
+  expect(found.map((l) => l.action)).toEqual(['user-contact-updated'])
+  expect(found[0]?.detail.changeId).toBe(lines[2]?.detail.changeId)
+  expect(await exported({ receiptNumber: '19990101-000000' })).toEqual([])
+
   // A range leaves out what is outside it.
   expect(await exported({ since: new Date(Date.now() + 60_000) })).toEqual([])
   expect(await exported({ since: started, until: started })).toEqual([])
@@ -75,10 +83,13 @@ it('exports each sign-in attempt and change as a JSON line in UTC, oldest first,
     try {
       const args = ['audit', '--since', started.toISOString()]
       expect(await runOps(args, { DATABASE_URL: portal.database.target.url })).toBe(0)
+      expect(
+        await runOps(['audit', '--receipt', receiptNumber], { DATABASE_URL: portal.database.target.url }),
+      ).toBe(0)
     } finally {
       log.mockRestore()
     }
-    expect(printed).toEqual(text)
+    expect(printed).toEqual([...text, text[2]])
   }
 })
 
@@ -89,6 +100,7 @@ it('refuses a range it cannot read, saying how to write one', async () => {
       ['audit', '--since'],
       ['audit', '--since', 'yesterday'],
       ['audit', '--from', '2026-11-01T00:00:00Z'],
+      ['audit', '--receipt', 'change 12'],
     ])
       expect(await runOps(args, {})).toBe(2)
     expect(error.mock.calls.flat().join('\n')).toContain('npm run ops -- audit [--since <time>]')

@@ -149,6 +149,8 @@ describe('F4 for 委任 次郎', () => {
     expect(complete.text).toContain('<h1>利用者情報削除完了(代理人・マイナンバーカード)画面</h1>')
     expect(complete.text).toContain('利用者情報の削除が完了しました。')
     const changeId = pathOf(done.location).split('/').at(-1) ?? ''
+    const receipt = /受付番号: (\d{8}-\d{6,})/.exec(complete.text)?.[1]
+    expect(receipt).toBeDefined()
 
     // Every session of his has ended: this one's old cookie and the other browser's.
     expect((await otherBrowser.get('/menu')).location).toBe('/sign-in?why=ended')
@@ -178,14 +180,19 @@ describe('F4 for 委任 次郎', () => {
     expect(gepsPage).toContain(DEMO_USER_IDS.jiro)
     const gepsDeletions = (await (await geps.app.request('/api/v1/user-deletions')).json()) as unknown[]
     expect(gepsDeletions).toContainEqual(
-      expect.objectContaining({ idempotencyKey: changeId, userId: DEMO_USER_IDS.jiro, requests: 1 }),
+      expect.objectContaining({
+        idempotencyKey: changeId,
+        portalReceiptNumber: receipt,
+        userId: DEMO_USER_IDS.jiro,
+        requests: 1,
+      }),
     )
 
     // Two mails: to the address he had (the deletion is done) and to the representative (an
     // agent of his business deleted himself, when, what went). Their jobs go once they are sent.
     const toHim = await sink.waitFor((m) => m.subject === USER_DELETED_SUBJECT)
     expect(toHim.to).toEqual(['jiro@sample-shoji.example.jp'])
-    expect(toHim.text).toContain(`受付番号: ${changeId}`)
+    expect(toHim.text).toContain(`受付番号: ${receipt}`)
     expect(toHim.text).toContain('サンプル電子委任状サービス（受付番号 POA-2026-0001）')
     const toTaro = await sink.waitFor((m) => m.subject === AGENT_DELETED_SUBJECT)
     expect(toTaro.to).toEqual(['taro@sample-shoji.example.jp'])
@@ -193,7 +200,7 @@ describe('F4 for 委任 次郎', () => {
       '貴社の代理人 委任 次郎 さんの利用者情報が、調達ポータルから削除されました。',
     )
     expect(toTaro.text).toContain('削除した人: 委任 次郎（本人。マイナンバーカードで本人確認のうえ削除）')
-    expect(toTaro.text).toContain(`受付番号: ${changeId}`)
+    expect(toTaro.text).toContain(`受付番号: ${receipt}`)
     const jobsNaming = sql<{
       n: number
     }>`select count(*)::int as n from pgboss.job where data::text like ${'%jiro@%'}`

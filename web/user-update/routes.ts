@@ -390,7 +390,7 @@ ${qualificationCount > 0 ? qualificationChangeTable(qualificationChanges) : ''}
       body: html`<p class="notice-success">利用者情報の更新が完了しました。</p>
 <p>登録したメールアドレス（${change.after.email}）に「[重要]利用者更新完了通知」を送信します。</p>
 <p>更新した利用者情報は政府電子調達システム(GEPS)に連携されます。連携が完了すると、政府電子調達システム(GEPS)から登録完了のメールが送信されますので、しばらくお待ちください。</p>
-<p>受付番号: ${change.id}</p>
+<p>受付番号: ${change.receiptNumber}</p>
 ${syncStatus(change, { poll: `/user/changes/${change.id}/sync`, reload: `/user/complete/${change.id}` })}
 <p><a href="/menu">メニューへ戻る</a></p>`,
     })

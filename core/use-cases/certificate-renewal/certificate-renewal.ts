@@ -19,6 +19,7 @@ import {
   verifyCertificate,
 } from '../../domain/certificates.ts'
 import { certificateRenewedMail } from '../../domain/mails.ts'
+import { receiptNumberOf } from '../../domain/receipt-numbers.ts'
 import { newId } from '../../lib/ids.ts'
 import { err, ok, type Result } from '../../lib/result.ts'
 import type {
@@ -368,6 +369,7 @@ export const completeRenewal =
       await tx.accounts.updateUser(user.id, user.version, userFieldsOf(user))
       const change: UserChange = {
         id: newId(),
+        receiptNumber: receiptNumberOf(now, await tx.changes.nextReceiptSequence()),
         userId: user.id,
         businessId: user.businessId,
         kind: 'certificate-renewed',
@@ -387,7 +389,15 @@ export const completeRenewal =
           sessionsEnded,
         },
         mails: [
-          certificateRenewedMail({ changeId: change.id, user, business, from: removed, to: added, at: now }),
+          certificateRenewedMail({
+            changeId: change.id,
+            receiptNumber: change.receiptNumber,
+            user,
+            business,
+            from: removed,
+            to: added,
+            at: now,
+          }),
         ],
       })
       return ok({ changeId: change.id })

@@ -12,6 +12,7 @@ import { isMyNumberAgent, userFieldsOf } from '../../domain/account.ts'
 import { mandateRenewedMail } from '../../domain/mails.ts'
 import { type Mandate, type MandateProblem, mandateInForce, mandateProblems } from '../../domain/mandates.ts'
 import { corporateNumber } from '../../domain/text-rules.ts'
+import { receiptNumberOf } from '../../domain/receipt-numbers.ts'
 import { newId } from '../../lib/ids.ts'
 import { err, ok, type Result } from '../../lib/result.ts'
 import type {
@@ -324,6 +325,7 @@ export const completeMandateRenewal =
       }
       const change: UserChange = {
         id: newId(),
+        receiptNumber: receiptNumberOf(now, await tx.changes.nextReceiptSequence()),
         userId: user.id,
         businessId: user.businessId,
         kind: 'mandate-renewed',
@@ -340,6 +342,7 @@ export const completeMandateRenewal =
         mails: [
           mandateRenewedMail({
             changeId: change.id,
+            receiptNumber: change.receiptNumber,
             user,
             business,
             mandate: registered,

@@ -38,7 +38,7 @@ export const commitChange = async (
     userId: change.userId,
     businessId: change.businessId,
     clientAddress: args.clientAddress,
-    detail: { changeId: change.id, ...args.auditDetail },
+    detail: { changeId: change.id, receiptNumber: change.receiptNumber, ...args.auditDetail },
   })
   await tx.jobs.enqueue({ queue: 'geps-sync', data: { changeId: change.id, userId: change.userId } })
   for (const mail of args.mails) await tx.jobs.enqueue({ queue: 'mail', data: mail })

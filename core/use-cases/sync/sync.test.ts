@@ -15,8 +15,10 @@ const setUp = async () => {
   const businessId = (await portal.ports.accounts.findUser(DEMO_USER_IDS.taro))?.businessId ?? ''
   const record = async (userId: string, fields: Partial<UserChange> = {}): Promise<UserChange> => {
     const now = portal.clock.now()
+    const id = crypto.randomUUID()
     const change: UserChange = {
-      id: crypto.randomUUID(),
+      id,
+      receiptNumber: `20261127-${id}`,
       userId,
       businessId,
       kind: 'user-contact-updated',
@@ -51,7 +53,7 @@ describe('a change GEPS does not take', () => {
     const [notice, ...more] = mails(SYNC_FAILED_SUBJECT)
     expect(more).toEqual([])
     expect(notice).toMatchObject({ userId: DEMO_USER_IDS.hanako, to: 'hanako@sample-shoji.example.jp' })
-    expect(notice?.text).toContain(`受付番号: ${change.id}`)
+    expect(notice?.text).toContain(`受付番号: ${change.receiptNumber}`)
     // Re-driven, refused again: 連携失敗 still, and no second notice.
     await deliver(change.id)
     expect((await portal.ports.changes.find(change.id))?.sync).toMatchObject({ state: 'failed', attempts: 3 })

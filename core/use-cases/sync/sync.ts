@@ -54,6 +54,7 @@ const sendUserAsItIsNow = async (
   const { user, business, qualifications, certificates } = overview
   return ports.geps.syncUserChange({
     idempotencyKey: change.id,
+    portalReceiptNumber: change.receiptNumber,
     kind,
     corporateNumber: business.corporateNumber,
     business: { ...businessFieldsOf(business), version: business.version },
@@ -86,6 +87,7 @@ const deleteUserInGeps = async (
   if (!business) return err({ kind: 'permanent', message: 'the business no longer exists' })
   return ports.geps.deleteUser({
     idempotencyKey: change.id,
+    portalReceiptNumber: change.receiptNumber,
     corporateNumber: business.corporateNumber,
     userId: change.userId,
   })

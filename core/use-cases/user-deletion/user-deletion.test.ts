@@ -113,6 +113,7 @@ describe('F4 利用者情報削除', () => {
     // draft naming him in a session that is no one's.
     const change = (id: string, userId: string): UserChange => ({
       id,
+      receiptNumber: `20261127-${id}`,
       userId,
       businessId: '00000000-0000-4000-8000-000000000001',
       kind: 'user-contact-updated',

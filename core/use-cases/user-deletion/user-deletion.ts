@@ -18,6 +18,7 @@ import {
 } from '../../domain/account.ts'
 import { agentDeletedMail, userDeletedMail } from '../../domain/mails.ts'
 import type { Mandate } from '../../domain/mandates.ts'
+import { receiptNumberOf } from '../../domain/receipt-numbers.ts'
 import { newId, randomToken } from '../../lib/ids.ts'
 import { err, ok, type Result } from '../../lib/result.ts'
 import type {
@@ -189,6 +190,7 @@ export const deleteAgent =
       })
       const change: UserChange = {
         id: newId(),
+        receiptNumber: receiptNumberOf(now, await tx.changes.nextReceiptSequence()),
         userId: user.id,
         businessId: user.businessId,
         kind: 'user-deleted',
@@ -202,6 +204,7 @@ export const deleteAgent =
       // and to the representative: their jobs are the last place the address is kept, until sent.
       const deleted = {
         changeId: change.id,
+        receiptNumber: change.receiptNumber,
         user,
         certificates,
         mandate,

@@ -20,6 +20,7 @@ import {
   validateUserFields,
 } from '../../domain/account-rules.ts'
 import { addressChangedMail, userUpdatedMail } from '../../domain/mails.ts'
+import { receiptNumberOf } from '../../domain/receipt-numbers.ts'
 import {
   applyStaged,
   clashMessage,
@@ -252,6 +253,7 @@ export const completeUserUpdate =
       const now = ports.clock.now()
       const change: UserChange = {
         id: newId(),
+        receiptNumber: receiptNumberOf(now, await tx.changes.nextReceiptSequence()),
         userId: user.id,
         businessId: user.businessId,
         kind: 'user-contact-updated',
@@ -287,6 +289,7 @@ export const completeUserUpdate =
         mails: [
           userUpdatedMail({
             changeId: change.id,
+            receiptNumber: change.receiptNumber,
             user: updatedUser,
             business: updatedBusiness,
             changes: [...businessChanges, ...userChanges],
@@ -300,6 +303,7 @@ export const completeUserUpdate =
             ? [
                 addressChangedMail({
                   changeId: change.id,
+                  receiptNumber: change.receiptNumber,
                   user: updatedUser,
                   oldAddress: userBefore.email,
                   at: now,
