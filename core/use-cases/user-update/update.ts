@@ -20,7 +20,6 @@ import {
   validateUserFields,
 } from '../../domain/account-rules.ts'
 import { addressChangedMail, userUpdatedMail } from '../../domain/mails.ts'
-import { receiptNumberOf } from '../../domain/receipt-numbers.ts'
 import {
   applyStaged,
   clashMessage,
@@ -28,6 +27,7 @@ import {
   periodName,
   type Qualification,
 } from '../../domain/qualifications.ts'
+import { receiptNumberOf } from '../../domain/receipt-numbers.ts'
 import { isId, newId } from '../../lib/ids.ts'
 import { err, ok, type Result } from '../../lib/result.ts'
 import type { UserChange, UserOverview } from '../../ports.ts'
