@@ -22,6 +22,7 @@ import * as crlCache from './0019-crl-cache.ts'
 import * as intermediateAuthorities from './0020-intermediate-authorities.ts'
 import * as changeRecords from './0021-change-records.ts'
 import * as receiptNumbers from './0022-receipt-numbers.ts'
+import * as canonicalPhoneNumbers from './0023-canonical-phone-numbers.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   '0020-intermediate-authorities': intermediateAuthorities,
   '0021-change-records': changeRecords,
   '0022-receipt-numbers': receiptNumbers,
+  '0023-canonical-phone-numbers': canonicalPhoneNumbers,
 }

@@ -30,11 +30,16 @@ describe('郵便番号', () => {
   )
 })
 
-describe('電話番号 and FAX番号', () => {
+describe('電話番号 and FAX番号: one form, hyphenated by the area code', () => {
   it.each([
     ['03-1234-5678', '03-1234-5678'],
-    ['0312345678', '0312345678'],
+    ['0312345678', '03-1234-5678'],
     ['090-1234-5678', '090-1234-5678'],
+    ['09012345678', '090-1234-5678'],
+    ['0466123456', '0466-12-3456'],
+    ['0466-123-456', '0466-12-3456'],
+    ['045-2345678', '045-234-5678'],
+    ['0120123456', '0120-123-456'],
     ['０３－１２３４－５６７８', '03-1234-5678'],
     ['(03)1234-5678', '03-1234-5678'],
     ['03 1234 5678', '03-1234-5678'],
@@ -43,11 +48,14 @@ describe('電話番号 and FAX番号', () => {
   ])('accepts %s', (typed, stored) => {
     expect(phoneNumber(typed)).toEqual({ ok: true, value: stored })
   })
-  it.each(['', '1234-5678', '03-1234-567', '03-1234-56789-0', 'abc', '03--1234'])('refuses %j', (typed) => {
-    const result = phoneNumber(typed)
-    expect(result.ok).toBe(false)
-    if (!result.ok) expect(result.error).toMatch(/電話番号/)
-  })
+  it.each(['', '1234-5678', '03-1234-567', '03-1234-56789-0', 'abc', '03--1234', '0501234567'])(
+    'refuses %j',
+    (typed) => {
+      const result = phoneNumber(typed)
+      expect(result.ok).toBe(false)
+      if (!result.ok) expect(result.error).toMatch(/電話番号/)
+    },
+  )
   it('takes an empty FAX番号 as none, and checks one that is given', () => {
     expect(faxNumber('')).toEqual({ ok: true, value: '' })
     expect(faxNumber('03-1234-5679')).toEqual({ ok: true, value: '03-1234-5679' })

@@ -4,6 +4,7 @@
  * The browser may repeat a rule; this module is the rule.
  */
 
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import { err, ok, type Result } from '../lib/result.ts'
 import { normaliseText, unstorableCharacters, usualReplacement } from './jis-x-0208.ts'
 
@@ -32,8 +33,10 @@ export const postalCode = (value: string, label = '郵便番号'): Result<string
 }
 
 /**
- * 電話番号 and FAX番号: a Japanese number of 10 or 11 digits starting with 0, hyphens optional
- * (03-1234-5678, 0312345678, 090-1234-5678). Kept as typed, normalised to ASCII.
+ * 電話番号 and FAX番号: a Japanese number, with or without hyphens or brackets, as the national
+ * numbering plan allows it (libphonenumber-js's metadata, kept up to date with the plan). Stored
+ * and sent to GEPS in one form, hyphenated by the area code: 0312345670 and 03-1234-5670 are both
+ * 03-1234-5670, 0466123456 is 0466-12-3456, 09012345678 is 090-1234-5678.
  */
 const phoneLike = (label: string, value: string): Result<string, FieldRefusal> => {
   const v = normaliseDigits(value)
@@ -41,13 +44,17 @@ const phoneLike = (label: string, value: string): Result<string, FieldRefusal> =
     .replace(/-+/g, '-')
     .replace(/^-|-$/g, '')
   const digits = v.replace(/-/g, '')
-  if (!/^[\d-]+$/.test(v) || v.startsWith('-') || v.endsWith('-')) {
+  if (!/^[\d-]+$/.test(v)) {
     return err(`${label}は数字とハイフンで入力してください（例: 03-1234-5678）。`)
   }
   if (!/^0\d{9,10}$/.test(digits)) {
     return err(`${label}は0から始まる10桁または11桁の番号で入力してください（例: 03-1234-5678）。`)
   }
-  return ok(v)
+  const number = parsePhoneNumberFromString(digits, 'JP')
+  if (!number?.isValid()) {
+    return err(`${label}に、国内で使われていない番号が入力されています。市外局番から番号をお確かめください。`)
+  }
+  return ok(number.formatNational())
 }
 
 export const phoneNumber = (value: string, label = '電話番号'): Result<string, FieldRefusal> =>

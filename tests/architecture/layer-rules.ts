@@ -16,10 +16,17 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, normalize, relative } from 'node:path'
 
 /**
- * The packages core may import: encoding and X.509, which run in the page and on every runtime.
- * No framework, no driver, not zod either: what crosses a boundary is read at the edge (adapters, web).
+ * The packages core may import: encoding, X.509 and the national numbering plans (Japan's area
+ * codes, for 電話番号 and FAX番号), plain code that runs in the page and on every runtime. No
+ * framework, no driver, not zod either: what crosses a boundary is read at the edge (adapters, web).
  */
-export const CORE_PACKAGES = ['asn1js', '@peculiar/x509', 'reflect-metadata', 'node-forge']
+export const CORE_PACKAGES = [
+  'asn1js',
+  '@peculiar/x509',
+  'reflect-metadata',
+  'node-forge',
+  'libphonenumber-js',
+]
 
 /** The web modules (or folders) of one screen flow each; app.ts mounts them, and none imports another. */
 export const WEB_FLOWS = [

@@ -94,6 +94,9 @@ describe('an agent updates their user information (F1)', () => {
       ...NEW_VALUES,
       email: 'ｈａｎａｋｏ．ｎｅｗ＠ｓａｍｐｌｅ－ｓｈｏｊｉ．ｅｘａｍｐｌｅ．ｊｐ',
       emailConfirmation: 'hanako.new@sample-shoji.example.jp',
+      // Typed without hyphens: registered, and shown before [更新], in the numbering plan's form.
+      phone: '0311112222',
+      fax: '0466123456',
     })
     expect(toConfirm.status).toBe(303)
     expect(pathOf(toConfirm.location)).toBe('/user/confirm')
@@ -104,6 +107,11 @@ describe('an agent updates their user information (F1)', () => {
       /郵便番号 <span class="badge">変更<\/span><\/th><td>100-0013<\/td><td>100-0001<\/td>/,
     )
     expect(confirm.text).toContain('<button type="submit">更新</button>')
+    expect(confirm.text).toMatch(
+      /電話番号( <span class="badge">変更<\/span>)?<\/th><td>[^<]*<\/td><td>03-1111-2222<\/td>/,
+    )
+    expect(confirm.text).toContain('<td>0466-12-3456</td>')
+    expect(confirm.text).not.toContain('0311112222')
     expect(portal.gepsSimulator?.received.size).toBe(0)
 
     const done = await c.post('/user/confirm', {})

@@ -116,3 +116,45 @@ it('0017 moves the virtual cards, rows and all, into the schema development, and
   expect((await tables()).rows).toEqual([{ table_schema: 'public' }])
   await migrateTo('0017-development-schema')
 })
+
+it('0022 gives the changes made before a 受付番号 in their order, and 0023 puts stored numbers in one form', async () => {
+  await migrateTo('0021-change-records')
+  const db = test.handle.db
+  const business = crypto.randomUUID()
+  const user = crypto.randomUUID()
+  await sql`insert into businesses (id, corporate_number, name, name_kana, representative_title,
+    representative_name, representative_name_kana, postal_code, address, phone, fax)
+    values (${business}, '9000000000022', '株式会社移行', 'イコウ', '代表', '移行 一郎', 'イコウ イチロウ',
+    '100-0001', '東京都', '0312345670', '')`.execute(db)
+  await sql`insert into users (id, business_id, role, card_kind, name, name_kana, postal_code, address,
+    phone, fax, email) values (${user}, ${business}, 'representative', 'ic-card', '移行 一郎', 'イコウ イチロウ',
+    '100-0001', '東京都', '090 1234 5678', '0466123456', 'a@example.jp')`.execute(db)
+  const [older, newer] = [crypto.randomUUID(), crypto.randomUUID()]
+  for (const [id, at] of [
+    [newer, '2026-12-03T16:00:00Z'],
+    [older, '2026-12-02T01:00:00Z'],
+  ] as const) {
+    await sql`insert into user_changes (id, user_id, business_id, kind, before, after, created_at, sync_state, sync_updated_at)
+      values (${id}, ${user}, ${business}, 'user-contact-updated', '{}'::jsonb, '{}'::jsonb, ${at}, 'done', ${at})`.execute(
+      db,
+    )
+  }
+  await migrateTo('0023-canonical-phone-numbers')
+  const receipts = await sql<{ id: string; receipt_number: string }>`
+    select id, receipt_number from user_changes where user_id = ${user}`.execute(db)
+  const receiptOf = (id: string) => receipts.rows.find((r) => r.id === id)?.receipt_number ?? ''
+  // The day in Japan: 16:00 UTC on the 3rd is the 4th there.
+  expect(receiptOf(older)).toMatch(/^20261202-\d{6}$/)
+  expect(receiptOf(newer)).toMatch(/^20261204-\d{6}$/)
+  expect(receiptOf(newer) > receiptOf(older).replace('20261202', '20261204')).toBe(true)
+  const phones = await sql<{ phone: string; fax: string }>`
+    select phone, fax from businesses where id = ${business}
+    union all select phone, fax from users where id = ${user}`.execute(db)
+  expect(phones.rows).toEqual([
+    { phone: '03-1234-5670', fax: '' },
+    { phone: '090-1234-5678', fax: '0466-12-3456' },
+  ])
+  await sql`delete from user_changes where user_id = ${user}`.execute(db)
+  await sql`delete from users where id = ${user}`.execute(db)
+  await sql`delete from businesses where id = ${business}`.execute(db)
+})
