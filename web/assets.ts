@@ -57,4 +57,9 @@ dd { margin: 0; }
 .mail pre { white-space: pre-wrap; background: #f7f7f7; padding: .5rem; }
 ul.menu { list-style: none; padding: 0; }
 ul.menu li { margin: 1rem 0; }
+ol.steps { display: flex; flex-wrap: wrap; gap: .25rem 1.5rem; padding: 0; margin: 0 0 1.5rem; list-style: none; counter-reset: step; }
+ol.steps li { counter-increment: step; color: var(--muted); }
+ol.steps li::before { content: counter(step) ". "; }
+ol.steps li.done { color: inherit; }
+ol.steps li[aria-current="step"] { font-weight: bold; color: inherit; border-bottom: 3px solid currentColor; }
 `

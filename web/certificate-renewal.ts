@@ -1,7 +1,7 @@
 /**
  * F2 電子証明書更新, without signing in:
  * 更新する電子証明書の種別選択画面 (/renewal) → 更新する電子証明書の読み込み画面 (/renewal/new)
- * → 電子証明書の更新確認画面 (/renewal/confirm) → 電子証明書の更新完了画面 (/renewal/complete/:id).
+ * → 電子証明書の更新確認画面 (/renewal/confirm) → 電子証明書更新完了画面 (/renewal/complete/:id).
  * Each card read answers a challenge issued with its page, bound to the (anonymous) session.
  */
 import { Hono } from 'hono'
@@ -22,14 +22,25 @@ import {
 } from './card-read.ts'
 import { certificateFacts } from './certificate-view.ts'
 import { DraftForm, postForm, readOnlyRows, validForm } from './forms.ts'
-import { type Html, html, type Page, raw, render } from './render.ts'
+import { type Html, html, type Page, raw, render as renderPage } from './render.ts'
 import { type AppEnv, afterCardRead, ensureSession, type SessionDeps } from './session.ts'
+import { flowSteps } from './steps.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
 
 const CHOICE_TITLE = '更新する電子証明書の種別選択画面'
 const READ_TITLE = '更新する電子証明書の読み込み画面'
 const CONFIRM_TITLE = '電子証明書の更新確認画面'
-const COMPLETE_TITLE = '電子証明書の更新完了画面'
+const COMPLETE_TITLE = '電子証明書更新完了画面'
+
+/** F2's screens as steps: 種別選択 → 読込 → 確認 → 完了. */
+const stepOf = flowSteps([
+  ['種別選択', [CHOICE_TITLE]],
+  ['読込', [READ_TITLE]],
+  ['確認', [CONFIRM_TITLE]],
+  ['完了', [COMPLETE_TITLE]],
+])
+const render = (c: Parameters<typeof renderPage>[0], page: Page) =>
+  renderPage(c, { ...page, steps: stepOf(page.title) })
 
 const CardForm = z.object({ cardId: z.string().catch(''), pin: z.string().catch('') })
 const ChoiceForm = CardForm.extend({

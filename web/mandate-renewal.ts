@@ -19,8 +19,9 @@ import type { UseCases } from '../core/use-cases/use-cases.ts'
 import { type CardMessage, cardReadForms, cardReadRefusalMessage, postOwnCardRead } from './card-read.ts'
 import { DraftForm, errorSummary, postForm, selectField, textField, validForm } from './forms.ts'
 import { mandateFacts, myNumberAgentsOnly, NOT_A_MY_NUMBER_AGENT } from './my-number-agent.ts'
-import { html, type Page, render } from './render.ts'
+import { html, type Page, render as renderPage } from './render.ts'
 import { type AppEnv, signedIn, toWholePage } from './session.ts'
+import { flowSteps } from './steps.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
 
 const EXPIRED_TITLE = 'マイナンバーカード電子委任状失効画面'
@@ -29,6 +30,16 @@ const CONFIRM_TITLE = 'マイナンバーカード電子委任状確認画面'
 const COMPLETE_TITLE = 'マイナンバーカード電子委任状更新完了画面'
 /** The same screen reached before the mandate lapses (not in the manual, which reaches it only after). */
 const EARLY_RENEWAL_TITLE = 'マイナンバーカード電子委任状更新'
+
+/** F3's screens as steps: 失効 → 取得依頼 → 確認 → 完了. */
+const stepOf = flowSteps([
+  ['失効', [EXPIRED_TITLE, EARLY_RENEWAL_TITLE]],
+  ['取得依頼', [REQUEST_TITLE]],
+  ['確認', [CONFIRM_TITLE]],
+  ['完了', [COMPLETE_TITLE]],
+])
+const render = (c: Parameters<typeof renderPage>[0], page: Page) =>
+  renderPage(c, { ...page, steps: stepOf(page.title) })
 
 /** Where a My Number agent whose mandate is not in force may still go: the ways out, and the plumbing. */
 const OPEN_PREFIXES_WHILE_GATED = ['/mandate/', '/card-read/', '/assets/', '/dev/']

@@ -12,6 +12,7 @@ import { getCookie, setCookie } from 'hono/cookie'
 import { html, raw } from 'hono/html'
 import type { HtmlEscapedString } from 'hono/utils/html'
 import type { AppEnv } from './session.ts'
+import { type Steps, stepIndicator } from './steps.ts'
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>
 
@@ -22,6 +23,8 @@ export type Page = {
   /** Marks a page whose submit failed: the title starts with エラー: (as on every answer of 400 or above). */
   hasErrors?: boolean
   status?: 200 | 400 | 403 | 404 | 409 | 410 | 413 | 422 | 429 | 502 | 503
+  /** Where this screen stands in its flow (web/steps.ts), shown under the heading. */
+  steps?: Steps
 }
 
 export const SIMPLE_VIEW_COOKIE = 'view'
@@ -84,6 +87,7 @@ const csrfHeaderFor = (c: Context<AppEnv>) => {
 
 const main = (page: Page) => html`<main id="main">
 <h1>${page.title}</h1>
+${page.steps ? stepIndicator(page.steps) : ''}
 ${page.body}
 </main>`
 

@@ -16,13 +16,23 @@ import { type CardMessage, cardReadForms, cardReadRefusalMessage, postOwnCardRea
 import { certificateTable } from './certificate-view.ts'
 import { DraftForm, postForm, readOnlyRows, validForm } from './forms.ts'
 import { mandateFacts, myNumberAgentsOnly, NOT_A_MY_NUMBER_AGENT } from './my-number-agent.ts'
-import { html, type Page, render } from './render.ts'
+import { html, type Page, render as renderPage } from './render.ts'
 import { type AppEnv, setSessionCookie, signedIn, toWholePage } from './session.ts'
+import { flowSteps } from './steps.ts'
 import { syncStatus, syncStatusAnswer } from './sync-status.ts'
 
 const READ_TITLE = '代理人情報削除(マイナンバーカードの読込)'
 const CONFIRM_TITLE = '利用者情報削除確認(代理人・マイナンバーカード)画面'
 const COMPLETE_TITLE = '利用者情報削除完了(代理人・マイナンバーカード)画面'
+
+/** F4's screens as steps: 読込 → 確認 → 完了. */
+const stepOf = flowSteps([
+  ['読込', [READ_TITLE]],
+  ['確認', [CONFIRM_TITLE]],
+  ['完了', [COMPLETE_TITLE]],
+])
+const render = (c: Parameters<typeof renderPage>[0], page: Page) =>
+  renderPage(c, { ...page, steps: stepOf(page.title) })
 
 const FORBIDDEN: Page = {
   title: 'この手続きは利用できません',

@@ -240,7 +240,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await readCard('更新 三郎（新しいICカード・未登録）', '5678', '読込')
         await audit('F2: 確認', '電子証明書の更新確認画面')
         await keys.press('更新実行')
-        await audit('F2: 完了', '電子証明書の更新完了画面')
+        await audit('F2: 完了', '電子証明書更新完了画面')
         // The second read's screen opened on its own, in a session with no renewal begun: 409.
         await context.clearCookies()
         expect((await page.goto(`${portal.url}/renewal/new`))?.status()).toBe(409)

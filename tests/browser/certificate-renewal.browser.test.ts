@@ -44,8 +44,8 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await expect(page.locator('h2', { hasText: '更新元電子証明書情報' }).count()).resolves.toBe(1)
         await expect(page.locator('h2', { hasText: '更新先電子証明書情報' }).count()).resolves.toBe(1)
         await page.getByRole('button', { name: '更新実行' }).click()
-        await page.locator('h1', { hasText: '電子証明書の更新完了画面' }).waitFor()
-        await expect(page.title()).resolves.toBe('電子証明書の更新完了画面 | 調達ポータル')
+        await page.locator('h1', { hasText: '電子証明書更新完了画面' }).waitFor()
+        await expect(page.title()).resolves.toBe('電子証明書更新完了画面 | 調達ポータル')
 
         await page.getByRole('link', { name: 'ログイン画面へ' }).click()
         await page.getByLabel('更新 三郎（新しいICカード・未登録）').check()
@@ -85,7 +85,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await read('saburo-ic-new')
         await page.locator('h1', { hasText: '電子証明書の更新確認画面' }).waitFor()
         await page.getByRole('button', { name: '更新実行' }).click()
-        await page.locator('h1', { hasText: '電子証明書の更新完了画面' }).waitFor()
+        await page.locator('h1', { hasText: '電子証明書更新完了画面' }).waitFor()
         expect(scriptErrors).toEqual([])
       } finally {
         await context.close()
@@ -112,7 +112,7 @@ describe.each([{ javaScriptEnabled: true }, { javaScriptEnabled: false }])(
         await page.locator('h1', { hasText: '電子証明書の更新確認画面' }).waitFor()
         await expect(page.locator('h2', { hasText: '更新先電子証明書情報' }).count()).resolves.toBe(2)
         await page.getByRole('button', { name: '更新実行' }).click()
-        await page.locator('h1', { hasText: '電子証明書の更新完了画面' }).waitFor()
+        await page.locator('h1', { hasText: '電子証明書更新完了画面' }).waitFor()
 
         await page.getByRole('link', { name: 'ログイン画面へ' }).click()
         await page.getByLabel('委任 次郎（更新後のマイナンバーカード・未登録）').check()

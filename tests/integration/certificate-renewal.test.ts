@@ -78,7 +78,7 @@ describe('F2 for a private IC card', () => {
     expect(done.status).toBe(303)
     expect((await c.post('/renewal/confirm', {})).location).toBe(done.location)
     const complete = (await c.get(pathOf(done.location))).text
-    expect(complete).toContain('<h1>電子証明書の更新完了画面</h1>')
+    expect(complete).toContain('<h1>電子証明書更新完了画面</h1>')
     // Back to the confirm screen after [更新実行]: the renewal is done, and shown as done.
     const back = await c.get('/renewal/confirm')
     expect(back.status).toBe(303)
@@ -214,7 +214,7 @@ describe('F2 with a My Number card', () => {
     }
     const done = await c.post('/renewal/confirm', {})
     expect(done.status).toBe(303)
-    expect((await c.get(pathOf(done.location))).text).toContain('<h1>電子証明書の更新完了画面</h1>')
+    expect((await c.get(pathOf(done.location))).text).toContain('<h1>電子証明書更新完了画面</h1>')
 
     // The renewed card signs in with its user-authentication PIN; the old card is no longer registered.
     const signIn = portalClient(portal)

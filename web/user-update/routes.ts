@@ -22,8 +22,9 @@ import type { UserUpdateError } from '../../core/use-cases/user-update/user-upda
 import { postCardRead, refusalStatus } from '../card-read.ts'
 import { certificateTable } from '../certificate-view.ts'
 import { DraftForm, postForm, validForm } from '../forms.ts'
-import { type Html, html, render } from '../render.ts'
+import { type Html, html, type Page, render as renderPage } from '../render.ts'
 import { type AppEnv, afterCardRead, signedIn, toSignIn } from '../session.ts'
+import { flowSteps } from '../steps.ts'
 import { syncStatus, syncStatusAnswer } from '../sync-status.ts'
 import {
   CERTIFICATE_REMOVAL_REFUSALS,
@@ -35,17 +36,29 @@ import { EditForm, type FormValues, formValuesOf } from './fields.ts'
 import {
   ADD_SCREEN,
   businessRows,
+  CERTIFICATE_CHOICE_TITLE,
   type CertificateReadScreen,
   COMPLETE_TITLE,
   CONFIRM_TITLE,
   certificateReadPage,
   comparisonTable,
+  INPUT_TITLES,
   inputForm,
   inputTitle,
   qualificationChangeTable,
+  REMOVAL_READ_TITLE,
   removalScreen,
   userRows,
 } from './views.ts'
+
+/** F1's screens as steps: 入力 (with its card reads) → 確認 → 完了. */
+const stepOf = flowSteps([
+  ['入力', [...INPUT_TITLES, CERTIFICATE_CHOICE_TITLE, REMOVAL_READ_TITLE]],
+  ['確認', [CONFIRM_TITLE]],
+  ['完了', [COMPLETE_TITLE]],
+])
+const render = (c: Parameters<typeof renderPage>[0], page: Page) =>
+  renderPage(c, { ...page, steps: stepOf(page.title) })
 
 export const userUpdateRoutes = (useCases: Pick<UseCases, 'userUpdate' | 'cards' | 'sessions'>) => {
   const app = new Hono<AppEnv>()

@@ -41,12 +41,15 @@ import {
   USER_FIELD_OPTIONS,
 } from './fields.ts'
 
-export const inputTitle = (user: User) =>
-  user.role === 'representative'
-    ? '更新する利用者情報の入力画面(代表者)'
-    : '更新する利用者情報の入力画面(代表者以外の代理人等)'
+/** The input screen's two names: the representative's, and every other user's. */
+export const INPUT_TITLES = [
+  '更新する利用者情報の入力画面(代表者)',
+  '更新する利用者情報の入力画面(代表者以外の代理人等)',
+] as const
+export const inputTitle = (user: User) => INPUT_TITLES[user.role === 'representative' ? 0 : 1]
 export const CONFIRM_TITLE = '利用者情報の更新確認画面'
 export const REMOVAL_READ_TITLE = '削除する電子証明書の本人確認画面'
+export const CERTIFICATE_CHOICE_TITLE = '電子証明書の種別選択画面'
 export const COMPLETE_TITLE = '利用者情報の更新完了画面'
 
 export const inputForm = (args: {
@@ -230,7 +233,7 @@ export type CertificateReadScreen = {
 }
 
 export const ADD_SCREEN: CertificateReadScreen = {
-  title: '電子証明書の種別選択画面',
+  title: CERTIFICATE_CHOICE_TITLE,
   action: '/user/certificates/add',
   intro: html`<p>追加する電子証明書のカードを選び、PINを入力して［読込］を押してください。ファイルタイプの電子証明書は、ファイルとパスワードで読み込みます。読み込んだ電子証明書は、入力画面の電子証明書情報に追加されます（［確認］［更新］を押すまで登録されません）。</p>`,
   fileHeading: 'ファイルタイプの電子証明書を読み込む',
