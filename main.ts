@@ -101,6 +101,8 @@ const Settings = z
     TRUST_PROXY: flag.default(false),
     IC_CARD_PIN_TRIES: z.coerce.number().int().min(1).max(15).default(DEFAULT_IC_CARD_PIN_TRIES),
     CARD_HELPER_URL: z.string().url().default(DEFAULT_CARD_HELPER_URL),
+    // http or https only: it becomes a link on the portal's pages.
+    REGISTRATION_URL: z.url({ protocol: /^https?$/ }).optional(),
     VIRTUAL_CARD_READER: flag.optional(),
   })
   .transform((s) => {
@@ -141,6 +143,8 @@ const Settings = z
       icCardPinTries: s.IC_CARD_PIN_TRIES,
       /** Where the users' card helper listens (the page opens its window there). */
       cardHelperUrl: new URL(s.CARD_HELPER_URL).origin,
+      /** The 利用者登録 page (of the procurement portal proper), linked from the messages that send users there. */
+      registrationUrl: s.REGISTRATION_URL,
       /**
        * Whether the server reads the demo's virtual cards (development only, on by default there);
        * VIRTUAL_CARD_READER=false leaves a development instance only the card helper and files, as
@@ -351,6 +355,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       isTemporarilyUnavailable: isDatabaseUnavailable,
       publicOrigin: config.publicOrigin,
       cardHelperUrl: config.cardHelperUrl,
+      registrationUrl: config.registrationUrl,
       devMailbox: development ? mailSink : undefined,
       demoCertificateFile: virtualCards && config.demoData ? demoCertificateFile(virtualCards) : undefined,
       clientAddressOf: (c) => {

@@ -70,6 +70,8 @@ export type AppOptions = {
    * DEFAULT_CARD_HELPER_URL): the page opens its window there to read a card.
    */
   cardHelperUrl?: string
+  /** The 利用者登録 page, linked where a message sends a user there; unset, the words stay plain text. */
+  registrationUrl?: string
   /** The development mailbox, where the embedded default runs an SMTP sink. */
   devMailbox?: { mails: DevMail[] }
   /** With the demo data: its certificate files, to try sign-in with a file. */
@@ -109,6 +111,7 @@ export const createApp = (options: AppOptions) => {
     c.set('secureCookies', options.secureCookies)
     c.set('portalOrigin', options.publicOrigin ?? loopbackOriginOf(c.req.url))
     c.set('cardHelperUrl', options.cardHelperUrl ?? DEFAULT_CARD_HELPER_URL)
+    if (options.registrationUrl) c.set('registrationUrl', options.registrationUrl)
     await next()
   })
   app.use(

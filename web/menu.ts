@@ -1,7 +1,7 @@
 /** メニュー: where a signed-in user starts, with their お知らせ and レコメンド. */
 
 import { Hono } from 'hono'
-import { isMyNumberAgent } from '../core/domain/account.ts'
+import { AGENT_EDITABLE_FIELDS, FIELD_LABELS, isMyNumberAgent } from '../core/domain/account.ts'
 import type { Notice } from '../core/domain/notices.ts'
 import { formatDateJa } from '../core/lib/format.ts'
 import type { ExpiringSoon } from '../core/use-cases/menu/menu.ts'
@@ -68,7 +68,7 @@ export const menuRoutes = (menu: UseCases['menu']) => {
     <li><a href="/user/edit">利用者情報更新</a><p class="hint">${
       user.role === 'representative'
         ? '事業者情報、利用者情報、資格情報、電子証明書を更新します。'
-        : '役職名、住所、電話番号、メールアドレス、電子証明書を更新します。'
+        : `${AGENT_EDITABLE_FIELDS.map((f) => FIELD_LABELS[f]).join('、')}、電子証明書情報を更新します。`
     }</p></li>
     ${
       isMyNumberAgent(user)

@@ -101,6 +101,27 @@ const footer = (c: Context, audience: Audience) => html`<footer class="site-foot
 </footer>`
 
 const HX_ATTRIBUTE = /\s(?:hx|data-hx)-[a-z:-]+="[^"]*"/g
+/**
+ * A form's hidden default button (what Enter in a field presses, before the form's other buttons),
+ * which only the stylesheet hides: the simplified view, without one, leaves it out.
+ */
+const DEFAULT_SUBMIT = /<button[^>]*\sdata-default-submit[^>]*>[^<]*<\/button>/g
+
+/**
+ * Where a message sends the user to 利用者登録, the words link to the registration page when its
+ * URL is set (REGISTRATION_URL); otherwise they stay plain text.
+ */
+const REGISTRATION_ADVICE = '利用者登録を行ってください'
+const linkRegistration = (c: Context<AppEnv>, page: string): string => {
+  const url = c.get('registrationUrl')
+  if (!url || !page.includes(REGISTRATION_ADVICE)) return page
+  return page.replaceAll(
+    REGISTRATION_ADVICE,
+    `<a href="${escapeAttribute(url)}">利用者登録</a>を行ってください`,
+  )
+}
+const escapeAttribute = (value: string) =>
+  value.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
 
 export const render = async (c: Context<AppEnv>, page: Page): Promise<Response> => {
   const audience = audienceOf(c)
@@ -109,7 +130,10 @@ export const render = async (c: Context<AppEnv>, page: Page): Promise<Response> 
   const status = page.status ?? 200
   if (audience === 'fragment') {
     if (c.req.method === 'GET') c.header('HX-Push-Url', c.req.path)
-    return c.html(html`<title>${documentTitle(page)}</title>${main(page)}`, status)
+    return c.html(
+      linkRegistration(c, String(await html`<title>${documentTitle(page)}</title>${main(page)}`)),
+      status,
+    )
   }
   if (audience === 'simple') {
     const text = await html`<!doctype html>
@@ -119,10 +143,12 @@ ${header(c)}
 ${main(page)}
 ${footer(c, audience)}
 </body></html>`
-    return c.html(String(text).replace(HX_ATTRIBUTE, ''), status)
+    return c.html(
+      linkRegistration(c, String(text).replace(HX_ATTRIBUTE, '').replace(DEFAULT_SUBMIT, '')),
+      status,
+    )
   }
-  return c.html(
-    html`<!doctype html>
+  const full = await html`<!doctype html>
 <html lang="ja"><head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -137,9 +163,8 @@ ${footer(c, audience)}
 ${header(c)}
 ${main(page)}
 ${footer(c, audience)}
-</body></html>`,
-    status,
-  )
+</body></html>`
+  return c.html(linkRegistration(c, String(full)), status)
 }
 
 export { html, raw }

@@ -31,6 +31,7 @@ export type AppEnv = {
     portalOrigin?: string
     /** Where the user's card helper listens: the page opens its window there. */
     cardHelperUrl?: string
+    registrationUrl?: string
     /** The request carried a session cookie whose session has ended (expired, or signed out elsewhere). */
     sessionEnded?: boolean
     /** Whether cookies are marked Secure (the portal is served over HTTPS). */

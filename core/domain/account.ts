@@ -91,11 +91,14 @@ export const USER_FIELDS = [
 ] as const satisfies readonly (keyof UserFields)[]
 export type UserField = (typeof USER_FIELDS)[number]
 
-/** The user fields an agent may change (SPEC §2); the representative may change them all. */
+/**
+ * The user fields an agent may change (SPEC §2), in the order the manual's
+ * 更新する利用者情報の入力画面(代表者以外の代理人等) names them; the representative may change them all.
+ */
 export const AGENT_EDITABLE_FIELDS = [
   'title',
-  'postalCode',
   'address',
+  'postalCode',
   'phone',
   'fax',
   'email',

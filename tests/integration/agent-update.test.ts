@@ -64,6 +64,15 @@ describe('an agent updates their user information (F1)', () => {
     ]) {
       expect(page.text).toMatch(new RegExp(`<label for="field-[A-Za-z]+">${label.replace(/[()]/g, '\\$&')}`))
     }
+    // In the manual's order: 役職名、住所、郵便番号、電話番号、FAX番号、メールアドレス.
+    const at = (field: string) => page.text.indexOf(`<label for="field-${field}">`)
+    const order = ['title', 'address', 'postalCode', 'phone', 'fax', 'email'].map(at)
+    expect(order.every((i) => i > 0)).toBe(true)
+    expect(order).toEqual([...order].sort((a, b) => a - b))
+    // The menu names every field of that screen.
+    expect((await c.get('/menu')).text).toContain(
+      '役職名、住所、郵便番号、電話番号、FAX番号、メールアドレス、電子証明書情報を更新します。',
+    )
     expect(page.text).not.toContain('商号又は名称')
     // The certificate list, read only: the holder and the issuer by name.
     expect(page.text).toMatch(/<td>入札 花子<br>株式会社サンプル商事<\/td><td>テスト民間認証局<\/td>/)
@@ -258,6 +267,10 @@ describe('every request passes the same gates', () => {
     expect(simple.text).toContain('<form method="post" action="/user/edit"')
     expect(simple.text).not.toMatch(/<script|<style|stylesheet|style="|hx-/)
     expect(simple.text).toContain('<label for="field-postalCode">郵便番号')
+    // One [確認], after the fields: not the full page's hidden default button before them.
+    expect(simple.text.match(/>確認<\/button>/g)).toHaveLength(1)
+    expect(simple.text.indexOf('>確認</button>')).toBeGreaterThan(simple.text.indexOf('field-email'))
+    expect((await c.get('/user/edit?view=full')).text).toContain('data-default-submit>確認</button>')
   })
 
   it('answers 404, not 500, for a change id that is not one, or is someone else’s', async () => {

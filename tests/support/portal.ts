@@ -13,6 +13,8 @@ export const startTestPortal = async (
     virtualCardReader?: boolean
     /** Where the page finds the card helper. */
     cardHelperUrl?: string
+    /** The 利用者登録 page the messages link to. */
+    registrationUrl?: string
   } = {},
 ): Promise<Portal & { close(): Promise<void> }> => {
   const database = await portalDatabase()
@@ -35,6 +37,7 @@ export const startTestPortal = async (
     ...(options.icCardPinTries === undefined ? {} : { icCardPinTries: options.icCardPinTries }),
     ...(options.virtualCardReader === undefined ? {} : { virtualCardReader: options.virtualCardReader }),
     ...(options.cardHelperUrl === undefined ? {} : { cardHelperUrl: options.cardHelperUrl }),
+    ...(options.registrationUrl === undefined ? {} : { registrationUrl: options.registrationUrl }),
   })
   return {
     ...portal,

@@ -109,7 +109,7 @@ ${errorSummary(summaryErrors, SUMMARY_LABELS, args.message)}
 ${postForm(
   '/user/edit',
   args.csrfToken,
-  html`<button type="submit" name="action" value="confirm" class="visually-hidden" tabindex="-1" aria-hidden="true">確認</button>
+  html`<button type="submit" name="action" value="confirm" class="visually-hidden" tabindex="-1" aria-hidden="true" data-default-submit>確認</button>
   ${
     representative
       ? html`<section>
