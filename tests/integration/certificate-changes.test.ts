@@ -4,6 +4,7 @@
  * nothing typed lost; [削除] of a registered certificate reads a card of the user's first, then
  * stages the removal; both are written only at [更新].
  */
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_USER_IDS } from '../../adapters/dev/demo-data.ts'
 import { USER_UPDATED_SUBJECT } from '../../core/domain/mails.ts'
@@ -43,7 +44,35 @@ describe('the representative’s certificates', () => {
     const toRead = await c.post('/user/edit', { ...typed, action: 'add-certificate' })
     expect(toRead.status).toBe(303)
     expect(toRead.location).toBe('/user/certificates/add')
-    expect((await c.get('/user/certificates/add')).text).toContain('<h1>電子証明書の種別選択画面</h1>')
+    const choice = (await c.get('/user/certificates/add')).text
+    expect(choice).toContain('<h1>電子証明書の種別選択画面</h1>')
+    // The manual's 電子証明書種別, and what may be added said in the open before any read.
+    expect(choice).toContain('<legend>電子証明書種別</legend>')
+    expect(choice).toContain('value="private" checked> <label for="kind-private">民間の電子証明書')
+    expect(choice).toContain('<label for="kind-my-number">マイナンバーカード</label>')
+    expect(choice).toContain('マイナンバーカードの電子証明書は、ここでは追加できません。')
+    // マイナンバーカード chosen (his own, as a representative might): refused without reading it,
+    // so no PIN try is spent.
+    const wrongTries = async () =>
+      (
+        await sql<{
+          n: number
+        }>`select wrong_tries as n from development.virtual_cards where id = 'jiro-mynumber'`.execute(
+          portal.database.db,
+        )
+      ).rows[0]?.n
+    const tries = await wrongTries()
+    expect(tries).toBe(0)
+    const myNumber = await c.post('/user/certificates/add', {
+      kind: 'my-number',
+      cardId: 'jiro-mynumber',
+      pin: '0000',
+    })
+    expect(myNumber.status).toBe(422)
+    expect(myNumber.text).toContain('id="error-summary"')
+    expect(myNumber.text).toContain('電子委任状を受けた代理人として利用者登録を行ってください。')
+    expect(myNumber.text).toContain('value="my-number" checked')
+    expect(await wrongTries()).toBe(tries)
 
     const someoneElses = await c.post('/user/certificates/add', { cardId: 'saburo-ic-new', pin: '5678' })
     expect(someoneElses.status).toBe(422)

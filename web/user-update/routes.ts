@@ -45,6 +45,7 @@ import {
   INPUT_TITLES,
   inputForm,
   inputTitle,
+  MY_NUMBER_NOT_ADDED,
   qualificationChangeTable,
   REMOVAL_READ_TITLE,
   removalScreen,
@@ -282,7 +283,20 @@ export const userUpdateRoutes = (useCases: Pick<UseCases, 'userUpdate' | 'cards'
       const { session } = signedIn(c)
       const screen = await screenFor(c)
       if (!screen.ok) return render(c, refusalPage(screen.error))
-      return postCardRead(c, await c.req.parseBody(), {
+      const body = await c.req.parseBody()
+      // マイナンバーカード chosen as the kind to add: refused before any card is read (no PIN is spent).
+      if (screen.value.before && body.kind === 'my-number') {
+        return render(c, {
+          title: screen.value.title,
+          hasErrors: true,
+          status: 422,
+          body: certificateReadPage(inReach, screen.value, session.csrfToken, {
+            kind: 'my-number',
+            message: { text: MY_NUMBER_NOT_ADDED },
+          }),
+        })
+      }
+      return postCardRead(c, body, {
         sessionId: session.id,
         challenge,
         read: (input) => read(c, input),

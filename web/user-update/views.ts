@@ -230,7 +230,28 @@ export type CertificateReadScreen = {
   intro: Html
   fileHeading: string
   back: string
+  /** Fields of the screen's own before the cards (the add screen's 電子証明書種別). */
+  before?: (kind: CertificateKind) => Html
 }
+
+/** 電子証明書種別, as the manual's 電子証明書更新 screens offer it. */
+export type CertificateKind = 'private' | 'my-number'
+
+/**
+ * Why a My Number card's certificate is not added on 利用者情報更新, said on the screen before
+ * anyone tries: it proves who a person is, not that they are this business's representative or
+ * agent (it names no organisation), so a My Number card signs in only an agent whose authority is
+ * an electronic mandate, registered through 利用者登録.
+ */
+export const MY_NUMBER_NOT_ADDED =
+  'マイナンバーカードの電子証明書は、ここでは追加できません。マイナンバーカードの電子証明書はご本人であることだけを証明し、この事業者の代表者や代理人であることは証明しないためです。マイナンバーカードで手続きをする場合は、電子委任状を受けた代理人として利用者登録を行ってください。マイナンバーカードを更新したときは、ログイン画面の「電子証明書更新」から更新してください。'
+
+const certificateKindField = (kind: CertificateKind) => html`<fieldset class="field">
+  <legend>電子証明書種別</legend>
+  <span class="choice"><input type="radio" id="kind-private" name="kind" value="private"${kind === 'private' ? ' checked' : ''}> <label for="kind-private">民間の電子証明書（ICカード・ファイルタイプ）</label></span>
+  <span class="choice"><input type="radio" id="kind-my-number" name="kind" value="my-number"${kind === 'my-number' ? ' checked' : ''} aria-describedby="kind-my-number-hint"> <label for="kind-my-number">マイナンバーカード</label></span>
+  <p class="hint" id="kind-my-number-hint">${MY_NUMBER_NOT_ADDED}</p>
+</fieldset>`
 
 export const ADD_SCREEN: CertificateReadScreen = {
   title: CERTIFICATE_CHOICE_TITLE,
@@ -238,6 +259,7 @@ export const ADD_SCREEN: CertificateReadScreen = {
   intro: html`<p>追加する電子証明書のカードを選び、PINを入力して［読込］を押してください。ファイルタイプの電子証明書は、ファイルとパスワードで読み込みます。読み込んだ電子証明書は、入力画面の電子証明書情報に追加されます（［確認］［更新］を押すまで登録されません）。</p>`,
   fileHeading: 'ファイルタイプの電子証明書を読み込む',
   back: '入力画面に戻る（追加しない）',
+  before: certificateKindField,
 }
 
 export const removalScreen = (certificate: Certificate): CertificateReadScreen => ({
@@ -253,7 +275,7 @@ export const certificateReadPage = (
   cardsInReach: UseCases['cards']['inReach'],
   screen: CertificateReadScreen,
   csrfToken: string,
-  state: { cardId?: string; message?: CardMessage } = {},
+  state: { cardId?: string; message?: CardMessage; kind?: CertificateKind } = {},
 ) =>
   html`${screen.intro}
 ${cardReadForms({
@@ -261,6 +283,7 @@ ${cardReadForms({
   csrfToken,
   cardsInReach,
   state,
+  ...(screen.before && { before: screen.before(state.kind ?? 'private') }),
   button: '読込',
   fileHeading: screen.fileHeading,
   fileButton: 'ファイルを読込',
