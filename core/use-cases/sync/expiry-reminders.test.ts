@@ -123,7 +123,7 @@ describe('sendExpiryReminders', () => {
       fingerprint: 'f'.repeat(64),
       serialNumber: '7e57',
       notBefore: portal.clock.now(),
-      notAfter: inDays(400),
+      notAfter: new Date(hanakos.notAfter.getTime() + 365 * DAY),
     })
     expect(await expiringSoonFor(portal.ports)(hanako)).toEqual([])
     expect(await sendExpiryReminders(at(portal.clock.now()))()).toBe(0)
@@ -135,7 +135,7 @@ describe('sendExpiryReminders', () => {
       fingerprint: 'f'.repeat(64),
       serialNumber: '7e57',
       notBefore: new Date(hanakos.notAfter.getTime() + DAY),
-      notAfter: inDays(400),
+      notAfter: new Date(hanakos.notAfter.getTime() + 365 * DAY),
     })
     expect(await sendExpiryReminders(at(portal.clock.now()))()).toBe(1)
   })
