@@ -208,71 +208,67 @@ export const SYNC_RECOVERED_SUBJECT = '[重要]政府電子調達システム(GE
 /** Whom a mail about someone's change goes to, and why they get it. */
 export type ChangeRecipient = { user: User; about: 'own' | 'agent' }
 
-const changeLine = (change: UserChange, madeBy: string) =>
-  `手続き: ${CHANGE_KIND_LABELS[change.kind]}（${formatDateTimeJa(change.createdAt)} 受付、${madeBy}）`
+/** Who is told about a change's delivery, of which change, and the business it is of. */
+type DeliveryNotice = { change: UserChange; business: Business; madeBy: string; to: ChangeRecipient }
+
+/** A mail about a change's delivery to GEPS: the recipient, the 受付番号 and the change, then `lines`. */
+const deliveryMail = (
+  kind: 'sync-failed' | 'sync-recovered',
+  subject: string,
+  args: DeliveryNotice,
+  lead: string,
+  lines: string[],
+): UserMail => ({
+  userId: args.to.user.id,
+  idempotencyKey: `${kind}:${args.change.id}:${args.to.user.id}`,
+  to: args.to.user.email,
+  subject,
+  text: [
+    args.business.name,
+    `${args.to.user.name} 様`,
+    '',
+    lead,
+    '',
+    `受付番号: ${args.change.receiptNumber}`,
+    `手続き: ${CHANGE_KIND_LABELS[args.change.kind]}（${formatDateTimeJa(args.change.createdAt)} 受付、${args.madeBy}）`,
+    '',
+    ...lines,
+    '',
+    '調達ポータル',
+  ].join('\n'),
+})
 
 /**
  * 連携失敗: GEPS refused a change for good, or it could not be delivered however often it was
  * tried. The portal keeps the change; the helpdesk re-sends it once the cause is removed.
  */
-export const syncFailedMail = (args: {
-  change: UserChange
-  business: Business
-  madeBy: string
-  to: ChangeRecipient
-}): UserMail => ({
-  userId: args.to.user.id,
-  idempotencyKey: `sync-failed:${args.change.id}:${args.to.user.id}`,
-  to: args.to.user.email,
-  subject: SYNC_FAILED_SUBJECT,
-  text: [
-    args.business.name,
-    `${args.to.user.name} 様`,
-    '',
+export const syncFailedMail = (args: DeliveryNotice): UserMail =>
+  deliveryMail(
+    'sync-failed',
+    SYNC_FAILED_SUBJECT,
+    args,
     args.to.about === 'own'
       ? '調達ポータルで受け付けたあなたの手続きを、政府電子調達システム(GEPS)に連携できませんでした。'
       : `調達ポータルで受け付けた貴社の利用者（${args.madeBy}）の手続きを、政府電子調達システム(GEPS)に連携できませんでした。`,
-    '',
-    `受付番号: ${args.change.receiptNumber}`,
-    changeLine(args.change, args.madeBy),
-    '',
-    '調達ポータルには登録されていますが、政府電子調達システム(GEPS)にはまだ反映されていません。',
-    'このままでは、政府電子調達システムでの入札等の手続きに反映されないことがあります。',
-    '',
-    'お手数ですが、上の受付番号を添えて調達ポータルのヘルプデスクにご連絡ください。',
-    'ヘルプデスクが原因を確認したうえで、同じ内容を政府電子調達システム(GEPS)に送り直します。',
-    '同じ手続きをもう一度行う必要はありません。送り直して連携が完了したときは、改めてお知らせします。',
-    '',
-    '調達ポータル',
-  ].join('\n'),
-})
+    [
+      '調達ポータルには登録されていますが、政府電子調達システム(GEPS)にはまだ反映されていません。',
+      'このままでは、政府電子調達システムでの入札等の手続きに反映されないことがあります。',
+      '',
+      'お手数ですが、上の受付番号を添えて調達ポータルのヘルプデスクにご連絡ください。',
+      'ヘルプデスクが原因を確認したうえで、同じ内容を政府電子調達システム(GEPS)に送り直します。',
+      '同じ手続きをもう一度行う必要はありません。送り直して連携が完了したときは、改めてお知らせします。',
+    ],
+  )
 
 /** A change that had failed was re-sent by the helpdesk and GEPS has taken it now. */
-export const syncRecoveredMail = (args: {
-  change: UserChange
-  business: Business
-  madeBy: string
-  to: ChangeRecipient
-  at: Date
-}): UserMail => ({
-  userId: args.to.user.id,
-  idempotencyKey: `sync-recovered:${args.change.id}:${args.to.user.id}`,
-  to: args.to.user.email,
-  subject: SYNC_RECOVERED_SUBJECT,
-  text: [
-    args.business.name,
-    `${args.to.user.name} 様`,
-    '',
+export const syncRecoveredMail = (args: DeliveryNotice & { at: Date }): UserMail =>
+  deliveryMail(
+    'sync-recovered',
+    SYNC_RECOVERED_SUBJECT,
+    args,
     `先にお知らせした連携できなかった手続きは、${formatDateTimeJa(args.at)} に政府電子調達システム(GEPS)への連携が完了しました。`,
-    '',
-    `受付番号: ${args.change.receiptNumber}`,
-    changeLine(args.change, args.madeBy),
-    '',
-    'ご対応は不要です。',
-    '',
-    '調達ポータル',
-  ].join('\n'),
-})
+    ['ご対応は不要です。'],
+  )
 
 export const USER_DELETED_SUBJECT = '[重要]利用者情報削除完了通知'
 export const AGENT_DELETED_SUBJECT = '[重要]代理人の利用者情報削除のお知らせ'
