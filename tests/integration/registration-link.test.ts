@@ -6,7 +6,8 @@
 import { afterAll, expect, it } from 'vitest'
 import { configFromEnv, type Portal } from '../../main.ts'
 import { startTestPortal } from '../support/portal.ts'
-import { portalClient } from '../support/portal-client.ts'
+import { contactInput } from '../support/contact-input.ts'
+import { portalClient, signedInClient } from '../support/portal-client.ts'
 
 const REGISTRATION = 'https://www.p-portal.go.jp/pps-web-biz/registration?from=maintenance&x=1'
 const portals: (Portal & { close(): Promise<void> })[] = []
@@ -29,6 +30,15 @@ it('links 利用者登録 to the registration page when it is set, and leaves it
   expect(await unregisteredSignIn(linked)).toContain(
     `新しい代理人の方は、<a href="${REGISTRATION.replaceAll('&', '&amp;')}">利用者登録</a>を行ってください。`,
   )
+  // The same words typed into a field stay as typed: only the page's own text is linked.
+  const hanako = await signedInClient(linked, 'hanako-file', 'hanako-2026')
+  await hanako.get('/user/edit')
+  const typed = await hanako.post('/user/edit', {
+    ...contactInput({ address: '利用者登録を行ってください' }),
+    phone: 'でんわ',
+  })
+  expect(typed.status).toBe(422)
+  expect(typed.text).toContain('value="利用者登録を行ってください"')
   const text = await unregisteredSignIn(plain)
   expect(text).toContain('新しい代理人の方は、利用者登録を行ってください。')
   expect(text).not.toContain('>利用者登録</a>')
