@@ -5,6 +5,7 @@
  * itself through htmx while a change is on its way and stops when all are final.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { DEMO_USER_IDS } from '../../adapters/dev/demo-data.ts'
 import { CERTIFICATE_EXPIRY_SUBJECT } from '../../core/domain/mails.ts'
 import type { Portal } from '../../main.ts'
 import { textFieldsOf } from '../support/form-client.ts'
@@ -79,4 +80,26 @@ it('shows what expires soon on the menu, and mails the reminder due once', async
   const rows = await portal.database.db.selectFrom('expiry_reminders').selectAll().execute()
   expect(rows.map((r) => [r.user_id, r.days_before])).toEqual([[expect.any(String), 30]])
   expect(sink.mails.filter((m) => m.subject === CERTIFICATE_EXPIRY_SUBJECT)).toHaveLength(1)
+
+  // Her other registered file is newer but revoked: it takes over nothing (above). Once a newer
+  // certificate of hers that stands is registered, the expiring one is nothing to act on.
+  const db = portal.database.db
+  const hers = await db
+    .selectFrom('certificates')
+    .selectAll()
+    .where('user_id', '=', DEMO_USER_IDS.hanako)
+    .orderBy('not_after')
+    .executeTakeFirstOrThrow()
+  await db
+    .insertInto('certificates')
+    .values({
+      ...hers,
+      id: crypto.randomUUID(),
+      fingerprint: 'f'.repeat(64),
+      serial_number: '7e57',
+      not_before: new Date(),
+      not_after: new Date(new Date(hers.not_after).getTime() + 365 * 86_400_000),
+    })
+    .execute()
+  expect((await hanako.get('/menu')).text).not.toContain('有効期限が近いもの')
 })
