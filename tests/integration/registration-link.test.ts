@@ -5,8 +5,8 @@
  */
 import { afterAll, expect, it } from 'vitest'
 import { configFromEnv, type Portal } from '../../main.ts'
-import { startTestPortal } from '../support/portal.ts'
 import { contactInput } from '../support/contact-input.ts'
+import { startTestPortal } from '../support/portal.ts'
 import { portalClient, signedInClient } from '../support/portal-client.ts'
 
 const REGISTRATION = 'https://www.p-portal.go.jp/pps-web-biz/registration?from=maintenance&x=1'
