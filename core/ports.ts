@@ -147,13 +147,15 @@ export type ChangeStore = {
   /** The changes the user made, newest first. */
   listForUser(userId: string, limit: number): Promise<UserChange[]>
   /**
-   * Records an outcome of its delivery to GEPS; false, recording nothing, when it is 連携完了 or
-   * superseded already (a delivery that lost a race never takes that back).
+   * Records an outcome of its delivery to GEPS and answers the change's sync as it now stands
+   * (with `failureNotifiedAt` as another worker may have set it meanwhile); undefined, recording
+   * nothing, when it is 連携完了 or superseded already (a delivery that lost a race never takes
+   * that back).
    */
   recordSync(
     changeId: string,
     sync: { state: SyncState; receipt?: string; at: Date; error?: string },
-  ): Promise<boolean>
+  ): Promise<UserChange['sync'] | undefined>
   /** The next number of the 受付番号 sequence, never given twice. */
   nextReceiptSequence(): Promise<number>
   /** The change with that 受付番号 (for the helpdesk). */

@@ -7,10 +7,21 @@
  */
 import type { AuditLogReader } from '../core/ports.ts'
 
-/** Which entries: a time range, and for the helpdesk, those of one change by its 受付番号. */
-export type AuditRange = { since?: Date; until?: Date; receiptNumber?: string }
+/**
+ * Which entries: a time range, and for the helpdesk, those of one change by its 受付番号 (or by
+ * its id: entries written before changes had a 受付番号 carry the id only).
+ */
+export type AuditRange = { since?: Date; until?: Date; receiptNumber?: string; changeId?: string }
 
 const PAGE = 1000
+
+/** Whether an entry is of the change asked for, when one is. */
+const inRange =
+  (range: AuditRange) =>
+  (e: { detail?: Record<string, unknown> }): boolean =>
+    (!range.receiptNumber && !range.changeId) ||
+    (range.receiptNumber !== undefined && e.detail?.receiptNumber === range.receiptNumber) ||
+    (range.changeId !== undefined && e.detail?.changeId === range.changeId)
 
 /** Writes each entry in the range as one line; returns how many. */
 export const exportAuditLog = async (
@@ -22,8 +33,8 @@ export const exportAuditLog = async (
   let count = 0
   for (;;) {
     const entries = await log.page(range, afterId, PAGE)
-    for (const e of entries) {
-      if (range.receiptNumber && e.detail?.receiptNumber !== range.receiptNumber) continue
+    const wanted = entries.filter(inRange(range))
+    for (const e of wanted) {
       write(
         JSON.stringify({
           id: e.id,
@@ -37,9 +48,7 @@ export const exportAuditLog = async (
         }),
       )
     }
-    count += range.receiptNumber
-      ? entries.filter((e) => e.detail?.receiptNumber === range.receiptNumber).length
-      : entries.length
+    count += wanted.length
     afterId = entries.at(-1)?.id
     if (entries.length < PAGE) return count
   }

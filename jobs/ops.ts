@@ -18,6 +18,7 @@ import { z } from 'zod'
 import { type DatabaseHandle, DataFolderInUseError, openDatabase } from '../adapters/db/database.ts'
 import { newBoss } from '../adapters/job-queue/boss.ts'
 import { kyselyAuditLogReader } from '../adapters/stores/audit-log.kysely.ts'
+import { kyselyChangeStore } from '../adapters/stores/change-store.kysely.ts'
 import {
   addTrust,
   certificateFromFile,
@@ -157,7 +158,15 @@ export const runOps = async (args: string[], env: Record<string, string | undefi
   }
   if (auditRange) {
     try {
-      await exportAuditLog(kyselyAuditLogReader(database.db), auditRange, (line) => console.log(line))
+      // By 受付番号: the change's id too, for entries written before changes had one.
+      const change = auditRange.receiptNumber
+        ? await kyselyChangeStore(database.db).findByReceiptNumber(auditRange.receiptNumber)
+        : undefined
+      await exportAuditLog(
+        kyselyAuditLogReader(database.db),
+        { ...auditRange, ...(change && { changeId: change.id }) },
+        (line) => console.log(line),
+      )
       return 0
     } finally {
       await database.close()

@@ -105,6 +105,13 @@ export const startWorkers = async (boss: PgBoss, options: WorkerOptions): Promis
       }
       // The job's id, not the address: logs keep no one's personal data.
       log(`mail job ${job.id}: ${sent.error.kind} failure: ${sent.error.message}`)
+      const givingUp = sent.error.kind === 'permanent' || job.retryCount >= QUEUES.mail.retryLimit
+      // A mail to someone erased (F4) that cannot be delivered goes with its job: no dead letter
+      // may keep the address the portal erased.
+      if (job.data.forgetOnceSent && givingUp) {
+        await boss.deleteJob('mail', job.id)
+        return 'completed'
+      }
       if (sent.error.kind === 'permanent') return { deadletter: sent.error.message }
       throw new Error(sent.error.message)
     }),

@@ -10,13 +10,16 @@ export const up = async (db: Kysely<unknown>): Promise<void> => {
   await db.schema.alterTable('user_changes').addColumn('receipt_number', 'text').execute()
   await sql`
     with numbered as (
-      select id, created_at, nextval('user_change_receipts') as n
-      from (select id, created_at from user_changes order by created_at, id) as ordered
+      select id, created_at, row_number() over (order by created_at, id) as n from user_changes
     )
     update user_changes u set receipt_number =
       to_char((numbered.created_at at time zone 'UTC') + interval '9 hours', 'YYYYMMDD') || '-' ||
       case when length(numbered.n::text) >= 6 then numbered.n::text else lpad(numbered.n::text, 6, '0') end
     from numbered where u.id = numbered.id`.execute(db)
+  // The sequence goes on after the numbers given (from 1 on an empty table).
+  await sql`select setval('user_change_receipts', greatest(count(*), 1), count(*) > 0) from user_changes`.execute(
+    db,
+  )
   await sql`alter table user_changes alter column receipt_number set not null`.execute(db)
   await db.schema
     .createIndex('user_changes_receipt_number')

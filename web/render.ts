@@ -109,16 +109,20 @@ const DEFAULT_SUBMIT = /<button[^>]*\sdata-default-submit[^>]*>[^<]*<\/button>/g
 
 /**
  * Where a message sends the user to 利用者登録, the words link to the registration page when its
- * URL is set (REGISTRATION_URL); otherwise they stay plain text. Only in text between tags: an
- * escaped attribute value holds no raw < or >, so what a user typed into a field stays as typed.
+ * URL is set (REGISTRATION_URL); otherwise they stay plain text. Only in a paragraph's own text,
+ * where the portal's messages and notes stand: not in an attribute (an escaped value holds no raw
+ * < or >), not inside another link, not in the tables and lists that show what a user typed.
  */
 const REGISTRATION_ADVICE = '利用者登録を行ってください'
-const BETWEEN_TAGS = />([^<]*)</g
+const PARAGRAPH_TEXT = /(<p(?:\s[^>]*)?>)([^<]*)(?=<)/g
 const linkRegistration = (c: Context<AppEnv>, page: string): string => {
   const url = c.get('registrationUrl')
   if (!url || !page.includes(REGISTRATION_ADVICE)) return page
   const link = `<a href="${escapeAttribute(url)}">利用者登録</a>を行ってください`
-  return page.replace(BETWEEN_TAGS, (_, text: string) => `>${text.replaceAll(REGISTRATION_ADVICE, link)}<`)
+  return page.replace(
+    PARAGRAPH_TEXT,
+    (_, tag: string, text: string) => tag + text.replaceAll(REGISTRATION_ADVICE, link),
+  )
 }
 const escapeAttribute = (value: string) =>
   value.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')

@@ -101,8 +101,9 @@ export const kyselyChangeStore = (db: Kysely<Database>): ChangeStore => ({
       }))
       .where('id', '=', changeId)
       .where('sync_state', 'not in', ['done', 'superseded'])
+      .returningAll()
       .executeTakeFirst()
-    return updated.numUpdatedRows > 0n
+    return updated && toChange(updated).sync
   },
   nextReceiptSequence: async () => {
     const { rows } = await sql<{ n: string }>`select nextval('user_change_receipts')::text as n`.execute(db)

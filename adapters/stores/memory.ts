@@ -321,7 +321,7 @@ export const memoryStores = (state: MemoryState) => {
         sync: { state: UserChange['sync']['state']; receipt?: string; at: Date; error?: string },
       ) => {
         const c = state.changes.get(id)
-        if (!c || c.sync.state === 'done' || c.sync.state === 'superseded') return false
+        if (!c || c.sync.state === 'done' || c.sync.state === 'superseded') return undefined
         c.sync = {
           ...c.sync,
           state: sync.state,
@@ -330,7 +330,7 @@ export const memoryStores = (state: MemoryState) => {
           updatedAt: sync.at,
           lastError: sync.error,
         }
-        return true
+        return copy(c.sync)
       },
       nextReceiptSequence: async () => {
         state.receiptSequence += 1

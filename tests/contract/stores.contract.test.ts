@@ -475,12 +475,16 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
         at: new Date('2026-11-27T10:01:00Z'),
         error: 'GEPS answered 503',
       })
-      await s.changes.recordSync(id, {
+      // It answers the sync as it now stands, a 連携失敗 notice of another worker's included.
+      await s.changes.markFailureNotified(id, new Date('2026-11-27T10:01:30Z'))
+      const recorded = await s.changes.recordSync(id, {
         state: 'done',
         receipt: 'GEPS-1',
         at: new Date('2026-11-27T10:02:00Z'),
       })
-      expect((await s.changes.find(id))?.sync).toEqual({
+      expect(recorded).toEqual((await s.changes.find(id))?.sync)
+      expect(recorded?.failureNotifiedAt).toEqual(new Date('2026-11-27T10:01:30Z'))
+      expect((await s.changes.find(id))?.sync).toMatchObject({
         state: 'done',
         receipt: 'GEPS-1',
         attempts: 2,
@@ -488,7 +492,9 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
         lastError: undefined,
       })
       // A delivery that lost the race reports late: 連携完了 stands.
-      expect(await s.changes.recordSync(id, { state: 'failed', at: new Date(), error: 'late' })).toBe(false)
+      expect(
+        await s.changes.recordSync(id, { state: 'failed', at: new Date(), error: 'late' }),
+      ).toBeUndefined()
       expect((await s.changes.find(id))?.sync).toMatchObject({ state: 'done', attempts: 2 })
     })
 

@@ -91,6 +91,25 @@ it('exports each sign-in attempt and change as a JSON line in UTC, oldest first,
     }
     expect(printed).toEqual([...text, text[2]])
   }
+
+  // An entry written before changes had a 受付番号 carries the change's id only: found by it.
+  const changeId = String(lines[2]?.detail.changeId)
+  await portal.database.db
+    .insertInto('audit_log')
+    .values({ at: new Date(), action: 'user-contact-updated', outcome: 'success', detail: { changeId } })
+    .execute()
+  expect(await exported({ receiptNumber, changeId })).toHaveLength(2)
+  if (portal.database.target.backend === 'postgres') {
+    const printed: string[] = []
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line))
+    try {
+      const args = ['audit', '--receipt', receiptNumber]
+      expect(await runOps(args, { DATABASE_URL: portal.database.target.url })).toBe(0)
+    } finally {
+      log.mockRestore()
+    }
+    expect(printed).toHaveLength(2)
+  }
 })
 
 it('refuses a range it cannot read, saying how to write one', async () => {

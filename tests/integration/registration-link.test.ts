@@ -39,6 +39,13 @@ it('links 利用者登録 to the registration page when it is set, and leaves it
   })
   expect(typed.status).toBe(422)
   expect(typed.text).toContain('value="利用者登録を行ってください"')
+  await hanako.post('/user/edit', {
+    ...contactInput({ address: '利用者登録を行ってください' }),
+    action: 'confirm',
+  })
+  const confirm = (await hanako.get('/user/confirm')).text
+  expect(confirm).toContain('<td>利用者登録を行ってください</td>')
+  expect(confirm).not.toContain('>利用者登録</a>')
   const text = await unregisteredSignIn(plain)
   expect(text).toContain('新しい代理人の方は、利用者登録を行ってください。')
   expect(text).not.toContain('>利用者登録</a>')

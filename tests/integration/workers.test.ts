@@ -3,6 +3,7 @@
  * 再試行中 meanwhile), a refusal goes to the dead-letter queue at once, and GEPS takes each change
  * once however often it is sent.
  */
+import { sql } from 'kysely'
 import type { PgBoss } from 'pg-boss'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../../adapters/clock/system-clock.ts'
@@ -162,6 +163,34 @@ describe('the mail worker', () => {
       dead = await countJobs(test.handle, 'mail-dead')
     }
     expect(dead).toBe(deadBefore + 1)
+  })
+
+  it('drops a mail to an erased address that the server refuses, job and all, leaving no dead letter', async () => {
+    const deadBefore = await countJobs(test.handle, 'mail-dead')
+    const erased = {
+      userId: DEMO_USER_IDS.saburo,
+      idempotencyKey: `user-deleted:refused:${n}`,
+      to: 'gone.erased@sample-shoji.example.jp',
+      subject: 'deleted',
+      text: 'deleted',
+      forgetOnceSent: true,
+    }
+    // The refusal must meet this mail, not one still on its way from an earlier test.
+    const pending = sql<{ n: number }>`select count(*)::int as n from pgboss.job
+      where name = 'mail' and state in ('created', 'retry', 'active')`
+    await waitFor(
+      'the mail queue is idle',
+      async () => (await pending.execute(test.handle.db)).rows[0]?.n === 0,
+      20_000,
+    )
+    mail.failNext('permanent')
+    const id = await boss.send('mail', erased)
+    await waitFor('the job is gone', async () => !(await boss.getJobById('mail', id ?? '')), 10_000)
+    expect(mail.sent.some((m) => m.to === erased.to)).toBe(false)
+    expect(await countJobs(test.handle, 'mail-dead')).toBe(deadBefore)
+    const naming = await sql<{ n: number }>`select count(*)::int as n from pgboss.job
+      where data::text like ${'%gone.erased@%'}`.execute(test.handle.db)
+    expect(naming.rows[0]?.n).toBe(0)
   })
 
   it('sends nothing when a mail’s job is handed out again (its completion was lost with the database)', async () => {

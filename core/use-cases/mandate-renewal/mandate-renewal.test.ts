@@ -85,6 +85,17 @@ describe('F3 マイナンバーカード電子委任状更新', () => {
     // Full-width digits with hyphens, as an IME types them, are the same number.
     const typed = { ...request, corporateNumber: '７１２３ー４５６７ー８９０１２' }
     expect((await requestMandate(portal.ports)({ ...typed, referenceNumber: 'POA-2026-0001' })).ok).toBe(true)
+    // Asked again with another business's number: refused, and the mandate fetched before goes.
+    const again = await requestMandate(portal.ports)({
+      ...request,
+      corporateNumber: '7000012050002',
+      referenceNumber: 'POA-2026-0001',
+    })
+    expect(again.ok).toBe(false)
+    expect(await reviewMandate(portal.ports)({ sessionId: session.id, userId: jiro })).toEqual({
+      ok: false,
+      error: { kind: 'card-not-read' },
+    })
     // A provider that answers with another business's mandate: refused next to 受付番号, nothing kept.
     const theirs = await sample.port.fetchMandate({
       corporateNumber: '9234567890123',

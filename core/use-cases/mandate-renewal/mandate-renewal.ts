@@ -192,15 +192,6 @@ export const requestMandate =
       errors.referenceNumber = '受付番号は、半角英数字とハイフン（-）の50文字以内で入力してください。'
     }
     if (!provider || !number.ok || errors.referenceNumber) return err({ kind: 'invalid-request', errors })
-    // Asked for this business only: another business's 法人番号 asks no provider.
-    const business = await ports.accounts.findBusiness(user.businessId)
-    if (!business) return err({ kind: 'forbidden' })
-    if (number.value !== business.corporateNumber) {
-      return err({
-        kind: 'invalid-request',
-        errors: { corporateNumber: otherBusinessNumber(business) },
-      })
-    }
     // A mandate fetched before no longer stands once another is asked for, whatever the answer.
     const saveDraft = (payload: MandateDraft) =>
       ports.drafts.save({
@@ -211,6 +202,15 @@ export const requestMandate =
         baseVersion: 0,
       })
     await saveDraft({ cardReadAt: read.cardReadAt })
+    // Asked for this business only: another business's 法人番号 asks no provider.
+    const business = await ports.accounts.findBusiness(user.businessId)
+    if (!business) return err({ kind: 'forbidden' })
+    if (number.value !== business.corporateNumber) {
+      return err({
+        kind: 'invalid-request',
+        errors: { corporateNumber: otherBusinessNumber(business) },
+      })
+    }
     const answer = await provider.fetchMandate({ corporateNumber: number.value, referenceNumber: reference })
     // The answer must be the mandate asked for: a provider's reply of another number is refused.
     const fetched =

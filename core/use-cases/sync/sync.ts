@@ -21,8 +21,10 @@ import type {
   GepsReceipt,
   GepsUserChange,
   MandateStore,
+  Transactional,
   UnitOfWork,
   UserChange,
+  UserMail,
 } from '../../ports.ts'
 
 export type SyncPorts = {
@@ -114,6 +116,15 @@ const recipientsOf = async (
   return to.filter((r) => r.user.email !== '').map((r) => ({ business, madeBy, to: r }))
 }
 
+/** Enqueues, in `tx`, the mail `mailFor` makes for each of the change's recipients. */
+const enqueueMails = async (
+  tx: Transactional,
+  change: UserChange,
+  mailFor: (recipient: { business: Business; madeBy: string; to: ChangeRecipient }) => UserMail,
+) => {
+  for (const r of await recipientsOf(tx, change)) await tx.jobs.enqueue({ queue: 'mail', data: mailFor(r) })
+}
+
 export const deliverChangeToGeps =
   (ports: SyncPorts) =>
   async (cmd: { changeId: string; finalAttempt: boolean }): Promise<Result<SyncOutcome, DeliveryError>> => {
@@ -130,15 +141,18 @@ export const deliverChangeToGeps =
     const at = ports.clock.now()
     if (sent.ok) {
       const done = { state: 'done' as const, receipt: sent.value.receiptNumber, at }
-      // Its user was told it failed: an operator re-drove it, and they learn that it went through.
+      // Its user was told it failed (an operator re-drove it): they learn that it went through, in
+      // the transaction that records it. Otherwise no transaction is needed, unless a delivery
+      // running beside this one gave up on it and told them meanwhile: the record says so.
+      const tellRecovery = (tx: Transactional) =>
+        enqueueMails(tx, change, (r) => syncRecoveredMail({ ...r, change, at }))
       if (change.sync.failureNotifiedAt) {
         await ports.unitOfWork.run(async (tx) => {
-          if (!(await tx.changes.recordSync(change.id, done))) return
-          for (const r of await recipientsOf(tx, change)) {
-            await tx.jobs.enqueue({ queue: 'mail', data: syncRecoveredMail({ ...r, change, at }) })
-          }
+          if ((await tx.changes.recordSync(change.id, done))?.failureNotifiedAt) await tellRecovery(tx)
         })
-      } else await ports.changes.recordSync(change.id, done)
+      } else if ((await ports.changes.recordSync(change.id, done))?.failureNotifiedAt) {
+        await ports.unitOfWork.run(tellRecovery)
+      }
       return ok({ receiptNumber: sent.value.receiptNumber, alreadyDone: false })
     }
     const error = sent.error.message
@@ -150,9 +164,7 @@ export const deliverChangeToGeps =
     await ports.unitOfWork.run(async (tx) => {
       if (!(await tx.changes.recordSync(change.id, { state: 'failed', at, error }))) return
       if (!(await tx.changes.markFailureNotified(change.id, at))) return
-      for (const r of await recipientsOf(tx, change)) {
-        await tx.jobs.enqueue({ queue: 'mail', data: syncFailedMail({ ...r, change }) })
-      }
+      await enqueueMails(tx, change, (r) => syncFailedMail({ ...r, change }))
     })
     return sent
   }
