@@ -273,6 +273,18 @@ export const syncRecoveredMail = (args: DeliveryNotice & { at: Date }): UserMail
 export const USER_DELETED_SUBJECT = '[重要]利用者情報削除完了通知'
 export const AGENT_DELETED_SUBJECT = '[重要]代理人の利用者情報削除のお知らせ'
 
+/** An F4 deletion, as both of its mails tell it: who, of which business, when, and what went. */
+type AgentDeletion = {
+  changeId: string
+  receiptNumber: string
+  user: User
+  business: Business
+  certificates: Omit<Certificate, 'userId'>[]
+  mandate?: Mandate
+  providerName?: string
+  at: Date
+}
+
 /** What an F4 deletion took with it, for both of its mails. */
 const deletedLines = (args: {
   certificates: Omit<Certificate, 'userId'>[]
@@ -291,16 +303,7 @@ const deletedLines = (args: {
  * F4, to the address that was the agent's, sent after it is erased from the portal: the deletion
  * is done, and no more mail will come.
  */
-export const userDeletedMail = (args: {
-  changeId: string
-  receiptNumber: string
-  user: User
-  business: Business
-  certificates: Omit<Certificate, 'userId'>[]
-  mandate?: Mandate
-  providerName?: string
-  at: Date
-}): UserMail => ({
+export const userDeletedMail = (args: AgentDeletion): UserMail => ({
   userId: args.user.id,
   idempotencyKey: `user-deleted:${args.changeId}`,
   forgetOnceSent: true,
@@ -320,17 +323,7 @@ export const userDeletedMail = (args: {
 })
 
 /** F4, to the business's representative: an agent of the business deleted themself, when, and what went. */
-export const agentDeletedMail = (args: {
-  changeId: string
-  receiptNumber: string
-  user: User
-  representative: User
-  business: Business
-  certificates: Omit<Certificate, 'userId'>[]
-  mandate?: Mandate
-  providerName?: string
-  at: Date
-}): UserMail => ({
+export const agentDeletedMail = (args: AgentDeletion & { representative: User }): UserMail => ({
   userId: args.representative.id,
   idempotencyKey: `agent-deleted:${args.changeId}`,
   forgetOnceSent: true,
