@@ -4,18 +4,21 @@
  * data, a GEPS simulator, and an SMTP sink with a development mailbox page.
  */
 import { readFileSync } from 'node:fs'
+import { sql } from 'kysely'
 import { z } from 'zod'
 import { noCardReader } from './adapters/card-reader/no-card-reader.ts'
 import { systemClock } from './adapters/clock/system-clock.ts'
 import {
   type DatabaseHandle,
   type DatabaseTarget,
+  DEFAULT_DATABASE_TIMEOUTS,
   isDatabaseUnavailable,
   migrateDevelopmentParts,
   migrateToLatest,
   openDatabase,
   removeDevelopmentParts,
 } from './adapters/db/database.ts'
+import { databaseOutageLog } from './adapters/db/outage-log.ts'
 import { demoCrlDistribution, trustTableCrls } from './adapters/dev/crl-distribution.demo.ts'
 import {
   DEMO_CARDS,
@@ -37,9 +40,11 @@ import {
 } from './adapters/dev/virtual-card-reader.ts'
 import { kyselyVirtualCardStore } from './adapters/dev/virtual-card-store.kysely.ts'
 import { httpGeps } from './adapters/geps/geps.http.ts'
+import { withOutageGate } from './adapters/geps/geps-outage-gate.ts'
 import { remoteAddressOf, type Served, serveHttp } from './adapters/http/serve.ts'
 import { newBoss } from './adapters/job-queue/boss.ts'
 import { pgBossJobQueue } from './adapters/job-queue/job-queue.pgboss.ts'
+import { bringWaitingJobsForward, changesWithoutDelivery } from './adapters/job-queue/waiting-jobs.ts'
 import { httpJpki } from './adapters/jpki/jpki.http.ts'
 import { smtpMailer } from './adapters/mail/mailer.smtp.ts'
 import { httpMandateProvider } from './adapters/mandates/mandate-provider.http.ts'
@@ -52,7 +57,7 @@ import { kyselyPorts } from './adapters/stores/unit-of-work.kysely.ts'
 import { DEFAULT_CARD_HELPER_URL } from './core/lib/helper-token.ts'
 import type { Clock } from './core/ports.ts'
 import { makeUseCases } from './core/use-cases/use-cases.ts'
-import { ALL_QUEUES, createQueues } from './jobs/queues.ts'
+import { ALL_QUEUES, createQueues, QUEUES, type QueueOverrides } from './jobs/queues.ts'
 import { CONCURRENCY_ON_POSTGRES, startWorkers } from './jobs/workers.ts'
 import { createApp } from './web/app.ts'
 
@@ -68,6 +73,16 @@ const Settings = z
     HOST: z.string().default('127.0.0.1'),
     DATABASE_URL: z.string().url().optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    DATABASE_CONNECT_TIMEOUT_SECONDS: z.coerce
+      .number()
+      .positive()
+      .max(300)
+      .default(DEFAULT_DATABASE_TIMEOUTS.connectSeconds),
+    DATABASE_QUERY_TIMEOUT_SECONDS: z.coerce
+      .number()
+      .positive()
+      .max(3600)
+      .default(DEFAULT_DATABASE_TIMEOUTS.querySeconds),
     DATA_DIR: z.string().default('./.data/pglite'),
     SMTP_URL: z.string().url().optional(),
     MAIL_FROM: z.string().default('調達ポータル <noreply@portal.example.go.jp>'),
@@ -110,7 +125,15 @@ const Settings = z
     // unless SIMULATORS=true says otherwise (startPortal then checks that it has what it needs).
     const development = s.SIMULATORS ?? !s.DATABASE_URL
     const database: DatabaseTarget = s.DATABASE_URL
-      ? { backend: 'postgres', url: s.DATABASE_URL, poolSize: s.DATABASE_POOL_SIZE }
+      ? {
+          backend: 'postgres',
+          url: s.DATABASE_URL,
+          poolSize: s.DATABASE_POOL_SIZE,
+          timeouts: {
+            connectSeconds: s.DATABASE_CONNECT_TIMEOUT_SECONDS,
+            querySeconds: s.DATABASE_QUERY_TIMEOUT_SECONDS,
+          },
+        }
       : { backend: 'pglite', dataDir: s.DATA_DIR }
     return {
       /**
@@ -156,7 +179,12 @@ const Settings = z
   })
 
 /** The portal's configuration (see Settings), and what a test or an embedder may add: a clock, a log. */
-export type PortalConfig = z.output<typeof Settings> & { clock?: Clock; log?: (message: string) => void }
+export type PortalConfig = z.output<typeof Settings> & {
+  clock?: Clock
+  log?: (message: string) => void
+  /** Shorter retry delays, for tests that watch a retry happen. */
+  queueOverrides?: QueueOverrides
+}
 
 /** Settings the portal cannot start with; the message says which and what to set. */
 export class SettingsError extends Error {}
@@ -228,8 +256,8 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
   try {
     const database = await openDatabase(config.database)
     stops.push(() => database.close())
-    await migrateToLatest(database.db)
-    if (development) await migrateDevelopmentParts(database.db)
+    await migrateToLatest(database.unbounded)
+    if (development) await migrateDevelopmentParts(database.unbounded)
 
     let mailSink: MailSink | undefined
     let smtpUrl = config.smtpUrl
@@ -265,11 +293,18 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       gepsUrl = served.url
     }
     // The workers' queues, stopped before the GEPS simulator and the mail sink they deliver to.
+    // An outage is logged in two lines, not one per failed query, poll and heartbeat.
+    const outage = databaseOutageLog({
+      log,
+      isUnavailable: isDatabaseUnavailable,
+      probe: () => sql`select 1`.execute(database.db),
+    })
+    stops.push(async () => outage.stop())
     const boss = newBoss(database, { maintenance: true })
-    boss.on('error', (e) => log(`pg-boss: ${(e as Error).message}`))
+    boss.on('error', (e) => outage.error('pg-boss', e))
     await boss.start()
     stops.push(() => boss.stop({ graceful: true, timeout: 5000 }))
-    await createQueues(boss)
+    await createQueues(boss, config.queueOverrides)
     const jobQueue = pgBossJobQueue(boss, ALL_QUEUES)
 
     if (config.demoData) log(describeDemoLoad(await loadDemoData(database.db, clock.now(), jobQueue)))
@@ -284,7 +319,13 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
         log('removed the development parts (the virtual cards and their test keys) from the database')
     }
 
-    const geps = httpGeps({ baseUrl: gepsUrl })
+    // While GEPS is down its deliveries wait without calling it, and come forward when it is back.
+    const geps = withOutageGate(httpGeps({ baseUrl: gepsUrl }), {
+      onProbeDue: () => bringWaitingJobsForward(database.db, 'geps-sync', 1),
+      onReturn: () => bringWaitingJobsForward(database.db, 'geps-sync'),
+      log,
+    })
+    stops.push(async () => geps.stop())
     const virtualCards = development ? kyselyVirtualCardStore(database.db) : undefined
 
     let jpkiSim: Portal['jpkiSimulator']
@@ -344,6 +385,8 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     if (config.workers)
       await startWorkers(boss, {
         useCases,
+        findLostDeliveries: () =>
+          changesWithoutDelivery(database.db, 'geps-sync', QUEUES['geps-sync'].deadLetter),
         concurrency: database.target.backend === 'postgres' ? CONCURRENCY_ON_POSTGRES : undefined,
         log,
       })
@@ -364,7 +407,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
           : undefined
         return forwarded || remoteAddressOf(c.env)
       },
-      log: (m, e) => log(`${m}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+      log: (m, e) => (e === undefined ? log(m) : outage.error(m, e)),
     })
     const server = await serveHttp(app.fetch, { port: config.port, hostname: config.host })
     stops.push(() => server.close())

@@ -68,7 +68,7 @@ const readFileOrSay = (file: string): Uint8Array | undefined => {
 /** `trust list | add | crl | remove`, on an open database; the exit code. */
 const runTrust = async (database: DatabaseHandle, command: z.infer<typeof TrustCommand>): Promise<number> => {
   if (command[0] === 'list') {
-    const entries = await listTrust(database.db)
+    const entries = await listTrust(database.unbounded)
     if (entries.length === 0) console.log('No trust anchors: no card is accepted.')
     for (const e of entries)
       console.log(
@@ -77,7 +77,7 @@ const runTrust = async (database: DatabaseHandle, command: z.infer<typeof TrustC
     return 0
   }
   if (command[0] === 'remove') {
-    if (await removeTrust(database.db, command[1])) {
+    if (await removeTrust(database.unbounded, command[1])) {
       console.log(`Removed ${command[1]}.`)
       return 0
     }
@@ -88,7 +88,7 @@ const runTrust = async (database: DatabaseHandle, command: z.infer<typeof TrustC
     const [, name, file] = command
     const bytes = readFileOrSay(file)
     if (!bytes) return 1
-    const kept = await setTrustCrl(database.db, name, crlFromFile(bytes), new Date())
+    const kept = await setTrustCrl(database.unbounded, name, crlFromFile(bytes), new Date())
     if (!kept.ok) {
       console.error(`Not kept: ${kept.error}.`)
       return 1
@@ -100,7 +100,7 @@ const runTrust = async (database: DatabaseHandle, command: z.infer<typeof TrustC
   const bytes = readFileOrSay(file)
   if (!bytes) return 1
   const added = await addTrust(
-    database.db,
+    database.unbounded,
     { name, role, kind, certificate: certificateFromFile(bytes) },
     new Date(),
   )
@@ -160,10 +160,10 @@ export const runOps = async (args: string[], env: Record<string, string | undefi
     try {
       // By 受付番号: the change's id too, for entries written before changes had one.
       const change = auditRange.receiptNumber
-        ? await kyselyChangeStore(database.db).findByReceiptNumber(auditRange.receiptNumber)
+        ? await kyselyChangeStore(database.unbounded).findByReceiptNumber(auditRange.receiptNumber)
         : undefined
       await exportAuditLog(
-        kyselyAuditLogReader(database.db),
+        kyselyAuditLogReader(database.unbounded),
         { ...auditRange, ...(change && { changeId: change.id }) },
         (line) => console.log(line),
       )

@@ -11,6 +11,8 @@ import { QUEUES, SCHEDULED } from './queues.ts'
 export type WorkerOptions = {
   /** The use cases the jobs run (core/use-cases/use-cases.ts's makeUseCases). */
   useCases: Pick<UseCases, 'sync' | 'sessions'>
+  /** The changes still waiting for GEPS that no job will deliver (adapters/job-queue/waiting-jobs.ts). */
+  findLostDeliveries: () => Promise<{ changeId: string; reason: string }[]>
   /** How many GEPS deliveries and mails run at once: 1 each on PGlite, which has one connection. */
   concurrency?: { geps: Concurrency; mail: Concurrency }
   log?: (message: string) => void
@@ -81,6 +83,18 @@ export const startWorkers = async (boss: PgBoss, options: WorkerOptions): Promis
       throw new Error(result.error.message)
     }),
   )
+
+  // Whatever ends a delivery's job (its handler, a lost heartbeat on the last try, an expiry, an
+  // operator), the change and its users follow: one whose job is gone is 連携失敗 and told so.
+  await boss.schedule('delivery-reconciliation', SCHEDULED['delivery-reconciliation'])
+  await boss.work('delivery-reconciliation', async () => {
+    for (const lost of await options.findLostDeliveries()) {
+      if (await sync.endLostDelivery(lost))
+        log(
+          `geps-sync change ${lost.changeId}: its job ended without a result (${lost.reason}); the change is now 連携失敗 and its users are told. Re-drive its dead letter once the cause is fixed.`,
+        )
+    }
+  })
 
   await boss.schedule('session-cleanup', SCHEDULED['session-cleanup'])
   await boss.work('session-cleanup', async () => {

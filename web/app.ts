@@ -222,7 +222,7 @@ export const createApp = (options: AppOptions) => {
   app.onError((error, c) => {
     c.header('Cache-Control', 'no-store')
     if (options.isTemporarilyUnavailable?.(error)) {
-      log(`database unavailable on ${c.req.method} ${c.req.path}: ${(error as Error).message}`)
+      log(`database unavailable on ${c.req.method} ${c.req.path}`, error)
       c.header('Retry-After', '5')
       return c.html(
         html`<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>エラー: 一時的にご利用いただけません | 調達ポータル</title></head>

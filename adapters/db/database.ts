@@ -25,12 +25,23 @@ import { assertPostgresJsMended } from './postgres-js-mend.ts'
 import type { Database } from './schema.ts'
 
 export type DatabaseTarget =
-  | { backend: 'postgres'; url: string; poolSize?: number }
+  | { backend: 'postgres'; url: string; poolSize?: number; timeouts?: DatabaseTimeouts }
   | { backend: 'pglite'; dataDir: string }
   | { backend: 'pglite-memory' }
 
+/**
+ * How long the portal waits for PostgreSQL before it counts it unreachable: a page then gets its
+ * 503 within seconds instead of waiting on a dead connection (DATABASE_CONNECT_TIMEOUT_SECONDS,
+ * DATABASE_QUERY_TIMEOUT_SECONDS).
+ */
+export type DatabaseTimeouts = { connectSeconds: number; querySeconds: number }
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectSeconds: 3, querySeconds: 10 }
+
 export type DatabaseHandle = {
+  /** The database for the portal's work: each query bounded by the query timeout. */
   db: Kysely<Database>
+  /** The same database without the query timeout, for migrations and operator commands. */
+  unbounded: Kysely<Database>
   target: DatabaseTarget
   /** How pg-boss reaches the same database. */
   boss: { connectionString: string } | { db: ReturnType<typeof fromPglite> }
@@ -81,6 +92,66 @@ const oneCallerAtATime = (dialect: PGliteDialect): Dialect => ({
   },
 })
 
+/** A query that took longer than the query timeout: the database counts as unreachable. */
+export class DatabaseTimeoutError extends Error {
+  readonly code = 'QUERY_TIMEOUT'
+}
+
+/** `work`, or a DatabaseTimeoutError after `ms`; `late` gets what `work` gives after that. */
+const within = <T>(ms: number, work: Promise<T>, late?: (value: T) => unknown): Promise<T> => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let timedOut = false
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true
+      reject(new DatabaseTimeoutError(`no answer from the database within ${ms / 1000} s`))
+    }, ms)
+  })
+  void work.then((value) => timedOut && late?.(value)).catch(() => {})
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * Bounds the wait for a connection and for each statement by `ms`. A statement given up on is
+ * left to the driver: its connection goes back to the pool, where the next statement on it waits
+ * behind it (and is given up on too) until the connection is dropped or the statement ends.
+ */
+const withQueryTimeout = (dialect: Dialect, ms: number): Dialect => ({
+  createAdapter: () => dialect.createAdapter(),
+  createIntrospector: (db) => dialect.createIntrospector(db),
+  createQueryCompiler: () => dialect.createQueryCompiler(),
+  createDriver: (): Driver => {
+    const driver = dialect.createDriver()
+    const originals = new WeakMap<DatabaseConnection, DatabaseConnection>()
+    const original = (c: DatabaseConnection) => originals.get(c) ?? c
+    return {
+      init: (options) => driver.init(options),
+      destroy: () => driver.destroy(),
+      acquireConnection: async (options) => {
+        const connection = await within(ms, driver.acquireConnection(options), (late) =>
+          driver.releaseConnection(late, options),
+        )
+        const bounded: DatabaseConnection = {
+          executeQuery: (query) => within(ms, connection.executeQuery(query)),
+          streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+        }
+        originals.set(bounded, connection)
+        return bounded
+      },
+      releaseConnection: (c, options) => driver.releaseConnection(original(c), options),
+      beginTransaction: (c, settings: TransactionSettings) =>
+        within(ms, driver.beginTransaction(original(c), settings)),
+      commitTransaction: (c) => within(ms, driver.commitTransaction(original(c))),
+      rollbackTransaction: (c) => within(ms, driver.rollbackTransaction(original(c))),
+      savepoint: async (c, n, q) => within(ms, Promise.resolve(driver.savepoint?.(original(c), n, q))),
+      rollbackToSavepoint: async (c, n, q) =>
+        within(ms, Promise.resolve(driver.rollbackToSavepoint?.(original(c), n, q))),
+      releaseSavepoint: async (c, n, q) =>
+        within(ms, Promise.resolve(driver.releaseSavepoint?.(original(c), n, q))),
+    }
+  },
+})
+
 /** Refuses a second process on the same PGlite folder: PGlite itself does not lock it. */
 const lockDataFolder = (dataDir: string): (() => void) => {
   const lockFile = `${resolve(dataDir)}.lock`
@@ -113,9 +184,20 @@ const lockDataFolder = (dataDir: string): (() => void) => {
 export const openDatabase = async (target: DatabaseTarget): Promise<DatabaseHandle> => {
   if (target.backend === 'postgres') {
     assertPostgresJsMended()
-    const client = postgres(target.url, { max: target.poolSize ?? 10, onnotice: () => {} })
-    const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: client }) })
-    return { db, target, boss: { connectionString: target.url }, close: () => db.destroy() }
+    const timeouts = target.timeouts ?? DEFAULT_DATABASE_TIMEOUTS
+    const client = postgres(target.url, {
+      max: target.poolSize ?? 10,
+      onnotice: () => {},
+      connect_timeout: timeouts.connectSeconds,
+      // postgres.js waits up to 20 s between reconnections once some have failed, and a query
+      // waits with it; a second at most keeps a page's 503 quick while the database is away.
+      backoff: (retries) => Math.min(0.05 * 2 ** retries, 1),
+    })
+    const dialect = new PostgresJSDialect({ postgres: client })
+    const db = new Kysely<Database>({ dialect: withQueryTimeout(dialect, timeouts.querySeconds * 1000) })
+    // Sharing the client's pool; destroying `db` ends it.
+    const unbounded = new Kysely<Database>({ dialect })
+    return { db, unbounded, target, boss: { connectionString: target.url }, close: () => db.destroy() }
   }
   let unlock = () => {}
   let pglite: PGlite
@@ -129,6 +211,7 @@ export const openDatabase = async (target: DatabaseTarget): Promise<DatabaseHand
   const db = new Kysely<Database>({ dialect: oneCallerAtATime(new PGliteDialect({ pglite })) })
   return {
     db,
+    unbounded: db,
     target,
     boss: { db: fromPglite(pglite) },
     close: async () => {
@@ -182,12 +265,16 @@ const UNAVAILABLE_CODES = new Set([
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
   'CONNECT_TIMEOUT',
+  // withQueryTimeout
+  'QUERY_TIMEOUT',
   // PostgreSQL: shutting down, starting up, too many connections
   '57P01',
   '57P02',
   '57P03',
   '53300',
 ])
+
+const UNAVAILABLE_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect)/
 
 /**
  * Whether an error means the database cannot be reached for now (restarting, down, full) rather
@@ -197,6 +284,9 @@ export const isDatabaseUnavailable = (error: unknown): boolean => {
   for (let e = error, depth = 0; e && depth < 5; depth++) {
     const code = (e as { code?: unknown }).code
     if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true
+    // node-postgres (pg-boss's driver) says these without a code.
+    const message = (e as { message?: unknown }).message
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true
     e = (e as { cause?: unknown }).cause
   }
   return false

@@ -1,5 +1,5 @@
 import { PgBoss } from 'pg-boss'
-import type { DatabaseHandle } from '../db/database.ts'
+import { type DatabaseHandle, DEFAULT_DATABASE_TIMEOUTS } from '../db/database.ts'
 
 /**
  * A pg-boss over the portal's database. `maintenance: false` for a client that only sends, reads
@@ -15,6 +15,11 @@ export const newBoss = (handle: DatabaseHandle, options: { max?: number; mainten
       ? {
           connectionString: handle.boss.connectionString,
           max: options.max ?? 16,
+          // As quick as the portal's own connections to tell the database is away.
+          connectionTimeoutMillis:
+            (handle.target.backend === 'postgres' && handle.target.timeouts
+              ? handle.target.timeouts.connectSeconds
+              : DEFAULT_DATABASE_TIMEOUTS.connectSeconds) * 1000,
           useListenNotify: true,
           ...maintenance,
         }

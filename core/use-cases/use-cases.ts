@@ -40,7 +40,7 @@ import { cardsInReach } from './shared/card-proof.ts'
 import { issueChallenge, type SignInPorts, signIn, signOut, startSession } from './sign-in/sign-in.ts'
 import { type ReminderPorts, sendExpiryReminders } from './sync/expiry-reminders.ts'
 import { type MailDeliveryPorts, sendMailOnce } from './sync/mail-delivery.ts'
-import { deliverChangeToGeps, type SyncPorts } from './sync/sync.ts'
+import { deliverChangeToGeps, endLostDelivery, type SyncPorts } from './sync/sync.ts'
 import {
   deleteAgent,
   readCardForDeletion,
@@ -158,6 +158,7 @@ export const makeUseCases = (ports: Ports, settings: { sessionLimits: SessionLim
   },
   sync: {
     deliverChange: deliverChangeToGeps(ports),
+    endLostDelivery: endLostDelivery(ports),
     sendMail: sendMailOnce(ports),
     sendExpiryReminders: sendExpiryReminders(ports),
   },

@@ -1,4 +1,6 @@
 /** One contract for the GEPS port: the in-memory twin, and the HTTP adapter against the simulator. */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { gepsSimulator } from '../../adapters/dev/geps.simulator.ts'
 import { httpGeps } from '../../adapters/geps/geps.http.ts'
@@ -7,6 +9,7 @@ import { type Served, serveHttp } from '../../adapters/http/serve.ts'
 import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import type { Geps, GepsUserChange } from '../../core/ports.ts'
 import { testClock } from '../support/clock.ts'
+import { waitFor } from '../support/wait.ts'
 
 const change = (key: string, version = 1, title = '部長'): GepsUserChange => ({
   idempotencyKey: key,
@@ -199,21 +202,55 @@ describe('GEPS over HTTP against the simulator', () => {
     })
   })
 
-  it('treats 408 and 429 as passing, and other 4xx as refusals', async () => {
+  it('classes each answer as the adapter’s contract says: refused for good, or unavailable and retried', async () => {
     const geps = httpGeps({ baseUrl: served.url })
-    for (const [status, kind] of [
-      [408, 'transient'],
-      [429, 'transient'],
-      [503, 'transient'],
-      [400, 'permanent'],
-      [404, 'permanent'],
-      [422, 'permanent'],
+    const refused = [400, 413, 415, 422]
+    // The service or its configuration: a deploy (404, 405, 410), an expired credential (401, 403),
+    // the same key still in progress (409), a redirect, overload and outages.
+    const unavailable = [
+      301, 302, 307, 308, 401, 403, 404, 405, 408, 409, 410, 425, 429, 500, 502, 503, 504, 599,
+    ]
+    for (const [statuses, kind] of [
+      [refused, 'permanent'],
+      [unavailable, 'transient'],
     ] as const) {
-      answerNext.push(status)
-      expect(await geps.syncUserChange(change(`k-status-${status}`)), String(status)).toMatchObject({
-        ok: false,
-        error: { kind },
+      for (const status of statuses) {
+        // A redirect points at GEPS's own endpoint: followed, the POST would be taken there.
+        answerNext.push(
+          new Response('{"error":"from the test"}', {
+            status,
+            headers: { location: `${served.url}/api/v1/user-changes` },
+          }),
+        )
+        expect(await geps.syncUserChange(change(`k-status-${status}`)), String(status)).toMatchObject({
+          ok: false,
+          error: { kind },
+        })
+      }
+    }
+    expect([...sim.received.keys()].filter((k) => k.startsWith('k-status-'))).toEqual([])
+  })
+
+  it('closes the connection of a request it gives up on: nothing of it stays open behind the next attempt', async () => {
+    let closed = false
+    const server = createServer((req) => {
+      // Never answers; notes when the portal's side goes away.
+      req.resume()
+      req.socket.once('close', () => {
+        closed = true
       })
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const { port } = server.address() as AddressInfo
+    try {
+      const result = await httpGeps({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 300 }).syncUserChange(
+        change('k-cancelled'),
+      )
+      expect(result).toMatchObject({ ok: false, error: { kind: 'transient' } })
+      await waitFor('the connection is closed', () => closed, 1000)
+    } finally {
+      server.closeAllConnections()
+      await new Promise((r) => server.close(r))
     }
   })
 

@@ -12,6 +12,7 @@ import { systemClock } from '../../adapters/clock/system-clock.ts'
 import { type MailSink, startMailSink } from '../../adapters/dev/mail-sink.ts'
 import { memoryGeps } from '../../adapters/geps/geps.memory.ts'
 import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
+import { changesWithoutDelivery } from '../../adapters/job-queue/waiting-jobs.ts'
 import { smtpMailer } from '../../adapters/mail/mailer.smtp.ts'
 import { kyselyPorts } from '../../adapters/stores/unit-of-work.kysely.ts'
 import type { Mailer, UserMail } from '../../core/ports.ts'
@@ -81,6 +82,7 @@ it('retries through refused connections and a black hole, and delivers each mail
   }
   const ports = kyselyPorts(test.handle.db, pgBossJobQueue(boss, ALL_QUEUES), systemClock)
   await startWorkers(boss, {
+    findLostDeliveries: () => changesWithoutDelivery(test.handle.db, 'geps-sync', 'geps-sync-dead'),
     useCases: workerUseCases(ports, { geps: memoryGeps(systemClock).geps, mailer }),
   })
 

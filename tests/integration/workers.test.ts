@@ -10,6 +10,7 @@ import { systemClock } from '../../adapters/clock/system-clock.ts'
 import { DEMO_USER_IDS, loadDemoData } from '../../adapters/dev/demo-data.ts'
 import { memoryGeps } from '../../adapters/geps/geps.memory.ts'
 import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
+import { changesWithoutDelivery } from '../../adapters/job-queue/waiting-jobs.ts'
 import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import { kyselyPorts } from '../../adapters/stores/unit-of-work.kysely.ts'
 import type { SyncState } from '../../core/ports.ts'
@@ -34,7 +35,10 @@ beforeAll(async () => {
   await loadDemoData(test.handle.db, new Date())
   boss = await startBoss(test.handle)
   ports = kyselyPorts(test.handle.db, pgBossJobQueue(boss, ALL_QUEUES), systemClock)
-  await startWorkers(boss, { useCases: workerUseCases(ports, { geps: geps.geps, mailer: mail.mailer }) })
+  await startWorkers(boss, {
+    useCases: workerUseCases(ports, { geps: geps.geps, mailer: mail.mailer }),
+    findLostDeliveries: () => changesWithoutDelivery(test.handle.db, 'geps-sync', 'geps-sync-dead'),
+  })
 })
 afterAll(async () => {
   await boss?.stop({ graceful: false, timeout: 1000 })

@@ -3,13 +3,16 @@ import { sql } from 'kysely'
 import type { PgBoss } from 'pg-boss'
 import type { DatabaseHandle } from '../../adapters/db/database.ts'
 import { newBoss } from '../../adapters/job-queue/boss.ts'
-import { createQueues } from '../../jobs/queues.ts'
+import { createQueues, type QueueOverrides } from '../../jobs/queues.ts'
+
+/** Retries within a second or two, for tests that watch one happen (the portal's own wait 15 s and more). */
+export const QUICK_RETRIES: QueueOverrides = { 'geps-sync': { retryDelay: 1 }, mail: { retryDelay: 1 } }
 
 export const startBoss = async (handle: DatabaseHandle): Promise<PgBoss> => {
   const boss = newBoss(handle, { max: 2, maintenance: false })
   boss.on('error', () => {})
   await boss.start()
-  await createQueues(boss)
+  await createQueues(boss, QUICK_RETRIES)
   return boss
 }
 

@@ -5,14 +5,15 @@
 import { systemClock } from '../../adapters/clock/system-clock.ts'
 import { gepsSimulator } from '../../adapters/dev/geps.simulator.ts'
 import { startMailSink } from '../../adapters/dev/mail-sink.ts'
-import { serveHttp } from '../../adapters/http/serve.ts'
 import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
+import { serveFaultyGeps } from './faulty-geps.ts'
 import { type ServerProcess, startServerProcess } from './server-process.ts'
 
 export const startPortalWorld = async (databaseUrl: string) => {
   const stops: (() => Promise<unknown>)[] = []
   const geps = gepsSimulator({ mailer: memoryMailer().mailer, clock: systemClock })
-  const served = await serveHttp(geps.app.fetch, { port: 0 })
+  // Behind a front that a test may make faulty (tests/support/faulty-geps.ts).
+  const served = await serveFaultyGeps(geps.app.fetch)
   stops.push(
     async () => served.close(),
     async () => geps.stop(),
@@ -32,6 +33,7 @@ export const startPortalWorld = async (databaseUrl: string) => {
   }
   return {
     geps,
+    gepsFront: served,
     sink,
     /** Starts a portal process (or another `script`) on the world's database and services. */
     start: async (extra: Record<string, string> = {}, script = 'main.ts'): Promise<ServerProcess> => {

@@ -1,6 +1,7 @@
 /** A whole portal for tests: the backend under test, real SMTP sink, GEPS simulator, workers. */
 import { DEFAULT_SESSION_LIMITS } from '../../core/use-cases/sessions/sessions.ts'
 import { configFromEnv, type Portal, type PortalConfig, startPortal } from '../../main.ts'
+import { QUICK_RETRIES } from './boss.ts'
 import { portalDatabase } from './database.ts'
 
 export const startTestPortal = async (
@@ -34,6 +35,7 @@ export const startTestPortal = async (
     secureCookies: false,
     sessionLimits: DEFAULT_SESSION_LIMITS,
     log: options.log ?? (() => {}),
+    queueOverrides: QUICK_RETRIES,
     ...(options.icCardPinTries === undefined ? {} : { icCardPinTries: options.icCardPinTries }),
     ...(options.virtualCardReader === undefined ? {} : { virtualCardReader: options.virtualCardReader }),
     ...(options.cardHelperUrl === undefined ? {} : { cardHelperUrl: options.cardHelperUrl }),

@@ -28,7 +28,14 @@ const freePort = () =>
     })
   })
 
-export type PrivatePostgres = { url: string; restart(): Promise<void>; stop(): Promise<void> }
+export type PrivatePostgres = {
+  url: string
+  restart(): Promise<void>
+  /** Stops the server at once, as a crash would (immediate mode); `up` starts it again. */
+  down(): Promise<void>
+  up(): Promise<void>
+  stop(): Promise<void>
+}
 
 export const startPrivatePostgres = async (): Promise<PrivatePostgres> => {
   const dir = mkdtempSync(join(tmpdir(), 'private-pg-'))
@@ -47,6 +54,12 @@ export const startPrivatePostgres = async (): Promise<PrivatePostgres> => {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     restart: async () => {
       await pg('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-m', 'fast', '-w', 'restart'])
+    },
+    down: async () => {
+      await pg('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
+    },
+    up: async () => {
+      await pg('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start'])
     },
     stop: async () => {
       await pg('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {})

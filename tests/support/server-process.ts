@@ -31,9 +31,11 @@ export const startServerProcess = (
           url: found[1],
           output: () => output,
           child,
+          // SIGTERM, and SIGKILL if it has not ended 15 s later (its database may be away).
           stop: async () => {
             if (child.exitCode === null) child.kill('SIGTERM')
-            return exited
+            const killer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+            return exited.finally(() => clearTimeout(killer))
           },
         })
       }

@@ -2,11 +2,14 @@
  * Sending a mail once. SMTP has no idempotency: if the database goes away between the server's
  * answer and the job's completion, pg-boss hands the job out again and the mail would go twice.
  * So each mail accepted is recorded under its idempotency key before the job completes, and a job
- * that finds its record sends nothing. While the database is away the record is retried for up to
- * a minute (well inside the job's expiry). Only a crash between the server's answer and the
- * record can still send one twice, and then with the same Message-ID, which mail clients show once.
+ * that finds its record sends nothing. The record is written the moment the server accepts (the
+ * mail's only write), and while the database is away it is tried again, as long as it takes,
+ * at most two seconds apart: it lands within seconds of the database's return, while the job,
+ * failed then for its missed heartbeats at the soonest, waits its retry delay (15 s at least,
+ * jobs/queues.ts) before it can be handed out again. Only a worker
+ * killed between the server's answer and the record still sends one twice, and then with the same
+ * Message-ID, which mail clients show once (README, reliability).
  */
-
 import { ok, type Result } from '../../lib/result.ts'
 import type { Clock, DeliveryError, Mail, Mailer, SentMailLog } from '../../ports.ts'
 
@@ -17,12 +20,12 @@ export type MailDeliveryPorts = {
   mailer: Mailer
   sentMails: SentMailLog
   clock: Clock
-  /** How long to wait between tries of the record, and for how long in all. */
-  recordRetry?: { pauseMs: number; forMs: number }
+  /** The pause before the record is tried again, doubled after each failed try up to `maxPauseMs`. */
+  recordRetry?: { pauseMs: number; maxPauseMs: number }
   pause?: (ms: number) => Promise<void>
 }
 
-const DEFAULT_RECORD_RETRY = { pauseMs: 250, forMs: 60_000 }
+const DEFAULT_RECORD_RETRY = { pauseMs: 250, maxPauseMs: 2_000 }
 
 export const sendMailOnce =
   (ports: MailDeliveryPorts) =>
@@ -32,17 +35,14 @@ export const sendMailOnce =
     if (!sent.ok) return sent
     const retry = ports.recordRetry ?? DEFAULT_RECORD_RETRY
     const pause = ports.pause ?? ((ms) => new Promise((r) => setTimeout(r, ms)))
-    // Patience is a duration, not a date: the monotonic clock, which no clock change moves.
-    const giveUpAt = performance.now() + retry.forMs
-    for (;;) {
+    for (let wait = retry.pauseMs; ; wait = Math.min(retry.maxPauseMs, wait * 2)) {
       const at = ports.clock.now()
       try {
         await ports.sentMails.record(mail.idempotencyKey, at, new Date(at.getTime() - SENT_MAILS_KEPT_MS))
         return ok('sent')
-      } catch (e) {
-        // Past the patience the job fails and is retried: the mail may then go twice.
-        if (performance.now() >= giveUpAt) throw e
-        await pause(retry.pauseMs)
+      } catch {
+        // The database is away: the mail went, so its record waits for it, however long.
+        await pause(wait)
       }
     }
   }

@@ -160,11 +160,33 @@ export const deliverChangeToGeps =
       await ports.changes.recordSync(change.id, { state: 'retrying', at, error })
       return sent
     }
-    // 連携失敗: recorded with its notice in one transaction, the notice once however often it fails.
-    await ports.unitOfWork.run(async (tx) => {
-      if (!(await tx.changes.recordSync(change.id, { state: 'failed', at, error }))) return
-      if (!(await tx.changes.markFailureNotified(change.id, at))) return
-      await enqueueMails(tx, change, (r) => syncFailedMail({ ...r, change }))
-    })
+    await recordFailure(ports, change, at, error)
     return sent
+  }
+
+/** 連携失敗: recorded with its notice in one transaction, the notice once however often it fails. */
+const recordFailure = (ports: SyncPorts, change: UserChange, at: Date, error: string) =>
+  ports.unitOfWork.run(async (tx) => {
+    if (!(await tx.changes.recordSync(change.id, { state: 'failed', at, error }))) return
+    if (!(await tx.changes.markFailureNotified(change.id, at))) return
+    await enqueueMails(tx, change, (r) => syncFailedMail({ ...r, change }))
+  })
+
+/**
+ * A change whose delivery job ended without its handler saying so (its worker was killed on the
+ * last try and the job dead-lettered, the job expired, an operator deleted it): nothing will
+ * deliver it, so it is 連携失敗 and told like one. False when it was no longer waiting.
+ */
+export const endLostDelivery =
+  (ports: SyncPorts) =>
+  async (cmd: { changeId: string; reason: string }): Promise<boolean> => {
+    const change = await ports.changes.find(cmd.changeId)
+    if (!change || (change.sync.state !== 'waiting' && change.sync.state !== 'retrying')) return false
+    await recordFailure(
+      ports,
+      change,
+      ports.clock.now(),
+      `the delivery ended without a result: ${cmd.reason}`,
+    )
+    return true
   }

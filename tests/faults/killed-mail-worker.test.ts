@@ -1,0 +1,73 @@
+/**
+ * Mail workers killed (SIGKILL) in the middle of a drain: what SMTP accepted in the instant before
+ * a kill, and whose record was not yet written, goes again, with the same Message-ID. This test
+ * measures that residue, the figure the README's reliability section gives: it prints the doubles
+ * per kill, and holds them to at most one mail per kill on average.
+ */
+import { afterAll, expect, it } from 'vitest'
+import { openDatabase } from '../../adapters/db/database.ts'
+import { newBoss } from '../../adapters/job-queue/boss.ts'
+import type { UserMail } from '../../core/ports.ts'
+import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../support/database.ts'
+import { startPortalWorld } from '../support/portal-processes.ts'
+import { startSlowSmtpRelay } from '../support/slow-smtp.ts'
+import { waitFor } from '../support/wait.ts'
+
+const cleanUp: (() => Promise<unknown>)[] = []
+afterAll(async () => {
+  for (const step of cleanUp.reverse()) await step().catch(() => {})
+})
+
+const MAILS = 400
+const KILLS = 4
+
+it('sends again only what SMTP accepted in the instant before a kill, with the same Message-ID', async (ctx) => {
+  const server = await postgresServer()
+  if (!server) return skipWithoutPostgres(ctx)
+  const database = await createPostgresDatabase(server)
+  cleanUp.push(database.drop)
+  const world = await startPortalWorld(database.url)
+  cleanUp.push(world.stop)
+  // A relay that takes 20 ms to accept each mail, as a real one takes some.
+  const smtp = await startSlowSmtpRelay(world.sink.port, 20)
+  cleanUp.push(smtp.close)
+  const env = { SMTP_URL: smtp.url }
+  let worker = await world.start(env)
+
+  const handle = await openDatabase({ backend: 'postgres', url: database.url, poolSize: 2 })
+  cleanUp.push(() => handle.close())
+  const boss = newBoss(handle, { max: 2, maintenance: false })
+  boss.on('error', () => {})
+  await boss.start()
+  cleanUp.push(() => boss.stop({ graceful: false, timeout: 1000 }))
+  for (let i = 0; i < MAILS; i++) {
+    const mail: UserMail = {
+      userId: crypto.randomUUID(),
+      idempotencyKey: `kill-${i}`,
+      to: `user${i}@example.jp`,
+      subject: `kill ${i}`,
+      text: 'text',
+    }
+    await boss.send('mail', mail)
+  }
+  const received = () => world.sink.mails.filter((m) => m.subject.startsWith('kill '))
+  for (let k = 1; k <= KILLS; k++) {
+    await waitFor(`mails before kill ${k}`, () => received().length >= (MAILS * k) / (KILLS + 1), 60_000)
+    worker.child.kill('SIGKILL')
+    await worker.stop()
+    worker = await world.start(env)
+  }
+  const unique = () => new Set(received().map((m) => m.subject)).size
+  await waitFor('every mail arrived', () => unique() === MAILS, 120_000)
+  // A mail sent again would come within its retry delay after the last restart.
+  await new Promise((r) => setTimeout(r, 35_000))
+
+  const bySubject = Map.groupBy(received(), (m) => m.subject)
+  const doubles = [...bySubject.values()].filter((copies) => copies.length > 1)
+  for (const copies of doubles) expect(new Set(copies.map((m) => m.messageId)).size).toBe(1)
+  const extra = received().length - MAILS
+  console.log(
+    `killed-mail-worker: ${KILLS} kills during a drain of ${MAILS} mails: ${extra} sent twice (${(extra / KILLS).toFixed(2)} per kill)`,
+  )
+  expect(extra).toBeLessThanOrEqual(KILLS)
+}, 300_000)
