@@ -36,10 +36,10 @@ export const QUEUES = {
     retryDelay: 15,
     retryBackoff: true,
     retryDelayMax: 600,
-    // The lease of a mail job: longer than the longest SMTP exchange the mailer waits for (RFC 5321
-    // §4.5.3.2, see SMTP_TIMEOUTS_MS), so that no job is handed out again while its mail may still
-    // be accepted. A worker that dies is still noticed by its heartbeat within about 20 s.
-    expireInSeconds: 40 * 60,
+    // The lease of a mail job: longer than the longest SMTP exchange the mailer waits out (RFC 5321
+    // §4.5.3.2, SMTP_TIMEOUTS_MS: the connection, the greeting and five replies, 55.5 minutes), so
+    // that no job is handed out again while its mail may still be accepted. A worker that dies is still noticed by its heartbeat within about 20 s.
+    expireInSeconds: 60 * 60,
     deadLetter: 'mail-dead',
   },
 } as const satisfies Record<string, Omit<Queue, 'name'>>

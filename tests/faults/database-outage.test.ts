@@ -24,7 +24,7 @@ it('sends each mail once across a 70 s outage, answers 503 fast, and logs the ou
   cleanUp.push(pg.stop)
   const world = await startPortalWorld(pg.url)
   cleanUp.push(world.stop)
-  const smtp = await startSlowSmtpRelay(world.sink.port, 3_000)
+  const smtp = await startSlowSmtpRelay(world.sink.port, { replyAfterDataMs: 3_000 })
   cleanUp.push(smtp.close)
   const portal = await world.start({ SMTP_URL: smtp.url })
   const hanako = hanakoOverHttp(portal.url)
@@ -46,6 +46,7 @@ it('sends each mail once across a 70 s outage, answers 503 fast, and logs the ou
     await sleep(2_000)
   }
   expect(Math.max(...waits), JSON.stringify(waits)).toBeLessThan(3_000)
+  console.log(`database-outage: pages answered 503 in ${waits.join(', ')} ms`)
 
   await sleep(downAt + 70_000 - Date.now())
   await pg.up()

@@ -1,13 +1,22 @@
 /**
- * A slow SMTP relay for the mail fault tests, in front of a mail sink: it holds the server's reply
- * to the end of each mail's DATA for `replyAfterDataMs` (RFC 5321 lets a server take 10 minutes
- * there), while the sink has the mail already. So a client that gives up sooner and sends again
- * delivers it twice, as a real relay would.
+ * A slow SMTP relay for the mail fault tests, in front of a mail sink. `replyAfterDataMs` holds the
+ * server's reply to the end of each mail's DATA (RFC 5321 lets a server take 10 minutes there)
+ * while the sink has the mail already: a client that gives up sooner and sends again delivers it
+ * twice, as with a real relay. `acceptAfterMs` instead holds the end of the data before the sink
+ * gets it, so the mail is accepted and answered at once after the wait: a relay that takes its
+ * time to take a mail.
  */
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net'
 
-export const startSlowSmtpRelay = async (sinkPort: number, replyAfterDataMs: number) => {
-  const relay = { replyAfterDataMs, mailsHeld: 0 }
+export const startSlowSmtpRelay = async (
+  sinkPort: number,
+  delays: { replyAfterDataMs?: number; acceptAfterMs?: number },
+) => {
+  const relay = {
+    replyAfterDataMs: delays.replyAfterDataMs ?? 0,
+    acceptAfterMs: delays.acceptAfterMs ?? 0,
+    mailsHeld: 0,
+  }
   const sockets = new Set<Socket>()
   const server = createServer((client) => {
     const upstream = connect(sinkPort, '127.0.0.1')
@@ -17,16 +26,23 @@ export const startSlowSmtpRelay = async (sinkPort: number, replyAfterDataMs: num
     /** Replies from the sink wait until this, one after another. */
     let holdUntil = 0
     let sending = Promise.resolve()
+    /** What the client sends goes on to the sink one after another, the end of a mail's data late. */
+    let forwarding = Promise.resolve()
     client.on('data', (chunk: Buffer) => {
       const text = tail + chunk.toString('latin1')
+      let wait = 0
       if (!inData && /(^|\r\n)DATA\r\n$/i.test(text)) inData = true
       else if (inData && text.endsWith('\r\n.\r\n')) {
         inData = false
-        holdUntil = Date.now() + relay.replyAfterDataMs
+        wait = relay.acceptAfterMs
+        holdUntil = Date.now() + wait + relay.replyAfterDataMs
         relay.mailsHeld++
       }
       tail = text.slice(-8)
-      upstream.write(chunk)
+      forwarding = forwarding.then(async () => {
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+        if (!upstream.destroyed) upstream.write(chunk)
+      })
     })
     upstream.on('data', (chunk: Buffer) => {
       const wait = holdUntil - Date.now()
