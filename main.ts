@@ -385,8 +385,9 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     if (config.workers)
       await startWorkers(boss, {
         useCases,
+        // Unbounded: no user waits for it, and a large backlog may take it longer than a page's query.
         findLostDeliveries: () =>
-          changesWithoutDelivery(database.db, 'geps-sync', QUEUES['geps-sync'].deadLetter),
+          changesWithoutDelivery(database.unbounded, 'geps-sync', QUEUES['geps-sync'].deadLetter),
         concurrency: database.target.backend === 'postgres' ? CONCURRENCY_ON_POSTGRES : undefined,
         log,
       })

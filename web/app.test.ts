@@ -374,14 +374,24 @@ describe('settings', () => {
       backend: 'postgres',
       url: 'postgres://portal@db.internal/portal',
       poolSize: 10,
+      timeouts: { connectSeconds: 3, querySeconds: 10 },
     })
     expect(
-      configFromEnv({ DATABASE_URL: 'postgres://db/portal', DATABASE_POOL_SIZE: '30' }).database,
+      configFromEnv({
+        DATABASE_URL: 'postgres://db/portal',
+        DATABASE_POOL_SIZE: '30',
+        DATABASE_CONNECT_TIMEOUT_SECONDS: '5',
+        DATABASE_QUERY_TIMEOUT_SECONDS: '2.5',
+      }).database,
     ).toEqual({
       backend: 'postgres',
       url: 'postgres://db/portal',
       poolSize: 30,
+      timeouts: { connectSeconds: 5, querySeconds: 2.5 },
     })
+    expect(() =>
+      configFromEnv({ DATABASE_URL: 'postgres://db/portal', DATABASE_QUERY_TIMEOUT_SECONDS: '0' }),
+    ).toThrow(/DATABASE_QUERY_TIMEOUT_SECONDS/)
     expect(config).toMatchObject({
       demoData: false,
       secureCookies: true,
