@@ -16,6 +16,7 @@ import {
   migrateDevelopmentParts,
   migrateToLatest,
   openDatabase,
+  pendingMigrations,
   removeDevelopmentParts,
 } from './adapters/db/database.ts'
 import { databaseOutageLog } from './adapters/db/outage-log.ts'
@@ -59,7 +60,7 @@ import type { Clock } from './core/ports.ts'
 import { makeUseCases } from './core/use-cases/use-cases.ts'
 import { ALL_QUEUES, createQueues, QUEUES, type QueueOverrides } from './jobs/queues.ts'
 import { CONCURRENCY_ON_POSTGRES, startWorkers } from './jobs/workers.ts'
-import { createApp } from './web/app.ts'
+import { createApp, type Readiness } from './web/app.ts'
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 
@@ -109,6 +110,8 @@ const Settings = z
     DEMO_DATA: flag.optional(),
     SIMULATORS: flag.optional(),
     WORKERS: flag.default(true),
+    SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+    SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(25),
     PUBLIC_URL: z.string().url().optional(),
     SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
     SESSION_MAX_HOURS: z.coerce.number().positive().default(12),
@@ -157,6 +160,12 @@ const Settings = z
       mandateProviders: s.MANDATE_PROVIDERS,
       demoData: s.DEMO_DATA ?? !s.DATABASE_URL,
       workers: s.WORKERS,
+      /**
+       * On SIGTERM: how long readiness fails before new connections are refused (the proxy stops
+       * sending users meanwhile), then how long requests in flight and jobs have to finish; a job
+       * still running then is handed back to the queue.
+       */
+      shutdown: { graceMs: s.SHUTDOWN_GRACE_SECONDS * 1000, timeoutMs: s.SHUTDOWN_TIMEOUT_SECONDS * 1000 },
       // Secure cookies whenever users reach the portal over HTTPS, unless told otherwise.
       secureCookies: s.SECURE_COOKIES ?? s.PUBLIC_URL?.startsWith('https:') ?? false,
       publicOrigin: s.PUBLIC_URL ? new URL(s.PUBLIC_URL).origin : undefined,
@@ -213,15 +222,40 @@ const productionProblems = (config: PortalConfig): string[] => {
   ]
 }
 
+/** The settings that are set (an empty one counts as unset). */
+const setIn = (env: Record<string, string | undefined>) =>
+  Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) as Record<
+    string,
+    string
+  >
+
 export const configFromEnv = (env: Record<string, string | undefined>): PortalConfig => {
-  const parsed = Settings.safeParse(
-    Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')),
-  )
+  const parsed = Settings.safeParse(setIn(env))
   if (!parsed.success)
     throw new SettingsError(
       parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('\n'),
     )
   return parsed.data
+}
+
+/**
+ * Everything wrong with the settings at once, each naming the setting and what to set: the
+ * malformed ones, and what production lacks (judged without the malformed ones). Empty when the
+ * portal can start. `npm run ops -- check-config` prints it; a start refuses on any.
+ */
+export const settingsProblems = (env: Record<string, string | undefined>): string[] => {
+  const set = setIn(env)
+  const parsed = Settings.safeParse(set)
+  if (parsed.success) return productionProblems(parsed.data)
+  const malformed = new Set(parsed.error.issues.map((i) => String(i.path[0] ?? '')))
+  const rest = Settings.safeParse(Object.fromEntries(Object.entries(set).filter(([k]) => !malformed.has(k))))
+  return [
+    ...parsed.error.issues.map(
+      (i) =>
+        `${i.path.join('.') || 'settings'}: ${i.message} (it is ${JSON.stringify(set[String(i.path[0])] ?? '')})`,
+    ),
+    ...(rest.success ? productionProblems(rest.data) : []),
+  ]
 }
 
 export type Portal = {
@@ -237,7 +271,8 @@ export type Portal = {
     name: string
     url: string
   })[]
-  stop(): Promise<void>
+  /** Stops the portal; with `graceMs`, readiness fails that long first (SIGTERM, see PortalConfig.shutdown). */
+  stop(options?: { graceMs?: number }): Promise<void>
 }
 
 const htmxScript = () =>
@@ -292,7 +327,6 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       simulator = { ...sim, url: served.url }
       gepsUrl = served.url
     }
-    // The workers' queues, stopped before the GEPS simulator and the mail sink they deliver to.
     // An outage is logged in two lines, not one per failed query, poll and heartbeat.
     const outage = databaseOutageLog({
       log,
@@ -300,10 +334,11 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       probe: () => sql`select 1`.execute(database.db),
     })
     stops.push(async () => outage.stop())
+    // The workers' queues, stopped before the GEPS simulator and the mail sink they deliver to.
     const boss = newBoss(database, { maintenance: true })
     boss.on('error', (e) => outage.error('pg-boss', e))
     await boss.start()
-    stops.push(() => boss.stop({ graceful: true, timeout: 5000 }))
+    stops.push(() => boss.stop({ graceful: true, timeout: config.shutdown.timeoutMs }))
     await createQueues(boss, config.queueOverrides)
     const jobQueue = pgBossJobQueue(boss, ALL_QUEUES)
 
@@ -382,7 +417,11 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       mandateProviders,
     }
     const useCases = makeUseCases({ ...ports, geps, mailer }, { sessionLimits: config.sessionLimits })
-    if (config.workers)
+    let workersRunning = false
+    boss.on('stopped', () => {
+      workersRunning = false
+    })
+    if (config.workers) {
       await startWorkers(boss, {
         useCases,
         // Unbounded: no user waits for it, and a large backlog may take it longer than a page's query.
@@ -391,8 +430,24 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
         concurrency: database.target.backend === 'postgres' ? CONCURRENCY_ON_POSTGRES : undefined,
         log,
       })
+      workersRunning = true
+    }
 
+    let stopping = false
+    const readiness = async (): Promise<Readiness> => {
+      const checks: Record<string, string> = { process: stopping ? 'stopping' : 'ok' }
+      try {
+        const pending = await pendingMigrations(database.db)
+        checks.database = 'ok'
+        checks.migrations = pending.length === 0 ? 'ok' : `pending: ${pending.join(', ')}`
+      } catch (e) {
+        checks.database = isDatabaseUnavailable(e) ? 'unreachable' : 'failing'
+      }
+      if (config.workers) checks.workers = workersRunning ? 'ok' : 'stopped'
+      return { ready: Object.values(checks).every((v) => v === 'ok'), checks }
+    }
     const app = createApp({
+      readiness,
       useCases,
       htmxScript: htmxScript(),
       secureCookies: config.secureCookies,
@@ -411,7 +466,8 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       log: (m, e) => (e === undefined ? log(m) : outage.error(m, e)),
     })
     const server = await serveHttp(app.fetch, { port: config.port, hostname: config.host })
-    stops.push(() => server.close())
+    // Requests in flight finish (up to the shutdown timeout), then the workers, then the rest.
+    stops.push(() => server.close(config.shutdown.timeoutMs))
     return {
       url: server.url,
       app,
@@ -420,7 +476,14 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       gepsSimulator: simulator,
       jpkiSimulator: jpkiSim,
       mandateSimulators,
-      stop,
+      stop: async ({ graceMs = 0 } = {}) => {
+        stopping = true
+        if (graceMs > 0) {
+          log(`stopping: not ready from now on; new connections are refused in ${graceMs / 1000} s`)
+          await new Promise((r) => setTimeout(r, graceMs))
+        }
+        await stop()
+      },
     }
   } catch (e) {
     await stop()
@@ -482,14 +545,12 @@ const printWelcome = (portal: Portal, config: PortalConfig) => {
 
 if (import.meta.main) {
   const started = Date.now()
-  const config = (() => {
-    try {
-      return configFromEnv(process.env)
-    } catch (e) {
-      console.error(`Could not start: ${(e as Error).message}`)
-      process.exit(1)
-    }
-  })()
+  const problems = settingsProblems(process.env)
+  if (problems.length > 0) {
+    console.error(`Could not start: the settings need fixing:\n${problems.map((p) => `- ${p}`).join('\n')}`)
+    process.exit(1)
+  }
+  const config = configFromEnv(process.env)
   const portal = await startPortal(config).catch((e: Error & { code?: string }) => {
     console.error(`Could not start: ${e.message}`)
     if (e.code === 'EADDRINUSE') {
@@ -509,9 +570,24 @@ if (import.meta.main) {
     if (stopping) return
     stopping = true
     console.log('Stopping...')
-    await portal.stop()
+    // Whatever hangs (a database that is away), the process ends when its time is up.
+    const deadline = setTimeout(
+      () => {
+        console.error('Stopping took too long: exiting with work unfinished (it is retried elsewhere).')
+        process.exit(1)
+      },
+      graceMs + 2 * config.shutdown.timeoutMs + 5_000,
+    )
+    ;(deadline as { unref?: () => void }).unref?.()
+    await portal.stop({ graceMs })
     process.exit(0)
   }
+  // SIGTERM (an orchestrator, a deploy): readiness fails first, for the proxy to stop sending
+  // users here; SIGINT (Ctrl-C at a terminal) stops at once. Either lets work in flight finish.
+  let graceMs = 0
   process.on('SIGINT', shutdown)
-  process.on('SIGTERM', shutdown)
+  process.on('SIGTERM', () => {
+    graceMs = config.shutdown.graceMs
+    void shutdown()
+  })
 }

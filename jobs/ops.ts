@@ -2,6 +2,7 @@
  * The operator command, on the database the settings name (DATABASE_URL, or the embedded PGlite
  * folder while the portal is stopped):
  *
+ *   npm run ops -- check-config                          what a start would say of the settings
  *   npm run ops -- dead-letters                          lists the jobs that gave up, and why
  *   npm run ops -- redrive <dead-letter queue> [id ...]  sends those (or all) back to their queue
  *   npm run ops -- audit [--since <time>] [--until <time>] [--receipt <受付番号>]
@@ -28,11 +29,12 @@ import {
   setTrustCrl,
 } from '../adapters/stores/trust-store.kysely.ts'
 import { RECEIPT_NUMBER_PATTERN } from '../core/domain/receipt-numbers.ts'
-import { configFromEnv } from '../main.ts'
+import { configFromEnv, settingsProblems } from '../main.ts'
 import { type AuditRange, exportAuditLog } from './audit-export.ts'
 import { isDeadLetterQueue, listDeadLetters, redriveDeadLetters } from './dead-letters.ts'
 
 const USAGE = `usage:
+  npm run ops -- check-config
   npm run ops -- dead-letters
   npm run ops -- redrive <geps-sync-dead | mail-dead> [job id ...]
   npm run ops -- audit [--since <time>] [--until <time>] [--receipt <受付番号>]
@@ -136,6 +138,7 @@ const auditRangeOf = (args: string[]): AuditRange | undefined => {
 
 export const runOps = async (args: string[], env: Record<string, string | undefined>): Promise<number> => {
   const [command, queue, ...ids] = args
+  if (command === 'check-config') return checkConfig(env)
   const auditRange = command === 'audit' ? auditRangeOf(args.slice(1)) : undefined
   const trust = command === 'trust' ? TrustCommand.safeParse(args.slice(1)) : undefined
   const understood =
@@ -193,6 +196,20 @@ export const runOps = async (args: string[], env: Record<string, string | undefi
     await boss.stop({ graceful: false, timeout: 1000 })
     await database.close()
   }
+}
+
+/** Says what `npm start` would say of the settings, without starting: 0 when it can start. */
+const checkConfig = (env: Record<string, string | undefined>): number => {
+  const problems = settingsProblems(env)
+  if (problems.length > 0) {
+    console.error(`The settings need fixing:\n${problems.map((p) => `- ${p}`).join('\n')}`)
+    return 1
+  }
+  const config = configFromEnv(env)
+  console.log(
+    `The settings are complete for ${config.development ? 'a development instance (simulators for every neighbour left unset)' : 'production'}.`,
+  )
+  return 0
 }
 
 const open = (env: Record<string, string | undefined>): Promise<DatabaseHandle | undefined> =>

@@ -51,6 +51,9 @@ export const pathOfThisSite = (value: string | undefined): string => {
   return url.origin === THIS_SITE && new URL(path, THIS_SITE).origin === THIS_SITE ? path : '/'
 }
 
+/** What `/health/ready` answers: ready when every check says 'ok'. */
+export type Readiness = { ready: boolean; checks: Record<string, string> }
+
 export type AppOptions = {
   /** Every use case (core/use-cases/use-cases.ts's makeUseCases): the routes call these, never a port. */
   useCases: UseCases
@@ -58,6 +61,8 @@ export type AppOptions = {
   htmxScript: string
   /** Secure cookies: on for HTTPS, off for plain-HTTP local development. */
   secureCookies: boolean
+  /** Whether the process can serve now, and what each check found (`/health/ready`). */
+  readiness?: () => Promise<Readiness>
   /** Whether an error means a service (the database) is down for now: answered 503, try again. */
   isTemporarilyUnavailable?: (error: unknown) => boolean
   /**
@@ -163,7 +168,18 @@ export const createApp = (options: AppOptions) => {
   })
   const llms = llmsTxt(sessionDeps)
   app.get('/llms.txt', (c) => c.text(llms))
+  // Liveness: the process answers. Readiness: it can serve (the proxy or orchestrator sends it
+  // users only then); it fails at once when the process begins to stop.
   app.get('/health', (c) => c.text('ok'))
+  app.get('/health/live', (c) => c.text('ok'))
+  app.get('/health/ready', async (c) => {
+    c.header('Cache-Control', 'no-store')
+    const readiness = (await options.readiness?.().catch(() => undefined)) ?? {
+      ready: options.readiness === undefined,
+      checks: {},
+    }
+    return c.json(readiness, readiness.ready ? 200 : 503)
+  })
   app.get('/favicon.ico', (c) => c.body(null, 204))
   app.get('/view', (c) => {
     rememberView(c, c.req.query('mode') === 'simple' ? 'simple' : 'full')

@@ -228,8 +228,14 @@ const runToLatest = async (migrator: Migrator): Promise<void> => {
   if (error || failed) throw new Error(`Migration ${failed?.migrationName ?? ''} failed`, { cause: error })
 }
 
-export const migrateToLatest = (db: Kysely<Database>): Promise<void> =>
-  runToLatest(new Migrator({ db, provider: { getMigrations: async () => migrations } }))
+const portalMigrator = (db: Kysely<Database>) =>
+  new Migrator({ db, provider: { getMigrations: async () => migrations } })
+
+export const migrateToLatest = (db: Kysely<Database>): Promise<void> => runToLatest(portalMigrator(db))
+
+/** The names of this code's migrations the database has not run yet (readiness). */
+export const pendingMigrations = async (db: Kysely<Database>): Promise<string[]> =>
+  (await portalMigrator(db).getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name)
 
 /** The development parts' tables (the virtual cards), in their own schema with their own migrations. */
 export const migrateDevelopmentParts = async (db: Kysely<Database>): Promise<void> => {

@@ -2,9 +2,18 @@
  * Serves a fetch handler on the runtime at hand: Deno.serve under Deno, @hono/node-server under
  * Node. Listens on the given host only (127.0.0.1 by default).
  */
+import { Server as NetServer } from 'node:net'
 import { serve as serveOnNode } from '@hono/node-server'
 
-export type Served = { port: number; url: string; close(): Promise<void> }
+export type Served = {
+  port: number
+  url: string
+  /**
+   * Stops taking connections and lets the requests in flight finish, for up to `drainMs` (0, the
+   * default: at once); idle keep-alive connections are closed at once, the rest at the deadline.
+   */
+  close(drainMs?: number): Promise<void>
+}
 
 type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>
 
@@ -27,6 +36,7 @@ export const serveHttp = (
       fetch(request, info),
     )
     const port = server.addr.port
+    // Deno's shutdown lets the requests in flight finish.
     return Promise.resolve({ port, url: `http://${hostname}:${port}`, close: () => server.shutdown() })
   }
   return new Promise((resolve, reject) => {
@@ -34,10 +44,27 @@ export const serveHttp = (
       resolve({
         port: info.port,
         url: `http://${hostname}:${info.port}`,
-        close: () =>
+        close: (drainMs = 0) =>
           new Promise<void>((done) => {
-            server.close(() => done())
-            ;(server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.()
+            const connections = server as unknown as {
+              closeAllConnections(): void
+              closeIdleConnections(): void
+            }
+            if (drainMs === 0) {
+              server.close(() => done())
+              connections.closeAllConnections()
+              return
+            }
+            // Stops accepting, but not as http.Server.close does: that also drops each connection
+            // without a request parsed yet, one whose request is still on its way included. Idle
+            // connections are closed from a moment later, as they become idle, until the deadline.
+            const idle = setInterval(() => connections.closeIdleConnections(), 250)
+            const deadline = setTimeout(() => connections.closeAllConnections(), drainMs)
+            NetServer.prototype.close.call(server, () => {
+              clearInterval(idle)
+              clearTimeout(deadline)
+              done()
+            })
           }),
       })
     })

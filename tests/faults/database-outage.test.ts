@@ -5,27 +5,24 @@
  * away and came back, with a count, instead of a line per failed query. The database is a private
  * server of this test, so that stopping it disturbs no other.
  */
-import { afterAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { USER_UPDATED_SUBJECT } from '../../core/domain/mails.ts'
 import { hanakoOverHttp } from '../support/hanako-over-http.ts'
-import { startPortalWorld } from '../support/portal-processes.ts'
+import { startPortalWorld, stepsAfterAll } from '../support/portal-processes.ts'
 import { startPrivatePostgres } from '../support/private-postgres.ts'
 import { startSlowSmtpRelay } from '../support/slow-smtp.ts'
 import { waitFor } from '../support/wait.ts'
 
-const cleanUp: (() => Promise<unknown>)[] = []
-afterAll(async () => {
-  for (const step of cleanUp.reverse()) await step().catch(() => {})
-})
+const cleanUp = stepsAfterAll()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 it('sends each mail once across a 70 s outage, answers 503 fast, and logs the outage in two lines', async () => {
   const pg = await startPrivatePostgres()
-  cleanUp.push(pg.stop)
+  cleanUp(pg.stop)
   const world = await startPortalWorld(pg.url)
-  cleanUp.push(world.stop)
+  cleanUp(world.stop)
   const smtp = await startSlowSmtpRelay(world.sink.port, { replyAfterDataMs: 3_000 })
-  cleanUp.push(smtp.close)
+  cleanUp(smtp.close)
   const portal = await world.start({ SMTP_URL: smtp.url })
   const hanako = hanakoOverHttp(portal.url)
 
@@ -47,6 +44,11 @@ it('sends each mail once across a 70 s outage, answers 503 fast, and logs the ou
   }
   expect(Math.max(...waits), JSON.stringify(waits)).toBeLessThan(3_000)
   console.log(`database-outage: pages answered 503 in ${waits.join(', ')} ms`)
+  // Not ready meanwhile (a proxy sends users elsewhere), and says why; alive all the same.
+  const ready = await fetch(`${portal.url}/health/ready`)
+  expect(ready.status).toBe(503)
+  expect(await ready.json()).toMatchObject({ ready: false, checks: { database: 'unreachable' } })
+  expect((await fetch(`${portal.url}/health/live`)).status).toBe(200)
 
   await sleep(downAt + 70_000 - Date.now())
   await pg.up()

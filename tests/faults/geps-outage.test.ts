@@ -6,30 +6,19 @@
  * The portal runs as its own process on a fresh PostgreSQL database, with its production retry
  * rules; GEPS is the simulator behind a faulty front (tests/support/faulty-geps.ts).
  */
-import postgres from 'postgres'
-import { afterAll, expect, it } from 'vitest'
-import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../support/database.ts'
+import { expect, it } from 'vitest'
 import { hanakoOverHttp } from '../support/hanako-over-http.ts'
-import { startPortalWorld } from '../support/portal-processes.ts'
+import { startWorldOnFreshPostgres, stepsAfterAll } from '../support/portal-processes.ts'
 import { waitFor } from '../support/wait.ts'
 
-const cleanUp: (() => Promise<unknown>)[] = []
-afterAll(async () => {
-  for (const step of cleanUp.reverse()) await step().catch(() => {})
-})
+const cleanUp = stepsAfterAll()
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 it('waits out a 404 deploy and an outage without 連携失敗 or hammering, and delivers within seconds after', async (ctx) => {
-  const server = await postgresServer()
-  if (!server) return skipWithoutPostgres(ctx)
-  const database = await createPostgresDatabase(server)
-  cleanUp.push(database.drop)
-  const world = await startPortalWorld(database.url)
-  cleanUp.push(world.stop)
+  const world = await startWorldOnFreshPostgres(ctx, cleanUp)
   const { geps, gepsFront } = world
   const portal = await world.start()
-  const sql = postgres(database.url, { max: 1, onnotice: () => {} })
-  cleanUp.push(() => sql.end({ timeout: 1 }))
+  const { sql } = world
   const states = async () =>
     (await sql`select id, sync_state from user_changes`) as { id: string; sync_state: string }[]
 

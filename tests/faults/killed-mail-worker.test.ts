@@ -5,43 +5,34 @@
  * per kill, and holds them to at most two per kill on average (eight mails are in flight at a kill).
  */
 import { sql } from 'kysely'
-import { afterAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { openDatabase } from '../../adapters/db/database.ts'
 import { newBoss } from '../../adapters/job-queue/boss.ts'
 import type { UserMail } from '../../core/ports.ts'
-import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../support/database.ts'
-import { startPortalWorld } from '../support/portal-processes.ts'
+import { startWorldOnFreshPostgres, stepsAfterAll } from '../support/portal-processes.ts'
 import { startSlowSmtpRelay } from '../support/slow-smtp.ts'
 import { waitFor } from '../support/wait.ts'
 
-const cleanUp: (() => Promise<unknown>)[] = []
-afterAll(async () => {
-  for (const step of cleanUp.reverse()) await step().catch(() => {})
-})
+const cleanUp = stepsAfterAll()
 
 const MAILS = 480
 const KILLS = 8
 
 it('sends again only what SMTP accepted in the instant before a kill, with the same Message-ID', async (ctx) => {
-  const server = await postgresServer()
-  if (!server) return skipWithoutPostgres(ctx)
-  const database = await createPostgresDatabase(server)
-  cleanUp.push(database.drop)
-  const world = await startPortalWorld(database.url)
-  cleanUp.push(world.stop)
+  const world = await startWorldOnFreshPostgres(ctx, cleanUp)
   // A relay that takes 20 ms to take each mail, and answers as soon as it has: what is left is
   // the portal's own window, from the answer to the record.
   const smtp = await startSlowSmtpRelay(world.sink.port, { acceptAfterMs: 20 })
-  cleanUp.push(smtp.close)
+  cleanUp(smtp.close)
   const env = { SMTP_URL: smtp.url }
   let worker = await world.start(env)
 
-  const handle = await openDatabase({ backend: 'postgres', url: database.url, poolSize: 2 })
-  cleanUp.push(() => handle.close())
+  const handle = await openDatabase({ backend: 'postgres', url: world.databaseUrl, poolSize: 2 })
+  cleanUp(() => handle.close())
   const boss = newBoss(handle, { max: 2, maintenance: false })
   boss.on('error', () => {})
   await boss.start()
-  cleanUp.push(() => boss.stop({ graceful: false, timeout: 1000 }))
+  cleanUp(() => boss.stop({ graceful: false, timeout: 1000 }))
   for (let i = 0; i < MAILS; i++) {
     const mail: UserMail = {
       userId: crypto.randomUUID(),

@@ -4,31 +4,20 @@
  * reconciliation marks it 連携失敗, its user is mailed, the log tells the operator, and a re-drive
  * then delivers it (and mails that it went through).
  */
-import postgres from 'postgres'
-import { afterAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { SYNC_FAILED_SUBJECT, SYNC_RECOVERED_SUBJECT } from '../../core/domain/mails.ts'
-import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../support/database.ts'
 import { HANAKO_EMAIL, hanakoOverHttp } from '../support/hanako-over-http.ts'
-import { startPortalWorld } from '../support/portal-processes.ts'
+import { startWorldOnFreshPostgres, stepsAfterAll } from '../support/portal-processes.ts'
 import { runToEnd } from '../support/server-process.ts'
 import { waitFor } from '../support/wait.ts'
 
-const cleanUp: (() => Promise<unknown>)[] = []
-afterAll(async () => {
-  for (const step of cleanUp.reverse()) await step().catch(() => {})
-})
+const cleanUp = stepsAfterAll()
 
 it('tells 連携失敗 for a change whose worker was killed on its last try, and delivers it when re-driven', async (ctx) => {
-  const server = await postgresServer()
-  if (!server) return skipWithoutPostgres(ctx)
-  const database = await createPostgresDatabase(server)
-  cleanUp.push(database.drop)
-  const world = await startPortalWorld(database.url)
-  cleanUp.push(world.stop)
+  const world = await startWorldOnFreshPostgres(ctx, cleanUp)
   const { geps, gepsFront, sink } = world
   const first = await world.start()
-  const sql = postgres(database.url, { max: 1, onnotice: () => {} })
-  cleanUp.push(() => sql.end({ timeout: 1 }))
+  const { sql } = world
   const state = async (id: string) =>
     (await sql`select sync_state from user_changes where id = ${id}`)[0]?.sync_state as string | undefined
 
@@ -55,7 +44,7 @@ it('tells 連携失敗 for a change whose worker was killed on its last try, and
 
   // The operator re-drives it: it is delivered, and she learns that it went through.
   const redrive = await runToEnd(process.execPath, ['jobs/ops.ts', 'redrive', 'geps-sync-dead'], {
-    DATABASE_URL: database.url,
+    DATABASE_URL: world.databaseUrl,
   })
   expect(redrive.output).toContain('1')
   await waitFor('the change shows 連携完了', async () => (await state(id)) === 'done', 60_000)

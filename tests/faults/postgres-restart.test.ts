@@ -5,23 +5,20 @@
  * restarting it disturbs no other test.
  */
 import postgres from 'postgres'
-import { afterAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { USER_UPDATED_SUBJECT } from '../../core/domain/mails.ts'
 import { formClient, pathOf } from '../support/form-client.ts'
-import { startPortalWorld } from '../support/portal-processes.ts'
+import { startPortalWorld, stepsAfterAll } from '../support/portal-processes.ts'
 import { startPrivatePostgres } from '../support/private-postgres.ts'
 import { waitFor } from '../support/wait.ts'
 
-const cleanUp: (() => Promise<unknown>)[] = []
-afterAll(async () => {
-  for (const step of cleanUp.reverse()) await step().catch(() => {})
-})
+const cleanUp = stepsAfterAll()
 
 it('answers 503 while PostgreSQL restarts, reconnects, and delivers every change once', async () => {
   const pg = await startPrivatePostgres()
-  cleanUp.push(pg.stop)
+  cleanUp(pg.stop)
   const world = await startPortalWorld(pg.url)
-  cleanUp.push(world.stop)
+  cleanUp(world.stop)
   const { geps, sink } = world
   const portal = await world.start()
 
@@ -90,7 +87,7 @@ it('answers 503 while PostgreSQL restarts, reconnects, and delivers every change
   // Every change committed (those whose answer the user saw, and any whose answer was lost) is
   // delivered to GEPS once and mailed once.
   const sql = postgres(pg.url, { max: 1, onnotice: () => {} })
-  cleanUp.push(() => sql.end({ timeout: 1 }))
+  cleanUp(() => sql.end({ timeout: 1 }))
   const changes = async () =>
     (await sql`select id, sync_state from user_changes`) as { id: string; sync_state: string }[]
   await waitFor(

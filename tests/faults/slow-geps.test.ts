@@ -3,25 +3,15 @@
  * up on and waits longer than its own timeout before the next, so that GEPS never has two requests
  * for one change open at once; the Idempotency-Key then keeps the late ones from applying it twice.
  */
-import postgres from 'postgres'
-import { afterAll, expect, it } from 'vitest'
-import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../support/database.ts'
+import { expect, it } from 'vitest'
 import { hanakoOverHttp } from '../support/hanako-over-http.ts'
-import { startPortalWorld } from '../support/portal-processes.ts'
+import { startWorldOnFreshPostgres, stepsAfterAll } from '../support/portal-processes.ts'
 import { waitFor } from '../support/wait.ts'
 
-const cleanUp: (() => Promise<unknown>)[] = []
-afterAll(async () => {
-  for (const step of cleanUp.reverse()) await step().catch(() => {})
-})
+const cleanUp = stepsAfterAll()
 
 it('never has two requests for one change open at GEPS, and GEPS applies it once', async (ctx) => {
-  const server = await postgresServer()
-  if (!server) return skipWithoutPostgres(ctx)
-  const database = await createPostgresDatabase(server)
-  cleanUp.push(database.drop)
-  const world = await startPortalWorld(database.url)
-  cleanUp.push(world.stop)
+  const world = await startWorldOnFreshPostgres(ctx, cleanUp)
   const { geps, gepsFront } = world
   const portal = await world.start()
 
@@ -31,8 +21,7 @@ it('never has two requests for one change open at GEPS, and GEPS applies it once
   const requestsFor = () => gepsFront.front.requests.filter((r) => r.key === id)
   await waitFor('two tries reached GEPS', () => requestsFor().length >= 2, 90_000)
   gepsFront.front.answer = 'pass'
-  const sql = postgres(database.url, { max: 1, onnotice: () => {} })
-  cleanUp.push(() => sql.end({ timeout: 1 }))
+  const { sql } = world
   await waitFor(
     'the change is delivered',
     async () => (await sql`select sync_state from user_changes where id = ${id}`)[0]?.sync_state === 'done',

@@ -3,28 +3,19 @@
  * minutes): the portal waits for the answer instead of giving up and sending the mail again, so
  * each mail arrives once.
  */
-import { afterAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { USER_UPDATED_SUBJECT } from '../../core/domain/mails.ts'
-import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../support/database.ts'
 import { hanakoOverHttp } from '../support/hanako-over-http.ts'
-import { startPortalWorld } from '../support/portal-processes.ts'
+import { startWorldOnFreshPostgres, stepsAfterAll } from '../support/portal-processes.ts'
 import { startSlowSmtpRelay } from '../support/slow-smtp.ts'
 import { waitFor } from '../support/wait.ts'
 
-const cleanUp: (() => Promise<unknown>)[] = []
-afterAll(async () => {
-  for (const step of cleanUp.reverse()) await step().catch(() => {})
-})
+const cleanUp = stepsAfterAll()
 
 it('waits for a relay that answers the end of DATA after 20 s, and sends each mail once', async (ctx) => {
-  const server = await postgresServer()
-  if (!server) return skipWithoutPostgres(ctx)
-  const database = await createPostgresDatabase(server)
-  cleanUp.push(database.drop)
-  const world = await startPortalWorld(database.url)
-  cleanUp.push(world.stop)
+  const world = await startWorldOnFreshPostgres(ctx, cleanUp)
   const smtp = await startSlowSmtpRelay(world.sink.port, { replyAfterDataMs: 20_000 })
-  cleanUp.push(smtp.close)
+  cleanUp(smtp.close)
   const portal = await world.start({ SMTP_URL: smtp.url })
 
   const hanako = hanakoOverHttp(portal.url)

@@ -4,25 +4,15 @@
  * PostgreSQL database (PGlite is one process); GEPS is a simulator in this process, told to hold
  * the first request so that the worker dies while it waits.
  */
-import postgres from 'postgres'
-import { afterAll, expect, it } from 'vitest'
-import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../support/database.ts'
+import { expect, it } from 'vitest'
 import { formClient, pathOf } from '../support/form-client.ts'
-import { startPortalWorld } from '../support/portal-processes.ts'
+import { startWorldOnFreshPostgres, stepsAfterAll } from '../support/portal-processes.ts'
 import { waitFor } from '../support/wait.ts'
 
-const cleanUp: (() => Promise<unknown>)[] = []
-afterAll(async () => {
-  for (const step of cleanUp.reverse()) await step().catch(() => {})
-})
+const cleanUp = stepsAfterAll()
 
 it('runs a job again after its worker is killed mid-delivery, and GEPS applies it once', async (ctx) => {
-  const server = await postgresServer()
-  if (!server) return skipWithoutPostgres(ctx)
-  const database = await createPostgresDatabase(server)
-  cleanUp.push(database.drop)
-  const world = await startPortalWorld(database.url)
-  cleanUp.push(world.stop)
+  const world = await startWorldOnFreshPostgres(ctx, cleanUp)
   const { geps } = world
   const first = await world.start()
 
@@ -53,8 +43,7 @@ it('runs a job again after its worker is killed mid-delivery, and GEPS applies i
 
   await world.start()
   await waitFor('GEPS took the change', () => geps.received.size > 0, 90_000)
-  const sql = postgres(database.url, { max: 1, onnotice: () => {} })
-  cleanUp.push(() => sql.end({ timeout: 1 }))
+  const { sql } = world
   await waitFor(
     'the change shows 連携完了',
     async () =>

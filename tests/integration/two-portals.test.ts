@@ -4,28 +4,18 @@
  * synced to GEPS once and mailed once, and the expiry reminder due is mailed once although both
  * workers scan for it.
  */
-import postgres from 'postgres'
-import { afterAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { CERTIFICATE_EXPIRY_SUBJECT, USER_UPDATED_SUBJECT } from '../../core/domain/mails.ts'
-import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../support/database.ts'
 import { formClient, textFieldsOf } from '../support/form-client.ts'
-import { startPortalWorld } from '../support/portal-processes.ts'
+import { startWorldOnFreshPostgres, stepsAfterAll } from '../support/portal-processes.ts'
 import { waitFor } from '../support/wait.ts'
 
-const cleanUp: (() => Promise<unknown>)[] = []
-afterAll(async () => {
-  for (const step of cleanUp.reverse()) await step().catch(() => {})
-})
+const cleanUp = stepsAfterAll()
 
 const UPDATES_EACH = 6
 
 it('syncs and mails each change once, and each reminder once, with two webs and two workers', async (ctx) => {
-  const server = await postgresServer()
-  if (!server) return skipWithoutPostgres(ctx)
-  const database = await createPostgresDatabase(server)
-  cleanUp.push(database.drop)
-  const world = await startPortalWorld(database.url)
-  cleanUp.push(world.stop)
+  const world = await startWorldOnFreshPostgres(ctx, cleanUp)
   const { geps, sink } = world
   // One after the other: the second finds the demo data the first created.
   const portals = [await world.start(), await world.start()]
@@ -60,8 +50,7 @@ it('syncs and mails each change once, and each reminder once, with two webs and 
   const made = (await Promise.all([updates('hanako-file', 'hanako-2026'), updates('taro-ic', '1234')])).flat()
   expect(new Set(made).size).toBe(2 * UPDATES_EACH)
 
-  const sql = postgres(database.url, { max: 1, onnotice: () => {} })
-  cleanUp.push(() => sql.end({ timeout: 1 }))
+  const { sql } = world
   await waitFor(
     'every change is delivered',
     async () =>

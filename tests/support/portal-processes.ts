@@ -2,10 +2,13 @@
  * Portals run as their own processes on one PostgreSQL database, with their outside world in this
  * process: a GEPS simulator and an SMTP sink. For the fault tests and the benchmark.
  */
+import postgres from 'postgres'
+import { afterAll } from 'vitest'
 import { systemClock } from '../../adapters/clock/system-clock.ts'
 import { gepsSimulator } from '../../adapters/dev/geps.simulator.ts'
 import { startMailSink } from '../../adapters/dev/mail-sink.ts'
 import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
+import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from './database.ts'
 import { serveFaultyGeps } from './faulty-geps.ts'
 import { type ServerProcess, startServerProcess } from './server-process.ts'
 
@@ -46,4 +49,35 @@ export const startPortalWorld = async (databaseUrl: string) => {
       for (const step of stops.reverse()) await step().catch(() => {})
     },
   }
+}
+
+/** Steps run after the file's tests, the latest first, each whatever the others did. */
+export const stepsAfterAll = (): ((step: () => Promise<unknown>) => void) => {
+  const steps: (() => Promise<unknown>)[] = []
+  afterAll(async () => {
+    for (const step of steps.reverse()) await step().catch(() => {})
+  })
+  return (step) => void steps.push(step)
+}
+
+/**
+ * A world on a fresh database of the PostgreSQL server, stopped and dropped after the file's tests
+ * (`cleanUp`), with `sql` to look into it. Without a server the test is skipped (under CI it fails).
+ */
+export const startWorldOnFreshPostgres = async (
+  ctx: { skip: (note?: string) => void },
+  cleanUp: (step: () => Promise<unknown>) => void,
+) => {
+  const server = await postgresServer()
+  if (!server) {
+    skipWithoutPostgres(ctx)
+    throw new Error('skipped')
+  }
+  const database = await createPostgresDatabase(server)
+  cleanUp(database.drop)
+  const world = await startPortalWorld(database.url)
+  cleanUp(world.stop)
+  const sql = postgres(database.url, { max: 1, onnotice: () => {} })
+  cleanUp(() => sql.end({ timeout: 1 }))
+  return { ...world, databaseUrl: database.url, sql }
 }
