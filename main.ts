@@ -47,6 +47,7 @@ import { newBoss } from './adapters/job-queue/boss.ts'
 import { pgBossJobQueue } from './adapters/job-queue/job-queue.pgboss.ts'
 import { bringWaitingJobsForward, changesWithoutDelivery } from './adapters/job-queue/waiting-jobs.ts'
 import { httpJpki } from './adapters/jpki/jpki.http.ts'
+import { createLogger, type Log, logTo } from './adapters/log/logger.ts'
 import { smtpMailer } from './adapters/mail/mailer.smtp.ts'
 import { httpMandateProvider } from './adapters/mandates/mandate-provider.http.ts'
 import { kyselyCrlCache } from './adapters/revocation/crl-cache.ts'
@@ -190,7 +191,8 @@ const Settings = z
 /** The portal's configuration (see Settings), and what a test or an embedder may add: a clock, a log. */
 export type PortalConfig = z.output<typeof Settings> & {
   clock?: Clock
-  log?: (message: string) => void
+  /** Where the log goes instead of standard output (JSON lines; readable on a terminal in development). */
+  log?: Log
   /** Shorter retry delays, for tests that watch a retry happen. */
   queueOverrides?: QueueOverrides
 }
@@ -273,6 +275,8 @@ export type Portal = {
   })[]
   /** Stops the portal; with `graceMs`, readiness fails that long first (SIGTERM, see PortalConfig.shutdown). */
   stop(options?: { graceMs?: number }): Promise<void>
+  /** The portal's log. */
+  log: Log
 }
 
 const htmxScript = () =>
@@ -280,7 +284,8 @@ const htmxScript = () =>
 
 export const startPortal = async (config: PortalConfig): Promise<Portal> => {
   const clock = config.clock ?? systemClock
-  const log = config.log ?? ((m: string) => console.log(`[${clock.now().toISOString()}] ${m}`))
+  const log: Log =
+    config.log ?? logTo(await createLogger({ pretty: config.development && process.stdout.isTTY === true }))
   const problems = productionProblems(config)
   if (problems.length > 0) throw new SettingsError(problems.join('\n'))
   const { development } = config
@@ -464,6 +469,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
         return forwarded || remoteAddressOf(c.env)
       },
       log: (m, e) => (e === undefined ? log(m) : outage.error(m, e)),
+      logRequest: (entry) => log('request', entry),
     })
     const server = await serveHttp(app.fetch, { port: config.port, hostname: config.host })
     // Requests in flight finish (up to the shutdown timeout), then the workers, then the rest.
@@ -476,6 +482,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       gepsSimulator: simulator,
       jpkiSimulator: jpkiSim,
       mandateSimulators,
+      log,
       stop: async ({ graceMs = 0 } = {}) => {
         stopping = true
         if (graceMs > 0) {
@@ -561,19 +568,27 @@ if (import.meta.main) {
     }
     process.exit(1)
   })
-  printWelcome(portal, config)
-  console.log(
-    `\nReady in ${((Date.now() - started) / 1000).toFixed(1)} s, RSS ${Math.round(process.memoryUsage().rss / 1e6)} MB.`,
-  )
+  const readyInMs = Date.now() - started
+  const rssMb = Math.round(process.memoryUsage().rss / 1e6)
+  if (config.development || process.stdout.isTTY) {
+    printWelcome(portal, config)
+    console.log(`\nReady in ${(readyInMs / 1000).toFixed(1)} s, RSS ${rssMb} MB.`)
+  } else {
+    // Production: standard output is the log, JSON lines only.
+    portal.log('ready', { url: portal.url, readyInMs, rssMb })
+  }
+  // SIGTERM (an orchestrator, a deploy): readiness fails first, for the proxy to stop sending
+  // users here; SIGINT (Ctrl-C at a terminal) stops at once. Either lets work in flight finish.
   let stopping = false
-  const shutdown = async () => {
+  const shutdown = async (signal: 'SIGTERM' | 'SIGINT') => {
     if (stopping) return
     stopping = true
-    console.log('Stopping...')
+    const graceMs = signal === 'SIGTERM' ? config.shutdown.graceMs : 0
+    portal.log('stopping', { signal, graceMs })
     // Whatever hangs (a database that is away), the process ends when its time is up.
     const deadline = setTimeout(
       () => {
-        console.error('Stopping took too long: exiting with work unfinished (it is retried elsewhere).')
+        portal.log('stopping took too long: exiting with work unfinished (it is retried elsewhere)')
         process.exit(1)
       },
       graceMs + 2 * config.shutdown.timeoutMs + 5_000,
@@ -582,12 +597,6 @@ if (import.meta.main) {
     await portal.stop({ graceMs })
     process.exit(0)
   }
-  // SIGTERM (an orchestrator, a deploy): readiness fails first, for the proxy to stop sending
-  // users here; SIGINT (Ctrl-C at a terminal) stops at once. Either lets work in flight finish.
-  let graceMs = 0
-  process.on('SIGINT', shutdown)
-  process.on('SIGTERM', () => {
-    graceMs = config.shutdown.graceMs
-    void shutdown()
-  })
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
 }

@@ -320,7 +320,12 @@ export type UnitOfWork = { run<T>(work: (tx: Transactional) => Promise<T>): Prom
 
 // ---- Outside services -----------------------------------------------------------------------
 
-export type DeliveryError = { kind: 'transient' | 'permanent'; message: string }
+export type DeliveryError = {
+  kind: 'transient' | 'permanent'
+  message: string
+  /** Held back without a request: the service is known to be down (adapters/geps/geps-outage-gate.ts). */
+  heldBack?: true
+}
 
 export type Mailer = { send(mail: Mail): Promise<Result<{ messageId: string }, DeliveryError>> }
 

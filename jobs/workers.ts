@@ -15,7 +15,8 @@ export type WorkerOptions = {
   findLostDeliveries: () => Promise<{ changeId: string; reason: string }[]>
   /** How many GEPS deliveries and mails run at once: 1 each on PGlite, which has one connection. */
   concurrency?: { geps: Concurrency; mail: Concurrency }
-  log?: (message: string) => void
+  /** A message and its fields (job id, change id, attempt): never an address or a name. */
+  log?: (message: string, fields?: Record<string, unknown>) => void
 }
 
 /**
@@ -77,8 +78,14 @@ export const startWorkers = async (boss: PgBoss, options: WorkerOptions): Promis
     settle(jobs, async (job) => {
       const finalAttempt = job.retryCount >= QUEUES['geps-sync'].retryLimit
       const result = await sync.deliverChange({ changeId: job.data.changeId, finalAttempt })
-      if (result.ok) return 'completed'
-      log(`geps-sync ${job.data.changeId}: ${result.error.kind} failure: ${result.error.message}`)
+      const fields = { jobId: job.id, changeId: job.data.changeId, attempt: job.retryCount + 1 }
+      if (result.ok) {
+        log('geps-sync: delivered', { ...fields, receiptNumber: result.value.receiptNumber })
+        return 'completed'
+      }
+      // One held back while GEPS is down is told once, by the gate, not once per delivery.
+      if (!result.error.heldBack)
+        log(`geps-sync: ${result.error.kind} failure: ${result.error.message}`, fields)
       if (result.error.kind === 'permanent') return { deadletter: result.error.message }
       throw new Error(result.error.message)
     }),
@@ -92,6 +99,7 @@ export const startWorkers = async (boss: PgBoss, options: WorkerOptions): Promis
       if (await sync.endLostDelivery(lost))
         log(
           `geps-sync change ${lost.changeId}: its job ended without a result (${lost.reason}); the change is now 連携失敗 and its users are told. Re-drive its dead letter once the cause is fixed.`,
+          { changeId: lost.changeId },
         )
     }
   })
@@ -113,12 +121,16 @@ export const startWorkers = async (boss: PgBoss, options: WorkerOptions): Promis
     settle(jobs, async (job) => {
       const sent = await sync.sendMail(job.data)
       if (sent.ok) {
+        log(`mail: ${sent.value}`, { jobId: job.id, attempt: job.retryCount + 1 })
         // A mail to someone erased (F4): its job goes as soon as the mail is out, address and all.
         if (job.data.forgetOnceSent) await boss.deleteJob('mail', job.id)
         return 'completed'
       }
       // The job's id, not the address: logs keep no one's personal data.
-      log(`mail job ${job.id}: ${sent.error.kind} failure: ${sent.error.message}`)
+      log(`mail: ${sent.error.kind} failure: ${sent.error.message}`, {
+        jobId: job.id,
+        attempt: job.retryCount + 1,
+      })
       const givingUp = sent.error.kind === 'permanent' || job.retryCount >= QUEUES.mail.retryLimit
       // A mail to someone erased (F4) that cannot be delivered goes with its job: no dead letter
       // may keep the address the portal erased.

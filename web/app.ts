@@ -4,6 +4,7 @@
  */
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { routePath } from 'hono/route'
 import { NONCE, secureHeaders } from 'hono/secure-headers'
 import { DEFAULT_CARD_HELPER_URL } from '../core/lib/helper-token.ts'
 import type { UseCases } from '../core/use-cases/use-cases.ts'
@@ -84,7 +85,21 @@ export type AppOptions = {
   /** The client's address, as the runtime's server knows it. */
   clientAddressOf?: (c: Context) => string | undefined
   log?: (message: string, error?: unknown) => void
+  /** Each request once answered, as a structured log line (see the middleware in createApp). */
+  logRequest?: (entry: RequestLogEntry) => void
 }
+
+export type RequestLogEntry = {
+  requestId: string
+  method: string
+  route: string
+  status: number
+  durationMs: number
+  userId: string | undefined
+}
+
+/** An X-Request-Id taken as given: a proxy's id, not a way to write into the log. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/
 
 export const createApp = (options: AppOptions) => {
   const { useCases } = options
@@ -95,6 +110,28 @@ export const createApp = (options: AppOptions) => {
     sessionLimits: useCases.sessions.limits,
   }
   const log = options.log ?? ((m: string, e?: unknown) => console.error(m, e))
+
+  // Every request is logged once it is answered: its id (the proxy's X-Request-Id, or one made
+  // here, and sent back), the route as registered (ids in the path stay out), the status, the
+  // time taken and the signed-in user's id. Nothing the user typed.
+  app.use('*', async (c, next) => {
+    const given = c.req.header('x-request-id')
+    const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID()
+    const started = performance.now()
+    try {
+      await next()
+    } finally {
+      c.header('X-Request-Id', requestId)
+      options.logRequest?.({
+        requestId,
+        method: c.req.method,
+        route: routePath(c, -1),
+        status: c.res.status,
+        durationMs: Math.round(performance.now() - started),
+        userId: c.get('session')?.userId,
+      })
+    }
+  })
 
   // Every answer, whatever its route: within the size limit, with the security headers.
   // No form here comes near this; a larger body is refused before anything reads it.

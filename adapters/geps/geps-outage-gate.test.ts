@@ -41,7 +41,10 @@ describe('the GEPS outage gate', () => {
       // A backlog of 100 while down: none of it reaches GEPS.
       for (let i = 0; i < 100; i++) {
         const held = await gate.deleteUser(deletion(`b${i}`))
-        expect(held).toMatchObject({ ok: false, error: { kind: 'transient', message: /not sent/ } })
+        expect(held).toMatchObject({
+          ok: false,
+          error: { kind: 'transient', message: /not sent/, heldBack: true },
+        })
       }
       expect(state.requests).toBe(3)
       // The interval passes: one job is brought forward, and one delivery goes, the next is held.

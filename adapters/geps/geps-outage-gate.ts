@@ -80,6 +80,7 @@ export const withOutageGate = (geps: Geps, options: OutageGateOptions): GatedGep
           return err({
             kind: 'transient' as const,
             message: `GEPS is unavailable since ${downSince.toISOString()}: waiting for it to answer again (not sent)`,
+            heldBack: true as const,
           })
         }
         probeAllowed = false

@@ -17,7 +17,8 @@ import { everythingStored } from '../support/stored-text.ts'
 const logs: string[] = []
 let portal: Portal & { close(): Promise<void> }
 beforeAll(async () => {
-  portal = await startTestPortal({ log: (m) => logs.push(m) })
+  // Each line whole, its fields too, as the JSON lines an operator's pipeline would get.
+  portal = await startTestPortal({ log: (m, fields) => logs.push(JSON.stringify({ msg: m, ...fields })) })
 })
 afterAll(async () => portal?.close())
 
@@ -88,4 +89,21 @@ it('writes no PIN and no private key to the database, the logs or a mail', async
     expect(logs.join('\n').includes(secret), `logs hold ${secret}`).toBe(false)
     expect(mails.includes(secret), `mails hold ${secret}`).toBe(false)
   }
+
+  // The log carries ids, routes, statuses and times: no one's name, address, mail address,
+  // telephone, the certificate file, nor a session's token.
+  const log = logs.join('\n')
+  expect(log).toContain('"route":"/user/confirm"') // the search looked at the request lines
+  expect(log).toMatch(/"userId":"[0-9a-f-]{36}"/)
+  const hanako = (await portal.database.db.selectFrom('users').selectAll().execute()).filter(
+    (u) => u.email !== '',
+  )
+  expect(hanako.length).toBeGreaterThan(2)
+  const personal = hanako.flatMap((u) =>
+    [u.name, u.name_kana, u.address, u.email, u.phone, u.department].filter((v) => v && v.length >= 4),
+  )
+  const sessionTokens = [c, renewal, myNumber, fileUser].map((client) => client.cookies.get('sid') ?? '')
+  const p12Base64 = btoa(String.fromCharCode(...new Uint8Array(await p12.arrayBuffer()).slice(99, 159)))
+  for (const value of [...personal, ...sessionTokens.filter((t) => t.length > 8), p12Base64])
+    expect(log.includes(value), `logs hold ${value}`).toBe(false)
 })

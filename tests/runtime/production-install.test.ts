@@ -29,7 +29,7 @@ afterAll(async () => {
 })
 
 /** The development packages a production install leaves out. */
-const DEVELOPMENT_ONLY = ['smtp-server', 'mailparser']
+const DEVELOPMENT_ONLY = ['smtp-server', 'mailparser', 'pino-pretty']
 
 /** A copy of the project's code over the installed packages, less `without`; its main.ts. */
 const projectCopy = (name: string, options: { without: string[]; unmendDriver?: boolean }) => {
@@ -70,9 +70,12 @@ it('starts in production without the development packages', async (ctx) => {
     SMTP_URL: 'smtp://127.0.0.1:9',
     WORKERS: 'false',
     PORT: '0',
+    SHUTDOWN_GRACE_SECONDS: '0',
   })
   cleanUps.push(() => portal.stop())
   expect(portal.output()).not.toContain('Mailbox:')
+  // Standard output is the log: JSON lines only.
+  for (const line of portal.output().trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow()
   expect((await fetch(`${portal.url}/sign-in`)).status).toBe(200)
   expect((await fetch(`${portal.url}/dev/mailbox`)).status).toBe(404)
   expect(await portal.stop()).toBe(0)

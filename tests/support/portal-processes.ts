@@ -33,6 +33,8 @@ export const startPortalWorld = async (databaseUrl: string) => {
     JPKI_SIMULATOR_PORT: '0',
     GEPS_URL: served.url,
     SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+    // A test stops its processes at once (SIGTERM without the grace a proxy needs).
+    SHUTDOWN_GRACE_SECONDS: '0',
   }
   return {
     geps,

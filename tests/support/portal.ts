@@ -6,7 +6,7 @@ import { portalDatabase } from './database.ts'
 
 export const startTestPortal = async (
   options: {
-    log?: (message: string) => void
+    log?: (message: string, fields?: Record<string, unknown>) => void
     icCardPinTries?: PortalConfig['icCardPinTries']
     /** Whether the GEPS and mail workers run (default true); without, jobs wait where they are put. */
     workers?: boolean

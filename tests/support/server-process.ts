@@ -24,8 +24,12 @@ export const startServerProcess = (
     }, timeoutMs)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
-      const found = /Portal:\s+(http:\/\/\S+?)\/?\s/.exec(output)
-      if (found?.[1] && /Ready in/.test(output)) {
+      // Development prints a banner; production logs a JSON line `ready` with its url.
+      const banner = /Portal:\s+(http:\/\/\S+?)\/?\s/.exec(output)
+      const readyLine = output.split('\n').find((line) => line.includes('"msg":"ready"'))
+      const logged = readyLine ? /"url":"(http:\/\/[^"]+)"/.exec(readyLine) : null
+      const found = banner && /Ready in/.test(output) ? banner : logged
+      if (found?.[1]) {
         clearTimeout(timer)
         resolve({
           url: found[1],
