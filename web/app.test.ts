@@ -140,7 +140,9 @@ describe('pages that show personal data', () => {
       .filter((r) => r.method === 'GET' && !r.path.includes(':') && !r.path.includes('*'))
       .map((r) => r.path)
       .filter(
-        (path) => !path.startsWith('/assets/') && !['/llms.txt', '/health', '/health/live', '/favicon.ico'].includes(path),
+        (path) =>
+          !path.startsWith('/assets/') &&
+          !['/llms.txt', '/health', '/health/live', '/favicon.ico'].includes(path),
       )
     expect(pages).toEqual(expect.arrayContaining(['/menu', '/user/edit', '/business/history']))
     const shown: string[] = []

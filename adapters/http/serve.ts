@@ -10,7 +10,8 @@ export type Served = {
   url: string
   /**
    * Stops taking connections and lets the requests in flight finish, for up to `drainMs` (0, the
-   * default: at once); idle keep-alive connections are closed at once, the rest at the deadline.
+   * default: every connection is closed at once); keep-alive connections are closed as they fall
+   * idle, what is left at the deadline.
    */
   close(drainMs?: number): Promise<void>
 }
