@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { sql } from 'kysely'
+import type { PoolCounts } from 'pg-boss'
 import { z } from 'zod'
 import { noCardReader } from './adapters/card-reader/no-card-reader.ts'
 import { systemClock } from './adapters/clock/system-clock.ts'
@@ -50,6 +51,8 @@ import { httpJpki } from './adapters/jpki/jpki.http.ts'
 import { createLogger, type Log, logTo } from './adapters/log/logger.ts'
 import { smtpMailer } from './adapters/mail/mailer.smtp.ts'
 import { httpMandateProvider } from './adapters/mandates/mandate-provider.http.ts'
+import { countJobs } from './adapters/metrics/job-counts.ts'
+import { createMetrics, type Metrics, metricsHandler } from './adapters/metrics/metrics.ts'
 import { kyselyCrlCache } from './adapters/revocation/crl-cache.ts'
 import { httpCrlDistribution } from './adapters/revocation/crl-distribution.http.ts'
 import { withDistributedCrls } from './adapters/revocation/distributed-crls.ts'
@@ -58,7 +61,8 @@ import { kyselyTrustAnchors } from './adapters/stores/trust-store.kysely.ts'
 import { kyselyPorts } from './adapters/stores/unit-of-work.kysely.ts'
 import { DEFAULT_CARD_HELPER_URL } from './core/lib/helper-token.ts'
 import type { Clock } from './core/ports.ts'
-import { makeUseCases } from './core/use-cases/use-cases.ts'
+import { makeUseCases, type UseCases } from './core/use-cases/use-cases.ts'
+import { DEAD_LETTER_OF } from './jobs/dead-letters.ts'
 import { ALL_QUEUES, createQueues, QUEUES, type QueueOverrides } from './jobs/queues.ts'
 import { CONCURRENCY_ON_POSTGRES, startWorkers } from './jobs/workers.ts'
 import { createApp, type Readiness } from './web/app.ts'
@@ -112,6 +116,8 @@ const Settings = z
     SIMULATORS: flag.optional(),
     WORKERS: flag.default(true),
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    METRICS_HOST: z.string().default('127.0.0.1'),
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(25),
     PUBLIC_URL: z.string().url().optional(),
     SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
@@ -167,6 +173,8 @@ const Settings = z
        * still running then is handed back to the queue.
        */
       shutdown: { graceMs: s.SHUTDOWN_GRACE_SECONDS * 1000, timeoutMs: s.SHUTDOWN_TIMEOUT_SECONDS * 1000 },
+      /** Where Prometheus scrapes /metrics: a port of its own, never the users' (unset: none). */
+      metrics: s.METRICS_PORT === undefined ? undefined : { port: s.METRICS_PORT, host: s.METRICS_HOST },
       // Secure cookies whenever users reach the portal over HTTPS, unless told otherwise.
       secureCookies: s.SECURE_COOKIES ?? s.PUBLIC_URL?.startsWith('https:') ?? false,
       publicOrigin: s.PUBLIC_URL ? new URL(s.PUBLIC_URL).origin : undefined,
@@ -277,6 +285,8 @@ export type Portal = {
   stop(options?: { graceMs?: number }): Promise<void>
   /** The portal's log. */
   log: Log
+  /** Where /metrics is served (METRICS_PORT), if it is. */
+  metricsUrl?: string
 }
 
 const htmxScript = () =>
@@ -309,7 +319,16 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       mailSink = sink
       smtpUrl = sink.url
     }
-    const mailer = smtpMailer({ url: smtpUrl, from: config.mailFrom })
+    // The metrics (adapters/metrics/metrics.ts): the neighbours' calls are timed where they are made.
+    let jobsPool: () => PoolCounts | null = () => null
+    const metrics = config.metrics
+      ? createMetrics({
+          countJobs: () => countJobs(database.db, DEAD_LETTER_OF),
+          poolCounts: () => jobsPool(),
+        })
+      : undefined
+    const timed: Metrics['timed'] = metrics?.timed ?? ((_, port) => port)
+    const mailer = timed('smtp', smtpMailer({ url: smtpUrl, from: config.mailFrom }), ['send'])
     stops.push(async () => mailer.close())
 
     let simulator: Portal['gepsSimulator']
@@ -341,6 +360,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     stops.push(async () => outage.stop())
     // The workers' queues, stopped before the GEPS simulator and the mail sink they deliver to.
     const boss = newBoss(database, { maintenance: true })
+    jobsPool = () => boss.getDb().poolCounts?.() ?? null
     boss.on('error', (e) => outage.error('pg-boss', e))
     await boss.start()
     stops.push(() => boss.stop({ graceful: true, timeout: config.shutdown.timeoutMs }))
@@ -360,11 +380,14 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     }
 
     // While GEPS is down its deliveries wait without calling it, and come forward when it is back.
-    const geps = withOutageGate(httpGeps({ baseUrl: gepsUrl }), {
-      onProbeDue: () => bringWaitingJobsForward(database.db, 'geps-sync', 1),
-      onReturn: () => bringWaitingJobsForward(database.db, 'geps-sync'),
-      log,
-    })
+    const geps = withOutageGate(
+      timed('geps', httpGeps({ baseUrl: gepsUrl }), ['syncUserChange', 'deleteUser']),
+      {
+        onProbeDue: () => bringWaitingJobsForward(database.db, 'geps-sync', 1),
+        onReturn: () => bringWaitingJobsForward(database.db, 'geps-sync'),
+        log,
+      },
+    )
     stops.push(async () => geps.stop())
     const virtualCards = development ? kyselyVirtualCardStore(database.db) : undefined
 
@@ -383,7 +406,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       jpkiSim = { ...sim, url: served.url }
       jpkiUrl = served.url
     }
-    const jpki = httpJpki({ baseUrl: jpkiUrl })
+    const jpki = timed('jpki', httpJpki({ baseUrl: jpkiUrl }), ['findPreviousCertificate'])
 
     let mandateSimulators: Portal['mandateSimulators']
     let providerSettings = config.mandateProviders
@@ -399,7 +422,9 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       providerSettings = mandateSimulators
     }
     const mandateProviders = providerSettings.map((p) =>
-      httpMandateProvider({ id: p.id, name: p.name, baseUrl: p.url }),
+      timed('mandate-provider', httpMandateProvider({ id: p.id, name: p.name, baseUrl: p.url }), [
+        'fetchMandate',
+      ]),
     )
 
     const ports = {
@@ -421,7 +446,10 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       jpki,
       mandateProviders,
     }
-    const useCases = makeUseCases({ ...ports, geps, mailer }, { sessionLimits: config.sessionLimits })
+    const useCases = observeSignIns(
+      makeUseCases({ ...ports, geps, mailer }, { sessionLimits: config.sessionLimits }),
+      metrics,
+    )
     let workersRunning = false
     boss.on('stopped', () => {
       workersRunning = false
@@ -433,6 +461,8 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
         findLostDeliveries: () =>
           changesWithoutDelivery(database.unbounded, 'geps-sync', QUEUES['geps-sync'].deadLetter),
         concurrency: database.target.backend === 'postgres' ? CONCURRENCY_ON_POSTGRES : undefined,
+        onDelivered: ({ committedAt }) =>
+          metrics?.observeSyncLag((clock.now().getTime() - committedAt.getTime()) / 1000),
         log,
       })
       workersRunning = true
@@ -469,11 +499,22 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
         return forwarded || remoteAddressOf(c.env)
       },
       log: (m, e) => (e === undefined ? log(m) : outage.error(m, e)),
-      logRequest: (entry) => log('request', entry),
+      logRequest: (entry) => {
+        log('request', entry)
+        metrics?.observeRequest(entry)
+      },
     })
     const server = await serveHttp(app.fetch, { port: config.port, hostname: config.host })
     // Requests in flight finish (up to the shutdown timeout), then the workers, then the rest.
     stops.push(() => server.close(config.shutdown.timeoutMs))
+    const metricsServer =
+      metrics && config.metrics
+        ? await serveHttp(metricsHandler(metrics), {
+            port: config.metrics.port,
+            hostname: config.metrics.host,
+          })
+        : undefined
+    if (metricsServer) stops.push(() => metricsServer.close())
     return {
       url: server.url,
       app,
@@ -482,6 +523,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       gepsSimulator: simulator,
       jpkiSimulator: jpkiSim,
       mandateSimulators,
+      metricsUrl: metricsServer?.url,
       log,
       stop: async ({ graceMs = 0 } = {}) => {
         stopping = true
@@ -496,6 +538,26 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     await stop()
     throw e
   }
+}
+
+/**
+ * The use cases, with each refused sign-in counted by its reason (a card's or file's refusal by
+ * its own: card:wrong-pin, card:locked, file:wrong-password...), a locked card also as a card lock.
+ */
+const observeSignIns = (useCases: UseCases, metrics: Metrics | undefined): UseCases => {
+  if (!metrics) return useCases
+  const signIn: UseCases['signIn']['signIn'] = async (...args) => {
+    const result = await useCases.signIn.signIn(...args)
+    if (!result.ok) {
+      const e = result.error
+      const inner =
+        'error' in e && typeof e.error === 'object' && e.error && 'kind' in e.error ? `:${e.error.kind}` : ''
+      metrics.signInFailed(`${e.kind}${inner}`)
+      if (e.kind === 'card' && e.error.kind === 'locked') metrics.cardLocked()
+    }
+    return result
+  }
+  return { ...useCases, signIn: { ...useCases.signIn, signIn } }
 }
 
 const describeDemoLoad = (load: DemoDataLoad): string => {

@@ -19,7 +19,8 @@ export type DeadLetter = {
   reason: string
 }
 
-const DEAD_LETTER_OF = Object.fromEntries(
+/** Each dead-letter queue, and the queue it serves. */
+export const DEAD_LETTER_OF = Object.fromEntries(
   Object.entries(QUEUES).map(([queue, q]) => [q.deadLetter, queue as QueueName]),
 ) as Record<string, QueueName>
 

@@ -15,6 +15,8 @@ export type WorkerOptions = {
   findLostDeliveries: () => Promise<{ changeId: string; reason: string }[]>
   /** How many GEPS deliveries and mails run at once: 1 each on PGlite, which has one connection. */
   concurrency?: { geps: Concurrency; mail: Concurrency }
+  /** Each change GEPS took now (not one it had already): for the sync-lag metric. */
+  onDelivered?: (delivered: { committedAt: Date }) => void
   /** A message and its fields (job id, change id, attempt): never an address or a name. */
   log?: (message: string, fields?: Record<string, unknown>) => void
 }
@@ -81,6 +83,7 @@ export const startWorkers = async (boss: PgBoss, options: WorkerOptions): Promis
       const fields = { jobId: job.id, changeId: job.data.changeId, attempt: job.retryCount + 1 }
       if (result.ok) {
         log('geps-sync: delivered', { ...fields, receiptNumber: result.value.receiptNumber })
+        if (!result.value.alreadyDone) options.onDelivered?.(result.value)
         return 'completed'
       }
       // One held back while GEPS is down is told once, by the gate, not once per delivery.

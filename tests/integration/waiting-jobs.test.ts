@@ -12,6 +12,7 @@ import { memoryGeps } from '../../adapters/geps/geps.memory.ts'
 import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
 import { bringWaitingJobsForward, changesWithoutDelivery } from '../../adapters/job-queue/waiting-jobs.ts'
 import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
+import { countJobs } from '../../adapters/metrics/job-counts.ts'
 import { kyselyPorts } from '../../adapters/stores/unit-of-work.kysely.ts'
 import { SYNC_FAILED_SUBJECT } from '../../core/domain/mails.ts'
 import { ALL_QUEUES } from '../../jobs/queues.ts'
@@ -67,6 +68,12 @@ it('finds a waiting change whose job is gone or dead-lettered, and none whose jo
   const deadJob = fetched.find((j) => j.data.changeId === dead)
   if (!deadJob) throw new Error('the job was not fetched')
   await boss.fail('geps-sync', deadJob.id, { message: 'job heartbeat timeout' })
+  // The metrics count them: the dead letter as the queue's dead, the fetched ones as active.
+  const counted = await countJobs(test.handle.db, { 'geps-sync-dead': 'geps-sync', 'mail-dead': 'mail' })
+  expect(counted).toContainEqual({ queue: 'geps-sync', state: 'dead', count: 1 })
+  expect(counted.find((c) => c.queue === 'geps-sync' && c.state === 'active')?.count).toBeGreaterThanOrEqual(
+    1,
+  )
   // The waiting change's job is active now (fetched): it is not lost.
   expect((await lost()).sort((a, b) => a.changeId.localeCompare(b.changeId))).toEqual(
     [

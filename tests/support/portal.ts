@@ -16,6 +16,8 @@ export const startTestPortal = async (
     cardHelperUrl?: string
     /** The 利用者登録 page the messages link to. */
     registrationUrl?: string
+    /** Serve /metrics on this port (0: any free one). */
+    metricsPort?: number
   } = {},
 ): Promise<Portal & { close(): Promise<void> }> => {
   const database = await portalDatabase()
@@ -40,6 +42,9 @@ export const startTestPortal = async (
     ...(options.virtualCardReader === undefined ? {} : { virtualCardReader: options.virtualCardReader }),
     ...(options.cardHelperUrl === undefined ? {} : { cardHelperUrl: options.cardHelperUrl }),
     ...(options.registrationUrl === undefined ? {} : { registrationUrl: options.registrationUrl }),
+    ...(options.metricsPort === undefined
+      ? {}
+      : { metrics: { port: options.metricsPort, host: '127.0.0.1' } }),
   })
   return {
     ...portal,

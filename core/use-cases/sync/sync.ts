@@ -36,7 +36,8 @@ export type SyncPorts = {
   clock: Clock
 }
 
-export type SyncOutcome = { receiptNumber: string; alreadyDone: boolean }
+/** GEPS's receipt; whether an earlier delivery had it already; when the change was committed. */
+export type SyncOutcome = { receiptNumber: string; alreadyDone: boolean; committedAt: Date }
 
 /**
  * Sends GEPS the user as they are now, with their business, qualifications, certificates and
@@ -131,9 +132,10 @@ export const deliverChangeToGeps =
     const change = await ports.changes.find(cmd.changeId)
     if (!change) return err({ kind: 'permanent', message: `change ${cmd.changeId} does not exist` })
     if (change.sync.state === 'done' && change.sync.receipt) {
-      return ok({ receiptNumber: change.sync.receipt, alreadyDone: true })
+      return ok({ receiptNumber: change.sync.receipt, alreadyDone: true, committedAt: change.createdAt })
     }
-    if (change.sync.state === 'superseded') return ok({ receiptNumber: '', alreadyDone: true })
+    if (change.sync.state === 'superseded')
+      return ok({ receiptNumber: '', alreadyDone: true, committedAt: change.createdAt })
     const sent =
       change.kind === 'user-deleted'
         ? await deleteUserInGeps(ports, change)
@@ -153,7 +155,11 @@ export const deliverChangeToGeps =
       } else if ((await ports.changes.recordSync(change.id, done))?.failureNotifiedAt) {
         await ports.unitOfWork.run(tellRecovery)
       }
-      return ok({ receiptNumber: sent.value.receiptNumber, alreadyDone: false })
+      return ok({
+        receiptNumber: sent.value.receiptNumber,
+        alreadyDone: false,
+        committedAt: change.createdAt,
+      })
     }
     const error = sent.error.message
     if (sent.error.kind === 'transient' && !cmd.finalAttempt) {
