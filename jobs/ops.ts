@@ -3,6 +3,7 @@
  * folder while the portal is stopped):
  *
  *   npm run ops -- check-config                          what a start would say of the settings
+ *   npm run ops -- migrate                               the migrations alone, before a deploy
  *   npm run ops -- dead-letters                          lists the jobs that gave up, and why
  *   npm run ops -- redrive <dead-letter queue> [id ...]  sends those (or all) back to their queue
  *   npm run ops -- audit [--since <time>] [--until <time>] [--receipt <受付番号>]
@@ -16,7 +17,13 @@
  */
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { type DatabaseHandle, DataFolderInUseError, openDatabase } from '../adapters/db/database.ts'
+import {
+  type DatabaseHandle,
+  DataFolderInUseError,
+  migrateToLatest,
+  openDatabase,
+  pendingMigrations,
+} from '../adapters/db/database.ts'
 import { newBoss } from '../adapters/job-queue/boss.ts'
 import { kyselyAuditLogReader } from '../adapters/stores/audit-log.kysely.ts'
 import { kyselyChangeStore } from '../adapters/stores/change-store.kysely.ts'
@@ -35,6 +42,7 @@ import { isDeadLetterQueue, listDeadLetters, redriveDeadLetters } from './dead-l
 
 const USAGE = `usage:
   npm run ops -- check-config
+  npm run ops -- migrate
   npm run ops -- dead-letters
   npm run ops -- redrive <geps-sync-dead | mail-dead> [job id ...]
   npm run ops -- audit [--since <time>] [--until <time>] [--receipt <受付番号>]
@@ -139,6 +147,7 @@ const auditRangeOf = (args: string[]): AuditRange | undefined => {
 export const runOps = async (args: string[], env: Record<string, string | undefined>): Promise<number> => {
   const [command, queue, ...ids] = args
   if (command === 'check-config') return checkConfig(env)
+  if (command === 'migrate') return migrate(env)
   const auditRange = command === 'audit' ? auditRangeOf(args.slice(1)) : undefined
   const trust = command === 'trust' ? TrustCommand.safeParse(args.slice(1)) : undefined
   const understood =
@@ -194,6 +203,23 @@ export const runOps = async (args: string[], env: Record<string, string | undefi
     return 0
   } finally {
     await boss.stop({ graceful: false, timeout: 1000 })
+    await database.close()
+  }
+}
+
+/**
+ * Brings the database to this code's schema, as its own step before a deploy (a start does it too):
+ * the old processes keep running meanwhile, so each migration leaves a schema both can use.
+ */
+const migrate = async (env: Record<string, string | undefined>): Promise<number> => {
+  const database = await open(env)
+  if (!database) return 1
+  try {
+    const pending = await pendingMigrations(database.unbounded)
+    await migrateToLatest(database.unbounded)
+    console.log(pending.length === 0 ? 'The database is up to date.' : `Ran ${pending.join(', ')}.`)
+    return 0
+  } finally {
     await database.close()
   }
 }

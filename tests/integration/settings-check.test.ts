@@ -4,6 +4,7 @@
  */
 import { expect, it } from 'vitest'
 import { settingsProblems } from '../../main.ts'
+import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../support/database.ts'
 import { runToEnd } from '../support/server-process.ts'
 
 const production = {
@@ -45,4 +46,19 @@ it('says so without starting (npm run ops -- check-config), and a start refuses 
   const fine = await runToEnd(process.execPath, ['jobs/ops.ts', 'check-config'], production)
   expect(fine).toMatchObject({ code: 0 })
   expect(fine.output).toContain('complete for production')
+})
+
+it('runs the migrations as a step of their own (npm run ops -- migrate), once', async (ctx) => {
+  const server = await postgresServer()
+  if (!server) return skipWithoutPostgres(ctx)
+  const database = await createPostgresDatabase(server)
+  try {
+    const first = await runToEnd(process.execPath, ['jobs/ops.ts', 'migrate'], { DATABASE_URL: database.url })
+    expect(first).toMatchObject({ code: 0 })
+    expect(first.output).toMatch(/^Ran 0001-accounts, 0002-/)
+    const again = await runToEnd(process.execPath, ['jobs/ops.ts', 'migrate'], { DATABASE_URL: database.url })
+    expect(again).toMatchObject({ code: 0, output: 'The database is up to date.\n' })
+  } finally {
+    await database.drop()
+  }
 })
