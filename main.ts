@@ -16,8 +16,8 @@ import {
   isDatabaseUnavailable,
   migrateDevelopmentParts,
   migrateToLatest,
+  migrationsCurrent,
   openDatabase,
-  pendingMigrations,
   removeDevelopmentParts,
 } from './adapters/db/database.ts'
 import { databaseOutageLog } from './adapters/db/outage-log.ts'
@@ -443,6 +443,8 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
         log,
       }),
       failures: kyselyFailureLog(database.db),
+      // A sent mail's record waits for a database that is away, however long (mail-delivery.ts).
+      isStoreUnavailable: isDatabaseUnavailable,
       jpki,
       mandateProviders,
     }
@@ -472,9 +474,9 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     const readiness = async (): Promise<Readiness> => {
       const checks: Record<string, string> = { process: stopping ? 'stopping' : 'ok' }
       try {
-        const pending = await pendingMigrations(database.db)
+        const current = await migrationsCurrent(database.db)
         checks.database = 'ok'
-        checks.migrations = pending.length === 0 ? 'ok' : `pending: ${pending.join(', ')}`
+        checks.migrations = current ? 'ok' : 'pending'
       } catch (e) {
         checks.database = isDatabaseUnavailable(e) ? 'unreachable' : 'failing'
       }

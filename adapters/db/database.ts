@@ -141,7 +141,9 @@ const withQueryTimeout = (dialect: Dialect, ms: number): Dialect => ({
       releaseConnection: (c, options) => driver.releaseConnection(original(c), options),
       beginTransaction: (c, settings: TransactionSettings) =>
         within(ms, driver.beginTransaction(original(c), settings)),
-      commitTransaction: (c) => within(ms, driver.commitTransaction(original(c))),
+      // Not the commit: one given up on may still have committed, and the user would be told to
+      // try again what is done.
+      commitTransaction: (c) => driver.commitTransaction(original(c)),
       rollbackTransaction: (c) => within(ms, driver.rollbackTransaction(original(c))),
       savepoint: async (c, n, q) => within(ms, Promise.resolve(driver.savepoint?.(original(c), n, q))),
       rollbackToSavepoint: async (c, n, q) =>
@@ -233,7 +235,15 @@ const portalMigrator = (db: Kysely<Database>) =>
 
 export const migrateToLatest = (db: Kysely<Database>): Promise<void> => runToLatest(portalMigrator(db))
 
-/** The names of this code's migrations the database has not run yet (readiness). */
+/** Whether the database has run this code's last migration: one cheap query, for readiness. */
+export const migrationsCurrent = async (db: Kysely<Database>): Promise<boolean> => {
+  const last = Object.keys(migrations).sort().at(-1) ?? ''
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from kysely_migration
+    where name = ${last}`.execute(db)
+  return rows[0]?.n === 1
+}
+
+/** The names of this code's migrations the database has not run yet (`npm run ops -- migrate`). */
 export const pendingMigrations = async (db: Kysely<Database>): Promise<string[]> =>
   (await portalMigrator(db).getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name)
 

@@ -42,6 +42,7 @@ export const withOutageGate = (geps: Geps, options: OutageGateOptions): GatedGep
   let failuresInARow = 0
   let downSince: Date | undefined
   let probeAllowed = false
+  let probeInFlight = false
   let probeTimer: ReturnType<typeof setInterval> | undefined
   let heldBack = 0
 
@@ -54,6 +55,8 @@ export const withOutageGate = (geps: Geps, options: OutageGateOptions): GatedGep
     heldBack = 0
     log(`GEPS is unavailable (${message}): deliveries wait, one probe each ${probeIntervalMs / 1000} s`)
     probeTimer = setInterval(() => {
+      // One probe at a time: the last may still be waiting for its answer.
+      if (probeInFlight) return
       probeAllowed = true
       void quietly('bringing a probe forward', options.onProbeDue())
     }, probeIntervalMs)
@@ -74,6 +77,7 @@ export const withOutageGate = (geps: Geps, options: OutageGateOptions): GatedGep
   const gated =
     <A>(call: (a: A) => Promise<Result<{ receiptNumber: string; receivedAt: string }, DeliveryError>>) =>
     async (a: A) => {
+      const probe = downSince !== undefined
       if (downSince) {
         if (!probeAllowed) {
           heldBack++
@@ -84,8 +88,11 @@ export const withOutageGate = (geps: Geps, options: OutageGateOptions): GatedGep
           })
         }
         probeAllowed = false
+        probeInFlight = true
       }
-      const result = await call(a)
+      const result = await call(a).finally(() => {
+        if (probe) probeInFlight = false
+      })
       if (result.ok || result.error.kind === 'permanent') {
         failuresInARow = 0
         comeUp()

@@ -62,13 +62,10 @@ export const httpGeps = (config: { baseUrl: string; timeoutMs?: number }): Geps 
     } catch (e) {
       return err({ kind: 'transient', message: `GEPS unreachable: ${(e as Error).message}` })
     }
+    // The status only: an answer's body may repeat the user's data, and the message is logged.
     if (REFUSED_FOR_GOOD.has(status))
-      return err({
-        kind: 'permanent',
-        message: `GEPS refused the request (${status}): ${text.slice(0, 200)}`,
-      })
-    if (status < 200 || status > 299)
-      return err({ kind: 'transient', message: `GEPS answered ${status}: ${text.slice(0, 200)}` })
+      return err({ kind: 'permanent', message: `GEPS refused the request (${status})` })
+    if (status < 200 || status > 299) return err({ kind: 'transient', message: `GEPS answered ${status}` })
     const receipt = ReceiptJson.safeParse(parseJson(text))
     return receipt.success
       ? ok(receipt.data)

@@ -3,7 +3,9 @@
  * what no job touches (the card reader, the trust anchors, JPKI, the mandate providers) is an
  * inert twin.
  */
+
 import { noCardReader } from '../../adapters/card-reader/no-card-reader.ts'
+import { isDatabaseUnavailable } from '../../adapters/db/database.ts'
 import { memoryJpki } from '../../adapters/jpki/jpki.memory.ts'
 import { memoryFailureLog } from '../../adapters/stores/failure-log.memory.ts'
 import type { kyselyPorts } from '../../adapters/stores/unit-of-work.kysely.ts'
@@ -24,6 +26,7 @@ export const workerUseCases = (
       failures: memoryFailureLog(),
       jpki: memoryJpki().jpki,
       mandateProviders: [],
+      isStoreUnavailable: isDatabaseUnavailable,
     },
     { sessionLimits: DEFAULT_SESSION_LIMITS },
   )

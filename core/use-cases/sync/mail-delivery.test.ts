@@ -42,7 +42,7 @@ describe('sendMailOnce', () => {
       mailer: m.mailer,
       sentMails: flaky,
       clock,
-      recordRetry: { pauseMs: 5, maxPauseMs: 5 },
+      recordRetry: { pauseMs: 5, maxPauseMs: 5, otherErrorsForTries: 30 },
       pause: async (ms) => {
         pauses.push(ms)
       },
@@ -67,6 +67,7 @@ describe('sendMailOnce', () => {
           await log.record(...args)
         },
       },
+      isStoreUnavailable: (e) => (e as Error).message === 'connection refused',
       clock,
       pause: async (ms) => {
         pauses.push(ms)
@@ -78,5 +79,25 @@ describe('sendMailOnce', () => {
     expect(Math.max(...pauses)).toBe(2000)
     expect(await send(mail('k1'))).toEqual({ ok: true, value: 'sent-before' })
     expect(m.sent).toHaveLength(1)
+  })
+
+  it('fails the job after a while when the store fails for another reason than being away', async () => {
+    const m = memoryMailer()
+    let tries = 0
+    const send = sendMailOnce({
+      mailer: m.mailer,
+      sentMails: {
+        wasSent: async () => false,
+        record: async () => {
+          tries++
+          throw new Error('permission denied for table sent_mails')
+        },
+      },
+      isStoreUnavailable: () => false,
+      clock,
+      pause: async () => {},
+    })
+    await expect(send(mail('k1'))).rejects.toThrow('permission denied')
+    expect(tries).toBe(30)
   })
 })

@@ -20,12 +20,17 @@ export type MailDeliveryPorts = {
   mailer: Mailer
   sentMails: SentMailLog
   clock: Clock
+  /**
+   * Whether a failed record means the store is away for now (tried again as long as it takes);
+   * any other failure is tried again for `otherErrorsForTries` tries, then fails the job.
+   */
+  isStoreUnavailable?: (error: unknown) => boolean
   /** The pause before the record is tried again, doubled after each failed try up to `maxPauseMs`. */
-  recordRetry?: { pauseMs: number; maxPauseMs: number }
+  recordRetry?: { pauseMs: number; maxPauseMs: number; otherErrorsForTries: number }
   pause?: (ms: number) => Promise<void>
 }
 
-const DEFAULT_RECORD_RETRY = { pauseMs: 250, maxPauseMs: 2_000 }
+const DEFAULT_RECORD_RETRY = { pauseMs: 250, maxPauseMs: 2_000, otherErrorsForTries: 30 }
 
 export const sendMailOnce =
   (ports: MailDeliveryPorts) =>
@@ -35,13 +40,16 @@ export const sendMailOnce =
     if (!sent.ok) return sent
     const retry = ports.recordRetry ?? DEFAULT_RECORD_RETRY
     const pause = ports.pause ?? ((ms) => new Promise((r) => setTimeout(r, ms)))
+    let otherErrors = 0
     for (let wait = retry.pauseMs; ; wait = Math.min(retry.maxPauseMs, wait * 2)) {
       const at = ports.clock.now()
       try {
         await ports.sentMails.record(mail.idempotencyKey, at, new Date(at.getTime() - SENT_MAILS_KEPT_MS))
         return ok('sent')
-      } catch {
-        // The database is away: the mail went, so its record waits for it, however long.
+      } catch (e) {
+        // The database is away: the mail went, so its record waits for it, however long. Anything
+        // else (a fault of the store) fails the job after a while rather than hold it for ever.
+        if (!ports.isStoreUnavailable?.(e) && ++otherErrors >= retry.otherErrorsForTries) throw e
         await pause(wait)
       }
     }
