@@ -4,6 +4,7 @@
  * data, a GEPS simulator, and an SMTP sink with a development mailbox page.
  */
 import { readFileSync } from 'node:fs'
+import type { SpanExporter } from '@opentelemetry/sdk-trace'
 import { sql } from 'kysely'
 import type { PoolCounts } from 'pg-boss'
 import { z } from 'zod'
@@ -59,6 +60,13 @@ import { withDistributedCrls } from './adapters/revocation/distributed-crls.ts'
 import { kyselyFailureLog } from './adapters/stores/failure-log.kysely.ts'
 import { kyselyTrustAnchors } from './adapters/stores/trust-store.kysely.ts'
 import { kyselyPorts } from './adapters/stores/unit-of-work.kysely.ts'
+import {
+  requestSpan,
+  startTracing,
+  statementSpan,
+  tracedPort,
+  tracedUseCases,
+} from './adapters/trace/tracing.ts'
 import { DEFAULT_CARD_HELPER_URL } from './core/lib/helper-token.ts'
 import type { Clock } from './core/ports.ts'
 import { makeUseCases, type UseCases } from './core/use-cases/use-cases.ts'
@@ -118,6 +126,10 @@ const Settings = z
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(300).default(5),
     METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     METRICS_HOST: z.string().default('127.0.0.1'),
+    // OpenTelemetry's own settings: with an endpoint, traces go there over OTLP/HTTP (the exporter
+    // reads OTEL_EXPORTER_OTLP_HEADERS and the rest itself).
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).default('chotatsu-portal'),
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(25),
     PUBLIC_URL: z.string().url().optional(),
     SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
@@ -175,6 +187,8 @@ const Settings = z
       shutdown: { graceMs: s.SHUTDOWN_GRACE_SECONDS * 1000, timeoutMs: s.SHUTDOWN_TIMEOUT_SECONDS * 1000 },
       /** Where Prometheus scrapes /metrics: a port of its own, never the users' (unset: none). */
       metrics: s.METRICS_PORT === undefined ? undefined : { port: s.METRICS_PORT, host: s.METRICS_HOST },
+      /** Traces (adapters/trace/tracing.ts), only where an OTLP endpoint is set. */
+      tracing: s.OTEL_EXPORTER_OTLP_ENDPOINT ? { serviceName: s.OTEL_SERVICE_NAME } : undefined,
       // Secure cookies whenever users reach the portal over HTTPS, unless told otherwise.
       secureCookies: s.SECURE_COOKIES ?? s.PUBLIC_URL?.startsWith('https:') ?? false,
       publicOrigin: s.PUBLIC_URL ? new URL(s.PUBLIC_URL).origin : undefined,
@@ -203,6 +217,8 @@ export type PortalConfig = z.output<typeof Settings> & {
   log?: Log
   /** Shorter retry delays, for tests that watch a retry happen. */
   queueOverrides?: QueueOverrides
+  /** Where the spans go instead of OTLP, each as it ends (a test's in-memory exporter); turns tracing on. */
+  traceExporter?: SpanExporter
 }
 
 /** Settings the portal cannot start with; the message says which and what to set. */
@@ -304,7 +320,17 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     for (const s of stops.reverse()) await s().catch((e) => log(`while stopping: ${(e as Error).message}`))
   }
   try {
-    const database = await openDatabase(config.database)
+    // First in, last out: the spans of the stop are sent too.
+    const tracing =
+      config.tracing || config.traceExporter
+        ? await startTracing({
+            serviceName: config.tracing?.serviceName ?? 'chotatsu-portal',
+            exporter: config.traceExporter,
+            batch: !config.traceExporter,
+          })
+        : undefined
+    if (tracing) stops.push(tracing.shutdown)
+    const database = await openDatabase(config.database, { onStatement: tracing ? statementSpan : undefined })
     stops.push(() => database.close())
     await migrateToLatest(database.unbounded)
     if (development) await migrateDevelopmentParts(database.unbounded)
@@ -327,7 +353,11 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
           poolCounts: () => jobsPool(),
         })
       : undefined
-    const timed: Metrics['timed'] = metrics?.timed ?? ((_, port) => port)
+    const timedOnly: Metrics['timed'] = metrics?.timed ?? ((_, port) => port)
+    // Each call to a neighbour timed (metrics) and, with tracing, in a span of its own.
+    const timed: Metrics['timed'] = tracing
+      ? (service, port, methods) => tracedPort(service, timedOnly(service, port, methods), methods)
+      : timedOnly
     const mailer = timed('smtp', smtpMailer({ url: smtpUrl, from: config.mailFrom }), ['send'])
     stops.push(async () => mailer.close())
 
@@ -448,10 +478,11 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       jpki,
       mandateProviders,
     }
-    const useCases = observeSignIns(
+    const allUseCases = observeSignIns(
       makeUseCases({ ...ports, geps, mailer }, { sessionLimits: config.sessionLimits }),
       metrics,
     )
+    const useCases = tracing ? tracedUseCases(allUseCases) : allUseCases
     let workersRunning = false
     boss.on('stopped', () => {
       workersRunning = false
@@ -505,6 +536,7 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
         log('request', entry)
         metrics?.observeRequest(entry)
       },
+      aroundRequest: tracing ? requestSpan : undefined,
     })
     const server = await serveHttp(app.fetch, { port: config.port, hostname: config.host })
     // Requests in flight finish (up to the shutdown timeout), then the workers, then the rest.

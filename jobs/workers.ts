@@ -4,6 +4,7 @@
  * that pg-boss retries it later, a permanent one goes to the dead-letter queue.
  */
 import type { Job, JobResult, PgBoss } from 'pg-boss'
+import { inSpan, parentFrom, SpanKind } from '../adapters/trace/tracing.ts'
 import type { UserMail } from '../core/ports.ts'
 import type { UseCases } from '../core/use-cases/use-cases.ts'
 import { QUEUES, SCHEDULED } from './queues.ts'
@@ -54,14 +55,33 @@ const workOptions = (c: Concurrency = ONE_AT_A_TIME) => ({
   batchSize: c.batchSize,
 })
 
+/** What a job's data may carry besides its own: the trace it was made in (job-queue.pgboss.ts). */
+type Traced = { trace?: Record<string, string> }
+
+/**
+ * Handles each job of a batch by itself and settles it by its own outcome. Each runs in a span
+ * that continues the trace its job was made in (with tracing on), and is handed its data without
+ * that trace context.
+ */
 const settle = async <T>(
-  jobs: Job<T>[],
+  queue: string,
+  jobs: Job<T & Traced>[],
   handle: (job: Job<T>) => Promise<'completed' | { deadletter: string }>,
 ): Promise<JobResult[]> =>
   Promise.all(
-    jobs.map(async (job): Promise<JobResult> => {
+    jobs.map(async (tracedJob): Promise<JobResult> => {
+      const { trace, ...data } = tracedJob.data
+      const job = { ...tracedJob, data: data as T }
       try {
-        const outcome = await handle(job)
+        const outcome = await inSpan(
+          `job ${queue}`,
+          {
+            kind: SpanKind.CONSUMER,
+            parent: parentFrom(trace),
+            attributes: { 'messaging.destination.name': queue, 'messaging.message.id': job.id },
+          },
+          () => handle(job),
+        )
         // A dead letter keeps why, for the operator's list (jobs/dead-letters.ts).
         return outcome === 'completed'
           ? { id: job.id, status: 'completed' }
@@ -76,22 +96,25 @@ export const startWorkers = async (boss: PgBoss, options: WorkerOptions): Promis
   const log = options.log ?? (() => {})
   const { sync, sessions } = options.useCases
 
-  await boss.work<{ changeId: string }>('geps-sync', workOptions(options.concurrency?.geps), (jobs) =>
-    settle(jobs, async (job) => {
-      const finalAttempt = job.retryCount >= QUEUES['geps-sync'].retryLimit
-      const result = await sync.deliverChange({ changeId: job.data.changeId, finalAttempt })
-      const fields = { jobId: job.id, changeId: job.data.changeId, attempt: job.retryCount + 1 }
-      if (result.ok) {
-        log('geps-sync: delivered', { ...fields, receiptNumber: result.value.receiptNumber })
-        if (!result.value.alreadyDone) options.onDelivered?.(result.value)
-        return 'completed'
-      }
-      // One held back while GEPS is down is told once, by the gate, not once per delivery.
-      if (!result.error.heldBack)
-        log(`geps-sync: ${result.error.kind} failure: ${result.error.message}`, fields)
-      if (result.error.kind === 'permanent') return { deadletter: result.error.message }
-      throw new Error(result.error.message)
-    }),
+  await boss.work<{ changeId: string } & Traced>(
+    'geps-sync',
+    workOptions(options.concurrency?.geps),
+    (jobs) =>
+      settle('geps-sync', jobs, async (job) => {
+        const finalAttempt = job.retryCount >= QUEUES['geps-sync'].retryLimit
+        const result = await sync.deliverChange({ changeId: job.data.changeId, finalAttempt })
+        const fields = { jobId: job.id, changeId: job.data.changeId, attempt: job.retryCount + 1 }
+        if (result.ok) {
+          log('geps-sync: delivered', { ...fields, receiptNumber: result.value.receiptNumber })
+          if (!result.value.alreadyDone) options.onDelivered?.(result.value)
+          return 'completed'
+        }
+        // One held back while GEPS is down is told once, by the gate, not once per delivery.
+        if (!result.error.heldBack)
+          log(`geps-sync: ${result.error.kind} failure: ${result.error.message}`, fields)
+        if (result.error.kind === 'permanent') return { deadletter: result.error.message }
+        throw new Error(result.error.message)
+      }),
   )
 
   // Whatever ends a delivery's job (its handler, a lost heartbeat on the last try, an expiry, an
@@ -120,8 +143,8 @@ export const startWorkers = async (boss: PgBoss, options: WorkerOptions): Promis
     if (sent > 0) log(`expiry-reminders: ${sent} reminders to send`)
   })
 
-  await boss.work<UserMail>('mail', workOptions(options.concurrency?.mail), (jobs) =>
-    settle(jobs, async (job) => {
+  await boss.work<UserMail & Traced>('mail', workOptions(options.concurrency?.mail), (jobs) =>
+    settle('mail', jobs, async (job) => {
       const sent = await sync.sendMail(job.data)
       if (sent.ok) {
         log(`mail: ${sent.value}`, { jobId: job.id, attempt: job.retryCount + 1 })

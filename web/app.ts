@@ -87,6 +87,11 @@ export type AppOptions = {
   log?: (message: string, error?: unknown) => void
   /** Each request once answered, as a structured log line (see the middleware in createApp). */
   logRequest?: (entry: RequestLogEntry) => void
+  /** Runs each request's handling (`handle`), e.g. in a trace span; `header` reads its headers. */
+  aroundRequest?: (
+    header: (name: string) => string | undefined,
+    handle: () => Promise<RequestLogEntry>,
+  ) => Promise<unknown>
 }
 
 export type RequestLogEntry = {
@@ -114,23 +119,34 @@ export const createApp = (options: AppOptions) => {
   // Every request is logged once it is answered: its id (the proxy's X-Request-Id, or one made
   // here, and sent back), the route as registered (ids in the path stay out), the status, the
   // time taken and the signed-in user's id. Nothing the user typed.
+  // With `aroundRequest` (tracing), all of it runs inside that.
   app.use('*', async (c, next) => {
-    const given = c.req.header('x-request-id')
-    const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID()
-    const started = performance.now()
-    try {
-      await next()
-    } finally {
-      c.header('X-Request-Id', requestId)
-      options.logRequest?.({
-        requestId,
-        method: c.req.method,
-        route: routePath(c, -1),
-        status: c.res.status,
-        durationMs: Math.round(performance.now() - started),
-        userId: c.get('session')?.userId,
-      })
+    const handle = async (): Promise<RequestLogEntry> => {
+      const given = c.req.header('x-request-id')
+      const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID()
+      const started = performance.now()
+      const answered = (): RequestLogEntry => {
+        c.header('X-Request-Id', requestId)
+        const entry = {
+          requestId,
+          method: c.req.method,
+          route: routePath(c, -1),
+          status: c.res.status,
+          durationMs: Math.round(performance.now() - started),
+          userId: c.get('session')?.userId,
+        }
+        options.logRequest?.(entry)
+        return entry
+      }
+      try {
+        await next()
+      } catch (e) {
+        answered()
+        throw e
+      }
+      return answered()
     }
+    await (options.aroundRequest ? options.aroundRequest((name) => c.req.header(name), handle) : handle())
   })
 
   // Every answer, whatever its route: within the size limit, with the security headers.

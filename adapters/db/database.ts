@@ -11,6 +11,7 @@ import {
   type Dialect,
   type Driver,
   Kysely,
+  type LogEvent,
   PGliteDialect,
   sql,
   type TransactionSettings,
@@ -183,7 +184,12 @@ const lockDataFolder = (dataDir: string): (() => void) => {
   return () => rmSync(lockFile, { force: true })
 }
 
-export const openDatabase = async (target: DatabaseTarget): Promise<DatabaseHandle> => {
+export const openDatabase = async (
+  target: DatabaseTarget,
+  /** Each statement once it has run (Kysely's log event): a trace span for each (adapters/trace). */
+  options: { onStatement?: (event: LogEvent) => void } = {},
+): Promise<DatabaseHandle> => {
+  const log = options.onStatement
   if (target.backend === 'postgres') {
     assertPostgresJsMended()
     const timeouts = target.timeouts ?? DEFAULT_DATABASE_TIMEOUTS
@@ -196,9 +202,9 @@ export const openDatabase = async (target: DatabaseTarget): Promise<DatabaseHand
       backoff: (retries) => Math.min(0.05 * 2 ** retries, 1),
     })
     const dialect = new PostgresJSDialect({ postgres: client })
-    const db = new Kysely<Database>({ dialect: withQueryTimeout(dialect, timeouts.querySeconds * 1000) })
+    const db = new Kysely<Database>({ dialect: withQueryTimeout(dialect, timeouts.querySeconds * 1000), log })
     // Sharing the client's pool; destroying `db` ends it.
-    const unbounded = new Kysely<Database>({ dialect })
+    const unbounded = new Kysely<Database>({ dialect, log })
     return { db, unbounded, target, boss: { connectionString: target.url }, close: () => db.destroy() }
   }
   let unlock = () => {}
@@ -210,7 +216,7 @@ export const openDatabase = async (target: DatabaseTarget): Promise<DatabaseHand
   } else {
     pglite = await PGlite.create()
   }
-  const db = new Kysely<Database>({ dialect: oneCallerAtATime(new PGliteDialect({ pglite })) })
+  const db = new Kysely<Database>({ dialect: oneCallerAtATime(new PGliteDialect({ pglite })), log })
   return {
     db,
     unbounded: db,

@@ -77,6 +77,8 @@ export type ReceivedChange = z.infer<typeof UserChangeBody> & {
   receiptNumber: string
   receivedAt: string
   requests: number
+  /** The W3C trace context the change came in (the portal's traces, adapters/trace). */
+  traceparent?: string
   /** False when a newer version of the user had arrived first: received, but not applied. */
   applied: boolean
 }
@@ -142,6 +144,7 @@ export const gepsSimulator = (options: { mailer: Mailer; clock: Clock; noticeDel
       receivedAt: clock.now().toISOString(),
       requests: 1,
       applied,
+      traceparent: c.req.header('traceparent'),
     }
     received.set(key, change)
     if (applied) users.set(body.data.user.userId, body.data.user)

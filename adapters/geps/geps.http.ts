@@ -20,6 +20,7 @@ import { z } from 'zod'
 import { err, ok, type Result } from '../../core/lib/result.ts'
 import type { DeliveryError, Geps, GepsReceipt } from '../../core/ports.ts'
 import { endpoint, parseJson } from '../http/endpoint.ts'
+import { traceHeaders } from '../trace/tracing.ts'
 
 /** GEPS's receipt for a change or a deletion it accepted: its number is what the portal keeps. */
 const ReceiptJson = z.object({
@@ -52,7 +53,7 @@ export const httpGeps = (config: { baseUrl: string; timeoutMs?: number }): Geps 
     try {
       const response = await fetch(endpoint(config.baseUrl, path), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey, ...traceHeaders() },
         body: JSON.stringify(body),
         redirect: 'manual',
         signal,

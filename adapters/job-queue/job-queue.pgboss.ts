@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { fromKysely, type PgBoss } from 'pg-boss'
 import type { JobQueue } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
+import { traceHeaders } from '../trace/tracing.ts'
 
 const PAGE = 1000
 
@@ -12,8 +13,11 @@ const PAGE = 1000
 export const pgBossJobQueue =
   (boss: PgBoss, queues: readonly string[]) =>
   (trx: Kysely<Database>): JobQueue => ({
+    // With tracing on, the job carries the trace it was made in (jobs/workers.ts continues it).
     enqueue: async (job) => {
-      await boss.send(job.queue, job.data, { db: fromKysely(trx) })
+      const trace = traceHeaders()
+      const data = Object.keys(trace).length > 0 ? { ...job.data, trace } : job.data
+      await boss.send(job.queue, data, { db: fromKysely(trx) })
     },
     // Each page is deleted before the next is looked for, in the same transaction, so the next
     // finds the ones after it. A user has a handful of jobs; F4 is rare: no index on data is kept.

@@ -8,6 +8,7 @@ import { BASE64_PATTERN, fromBase64, toBase64 } from '../../core/lib/base64.ts'
 import { err, ok } from '../../core/lib/result.ts'
 import type { Jpki } from '../../core/ports.ts'
 import { endpoint, parseJson } from '../http/endpoint.ts'
+import { traceHeaders } from '../trace/tracing.ts'
 
 /** JPKI's answer when it links the certificate to an earlier one. */
 const PreviousCertificateJson = z.object({ previousCertificate: z.string().regex(BASE64_PATTERN) })
@@ -18,7 +19,7 @@ export const httpJpki = (config: { baseUrl: string; timeoutMs?: number }): Jpki 
     try {
       response = await fetch(endpoint(config.baseUrl, '/api/v1/certificate-links/previous'), {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...traceHeaders() },
         body: JSON.stringify({ certificate: toBase64(certificate) }),
         signal: AbortSignal.timeout(config.timeoutMs ?? 5_000),
       })

@@ -7,6 +7,7 @@
 import { err, ok } from '../../core/lib/result.ts'
 import type { MandateProvider } from '../../core/ports.ts'
 import { endpoint } from '../http/endpoint.ts'
+import { traceHeaders } from '../trace/tracing.ts'
 import { MandateJson, mandateFromJson } from './mandate-json.ts'
 
 export const httpMandateProvider = (config: {
@@ -22,7 +23,7 @@ export const httpMandateProvider = (config: {
     try {
       response = await fetch(endpoint(config.baseUrl, '/api/v1/mandates/lookup'), {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...traceHeaders() },
         body: JSON.stringify(request),
         signal: AbortSignal.timeout(config.timeoutMs ?? 10_000),
       })

@@ -18,6 +18,8 @@ export const startTestPortal = async (
     registrationUrl?: string
     /** Serve /metrics on this port (0: any free one). */
     metricsPort?: number
+    /** Trace into this exporter (adapters/trace/tracing.ts). */
+    traceExporter?: PortalConfig['traceExporter']
   } = {},
 ): Promise<Portal & { close(): Promise<void> }> => {
   const database = await portalDatabase()
@@ -42,6 +44,7 @@ export const startTestPortal = async (
     ...(options.virtualCardReader === undefined ? {} : { virtualCardReader: options.virtualCardReader }),
     ...(options.cardHelperUrl === undefined ? {} : { cardHelperUrl: options.cardHelperUrl }),
     ...(options.registrationUrl === undefined ? {} : { registrationUrl: options.registrationUrl }),
+    ...(options.traceExporter === undefined ? {} : { traceExporter: options.traceExporter }),
     ...(options.metricsPort === undefined
       ? {}
       : { metrics: { port: options.metricsPort, host: '127.0.0.1' } }),
