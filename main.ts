@@ -44,7 +44,7 @@ import {
 import { kyselyVirtualCardStore } from './adapters/dev/virtual-card-store.kysely.ts'
 import { httpGeps } from './adapters/geps/geps.http.ts'
 import { withOutageGate } from './adapters/geps/geps-outage-gate.ts'
-import { remoteAddressOf, type Served, serveHttp } from './adapters/http/serve.ts'
+import { isTrustedProxy, remoteAddressOf, type Served, serveHttp } from './adapters/http/serve.ts'
 import { newBoss } from './adapters/job-queue/boss.ts'
 import { pgBossJobQueue } from './adapters/job-queue/job-queue.pgboss.ts'
 import { bringWaitingJobsForward, changesWithoutDelivery } from './adapters/job-queue/waiting-jobs.ts'
@@ -135,7 +135,22 @@ const Settings = z
     SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
     SESSION_MAX_HOURS: z.coerce.number().positive().default(12),
     SECURE_COOKIES: flag.optional(),
-    TRUST_PROXY: flag.default(false),
+    // true: any peer is the proxy; or the proxies' addresses, comma-separated: X-Forwarded-For is
+    // believed only from them (a request that reaches a web process past the proxy is not).
+    TRUST_PROXY: z
+      .string()
+      .transform((text, ctx): boolean | string[] => {
+        const asFlag = flag.safeParse(text)
+        if (asFlag.success) return asFlag.data
+        const addresses = text.split(',').map((a) => a.trim())
+        if (addresses.every((a) => z.union([z.ipv4(), z.ipv6()]).safeParse(a).success)) return addresses
+        ctx.addIssue({
+          code: 'custom',
+          message: 'TRUST_PROXY must be true, false, or the proxies’ IP addresses',
+        })
+        return z.NEVER
+      })
+      .default(false),
     IC_CARD_PIN_TRIES: z.coerce.number().int().min(1).max(15).default(DEFAULT_IC_CARD_PIN_TRIES),
     CARD_HELPER_URL: z.string().url().default(DEFAULT_CARD_HELPER_URL),
     // http or https only: it becomes a link on the portal's pages.
@@ -192,7 +207,10 @@ const Settings = z
       // Secure cookies whenever users reach the portal over HTTPS, unless told otherwise.
       secureCookies: s.SECURE_COOKIES ?? s.PUBLIC_URL?.startsWith('https:') ?? false,
       publicOrigin: s.PUBLIC_URL ? new URL(s.PUBLIC_URL).origin : undefined,
-      /** Behind a proxy: the client's address is the last hop of X-Forwarded-For, which it appends. */
+      /**
+       * Behind a proxy: the client's address is the last hop of X-Forwarded-For, which it appends;
+       * from any peer (true) or from the proxies' addresses only.
+       */
       trustProxy: s.TRUST_PROXY,
       /** Wrong PINs in a row before a virtual private IC card locks (real cards keep their own). */
       icCardPinTries: s.IC_CARD_PIN_TRIES,
@@ -526,10 +544,11 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
       devMailbox: development ? mailSink : undefined,
       demoCertificateFile: virtualCards && config.demoData ? demoCertificateFile(virtualCards) : undefined,
       clientAddressOf: (c) => {
-        const forwarded = config.trustProxy
+        const peer = remoteAddressOf(c.env)
+        const forwarded = isTrustedProxy(config.trustProxy, peer)
           ? c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim()
           : undefined
-        return forwarded || remoteAddressOf(c.env)
+        return forwarded || peer
       },
       log: (m, e) => (e === undefined ? log(m) : outage.error(m, e)),
       logRequest: (entry) => {

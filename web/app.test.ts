@@ -413,9 +413,11 @@ describe('settings', () => {
       expect(() => configFromEnv({ MANDATE_PROVIDERS: bad }), bad).toThrow()
     }
   })
-  it('trusts X-Forwarded-For only when told the portal stands behind a proxy', () => {
+  it('trusts X-Forwarded-For only when told the portal stands behind a proxy, or only from its addresses', () => {
     expect(configFromEnv({}).trustProxy).toBe(false)
     expect(configFromEnv({ TRUST_PROXY: 'true' }).trustProxy).toBe(true)
+    expect(configFromEnv({ TRUST_PROXY: '10.0.0.5, ::1' }).trustProxy).toEqual(['10.0.0.5', '::1'])
+    expect(() => configFromEnv({ TRUST_PROXY: 'nginx' })).toThrow(/TRUST_PROXY/)
   })
   it('reads the lock count of virtual private IC cards, refusing one no card has', () => {
     expect(configFromEnv({}).icCardPinTries).toBe(5)

@@ -74,6 +74,15 @@ export const serveHttp = (
 }
 
 /** The client's address from either runtime's connection info. */
+/**
+ * Whether `peer` is a proxy whose X-Forwarded-For the portal believes (TRUST_PROXY): any peer
+ * (true), none (false), or one of the listed addresses (an IPv4 one also as IPv6-mapped).
+ */
+export const isTrustedProxy = (trusted: boolean | readonly string[], peer: string | undefined): boolean =>
+  typeof trusted === 'boolean'
+    ? trusted
+    : peer !== undefined && trusted.includes(peer.startsWith('::ffff:') ? peer.slice(7) : peer)
+
 export const remoteAddressOf = (env: unknown): string | undefined => {
   const e = env as
     | { incoming?: { socket?: { remoteAddress?: string } }; remoteAddr?: { hostname?: string } }

@@ -3,7 +3,7 @@
  * installed, else the one shipped inside the npm package @sparticuz/chromium.
  */
 import { existsSync } from 'node:fs'
-import { type Browser, chromium } from 'playwright-core'
+import { type Browser, type BrowserContextOptions, chromium } from 'playwright-core'
 
 const DEBIAN_CHROMIUM = '/usr/bin/chromium'
 const FLAGS = [
@@ -35,8 +35,13 @@ export const launchChromium = async (): Promise<Browser> => {
  * errors (a Content-Security-Policy violation is reported there; an answer's status, such as an
  * intended 422, is reported there too and is not one).
  */
-export const openPage = async (browser: Browser, javaScriptEnabled: boolean) => {
-  const context = await browser.newContext({ javaScriptEnabled, locale: 'ja-JP' })
+export const openPage = async (
+  browser: Browser,
+  javaScriptEnabled: boolean,
+  /** More for the context: a certificate made for the test to accept, headers to send. */
+  more: Pick<BrowserContextOptions, 'ignoreHTTPSErrors' | 'extraHTTPHeaders'> = {},
+) => {
+  const context = await browser.newContext({ javaScriptEnabled, locale: 'ja-JP', ...more })
   context.setDefaultTimeout(8_000)
   const page = await context.newPage()
   const scriptErrors: string[] = []
