@@ -39,10 +39,14 @@ export type Tracing = {
  * (OTLP over HTTP, configured by the standard OTEL_EXPORTER_OTLP_* settings, unless one is given).
  * `batch: false` exports each span as it ends (a test's in-memory exporter).
  */
+/** How long a stopping process waits for its last spans to be sent. */
+const SHUTDOWN_MS = 5_000
+
 export const startTracing = async (options: {
   serviceName: string
   exporter?: SpanExporter
   batch?: boolean
+  shutdownMs?: number
 }): Promise<Tracing> => {
   const [{ TracerProvider, BatchSpanProcessor, SimpleSpanProcessor }, { AsyncLocalStorageContextManager }] =
     await Promise.all([import('@opentelemetry/sdk-trace'), import('@opentelemetry/context-async-hooks')])
@@ -61,8 +65,16 @@ export const startTracing = async (options: {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator())
   trace.setGlobalTracerProvider(provider)
   return {
+    // A collector that does not answer does not hold the process: what is not sent in time is lost.
     shutdown: async () => {
-      await provider.shutdown()
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([
+        provider.shutdown().catch(() => {}),
+        new Promise((r) => {
+          timer = setTimeout(r, options.shutdownMs ?? SHUTDOWN_MS)
+        }),
+      ])
+      clearTimeout(timer)
       trace.disable()
       propagation.disable()
       context.disable()
