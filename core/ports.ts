@@ -139,11 +139,14 @@ export type UserChange = {
   erasedFields?: UserField[]
 }
 
+/** Where a page of changes ended (newest first): the last one's time and id; the next page is older. */
+export type ChangeCursor = { createdAt: Date; id: string }
+
 export type ChangeStore = {
   record(change: UserChange): Promise<void>
   find(changeId: string): Promise<UserChange | undefined>
-  /** The business's changes, newest first. */
-  listForBusiness(businessId: string, limit: number): Promise<UserChange[]>
+  /** The business's changes, newest first; with `before`, those after that cursor (older). */
+  listForBusiness(businessId: string, limit: number, before?: ChangeCursor): Promise<UserChange[]>
   /** The changes the user made, newest first. */
   listForUser(userId: string, limit: number): Promise<UserChange[]>
   /**
@@ -256,11 +259,15 @@ export type AuditLog = { append(entry: AuditEntry): Promise<void> }
 /** An entry as the log keeps it, with its number: the order entries were written in. */
 export type AuditRecord = AuditEntry & { id: string }
 
-/** Reading the audit log, for the operator's export: a page at a time, oldest first. */
+/**
+ * Reading the audit log, for the operator's export: a page at a time, oldest first (by time, then
+ * by number), within a time range, and for the helpdesk only the entries of one change (by its
+ * 受付番号 in the detail, or its id).
+ */
 export type AuditLogReader = {
-  /** Up to `limit` entries written after entry `afterId` (from the start without it), within the range. */
+  /** Up to `limit` entries after entry `afterId` (from the start without it), within the range. */
   page(
-    range: { since?: Date; until?: Date },
+    range: { since?: Date; until?: Date; receiptNumber?: string; changeId?: string },
     afterId: string | undefined,
     limit: number,
   ): Promise<AuditRecord[]>

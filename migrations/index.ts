@@ -23,6 +23,7 @@ import * as intermediateAuthorities from './0020-intermediate-authorities.ts'
 import * as changeRecords from './0021-change-records.ts'
 import * as receiptNumbers from './0022-receipt-numbers.ts'
 import * as canonicalPhoneNumbers from './0023-canonical-phone-numbers.ts'
+import * as keysetIndexes from './0024-keyset-indexes.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   '0021-change-records': changeRecords,
   '0022-receipt-numbers': receiptNumbers,
   '0023-canonical-phone-numbers': canonicalPhoneNumbers,
+  '0024-keyset-indexes': keysetIndexes,
 }

@@ -2,6 +2,7 @@
 import { Hono } from 'hono'
 import { periodName } from '../core/domain/qualifications.ts'
 import { formatDateTimeJa } from '../core/lib/format.ts'
+import type { ChangeCursor } from '../core/ports.ts'
 import { HISTORY_LENGTH } from '../core/use-cases/history/history.ts'
 import type { UseCases } from '../core/use-cases/use-cases.ts'
 import { html, render } from './render.ts'
@@ -10,13 +11,25 @@ import { SYNC_LABELS } from './sync-status.ts'
 
 const TITLE = '変更履歴'
 
+/**
+ * Where a page starts, in the link to it: the last entry's time and id (`?before=<ms>.<id>`). One
+ * that cannot be read (a link cut short, say) shows the newest page.
+ */
+const CURSOR = /^(\d{1,15})\.([0-9a-f-]{36})$/
+const cursorOf = (text: string | undefined): ChangeCursor | undefined => {
+  const m = text ? CURSOR.exec(text) : null
+  return m?.[1] && m[2] ? { createdAt: new Date(Number(m[1])), id: m[2] } : undefined
+}
+const cursorText = (c: ChangeCursor) => `${c.createdAt.getTime()}.${c.id}`
+
 export const historyRoutes = (history: UseCases['history']) => {
   const app = new Hono<AppEnv>()
   const historyOf = history.ofBusiness
 
   app.get('/business/history', async (c) => {
     if (!c.get('user')) return toSignIn(c)
-    const history = await historyOf(signedIn(c).user.id)
+    const before = cursorOf(c.req.query('before'))
+    const history = await historyOf(signedIn(c).user.id, before)
     if (!history.ok) {
       return render(c, {
         title: TITLE,
@@ -26,13 +39,13 @@ export const historyRoutes = (history: UseCases['history']) => {
     }
     return render(c, {
       title: TITLE,
-      body: html`<p>事業者情報・利用者情報・資格情報・電子証明書の変更の記録です（新しい順、最大${HISTORY_LENGTH}件）。</p>
+      body: html`<p>事業者情報・利用者情報・資格情報・電子証明書の変更の記録です（新しい順、1ページに${HISTORY_LENGTH}件）。</p>
 ${
-  history.value.length === 0
-    ? html`<p>まだ変更はありません。</p>`
+  history.value.entries.length === 0
+    ? html`<p>${before ? 'これより前の変更はありません。' : 'まだ変更はありません。'}</p>`
     : html`<table class="history">
   <thead><tr><th scope="col">日時</th><th scope="col">変更者</th><th scope="col">変更内容</th><th scope="col">GEPS連携</th></tr></thead>
-  <tbody>${history.value.map(
+  <tbody>${history.value.entries.map(
     ({ change, madeBy, fieldChanges, erasedFields }) => html`<tr>
     <td>${formatDateTimeJa(change.createdAt)}</td>
     <td>${madeBy}</td>
@@ -51,6 +64,14 @@ ${
   </tr>`,
   )}</tbody>
 </table>`
+}
+${
+  history.value.next || before
+    ? html`<nav aria-label="変更履歴のページ"><ul class="pages">
+${before ? html`<li><a href="/business/history">最新の変更へ</a></li>` : ''}
+${history.value.next ? html`<li><a href="/business/history?before=${cursorText(history.value.next)}" rel="next">さらに前の${HISTORY_LENGTH}件</a></li>` : ''}
+</ul></nav>`
+    : ''
 }
 <p><a href="/menu">メニューへ戻る</a></p>`,
     })

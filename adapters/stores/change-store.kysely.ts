@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, sql } from 'kysely'
 import { type BusinessFields, USER_FIELDS, type UserFields } from '../../core/domain/account.ts'
-import type { ChangeStore, UserChange } from '../../core/ports.ts'
+import type { ChangeCursor, ChangeStore, UserChange } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 
 /** Certificates come back from jsonb with their dates as text. */
@@ -42,18 +42,33 @@ const toChange = (r: Selectable<Database['user_changes']>): UserChange => ({
   erasedFields: r.erased_fields ? USER_FIELDS.filter((f) => r.erased_fields?.includes(f)) : undefined,
 })
 
+/**
+ * Newest first by (created_at, id), after `before` when given: a keyset page, served by the
+ * (business_id | user_id, created_at desc, id desc) indexes however long the history (0024).
+ */
 const newestFirst = async (
   db: Kysely<Database>,
   column: 'business_id' | 'user_id',
   id: string,
   limit: number,
+  before?: ChangeCursor,
 ): Promise<UserChange[]> =>
   (
     await db
       .selectFrom('user_changes')
       .selectAll()
       .where(column, '=', id)
+      .$if(before !== undefined, (q) =>
+        q.where((eb) =>
+          eb(
+            eb.refTuple('created_at', 'id'),
+            '<',
+            eb.tuple(before?.createdAt ?? new Date(0), before?.id ?? ''),
+          ),
+        ),
+      )
       .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
       .limit(limit)
       .execute()
   ).map(toChange)
@@ -83,7 +98,7 @@ export const kyselyChangeStore = (db: Kysely<Database>): ChangeStore => ({
       })
       .execute()
   },
-  listForBusiness: (businessId, limit) => newestFirst(db, 'business_id', businessId, limit),
+  listForBusiness: (businessId, limit, before) => newestFirst(db, 'business_id', businessId, limit, before),
   listForUser: (userId, limit) => newestFirst(db, 'user_id', userId, limit),
   find: async (changeId) => {
     const r = await db.selectFrom('user_changes').selectAll().where('id', '=', changeId).executeTakeFirst()

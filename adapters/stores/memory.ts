@@ -17,6 +17,7 @@ import type { Qualification } from '../../core/domain/qualifications.ts'
 import type {
   AuditEntry,
   AuditLogReader,
+  ChangeCursor,
   Draft,
   Expiring,
   Job,
@@ -65,10 +66,20 @@ export const emptyMemoryState = (): MemoryState => ({
 
 const copy = <T>(value: T): T => structuredClone(value)
 
-const newestChanges = (state: MemoryState, mine: (c: UserChange) => boolean, limit: number) =>
-  copy([...state.changes.values()].filter(mine))
-    .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+/** Newest first by (createdAt, id), after `before` when given, as the Kysely store pages. */
+const newestChanges = (
+  state: MemoryState,
+  mine: (c: UserChange) => boolean,
+  limit: number,
+  before?: ChangeCursor,
+) => {
+  const newerFirst = (a: ChangeCursor, b: ChangeCursor) =>
+    b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
+  return copy([...state.changes.values()].filter(mine))
+    .filter((c) => before === undefined || newerFirst(before, c) < 0)
+    .sort(newerFirst)
     .slice(0, limit)
+}
 
 export const memoryStores = (state: MemoryState) => {
   const certificatesOf = (userId: string) =>
@@ -312,8 +323,8 @@ export const memoryStores = (state: MemoryState) => {
         state.changes.set(c.id, copy(c))
       },
       find: async (id: string) => copy(state.changes.get(id)),
-      listForBusiness: async (businessId: string, limit: number) =>
-        newestChanges(state, (c) => c.businessId === businessId, limit),
+      listForBusiness: async (businessId: string, limit: number, before?: ChangeCursor) =>
+        newestChanges(state, (c) => c.businessId === businessId, limit, before),
       listForUser: async (userId: string, limit: number) =>
         newestChanges(state, (c) => c.userId === userId, limit),
       recordSync: async (
@@ -364,12 +375,21 @@ export const memoryStores = (state: MemoryState) => {
 
 /** The audit log's reader over the memory state: an entry's number is its place in the log. */
 export const memoryAuditLogReader = (state: MemoryState): AuditLogReader => ({
-  page: async (range, afterId, limit) =>
-    copy(state.audit)
+  page: async (range, afterId, limit) => {
+    const all = copy(state.audit)
       .map((e, i) => ({ ...e, detail: e.detail ?? {}, id: String(i + 1) }))
-      .filter((e) => afterId === undefined || Number(e.id) > Number(afterId))
+      .sort((a, b) => a.at.getTime() - b.at.getTime() || Number(a.id) - Number(b.id))
+    const start = afterId === undefined ? 0 : all.findIndex((e) => e.id === afterId) + 1
+    const ofChange = (e: { detail: Record<string, unknown> }) =>
+      (range.receiptNumber === undefined && range.changeId === undefined) ||
+      (range.receiptNumber !== undefined && e.detail.receiptNumber === range.receiptNumber) ||
+      (range.changeId !== undefined && e.detail.changeId === range.changeId)
+    return all
+      .slice(start)
       .filter((e) => (!range.since || e.at >= range.since) && (!range.until || e.at < range.until))
-      .slice(0, limit),
+      .filter(ofChange)
+      .slice(0, limit)
+  },
 })
 
 /** Runs the work on a copy of the state, one at a time, and keeps the copy only if the work succeeded. */

@@ -284,6 +284,27 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
       expect(await s.changes.listForUser(DEMO_USER_IDS.taro, 100)).toEqual([])
     })
 
+    test('pages a business’s changes by keyset: newest first, each page after the last one’s (time, id)', async () => {
+      const businessId = '00000000-0000-4000-8000-000000000001'
+      const at = new Date('2001-02-03T04:05:06.789Z')
+      // Three at the same instant and one before: the id decides among equals.
+      const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()].sort().reverse()
+      for (const id of ids) await s.changes.record({ ...change(id), createdAt: at })
+      const oldest = { ...change(crypto.randomUUID()), createdAt: new Date(at.getTime() - 1) }
+      await s.changes.record(oldest)
+      // Start from just after the newest of them (changes of other tests are newer still).
+      const cursorAbove = { createdAt: at, id: 'ffffffff-ffff-4fff-bfff-ffffffffffff' }
+      const first = await s.changes.listForBusiness(businessId, 2, cursorAbove)
+      expect(first.map((c) => c.id)).toEqual(ids.slice(0, 2))
+      const last = first.at(-1)
+      if (!last) throw new Error('no page')
+      const second = await s.changes.listForBusiness(businessId, 2, {
+        createdAt: last.createdAt,
+        id: last.id,
+      })
+      expect(second.map((c) => c.id)).toEqual([ids[2], oldest.id])
+    })
+
     test('records the business’s half of a change', async () => {
       const id = crypto.randomUUID()
       const business = await s.accounts.findBusiness('00000000-0000-4000-8000-000000000001')
@@ -765,6 +786,37 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
         (await s.auditReader.page({ since: at(1), until: at(3) }, undefined, 10)).map((e) => e.action),
       ).toEqual(['paged-1', 'paged-2'])
       expect(rest[0]?.detail).toEqual({})
+    })
+
+    test('reads the audit log by time even where entries were written out of order, and one change’s entries alone', async () => {
+      const at = (minute: number) => new Date(Date.UTC(2031, 0, 1, 0, minute))
+      // Written 2, 1, 3: read 1, 2, 3.
+      await s.audit.append({
+        at: at(2),
+        action: 'late-2',
+        outcome: 'success',
+        detail: { receiptNumber: 'R-1' },
+      })
+      await s.audit.append({ at: at(1), action: 'late-1', outcome: 'success', detail: { changeId: 'C-1' } })
+      await s.audit.append({
+        at: at(3),
+        action: 'late-3',
+        outcome: 'success',
+        detail: { receiptNumber: 'R-2' },
+      })
+      const range = { since: at(0), until: at(9) }
+      const first = await s.auditReader.page(range, undefined, 2)
+      expect(first.map((e) => e.action)).toEqual(['late-1', 'late-2'])
+      expect((await s.auditReader.page(range, first.at(-1)?.id, 2)).map((e) => e.action)).toEqual(['late-3'])
+      // The helpdesk's look-up: by 受付番号, or by id (entries before 受付番号 existed).
+      expect(
+        (await s.auditReader.page({ ...range, receiptNumber: 'R-1', changeId: 'C-1' }, undefined, 10)).map(
+          (e) => e.action,
+        ),
+      ).toEqual(['late-1', 'late-2'])
+      expect(
+        (await s.auditReader.page({ receiptNumber: 'R-2' }, undefined, 10)).map((e) => e.action),
+      ).toEqual(['late-3'])
     })
   })
 

@@ -9,7 +9,7 @@ import {
   userFieldChanges,
 } from '../../domain/account.ts'
 import { err, ok, type Result } from '../../lib/result.ts'
-import type { AccountStore, ChangeStore, UserChange } from '../../ports.ts'
+import type { AccountStore, ChangeCursor, ChangeStore, UserChange } from '../../ports.ts'
 
 export type HistoryEntry = {
   change: UserChange
@@ -23,23 +23,35 @@ export type HistoryEntry = {
   erasedFields: string[]
 }
 
+/** How many entries a page of the history shows. */
 export const HISTORY_LENGTH = 100
+
+/** A page of the history, and where the next (older) one starts when there is one. */
+export type HistoryPage = { entries: HistoryEntry[]; next?: ChangeCursor }
 
 export const businessHistory =
   (ports: { accounts: AccountStore; changes: ChangeStore }) =>
   async (
     userId: string,
-  ): Promise<Result<HistoryEntry[], { kind: 'forbidden' } | { kind: 'user-not-found' }>> => {
+    /** The page after this one (older); the newest page without. */
+    before?: ChangeCursor,
+  ): Promise<Result<HistoryPage, { kind: 'forbidden' } | { kind: 'user-not-found' }>> => {
     const user = await ports.accounts.findUser(userId)
     if (!user) return err({ kind: 'user-not-found' })
     if (user.role !== 'representative') return err({ kind: 'forbidden' })
-    const changes = await ports.changes.listForBusiness(user.businessId, HISTORY_LENGTH)
+    // One more than a page: whether there is a next one.
+    const listed = await ports.changes.listForBusiness(user.businessId, HISTORY_LENGTH + 1, before)
+    const changes = listed.slice(0, HISTORY_LENGTH)
+    const last = changes.at(-1)
+    const next =
+      listed.length > HISTORY_LENGTH && last ? { createdAt: last.createdAt, id: last.id } : undefined
     const names = new Map<string, string | undefined>()
     for (const id of new Set(changes.map((c) => c.userId))) {
       names.set(id, (await ports.accounts.findUser(id))?.name)
     }
-    return ok(
-      changes.map((change) => ({
+    return ok({
+      next,
+      entries: changes.map((change) => ({
         change,
         madeBy:
           names.get(change.userId) ??
@@ -50,5 +62,5 @@ export const businessHistory =
         ],
         erasedFields: (change.erasedFields ?? []).map((f) => FIELD_LABELS[f]),
       })),
-    )
+    })
   }
