@@ -4,6 +4,7 @@
  * data, a GEPS simulator, and an SMTP sink with a development mailbox page.
  */
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import type { SpanExporter } from '@opentelemetry/sdk-trace'
 import { sql } from 'kysely'
 import type { PoolCounts } from 'pg-boss'
@@ -324,7 +325,8 @@ export type Portal = {
 }
 
 const htmxScript = () =>
-  readFileSync(new URL('./node_modules/htmx.org/dist/htmx.min.js', import.meta.url), 'utf8')
+  // Found as a package, from main.ts or from its build (dist/main.js) alike.
+  readFileSync(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'), 'utf8')
 
 export const startPortal = async (config: PortalConfig): Promise<Portal> => {
   const clock = config.clock ?? systemClock

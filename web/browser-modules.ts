@@ -6,7 +6,7 @@
  * The packages they import (asn1js, and its own two) are served from their published ES module
  * builds under /assets/modules/vendor/, each import of one rewritten to that address.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire, stripTypeScriptTypes } from 'node:module'
 import { dirname, join } from 'node:path'
 
@@ -73,8 +73,15 @@ export const HELPER_MODULES = ['core/lib/helper-token', 'web/card-helper/helper-
 export const browserModules = (paths: readonly string[] = BROWSER_MODULES): Map<string, string> =>
   new Map([
     ...paths.map((path): [string, string] => {
-      const source = readFileSync(new URL(`../${path}.ts`, import.meta.url), 'utf8')
-      const script = stripQuietly(source).replace(/(from\s+'\.{1,2}\/[^']+)\.ts'/g, "$1.js'")
+      // Run from its build (dist/, `npm run build`), the module is JavaScript already; from the
+      // sources, its types are stripped here.
+      const built = new URL(`../${path}.js`, import.meta.url)
+      const script = existsSync(built)
+        ? readFileSync(built, 'utf8')
+        : stripQuietly(readFileSync(new URL(`../${path}.ts`, import.meta.url), 'utf8')).replace(
+            /(from\s+'\.{1,2}\/[^']+)\.ts'/g,
+            "$1.js'",
+          )
       return [path, pointVendorImports(script)]
     }),
     ...[...vendorModules()].map(([name, script]): [string, string] => [
