@@ -254,6 +254,46 @@ describe('GEPS over HTTP against the simulator', () => {
     }
   })
 
+  it('stops reading an answer far larger than a receipt, and keeps the connections of the others', async () => {
+    const sockets = new Set<unknown>()
+    let sent = 0
+    const server = createServer((req, res) => {
+      sockets.add(req.socket)
+      req.resume()
+      req.on('end', () => {
+        if (req.headers['idempotency-key'] === 'k-huge') {
+          // 64 MB of "receipt", a chunk at a time, for as long as the portal reads.
+          res.writeHead(201, { 'content-type': 'application/json' })
+          const chunk = Buffer.alloc(64 * 1024, 0x20)
+          const more = () => {
+            while (sent < 64 * 1024 * 1024 && res.write(chunk)) sent += chunk.length
+            if (sent < 64 * 1024 * 1024) res.once('drain', more)
+            else res.end()
+          }
+          more()
+        } else {
+          res.writeHead(201, { 'content-type': 'application/json' })
+          res.end('{"receiptNumber":"GEPS-1","receivedAt":"2026-12-03T00:00:00Z"}')
+        }
+      })
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const { port } = server.address() as AddressInfo
+    try {
+      const geps = httpGeps({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 5_000 })
+      const huge = await geps.syncUserChange(change('k-huge'))
+      expect(huge).toMatchObject({ ok: false, error: { kind: 'transient' } })
+      expect(sent).toBeLessThan(16 * 1024 * 1024)
+      // Ten deliveries one after another go over one kept-alive connection.
+      const before = sockets.size
+      for (let i = 0; i < 10; i++) expect((await geps.syncUserChange(change(`k-kept-${i}`))).ok).toBe(true)
+      expect(sockets.size - before).toBe(1)
+    } finally {
+      server.closeAllConnections()
+      await new Promise((r) => server.close(r))
+    }
+  })
+
   it('treats a timeout and a refused connection as transient', async () => {
     sim.faults.hangNext = 1
     const slow = await httpGeps({ baseUrl: served.url, timeoutMs: 200 }).syncUserChange(change('k-slow'))
