@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts'
+import { embeddedSettings, type ServerProcess, startServerProcess } from '../support/server-process.ts'
 import { agentUpdateOverHttp } from '../support/slice-over-http.ts'
 
 const root = join(import.meta.dirname, '../..')
@@ -32,15 +32,11 @@ it('builds to JavaScript that starts, serves its modules compiled, and completes
   expect(main).not.toMatch(/\.ts'/)
   expect(() => readFileSync(join(out, 'tests', 'support', 'portal.js'))).toThrow()
 
-  running = await startServerProcess(process.execPath, [join(out, 'main.js')], {
-    DATABASE_URL: '',
-    DATA_DIR: join(dataDir, 'pglite'),
-    PORT: '0',
-    MAIL_SINK_PORT: '0',
-    GEPS_SIMULATOR_PORT: '0',
-    JPKI_SIMULATOR_PORT: '0',
-    GEPS_NOTICE_DELAY_MS: '50',
-  })
+  running = await startServerProcess(
+    process.execPath,
+    [join(out, 'main.js')],
+    embeddedSettings(join(dataDir, 'pglite')),
+  )
   const signIn = await fetch(`${running.url}/sign-in`)
   expect(signIn.status).toBe(200)
   expect(await signIn.text()).toContain('ログイン')

@@ -7,20 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { runToEnd, type ServerProcess, startServerProcess } from '../support/server-process.ts'
+import {
+  embeddedSettings,
+  runToEnd,
+  type ServerProcess,
+  startServerProcess,
+} from '../support/server-process.ts'
 import { agentUpdateOverHttp } from '../support/slice-over-http.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'portal-start-'))
-// DATABASE_URL is cleared: this is the embedded default, whatever backend the rest of the run is on.
-const env = {
-  DATABASE_URL: '',
-  DATA_DIR: join(dataDir, 'pglite'),
-  PORT: '0',
-  MAIL_SINK_PORT: '0',
-  GEPS_SIMULATOR_PORT: '0',
-  JPKI_SIMULATOR_PORT: '0',
-  GEPS_NOTICE_DELAY_MS: '50',
-}
+const env = embeddedSettings(join(dataDir, 'pglite'))
 const node = process.execPath
 let running: ServerProcess | undefined
 afterAll(async () => {

@@ -1,6 +1,20 @@
 /** Runs the portal as its own process, as `npm start` does, and waits until it says where it listens. */
 import { type ChildProcess, spawn } from 'node:child_process'
 
+/**
+ * The settings of the embedded default on `pgliteDir`, every port free, as `npm start` runs it;
+ * DATABASE_URL cleared, whatever backend the rest of the run is on.
+ */
+export const embeddedSettings = (pgliteDir: string): Record<string, string> => ({
+  DATABASE_URL: '',
+  DATA_DIR: pgliteDir,
+  PORT: '0',
+  MAIL_SINK_PORT: '0',
+  GEPS_SIMULATOR_PORT: '0',
+  JPKI_SIMULATOR_PORT: '0',
+  GEPS_NOTICE_DELAY_MS: '50',
+})
+
 export type ServerProcess = {
   url: string
   output: () => string
