@@ -22,3 +22,15 @@ export const up = async (db: Kysely<unknown>): Promise<void> => {
     on audit_log ((detail->>'changeId'))`.execute(db)
   await sql`create index if not exists audit_log_at on audit_log (at, id)`.execute(db)
 }
+
+export const down = async (db: Kysely<unknown>): Promise<void> => {
+  for (const index of [
+    'audit_log_at',
+    'audit_log_change_id',
+    'audit_log_receipt_number',
+    'user_changes_user_newest',
+    'user_changes_business_newest',
+  ])
+    await sql`drop index if exists ${sql.id(index)}`.execute(db)
+  await sql`create index if not exists user_changes_user on user_changes (user_id, created_at)`.execute(db)
+}

@@ -15,7 +15,7 @@ const TITLE = '変更履歴'
  * Where a page starts, in the link to it: the last entry's time and id (`?before=<ms>.<id>`). One
  * that cannot be read (a link cut short, say) shows the newest page.
  */
-const CURSOR = /^(\d{1,15})\.([0-9a-f-]{36})$/
+const CURSOR = /^(\d{1,15})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/
 const cursorOf = (text: string | undefined): ChangeCursor | undefined => {
   const m = text ? CURSOR.exec(text) : null
   return m?.[1] && m[2] ? { createdAt: new Date(Number(m[1])), id: m[2] } : undefined

@@ -63,7 +63,12 @@ it('pages 変更履歴 by keyset: each change once, newest first, and a cut link
   const instants = shown.map((i) => Math.floor(i / 5))
   expect(instants).toEqual([...instants].sort((a, b) => b - a))
   // A link cut short, or made up: the newest page, not an error.
-  for (const cut of ['?before=97', '?before=x.y', `?before=${'9'.repeat(16)}.0`]) {
+  for (const cut of [
+    '?before=97',
+    '?before=x.y',
+    `?before=${'9'.repeat(16)}.0`,
+    `?before=1.${'-'.repeat(36)}`,
+  ]) {
     const page = await taro.get(`/business/history${cut}`)
     expect(page.status, cut).toBe(200)
     expect(page.text).toContain('<h1>変更履歴</h1>')
