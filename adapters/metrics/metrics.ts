@@ -14,6 +14,7 @@
  * - The process's own (memory, CPU, event loop lag), prom-client's defaults.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { aroundCalls } from '../../core/lib/around-calls.ts'
 import type { Result } from '../../core/lib/result.ts'
 
 export type Metrics = ReturnType<typeof createMetrics>
@@ -94,26 +95,18 @@ export const createMetrics = (sources: {
     signInFailed: (reason: string) => signInFailures.inc({ reason }),
     cardLocked: () => cardLocks.inc(),
     /** `port` with the calls `methods` (each answering a Result) timed as `service`, by outcome. */
-    timed: <P extends object>(service: string, port: P, methods: readonly (keyof P & string)[]): P => {
-      const timedPort = { ...port }
-      for (const name of methods) {
-        const call = port[name] as unknown as (
-          ...args: unknown[]
-        ) => Promise<Result<unknown, { kind: string }>>
-        ;(timedPort as Record<string, unknown>)[name] = async (...args: unknown[]) => {
-          const end = callDuration.startTimer({ service })
-          try {
-            const result = await call.apply(port, args)
-            end({ outcome: result.ok ? 'ok' : result.error.kind })
-            return result
-          } catch (e) {
-            end({ outcome: 'error' })
-            throw e
-          }
+    timed: <P extends object>(service: string, port: P, methods: readonly (keyof P & string)[]): P =>
+      aroundCalls(port, methods, async (_, call) => {
+        const end = callDuration.startTimer({ service })
+        try {
+          const result = (await call()) as Result<unknown, { kind: string }>
+          end({ outcome: result.ok ? 'ok' : result.error.kind })
+          return result
+        } catch (e) {
+          end({ outcome: 'error' })
+          throw e
         }
-      }
-      return timedPort
-    },
+      }),
   }
 }
 

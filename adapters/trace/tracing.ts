@@ -25,6 +25,7 @@ import {
   trace,
 } from '@opentelemetry/api'
 import type { SpanExporter } from '@opentelemetry/sdk-trace'
+import { aroundCalls } from '../../core/lib/around-calls.ts'
 
 const TRACER = 'chotatsu-portal'
 const tracer = () => trace.getTracer(TRACER)
@@ -34,13 +35,14 @@ export type Tracing = {
   shutdown: () => Promise<void>
 }
 
+/** How long a stopping process waits for its last spans to be sent. */
+const SHUTDOWN_MS = 5_000
+
 /**
  * Registers the SDK: W3C trace context, AsyncLocalStorage for the active span, and the exporter
  * (OTLP over HTTP, configured by the standard OTEL_EXPORTER_OTLP_* settings, unless one is given).
  * `batch: false` exports each span as it ends (a test's in-memory exporter).
  */
-/** How long a stopping process waits for its last spans to be sent. */
-const SHUTDOWN_MS = 5_000
 
 export const startTracing = async (options: {
   serviceName: string
@@ -105,29 +107,20 @@ export const inSpan = <T>(
       failed(span, typeof kind === 'string' ? kind : 'failed')
     }
     span.end()
+    return value
+  }
+  const thrown = (e: unknown): never => {
+    failed(span, (e as Error)?.name ?? 'error')
+    span.end()
+    throw e
   }
   let result: T
   try {
     result = context.with(trace.setSpan(options.parent ?? context.active(), span), () => fn(span))
   } catch (e) {
-    failed(span, (e as Error)?.name ?? 'error')
-    span.end()
-    throw e
+    return thrown(e)
   }
-  if (result instanceof Promise)
-    return result.then(
-      (value) => {
-        settle(value)
-        return value
-      },
-      (e) => {
-        failed(span, (e as Error)?.name ?? 'error')
-        span.end()
-        throw e
-      },
-    ) as T
-  settle(result)
-  return result
+  return (result instanceof Promise ? result.then(settle, thrown) : settle(result)) as T
 }
 
 /**
@@ -154,17 +147,10 @@ export const tracedPort = <P extends object>(
   service: string,
   port: P,
   methods: readonly (keyof P & string)[],
-): P => {
-  const traced = { ...port }
-  for (const name of methods) {
-    const call = port[name] as unknown as (...args: unknown[]) => unknown
-    ;(traced as Record<string, unknown>)[name] = (...args: unknown[]) =>
-      inSpan(`${service} ${name}`, { kind: SpanKind.CLIENT, attributes: { 'peer.service': service } }, () =>
-        call.apply(port, args),
-      )
-  }
-  return traced
-}
+): P =>
+  aroundCalls(port, methods, (name, call) =>
+    inSpan(`${service} ${name}`, { kind: SpanKind.CLIENT, attributes: { 'peer.service': service } }, call),
+  )
 
 /**
  * Runs a request (`handle` answers its log entry) in a SERVER span that continues the caller's
