@@ -184,9 +184,13 @@ it('serves F1 and F2 through nginx with TLS, two web processes and two workers, 
   const [change] = atGeps
   const traceId = change?.traceparent?.split('-')[1] ?? ''
   expect(traceId).toMatch(/^[0-9a-f]{32}$/)
+  // Each process sends its spans in batches of its own: wait for the web's and the worker's.
   await waitFor(
-    'the collector has the trace’s GEPS call',
-    () => collector.spans.some((s) => s.traceId === traceId && s.name === 'geps syncUserChange'),
+    'the collector has the trace’s click and GEPS call',
+    () =>
+      ['POST /user/confirm', 'geps syncUserChange'].every((name) =>
+        collector.spans.some((s) => s.traceId === traceId && s.name === name),
+      ),
     30_000,
   )
   const trace = collector.spans.filter((s) => s.traceId === traceId)
