@@ -1,3 +1,4 @@
+import { Socket } from 'node:net'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../../tests/support/database.ts'
@@ -60,6 +61,62 @@ describe('the query timeout', () => {
     expect((await sql<{ n: number }>`select 1 as n`.execute(handle.db)).rows[0]?.n).toBe(1)
     // Migrations and operator commands are not bounded.
     await sql`select pg_sleep(0.8)`.execute(handle.unbounded)
+  })
+})
+
+describe('statements on PostgreSQL', () => {
+  const cleanUp: (() => Promise<unknown>)[] = []
+  afterAll(async () => {
+    for (const step of cleanUp.reverse()) await step().catch(() => {})
+  })
+
+  const open = async (ctx: Parameters<typeof skipWithoutPostgres>[0], poolSize: number) => {
+    const server = await postgresServer()
+    if (!server) return skipWithoutPostgres(ctx)
+    const created = await createPostgresDatabase(server)
+    cleanUp.push(created.drop)
+    const handle = await openDatabase({ backend: 'postgres', url: created.url, poolSize })
+    cleanUp.push(() => handle.close())
+    await sql`select 1`.execute(handle.db) // connected
+    return handle
+  }
+
+  it('sends statements issued together outside a transaction in one write', async (ctx) => {
+    const handle = await open(ctx, 1)
+    if (!handle) return
+    const numbered = (n: number) => sql<{ n: number }>`select ${n}::int as n`.execute(handle.db)
+    await numbered(0) // prepared: a statement new to its connection is first described, alone
+    const write = Socket.prototype.write
+    let writes = 0
+    Socket.prototype.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+      writes++
+      return write.apply(this, args)
+    } as Socket['write']
+    try {
+      const answers = await Promise.all([1, 2, 3].map(numbered))
+      expect(answers.map((a) => a.rows[0]?.n)).toEqual([1, 2, 3])
+    } finally {
+      Socket.prototype.write = write
+    }
+    // One connection: a statement that reserved it for itself would leave only after the one before.
+    expect(writes).toBe(1)
+  })
+
+  it("keeps a transaction's statements on its own connection, and no other statement on it", async (ctx) => {
+    const handle = await open(ctx, 3)
+    if (!handle) return
+    const pid = sql<{ pid: number }>`select pg_backend_pid() as pid`
+    const outside: number[] = []
+    const inside = await handle.db.transaction().execute(async (tx) => {
+      const first = (await pid.execute(tx)).rows[0]?.pid
+      const others = Array.from({ length: 12 }, () => pid.execute(handle.db))
+      const second = (await pid.execute(tx)).rows[0]?.pid
+      for (const other of await Promise.all(others)) outside.push(other.rows[0]?.pid ?? 0)
+      return [first, second]
+    })
+    expect(inside[0]).toBe(inside[1])
+    expect(outside).toHaveLength(12)
+    expect(outside).not.toContain(inside[0])
   })
 })
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { startSession } from '../../core/use-cases/sign-in/sign-in.ts'
+import { draftValues } from '../../core/use-cases/user-update/staging.ts'
 import {
   completeUserUpdate,
-  draftValues,
   prepareUserUpdate,
   reviewUserUpdate,
 } from '../../core/use-cases/user-update/update.ts'

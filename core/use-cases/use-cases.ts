@@ -57,7 +57,7 @@ import {
 import {
   discardStaging,
   keepTyped,
-  loadStaging,
+  loadInputScreen,
   loadUserOverview,
   qualificationPeriods,
   stageQualification,
@@ -65,7 +65,6 @@ import {
 } from './user-update/staging.ts'
 import {
   completeUserUpdate,
-  draftValues,
   prepareUserUpdate,
   reviewUserUpdate,
   viewOwnChange,
@@ -109,7 +108,7 @@ export const makeUseCases = (ports: Ports, settings: { sessionLimits: SessionLim
   },
   userUpdate: {
     userOverview: loadUserOverview(ports),
-    loadStaging: loadStaging(ports),
+    inputScreen: loadInputScreen(ports),
     keepTyped: keepTyped(ports),
     discardStaging: discardStaging(ports),
     stageQualification: stageQualification(ports),
@@ -120,7 +119,6 @@ export const makeUseCases = (ports: Ports, settings: { sessionLimits: SessionLim
     certificateToRemove: certificateToRemove(ports),
     stageCertificateRemoval: stageCertificateRemoval(ports),
     prepare: prepareUserUpdate(ports),
-    draftValues: draftValues(ports),
     review: reviewUserUpdate(ports),
     complete: completeUserUpdate(ports),
     viewChange: viewOwnChange(ports),

@@ -61,11 +61,13 @@ const stepOf = flowSteps([
 const render = (c: Parameters<typeof renderPage>[0], page: Page) =>
   renderPage(c, { ...page, steps: stepOf(page.title) })
 
+const CONFIRMED_NOT_COMMITTED = html`<div class="notice" role="status"><p>確認画面まで進んだ、まだ更新していない入力内容を表示しています。このまま［確認］に進むか、<a href="/user/edit?fresh=1">登録されている内容から入力し直す</a>ことができます。</p></div>`
+
 export const userUpdateRoutes = (useCases: Pick<UseCases, 'userUpdate' | 'cards' | 'sessions'>) => {
   const app = new Hono<AppEnv>()
   const {
     userOverview,
-    loadStaging,
+    inputScreen,
     keepTyped,
     discardStaging,
     stageQualification,
@@ -76,7 +78,6 @@ export const userUpdateRoutes = (useCases: Pick<UseCases, 'userUpdate' | 'cards'
     certificateToRemove,
     stageCertificateRemoval,
     prepare,
-    draftValues,
     review,
     complete,
     viewChange,
@@ -100,14 +101,17 @@ export const userUpdateRoutes = (useCases: Pick<UseCases, 'userUpdate' | 'cards'
       qualificationErrors?: QualificationFieldErrors
       certificateError?: string
       message?: string
-      notice?: Html
+      /** GET: the values of a draft confirmed but not committed come back, with a notice saying so. */
+      showConfirmed?: boolean
     } = {},
   ) => {
     const { session, user } = signedIn(c)
-    const overview = await userOverview(user.id)
-    if (!overview.ok) return render(c, errorPage(overview.error))
-    const { business, certificates, qualifications } = overview.value
-    const staging = await loadStaging(session.id)
+    const screen = await inputScreen(session.id, user.id)
+    if (!screen.ok) return render(c, errorPage(screen.error))
+    const { overview, staging, confirmed } = screen.value
+    const { business, certificates, qualifications } = overview
+    const registeredBusiness = user.role === 'representative' ? businessFieldsOf(business) : undefined
+    const backFromConfirm = state.showConfirmed ? confirmed : undefined
     const refused =
       Object.keys(state.userErrors ?? {}).length +
         Object.keys(state.businessErrors ?? {}).length +
@@ -120,17 +124,16 @@ export const userUpdateRoutes = (useCases: Pick<UseCases, 'userUpdate' | 'cards'
       title: inputTitle(user),
       hasErrors: refused,
       status: refused ? 422 : 200,
-      body: html`${state.notice ?? ''}${inputForm({
+      body: html`${backFromConfirm ? CONFIRMED_NOT_COMMITTED : ''}${inputForm({
         user,
         business,
         certificates,
         values:
           state.values ??
+          (backFromConfirm &&
+            formValuesOf(backFromConfirm.user, backFromConfirm.business ?? registeredBusiness)) ??
           staging.typed ??
-          formValuesOf(
-            userFieldsOf(user),
-            user.role === 'representative' ? businessFieldsOf(business) : undefined,
-          ),
+          formValuesOf(userFieldsOf(user), registeredBusiness),
         userErrors: state.userErrors ?? {},
         businessErrors: state.businessErrors ?? {},
         message: state.message,
@@ -156,22 +159,11 @@ export const userUpdateRoutes = (useCases: Pick<UseCases, 'userUpdate' | 'cards'
   }
 
   app.get('/user/edit', async (c) => {
-    const { session, user } = signedIn(c)
+    const { session } = signedIn(c)
     // What the user confirmed but has not yet committed comes back (the browser's Back button, the
     // 入力画面に戻る link, a return later in the session), unless they ask for the registered values.
-    if (c.req.query('fresh') === '1') {
-      await discardStaging(session.id)
-      return renderInput(c)
-    }
-    const kept = await draftValues(session.id)
-    if (!kept) return renderInput(c)
-    const overview = await userOverview(user.id)
-    const registeredBusiness =
-      overview.ok && user.role === 'representative' ? businessFieldsOf(overview.value.business) : undefined
-    return renderInput(c, {
-      values: formValuesOf(kept.user, kept.business ?? registeredBusiness),
-      notice: html`<div class="notice" role="status"><p>確認画面まで進んだ、まだ更新していない入力内容を表示しています。このまま［確認］に進むか、<a href="/user/edit?fresh=1">登録されている内容から入力し直す</a>ことができます。</p></div>`,
-    })
+    if (c.req.query('fresh') === '1') await discardStaging(session.id)
+    return renderInput(c, { showConfirmed: true })
   })
 
   /**

@@ -2,7 +2,7 @@
  * F1's input screen before [確認]: the user's overview, and what the screen stages in the session
  * (qualifications to add and remove, what was typed before a card read led away).
  */
-import type { Certificate } from '../../domain/account.ts'
+import type { BusinessFields, Certificate, UserFields } from '../../domain/account.ts'
 import {
   type QualificationInput,
   registrablePeriods,
@@ -15,6 +15,7 @@ import { err, ok, type Result } from '../../lib/result.ts'
 import type { UserOverview } from '../../ports.ts'
 import {
   NOTHING_STAGED,
+  payloadOf,
   STAGING_FLOW,
   type StagedCertificate,
   type Staging,
@@ -31,6 +32,42 @@ export const loadUserOverview =
   async (userId: string): Promise<Result<UserOverview, UserUpdateError>> => {
     const overview = await ports.accounts.findUserOverview(userId)
     return overview ? ok(overview) : err({ kind: 'user-not-found' })
+  }
+
+/** The draft's values, to fill the input screen again when the user goes back from confirm. */
+export const draftValues =
+  (ports: Pick<UserUpdatePorts, 'drafts' | 'draftFormats'>) =>
+  async (sessionId: string): Promise<{ user: UserFields; business?: BusinessFields } | undefined> => {
+    const draft = await ports.drafts.find(sessionId, USER_UPDATE_FLOW)
+    const payload = draft && !draft.completedChangeId ? payloadOf(ports, draft.payload) : undefined
+    return payload && { user: payload.user, business: payload.business?.fields }
+  }
+
+/**
+ * Everything the input screen shows, read together (the three reads leave in one write to the
+ * database): the overview, what is staged, and the values of a draft confirmed but not committed.
+ */
+export const loadInputScreen =
+  (ports: Pick<UserUpdatePorts, 'accounts' | 'drafts' | 'draftFormats'>) =>
+  async (
+    sessionId: string,
+    userId: string,
+  ): Promise<
+    Result<
+      {
+        overview: UserOverview
+        staging: Staging
+        confirmed?: { user: UserFields; business?: BusinessFields }
+      },
+      UserUpdateError
+    >
+  > => {
+    const [overview, staging, confirmed] = await Promise.all([
+      loadUserOverview(ports)(userId),
+      loadStaging(ports)(sessionId),
+      draftValues(ports)(sessionId),
+    ])
+    return overview.ok ? ok({ overview: overview.value, staging, confirmed }) : overview
   }
 
 /** What the input screen has staged, not yet confirmed. */

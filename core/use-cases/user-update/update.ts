@@ -154,15 +154,6 @@ export const reviewUserUpdate =
     })
   }
 
-/** The draft's values, to fill the input screen again when the user goes back from confirm. */
-export const draftValues =
-  (ports: Pick<UserUpdatePorts, 'drafts' | 'draftFormats'>) =>
-  async (sessionId: string): Promise<{ user: UserFields; business?: BusinessFields } | undefined> => {
-    const draft = await ports.drafts.find(sessionId, USER_UPDATE_FLOW)
-    const payload = draft && !draft.completedChangeId ? payloadOf(ports, draft.payload) : undefined
-    return payload && { user: payload.user, business: payload.business?.fields }
-  }
-
 /**
  * [更新]: commits the draft that the confirm screen showed. A second post of the same screen returns
  * the first change, unchanged; a screen whose draft another [確認] replaced commits nothing; a

@@ -5,7 +5,8 @@ import { memoryPortal } from '../../../tests/support/memory-portal.ts'
 import { validateUserFields } from '../../domain/account-rules.ts'
 import { ADDRESS_CHANGED_SUBJECT, USER_UPDATED_SUBJECT } from '../../domain/mails.ts'
 import { startSession } from '../sign-in/sign-in.ts'
-import { completeUserUpdate, draftValues, prepareUserUpdate, reviewUserUpdate } from './update.ts'
+import { draftValues } from './staging.ts'
+import { completeUserUpdate, prepareUserUpdate, reviewUserUpdate } from './update.ts'
 
 const hanako = DEMO_USER_IDS.hanako
 
