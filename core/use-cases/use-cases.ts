@@ -107,7 +107,6 @@ export const makeUseCases = (ports: Ports, settings: { sessionLimits: SessionLim
     openNotice: openNotice(ports),
   },
   userUpdate: {
-    userOverview: loadUserOverview(ports),
     inputScreen: loadInputScreen(ports),
     keepTyped: keepTyped(ports),
     discardStaging: discardStaging(ports),

@@ -22,7 +22,7 @@ import type { UserUpdateError } from '../../core/use-cases/user-update/user-upda
 import { postCardRead, refusalStatus } from '../card-read.ts'
 import { certificateTable } from '../certificate-view.ts'
 import { DraftForm, postForm, validForm } from '../forms.ts'
-import { type Html, html, type Page, render as renderPage } from '../render.ts'
+import { html, type Page, render as renderPage } from '../render.ts'
 import { type AppEnv, afterCardRead, signedIn, toSignIn } from '../session.ts'
 import { flowSteps } from '../steps.ts'
 import { syncStatus, syncStatusAnswer } from '../sync-status.ts'
@@ -66,7 +66,6 @@ const CONFIRMED_NOT_COMMITTED = html`<div class="notice" role="status"><p>確認
 export const userUpdateRoutes = (useCases: Pick<UseCases, 'userUpdate' | 'cards' | 'sessions'>) => {
   const app = new Hono<AppEnv>()
   const {
-    userOverview,
     inputScreen,
     keepTyped,
     discardStaging,
