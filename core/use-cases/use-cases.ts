@@ -58,7 +58,6 @@ import {
   discardStaging,
   keepTyped,
   loadInputScreen,
-  loadUserOverview,
   qualificationPeriods,
   stageQualification,
   unstageQualification,
