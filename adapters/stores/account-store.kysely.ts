@@ -11,6 +11,7 @@ import {
 import type { Qualification } from '../../core/domain/qualifications.ts'
 import type { AccountStore } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
+import { compiledOnce } from './compiled-once.ts'
 
 const ERASED_FIELDS_JSON = JSON.stringify(NO_USER_FIELDS)
 
@@ -142,51 +143,12 @@ const certificateRow = (
   not_after: c.notAfter,
 })
 
-export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
-  eraseUser: async (userId) => {
-    // Their changes stay as records: who (by name), which fields, no values. One statement: the
-    // fields a change touched are the keys whose values differ between before and after.
-    await sql`
-      update user_changes set
-        erased_fields = (
-          select coalesce(jsonb_agg(key), '[]'::jsonb) from jsonb_object_keys(before) as key
-          where before -> key is distinct from after -> key
-        ),
-        made_by_name = coalesce(made_by_name, (select name from users where id = ${userId})),
-        before = ${sql.lit(ERASED_FIELDS_JSON)}::jsonb,
-        after = ${sql.lit(ERASED_FIELDS_JSON)}::jsonb,
-        sync_state = case when sync_state = 'done' then sync_state else 'superseded' end
-      where user_id = ${userId} and erased_fields is null`.execute(db)
-    // Certificates, mandate, notices, reminders, drafts naming the user, and sessions (and
-    // through them, their drafts) go with the user: their keys cascade. Changes keep no key.
-    await db.deleteFrom('users').where('id', '=', userId).execute()
-  },
-  findRepresentative: async (businessId) => {
-    const row = await db
-      .selectFrom('users')
-      .selectAll()
-      .where('business_id', '=', businessId)
-      .where('role', '=', 'representative')
-      .executeTakeFirst()
-    return row && toUser(row)
-  },
-  findUserForUpdate: async (userId) => {
-    const row = await db
-      .selectFrom('users')
-      .selectAll()
-      .where('id', '=', userId)
-      .forUpdate()
-      .executeTakeFirst()
-    return row && toUser(row)
-  },
-  findUser: async (userId) => {
-    const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst()
-    return row && toUser(row)
-  },
-  // One round trip: the business, certificates and qualifications come as JSON beside the user
-  // (a timestamp in JSON is a string, which toCertificate reads as well as a Date).
-  findUserOverview: async (userId) => {
-    const row = await db
+export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => {
+  // The input screens run it on each request: built once (compiled-once.ts). One round trip: the
+  // business, certificates and qualifications come as JSON beside the user (a timestamp in JSON is
+  // a string, which toCertificate reads as well as a Date).
+  const userOverview = compiledOnce(1, (id: string) =>
+    db
       .selectFrom('users')
       .selectAll('users')
       .select((eb) => [
@@ -212,100 +174,148 @@ export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => ({
             .orderBy('kind'),
         ).as('qualifications'),
       ])
-      .where('users.id', '=', userId)
-      .executeTakeFirst()
-    if (!row?.business) return undefined
-    const { business, certificates, qualifications, ...user } = row
-    return {
-      user: toUser(user),
-      business: toBusiness(business),
-      certificates: certificates.map(toCertificate),
-      qualifications: qualifications.map(toQualification),
-    }
-  },
-  findBusiness: async (businessId) => {
-    const row = await db.selectFrom('businesses').selectAll().where('id', '=', businessId).executeTakeFirst()
-    return row && toBusiness(row)
-  },
-  listCertificates: async (userId) =>
-    (
-      await db
+      .where('users.id', '=', id),
+  )
+  return {
+    eraseUser: async (userId) => {
+      // Their changes stay as records: who (by name), which fields, no values. One statement: the
+      // fields a change touched are the keys whose values differ between before and after.
+      await sql`
+      update user_changes set
+        erased_fields = (
+          select coalesce(jsonb_agg(key), '[]'::jsonb) from jsonb_object_keys(before) as key
+          where before -> key is distinct from after -> key
+        ),
+        made_by_name = coalesce(made_by_name, (select name from users where id = ${userId})),
+        before = ${sql.lit(ERASED_FIELDS_JSON)}::jsonb,
+        after = ${sql.lit(ERASED_FIELDS_JSON)}::jsonb,
+        sync_state = case when sync_state = 'done' then sync_state else 'superseded' end
+      where user_id = ${userId} and erased_fields is null`.execute(db)
+      // Certificates, mandate, notices, reminders, drafts naming the user, and sessions (and
+      // through them, their drafts) go with the user: their keys cascade. Changes keep no key.
+      await db.deleteFrom('users').where('id', '=', userId).execute()
+    },
+    findRepresentative: async (businessId) => {
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('business_id', '=', businessId)
+        .where('role', '=', 'representative')
+        .executeTakeFirst()
+      return row && toUser(row)
+    },
+    findUserForUpdate: async (userId) => {
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('id', '=', userId)
+        .forUpdate()
+        .executeTakeFirst()
+      return row && toUser(row)
+    },
+    findUser: async (userId) => {
+      const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst()
+      return row && toUser(row)
+    },
+    findUserOverview: async (userId) => {
+      const row = (await db.executeQuery(userOverview(userId))).rows[0]
+      if (!row?.business) return undefined
+      const { business, certificates, qualifications, ...user } = row
+      return {
+        user: toUser(user),
+        business: toBusiness(business),
+        certificates: certificates.map(toCertificate),
+        qualifications: qualifications.map(toQualification),
+      }
+    },
+    findBusiness: async (businessId) => {
+      const row = await db
+        .selectFrom('businesses')
+        .selectAll()
+        .where('id', '=', businessId)
+        .executeTakeFirst()
+      return row && toBusiness(row)
+    },
+    listCertificates: async (userId) =>
+      (
+        await db
+          .selectFrom('certificates')
+          .selectAll()
+          .where('user_id', '=', userId)
+          .orderBy('not_after')
+          .execute()
+      ).map(toCertificate),
+    findCertificateByFingerprint: async (fingerprint) => {
+      const row = await db
         .selectFrom('certificates')
         .selectAll()
-        .where('user_id', '=', userId)
-        .orderBy('not_after')
-        .execute()
-    ).map(toCertificate),
-  findCertificateByFingerprint: async (fingerprint) => {
-    const row = await db
-      .selectFrom('certificates')
-      .selectAll()
-      .where('fingerprint', '=', fingerprint)
-      .executeTakeFirst()
-    return row && toCertificate(row)
-  },
-  updateUser: async (userId, baseVersion, fields) => {
-    const result = await db
-      .updateTable('users')
-      .set((eb) => ({ ...userFieldColumns(fields), version: eb('version', '+', 1) }))
-      .where('id', '=', userId)
-      .where('version', '=', baseVersion)
-      .executeTakeFirst()
-    return result.numUpdatedRows === 1n
-  },
-  updateBusiness: async (businessId, baseVersion, fields) => {
-    const result = await db
-      .updateTable('businesses')
-      .set((eb) => ({ ...businessFieldColumns(fields), version: eb('version', '+', 1) }))
-      .where('id', '=', businessId)
-      .where('version', '=', baseVersion)
-      .executeTakeFirst()
-    return result.numUpdatedRows === 1n
-  },
-  listQualifications: async (businessId) =>
-    (
-      await db
-        .selectFrom('qualifications')
-        .selectAll()
-        .where('business_id', '=', businessId)
-        .orderBy('first_year')
-        .orderBy('kind')
-        .execute()
-    ).map(toQualification),
-  changeQualifications: async (businessId, changes) => {
-    if (changes.removed.length > 0) {
-      await db
-        .deleteFrom('qualifications')
-        .where('business_id', '=', businessId)
-        .where('id', 'in', changes.removed)
-        .execute()
-    }
-    if (changes.added.length > 0) {
-      await db
-        .insertInto('qualifications')
-        .values(changes.added.map((q) => qualificationRow(q, businessId)))
-        .execute()
-    }
-  },
-  changeCertificates: async (userId, changes) => {
-    if (changes.removed.length > 0) {
-      await db
-        .deleteFrom('certificates')
-        .where('user_id', '=', userId)
-        .where('id', 'in', changes.removed)
-        .execute()
-    }
-    if (changes.added.length === 0) return true
-    try {
-      await db
-        .insertInto('certificates')
-        .values(changes.added.map((c) => certificateRow(c, userId)))
-        .execute()
-      return true
-    } catch (e) {
-      // 23505: the unique key on the fingerprint. Another user registered it at the same moment.
-      if ((e as { code?: string }).code === '23505') return false
-      throw e
-    }
-  },
-})
+        .where('fingerprint', '=', fingerprint)
+        .executeTakeFirst()
+      return row && toCertificate(row)
+    },
+    updateUser: async (userId, baseVersion, fields) => {
+      const result = await db
+        .updateTable('users')
+        .set((eb) => ({ ...userFieldColumns(fields), version: eb('version', '+', 1) }))
+        .where('id', '=', userId)
+        .where('version', '=', baseVersion)
+        .executeTakeFirst()
+      return result.numUpdatedRows === 1n
+    },
+    updateBusiness: async (businessId, baseVersion, fields) => {
+      const result = await db
+        .updateTable('businesses')
+        .set((eb) => ({ ...businessFieldColumns(fields), version: eb('version', '+', 1) }))
+        .where('id', '=', businessId)
+        .where('version', '=', baseVersion)
+        .executeTakeFirst()
+      return result.numUpdatedRows === 1n
+    },
+    listQualifications: async (businessId) =>
+      (
+        await db
+          .selectFrom('qualifications')
+          .selectAll()
+          .where('business_id', '=', businessId)
+          .orderBy('first_year')
+          .orderBy('kind')
+          .execute()
+      ).map(toQualification),
+    changeQualifications: async (businessId, changes) => {
+      if (changes.removed.length > 0) {
+        await db
+          .deleteFrom('qualifications')
+          .where('business_id', '=', businessId)
+          .where('id', 'in', changes.removed)
+          .execute()
+      }
+      if (changes.added.length > 0) {
+        await db
+          .insertInto('qualifications')
+          .values(changes.added.map((q) => qualificationRow(q, businessId)))
+          .execute()
+      }
+    },
+    changeCertificates: async (userId, changes) => {
+      if (changes.removed.length > 0) {
+        await db
+          .deleteFrom('certificates')
+          .where('user_id', '=', userId)
+          .where('id', 'in', changes.removed)
+          .execute()
+      }
+      if (changes.added.length === 0) return true
+      try {
+        await db
+          .insertInto('certificates')
+          .values(changes.added.map((c) => certificateRow(c, userId)))
+          .execute()
+        return true
+      } catch (e) {
+        // 23505: the unique key on the fingerprint. Another user registered it at the same moment.
+        if ((e as { code?: string }).code === '23505') return false
+        throw e
+      }
+    },
+  }
+}
