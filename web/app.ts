@@ -149,20 +149,22 @@ export const createApp = (options: AppOptions) => {
     await (options.aroundRequest ? options.aroundRequest((name) => c.req.header(name), handle) : handle())
   })
 
-  // Every answer, whatever its route: within the size limit, with the security headers.
-  // No form here comes near this; a larger body is refused before anything reads it.
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        render(c, {
-          title: '送信内容が大きすぎます',
-          status: 413,
-          body: html`<p>送信された内容が大きすぎるため、受け付けませんでした（上限 ${MAX_BODY_BYTES / 1024} KB）。変更は行われていません。</p>
+  // Every body within the size limit: no form here comes near it, and a larger body is refused
+  // before anything reads it. Every answer with the security headers.
+  const withinBodyLimit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) =>
+      render(c, {
+        title: '送信内容が大きすぎます',
+        status: 413,
+        body: html`<p>送信された内容が大きすぎるため、受け付けませんでした（上限 ${MAX_BODY_BYTES / 1024} KB）。変更は行われていません。</p>
 <p>入力内容を確認して、もう一度お試しください。</p><p><a href="/">トップへ</a></p>`,
-        }),
-    }),
+      }),
+  })
+  // Not on GET or HEAD, whose body nothing here reads: looking for one makes the server build a
+  // whole fetch Request for each page (a twentieth of a page's CPU in the profile).
+  app.use('*', (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : withinBodyLimit(c, next),
   )
   app.use('*', async (c, next) => {
     c.set('clientAddress', options.clientAddressOf?.(c))

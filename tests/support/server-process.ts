@@ -36,14 +36,19 @@ export const startServerProcess = (
       child.kill('SIGKILL')
       reject(new Error(`the server did not start within ${timeoutMs} ms:\n${output}`))
     }, timeoutMs)
+    let ready = false
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
+      // Once ready, only kept: scanning the whole output at each chunk of a busy server's log
+      // took the bench's CPU from the processes it measures (quadratic in the log's length).
+      if (ready) return
       // Development prints a banner; production logs a JSON line `ready` with its url.
       const banner = /Portal:\s+(http:\/\/\S+?)\/?\s/.exec(output)
       const readyLine = output.split('\n').find((line) => line.includes('"msg":"ready"'))
       const logged = readyLine ? /"url":"(http:\/\/[^"]+)"/.exec(readyLine) : null
       const found = banner && /Ready in/.test(output) ? banner : logged
       if (found?.[1]) {
+        ready = true
         clearTimeout(timer)
         resolve({
           url: found[1],
