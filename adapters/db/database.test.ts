@@ -2,7 +2,8 @@ import { Socket } from 'node:net'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../../tests/support/database.ts'
-import { DatabaseTimeoutError, isDatabaseUnavailable, openDatabase } from './database.ts'
+import { kyselyUnitOfWork } from '../stores/unit-of-work.kysely.ts'
+import { DatabaseTimeoutError, isDatabaseUnavailable, migrateToLatest, openDatabase } from './database.ts'
 import { databaseOutageLog } from './outage-log.ts'
 
 describe('isDatabaseUnavailable', () => {
@@ -64,6 +65,21 @@ describe('the query timeout', () => {
   })
 })
 
+/** What `work` gives, and how many times a socket was written to meanwhile. */
+const countingWrites = async <T>(work: () => Promise<T>): Promise<{ result: T; writes: number }> => {
+  const write = Socket.prototype.write
+  let writes = 0
+  Socket.prototype.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+    writes++
+    return write.apply(this, args)
+  } as Socket['write']
+  try {
+    return { result: await work(), writes }
+  } finally {
+    Socket.prototype.write = write
+  }
+}
+
 describe('statements on PostgreSQL', () => {
   const cleanUp: (() => Promise<unknown>)[] = []
   afterAll(async () => {
@@ -86,20 +102,27 @@ describe('statements on PostgreSQL', () => {
     if (!handle) return
     const numbered = (n: number) => sql<{ n: number }>`select ${n}::int as n`.execute(handle.db)
     await numbered(0) // prepared: a statement new to its connection is first described, alone
-    const write = Socket.prototype.write
-    let writes = 0
-    Socket.prototype.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
-      writes++
-      return write.apply(this, args)
-    } as Socket['write']
-    try {
-      const answers = await Promise.all([1, 2, 3].map(numbered))
-      expect(answers.map((a) => a.rows[0]?.n)).toEqual([1, 2, 3])
-    } finally {
-      Socket.prototype.write = write
-    }
+    const counted = await countingWrites(() => Promise.all([1, 2, 3].map(numbered)))
+    expect(counted.result.map((a) => a.rows[0]?.n)).toEqual([1, 2, 3])
     // One connection: a statement that reserved it for itself would leave only after the one before.
-    expect(writes).toBe(1)
+    expect(counted.writes).toBe(1)
+  })
+
+  it('sends the statements a unit of work issues together in one write', async (ctx) => {
+    const handle = await open(ctx, 2)
+    if (!handle) return
+    await migrateToLatest(handle.db)
+    const unitOfWork = kyselyUnitOfWork(handle.db, () => ({
+      enqueue: async () => {},
+      forgetJobsOf: async () => {},
+    }))
+    const draw = () =>
+      unitOfWork.run((tx) => Promise.all([1, 2, 3].map(() => tx.changes.nextReceiptSequence())))
+    await draw() // prepared on this connection
+    const counted = await countingWrites(draw)
+    expect(new Set(counted.result).size).toBe(3)
+    // BEGIN, the three together, COMMIT: Kysely's transaction alone sends one statement at a time.
+    expect(counted.writes).toBe(3)
   })
 
   it("keeps a transaction's statements on its own connection, and no other statement on it", async (ctx) => {

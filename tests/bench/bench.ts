@@ -31,6 +31,7 @@ import { randomToken } from '../../core/lib/ids.ts'
 import { CONCURRENCY_ON_POSTGRES } from '../../jobs/workers.ts'
 import { createPostgresDatabase, postgresServer } from '../support/database.ts'
 import { startPortalWorld } from '../support/portal-processes.ts'
+import { benchTransaction } from './transaction.ts'
 
 const run = promisify(execFile)
 const PAIRS = 3
@@ -49,7 +50,7 @@ const ENTRY = process.env.BENCH_ENTRY ?? production?.[2] ?? 'dist/main.js'
 const PRODUCTION_NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? production?.[1] ?? ''
 
 /** Which figures to measure: BENCH_PARTS=drain,lag measures those only (RSS is always reported). */
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'page,update,drain,lag').split(','))
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'page,update,transaction,drain,lag').split(','))
 
 const cleanUp: (() => Promise<unknown>)[] = []
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
@@ -273,6 +274,21 @@ const main = async () => {
       )
     }
     say(`update (three requests): median ${fixed(100 * median(updateRatios), 1)}% of pgbench -N`)
+  }
+  if (PARTS.has('transaction')) {
+    // 2b. The [更新] transaction alone, against pgbench -N (tests/bench/transaction.ts).
+    if (!PARTS.has('update')) await run('pgbench', ['-i', '-q', '-s', '1', database.url])
+    const ratios = await benchTransaction({
+      handle,
+      url: database.url,
+      clock,
+      pairs: PAIRS,
+      seconds: SECONDS,
+      callers: CONNECTIONS,
+      draftsPerPair: 6000,
+      say,
+    })
+    say(`[更新] transaction: median ${fixed(median(ratios), 2)}× pgbench -N (target ≥ 0.5×)`)
   }
   const webRss = peakRssMb(web.child.pid)
 

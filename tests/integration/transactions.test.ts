@@ -145,3 +145,39 @@ it('forgets a user’s jobs in every queue, dead letters and more than a page of
   expect(await ofUser(userId)).toBe(0)
   expect(await ofUser(other)).toBe(1)
 })
+
+it('runs nothing of a unit of work after its end: what was issued together is undone with it, a late statement refused', async () => {
+  const db = test.handle.db
+  const ports = kyselyPorts(db, pgBossJobQueue(boss, ALL_QUEUES), systemClock)
+  const marker = `unit-of-work-${crypto.randomUUID()}`
+  const entry = { at: new Date(), action: marker, outcome: 'success' as const }
+  const entries = async () =>
+    (await sql<{ n: number }>`select count(*)::int as n from audit_log where action = ${marker}`.execute(db))
+      .rows[0]?.n
+  // Issued together with a statement that fails: the transaction ends, and the others with it.
+  await expect(
+    ports.unitOfWork.run((tx) =>
+      Promise.all([
+        tx.audit.append(entry),
+        tx.audit.append({ ...entry, userId: 'not a uuid' }),
+        tx.audit.append(entry),
+      ]),
+    ),
+  ).rejects.toThrow()
+  expect(await entries()).toBe(0)
+  // A statement issued after the work has failed (a callback of its own, say) finds the unit of
+  // work ended: refused, rather than run outside the transaction on a connection already handed back.
+  let late: Promise<void> | undefined
+  await expect(
+    ports.unitOfWork.run(async (tx) => {
+      setTimeout(() => {
+        late = tx.audit.append(entry)
+        late.catch(() => {}) // looked at below
+      }, 100)
+      throw new Error('the work failed')
+    }),
+  ).rejects.toThrow('the work failed')
+  await new Promise((r) => setTimeout(r, 300))
+  await expect(late).rejects.toThrow(/unit of work that has ended/)
+  expect(await entries()).toBe(0)
+})
