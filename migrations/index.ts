@@ -24,6 +24,7 @@ import * as changeRecords from './0021-change-records.ts'
 import * as receiptNumbers from './0022-receipt-numbers.ts'
 import * as canonicalPhoneNumbers from './0023-canonical-phone-numbers.ts'
 import * as keysetIndexes from './0024-keyset-indexes.ts'
+import * as undeliveredAndSessionIndexes from './0025-undelivered-and-session-indexes.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001-accounts': accounts,
@@ -50,4 +51,5 @@ export const migrations: Record<string, Migration> = {
   '0022-receipt-numbers': receiptNumbers,
   '0023-canonical-phone-numbers': canonicalPhoneNumbers,
   '0024-keyset-indexes': keysetIndexes,
+  '0025-undelivered-and-session-indexes': undeliveredAndSessionIndexes,
 }

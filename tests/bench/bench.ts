@@ -8,11 +8,14 @@
  *    (tests/bench/one-round-trip.ts: a session read by primary key, a page of the same size), both
  *    loaded by wrk where installed (else autocannon);
  * 2. update: confirm + complete (versioned update, audit, job enqueue in one transaction) by 50
- *    users at once, against `pgbench -N` on the same PostgreSQL;
+ *    users at once, against `pgbench -N` on the same PostgreSQL; and the [更新] transaction alone
+ *    (tests/bench/transaction.ts), against the same;
  * 3. drain: 10,000 and then 100,000 waiting changes to a GEPS that answers after 20 ms, against
  *    what the worker's concurrency allows at that latency (computed, not measured);
  * 4. lag: commit to GEPS receipt at a steady 500 changes/s;
- * 5. peak RSS of the web and the worker process.
+ * 5. peak RSS of the web and the worker process;
+ * 6. scale: the pages and the audit export at 1,000 and 1,000,000 users (tests/bench/scale.ts).
+ * BENCH_PARTS=page,update,transaction,drain,lag,scale chooses (all by default).
  */
 import { execFile } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -31,6 +34,7 @@ import { randomToken } from '../../core/lib/ids.ts'
 import { CONCURRENCY_ON_POSTGRES } from '../../jobs/workers.ts'
 import { createPostgresDatabase, postgresServer } from '../support/database.ts'
 import { startPortalWorld } from '../support/portal-processes.ts'
+import { benchScale } from './scale.ts'
 import { benchTransaction } from './transaction.ts'
 
 const run = promisify(execFile)
@@ -40,6 +44,8 @@ const CONNECTIONS = 50
 const BACKLOGS = [10_000, 100_000]
 const LAG_RATE = 500
 const LAG_SECONDS = 15
+/** BENCH_SCALE_SIZES=1000,100000 for a quicker look. */
+const SCALE_SIZES = (process.env.BENCH_SCALE_SIZES ?? '1000,1000000').split(',').map(Number)
 /** The production start's script and heap settings (package.json's start:production). */
 const production = /exec node (.*?)\s*(\S+\.js)$/.exec(
   (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts[
@@ -50,7 +56,7 @@ const ENTRY = process.env.BENCH_ENTRY ?? production?.[2] ?? 'dist/main.js'
 const PRODUCTION_NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? production?.[1] ?? ''
 
 /** Which figures to measure: BENCH_PARTS=drain,lag measures those only (RSS is always reported). */
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'page,update,transaction,drain,lag').split(','))
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'page,update,transaction,drain,lag,scale').split(','))
 
 const cleanUp: (() => Promise<unknown>)[] = []
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
@@ -408,6 +414,22 @@ const main = async () => {
 
   const workerRss = worker ? `${fixed(peakRssMb(worker.child.pid))} MB` : 'not run'
   say(`peak RSS: web ${fixed(webRss)} MB, worker ${workerRss} (target ≤ 160 MB)`)
+
+  if (PARTS.has('scale')) {
+    // 6. Scale: the pages and the audit export at 1,000 and 1,000,000 users (tests/bench/scale.ts).
+    const scaleDatabase = await createPostgresDatabase(server)
+    cleanUp.push(scaleDatabase.drop)
+    const scaleWorld = await startPortalWorld(scaleDatabase.url)
+    cleanUp.push(scaleWorld.stop)
+    await benchScale({
+      url: scaleDatabase.url,
+      startWeb: async () => (await scaleWorld.start({ WORKERS: 'false' }, ENTRY)).url,
+      load: (url, headers) => load(url, headers),
+      clock,
+      sizes: SCALE_SIZES,
+      say,
+    })
+  }
 }
 
 try {

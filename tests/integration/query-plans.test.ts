@@ -3,19 +3,23 @@
  * by reading the table and sorting it. Each query is the store's own, taken as it runs (Kysely's
  * log), and EXPLAINed with its parameters on tables of a size where the planner would rather
  * read them whole if no index served: 40,000 changes (10,000 of the business asked about), 40,000
- * audit entries.
+ * audit entries, 40,000 sessions. The same for the scheduled jobs' reads.
  */
 import { CompiledQuery, sql } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { migrateToLatest, openDatabase } from '../../adapters/db/database.ts'
+import { changesWithoutDelivery } from '../../adapters/job-queue/waiting-jobs.ts'
 import { kyselyAuditLogReader } from '../../adapters/stores/audit-log.kysely.ts'
 import { kyselyChangeStore } from '../../adapters/stores/change-store.kysely.ts'
+import { kyselySessionStore } from '../../adapters/stores/session-store.kysely.ts'
+import { startBoss } from '../support/boss.ts'
 import { portalDatabase } from '../support/database.ts'
 
 let database: Awaited<ReturnType<typeof portalDatabase>>
 let handle: Awaited<ReturnType<typeof openDatabase>>
 /** The statements the stores ran since the last look, with their parameters. */
 let ran: CompiledQuery[] = []
+let boss: Awaited<ReturnType<typeof startBoss>> | undefined
 
 const BUSINESS = '00000000-0000-4000-8000-0000000000aa'
 const USER = '00000000-0000-4000-8000-0000000000bb'
@@ -43,10 +47,17 @@ beforeAll(async () => {
     select now() - g * interval '1 second', 'plan', 'success',
       jsonb_build_object('receiptNumber', 'PLAN-' || g, 'changeId', gen_random_uuid())
     from generate_series(1, 40000) g`.execute(db)
+  // 40,000 sessions, signed in over the last 40,000 seconds.
+  await sql`insert into sessions (id, csrf_token, created_at, last_seen_at)
+    select md5('plan-s' || g), md5('plan-t' || g), now() - g * interval '1 second', now() - g * interval '1 second'
+    from generate_series(1, 40000) g`.execute(db)
   await sql`analyze user_changes`.execute(db)
   await sql`analyze audit_log`.execute(db)
+  await sql`analyze sessions`.execute(db)
+  boss = await startBoss(handle) // its job table, which the reconciliation reads
 }, 120_000)
 afterAll(async () => {
+  await boss?.stop({ graceful: false, timeout: 1000 })
   await handle?.close()
   await database?.drop()
 })
@@ -103,4 +114,21 @@ it('finds a change’s audit entries by its 受付番号 or id from their indexe
   const [after] = await plansOf(() => reader.page({}, first[0]?.id, 1000))
   expect(after).toMatch(/Index Scan using audit_log_at/)
   expect(after).not.toMatch(/Seq Scan on audit_log audit_log|Sort/)
+})
+
+it('finds the changes still waiting for GEPS, and the expired sessions, from their indexes', async () => {
+  // The delivery reconciliation, each minute: all 40,000 changes are delivered.
+  const [lost] = await plansOf(() => changesWithoutDelivery(handle.db, 'geps-sync', 'geps-sync-dead'))
+  expect(lost).toMatch(/user_changes_undelivered/)
+  expect(lost).not.toMatch(/Seq Scan on user_changes/)
+  // The session clean-up: the few idle past the limit among many.
+  const [expired] = await plansOf(() =>
+    kyselySessionStore(handle.db).endExpired({
+      lastSeenBefore: new Date(Date.now() - 39_000_000),
+      createdBefore: new Date(Date.now() - 39_500_000),
+    }),
+  )
+  expect(expired).toMatch(/sessions_last_seen/)
+  expect(expired).toMatch(/sessions_created/)
+  expect(expired).not.toMatch(/Seq Scan on sessions/)
 })
