@@ -96,13 +96,17 @@ export const startWorkers = async (boss: PgBoss, options: WorkerOptions): Promis
   const log = options.log ?? (() => {})
   const { sync, sessions } = options.useCases
 
-  await boss.work<{ changeId: string } & Traced>(
+  await boss.work<{ changeId: string; userId?: string } & Traced>(
     'geps-sync',
     workOptions(options.concurrency?.geps),
     (jobs) =>
       settle('geps-sync', jobs, async (job) => {
         const finalAttempt = job.retryCount >= QUEUES['geps-sync'].retryLimit
-        const result = await sync.deliverChange({ changeId: job.data.changeId, finalAttempt })
+        const result = await sync.deliverChange({
+          changeId: job.data.changeId,
+          userId: job.data.userId,
+          finalAttempt,
+        })
         const fields = { jobId: job.id, changeId: job.data.changeId, attempt: job.retryCount + 1 }
         if (result.ok) {
           log('geps-sync: delivered', { ...fields, receiptNumber: result.value.receiptNumber })

@@ -136,3 +136,56 @@ describe('a change GEPS does not take', () => {
     expect((await portal.ports.changes.find(change.id))?.sync).toMatchObject({ state: 'done', attempts: 1 })
   })
 })
+
+describe('the reads of a delivery', () => {
+  it('begin the user’s reads with the change’s when the job names the user, and read the change’s own user when it names another', async () => {
+    const { portal, record } = await setUp()
+    const asked: string[] = []
+    const { changes, accounts, mandates } = portal.ports
+    const ports = {
+      ...portal.ports,
+      changes: {
+        ...changes,
+        find: async (id: string) => {
+          asked.push('change')
+          await new Promise((r) => setTimeout(r, 10))
+          asked.push('change found')
+          return changes.find(id)
+        },
+      },
+      accounts: {
+        ...accounts,
+        findUserOverview: async (id: string) => {
+          asked.push(`overview ${id}`)
+          return accounts.findUserOverview(id)
+        },
+      },
+      mandates: {
+        ...mandates,
+        findForUser: async (id: string) => {
+          asked.push(`mandate ${id}`)
+          return mandates.findForUser(id)
+        },
+      },
+    }
+    const hanako = await record(DEMO_USER_IDS.hanako)
+    await deliverChangeToGeps(ports)({
+      changeId: hanako.id,
+      userId: DEMO_USER_IDS.hanako,
+      finalAttempt: false,
+    })
+    expect(asked).toEqual([
+      `overview ${DEMO_USER_IDS.hanako}`,
+      `mandate ${DEMO_USER_IDS.hanako}`,
+      'change',
+      'change found',
+    ])
+    // A job that names someone else (made by a version that put another id there): the change decides.
+    asked.length = 0
+    const taro = await record(DEMO_USER_IDS.taro)
+    await deliverChangeToGeps(ports)({ changeId: taro.id, userId: DEMO_USER_IDS.hanako, finalAttempt: false })
+    expect(asked.slice(-2)).toEqual([`overview ${DEMO_USER_IDS.taro}`, `mandate ${DEMO_USER_IDS.taro}`])
+    expect(portal.geps.requests.at(-1)?.user.userId).toBe(DEMO_USER_IDS.taro)
+    expect((await changes.find(taro.id))?.sync.state).toBe('done')
+  })
+})

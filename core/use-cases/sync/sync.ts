@@ -11,6 +11,7 @@
  */
 import { type Business, businessFieldsOf, userFieldsOf } from '../../domain/account.ts'
 import { type ChangeRecipient, syncFailedMail, syncRecoveredMail } from '../../domain/mails.ts'
+import type { Mandate } from '../../domain/mandates.ts'
 import { err, ok, type Result } from '../../lib/result.ts'
 import type {
   AccountStore,
@@ -25,6 +26,7 @@ import type {
   UnitOfWork,
   UserChange,
   UserMail,
+  UserOverview,
 } from '../../ports.ts'
 
 export type SyncPorts = {
@@ -39,6 +41,10 @@ export type SyncPorts = {
 /** GEPS's receipt; whether an earlier delivery had it already; when the change was committed. */
 export type SyncOutcome = { receiptNumber: string; alreadyDone: boolean; committedAt: Date }
 
+type UserNow = [UserOverview | undefined, Mandate | undefined]
+const userNow = (ports: SyncPorts, userId: string): Promise<UserNow> =>
+  Promise.all([ports.accounts.findUserOverview(userId), ports.mandates.findForUser(userId)])
+
 /**
  * Sends GEPS the user as they are now, with their business, qualifications, certificates and
  * mandate: two reads (the overview and the mandate, at once), for a backlog drains as fast as
@@ -48,11 +54,10 @@ const sendUserAsItIsNow = async (
   ports: SyncPorts,
   change: UserChange,
   kind: GepsUserChange['kind'],
+  /** The same reads, begun with the change's own (deliverChangeToGeps), if they were for its user. */
+  readEarly?: Promise<UserNow>,
 ): Promise<Result<GepsReceipt, DeliveryError>> => {
-  const [overview, mandate] = await Promise.all([
-    ports.accounts.findUserOverview(change.userId),
-    ports.mandates.findForUser(change.userId),
-  ])
+  const [overview, mandate] = await (readEarly ?? userNow(ports, change.userId))
   if (!overview) return err({ kind: 'permanent', message: 'the user no longer exists' })
   const { user, business, qualifications, certificates } = overview
   return ports.geps.syncUserChange({
@@ -128,7 +133,14 @@ const enqueueMails = async (
 
 export const deliverChangeToGeps =
   (ports: SyncPorts) =>
-  async (cmd: { changeId: string; finalAttempt: boolean }): Promise<Result<SyncOutcome, DeliveryError>> => {
+  async (cmd: {
+    changeId: string
+    /** The change's user, as its job says: their reads then go with the change's (one round trip). */
+    userId?: string
+    finalAttempt: boolean
+  }): Promise<Result<SyncOutcome, DeliveryError>> => {
+    const early = cmd.userId === undefined ? undefined : userNow(ports, cmd.userId)
+    early?.catch(() => {}) // awaited below where used; unused when the change needs no delivery
     const change = await ports.changes.find(cmd.changeId)
     if (!change) return err({ kind: 'permanent', message: `change ${cmd.changeId} does not exist` })
     if (change.sync.state === 'done' && change.sync.receipt) {
@@ -139,7 +151,12 @@ export const deliverChangeToGeps =
     const sent =
       change.kind === 'user-deleted'
         ? await deleteUserInGeps(ports, change)
-        : await sendUserAsItIsNow(ports, change, change.kind)
+        : await sendUserAsItIsNow(
+            ports,
+            change,
+            change.kind,
+            change.userId === cmd.userId ? early : undefined,
+          )
     const at = ports.clock.now()
     if (sent.ok) {
       const done = { state: 'done' as const, receipt: sent.value.receiptNumber, at }
