@@ -424,7 +424,7 @@ const main = async () => {
     await benchScale({
       url: scaleDatabase.url,
       startWeb: async () => (await scaleWorld.start({ WORKERS: 'false' }, ENTRY)).url,
-      load: (url, headers) => load(url, headers),
+      load: (url, headers, seconds) => load(url, headers, seconds),
       clock,
       sizes: SCALE_SIZES,
       say,

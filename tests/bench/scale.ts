@@ -26,6 +26,7 @@ import { workerUseCases } from '../support/worker-use-cases.ts'
 type Load = (
   url: string,
   headers: Record<string, string>,
+  seconds?: number,
 ) => Promise<{ rps: number; p50: number; p99: number }>
 
 /** The tables whose sequential scans would mean a query reads a table that grows with the users. */
@@ -163,8 +164,9 @@ export const benchScale = async (args: {
         const answer = await fetch(new URL(path, webUrl), { headers })
         if (answer.status !== 200) throw new Error(`${path} answered ${answer.status} at ${size} users`)
         await answer.arrayBuffer()
+        await args.load(new URL(path, webUrl).href, headers, 2) // warmed up first, as the page figure is
         const { rps, p50, p99 } = await args.load(new URL(path, webUrl).href, headers)
-        p99s.set(path, [...(p99s.get(path) ?? []), p99])
+        p99s.set(`${path} p99`, [...(p99s.get(`${path} p99`) ?? []), p99])
         say(
           `scale ${size.toLocaleString('en-US')} users: ${path} ${Math.round(rps).toLocaleString('en-US')} req/s, p50 ${p50} ms, p99 ${p99} ms`,
         )
@@ -200,8 +202,11 @@ export const benchScale = async (args: {
       const exported = await exportAuditLog(reader, { since }, () => {})
       const exportMs = performance.now() - t
       const byReceipt = times[Math.floor(times.length * 0.99)] ?? Number.NaN
-      p99s.set('audit by 受付番号', [...(p99s.get('audit by 受付番号') ?? []), byReceipt])
-      p99s.set('audit newest 10,000', [...(p99s.get('audit newest 10,000') ?? []), exportMs])
+      p99s.set('audit by 受付番号 p99', [...(p99s.get('audit by 受付番号 p99') ?? []), byReceipt])
+      p99s.set('audit export of the newest 10,000 (one export)', [
+        ...(p99s.get('audit export of the newest 10,000 (one export)') ?? []),
+        exportMs,
+      ])
       say(
         `scale ${size.toLocaleString('en-US')} users: audit export by 受付番号 p99 ${byReceipt.toFixed(1)} ms (200 lookups); newest ${exported.toLocaleString('en-US')} entries in ${Math.round(exportMs)} ms`,
       )
@@ -249,7 +254,7 @@ export const benchScale = async (args: {
       const first = values[0] ?? Number.NaN
       const last = values.at(-1) ?? Number.NaN
       say(
-        `scale: ${what} p99 at ${args.sizes.at(-1)?.toLocaleString('en-US')} users ${(last / first).toFixed(2)}× its p99 at ${args.sizes[0]?.toLocaleString('en-US')} (target ≤ 1.5×)`,
+        `scale: ${what} at ${args.sizes.at(-1)?.toLocaleString('en-US')} users: ${(last / first).toFixed(2)}× that at ${args.sizes[0]?.toLocaleString('en-US')} (target ≤ 1.5×)`,
       )
     }
   } finally {
