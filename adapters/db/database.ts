@@ -52,17 +52,21 @@ export type DatabaseHandle = {
 
 export class DataFolderInUseError extends Error {}
 
+/** `dialect` with its driver wrapped by `wrap`: the adapter, introspector and compiler its own. */
+const withDriver = (dialect: Dialect, wrap: (driver: Driver) => Driver): Dialect => ({
+  createAdapter: () => dialect.createAdapter(),
+  createIntrospector: (db) => dialect.createIntrospector(db),
+  createQueryCompiler: () => dialect.createQueryCompiler(),
+  createDriver: () => wrap(dialect.createDriver()),
+})
+
 /**
  * PGlite has one connection, and Kysely's PGlite driver hands it to every caller at once: a query
  * issued while another caller's transaction is open would run inside it. This driver lets one
  * caller at a time hold the connection, as Kysely's SQLite driver does.
  */
-const oneCallerAtATime = (dialect: PGliteDialect): Dialect => ({
-  createAdapter: () => dialect.createAdapter(),
-  createIntrospector: (db) => dialect.createIntrospector(db),
-  createQueryCompiler: () => dialect.createQueryCompiler(),
-  createDriver: (): Driver => {
-    const driver = dialect.createDriver()
+const oneCallerAtATime = (dialect: PGliteDialect): Dialect =>
+  withDriver(dialect, (driver): Driver => {
     let queue: Promise<void> = Promise.resolve()
     let release: (() => void) | undefined
     return {
@@ -91,8 +95,7 @@ const oneCallerAtATime = (dialect: PGliteDialect): Dialect => ({
       rollbackToSavepoint: async (c, n, q) => driver.rollbackToSavepoint?.(c, n, q),
       releaseSavepoint: async (c, n, q) => driver.releaseSavepoint?.(c, n, q),
     }
-  },
-})
+  })
 
 /** A query that took longer than the query timeout: the database counts as unreachable. */
 export class DatabaseTimeoutError extends Error {
@@ -118,12 +121,8 @@ const within = <T>(ms: number, work: Promise<T>, late?: (value: T) => unknown): 
  * left to the driver: its connection goes back to the pool, where the next statement on it waits
  * behind it (and is given up on too) until the connection is dropped or the statement ends.
  */
-const withQueryTimeout = (dialect: Dialect, ms: number): Dialect => ({
-  createAdapter: () => dialect.createAdapter(),
-  createIntrospector: (db) => dialect.createIntrospector(db),
-  createQueryCompiler: () => dialect.createQueryCompiler(),
-  createDriver: (): Driver => {
-    const driver = dialect.createDriver()
+const withQueryTimeout = (dialect: Dialect, ms: number): Dialect =>
+  withDriver(dialect, (driver): Driver => {
     const originals = new WeakMap<DatabaseConnection, DatabaseConnection>()
     const original = (c: DatabaseConnection) => originals.get(c) ?? c
     return {
@@ -153,8 +152,7 @@ const withQueryTimeout = (dialect: Dialect, ms: number): Dialect => ({
       releaseSavepoint: async (c, n, q) =>
         within(ms, Promise.resolve(driver.releaseSavepoint?.(original(c), n, q))),
     }
-  },
-})
+  })
 
 /**
  * A statement outside a transaction goes straight to postgres.js's pool instead of first reserving
@@ -166,12 +164,8 @@ const withQueryTimeout = (dialect: Dialect, ms: number): Dialect => ({
  * state outside a transaction (its advisory locks are `_xact_` locks). A transaction or a stream
  * still reserves its connection, from its BEGIN to its end.
  */
-const pipelinedOutsideTransactions = (dialect: Dialect, client: postgres.Sql): Dialect => ({
-  createAdapter: () => dialect.createAdapter(),
-  createIntrospector: (db) => dialect.createIntrospector(db),
-  createQueryCompiler: () => dialect.createQueryCompiler(),
-  createDriver: (): Driver => {
-    const driver = dialect.createDriver()
+const pipelinedOutsideTransactions = (dialect: Dialect, client: postgres.Sql): Dialect =>
+  withDriver(dialect, (driver): Driver => {
     const reserved = new WeakMap<DatabaseConnection, DatabaseConnection>()
     const reserveFor = async (c: DatabaseConnection): Promise<DatabaseConnection> => {
       const held = reserved.get(c)
@@ -225,8 +219,7 @@ const pipelinedOutsideTransactions = (dialect: Dialect, client: postgres.Sql): D
       rollbackToSavepoint: async (c, n, q) => driver.rollbackToSavepoint?.(heldBy(c), n, q),
       releaseSavepoint: async (c, n, q) => driver.releaseSavepoint?.(heldBy(c), n, q),
     }
-  },
-})
+  })
 
 /** Refuses a second process on the same PGlite folder: PGlite itself does not lock it. */
 const lockDataFolder = (dataDir: string): (() => void) => {
