@@ -86,12 +86,16 @@ describe('statements on PostgreSQL', () => {
     for (const step of cleanUp.reverse()) await step().catch(() => {})
   })
 
-  const open = async (ctx: Parameters<typeof skipWithoutPostgres>[0], poolSize: number) => {
+  const open = async (
+    ctx: Parameters<typeof skipWithoutPostgres>[0],
+    poolSize: number,
+    timeouts?: { connectSeconds: number; querySeconds: number },
+  ) => {
     const server = await postgresServer()
     if (!server) return skipWithoutPostgres(ctx)
     const created = await createPostgresDatabase(server)
     cleanUp.push(created.drop)
-    const handle = await openDatabase({ backend: 'postgres', url: created.url, poolSize })
+    const handle = await openDatabase({ backend: 'postgres', url: created.url, poolSize, timeouts })
     cleanUp.push(() => handle.close())
     await sql`select 1`.execute(handle.db) // connected
     return handle
@@ -123,6 +127,44 @@ describe('statements on PostgreSQL', () => {
     expect(new Set(counted.result).size).toBe(3)
     // BEGIN, the three together, COMMIT: Kysely's transaction alone sends one statement at a time.
     expect(counted.writes).toBe(3)
+  })
+
+  it('gives a connection back to the pool, outside any transaction, when its transaction was given up on before it began', async (ctx) => {
+    const handle = await open(ctx, 1, { connectSeconds: 3, querySeconds: 0.5 })
+    if (!handle) return
+    // The only connection is held for 0.8 s, each statement within the timeout.
+    const holding = handle.db.transaction().execute(async (tx) => {
+      await sql`select pg_sleep(0.4)`.execute(tx)
+      await sql`select pg_sleep(0.4)`.execute(tx)
+    })
+    await new Promise((r) => setTimeout(r, 50))
+    await expect(handle.db.transaction().execute((tx) => sql`select 1`.execute(tx))).rejects.toBeInstanceOf(
+      DatabaseTimeoutError,
+    )
+    await holding
+    await new Promise((r) => setTimeout(r, 200))
+    // The given-up transaction's connection came when the first was done: it went back to the pool
+    // without beginning, and serves again.
+    const answer = await handle.db.transaction().execute((tx) =>
+      sql<{ open: number }>`
+      select count(*)::int as open from pg_stat_activity
+      where datname = current_database() and state like 'idle in transaction%'`.execute(tx),
+    )
+    expect(answer.rows[0]?.open).toBe(0)
+  })
+
+  it('runs the migrator’s lock and its release on one session, however many connections are open', async (ctx) => {
+    const handle = await open(ctx, 4)
+    if (!handle) return
+    await migrateToLatest(handle.unbounded)
+    // Four connections open, then the migrator again: its session lock must be released.
+    await Promise.all([1, 2, 3, 4].map(() => sql`select pg_sleep(0.05)`.execute(handle.db)))
+    await migrateToLatest(handle.unbounded)
+    const { rows } = await sql<{ held: number }>`select count(*)::int as held from pg_locks
+      where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`.execute(
+      handle.db,
+    )
+    expect(rows[0]?.held).toBe(0)
   })
 
   it("keeps a transaction's statements on its own connection, and no other statement on it", async (ctx) => {

@@ -154,30 +154,59 @@ const withQueryTimeout = (dialect: Dialect, ms: number): Dialect =>
     }
   })
 
+/** As Kysely's dialect sends statements: prepared, never the simple protocol (one statement only). */
+const EXTENDED_PROTOCOL = { prepare: true, simple: false }
+
 /**
  * A statement outside a transaction goes straight to postgres.js's pool instead of first reserving
  * a connection of its own, as Kysely's PostgresJSDialect does for each. postgres.js then pipelines:
  * the statements waiting for one connection leave in one write, and a page's statements sent
  * together cost one system call and one wake-up of PostgreSQL instead of one each (the largest
  * cost of a page in the CPU profile, docs/benchmarks.md). Such a statement is one statement in
- * its own implicit transaction whichever connection runs it; nothing of the portal keeps session
- * state outside a transaction (its advisory locks are `_xact_` locks). A transaction or a stream
- * still reserves its connection, from its BEGIN to its end.
+ * its own implicit transaction whichever connection runs it. A transaction or a stream still
+ * reserves its connection, from its BEGIN to its end.
+ *
+ * So no session state may be kept between two statements outside a transaction: the portal's
+ * advisory locks are `_xact_` locks, and Kysely's migrator, whose lock is a session's, runs on
+ * `unbounded`, which reserves. The price: when every connection is busy, a statement waits behind
+ * the one before it on a connection, not for the first free connection.
+ *
+ * A transaction given up on (its BEGIN, or its end, past the query timeout) still gets its
+ * connection back: once its reservation arrives, it is rolled back if it began, then released.
  */
 const pipelinedOutsideTransactions = (dialect: Dialect, client: postgres.Sql): Dialect =>
   withDriver(dialect, (driver): Driver => {
-    const reserved = new WeakMap<DatabaseConnection, DatabaseConnection>()
-    const reserveFor = async (c: DatabaseConnection): Promise<DatabaseConnection> => {
-      const held = reserved.get(c)
-      if (held) return held
-      const connection = await driver.acquireConnection()
-      reserved.set(c, connection)
-      return connection
+    type Hold = {
+      reservation: Promise<DatabaseConnection>
+      /** The reserved connection, once it has come. */
+      connection?: DatabaseConnection
+      /** BEGIN sent, and no COMMIT or ROLLBACK that went through since. */
+      open: boolean
+      released: boolean
+    }
+    const holds = new WeakMap<DatabaseConnection, Hold>()
+    const holdFor = (c: DatabaseConnection): Hold => {
+      const existing = holds.get(c)
+      if (existing) return existing
+      const hold: Hold = { reservation: driver.acquireConnection(), open: false, released: false }
+      hold.reservation.then(
+        (connection) => {
+          hold.connection = connection
+        },
+        () => {},
+      )
+      holds.set(c, hold)
+      return hold
     }
     const heldBy = (c: DatabaseConnection): DatabaseConnection => {
-      const held = reserved.get(c)
+      const held = holds.get(c)?.connection
       if (!held) throw new Error('a transaction ended on a connection that never began one')
       return held
+    }
+    const ending = async (c: DatabaseConnection, end: (held: DatabaseConnection) => Promise<void>) => {
+      const hold = holds.get(c)
+      await end(heldBy(c))
+      if (hold) hold.open = false
     }
     return {
       init: () => driver.init(),
@@ -185,14 +214,12 @@ const pipelinedOutsideTransactions = (dialect: Dialect, client: postgres.Sql): D
       acquireConnection: async () => {
         const connection: DatabaseConnection = {
           executeQuery: async <R>(query: CompiledQuery) => {
-            const held = reserved.get(connection)
-            if (held) return held.executeQuery<R>(query)
+            const hold = holds.get(connection)
+            if (hold) return (await hold.reservation).executeQuery<R>(query)
             const result = await client.unsafe(
               query.sql,
               [...query.parameters] as postgres.ParameterOrJSON<never>[],
-              {
-                prepare: true,
-              },
+              EXTENDED_PROTOCOL,
             )
             const changed = ['INSERT', 'UPDATE', 'DELETE', 'MERGE'].includes(result.command)
             return {
@@ -201,20 +228,35 @@ const pipelinedOutsideTransactions = (dialect: Dialect, client: postgres.Sql): D
             }
           },
           streamQuery: async function* <R>(query: CompiledQuery, chunkSize: number) {
-            yield* (await reserveFor(connection)).streamQuery<R>(query, chunkSize)
+            yield* (await holdFor(connection).reservation).streamQuery<R>(query, chunkSize)
           },
         }
         return connection
       },
       releaseConnection: async (c) => {
-        const held = reserved.get(c)
-        reserved.delete(c)
-        if (held) await driver.releaseConnection(held)
+        const hold = holds.get(c)
+        holds.delete(c)
+        if (!hold) return
+        hold.released = true
+        if (hold.connection && !hold.open) return driver.releaseConnection(hold.connection)
+        // Given up on while it waited for its connection or for its BEGIN or end: back to the
+        // pool once it has come, outside any transaction.
+        void hold.reservation
+          .then(async (connection) => {
+            if (hold.open) await driver.rollbackTransaction(connection).catch(() => {})
+            await driver.releaseConnection(connection)
+          })
+          .catch(() => {})
       },
-      beginTransaction: async (c, settings: TransactionSettings) =>
-        driver.beginTransaction(await reserveFor(c), settings),
-      commitTransaction: (c) => driver.commitTransaction(heldBy(c)),
-      rollbackTransaction: (c) => driver.rollbackTransaction(heldBy(c)),
+      beginTransaction: async (c, settings: TransactionSettings) => {
+        const hold = holdFor(c)
+        const connection = await hold.reservation
+        if (hold.released) throw new Error('the transaction was given up on before it began')
+        hold.open = true
+        await driver.beginTransaction(connection, settings)
+      },
+      commitTransaction: (c) => ending(c, (held) => driver.commitTransaction(held)),
+      rollbackTransaction: (c) => ending(c, (held) => driver.rollbackTransaction(held)),
       savepoint: async (c, n, q) => driver.savepoint?.(heldBy(c), n, q),
       rollbackToSavepoint: async (c, n, q) => driver.rollbackToSavepoint?.(heldBy(c), n, q),
       releaseSavepoint: async (c, n, q) => driver.releaseSavepoint?.(heldBy(c), n, q),
@@ -267,10 +309,12 @@ export const openDatabase = async (
       // waits with it; a second at most keeps a page's 503 quick while the database is away.
       backoff: (retries) => Math.min(0.05 * 2 ** retries, 1),
     })
-    const dialect = pipelinedOutsideTransactions(new PostgresJSDialect({ postgres: client }), client)
+    const reserving = new PostgresJSDialect({ postgres: client })
+    const dialect = pipelinedOutsideTransactions(reserving, client)
     const db = new Kysely<Database>({ dialect: withQueryTimeout(dialect, timeouts.querySeconds * 1000), log })
-    // Sharing the client's pool; destroying `db` ends it.
-    const unbounded = new Kysely<Database>({ dialect, log })
+    // Sharing the client's pool; destroying `db` ends it. A connection reserved for each statement
+    // or `db.connection()`: Kysely's migrator holds a session's lock across statements.
+    const unbounded = new Kysely<Database>({ dialect: reserving, log })
     return { db, unbounded, target, boss: { connectionString: target.url }, close: () => db.destroy() }
   }
   let unlock = () => {}

@@ -4,9 +4,10 @@
  * session, the drafts, the user's overview), where building and compiling the query again on each
  * request cost a tenth of the page's CPU (docs/benchmarks.md).
  *
- * `build` is given stand-ins for the arguments. It must use each as a value only (a statement's
- * parameter), never to choose the statement's shape: a stand-in that does not come out as exactly
- * one parameter is refused on the first call.
+ * `build` is given stand-ins for the arguments. It must use each as one value only (a statement's
+ * parameter), never to choose the statement's shape, nor as a list (`in`: a stand-in is one
+ * value, where a list's length shapes the SQL): a stand-in that does not come out as exactly one
+ * parameter is refused on the first call.
  */
 import { type Compilable, type CompiledQuery, createQueryId } from 'kysely'
 

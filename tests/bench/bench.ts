@@ -14,11 +14,13 @@
  *    what the worker's concurrency allows at that latency (computed, not measured);
  * 4. lag: commit to GEPS receipt at a steady 500 changes/s;
  * 5. peak RSS of the web and the worker process;
- * 6. scale: the pages and the audit export at 1,000 and 1,000,000 users (tests/bench/scale.ts).
- * BENCH_PARTS=page,update,transaction,drain,lag,scale chooses (all by default).
+ * 6. scale: the pages and the audit export at 1,000 and 1,000,000 users (tests/bench/scale.ts);
+ * 7. embedded: `npm start`'s first and warm start, and its memory at ready and under the page's load.
+ * BENCH_PARTS=page,update,transaction,drain,lag,embedded,scale chooses (all by default).
  */
 import { execFile } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import autocannon from 'autocannon'
@@ -33,7 +35,9 @@ import { NO_USER_FIELDS } from '../../core/domain/account.ts'
 import { randomToken } from '../../core/lib/ids.ts'
 import { CONCURRENCY_ON_POSTGRES } from '../../jobs/workers.ts'
 import { createPostgresDatabase, postgresServer } from '../support/database.ts'
+import { hanakoOverHttp } from '../support/hanako-over-http.ts'
 import { startPortalWorld } from '../support/portal-processes.ts'
+import { embeddedSettings, startServerProcess } from '../support/server-process.ts'
 import { benchScale } from './scale.ts'
 import { benchTransaction } from './transaction.ts'
 
@@ -56,7 +60,9 @@ const ENTRY = process.env.BENCH_ENTRY ?? production?.[2] ?? 'dist/main.js'
 const PRODUCTION_NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? production?.[1] ?? ''
 
 /** Which figures to measure: BENCH_PARTS=drain,lag measures those only (RSS is always reported). */
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'page,update,transaction,drain,lag,scale').split(','))
+const PARTS = new Set(
+  (process.env.BENCH_PARTS ?? 'page,update,transaction,drain,lag,embedded,scale').split(','),
+)
 
 const cleanUp: (() => Promise<unknown>)[] = []
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
@@ -414,6 +420,36 @@ const main = async () => {
 
   const workerRss = worker ? `${fixed(peakRssMb(worker.child.pid))} MB` : 'not run'
   say(`peak RSS: web ${fixed(webRss)} MB, worker ${workerRss} (target ≤ 160 MB)`)
+
+  if (PARTS.has('embedded')) {
+    // 7. The embedded default as `npm start` runs it (PGlite in a folder, demo data, simulators):
+    // its first start on an empty folder, a start on that folder again, and its memory at ready
+    // and under the page's load (入札 花子 signed in with her demo card file).
+    const dataDir = mkdtempSync(join(tmpdir(), 'portal-bench-embedded-'))
+    cleanUp.push(async () => rmSync(dataDir, { recursive: true, force: true }))
+    const settings = embeddedSettings(join(dataDir, 'pglite'))
+    const startEmbedded = async () => {
+      const started = performance.now()
+      const p = await startServerProcess(process.execPath, ['main.ts'], settings)
+      return { p, seconds: (performance.now() - started) / 1000 }
+    }
+    const first = await startEmbedded()
+    await first.p.stop()
+    const warm = await startEmbedded()
+    cleanUp.push(() => warm.p.stop())
+    const rssNow = () =>
+      Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${warm.p.child.pid}/status`, 'utf8'))?.[1]) / 1024
+    const atReady = rssNow()
+    const hanako = hanakoOverHttp(warm.p.url)
+    await hanako.updateTitle('係長')
+    const cookie = [...hanako.client.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    const page = new URL('/user/edit', warm.p.url).href
+    const loads = []
+    for (let pair = 0; pair < PAIRS; pair++) loads.push(await load(page, { cookie }))
+    say(
+      `embedded default (npm start): ready in ${fixed(first.seconds, 1)} s on an empty folder, ${fixed(warm.seconds, 1)} s on it again (targets ≤ 3 s, ≤ 1 s); RSS ${fixed(atReady)} MB at ready, peak ${fixed(peakRssMb(warm.p.child.pid))} MB under the page's load (target ≤ 300 MB); the page ${loads.map((l) => `${fixed(l.rps)} req/s p99 ${l.p99} ms`).join(', ')}`,
+    )
+  }
 
   if (PARTS.has('scale')) {
     // 6. Scale: the pages and the audit export at 1,000 and 1,000,000 users (tests/bench/scale.ts).
