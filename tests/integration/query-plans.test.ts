@@ -47,9 +47,12 @@ beforeAll(async () => {
     select now() - g * interval '1 second', 'plan', 'success',
       jsonb_build_object('receiptNumber', 'PLAN-' || g, 'changeId', gen_random_uuid())
     from generate_series(1, 40000) g`.execute(db)
-  // 40,000 sessions, signed in over the last 40,000 seconds.
+  // 40,000 sessions, signed in over the last 40,000 seconds by this process's clock (which a
+  // time-shifted run moves, and the database's does not: the clean-up's limits come from it).
+  const now = new Date()
   await sql`insert into sessions (id, csrf_token, created_at, last_seen_at)
-    select md5('plan-s' || g), md5('plan-t' || g), now() - g * interval '1 second', now() - g * interval '1 second'
+    select md5('plan-s' || g), md5('plan-t' || g), ${now}::timestamptz - g * interval '1 second',
+      ${now}::timestamptz - g * interval '1 second'
     from generate_series(1, 40000) g`.execute(db)
   await sql`analyze user_changes`.execute(db)
   await sql`analyze audit_log`.execute(db)

@@ -35,11 +35,17 @@ describe('traces', () => {
     await hanakoOverHttp(portal.url).updateTitle(title)
     const sim = portal.gepsSimulator
     if (!sim) throw new Error('the test portal runs the GEPS simulator')
+    // A span is exported when it ends: the call's before the delivery's and the job's around it.
     await waitFor(
-      'GEPS has the change and its call’s span has ended',
-      () =>
-        [...sim.received.values()].some((c) => c.user.title === title) &&
-        spans().some((s) => s.name === 'geps syncUserChange'),
+      'GEPS has the change, and the spans from its call up to the click have ended',
+      () => {
+        const ended = spans().find((s) => s.name === 'geps syncUserChange')
+        return (
+          [...sim.received.values()].some((c) => c.user.title === title) &&
+          ended !== undefined &&
+          lineOf(ended).at(-1)?.name === 'POST /user/confirm'
+        )
+      },
       20_000,
     )
     const received = [...sim.received.values()].find((c) => c.user.title === title)
