@@ -101,6 +101,9 @@ const load = async (url: string, headers: Record<string, string> = {}, seconds =
       `-c${CONNECTIONS}`,
       `-d${seconds}s`,
       '--latency',
+      // A slow answer counts in the latencies, not as a failure (wrk's own limit is 2 s).
+      '--timeout',
+      '30s',
       ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
       url,
     ])
