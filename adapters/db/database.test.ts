@@ -1,9 +1,18 @@
+import { mkdtempSync, rmSync } from 'node:fs'
 import { Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createPostgresDatabase, postgresServer, skipWithoutPostgres } from '../../tests/support/database.ts'
 import { kyselyUnitOfWork } from '../stores/unit-of-work.kysely.ts'
-import { DatabaseTimeoutError, isDatabaseUnavailable, migrateToLatest, openDatabase } from './database.ts'
+import {
+  DatabaseTimeoutError,
+  isDatabaseUnavailable,
+  migrateToLatest,
+  openDatabase,
+  PGLITE_SHARED_BUFFERS,
+} from './database.ts'
 import { databaseOutageLog } from './outage-log.ts'
 
 describe('isDatabaseUnavailable', () => {
@@ -183,6 +192,31 @@ describe('statements on PostgreSQL', () => {
     expect(outside).toHaveLength(12)
     expect(outside).not.toContain(inside[0])
   })
+})
+
+describe('PGlite', () => {
+  // Its PostgreSQL touches every page of its shared buffers as it starts, inside the WebAssembly
+  // memory, which never shrinks: PostgreSQL's 128 MB default was that much of the embedded
+  // default's memory (docs/benchmarks.md).
+  it('runs with small shared buffers, in memory and in a folder', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'portal-pglite-'))
+    try {
+      for (const target of [
+        { backend: 'pglite-memory' as const },
+        { backend: 'pglite' as const, dataDir: folder },
+      ]) {
+        const handle = await openDatabase(target)
+        try {
+          const { rows } = await sql<{ shared_buffers: string }>`show shared_buffers`.execute(handle.db)
+          expect(rows[0]?.shared_buffers).toBe(PGLITE_SHARED_BUFFERS)
+        } finally {
+          await handle.close()
+        }
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
+  }, 60_000)
 })
 
 describe('the log of a database outage', () => {

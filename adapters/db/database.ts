@@ -292,6 +292,15 @@ const lockDataFolder = (dataDir: string): (() => void) => {
   return () => rmSync(lockFile, { force: true })
 }
 
+/**
+ * PGlite's PostgreSQL allocates its shared buffers inside its WebAssembly memory and touches every
+ * page of them as it starts: PostgreSQL's 128 MB default is that much resident memory at once. The
+ * embedded default's data is a few MB, and its files stay in the OS's cache besides: 16 MB
+ * (measured: 270 → 156 MB for PGlite alone, no slower; docs/benchmarks.md).
+ */
+export const PGLITE_SHARED_BUFFERS = '16MB'
+const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`]
+
 export const openDatabase = async (
   target: DatabaseTarget,
   /** Each statement once it has run (Kysely's log event): a trace span for each (adapters/trace). */
@@ -322,9 +331,9 @@ export const openDatabase = async (
   if (target.backend === 'pglite') {
     unlock = lockDataFolder(target.dataDir)
     mkdirSync(target.dataDir, { recursive: true })
-    pglite = await PGlite.create(target.dataDir)
+    pglite = await PGlite.create(target.dataDir, { startParams: PGLITE_START_PARAMS })
   } else {
-    pglite = await PGlite.create()
+    pglite = await PGlite.create({ startParams: PGLITE_START_PARAMS })
   }
   const db = new Kysely<Database>({ dialect: oneCallerAtATime(new PGliteDialect({ pglite })), log })
   return {

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   embeddedSettings,
+  nodeCommandOfScript,
   runToEnd,
   type ServerProcess,
   startServerProcess,
@@ -18,6 +19,9 @@ import { agentUpdateOverHttp } from '../support/slice-over-http.ts'
 const dataDir = mkdtempSync(join(tmpdir(), 'portal-start-'))
 const env = embeddedSettings(join(dataDir, 'pglite'))
 const node = process.execPath
+// `npm start`'s own options (its V8 flags) and entry, run on the pinned Node.
+const { options, entry } = nodeCommandOfScript('start')
+const npmStart = [...options, entry]
 let running: ServerProcess | undefined
 afterAll(async () => {
   await running?.stop()
@@ -26,7 +30,7 @@ afterAll(async () => {
 
 describe('the embedded default, started as `npm start` does', () => {
   it('starts with the demo data, refuses a second process on its folder, and starts again unchanged', async () => {
-    const first = await startServerProcess(node, ['main.ts'], env)
+    const first = await startServerProcess(node, npmStart, env)
     running = first
     expect(first.output()).toContain('demo data created')
     expect(first.output()).toMatch(/PIN hanako-2026\s+入札 花子（代理人・ファイル）/)
@@ -39,20 +43,20 @@ describe('the embedded default, started as `npm start` does', () => {
       throw new Error(`${(e as Error).message}\nserver output:\n${first.output()}`)
     })
 
-    const second = await runToEnd(node, ['main.ts'], env)
+    const second = await runToEnd(node, npmStart, env)
     expect(second.code).not.toBe(0)
     expect(second.output).toContain('is in use by another process')
 
     // Another folder, but the first one's port: the message says how to choose free ports.
     const port = new URL(first.url).port
-    const clash = await runToEnd(node, ['main.ts'], { ...env, DATA_DIR: join(dataDir, 'other'), PORT: port })
+    const clash = await runToEnd(node, npmStart, { ...env, DATA_DIR: join(dataDir, 'other'), PORT: port })
     expect(clash.code).not.toBe(0)
     expect(clash.output).toContain('Another program uses that port')
 
     expect(await first.stop()).toBe(0)
     running = undefined
 
-    const again = await startServerProcess(node, ['main.ts'], env)
+    const again = await startServerProcess(node, npmStart, env)
     running = again
     expect(again.output()).not.toContain('demo data created')
     expect(again.output()).toMatch(/demo data made for \S+ kept/)

@@ -1,5 +1,17 @@
 /** Runs the portal as its own process, as `npm start` does, and waits until it says where it listens. */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+
+/**
+ * An npm script of the form `exec node [options] entry` as node's options and entry, so that the
+ * tests and the bench start what `npm run <script>` starts (with this process's Node, the pinned one).
+ */
+export const nodeCommandOfScript = (script: string): { options: string[]; entry: string } => {
+  const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
+  const command = /^exec node (.*?)\s*(\S+\.[jt]s)$/.exec(scripts[script] ?? '')
+  if (!command?.[2]) throw new Error(`package.json's ${script} is not "exec node [options] entry"`)
+  return { options: (command[1] ?? '').split(/\s+/).filter(Boolean), entry: command[2] }
+}
 
 /**
  * The settings of the embedded default on `pgliteDir`, every port free, as `npm start` runs it;
