@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,6 +14,7 @@ import {
   PGLITE_SHARED_BUFFERS,
 } from './database.ts'
 import { databaseOutageLog } from './outage-log.ts'
+import { initdbTemplatePath } from './pglite-template.ts'
 
 describe('isDatabaseUnavailable', () => {
   it('knows a database that is away from a fault of the request', () => {
@@ -216,6 +217,47 @@ describe('PGlite', () => {
     } finally {
       rmSync(folder, { recursive: true, force: true })
     }
+  }, 60_000)
+})
+
+describe("PGlite's new clusters", () => {
+  // npm install keeps initdb's cluster as a template (adapters/db/pglite-template.ts); a new
+  // cluster made from it carries its system identifier, where initdb would have drawn a new one.
+  it('come from the template npm install made, in memory and in a folder', async () => {
+    const template = initdbTemplatePath()
+    expect(template, 'PGlite is installed as files').toBeDefined()
+    expect(existsSync(template ?? ''), `npm install's postinstall made ${template}`).toBe(true)
+    const folder = mkdtempSync(join(tmpdir(), 'portal-pglite-'))
+    const identifiers: string[] = []
+    try {
+      for (const target of [
+        { backend: 'pglite-memory' as const },
+        { backend: 'pglite-memory' as const },
+        { backend: 'pglite' as const, dataDir: folder },
+      ]) {
+        const handle = await openDatabase(target)
+        try {
+          const { rows } = await sql<{
+            id: string
+          }>`select system_identifier::text as id from pg_control_system()`.execute(handle.db)
+          identifiers.push(rows[0]?.id ?? '')
+        } finally {
+          await handle.close()
+        }
+      }
+      // The folder's cluster is its own from then on: opened again, it is not replaced.
+      const again = await openDatabase({ backend: 'pglite', dataDir: folder })
+      await sql`create table kept (x int)`.execute(again.db)
+      await again.close()
+      const third = await openDatabase({ backend: 'pglite', dataDir: folder })
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from kept`.execute(third.db)
+      await third.close()
+      expect(rows[0]?.n).toBe(0)
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
+    expect(identifiers[0]).not.toBe('')
+    expect(new Set(identifiers).size).toBe(1)
   }, 60_000)
 })
 

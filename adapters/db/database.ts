@@ -3,8 +3,8 @@
  * when a URL is given, else PGlite in-process (in a folder, or in memory for tests). Kysely and
  * pg-boss both run on whichever it is.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import {
   type CompiledQuery,
@@ -23,6 +23,7 @@ import { fromPglite } from 'pg-boss'
 import postgres from 'postgres'
 import { developmentMigrations } from '../../migrations/development/index.ts'
 import { migrations } from '../../migrations/index.ts'
+import { initdbTemplate } from './pglite-template.ts'
 import { assertPostgresJsMended } from './postgres-js-mend.ts'
 import type { Database } from './schema.ts'
 
@@ -331,9 +332,15 @@ export const openDatabase = async (
   if (target.backend === 'pglite') {
     unlock = lockDataFolder(target.dataDir)
     mkdirSync(target.dataDir, { recursive: true })
-    pglite = await PGlite.create(target.dataDir, { startParams: PGLITE_START_PARAMS })
+    // A new folder is filled from initdb's template (adapters/db/pglite-template.ts); PGlite
+    // refuses a template for a folder that holds a cluster already.
+    const isNew = !existsSync(join(target.dataDir, 'PG_VERSION'))
+    pglite = await PGlite.create(target.dataDir, {
+      startParams: PGLITE_START_PARAMS,
+      loadDataDir: isNew ? initdbTemplate() : undefined,
+    })
   } else {
-    pglite = await PGlite.create({ startParams: PGLITE_START_PARAMS })
+    pglite = await PGlite.create({ startParams: PGLITE_START_PARAMS, loadDataDir: initdbTemplate() })
   }
   const db = new Kysely<Database>({ dialect: oneCallerAtATime(new PGliteDialect({ pglite })), log })
   return {

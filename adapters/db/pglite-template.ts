@@ -1,0 +1,71 @@
+/**
+ * A PGlite cluster as initdb leaves it, kept as a tar beside the installed packages. PGlite runs
+ * initdb for every new cluster: 1.7 s on this machine, most of a first `npm start` and of every
+ * test's database in memory. Unpacking the same files takes a fraction of that, and it is how
+ * PGlite itself fills a new folder (initdb in memory, then its files unpacked from a tar).
+ *
+ * `npm install` makes it (postinstall runs this file). Its name holds PGlite's version, so a cluster
+ * made by another PGlite is never loaded; it is written under another name and then renamed, so an
+ * install killed midway leaves none. Where it is missing, or out of reach (a runtime that resolves
+ * packages its own way), PGlite runs initdb as before.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { PGlite } from '@electric-sql/pglite'
+
+/** node_modules/.cache/pglite-initdb/<PGlite's version>.tar, or undefined where PGlite is not a file. */
+export const initdbTemplatePath = (): string | undefined => {
+  let entry: string
+  try {
+    entry = fileURLToPath(import.meta.resolve('@electric-sql/pglite'))
+  } catch {
+    return undefined
+  }
+  const marker = `${sep}node_modules${sep}`
+  const at = entry.lastIndexOf(marker)
+  if (at < 0) return undefined
+  const nodeModules = entry.slice(0, at + marker.length - 1)
+  const manifest = join(nodeModules, '@electric-sql', 'pglite', 'package.json')
+  if (!existsSync(manifest)) return undefined
+  const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }
+  return join(nodeModules, '.cache', 'pglite-initdb', `${version}.tar`)
+}
+
+/** The template for a new cluster, if `npm install` made one for this PGlite. */
+export const initdbTemplate = (): Blob | undefined => {
+  const path = initdbTemplatePath()
+  return path && existsSync(path) ? new Blob([readFileSync(path)]) : undefined
+}
+
+/** Runs initdb once (in memory) and keeps its cluster as the template. */
+export const makeInitdbTemplate = async (): Promise<string | undefined> => {
+  const path = initdbTemplatePath()
+  if (!path) return undefined
+  const pglite = await PGlite.create()
+  const partial = `${path}.${process.pid}.partial`
+  try {
+    // Everything on disk (the memory file system) before the files are copied.
+    await pglite.exec('CHECKPOINT')
+    const tar = await pglite.dumpDataDir('none')
+    mkdirSync(dirname(path), { recursive: true })
+    writeFileSync(partial, new Uint8Array(await tar.arrayBuffer()))
+    renameSync(partial, path)
+    return path
+  } finally {
+    rmSync(partial, { force: true })
+    await pglite.close()
+  }
+}
+
+if (import.meta.main) {
+  const started = performance.now()
+  // A production install (npm ci --omit=dev) runs on PostgreSQL: no template for it.
+  const production = (process.env.npm_config_omit ?? '').split(/[\s,]+/).includes('dev')
+  const path = production ? undefined : await makeInitdbTemplate()
+  console.log(
+    path
+      ? `PGlite's initdb kept for new clusters: ${path} (${Math.round(performance.now() - started)} ms)`
+      : `PGlite's initdb not kept (${production ? 'a production install' : 'PGlite is not installed as files here'}): new clusters run initdb`,
+  )
+}
