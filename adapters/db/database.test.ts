@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -258,6 +258,32 @@ describe("PGlite's new clusters", () => {
     }
     expect(identifiers[0]).not.toBe('')
     expect(new Set(identifiers).size).toBe(1)
+  }, 60_000)
+})
+
+describe('a PGlite folder', () => {
+  it('is made anew when a first start was killed while making its cluster, and only then', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'portal-pglite-'))
+    const dataDir = join(folder, 'pglite')
+    try {
+      // What a first start killed midway leaves: its mark, and part of the cluster's files.
+      mkdirSync(dataDir)
+      writeFileSync(join(dataDir, 'PG_VERSION'), '17\n')
+      writeFileSync(`${dataDir}.unfinished`, '')
+      writeFileSync(join(folder, 'beside.txt'), 'not the cluster')
+      const handle = await openDatabase({ backend: 'pglite', dataDir })
+      await sql`create table kept (x int)`.execute(handle.db)
+      await handle.close()
+      expect(existsSync(`${dataDir}.unfinished`)).toBe(false)
+      expect(readFileSync(join(folder, 'beside.txt'), 'utf8')).toBe('not the cluster')
+      // Made, it is kept: opened again, the table is there.
+      const again = await openDatabase({ backend: 'pglite', dataDir })
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from kept`.execute(again.db)
+      await again.close()
+      expect(rows[0]?.n).toBe(0)
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
   }, 60_000)
 })
 

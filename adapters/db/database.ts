@@ -3,7 +3,17 @@
  * when a URL is given, else PGlite in-process (in a folder, or in memory for tests). Kysely and
  * pg-boss both run on whichever it is.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import {
@@ -331,14 +341,22 @@ export const openDatabase = async (
   let pglite: PGlite
   if (target.backend === 'pglite') {
     unlock = lockDataFolder(target.dataDir)
+    // A first start killed while its cluster was being made (unpacked from the template, or by
+    // initdb) leaves part of the files, and PostgreSQL would then try to resume a broken cluster.
+    // The mark, left beside a folder the portal found empty, says it holds nothing but such a
+    // half-made cluster: it is made anew.
+    const unfinished = `${resolve(target.dataDir)}.unfinished`
+    if (existsSync(unfinished)) rmSync(target.dataDir, { recursive: true, force: true })
     mkdirSync(target.dataDir, { recursive: true })
+    const isNew = !existsSync(join(target.dataDir, 'PG_VERSION'))
+    if (readdirSync(target.dataDir).length === 0) writeFileSync(unfinished, '')
     // A new folder is filled from initdb's template (adapters/db/pglite-template.ts); PGlite
     // refuses a template for a folder that holds a cluster already.
-    const isNew = !existsSync(join(target.dataDir, 'PG_VERSION'))
     pglite = await PGlite.create(target.dataDir, {
       startParams: PGLITE_START_PARAMS,
       loadDataDir: isNew ? initdbTemplate() : undefined,
     })
+    rmSync(unfinished, { force: true })
   } else {
     pglite = await PGlite.create({ startParams: PGLITE_START_PARAMS, loadDataDir: initdbTemplate() })
   }
