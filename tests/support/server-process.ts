@@ -3,14 +3,25 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 
 /**
- * An npm script of the form `exec node [options] entry` as node's options and entry, so that the
- * tests and the bench start what `npm run <script>` starts (with this process's Node, the pinned one).
+ * An npm script of the form `[NAME=value …] exec node [options] entry` as its environment, node's
+ * options and its entry, so that the tests and the bench start what `npm run <script>` starts (with
+ * this process's Node, the pinned one).
  */
-export const nodeCommandOfScript = (script: string): { options: string[]; entry: string } => {
+export const nodeCommandOfScript = (
+  script: string,
+): { env: Record<string, string>; options: string[]; entry: string } => {
   const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
-  const command = /^exec node (.*?)\s*(\S+\.[jt]s)$/.exec(scripts[script] ?? '')
-  if (!command?.[2]) throw new Error(`package.json's ${script} is not "exec node [options] entry"`)
-  return { options: (command[1] ?? '').split(/\s+/).filter(Boolean), entry: command[2] }
+  const command = /^((?:\w+=\S*\s+)*)exec node (.*?)\s*(\S+\.[jt]s)$/.exec(scripts[script] ?? '')
+  if (!command?.[3])
+    throw new Error(`package.json's ${script} is not "[NAME=value …] exec node [options] entry"`)
+  const words = (text = '') => text.split(/\s+/).filter(Boolean)
+  const env = Object.fromEntries(
+    words(command[1]).map((assignment) => [
+      assignment.slice(0, assignment.indexOf('=')),
+      assignment.slice(assignment.indexOf('=') + 1),
+    ]),
+  )
+  return { env, options: words(command[2]), entry: command[3] }
 }
 
 /**
