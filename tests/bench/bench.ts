@@ -461,7 +461,11 @@ const main = async () => {
     const loads = []
     for (let pair = 0; pair < PAIRS; pair++) loads.push(await load(page, { cookie }))
     say(
-      `embedded default (npm start: node ${EMBEDDED_ARGS.join(' ')}): ready in ${fixed(first.seconds, 1)} s on an empty folder, ${fixed(warm.seconds, 1)} s on it again (targets ≤ 3 s, ≤ 1 s); peak RSS while starting ${fixed(firstStartPeak)} MB (empty folder), ${fixed(warmStartPeak)} MB (again); RSS ${fixed(atReady)} MB at ready, peak ${fixed(peakRssMb(pid))} MB under the page's load, ${fixed(rssNow())} MB after it (target ≤ 300 MB); the page ${loads.map((l) => `${fixed(l.rps)} req/s p99 ${l.p99} ms`).join(', ')}`,
+      `embedded default (npm start: ${Object.keys(embeddedStart.env)
+        .map((name) => `${name}=… `)
+        .join(
+          '',
+        )}node ${EMBEDDED_ARGS.join(' ')}): ready in ${fixed(first.seconds, 1)} s on an empty folder, ${fixed(warm.seconds, 1)} s on it again (targets ≤ 3 s, ≤ 1 s); peak RSS while starting ${fixed(firstStartPeak)} MB (empty folder), ${fixed(warmStartPeak)} MB (again); RSS ${fixed(atReady)} MB at ready, peak ${fixed(peakRssMb(pid))} MB under the page's load, ${fixed(rssNow())} MB after it (target ≤ 300 MB); the page ${loads.map((l) => `${fixed(l.rps)} req/s p99 ${l.p99} ms`).join(', ')}`,
     )
   }
 
