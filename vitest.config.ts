@@ -12,6 +12,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 90_000,
     pool: 'forks',
+    // As npm start: PGlite's WebAssembly by V8's baseline compiler only. The workers make many
+    // clusters, and the optimising compiler's work took more time than it saved (docs/benchmarks.md).
+    execArgv: ['--liftoff-only'],
     maxWorkers: 2,
   },
 })
