@@ -350,7 +350,10 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
           })
         : undefined
     if (tracing) stops.push(tracing.shutdown)
-    const database = await openDatabase(config.database, { onStatement: tracing ? statementSpan : undefined })
+    const database = await openDatabase(config.database, {
+      onStatement: tracing ? statementSpan : undefined,
+      say: log,
+    })
     stops.push(() => database.close())
     await migrateToLatest(database.unbounded)
     if (development) await migrateDevelopmentParts(database.unbounded)

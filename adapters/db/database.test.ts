@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,6 +23,7 @@ import {
   PGLITE_SHARED_BUFFERS,
 } from './database.ts'
 import { databaseOutageLog } from './outage-log.ts'
+import { UNFINISHED_MARK } from './pglite-folder.ts'
 import { initdbTemplatePath } from './pglite-template.ts'
 
 describe('isDatabaseUnavailable', () => {
@@ -262,29 +272,78 @@ describe("PGlite's new clusters", () => {
 })
 
 describe('a PGlite folder', () => {
-  it('is made anew when a first start was killed while making its cluster, and only then', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'portal-pglite-'))
-    const dataDir = join(folder, 'pglite')
+  const countKept = async (dataDir: string) => {
+    const handle = await openDatabase({ backend: 'pglite', dataDir })
     try {
-      // What a first start killed midway leaves: its mark, and part of the cluster's files.
-      mkdirSync(dataDir)
-      writeFileSync(join(dataDir, 'PG_VERSION'), '17\n')
-      writeFileSync(`${dataDir}.unfinished`, '')
-      writeFileSync(join(folder, 'beside.txt'), 'not the cluster')
-      const handle = await openDatabase({ backend: 'pglite', dataDir })
-      await sql`create table kept (x int)`.execute(handle.db)
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from kept`.execute(handle.db)
+      return rows[0]?.n
+    } finally {
       await handle.close()
-      expect(existsSync(`${dataDir}.unfinished`)).toBe(false)
-      expect(readFileSync(join(folder, 'beside.txt'), 'utf8')).toBe('not the cluster')
-      // Made, it is kept: opened again, the table is there.
-      const again = await openDatabase({ backend: 'pglite', dataDir })
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from kept`.execute(again.db)
-      await again.close()
-      expect(rows[0]?.n).toBe(0)
+    }
+  }
+
+  it('is made anew when a start was killed while making its cluster, keeping the folder and what else is in it', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'portal-pglite-'))
+    const real = join(folder, 'volume')
+    const dataDir = join(folder, 'pglite') // a link to the volume, as DATA_DIR may be
+    try {
+      // What a start killed midway leaves: the mark, and part of the cluster's files.
+      mkdirSync(real)
+      symlinkSync(real, dataDir)
+      writeFileSync(join(real, 'PG_VERSION'), '17\n')
+      mkdirSync(join(real, 'base'))
+      writeFileSync(join(real, UNFINISHED_MARK), '')
+      writeFileSync(join(real, 'notes.txt'), 'not the cluster')
+      const said: string[] = []
+      const handle = await openDatabase({ backend: 'pglite', dataDir }, { say: (m) => said.push(m) })
+      await sql`create table kept (x int)`.execute(handle.db)
+      await sql`insert into kept values (1)`.execute(handle.db)
+      await handle.close()
+      expect(said.join('\n')).toContain('made anew')
+      expect(existsSync(join(real, UNFINISHED_MARK))).toBe(false)
+      expect(lstatSync(dataDir).isSymbolicLink()).toBe(true)
+      expect(readFileSync(join(real, 'notes.txt'), 'utf8')).toBe('not the cluster')
+      // Made, it is kept: opened again, the row is there.
+      expect(await countKept(dataDir)).toBe(1)
     } finally {
       rmSync(folder, { recursive: true, force: true })
     }
   }, 60_000)
+
+  it('is made by initdb when the template does not load, and the mark is kept until it is made', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'portal-pglite-'))
+    const dataDir = join(folder, 'pglite')
+    const template = readFileSync(initdbTemplatePath() ?? '')
+    // A template cut short (a disk that lost its end): its first half only.
+    const cutShort = () => new Blob([template.subarray(0, template.length / 2)])
+    const damaged = () => {
+      // While the cluster is made, the folder bears the mark that a killed start would leave.
+      expect(existsSync(join(dataDir, UNFINISHED_MARK))).toBe(true)
+      return cutShort()
+    }
+    try {
+      const said: string[] = []
+      const handle = await openDatabase(
+        { backend: 'pglite', dataDir },
+        { say: (m) => said.push(m), clusterTemplate: damaged },
+      )
+      await sql`create table kept (x int)`.execute(handle.db)
+      await handle.close()
+      expect(said.join('\n')).toContain('did not load')
+      expect(existsSync(join(dataDir, UNFINISHED_MARK))).toBe(false)
+      expect(await countKept(dataDir)).toBe(0)
+
+      const inMemory = await openDatabase(
+        { backend: 'pglite-memory' },
+        { say: () => {}, clusterTemplate: cutShort },
+      )
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(inMemory.db)
+      await inMemory.close()
+      expect(rows[0]?.one).toBe(1)
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
+  }, 90_000)
 })
 
 describe('the log of a database outage', () => {

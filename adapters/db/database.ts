@@ -3,18 +3,8 @@
  * when a URL is given, else PGlite in-process (in a folder, or in memory for tests). Kysely and
  * pg-boss both run on whichever it is.
  */
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import {
   type CompiledQuery,
@@ -33,6 +23,7 @@ import { fromPglite } from 'pg-boss'
 import postgres from 'postgres'
 import { developmentMigrations } from '../../migrations/development/index.ts'
 import { migrations } from '../../migrations/index.ts'
+import { openPgliteFolder, openPgliteInMemory } from './pglite-folder.ts'
 import { initdbTemplate } from './pglite-template.ts'
 import { assertPostgresJsMended } from './postgres-js-mend.ts'
 import type { Database } from './schema.ts'
@@ -315,7 +306,13 @@ const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', `shared_buffers
 export const openDatabase = async (
   target: DatabaseTarget,
   /** Each statement once it has run (Kysely's log event): a trace span for each (adapters/trace). */
-  options: { onStatement?: (event: LogEvent) => void } = {},
+  options: {
+    onStatement?: (event: LogEvent) => void
+    /** What the opening has to say (a half-made PGlite folder made anew): the portal's log. */
+    say?: (message: string) => void
+    /** A new PGlite cluster's files (a test's damaged template); initdb's template by default. */
+    clusterTemplate?: () => Blob | undefined
+  } = {},
 ): Promise<DatabaseHandle> => {
   const log = options.onStatement
   if (target.backend === 'postgres') {
@@ -339,26 +336,17 @@ export const openDatabase = async (
   }
   let unlock = () => {}
   let pglite: PGlite
+  // New clusters come from initdb's template (adapters/db/pglite-template.ts) where it loads.
+  const made = {
+    startParams: PGLITE_START_PARAMS,
+    template: options.clusterTemplate ?? initdbTemplate,
+    say: options.say ?? ((message: string) => console.warn(message)),
+  }
   if (target.backend === 'pglite') {
     unlock = lockDataFolder(target.dataDir)
-    // A first start killed while its cluster was being made (unpacked from the template, or by
-    // initdb) leaves part of the files, and PostgreSQL would then try to resume a broken cluster.
-    // The mark, left beside a folder the portal found empty, says it holds nothing but such a
-    // half-made cluster: it is made anew.
-    const unfinished = `${resolve(target.dataDir)}.unfinished`
-    if (existsSync(unfinished)) rmSync(target.dataDir, { recursive: true, force: true })
-    mkdirSync(target.dataDir, { recursive: true })
-    const isNew = !existsSync(join(target.dataDir, 'PG_VERSION'))
-    if (readdirSync(target.dataDir).length === 0) writeFileSync(unfinished, '')
-    // A new folder is filled from initdb's template (adapters/db/pglite-template.ts); PGlite
-    // refuses a template for a folder that holds a cluster already.
-    pglite = await PGlite.create(target.dataDir, {
-      startParams: PGLITE_START_PARAMS,
-      loadDataDir: isNew ? initdbTemplate() : undefined,
-    })
-    rmSync(unfinished, { force: true })
+    pglite = await openPgliteFolder(target.dataDir, made)
   } else {
-    pglite = await PGlite.create({ startParams: PGLITE_START_PARAMS, loadDataDir: initdbTemplate() })
+    pglite = await openPgliteInMemory(made)
   }
   const db = new Kysely<Database>({ dialect: oneCallerAtATime(new PGliteDialect({ pglite })), log })
   return {

@@ -1,15 +1,29 @@
 /**
- * A PGlite cluster as initdb leaves it, kept as a tar beside the installed packages. PGlite runs
- * initdb for every new cluster: 1.7 s on this machine, most of a first `npm start` and of every
- * test's database in memory. Unpacking the same files takes a fraction of that, and it is how
- * PGlite itself fills a new folder (initdb in memory, then its files unpacked from a tar).
+ * A new PGlite cluster (initdb's, started once and checkpointed), kept as a tar beside the
+ * installed packages. PGlite runs initdb for every new cluster: 1.7 s on this machine, most of a
+ * first `npm start` and of every test's database in memory. Unpacking the same files takes a
+ * fraction of that, and it is how PGlite itself fills a new folder (initdb in memory, then its
+ * files unpacked from a tar).
  *
- * `npm install` makes it (postinstall runs this file). Its name holds PGlite's version, so a cluster
- * made by another PGlite is never loaded; it is written under another name and then renamed, so an
- * install killed midway leaves none. Where it is missing, or out of reach (a runtime that resolves
- * packages its own way), PGlite runs initdb as before.
+ * `npm install` makes it (postinstall runs this file). Its name holds PGlite's version, so a
+ * cluster made by another PGlite is never loaded; it is written under another name, synced and then
+ * renamed, so an install killed midway leaves none (and the next install removes what it left). A
+ * template that fails to load anyway is given up for initdb (adapters/db/pglite-folder.ts). Every
+ * cluster made from it has the same system identifier, which nothing here uses. Where it is
+ * missing, or out of reach (a runtime that resolves packages its own way), PGlite runs initdb.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs'
 import { dirname, join, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
@@ -38,18 +52,29 @@ export const initdbTemplate = (): Blob | undefined => {
   return path && existsSync(path) ? new Blob([readFileSync(path)]) : undefined
 }
 
-/** Runs initdb once (in memory) and keeps its cluster as the template. */
+/**
+ * Runs initdb once (in memory) and keeps its cluster, checkpointed, as the template; what the
+ * folder held before (other versions' templates, what a killed install left) goes.
+ */
 export const makeInitdbTemplate = async (): Promise<string | undefined> => {
   const path = initdbTemplatePath()
   if (!path) return undefined
   const pglite = await PGlite.create()
   const partial = `${path}.${process.pid}.partial`
   try {
-    // Everything on disk (the memory file system) before the files are copied.
+    // Everything written to its (memory) files before they are copied.
     await pglite.exec('CHECKPOINT')
-    const tar = await pglite.dumpDataDir('none')
+    const tar = new Uint8Array(await (await pglite.dumpDataDir('none')).arrayBuffer())
     mkdirSync(dirname(path), { recursive: true })
-    writeFileSync(partial, new Uint8Array(await tar.arrayBuffer()))
+    for (const name of readdirSync(dirname(path))) rmSync(join(dirname(path), name), { force: true })
+    // On the disk before it takes its name: a power cut never leaves a short template.
+    const fd = openSync(partial, 'w')
+    try {
+      writeSync(fd, tar)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
     renameSync(partial, path)
     return path
   } finally {
@@ -60,8 +85,11 @@ export const makeInitdbTemplate = async (): Promise<string | undefined> => {
 
 if (import.meta.main) {
   const started = performance.now()
-  // A production install (npm ci --omit=dev) runs on PostgreSQL: no template for it.
-  const production = (process.env.npm_config_omit ?? '').split(/[\s,]+/).includes('dev')
+  // A production install (npm ci --omit=dev, or with NODE_ENV=production, where npm leaves the
+  // development packages out by default) runs on PostgreSQL: no template for it.
+  const production =
+    (process.env.npm_config_omit ?? '').split(/[\s,]+/).includes('dev') ||
+    process.env.NODE_ENV === 'production'
   const path = production ? undefined : await makeInitdbTemplate()
   console.log(
     path
