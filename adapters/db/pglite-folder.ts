@@ -26,11 +26,37 @@ const isClusterFile = (name: string) =>
 
 const foundEmpty = (names: string[]) => names.every((name) => name === 'lost+found' || name.startsWith('.'))
 
-export const openPgliteFolder = async (
-  folder: string,
-  options: { startParams: string[]; template: () => Blob | undefined; say: (message: string) => void },
+/** How a new cluster is made: PostgreSQL's start parameters, the template, where to say what happened. */
+export type ClusterMaking = {
+  startParams: string[]
+  template: () => Blob | undefined
+  say: (message: string) => void
+}
+
+/**
+ * PGlite made by `create` from the template where it loads; else (no template, or one that fails
+ * to load) by initdb, after `clearHalfMade` has removed what the failed load left.
+ */
+const fromTemplateElseInitdb = async (
+  create: (loadDataDir?: Blob) => Promise<PGlite>,
+  { template, say }: ClusterMaking,
+  clearHalfMade: () => void = () => {},
 ): Promise<PGlite> => {
-  const { startParams, template, say } = options
+  const loadDataDir = template()
+  if (!loadDataDir) return create()
+  try {
+    return await create(loadDataDir)
+  } catch (error) {
+    say(
+      `The database template did not load (${(error as Error).message}); initdb makes the database instead.`,
+    )
+    clearHalfMade()
+    return create()
+  }
+}
+
+export const openPgliteFolder = async (folder: string, making: ClusterMaking): Promise<PGlite> => {
+  const { startParams, template, say } = making
   mkdirSync(folder, { recursive: true })
   // PGlite's file system does not follow a link to the folder (ENOENT): the folder it links to.
   const dataDir = realpathSync(folder)
@@ -46,38 +72,22 @@ export const openPgliteFolder = async (
   }
   const names = readdirSync(dataDir)
   if (names.includes('PG_VERSION')) return PGlite.create(dataDir, { startParams })
+  // A folder that holds something else: PGlite fills it as it would, and nothing of it is removed.
   if (!foundEmpty(names)) return PGlite.create(dataDir, { startParams, loadDataDir: template() })
 
   writeFileSync(mark, '')
-  let pglite: PGlite
-  try {
-    pglite = await PGlite.create(dataDir, { startParams, loadDataDir: template() })
-  } catch (error) {
-    say(
-      `The database template did not load (${(error as Error).message}); initdb makes the database instead.`,
-    )
-    removeHalfMadeCluster()
-    pglite = await PGlite.create(dataDir, { startParams })
-  }
+  const pglite = await fromTemplateElseInitdb(
+    (loadDataDir) => PGlite.create(dataDir, { startParams, loadDataDir }),
+    making,
+    removeHalfMadeCluster,
+  )
   rmSync(mark, { force: true })
   return pglite
 }
 
-/** PGlite in memory, from the template where it loads, else by initdb. */
-export const openPgliteInMemory = async (options: {
-  startParams: string[]
-  template: () => Blob | undefined
-  say: (message: string) => void
-}): Promise<PGlite> => {
-  const { startParams, template, say } = options
-  const loadDataDir = template()
-  if (!loadDataDir) return PGlite.create({ startParams })
-  try {
-    return await PGlite.create({ startParams, loadDataDir })
-  } catch (error) {
-    say(
-      `The database template did not load (${(error as Error).message}); initdb makes the database instead.`,
-    )
-    return PGlite.create({ startParams })
-  }
-}
+/** PGlite in memory (the tests' databases), from the template where it loads, else by initdb. */
+export const openPgliteInMemory = (making: ClusterMaking): Promise<PGlite> =>
+  fromTemplateElseInitdb(
+    (loadDataDir) => PGlite.create({ startParams: making.startParams, loadDataDir }),
+    making,
+  )
