@@ -337,16 +337,16 @@ export const openDatabase = async (
   let unlock = () => {}
   let pglite: PGlite
   // New clusters come from initdb's template (adapters/db/pglite-template.ts) where it loads.
-  const made = {
+  const making = {
     startParams: PGLITE_START_PARAMS,
     template: options.clusterTemplate ?? initdbTemplate,
     say: options.say ?? ((message: string) => console.warn(message)),
   }
   if (target.backend === 'pglite') {
     unlock = lockDataFolder(target.dataDir)
-    pglite = await openPgliteFolder(target.dataDir, made)
+    pglite = await openPgliteFolder(target.dataDir, making)
   } else {
-    pglite = await openPgliteInMemory(made)
+    pglite = await openPgliteInMemory(making)
   }
   const db = new Kysely<Database>({ dialect: oneCallerAtATime(new PGliteDialect({ pglite })), log })
   return {

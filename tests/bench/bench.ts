@@ -37,7 +37,7 @@ import { CONCURRENCY_ON_POSTGRES } from '../../jobs/workers.ts'
 import { createPostgresDatabase, postgresServer } from '../support/database.ts'
 import { hanakoOverHttp } from '../support/hanako-over-http.ts'
 import { startPortalWorld } from '../support/portal-processes.ts'
-import { embeddedSettings, nodeCommandOfScript, startServerProcess } from '../support/server-process.ts'
+import { nodeCommandOfScript, npmStartIn, startServerProcess } from '../support/server-process.ts'
 import { benchScale } from './scale.ts'
 import { benchTransaction } from './transaction.ts'
 
@@ -52,9 +52,6 @@ const LAG_SECONDS = 15
 const SCALE_SIZES = (process.env.BENCH_SCALE_SIZES ?? '1000,1000000').split(',').map(Number)
 /** The production start's script and heap settings (package.json's start:production). */
 const production = nodeCommandOfScript('start:production')
-/** `npm start`'s V8 flags and entry: the embedded default's. */
-const embeddedStart = nodeCommandOfScript('start')
-const EMBEDDED_ARGS = [...embeddedStart.options, embeddedStart.entry]
 const ENTRY = process.env.BENCH_ENTRY ?? production.entry
 const PRODUCTION_NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? production.options.join(' ')
 
@@ -429,16 +426,12 @@ const main = async () => {
     // and under the page's load (入札 花子 signed in with her demo card file).
     const dataDir = mkdtempSync(join(tmpdir(), 'portal-bench-embedded-'))
     cleanUp.push(async () => rmSync(dataDir, { recursive: true, force: true }))
-    // npm start's environment, its compile cache in the bench's folder: the first start is as cold
+    // npm start's own command, its compile cache in the bench's folder: the first start is as cold
     // as the first after `npm install`, the second finds what the first kept.
-    const settings = {
-      ...embeddedSettings(join(dataDir, 'pglite')),
-      ...embeddedStart.env,
-      ...(embeddedStart.env.NODE_COMPILE_CACHE ? { NODE_COMPILE_CACHE: join(dataDir, 'compile-cache') } : {}),
-    }
+    const npmStart = npmStartIn(dataDir)
     const startEmbedded = async () => {
       const started = performance.now()
-      const p = await startServerProcess(process.execPath, EMBEDDED_ARGS, settings)
+      const p = await startServerProcess(process.execPath, npmStart.args, npmStart.env)
       return { p, seconds: (performance.now() - started) / 1000 }
     }
     const first = await startEmbedded()
@@ -460,12 +453,9 @@ const main = async () => {
     const page = new URL('/user/edit', warm.p.url).href
     const loads = []
     for (let pair = 0; pair < PAIRS; pair++) loads.push(await load(page, { cookie }))
+    const command = `${npmStart.compileCache ? 'NODE_COMPILE_CACHE=… ' : ''}node ${npmStart.args.join(' ')}`
     say(
-      `embedded default (npm start: ${Object.keys(embeddedStart.env)
-        .map((name) => `${name}=… `)
-        .join(
-          '',
-        )}node ${EMBEDDED_ARGS.join(' ')}): ready in ${fixed(first.seconds, 1)} s on an empty folder, ${fixed(warm.seconds, 1)} s on it again (targets ≤ 3 s, ≤ 1 s); peak RSS while starting ${fixed(firstStartPeak)} MB (empty folder), ${fixed(warmStartPeak)} MB (again); RSS ${fixed(atReady)} MB at ready, peak ${fixed(peakRssMb(pid))} MB under the page's load, ${fixed(rssNow())} MB after it (target ≤ 300 MB); the page ${loads.map((l) => `${fixed(l.rps)} req/s p99 ${l.p99} ms`).join(', ')}`,
+      `embedded default (npm start: ${command}): ready in ${fixed(first.seconds, 1)} s on an empty folder, ${fixed(warm.seconds, 1)} s on it again (targets ≤ 3 s, ≤ 1 s); peak RSS while starting ${fixed(firstStartPeak)} MB (empty folder), ${fixed(warmStartPeak)} MB (again); RSS ${fixed(atReady)} MB at ready, peak ${fixed(peakRssMb(pid))} MB under the page's load, ${fixed(rssNow())} MB after it (target ≤ 300 MB); the page ${loads.map((l) => `${fixed(l.rps)} req/s p99 ${l.p99} ms`).join(', ')}`,
     )
   }
 

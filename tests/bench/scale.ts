@@ -131,6 +131,8 @@ export const benchScale = async (args: {
       mailer: memoryMailer().mailer,
     })
     const p99s = new Map<string, number[]>()
+    /** A figure at this size, beside those of the sizes before. */
+    const remember = (what: string, value: number) => p99s.set(what, [...(p99s.get(what) ?? []), value])
     let users = 0
     for (const size of args.sizes) {
       const started = Date.now()
@@ -166,7 +168,7 @@ export const benchScale = async (args: {
         await answer.arrayBuffer()
         await args.load(new URL(path, webUrl).href, headers, 2) // warmed up first, as the page figure is
         const { rps, p50, p99 } = await args.load(new URL(path, webUrl).href, headers)
-        p99s.set(`${path} p99`, [...(p99s.get(`${path} p99`) ?? []), p99])
+        remember(`${path} p99`, p99)
         say(
           `scale ${size.toLocaleString('en-US')} users: ${path} ${Math.round(rps).toLocaleString('en-US')} req/s, p50 ${p50} ms, p99 ${p99} ms`,
         )
@@ -202,11 +204,8 @@ export const benchScale = async (args: {
       const exported = await exportAuditLog(reader, { since }, () => {})
       const exportMs = performance.now() - t
       const byReceipt = times[Math.floor(times.length * 0.99)] ?? Number.NaN
-      p99s.set('audit by 受付番号 p99', [...(p99s.get('audit by 受付番号 p99') ?? []), byReceipt])
-      p99s.set('audit export of the newest 10,000 (one export)', [
-        ...(p99s.get('audit export of the newest 10,000 (one export)') ?? []),
-        exportMs,
-      ])
+      remember('audit by 受付番号 p99', byReceipt)
+      remember('audit export of the newest 10,000 (one export)', exportMs)
       say(
         `scale ${size.toLocaleString('en-US')} users: audit export by 受付番号 p99 ${byReceipt.toFixed(1)} ms (200 lookups); newest ${exported.toLocaleString('en-US')} entries in ${Math.round(exportMs)} ms`,
       )

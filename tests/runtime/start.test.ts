@@ -7,24 +7,13 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import {
-  embeddedSettings,
-  nodeCommandOfScript,
-  runToEnd,
-  type ServerProcess,
-  startServerProcess,
-} from '../support/server-process.ts'
+import { npmStartIn, runToEnd, type ServerProcess, startServerProcess } from '../support/server-process.ts'
 import { agentUpdateOverHttp } from '../support/slice-over-http.ts'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'portal-start-'))
 const node = process.execPath
-// `npm start`'s own options (its V8 flags) and entry, run on the pinned Node.
-const start = nodeCommandOfScript('start')
-const npmStart = [...start.options, start.entry]
-// Its environment too, with its compile cache in this test's folder.
-const env = { ...embeddedSettings(join(dataDir, 'pglite')), ...start.env }
-const compileCache = join(dataDir, 'compile-cache')
-if (start.env.NODE_COMPILE_CACHE) env.NODE_COMPILE_CACHE = compileCache
+// `npm start`'s own environment, V8 flags and entry, run on the pinned Node.
+const { args: npmStart, env, compileCache } = npmStartIn(dataDir)
 let running: ServerProcess | undefined
 afterAll(async () => {
   await running?.stop()
@@ -60,8 +49,8 @@ describe('the embedded default, started as `npm start` does', () => {
     running = undefined
     // The code compiled by the first start is kept for the next (Node's compile cache): a warm
     // start loads its modules a third sooner.
-    expect(start.env.NODE_COMPILE_CACHE, "npm start's compile cache").toBeDefined()
-    expect(readdirSync(compileCache, { recursive: true }).length).toBeGreaterThan(0)
+    expect(compileCache, "npm start's compile cache").toBeDefined()
+    expect(readdirSync(compileCache ?? '', { recursive: true }).length).toBeGreaterThan(0)
 
     const again = await startServerProcess(node, npmStart, env)
     running = again

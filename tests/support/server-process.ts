@@ -1,6 +1,7 @@
 /** Runs the portal as its own process, as `npm start` does, and waits until it says where it listens. */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 
 /**
  * An npm script of the form `[NAME=value …] exec node [options] entry` as its environment, node's
@@ -37,6 +38,25 @@ export const embeddedSettings = (pgliteDir: string): Record<string, string> => (
   JPKI_SIMULATOR_PORT: '0',
   GEPS_NOTICE_DELAY_MS: '50',
 })
+
+/**
+ * `npm start` as its script has it (its environment, V8 flags and entry), on the embedded default
+ * in `folder`: PGlite in folder/pglite, and Node's compile cache, if the script keeps one, in
+ * folder/compile-cache (so a first start there is as cold as the first after `npm install`).
+ */
+export const npmStartIn = (folder: string) => {
+  const start = nodeCommandOfScript('start')
+  const compileCache = start.env.NODE_COMPILE_CACHE ? join(folder, 'compile-cache') : undefined
+  return {
+    args: [...start.options, start.entry],
+    env: {
+      ...embeddedSettings(join(folder, 'pglite')),
+      ...start.env,
+      ...(compileCache ? { NODE_COMPILE_CACHE: compileCache } : {}),
+    },
+    compileCache,
+  }
+}
 
 export type ServerProcess = {
   url: string
