@@ -15,7 +15,7 @@ describe('the postgres.js mend check', () => {
 
   it('refuses a build without the mends, naming each file that lacks them', () => {
     const installed = new URL('.', import.meta.resolve('postgres'))
-    for (const name of ['connection.js', 'index.js']) {
+    for (const name of ['connection.js', 'index.js', 'queue.js']) {
       const text = readFileSync(new URL(name, installed), 'utf8')
       writeFileSync(join(copy, name), name === 'index.js' ? text.replaceAll(POSTGRES_JS_MEND_MARK, '') : text)
     }

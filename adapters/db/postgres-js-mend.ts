@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 export const POSTGRES_JS_MEND_MARK = '/* mended by chotatsu-account: porsager/postgres#1208 */'
 
 /** The files of the build `entry` belongs to that the patch mends. */
-const MENDED_FILES = ['connection.js', 'index.js']
+const MENDED_FILES = ['connection.js', 'index.js', 'queue.js']
 
 export class UnmendedDriverError extends Error {}
 
@@ -25,7 +25,8 @@ export const assertPostgresJsMended = (entry: string = import.meta.resolve('post
   if (unmended.length > 0)
     throw new UnmendedDriverError(
       `postgres.js at ${new URL('.', entry).pathname} lacks the mends of patches/postgres+3.4.9.patch ` +
-        `(${unmended.join(', ')}): it would crash or hang when PostgreSQL restarts. ` +
+        `(${unmended.join(', ')}): it would crash or hang when PostgreSQL restarts, and slow down ` +
+        'for as long as its pool stays busy. ' +
         'Run `npm install` (or `npx patch-package --error-on-fail`) without --ignore-scripts.',
     )
 }
