@@ -25,8 +25,11 @@ export type WorkerOptions = {
 /**
  * Several fetchers (`localConcurrency`) each take a batch of jobs, handle the batch's jobs at once
  * and settle each job by its own outcome. A new job wakes them (the queues notify), and while a
- * backlog waits each fetches again as soon as its batch is done (`burstWhenReadyExceeds`), so a
- * backlog drains as fast as GEPS and the mail server answer. A poll each second stays as the
+ * backlog waits each fetches again as soon as its batch is done, so a backlog drains as fast as
+ * GEPS and the mail server answer: a batch that came back full means more wait
+ * (`burstWhenBatchFull`, for batches of more than one), and so does the queue's count of jobs ready
+ * (`burstWhenReadyExceeds`, for batches of one). That count is pg-boss's cached statistics, seconds
+ * old: alone, it left a worker started on a backlog taking one batch a poll for its first 14 s. A poll each second stays as the
  * backstop (a wake-up can be missed); without LISTEN/NOTIFY (PGlite) they poll every half second.
  * A batch is recorded done when its last job is: a crash before that hands its jobs out again,
  * which GEPS (idempotency keys) and the mail (core/use-cases/sync/mail-delivery.ts) take without a second
@@ -37,6 +40,7 @@ const POLLING = {
   pollingIntervalSeconds: 0.5,
   notifyPollingIntervalSeconds: 1,
   perJobResults: true,
+  burstWhenBatchFull: true,
   burstWhenReadyExceeds: 1,
 } as const
 type Concurrency = { fetchers: number; batchSize: number }
