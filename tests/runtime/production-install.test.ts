@@ -46,7 +46,7 @@ const projectCopy = (name: string, options: { without: string[]; unmendDriver?: 
   if (options.unmendDriver) {
     const driver = join(project, 'node_modules', 'postgres')
     cpSync(join(root, 'node_modules', 'postgres'), driver, { recursive: true })
-    for (const file of ['connection.js', 'index.js'].map((f) => join(driver, 'src', f)))
+    for (const file of ['connection.js', 'index.js', 'queue.js'].map((f) => join(driver, 'src', f)))
       writeFileSync(file, readFileSync(file, 'utf8').replaceAll(POSTGRES_JS_MEND_MARK, ''))
   }
   return join(project, 'main.ts')
@@ -94,7 +94,7 @@ it('refuses to start on PostgreSQL with an unmended postgres.js, saying what to 
   })
   expect(started.code).not.toBe(0)
   expect(started.output).toContain(
-    'lacks the mends of patches/postgres+3.4.9.patch (connection.js, index.js)',
+    'lacks the mends of patches/postgres+3.4.9.patch (connection.js, index.js, queue.js)',
   )
   expect(started.output).toContain('Run `npm install`')
 }, 60_000)
