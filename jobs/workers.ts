@@ -46,11 +46,14 @@ const POLLING = {
 type Concurrency = { fetchers: number; batchSize: number }
 const ONE_AT_A_TIME: Concurrency = { fetchers: 1, batchSize: 1 }
 /**
- * On PostgreSQL: up to 64 GEPS deliveries in flight (8 batches of 8: a fetch and a completion
- * serve eight deliveries), and 8 mails.
+ * On PostgreSQL: up to 128 GEPS deliveries in flight (4 batches of 32: a fetch and a completion
+ * serve 32 deliveries; the GEPS adapter keeps as many connections), and 8 mails. A fetcher waits
+ * for the last delivery of its batch before it fetches again, so the deliveries in flight fall as
+ * a batch ends: 8 batches of 8 drained 860-920 changes a second from GEPS answering after 20 ms,
+ * 4 of 32 1,070-1,360 (docs/benchmarks.md).
  */
 export const CONCURRENCY_ON_POSTGRES = {
-  geps: { fetchers: 8, batchSize: 8 },
+  geps: { fetchers: 4, batchSize: 32 },
   mail: { fetchers: 8, batchSize: 1 },
 } satisfies Record<string, Concurrency>
 const workOptions = (c: Concurrency = ONE_AT_A_TIME) => ({
