@@ -54,7 +54,13 @@ const SCALE_SIZES = (process.env.BENCH_SCALE_SIZES ?? '1000,1000000').split(',')
 /** The production start's script and heap settings (package.json's start:production). */
 const production = nodeCommandOfScript('start:production')
 const ENTRY = process.env.BENCH_ENTRY ?? production.entry
-const PRODUCTION_NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? production.options.join(' ')
+/**
+ * Its options, on the command line as the production start has them (some of V8's, such as
+ * --heap-growing-percent, are refused in NODE_OPTIONS). BENCH_NODE_OPTIONS tries others.
+ */
+const PRODUCTION_NODE_ARGS = (process.env.BENCH_NODE_OPTIONS ?? production.options.join(' '))
+  .split(' ')
+  .filter(Boolean)
 
 /** Which figures to measure: BENCH_PARTS=drain,lag measures those only (RSS is always reported). */
 const PARTS = new Set(
@@ -141,14 +147,13 @@ const main = async () => {
   const { geps } = world
   // BENCH_PROFILE=<folder>: the web and worker processes write V8 CPU profiles there as they stop
   // (open them in Chrome's DevTools), for the account of what limits each figure.
-  const nodeOptions = [
-    ...(process.env.BENCH_PROFILE ? [`--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
-    PRODUCTION_NODE_OPTIONS,
-  ].join(' ')
-  const profiling: Record<string, string> = { NODE_OPTIONS: nodeOptions }
+  const profiling: Record<string, string> = process.env.BENCH_PROFILE
+    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` }
+    : {}
   // The portal as production runs it: its build, with the production start's heap settings.
   await run(join('node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'])
-  const start = (extra: Record<string, string> = {}, script = ENTRY) => world.start(extra, script)
+  const start = (extra: Record<string, string> = {}, script = ENTRY, args = PRODUCTION_NODE_ARGS) =>
+    world.start(extra, script, args)
   const web = await start({ WORKERS: 'false', ...profiling })
   const handle = await openDatabase({ backend: 'postgres', url: database.url, poolSize: 12 })
   cleanUp.push(() => handle.close())
@@ -197,7 +202,7 @@ const main = async () => {
     const pageUrl = new URL('/user/edit', web.url).href
     const pageHeaders = { cookie: agents[0]?.cookie ?? '' }
     const pageBytes = (await (await fetch(pageUrl, { headers: pageHeaders })).arrayBuffer()).byteLength
-    const ceilingServer = await start({ PAGE_BYTES: String(pageBytes) }, 'tests/bench/one-round-trip.ts')
+    const ceilingServer = await start({ PAGE_BYTES: String(pageBytes) }, 'tests/bench/one-round-trip.ts', [])
     const ceilingUrl = ceilingServer.url
     // Both warm up first (the JIT, the pools), so that the first pair is not a measure of start-up.
     await load(ceilingUrl, pageHeaders, 2)
@@ -468,7 +473,7 @@ const main = async () => {
     cleanUp.push(scaleWorld.stop)
     await benchScale({
       url: scaleDatabase.url,
-      startWeb: async () => (await scaleWorld.start({ WORKERS: 'false' }, ENTRY)).url,
+      startWeb: async () => (await scaleWorld.start({ WORKERS: 'false' }, ENTRY, PRODUCTION_NODE_ARGS)).url,
       load: (url, headers, seconds) => load(url, headers, seconds),
       clock,
       sizes: SCALE_SIZES,

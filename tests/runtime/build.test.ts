@@ -1,15 +1,21 @@
 /**
- * The build production runs (`npm run build`, then `npm run start:production`): TypeScript
- * compiled to JavaScript, so that no process strips types as it starts. Built into a folder of its
- * own inside the project (the packages are found from there as from dist/), it starts, serves the
- * sign-in page and the page's modules as the compiled JavaScript, and completes an agent's update.
+ * The build production runs (`npm run build`, then `npm run start:production`, whose Node options
+ * it starts with): TypeScript compiled to JavaScript, so that no process strips types as it
+ * starts. Built into a folder of its own inside the project (the packages are found from there as
+ * from dist/), it starts, serves the sign-in page and the page's modules as the compiled
+ * JavaScript, and completes an agent's update.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
-import { embeddedSettings, type ServerProcess, startServerProcess } from '../support/server-process.ts'
+import {
+  embeddedSettings,
+  nodeCommandOfScript,
+  type ServerProcess,
+  startServerProcess,
+} from '../support/server-process.ts'
 import { agentUpdateOverHttp } from '../support/slice-over-http.ts'
 
 const root = join(import.meta.dirname, '../..')
@@ -32,11 +38,14 @@ it('builds to JavaScript that starts, serves its modules compiled, and completes
   expect(main).not.toMatch(/\.ts'/)
   expect(() => readFileSync(join(out, 'tests', 'support', 'portal.js'))).toThrow()
 
-  running = await startServerProcess(
-    process.execPath,
-    [join(out, 'main.js')],
-    embeddedSettings(join(dataDir, 'pglite')),
-  )
+  // With the production start's own options and environment (package.json's start:production), so
+  // that the pinned Node is shown to take them.
+  const production = nodeCommandOfScript('start:production')
+  expect(production.entry).toBe('dist/main.js')
+  running = await startServerProcess(process.execPath, [...production.options, join(out, 'main.js')], {
+    ...production.env,
+    ...embeddedSettings(join(dataDir, 'pglite')),
+  })
   const signIn = await fetch(`${running.url}/sign-in`)
   expect(signIn.status).toBe(200)
   expect(await signIn.text()).toContain('ログイン')

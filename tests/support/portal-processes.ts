@@ -40,9 +40,13 @@ export const startPortalWorld = async (databaseUrl: string) => {
     geps,
     gepsFront: served,
     sink,
-    /** Starts a portal process (or another `script`) on the world's database and services. */
-    start: async (extra: Record<string, string> = {}, script = 'main.ts'): Promise<ServerProcess> => {
-      const p = await startServerProcess(process.execPath, [script], { ...env, ...extra })
+    /** Starts a portal process (or another `script`, with Node's `options`) on the world's database and services. */
+    start: async (
+      extra: Record<string, string> = {},
+      script = 'main.ts',
+      options: string[] = [],
+    ): Promise<ServerProcess> => {
+      const p = await startServerProcess(process.execPath, [...options, script], { ...env, ...extra })
       stops.push(() => p.stop())
       return p
     },
