@@ -29,8 +29,9 @@ export type WorkerOptions = {
  * GEPS and the mail server answer: a batch that came back full means more wait
  * (`burstWhenBatchFull`, for batches of more than one), and so does the queue's count of jobs ready
  * (`burstWhenReadyExceeds`, for batches of one). That count is pg-boss's cached statistics, seconds
- * old: alone, it left a worker started on a backlog taking one batch a poll for its first 14 s. A poll each second stays as the
- * backstop (a wake-up can be missed); without LISTEN/NOTIFY (PGlite) they poll every half second.
+ * old: alone, it left a worker started on a backlog taking one batch a poll for its first 14 s.
+ * A poll each second stays as the backstop (a wake-up can be missed); without LISTEN/NOTIFY
+ * (PGlite) they poll every half second.
  * A batch is recorded done when its last job is: a crash before that hands its jobs out again,
  * which GEPS (idempotency keys) and the mail (core/use-cases/sync/mail-delivery.ts) take without a second
  * delivery. GEPS may get two changes of one user out of order: it keeps the newest version (see
