@@ -11,14 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../../adapters/clock/system-clock.ts'
 import { DEMO_USER_IDS, loadDemoData } from '../../adapters/dev/demo-data.ts'
 import { memoryGeps } from '../../adapters/geps/geps.memory.ts'
-import { newBoss } from '../../adapters/job-queue/boss.ts'
 import { pgBossJobQueue } from '../../adapters/job-queue/job-queue.pgboss.ts'
 import { changesWithoutDelivery } from '../../adapters/job-queue/waiting-jobs.ts'
 import { memoryMailer } from '../../adapters/mail/mailer.memory.ts'
 import { kyselyPorts } from '../../adapters/stores/unit-of-work.kysely.ts'
-import { ALL_QUEUES, createQueues } from '../../jobs/queues.ts'
+import { ALL_QUEUES } from '../../jobs/queues.ts'
 import { startWorkers } from '../../jobs/workers.ts'
-import { QUICK_RETRIES } from '../support/boss.ts'
+import { startBoss } from '../support/boss.ts'
 import { contactInput } from '../support/contact-input.ts'
 import { backendUnderTest, openTestDatabase, type TestDatabase } from '../support/database.ts'
 import { commitContactChange } from '../support/user-update.ts'
@@ -52,10 +51,9 @@ const completedDeliveries = async () =>
 describe('a worker started on a backlog', () => {
   it('fetches the next batch as soon as one comes back full, with no poll in between', async () => {
     // The backlog is committed before any worker runs: no new job wakes a worker during the drain.
-    const sending = newBoss(test.handle, { max: 2, maintenance: false })
-    sending.on('error', () => {})
-    await sending.start()
-    await createQueues(sending, QUICK_RETRIES)
+    // It is sent on the system's time: the held clock's would be behind the jobs' start times, which
+    // the use case's transaction sets on the database's own clock.
+    const sending = await startBoss(test.handle)
     const ports = kyselyPorts(test.handle.db, pgBossJobQueue(sending, ALL_QUEUES), systemClock)
     const users = [DEMO_USER_IDS.hanako, DEMO_USER_IDS.saburo]
     for (let i = 0; i < BACKLOG; i++)
@@ -67,9 +65,7 @@ describe('a worker started on a backlog', () => {
     await sending.stop({ graceful: false, timeout: 1000 })
 
     // pg-boss's time stands still from here: no timer of its fires, so no poll either.
-    boss = newBoss(test.handle, { max: 2, maintenance: false, clock: new TestClock(new Date()) })
-    boss.on('error', () => {})
-    await boss.start()
+    boss = await startBoss(test.handle, new TestClock(new Date()))
     const workerPorts = kyselyPorts(test.handle.db, pgBossJobQueue(boss, ALL_QUEUES), systemClock)
     await startWorkers(boss, {
       useCases: workerUseCases(workerPorts, { geps: geps.geps, mailer: memoryMailer().mailer }),

@@ -1,6 +1,6 @@
 /** pg-boss on a test database, with the portal's queues. */
 import { sql } from 'kysely'
-import type { PgBoss } from 'pg-boss'
+import type { Clock, PgBoss } from 'pg-boss'
 import type { DatabaseHandle } from '../../adapters/db/database.ts'
 import { newBoss } from '../../adapters/job-queue/boss.ts'
 import { createQueues, type QueueOverrides } from '../../jobs/queues.ts'
@@ -8,8 +8,9 @@ import { createQueues, type QueueOverrides } from '../../jobs/queues.ts'
 /** Retries within a second or two, for tests that watch one happen (the portal's own wait 15 s and more). */
 export const QUICK_RETRIES: QueueOverrides = { 'geps-sync': { retryDelay: 1 }, mail: { retryDelay: 1 } }
 
-export const startBoss = async (handle: DatabaseHandle): Promise<PgBoss> => {
-  const boss = newBoss(handle, { max: 2, maintenance: false })
+/** `clock`: pg-boss's time and timers, the system's unless given (pg-boss's TestClock holds them still). */
+export const startBoss = async (handle: DatabaseHandle, clock?: Clock): Promise<PgBoss> => {
+  const boss = newBoss(handle, { max: 2, maintenance: false, clock })
   boss.on('error', () => {})
   await boss.start()
   await createQueues(boss, QUICK_RETRIES)

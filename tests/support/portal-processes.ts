@@ -40,7 +40,10 @@ export const startPortalWorld = async (databaseUrl: string) => {
     geps,
     gepsFront: served,
     sink,
-    /** Starts a portal process (or another `script`, with Node's `options`) on the world's database and services. */
+    /**
+     * Starts a portal process (or another `script`, with Node's `options`) on the world's database
+     * and services.
+     */
     start: async (
       extra: Record<string, string> = {},
       script = 'main.ts',
