@@ -12,6 +12,7 @@ import type { Qualification } from '../../core/domain/qualifications.ts'
 import type { AccountStore } from '../../core/ports.ts'
 import type { Database } from '../db/schema.ts'
 import { compiledOnce } from './compiled-once.ts'
+import { anyOfIds, byId, type Gathering, gatheredOrOne } from './gathered-calls.ts'
 
 const ERASED_FIELDS_JSON = JSON.stringify(NO_USER_FIELDS)
 
@@ -143,11 +144,19 @@ const certificateRow = (
   not_after: c.notAfter,
 })
 
-export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => {
+/**
+ * The accounts' store. With `gathering`, users' overviews read in the same turn of the event loop
+ * share a statement (gathered-calls.ts): outside transactions, where a batch of deliveries reads
+ * its users at once.
+ */
+export const kyselyAccountStore = (
+  db: Kysely<Database>,
+  gathering: Gathering = 'one by one',
+): AccountStore => {
   // The input screens run it on each request: built once (compiled-once.ts). One round trip: the
   // business, certificates and qualifications come as JSON beside the user (a timestamp in JSON is
   // a string, which toCertificate reads as well as a Date).
-  const userOverview = compiledOnce(1, (id: string) =>
+  const userOverviews = compiledOnce(1, (ids: string) =>
     db
       .selectFrom('users')
       .selectAll('users')
@@ -174,7 +183,28 @@ export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => {
             .orderBy('kind'),
         ).as('qualifications'),
       ])
-      .where('users.id', '=', id),
+      .where('users.id', '=', anyOfIds(ids)),
+  )
+  const findUserOverview = gatheredOrOne(
+    gathering,
+    byId(
+      async (ids) =>
+        (await db.executeQuery(userOverviews(JSON.stringify(ids)))).rows.flatMap(
+          ({ business, certificates, qualifications, ...user }) =>
+            // A user is always of a business; a row without one was read mid-deletion.
+            business
+              ? [
+                  {
+                    user: toUser(user),
+                    business: toBusiness(business),
+                    certificates: certificates.map(toCertificate),
+                    qualifications: qualifications.map(toQualification),
+                  },
+                ]
+              : [],
+        ),
+      (overview) => overview.user.id,
+    ),
   )
   return {
     eraseUser: async (userId) => {
@@ -217,17 +247,7 @@ export const kyselyAccountStore = (db: Kysely<Database>): AccountStore => {
       const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst()
       return row && toUser(row)
     },
-    findUserOverview: async (userId) => {
-      const row = (await db.executeQuery(userOverview(userId))).rows[0]
-      if (!row?.business) return undefined
-      const { business, certificates, qualifications, ...user } = row
-      return {
-        user: toUser(user),
-        business: toBusiness(business),
-        certificates: certificates.map(toCertificate),
-        qualifications: qualifications.map(toQualification),
-      }
-    },
+    findUserOverview,
     findBusiness: async (businessId) => {
       const row = await db
         .selectFrom('businesses')

@@ -14,6 +14,7 @@ import { kyselyAuditLog } from './audit-log.kysely.ts'
 import { kyselyChangeStore } from './change-store.kysely.ts'
 import { zodDraftFormats } from './draft-formats.zod.ts'
 import { kyselyDraftStore } from './draft-store.kysely.ts'
+import type { Gathering } from './gathered-calls.ts'
 import { kyselyMandateStore } from './mandate-store.kysely.ts'
 import { kyselyNoticeStore } from './notice-store.kysely.ts'
 import { kyselyReminderStore } from './reminder-store.kysely.ts'
@@ -21,14 +22,18 @@ import { kyselySentMailLog } from './sent-mail-log.kysely.ts'
 import { kyselySessionStore } from './session-store.kysely.ts'
 import { rollsBack } from './unit-of-work.ts'
 
-/** Every store over one connection or transaction. */
-export const kyselyStores = (db: Kysely<Database>) => ({
-  accounts: kyselyAccountStore(db),
+/**
+ * Every store over one connection or transaction. Over the pool (`gathered`), the reads and
+ * records a batch of deliveries makes at once share statements (gathered-calls.ts); in a
+ * transaction each statement goes by itself.
+ */
+export const kyselyStores = (db: Kysely<Database>, gathering: Gathering = 'one by one') => ({
+  accounts: kyselyAccountStore(db, gathering),
   sessions: kyselySessionStore(db),
-  mandates: kyselyMandateStore(db),
+  mandates: kyselyMandateStore(db, gathering),
   notices: kyselyNoticeStore(db),
   reminders: kyselyReminderStore(db),
-  changes: kyselyChangeStore(db),
+  changes: kyselyChangeStore(db, gathering),
   drafts: kyselyDraftStore(db),
   audit: kyselyAuditLog(db),
 })
@@ -39,7 +44,7 @@ export const kyselyPorts = (
   jobQueueIn: (trx: Kysely<Database>) => JobQueue,
   clock: Clock,
 ) => ({
-  ...kyselyStores(db),
+  ...kyselyStores(db, 'gathered'),
   sentMails: kyselySentMailLog(db),
   unitOfWork: kyselyUnitOfWork(db, jobQueueIn),
   draftFormats: zodDraftFormats,

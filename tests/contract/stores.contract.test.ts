@@ -62,7 +62,8 @@ const kyselySubject = async (
   await loadDemoData(test.handle.db, demoMadeAt)
   const boss: PgBoss = await startBoss(test.handle)
   return {
-    ...kyselyStores(test.handle.db),
+    // Over the pool, as the portal's own (kyselyPorts): reads and records made at once are gathered.
+    ...kyselyStores(test.handle.db, 'gathered'),
     sessions: kyselySessionStore(test.handle.db),
     unitOfWork: kyselyUnitOfWork(test.handle.db, pgBossJobQueue(boss, ALL_QUEUES)),
     jobCount: (queue) => countJobs(test.handle, queue),
@@ -517,6 +518,74 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
         await s.changes.recordSync(id, { state: 'failed', at: new Date(), error: 'late' }),
       ).toBeUndefined()
       expect((await s.changes.find(id))?.sync).toMatchObject({ state: 'done', attempts: 2 })
+    })
+
+    test('answers reads made at once each with its own, and none for an unknown id or a text that is no id', async () => {
+      // A batch of deliveries reads its changes, users and mandates at once (the pool's stores
+      // gather them into one statement each): each read still answers as it would alone.
+      const [a, b] = [crypto.randomUUID(), crypto.randomUUID()]
+      await s.changes.record(change(a))
+      await s.changes.record({ ...change(b), userId: DEMO_USER_IDS.jiro })
+      const unknown = crypto.randomUUID()
+      const [changes, overviews, mandates] = await Promise.all([
+        Promise.all([a, b, unknown, 'not-an-id', a].map((id) => s.changes.find(id))),
+        Promise.all(
+          [DEMO_USER_IDS.taro, DEMO_USER_IDS.hanako, unknown, "x'; drop table users; --"].map((id) =>
+            s.accounts.findUserOverview(id),
+          ),
+        ),
+        Promise.all(
+          [DEMO_USER_IDS.jiro, DEMO_USER_IDS.hanako, 'not-an-id'].map((id) => s.mandates.findForUser(id)),
+        ),
+      ])
+      expect(changes).toEqual([
+        change(a),
+        { ...change(b), userId: DEMO_USER_IDS.jiro },
+        undefined,
+        undefined,
+        change(a),
+      ])
+      expect(overviews.map((o) => o?.user.id)).toEqual([
+        DEMO_USER_IDS.taro,
+        DEMO_USER_IDS.hanako,
+        undefined,
+        undefined,
+      ])
+      expect(overviews[1]).toEqual(await s.accounts.findUserOverview(DEMO_USER_IDS.hanako))
+      expect(mandates.map((m) => m?.delegate.name)).toEqual(['委任 次郎', undefined, undefined])
+    })
+
+    test('records sync outcomes made at once each as it would alone, two of one change in the order made', async () => {
+      const [a, b] = [crypto.randomUUID(), crypto.randomUUID()]
+      await s.changes.record(change(a))
+      await s.changes.record(change(b))
+      const at = new Date('2026-11-27T10:03:00Z')
+      const answers = await Promise.all([
+        s.changes.recordSync(a, { state: 'retrying', at, error: 'GEPS answered 503' }),
+        s.changes.recordSync(b, { state: 'done', receipt: 'GEPS-B', at }),
+        s.changes.recordSync(a, { state: 'done', receipt: 'GEPS-A', at }),
+        // Late, after 連携完了: records nothing.
+        s.changes.recordSync(a, { state: 'failed', at, error: 'late' }),
+        s.changes.recordSync(crypto.randomUUID(), { state: 'done', receipt: 'GEPS-X', at }),
+        s.changes.recordSync('not-an-id', { state: 'done', receipt: 'GEPS-Y', at }),
+      ])
+      expect(
+        answers.map((sync) => sync && [sync.state, sync.attempts, sync.receipt, sync.lastError]),
+      ).toEqual([
+        ['retrying', 1, undefined, 'GEPS answered 503'],
+        ['done', 1, 'GEPS-B', undefined],
+        ['done', 2, 'GEPS-A', undefined],
+        undefined,
+        undefined,
+        undefined,
+      ])
+      expect((await s.changes.find(a))?.sync).toEqual(answers[2])
+      expect((await s.changes.find(b))?.sync).toEqual({
+        state: 'done',
+        receipt: 'GEPS-B',
+        attempts: 1,
+        updatedAt: at,
+      })
     })
 
     test('gives each 受付番号 number once, and finds a change by its 受付番号', async () => {

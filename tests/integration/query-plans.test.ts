@@ -135,3 +135,24 @@ it('finds the changes still waiting for GEPS, and the expired sessions, from the
   expect(expired).toMatch(/sessions_created/)
   expect(expired).not.toMatch(/Seq Scan on sessions/)
 })
+
+it('reads a batch’s changes in one statement and records their outcomes in one, from the primary key', async () => {
+  // The pool's store, as the worker's deliveries use it: 32 finds made at once are one statement.
+  const store = kyselyChangeStore(handle.db, 'gathered')
+  const { rows } = await sql<{ id: string }>`select id from user_changes limit 32`.execute(handle.db)
+  const ids = rows.map((r) => r.id)
+  const reads = await plansOf(async () =>
+    expect((await Promise.all(ids.map((id) => store.find(id)))).map((c) => c?.id)).toEqual(ids),
+  )
+  expect(reads).toHaveLength(1)
+  expect(reads[0]).toMatch(/user_changes_pkey/)
+  expect(reads[0]).not.toMatch(/Seq Scan on user_changes/)
+  // All 40,000 are 連携完了: the records change nothing, and their plan is what counts.
+  const at = new Date()
+  const records = await plansOf(() =>
+    Promise.all(ids.map((id) => store.recordSync(id, { state: 'retrying', at, error: 'GEPS answered 503' }))),
+  )
+  expect(records).toHaveLength(1)
+  expect(records[0]).toMatch(/user_changes_pkey/)
+  expect(records[0]).not.toMatch(/Seq Scan on user_changes/)
+})
