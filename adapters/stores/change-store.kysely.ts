@@ -5,6 +5,7 @@ import type { ChangeCursor, ChangeStore, SyncState, UserChange } from '../../cor
 import type { Database } from '../db/schema.ts'
 import { compiledOnce } from './compiled-once.ts'
 import { anyOfIds, byId, type Gathering, gatheredOrOne } from './gathered-calls.ts'
+import { storableJson } from './storable-json.ts'
 
 /** Certificates come back from jsonb with their dates as text. */
 const certificatesOf = (value: unknown): UserChange['certificates'] => {
@@ -100,7 +101,9 @@ const recordSyncs =
         sync_updated_at = v.at,
         sync_attempts = c.sync_attempts + 1
       from json_to_recordset(${JSON.stringify(
-        wellFormed.map((r) => ({
+        // GEPS's receipt and error as text PostgreSQL can hold: one it cannot would fail the
+        // records of every change in the statement (storable-json.ts).
+        storableJson(wellFormed).map((r) => ({
           id: r.changeId,
           state: r.state,
           receipt: r.receipt ?? null,

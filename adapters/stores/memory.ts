@@ -333,6 +333,7 @@ export const memoryStores = (state: MemoryState) => {
       ) => {
         const c = state.changes.get(id)
         if (!c || c.sync.state === 'done' || c.sync.state === 'superseded') return undefined
+        sync = storableJson(sync)
         c.sync = {
           ...c.sync,
           state: sync.state,

@@ -556,9 +556,13 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
     })
 
     test('records sync outcomes made at once each as it would alone, two of one change in the order made', async () => {
-      const [a, b] = [crypto.randomUUID(), crypto.randomUUID()]
-      await s.changes.record(change(a))
-      await s.changes.record(change(b))
+      const [a, b, c, d] = [
+        crypto.randomUUID(),
+        crypto.randomUUID(),
+        crypto.randomUUID(),
+        crypto.randomUUID(),
+      ]
+      for (const id of [a, b, c, d]) await s.changes.record(change(id))
       const at = new Date('2026-11-27T10:03:00Z')
       const answers = await Promise.all([
         s.changes.recordSync(a, { state: 'retrying', at, error: 'GEPS answered 503' }),
@@ -568,6 +572,9 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
         s.changes.recordSync(a, { state: 'failed', at, error: 'late' }),
         s.changes.recordSync(crypto.randomUUID(), { state: 'done', receipt: 'GEPS-X', at }),
         s.changes.recordSync('not-an-id', { state: 'done', receipt: 'GEPS-Y', at }),
+        // A NUL from GEPS, which PostgreSQL cannot store, is kept as U+FFFD: it fails no record.
+        s.changes.recordSync(c, { state: 'done', receipt: 'GEPS-\u0000-C', at }),
+        s.changes.recordSync(d, { state: 'retrying', at, error: 'GEPS unreachable: \u0000' }),
       ])
       expect(
         answers.map((sync) => sync && [sync.state, sync.attempts, sync.receipt, sync.lastError]),
@@ -578,6 +585,8 @@ const contract = (name: string, make: () => Promise<Subject | undefined>) =>
         undefined,
         undefined,
         undefined,
+        ['done', 1, 'GEPS-\uFFFD-C', undefined],
+        ['retrying', 1, undefined, 'GEPS unreachable: \uFFFD'],
       ])
       expect((await s.changes.find(a))?.sync).toEqual(answers[2])
       expect((await s.changes.find(b))?.sync).toEqual({
