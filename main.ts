@@ -481,7 +481,16 @@ export const startPortal = async (config: PortalConfig): Promise<Portal> => {
     )
 
     const ports = {
-      ...kyselyPorts(database.db, jobQueue, clock),
+      // On PostgreSQL the stores gather what a batch of deliveries (or of requests) asks at once
+      // into one statement each. Not on the embedded PGlite: its worker delivers one change at a
+      // time, and gathering took its page from 302-339 to 457-517 requests a second but its peak
+      // under that load from 279 to 424 MB, past the 300 MB it must stay in (docs/benchmarks.md).
+      ...kyselyPorts(
+        database.db,
+        jobQueue,
+        clock,
+        database.target.backend === 'postgres' ? 'gathered' : 'one by one',
+      ),
       // In production the server reaches no card: the card helper reads IC cards where the user is.
       cardReader:
         virtualCards && config.virtualCardReader

@@ -51,7 +51,9 @@ const ONE_AT_A_TIME: Concurrency = { fetchers: 1, batchSize: 1 }
  * serve 32 deliveries; the GEPS adapter keeps as many connections), and 8 mails. A fetcher waits
  * for the last delivery of its batch before it fetches again, so the deliveries in flight fall as
  * a batch ends: 8 batches of 8 drained 860-920 changes a second from GEPS answering after 20 ms,
- * 4 of 32 1,070-1,360 (docs/benchmarks.md).
+ * 4 of 32 1,070-1,360, and 1,800-2,300 once a batch's reads and records shared statements
+ * (adapters/stores/gathered-calls.ts; 8 of 16 then 1,900-2,000, with no better lag:
+ * docs/benchmarks.md).
  */
 export const CONCURRENCY_ON_POSTGRES = {
   geps: { fetchers: 4, batchSize: 32 },

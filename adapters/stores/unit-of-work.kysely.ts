@@ -38,13 +38,18 @@ export const kyselyStores = (db: Kysely<Database>, gathering: Gathering = 'one b
   audit: kyselyAuditLog(db),
 })
 
-/** The stores and the unit of work over one database: what the use cases need of it. */
+/**
+ * The stores and the unit of work over one database: what the use cases need of it. Outside
+ * transactions the stores gather what is asked at once (`gathering`, see kyselyStores) unless
+ * told otherwise.
+ */
 export const kyselyPorts = (
   db: Kysely<Database>,
   jobQueueIn: (trx: Kysely<Database>) => JobQueue,
   clock: Clock,
+  gathering: Gathering = 'gathered',
 ) => ({
-  ...kyselyStores(db, 'gathered'),
+  ...kyselyStores(db, gathering),
   sentMails: kyselySentMailLog(db),
   unitOfWork: kyselyUnitOfWork(db, jobQueueIn),
   draftFormats: zodDraftFormats,
