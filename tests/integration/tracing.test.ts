@@ -70,6 +70,13 @@ describe('traces', () => {
     // GEPS got the trace context of the call's span.
     expect(received.traceparent).toBe(`00-${traceId}-${idOf(call)}-01`)
 
+    // The delivery's statements are spans under it: its reads and its record, which on PostgreSQL
+    // serve every delivery of the same moment (adapters/stores/gathered-calls.ts).
+    const delivery = line.find((s) => s.name === 'sync.deliverChange') as ReadableSpan
+    const underDelivery = spans().filter((s) => s.parentSpanContext?.spanId === idOf(delivery))
+    expect(underDelivery.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['select user_changes', 'select mandates', 'update user_changes']),
+    )
     // The [更新] transaction's statements are spans under its use case: the change, and its job
     // sent in the same transaction (pg-boss's own span).
     const complete = line.find((s) => s.name === 'userUpdate.complete') as ReadableSpan
