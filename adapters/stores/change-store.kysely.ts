@@ -88,7 +88,11 @@ type SyncRecord = { changeId: string; state: SyncState; receipt?: string; at: Da
 const recordSyncs =
   (db: Kysely<Database>) =>
   async (records: SyncRecord[]): Promise<(UserChange['sync'] | undefined)[]> => {
-    const wellFormed = records.filter((r) => isId(r.changeId))
+    // In the order of their ids: two such statements (two workers) lock the rows they share in
+    // the same order, and never wait for each other in a circle.
+    const wellFormed = records
+      .filter((r) => isId(r.changeId))
+      .sort((a, b) => (a.changeId.toLowerCase() < b.changeId.toLowerCase() ? -1 : 1))
     const rows =
       wellFormed.length === 0
         ? []

@@ -120,21 +120,44 @@ it('serves F1 and F2 through nginx with TLS, two web processes and two workers, 
   const f2 = await openPage(browser, true, { ignoreHTTPSErrors: true })
   cleanUp(() => f2.context.close())
   const p2 = f2.page
+  const answers: string[] = []
   p2.on('response', (r) => {
+    answers.push(`${r.status()} ${r.request().method()} ${r.url()}`)
     if (r.status() >= 500) failedAnswers.push(`${r.status()} ${r.url()}`)
   })
+  p2.on('requestfailed', (r) => answers.push(`${r.failure()?.errorText} ${r.request().method()} ${r.url()}`))
+  // Each screen of F2 in turn. CI once saw the first card read's screen not come within the wait,
+  // and a run here beside three browser suites once more (1 in 9; alone, never): that read goes
+  // through no store the change of the day touched, and its cause is not known yet. A screen
+  // that does not come says where the browser was, what it was answered, and what the serving
+  // process last logged.
+  const screen = async (heading: string) => {
+    try {
+      await p2.locator('h1', { hasText: heading }).waitFor()
+    } catch (e) {
+      throw new Error(
+        [
+          `${heading} did not come: ${(e as Error).message}`,
+          `at ${p2.url()}, headings ${JSON.stringify(await p2.locator('h1').allTextContents())}`,
+          `answers: ${answers.slice(-8).join(' | ')}`,
+          `failed: ${failedAnswers.join(' | ')}`,
+          `web 2 last logged: ${web2.output().split('\n').slice(-12).join('\n')}`,
+        ].join('\n'),
+      )
+    }
+  }
   await p2.goto(`${publicUrl}/renewal`)
-  await p2.locator('h1', { hasText: '更新する電子証明書の種別選択画面' }).waitFor()
+  await screen('更新する電子証明書の種別選択画面')
   await p2.getByLabel('更新 三郎（代理人・期限切れICカード）').check()
   await p2.getByLabel('PIN', { exact: true }).fill('5678')
   await p2.getByRole('button', { name: '読込', exact: true }).click()
-  await p2.locator('h1', { hasText: '更新する電子証明書の読み込み画面' }).waitFor()
+  await screen('更新する電子証明書の読み込み画面')
   await p2.getByLabel('更新 三郎（新しいICカード・未登録）').check()
   await p2.getByLabel('PIN', { exact: true }).fill('5678')
   await p2.getByRole('button', { name: '読込', exact: true }).click()
-  await p2.locator('h1', { hasText: '電子証明書の更新確認画面' }).waitFor()
+  await screen('電子証明書の更新確認画面')
   await p2.getByRole('button', { name: '更新実行' }).click()
-  await p2.locator('h1', { hasText: '電子証明書更新完了画面' }).waitFor()
+  await screen('電子証明書更新完了画面')
   await p2.getByRole('link', { name: 'ログイン画面へ' }).click()
   await p2.getByLabel('更新 三郎（新しいICカード・未登録）').check()
   await p2.getByLabel('PIN', { exact: true }).fill('5678')
