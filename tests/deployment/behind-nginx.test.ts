@@ -125,7 +125,7 @@ it('serves F1 and F2 through nginx with TLS, two web processes and two workers, 
     answers.push(`${r.status()} ${r.request().method()} ${r.url()}`)
     if (r.status() >= 500) failedAnswers.push(`${r.status()} ${r.url()}`)
   })
-  p2.on('requestfailed', (r) => answers.push(`${r.failure()?.errorText} ${r.request().method()} ${r.url()}`))
+  p2.on('requestfailed', (r) => answers.push(`${r.failure()?.errorText} ${r.method()} ${r.url()}`))
   // Each screen of F2 in turn. CI once saw the first card read's screen not come within the wait,
   // and a run here beside three browser suites once more (1 in 9; alone, never): that read goes
   // through no store the change of the day touched, and its cause is not known yet. A screen
