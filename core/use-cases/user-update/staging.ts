@@ -44,8 +44,9 @@ export const draftValues =
   }
 
 /**
- * Everything the input screen shows, read together (the three reads leave in one write to the
- * database): the overview, what is staged, and the values of a draft confirmed but not committed.
+ * Everything the input screen shows, read together: the overview, what is staged, and the values
+ * of a draft confirmed but not committed. The three reads are asked at once, so that the store
+ * can send them together or with the same reads of other requests of the moment.
  */
 export const loadInputScreen =
   (ports: Pick<UserUpdatePorts, 'accounts' | 'drafts' | 'draftFormats'>) =>
