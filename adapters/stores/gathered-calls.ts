@@ -3,7 +3,7 @@
  * deliveries asks for its 32 changes, users and mandates at once, and records its outcomes as
  * their answers come in: PostgreSQL then gets one statement for the 32 (or for those answered in
  * one turn) where it got 32, each a round of the protocol for both processes and, for a write, a
- * transaction and a flush of the log of its own (docs/benchmarks.md, "The drain").
+ * transaction and a flush of the log of its own (docs/benchmarks.md, "Gathered statements").
  *
  * Each caller gets its own answer, or the statement's error: a group that fails fails each of its
  * calls, as each would have failed alone, and nothing is retried here. Calls with the same key (a
