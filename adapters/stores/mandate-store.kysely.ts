@@ -31,7 +31,7 @@ export const kyselyMandateStore = (
   const mandatesOf = compiledOnce(1, (userIds: string) =>
     db.selectFrom('mandates').selectAll().where('user_id', '=', anyOfIds(userIds)),
   )
-  const findForUser = gatheredOrOne(
+  const mandateRowOf = gatheredOrOne(
     gathering,
     byId(
       async (userIds) => (await db.executeQuery(mandatesOf(JSON.stringify(userIds)))).rows,
@@ -40,7 +40,7 @@ export const kyselyMandateStore = (
   )
   return {
     findForUser: async (userId) => {
-      const row = await findForUser(userId)
+      const row = await mandateRowOf(userId)
       return row && toMandate(row)
     },
     replace: async (userId, m) => {
