@@ -128,9 +128,9 @@ it('serves F1 and F2 through nginx with TLS, two web processes and two workers, 
   p2.on('requestfailed', (r) => answers.push(`${r.failure()?.errorText} ${r.method()} ${r.url()}`))
   // Each screen of F2 in turn. CI once saw the first card read's screen not come within the wait,
   // and a run here beside three browser suites once more (1 in 9; alone, never): that read goes
-  // through none of the stores that gather (gathered-calls.ts), and its cause is not known yet. A screen
-  // that does not come says where the browser was, what it was answered, and what the serving
-  // process last logged.
+  // through none of the stores that gather (gathered-calls.ts), and its cause is not known yet.
+  // A screen that does not come says where the browser was, what it was answered, and what the
+  // serving process last logged.
   const screen = async (heading: string) => {
     try {
       await p2.locator('h1', { hasText: heading }).waitFor()
