@@ -394,7 +394,8 @@ const main = async () => {
     const inFlight = new Set<Promise<void>>()
     for (let i = 0; i < LAG_RATE * LAG_SECONDS; i++) {
       const due = lagStarted + (i * 1000) / LAG_RATE
-      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()))
+      const wait = due - Date.now()
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
       const id = crypto.randomUUID()
       const now = clock.now()
       const commit: Promise<void> = db
