@@ -64,8 +64,8 @@ const scene = async (
 ) => {
   const helperPort = await freePort()
   const logs: string[] = []
-  // With their fields, for a failure's message only: a request id's group of four hex digits may
-  // read as a 4-digit PIN, so the PIN checks look at the messages (\`logs\`).
+  // With their fields, for a failure's message only: a field's number (a duration, say) may read
+  // as a 4-digit PIN, so the PIN checks look at the messages (`logs`).
   const logged: string[] = []
   const portal = await startTestPortal({
     virtualCardReader: false,
