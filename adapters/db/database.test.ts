@@ -315,8 +315,8 @@ describe('a PGlite folder', () => {
     const dataDir = join(folder, 'pglite')
     const template = readFileSync(initdbTemplatePath() ?? '')
     // A template cut short (a disk that lost its end): its first half only.
-    const cutShort = () => new Blob([template.subarray(0, template.length / 2)])
-    const damaged = () => {
+    const cutShort = async () => new Blob([template.subarray(0, template.length / 2)])
+    const damaged = async () => {
       // While the cluster is made, the folder bears the mark that a killed start would leave.
       expect(existsSync(join(dataDir, UNFINISHED_MARK))).toBe(true)
       return cutShort()

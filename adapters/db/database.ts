@@ -311,7 +311,7 @@ export const openDatabase = async (
     /** What the opening has to say (a half-made PGlite folder made anew): the portal's log. */
     say?: (message: string) => void
     /** A new PGlite cluster's files (a test's damaged template); initdb's template by default. */
-    clusterTemplate?: () => Blob | undefined
+    clusterTemplate?: () => Promise<Blob | undefined>
   } = {},
 ): Promise<DatabaseHandle> => {
   const log = options.onStatement

@@ -29,7 +29,7 @@ const foundEmpty = (names: string[]) => names.every((name) => name === 'lost+fou
 /** How a new cluster is made: PostgreSQL's start parameters, the template, where to say what happened. */
 export type ClusterMaking = {
   startParams: string[]
-  template: () => Blob | undefined
+  template: () => Promise<Blob | undefined>
   say: (message: string) => void
 }
 
@@ -42,7 +42,7 @@ const fromTemplateElseInitdb = async (
   { template, say }: ClusterMaking,
   clearHalfMade: () => void = () => {},
 ): Promise<PGlite> => {
-  const loadDataDir = template()
+  const loadDataDir = await template()
   if (!loadDataDir) return create()
   try {
     return await create(loadDataDir)
@@ -73,7 +73,7 @@ export const openPgliteFolder = async (folder: string, making: ClusterMaking): P
   const names = readdirSync(dataDir)
   if (names.includes('PG_VERSION')) return PGlite.create(dataDir, { startParams })
   // A folder that holds something else: PGlite fills it as it would, and nothing of it is removed.
-  if (!foundEmpty(names)) return PGlite.create(dataDir, { startParams, loadDataDir: template() })
+  if (!foundEmpty(names)) return PGlite.create(dataDir, { startParams, loadDataDir: await template() })
 
   writeFileSync(mark, '')
   const pglite = await fromTemplateElseInitdb(

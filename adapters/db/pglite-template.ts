@@ -17,6 +17,7 @@ import {
   existsSync,
   fsyncSync,
   mkdirSync,
+  openAsBlob,
   openSync,
   readdirSync,
   readFileSync,
@@ -46,10 +47,19 @@ export const initdbTemplatePath = (): string | undefined => {
   return join(nodeModules, '.cache', 'pglite-initdb', `${version}.tar`)
 }
 
-/** The template for a new cluster, if `npm install` made one for this PGlite. */
-export const initdbTemplate = (): Blob | undefined => {
+/**
+ * The template for a new cluster, if `npm install` made one for this PGlite: a Blob over the file,
+ * which PGlite reads once. A Blob made of the file's bytes read beforehand (`new Blob([buffer])`)
+ * copied the 40 MB and read them back in 0.5 s of a first start's CPU, and of every test's database.
+ */
+export const initdbTemplate = async (): Promise<Blob | undefined> => {
   const path = initdbTemplatePath()
-  return path && existsSync(path) ? new Blob([readFileSync(path)]) : undefined
+  if (!path || !existsSync(path)) return undefined
+  try {
+    return await openAsBlob(path)
+  } catch {
+    return undefined // gone since (an install replacing it): initdb makes the cluster
+  }
 }
 
 /**
