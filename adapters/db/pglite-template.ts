@@ -50,7 +50,7 @@ export const initdbTemplatePath = (): string | undefined => {
 /**
  * The template for a new cluster, if `npm install` made one for this PGlite: a Blob over the file,
  * which PGlite reads once. A Blob made of the file's bytes read beforehand (`new Blob([buffer])`)
- * copied the 40 MB and read them back in 0.5 s of a first start's CPU, and of every test's database.
+ * copied the 40 MB and read them back: about 0.4 s more CPU at each new cluster (docs/benchmarks.md).
  */
 export const initdbTemplate = async (): Promise<Blob | undefined> => {
   const path = initdbTemplatePath()
