@@ -344,6 +344,31 @@ describe('a PGlite folder', () => {
       rmSync(folder, { recursive: true, force: true })
     }
   }, 90_000)
+
+  it('is made by initdb in a folder that holds another file, when the template does not load, and keeps the file', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'portal-pglite-'))
+    const dataDir = join(folder, 'pglite')
+    mkdirSync(dataDir)
+    writeFileSync(join(dataDir, 'README'), 'the operator’s note')
+    const template = readFileSync(initdbTemplatePath() ?? '')
+    try {
+      const said: string[] = []
+      const handle = await openDatabase(
+        { backend: 'pglite', dataDir },
+        {
+          say: (m) => said.push(m),
+          clusterTemplate: async () => new Blob([template.subarray(0, template.length / 2)]),
+        },
+      )
+      const { rows } = await sql<{ one: number }>`select 1 as one`.execute(handle.db)
+      await handle.close()
+      expect(rows[0]?.one).toBe(1)
+      expect(said.join('\n')).toContain('did not load')
+      expect(readFileSync(join(dataDir, 'README'), 'utf8')).toBe('the operator’s note')
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
+  }, 90_000)
 })
 
 describe('the log of a database outage', () => {

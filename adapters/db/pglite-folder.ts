@@ -56,7 +56,7 @@ const fromTemplateElseInitdb = async (
 }
 
 export const openPgliteFolder = async (folder: string, making: ClusterMaking): Promise<PGlite> => {
-  const { startParams, template, say } = making
+  const { startParams, say } = making
   mkdirSync(folder, { recursive: true })
   // PGlite's file system does not follow a link to the folder (ENOENT): the folder it links to.
   const dataDir = realpathSync(folder)
@@ -73,7 +73,11 @@ export const openPgliteFolder = async (folder: string, making: ClusterMaking): P
   const names = readdirSync(dataDir)
   if (names.includes('PG_VERSION')) return PGlite.create(dataDir, { startParams })
   // A folder that holds something else: PGlite fills it as it would, and nothing of it is removed.
-  if (!foundEmpty(names)) return PGlite.create(dataDir, { startParams, loadDataDir: await template() })
+  if (!foundEmpty(names))
+    return fromTemplateElseInitdb(
+      (loadDataDir) => PGlite.create(dataDir, { startParams, loadDataDir }),
+      making,
+    )
 
   writeFileSync(mark, '')
   const pglite = await fromTemplateElseInitdb(

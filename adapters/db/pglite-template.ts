@@ -58,7 +58,9 @@ export const initdbTemplate = async (): Promise<Blob | undefined> => {
   try {
     return await openAsBlob(path)
   } catch {
-    return undefined // gone since (an install replacing it): initdb makes the cluster
+    // Gone since (an install replacing it): initdb makes the cluster. One replaced after this
+    // fails PGlite's read of it, and initdb makes the cluster then (pglite-folder.ts).
+    return undefined
   }
 }
 
