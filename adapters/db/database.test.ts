@@ -272,6 +272,11 @@ describe("PGlite's new clusters", () => {
 })
 
 describe('a PGlite folder', () => {
+  /** A template cut short (a disk that lost its end): its first half only. */
+  const cutShort = async () => {
+    const template = readFileSync(initdbTemplatePath() ?? '')
+    return new Blob([template.subarray(0, template.length / 2)])
+  }
   const countKept = async (dataDir: string) => {
     const handle = await openDatabase({ backend: 'pglite', dataDir })
     try {
@@ -313,9 +318,6 @@ describe('a PGlite folder', () => {
   it('is made by initdb when the template does not load, and the mark is kept until it is made', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'portal-pglite-'))
     const dataDir = join(folder, 'pglite')
-    const template = readFileSync(initdbTemplatePath() ?? '')
-    // A template cut short (a disk that lost its end): its first half only.
-    const cutShort = async () => new Blob([template.subarray(0, template.length / 2)])
     const damaged = async () => {
       // While the cluster is made, the folder bears the mark that a killed start would leave.
       expect(existsSync(join(dataDir, UNFINISHED_MARK))).toBe(true)
@@ -350,14 +352,13 @@ describe('a PGlite folder', () => {
     const dataDir = join(folder, 'pglite')
     mkdirSync(dataDir)
     writeFileSync(join(dataDir, 'README'), 'the operator’s note')
-    const template = readFileSync(initdbTemplatePath() ?? '')
     try {
       const said: string[] = []
       const handle = await openDatabase(
         { backend: 'pglite', dataDir },
         {
           say: (m) => said.push(m),
-          clusterTemplate: async () => new Blob([template.subarray(0, template.length / 2)]),
+          clusterTemplate: cutShort,
         },
       )
       const { rows } = await sql<{ one: number }>`select 1 as one`.execute(handle.db)

@@ -54,12 +54,12 @@ export const initdbTemplatePath = (): string | undefined => {
  */
 export const initdbTemplate = async (): Promise<Blob | undefined> => {
   const path = initdbTemplatePath()
-  if (!path || !existsSync(path)) return undefined
+  if (!path) return undefined
   try {
     return await openAsBlob(path)
   } catch {
-    // Gone since (an install replacing it): initdb makes the cluster. One replaced after this
-    // fails PGlite's read of it, and initdb makes the cluster then (pglite-folder.ts).
+    // None made (or gone: an install replacing it): initdb makes the cluster. One replaced after
+    // this fails PGlite's read of it, and initdb makes the cluster then (pglite-folder.ts).
     return undefined
   }
 }

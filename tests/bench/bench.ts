@@ -38,6 +38,7 @@ import { createPostgresDatabase, postgresServer } from '../support/database.ts'
 import { hanakoOverHttp } from '../support/hanako-over-http.ts'
 import { startPortalWorld } from '../support/portal-processes.ts'
 import { nodeCommandOfScript, npmStartIn, startServerProcess } from '../support/server-process.ts'
+import { median } from './median.ts'
 import { benchScale } from './scale.ts'
 import { benchTransaction } from './transaction.ts'
 
@@ -68,7 +69,6 @@ const PARTS = new Set(
 )
 
 const cleanUp: (() => Promise<unknown>)[] = []
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
 const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN

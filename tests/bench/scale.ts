@@ -24,6 +24,7 @@ import { randomToken } from '../../core/lib/ids.ts'
 import type { Clock } from '../../core/ports.ts'
 import { exportAuditLog } from '../../jobs/audit-export.ts'
 import { workerUseCases } from '../support/worker-use-cases.ts'
+import { median } from './median.ts'
 
 type Load = (
   url: string,
@@ -47,8 +48,6 @@ const BATCH = 20_000
 /** How many times each page is loaded and the newest entries exported at each size. */
 const LOADS = 3
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN
 const run = promisify(execFile)
 
 /** Users [from, to) with their businesses, certificates, changes and audit entries. */
